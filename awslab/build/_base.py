@@ -1,0 +1,78 @@
+"""What every build step shares: typed results, find-by-tag, and AWS error translation.
+
+A build step is an *ensure*: it looks for the resource by its tags first, and
+creates it only if it is missing. Running a step twice creates nothing the
+second time and returns the same IDs.
+"""
+from __future__ import annotations
+
+import dataclasses
+import html
+from typing import Any, Callable, Iterator
+
+from botocore.exceptions import ClientError
+
+from ..errors import AwslabError, translate
+
+
+@dataclasses.dataclass
+class Built:
+    """Base of every build step's result: a small dataclass that shows itself as a table.
+
+    ``created`` lists the IDs this run created; it is empty on a re-run.
+    """
+
+    def _fields(self) -> list[tuple[str, Any]]:
+        return [(f.name, getattr(self, f.name)) for f in dataclasses.fields(self) if not f.name.startswith("_")]
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(k)}</th><td style='text-align:left'><code>{html.escape(_short(v))}</code></td></tr>"
+            for k, v in self._fields()
+        )
+        return f"<table><caption style='text-align:left'><b>{type(self).__name__}</b></caption>{rows}</table>"
+
+
+def _short(v: Any) -> str:
+    if isinstance(v, Built):
+        return f"{type(v).__name__}({', '.join(f'{k}={_short(x)}' for k, x in v._fields() if k != 'created')})"
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_short(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{k}: {_short(x)}" for k, x in v.items()) + "}"
+    return str(v)
+
+
+def call(fn: Callable[..., Any], doing: str, fix: str = "", error: type[AwslabError] = AwslabError, **kwargs: Any) -> Any:
+    """Call a boto3 method; turn a ``ClientError`` into an awslab error that says what we were doing."""
+    try:
+        return fn(**kwargs)
+    except ClientError as e:
+        raise translate(e, doing, fix, error) from e
+
+
+def paginate(client: Any, operation: str, key: str, **kwargs: Any) -> Iterator[dict]:
+    """Every item of a paginated describe call (never assume one page is everything)."""
+    if client.can_paginate(operation):
+        for page in client.get_paginator(operation).paginate(**kwargs):
+            yield from page.get(key, [])
+    else:
+        yield from getattr(client, operation)(**kwargs).get(key, [])
+
+
+def tag_spec(tags: list[dict[str, str]], *resource_types: str) -> list[dict[str, Any]]:
+    """EC2's ``TagSpecifications`` for ``resource_types``, so a resource is tagged as it is created."""
+    return [{"ResourceType": rt, "Tags": tags} for rt in resource_types]
+
+
+def cli_tags(resource_type: str, tags: list[dict[str, str]]) -> str:
+    """The ``--tag-specifications`` argument the AWS CLI takes for ``tags``."""
+    inner = ",".join(f"{{Key={t['Key']},Value={t['Value']}}}" for t in tags)
+    return f"ResourceType={resource_type},Tags=[{inner}]"
+
+
+def tag_value(tags: list[dict[str, str]] | None, key: str) -> str | None:
+    for t in tags or []:
+        if t.get("Key") == key:
+            return t.get("Value")
+    return None

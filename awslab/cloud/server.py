@@ -1,0 +1,110 @@
+"""The embedded cloud server: moto's AWS APIs plus awslab's control API, on one port.
+
+Run it with ``awslab cloud`` (foreground) or let :class:`awslab.Lab` start it.
+It is its own process so that restarting a notebook kernel loses nothing.
+
+Requests under ``/_awslab/`` go to :mod:`awslab.cloud.control`; everything
+else is an AWS API call and goes to moto, holding the cloud's state lock so
+the simulator never sees a half-applied change.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from typing import Callable
+
+from .. import config
+from . import control
+
+log = logging.getLogger("awslab.cloud")
+
+#: Called once the server is built, before it serves. The simulator and the
+#: data plane register here to start their threads inside the cloud process.
+_STARTUP_HOOKS: list[Callable[[], None]] = []
+_SHUTDOWN_HOOKS: list[Callable[[], None]] = []
+
+
+def on_startup(hook: Callable[[], None]) -> Callable[[], None]:
+    _STARTUP_HOOKS.append(hook)
+    return hook
+
+
+def on_shutdown(hook: Callable[[], None]) -> Callable[[], None]:
+    _SHUTDOWN_HOOKS.append(hook)
+    return hook
+
+
+def make_app() -> Callable:
+    """Build the WSGI app: ``/_awslab/*`` to the control API, the rest to moto."""
+    os.environ.setdefault("AWS_DEFAULT_REGION", config.region())
+    # moto only keeps EC2 instances' state as told; we want real behaviour, not
+    # moto's optional "instance starts running after N seconds" transitions.
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    moto_app = DomainDispatcherApplication(create_backend_app)
+    _load_extensions()
+
+    def app(environ: dict, start_response: Callable):
+        if environ.get("PATH_INFO", "").startswith(control.PREFIX):
+            return control.handle(environ, start_response)
+        with control.STATE_LOCK:
+            # Consume the whole response inside the lock: moto builds it lazily.
+            return list(moto_app(environ, start_response))
+
+    return app
+
+
+def _load_extensions() -> None:
+    """Import the parts of awslab that extend the cloud (they register routes and hooks).
+
+    A part that isn't built yet is simply absent.
+    """
+    import importlib
+
+    for name in ("awslab.sim.service", "awslab.dataplane.service"):
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as e:
+            if e.name != name:
+                raise
+
+
+def serve(host: str = config.DEFAULT_HOST, port: int | None = None, ready: threading.Event | None = None) -> None:
+    """Serve until SIGINT/SIGTERM. Prints one line when ready."""
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+
+    port = port or config.port()
+    app = make_app()
+
+    class QuietHandler(MotoRequestHandler):
+        def log_request(self, code="-", size="-"):  # one line per AWS call is noise in a notebook
+            if os.environ.get("AWSLAB_LOG_REQUESTS"):
+                WSGIRequestHandler.log_request(self, code, size)
+
+    server = make_server(host, port, app, threaded=True, request_handler=QuietHandler)
+    server.daemon_threads = True
+    for hook in _STARTUP_HOOKS:
+        hook()
+
+    def stop(signum, frame):  # serve_forever must be stopped from another thread
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+    print(f"awslab embedded cloud: AWS APIs on http://{host}:{port} (region {config.region()}); control API at {control.PREFIX}", flush=True)
+    if ready is not None:
+        ready.set()
+    try:
+        server.serve_forever(poll_interval=0.2)
+    finally:
+        for hook in reversed(_SHUTDOWN_HOOKS):
+            try:
+                hook()
+            except Exception:  # shutting down: report, don't mask the others
+                log.exception("shutdown hook failed")
+        server.server_close()

@@ -1,0 +1,200 @@
+"""The ``Lab``: one object that knows which cloud you are talking to.
+
+The same boto3 calls serve three backends:
+
+- ``embedded`` (default): awslab's own cloud on http://127.0.0.1:4566, started when needed.
+- ``endpoint``: any AWS-compatible URL, such as LocalStack.
+- ``aws``: a real account. It costs money, so it is refused unless you opt in.
+
+A ``Lab`` also tags what it creates (so teardown can find it after any
+restart) and keeps the AWS CLI command for every step (``lab.cli_log()``).
+"""
+from __future__ import annotations
+
+import os
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import boto3
+from botocore.config import Config
+
+from . import config
+from .errors import BackendError, ValidationError
+
+Backend = Literal["embedded", "endpoint", "aws"]
+BACKENDS = ("embedded", "endpoint", "aws")
+OPT_IN_ENV = "AWSLAB_ALLOW_REAL_AWS"
+
+
+@dataclass
+class CliStep:
+    """One AWS CLI command that does what a build step did."""
+
+    key: str
+    command: str
+    comment: str = ""
+
+
+@dataclass
+class CliLog:
+    """The AWS CLI commands for everything the lab built, in order: a replayable shell script."""
+
+    lab: str
+    endpoint_url: str | None
+    region: str
+    steps: list[CliStep] = field(default_factory=list)
+
+    def script(self) -> str:
+        head = ["#!/usr/bin/env bash", f"# awslab '{self.lab}': the AWS CLI commands behind every build step.", "set -euo pipefail",
+                f"export AWS_DEFAULT_REGION={self.region}"]
+        if self.endpoint_url:
+            head.append(f"export AWS_ENDPOINT_URL={self.endpoint_url}  # remove this line to run against real AWS")
+        body = []
+        for s in self.steps:
+            if s.comment:
+                body.append(f"\n# {s.comment}")
+            body.append(s.command)
+        return "\n".join(head + body) + "\n"
+
+    def __str__(self) -> str:
+        return self.script()
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return f"<pre>{html.escape(self.script())}</pre>"
+
+
+class Lab:
+    """Where the lab runs, and the bookkeeping every build step shares.
+
+    >>> lab = Lab()                     # embedded cloud, started if needed
+    >>> lab = Lab(backend="endpoint", endpoint_url="http://localhost:4566")   # LocalStack
+    >>> lab = Lab(backend="aws", allow_real_aws=True)                         # a real account
+    """
+
+    def __init__(
+        self,
+        name: str = "awslab",
+        backend: Backend | None = None,
+        region: str | None = None,
+        endpoint_url: str | None = None,
+        allow_real_aws: bool = False,
+        start_cloud: bool = True,
+        profile: str | None = None,
+    ):
+        backend = backend or os.environ.get("AWSLAB_BACKEND") or "embedded"  # type: ignore[assignment]
+        if backend not in BACKENDS:
+            raise ValidationError("backend", backend, f"must be one of {', '.join(BACKENDS)}",
+                                  "Use Lab() for the free embedded cloud, Lab(backend='endpoint', endpoint_url=...) for LocalStack.")
+        if not name or not all(c.isalnum() or c == "-" for c in name) or len(name) > 20:
+            raise ValidationError("name", name, "a lab name is 1-20 letters, digits or hyphens (it goes into every resource name)",
+                                  "Use a short name such as 'awslab' or 'team-7'.")
+        self.name = name
+        self.backend: Backend = backend  # type: ignore[assignment]
+        self.region = region or config.region()
+        self.profile = profile
+        if backend == "embedded":
+            self.endpoint_url: str | None = endpoint_url or config.endpoint_url()
+            if start_cloud:
+                from .cloud import ensure_cloud
+
+                port = int(self.endpoint_url.rsplit(":", 1)[1].split("/")[0])
+                ensure_cloud(port)
+        elif backend == "endpoint":
+            self.endpoint_url = endpoint_url or os.environ.get("AWS_ENDPOINT_URL")
+            if not self.endpoint_url:
+                raise ValidationError("endpoint_url", None, "the endpoint backend needs the URL of an AWS-compatible service",
+                                      "Pass endpoint_url='http://localhost:4566' (LocalStack's default) or set AWS_ENDPOINT_URL.")
+        else:
+            if not (allow_real_aws or os.environ.get(OPT_IN_ENV) == "1"):
+                raise BackendError(
+                    "The 'aws' backend creates real resources in a real AWS account, and they cost money (a NAT gateway "
+                    "alone is billed by the hour).",
+                    f"Opt in explicitly: Lab(backend='aws', allow_real_aws=True), or set {OPT_IN_ENV}=1. "
+                    "Run lab.teardown() when you are done.",
+                )
+            self.endpoint_url = None
+        self._clients: dict[str, Any] = {}
+        self._cli: dict[str, CliStep] = {}
+        self._load_cli_log()
+
+    # -- clients -----------------------------------------------------------
+    def client(self, service: str):
+        """A boto3 client for ``service`` on this lab's backend (cached)."""
+        if service not in self._clients:
+            kwargs: dict[str, Any] = {"region_name": self.region,
+                                      "config": Config(retries={"max_attempts": 3, "mode": "standard"})}
+            if self.endpoint_url:
+                kwargs["endpoint_url"] = self.endpoint_url
+                kwargs.update(config.EMBEDDED_CREDENTIALS)
+                session = boto3.session.Session()
+            else:
+                session = boto3.session.Session(profile_name=self.profile)
+            self._clients[service] = session.client(service, **kwargs)
+        return self._clients[service]
+
+    # -- tags --------------------------------------------------------------
+    def tags(self, name: str, layer: str, **extra: str) -> list[dict[str, str]]:
+        """The tags every resource of this lab carries: Name, awslab:lab and awslab:layer."""
+        tags = {"Name": name, config.LAB_TAG: self.name, config.LAYER_TAG: layer, **extra}
+        return [{"Key": k, "Value": v} for k, v in tags.items()]
+
+    def resource_name(self, suffix: str) -> str:
+        """``<lab>-<suffix>``, the Name of a resource, e.g. ``awslab-vpc``."""
+        return f"{self.name}-{suffix}"
+
+    def lab_filters(self, name: str | None = None) -> list[dict[str, Any]]:
+        """EC2 describe filters that find this lab's resources (optionally one by Name)."""
+        filters = [{"Name": f"tag:{config.LAB_TAG}", "Values": [self.name]}]
+        if name:
+            filters.append({"Name": "tag:Name", "Values": [name]})
+        return filters
+
+    # -- the AWS CLI log -----------------------------------------------------
+    def record(self, key: str, command: list[str] | str, comment: str = "", var: str | None = None, query: str | None = None) -> None:
+        """Remember the AWS CLI command for a step. ``key`` makes re-runs replace, not repeat.
+
+        With ``var`` and ``query`` the command is written as
+        ``VAR=$(aws ... --query Q --output text)`` so later commands can use ``$VAR``.
+        """
+        if isinstance(command, list):
+            command = " ".join(a if a.startswith("$") else shlex.quote(a) for a in command)
+        if var and query:
+            command = f"{var}=$({command} --query {shlex.quote(query)} --output text)"
+        self._cli[key] = CliStep(key, command, comment)
+        self._save_cli_log()
+
+    def cli_log(self) -> CliLog:
+        """The AWS CLI commands behind every build step so far, as a replayable script."""
+        return CliLog(self.name, self.endpoint_url, self.region, list(self._cli.values()))
+
+    def _cli_path(self) -> Path:
+        where = config.home() / "labs" / f"{self.name}-{self.backend}-{self.region}"
+        where.mkdir(parents=True, exist_ok=True)
+        return where / "cli-log.json"
+
+    def _save_cli_log(self) -> None:
+        import json
+
+        self._cli_path().write_text(json.dumps([s.__dict__ for s in self._cli.values()], indent=1))
+
+    def _load_cli_log(self) -> None:
+        import json
+
+        path = self._cli_path()
+        if path.exists():
+            try:
+                self._cli = {s["key"]: CliStep(**s) for s in json.loads(path.read_text())}
+            except (ValueError, TypeError, KeyError):
+                self._cli = {}
+
+    def clear_cli_log(self) -> None:
+        self._cli = {}
+        self._save_cli_log()
+
+    def __repr__(self) -> str:
+        where = self.endpoint_url or "real AWS"
+        return f"Lab(name={self.name!r}, backend={self.backend!r}, region={self.region!r}, endpoint={where!r})"

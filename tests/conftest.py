@@ -1,0 +1,73 @@
+"""Shared fixtures: one embedded cloud per test session, on a free port, and a fresh Lab per test."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+
+import pytest
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def awslab_home(tmp_path_factory) -> str:
+    home = str(tmp_path_factory.mktemp("awslab-home"))
+    os.environ["AWSLAB_HOME"] = home
+    return home
+
+
+@pytest.fixture(scope="session")
+def cloud_url(awslab_home):
+    """A real embedded cloud process (``python -m awslab cloud``) for the whole session."""
+    port = free_port()
+    env = dict(os.environ, AWSLAB_PORT=str(port), AWSLAB_HOME=awslab_home)
+    proc = subprocess.Popen([sys.executable, "-m", "awslab", "cloud", "--port", str(port)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{url}/_awslab/health", timeout=0.5)
+            break
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(proc.stdout.read().decode())
+            time.sleep(0.05)
+    else:
+        proc.kill()
+        raise RuntimeError("embedded cloud did not start")
+    os.environ["AWSLAB_PORT"] = str(port)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture
+def lab(cloud_url):
+    """A Lab with a unique name on the session's embedded cloud."""
+    from awslab import Lab
+
+    return Lab(name="t" + uuid.uuid4().hex[:8], backend="embedded", endpoint_url=cloud_url)
+
+
+def control(cloud_url: str, method: str, path: str, body: dict | None = None) -> dict:
+    """Call the embedded cloud's control API (``/_awslab/<path>``)."""
+    import json
+
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(f"{cloud_url}/_awslab/{path}", data=data, method=method,
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return json.loads(r.read())
