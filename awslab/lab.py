@@ -195,6 +195,19 @@ class Lab:
         self._cli = {}
         self._save_cli_log()
 
+    # -- the whole stack -------------------------------------------------------
+    def build(self, until: str | None = None, spec: Any = None):
+        """Build every layer in order (or up to and including ``until``). See :mod:`awslab.build.stack`."""
+        from .build.stack import build_stack
+
+        return build_stack(self, spec, until=until)
+
+    def teardown(self):
+        """Delete everything this lab created, found by its tag, in dependency order. See :mod:`awslab.build.teardown`."""
+        from .build.teardown import teardown
+
+        return teardown(self)
+
     def __repr__(self) -> str:
         where = self.endpoint_url or "real AWS"
         return f"Lab(name={self.name!r}, backend={self.backend!r}, region={self.region!r}, endpoint={where!r})"
