@@ -1,0 +1,390 @@
+"""Teardown: delete everything a lab created, in dependency order, found by its tag.
+
+Nothing here remembers what was built: every resource is found by its
+``awslab:lab`` tag, so teardown works after a kernel restart, a crash halfway
+through a build, or from the CLI (``awslab teardown``).
+
+The order is the build order reversed, because AWS refuses to delete a thing
+that something else still uses: a VPC with subnets, a subnet with a NAT
+gateway, a security group another group refers to, a target group behind a
+load balancer.
+"""
+from __future__ import annotations
+
+import html
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from botocore.exceptions import ClientError
+
+from .. import config
+from ..lab import Lab
+from ._base import Built, paginate, tag_value
+
+__all__ = ["Deleted", "TeardownReport", "teardown", "find_lab_resources"]
+
+#: How long to wait for a resource that deletes in the background (NAT gateway,
+#: RDS instance, instances). The CLI waiters use similar bounds.
+WAIT_TIMEOUT_S = 600.0
+POLL_S = 0.5
+
+
+@dataclass
+class Deleted(Built):
+    service: str
+    resource_type: str
+    resource_id: str
+
+
+@dataclass
+class TeardownReport(Built):
+    """What teardown deleted, what it could not, and what (if anything) still carries the lab's tag."""
+
+    lab: str
+    deleted: list[Deleted] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    remaining: list[str] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        return not self.errors and not self.remaining
+
+    def summary(self) -> str:
+        lines = [f"Teardown of lab '{self.lab}': deleted {len(self.deleted)} resources."]
+        lines += [f"  - {d.service} {d.resource_type} {d.resource_id}" for d in self.deleted]
+        lines += [f"  ! {e}" for e in self.errors]
+        if self.remaining:
+            lines.append("Still tagged with the lab (delete by hand or run teardown again):")
+            lines += [f"  ? {r}" for r in self.remaining]
+        elif not self.errors:
+            lines.append("Nothing tagged with this lab remains.")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        return f"<pre>{html.escape(self.summary())}</pre>"
+
+
+def _has_lab_tag(tags: list[dict] | dict | None, lab: Lab) -> bool:
+    if isinstance(tags, dict):
+        return tags.get(config.LAB_TAG) == lab.name
+    return tag_value(tags, config.LAB_TAG) == lab.name
+
+
+def _wait(predicate: Callable[[], bool], what: str, timeout: float = WAIT_TIMEOUT_S) -> None:
+    """Poll ``predicate`` until true (bounded). The embedded cloud's simulated time makes this short."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out waiting for {what}")
+        time.sleep(POLL_S)
+
+
+class _Teardown:
+    def __init__(self, lab: Lab):
+        self.lab = lab
+        self.report = TeardownReport(lab.name)
+
+    def step(self, service: str, rtype: str, rid: str, fn: Callable[[], Any]) -> bool:
+        try:
+            fn()
+        except ClientError as e:
+            code = e.response.get("Error", {}).get("Code", "")
+            if "NotFound" in code or "NoSuch" in code or code.endswith(".NotFound"):
+                return False  # already gone: that is what we wanted
+            self.report.errors.append(f"{service} {rtype} {rid}: [{code}] {e.response.get('Error', {}).get('Message', e)}")
+            return False
+        self.report.deleted.append(Deleted(service, rtype, rid))
+        return True
+
+    def ec2_filters(self) -> list[dict]:
+        return self.lab.lab_filters()
+
+    # -- edge ------------------------------------------------------------------
+    def route53(self) -> None:
+        r53 = self.lab.client("route53")
+        for zone in paginate(r53, "list_hosted_zones", "HostedZones"):
+            zid = zone["Id"].split("/")[-1]
+            tags = r53.list_tags_for_resource(ResourceType="hostedzone", ResourceId=zid).get("ResourceTagSet", {}).get("Tags", [])
+            if not _has_lab_tag(tags, self.lab):
+                continue
+            changes = [{"Action": "DELETE", "ResourceRecordSet": rr}
+                       for rr in paginate(r53, "list_resource_record_sets", "ResourceRecordSets", HostedZoneId=zid)
+                       if rr["Type"] not in ("SOA", "NS") or rr["Name"].rstrip(".") != zone["Name"].rstrip(".")]
+            if changes:
+                self.step("route53", "record-sets", zid, lambda: r53.change_resource_record_sets(HostedZoneId=zid, ChangeBatch={"Changes": changes}))
+            self.step("route53", "hosted-zone", f"{zid} ({zone['Name']})", lambda: r53.delete_hosted_zone(Id=zid))
+
+    def cloudfront(self) -> None:
+        cf = self.lab.client("cloudfront")
+        items = cf.list_distributions().get("DistributionList", {}).get("Items", []) or []
+        for d in items:
+            tags = cf.list_tags_for_resource(Resource=d["ARN"]).get("Tags", {}).get("Items", [])
+            if not _has_lab_tag(tags, self.lab):
+                continue
+            did = d["Id"]
+
+            def delete(did: str = did) -> None:
+                got = cf.get_distribution_config(Id=did)
+                conf, etag = got["DistributionConfig"], got["ETag"]
+                if conf.get("Enabled"):
+                    # A distribution must be disabled (and, on real AWS, deployed) before it can be deleted.
+                    conf["Enabled"] = False
+                    etag = cf.update_distribution(Id=did, IfMatch=etag, DistributionConfig=conf)["ETag"]
+                    if self.lab.backend == "aws":
+                        cf.get_waiter("distribution_deployed").wait(Id=did)
+                cf.delete_distribution(Id=did, IfMatch=etag)
+
+            self.step("cloudfront", "distribution", did, delete)
+
+    def s3(self) -> None:
+        s3 = self.lab.client("s3")
+        for bucket in s3.list_buckets().get("Buckets", []):
+            name = bucket["Name"]
+            try:
+                tags = s3.get_bucket_tagging(Bucket=name).get("TagSet", [])
+            except ClientError:
+                continue  # untagged: not ours
+            if not _has_lab_tag(tags, self.lab):
+                continue
+
+            def delete(name: str = name) -> None:
+                for v in paginate(s3, "list_object_versions", "Versions", Bucket=name):
+                    s3.delete_object(Bucket=name, Key=v["Key"], VersionId=v["VersionId"])
+                for m in paginate(s3, "list_object_versions", "DeleteMarkers", Bucket=name):
+                    s3.delete_object(Bucket=name, Key=m["Key"], VersionId=m["VersionId"])
+                for o in paginate(s3, "list_objects_v2", "Contents", Bucket=name):
+                    s3.delete_object(Bucket=name, Key=o["Key"])
+                s3.delete_bucket(Bucket=name)
+
+            self.step("s3", "bucket", name, delete)
+
+    # -- scaling and load balancing ---------------------------------------------
+    def autoscaling(self) -> None:
+        asg = self.lab.client("autoscaling")
+        groups = [g for g in paginate(asg, "describe_auto_scaling_groups", "AutoScalingGroups") if _has_lab_tag(g.get("Tags"), self.lab)]
+        for g in groups:
+            name = g["AutoScalingGroupName"]
+            for a in paginate(asg, "describe_scheduled_actions", "ScheduledUpdateGroupActions", AutoScalingGroupName=name):
+                self.step("autoscaling", "scheduled-action", a["ScheduledActionName"],
+                          lambda a=a: asg.delete_scheduled_action(AutoScalingGroupName=name, ScheduledActionName=a["ScheduledActionName"]))
+            for p in paginate(asg, "describe_policies", "ScalingPolicies", AutoScalingGroupName=name):
+                # Deleting a target tracking policy also deletes the alarms it created.
+                self.step("autoscaling", "scaling-policy", p["PolicyName"],
+                          lambda p=p: asg.delete_policy(AutoScalingGroupName=name, PolicyName=p["PolicyName"]))
+            # ForceDelete terminates the group's instances too.
+            self.step("autoscaling", "auto-scaling-group", name, lambda name=name: asg.delete_auto_scaling_group(AutoScalingGroupName=name, ForceDelete=True))
+        names = {g["AutoScalingGroupName"] for g in groups}
+        if names:
+            _wait(lambda: not [g for g in asg.describe_auto_scaling_groups(AutoScalingGroupNames=sorted(names))["AutoScalingGroups"]],
+                  "the Auto Scaling groups to be deleted")
+
+    def cloudwatch(self) -> None:
+        cw = self.lab.client("cloudwatch")
+        for alarm in paginate(cw, "describe_alarms", "MetricAlarms"):
+            tags = cw.list_tags_for_resource(ResourceARN=alarm["AlarmArn"]).get("Tags", [])
+            if _has_lab_tag(tags, self.lab):
+                self.step("cloudwatch", "alarm", alarm["AlarmName"], lambda a=alarm: cw.delete_alarms(AlarmNames=[a["AlarmName"]]))
+        logs = self.lab.client("logs")
+        for group in paginate(logs, "describe_log_groups", "logGroups"):
+            try:
+                tags = logs.list_tags_for_resource(resourceArn=group["arn"].rstrip("*").rstrip(":")).get("tags", {})
+            except ClientError:
+                tags = logs.list_tags_log_group(logGroupName=group["logGroupName"]).get("tags", {})
+            if _has_lab_tag(tags, self.lab):
+                self.step("logs", "log-group", group["logGroupName"], lambda g=group: logs.delete_log_group(logGroupName=g["logGroupName"]))
+
+    def _elbv2_tagged(self, arns: list[str]) -> set[str]:
+        elb = self.lab.client("elbv2")
+        ours = set()
+        for i in range(0, len(arns), 20):  # DescribeTags takes at most 20 ARNs
+            for d in elb.describe_tags(ResourceArns=arns[i:i + 20])["TagDescriptions"]:
+                if _has_lab_tag(d.get("Tags"), self.lab):
+                    ours.add(d["ResourceArn"])
+        return ours
+
+    def load_balancers(self) -> None:
+        elb = self.lab.client("elbv2")
+        lbs = [lb["LoadBalancerArn"] for lb in paginate(elb, "describe_load_balancers", "LoadBalancers")]
+        for arn in sorted(self._elbv2_tagged(lbs)):
+            for listener in paginate(elb, "describe_listeners", "Listeners", LoadBalancerArn=arn):
+                self.step("elbv2", "listener", listener["ListenerArn"].split("/", 1)[-1], lambda l=listener: elb.delete_listener(ListenerArn=l["ListenerArn"]))
+            self.step("elbv2", "load-balancer", arn.split("/", 1)[-1], lambda arn=arn: elb.delete_load_balancer(LoadBalancerArn=arn))
+        tgs = [tg["TargetGroupArn"] for tg in paginate(elb, "describe_target_groups", "TargetGroups")]
+        for arn in sorted(self._elbv2_tagged(tgs)):
+            self.step("elbv2", "target-group", arn.split("/", 1)[-1], lambda arn=arn: elb.delete_target_group(TargetGroupArn=arn))
+
+    # -- compute and data --------------------------------------------------------
+    def instances(self) -> None:
+        ec2 = self.lab.client("ec2")
+        live = [{"Name": "instance-state-name", "Values": ["pending", "running", "stopping", "stopped"]}]
+        ids = [i["InstanceId"] for r in paginate(ec2, "describe_instances", "Reservations", Filters=self.ec2_filters() + live) for i in r["Instances"]]
+        if not ids:
+            return
+        if self.step("ec2", "instances", " ".join(ids), lambda: ec2.terminate_instances(InstanceIds=ids)):
+            _wait(lambda: all(i["State"]["Name"] == "terminated"
+                              for r in ec2.describe_instances(InstanceIds=ids)["Reservations"] for i in r["Instances"]),
+                  "the instances to terminate")
+
+    def launch_templates(self) -> None:
+        ec2 = self.lab.client("ec2")
+        for lt in paginate(ec2, "describe_launch_templates", "LaunchTemplates", Filters=self.ec2_filters()):
+            self.step("ec2", "launch-template", lt["LaunchTemplateId"], lambda lt=lt: ec2.delete_launch_template(LaunchTemplateId=lt["LaunchTemplateId"]))
+
+    def rds(self) -> None:
+        rds = self.lab.client("rds")
+        doomed = []
+        for db in paginate(rds, "describe_db_instances", "DBInstances"):
+            if _has_lab_tag(db.get("TagList"), self.lab) and db.get("DBInstanceStatus") != "deleting":
+                ident = db["DBInstanceIdentifier"]
+                if self.step("rds", "db-instance", ident, lambda ident=ident: rds.delete_db_instance(
+                        DBInstanceIdentifier=ident, SkipFinalSnapshot=True, DeleteAutomatedBackups=True)):
+                    doomed.append(ident)
+        for ident in doomed:
+            def gone(ident: str = ident) -> bool:
+                try:
+                    rds.describe_db_instances(DBInstanceIdentifier=ident)
+                    return False
+                except ClientError:
+                    return True
+            _wait(gone, f"RDS instance {ident} to be deleted", timeout=1800 if self.lab.backend == "aws" else 60)
+        for g in paginate(rds, "describe_db_subnet_groups", "DBSubnetGroups"):
+            tags = rds.list_tags_for_resource(ResourceName=g["DBSubnetGroupArn"]).get("TagList", [])
+            if _has_lab_tag(tags, self.lab):
+                self.step("rds", "db-subnet-group", g["DBSubnetGroupName"], lambda g=g: rds.delete_db_subnet_group(DBSubnetGroupName=g["DBSubnetGroupName"]))
+
+    def key_pairs(self) -> None:
+        ec2 = self.lab.client("ec2")
+        for kp in ec2.describe_key_pairs(Filters=self.ec2_filters()).get("KeyPairs", []):
+            name = kp["KeyName"]
+            if self.step("ec2", "key-pair", name, lambda name=name: ec2.delete_key_pair(KeyName=name)):
+                try:
+                    from .keys import delete_key_files
+                except ImportError:
+                    continue
+                for path in delete_key_files(self.lab, name) or []:
+                    self.report.deleted.append(Deleted("local", "key-file", str(path)))
+
+    # -- network -------------------------------------------------------------------
+    def security_groups(self) -> None:
+        ec2 = self.lab.client("ec2")
+        groups = list(paginate(ec2, "describe_security_groups", "SecurityGroups", Filters=self.ec2_filters()))
+        # Groups refer to each other (app <- alb, db <- app): remove those rules first, or AWS
+        # refuses to delete a group that another group's rule still names (DependencyViolation).
+        for g in groups:
+            refs = [p for p in g.get("IpPermissions", []) if p.get("UserIdGroupPairs")]
+            if refs:
+                self.step("ec2", "security-group-rules", g["GroupId"], lambda g=g, refs=refs: ec2.revoke_security_group_ingress(GroupId=g["GroupId"], IpPermissions=refs))
+            refs = [p for p in g.get("IpPermissionsEgress", []) if p.get("UserIdGroupPairs")]
+            if refs:
+                self.step("ec2", "security-group-egress-rules", g["GroupId"], lambda g=g, refs=refs: ec2.revoke_security_group_egress(GroupId=g["GroupId"], IpPermissions=refs))
+        for g in groups:
+            self.step("ec2", "security-group", f"{g['GroupId']} ({g['GroupName']})", lambda g=g: ec2.delete_security_group(GroupId=g["GroupId"]))
+
+    def nat_gateways(self) -> None:
+        ec2 = self.lab.client("ec2")
+        live = [{"Name": "state", "Values": ["pending", "available"]}]
+        nats = [n["NatGatewayId"] for n in paginate(ec2, "describe_nat_gateways", "NatGateways", Filter=self.ec2_filters() + live)]
+        for nat in nats:
+            self.step("ec2", "nat-gateway", nat, lambda nat=nat: ec2.delete_nat_gateway(NatGatewayId=nat))
+        if nats:
+            _wait(lambda: all(n["State"] in ("deleted", "failed") for n in ec2.describe_nat_gateways(NatGatewayIds=nats)["NatGateways"]),
+                  "the NAT gateways to be deleted (their Elastic IPs are released after)")
+        for a in ec2.describe_addresses(Filters=self.ec2_filters()).get("Addresses", []):
+            if a.get("AssociationId"):
+                self.step("ec2", "elastic-ip-association", a["AssociationId"], lambda a=a: ec2.disassociate_address(AssociationId=a["AssociationId"]))
+            self.step("ec2", "elastic-ip", a["AllocationId"], lambda a=a: ec2.release_address(AllocationId=a["AllocationId"]))
+
+    def vpcs(self) -> None:
+        ec2 = self.lab.client("ec2")
+        for rt in paginate(ec2, "describe_route_tables", "RouteTables", Filters=self.ec2_filters()):
+            for assoc in rt.get("Associations", []):
+                if not assoc.get("Main"):
+                    self.step("ec2", "route-table-association", assoc["RouteTableAssociationId"],
+                              lambda a=assoc: ec2.disassociate_route_table(AssociationId=a["RouteTableAssociationId"]))
+            self.step("ec2", "route-table", rt["RouteTableId"], lambda rt=rt: ec2.delete_route_table(RouteTableId=rt["RouteTableId"]))
+        for igw in paginate(ec2, "describe_internet_gateways", "InternetGateways", Filters=self.ec2_filters()):
+            for att in igw.get("Attachments", []):
+                self.step("ec2", "internet-gateway-attachment", f"{igw['InternetGatewayId']} -> {att['VpcId']}",
+                          lambda i=igw, a=att: ec2.detach_internet_gateway(InternetGatewayId=i["InternetGatewayId"], VpcId=a["VpcId"]))
+            self.step("ec2", "internet-gateway", igw["InternetGatewayId"], lambda i=igw: ec2.delete_internet_gateway(InternetGatewayId=i["InternetGatewayId"]))
+        vpcs = list(paginate(ec2, "describe_vpcs", "Vpcs", Filters=self.ec2_filters()))
+        for vpc in vpcs:
+            # Interfaces a service left behind (a deleted ALB's or NAT's) would block the subnet.
+            for eni in paginate(ec2, "describe_network_interfaces", "NetworkInterfaces", Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}]):
+                if eni.get("Status") == "available":
+                    self.step("ec2", "network-interface", eni["NetworkInterfaceId"], lambda e=eni: ec2.delete_network_interface(NetworkInterfaceId=e["NetworkInterfaceId"]))
+        for subnet in paginate(ec2, "describe_subnets", "Subnets", Filters=self.ec2_filters()):
+            self.step("ec2", "subnet", subnet["SubnetId"], lambda s=subnet: ec2.delete_subnet(SubnetId=s["SubnetId"]))
+        for vpc in vpcs:
+            self.step("ec2", "vpc", vpc["VpcId"], lambda v=vpc: ec2.delete_vpc(VpcId=v["VpcId"]))
+
+    def run(self) -> TeardownReport:
+        # Reverse build order: edge, scaling, load balancing, compute, data, keys, network.
+        for phase in (self.route53, self.cloudfront, self.s3, self.autoscaling, self.cloudwatch, self.load_balancers,
+                      self.instances, self.launch_templates, self.rds, self.key_pairs, self.security_groups,
+                      self.nat_gateways, self.vpcs):
+            try:
+                phase()
+            except (ClientError, TimeoutError) as e:  # report and carry on: later phases may still free things
+                self.report.errors.append(f"{phase.__name__}: {e}")
+        self.report.remaining = [f"{r.service} {r.resource_type} {r.resource_id}" for r in find_lab_resources(self.lab)]
+        return self.report
+
+
+def find_lab_resources(lab: Lab) -> list[Deleted]:
+    """Probe: every live resource that still carries this lab's tag, in every service the lab uses."""
+    found: list[Deleted] = []
+    ec2 = lab.client("ec2")
+    f = lab.lab_filters()
+    checks = [("vpc", "describe_vpcs", "Vpcs", "VpcId", "Filters"), ("subnet", "describe_subnets", "Subnets", "SubnetId", "Filters"),
+              ("security-group", "describe_security_groups", "SecurityGroups", "GroupId", "Filters"),
+              ("route-table", "describe_route_tables", "RouteTables", "RouteTableId", "Filters"),
+              ("internet-gateway", "describe_internet_gateways", "InternetGateways", "InternetGatewayId", "Filters"),
+              ("launch-template", "describe_launch_templates", "LaunchTemplates", "LaunchTemplateId", "Filters")]
+    for rtype, op, key, idkey, param in checks:
+        found += [Deleted("ec2", rtype, x[idkey]) for x in paginate(ec2, op, key, **{param: f})]
+    found += [Deleted("ec2", "nat-gateway", n["NatGatewayId"]) for n in paginate(ec2, "describe_nat_gateways", "NatGateways", Filter=f)
+              if n["State"] not in ("deleted", "deleting", "failed")]
+    found += [Deleted("ec2", "elastic-ip", a["AllocationId"]) for a in ec2.describe_addresses(Filters=f).get("Addresses", [])]
+    found += [Deleted("ec2", "key-pair", k["KeyName"]) for k in ec2.describe_key_pairs(Filters=f).get("KeyPairs", [])]
+    live = [{"Name": "instance-state-name", "Values": ["pending", "running", "stopping", "stopped", "shutting-down"]}]
+    found += [Deleted("ec2", "instance", i["InstanceId"]) for r in paginate(ec2, "describe_instances", "Reservations", Filters=f + live)
+              for i in r["Instances"]]
+    tagging = lab.client("resourcegroupstaggingapi")
+    seen = {d.resource_id for d in found}
+    for r in paginate(tagging, "get_resources", "ResourceTagMappingList", TagFilters=[{"Key": config.LAB_TAG, "Values": [lab.name]}]):
+        arn = r["ResourceARN"]
+        if not any(s in arn for s in seen) and not _arn_gone(lab, arn):
+            found.append(Deleted(arn.split(":")[2], "arn", arn))
+    asg = lab.client("autoscaling")
+    found += [Deleted("autoscaling", "auto-scaling-group", g["AutoScalingGroupName"])
+              for g in paginate(asg, "describe_auto_scaling_groups", "AutoScalingGroups") if _has_lab_tag(g.get("Tags"), lab)]
+    return found
+
+
+def _arn_gone(lab: Lab, arn: str) -> bool:
+    """The tagging API can list a resource that is terminated or being deleted; those don't count."""
+    if ":instance/" in arn:
+        iid = arn.rsplit("/", 1)[-1]
+        try:
+            r = lab.client("ec2").describe_instances(InstanceIds=[iid])["Reservations"]
+        except ClientError:
+            return True
+        return all(i["State"]["Name"] in ("terminated", "shutting-down") for x in r for i in x["Instances"])
+    if ":natgateway/" in arn:
+        return True  # checked above with its state
+    return False
+
+
+def teardown(lab: Lab) -> TeardownReport:
+    """Delete everything ``lab`` created, found by its tag, and report what was deleted.
+
+    Safe to run any number of times: a second run finds nothing and deletes nothing.
+    """
+    report = _Teardown(lab).run()
+    lab.clear_cli_log()
+    return report
