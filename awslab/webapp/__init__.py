@@ -1,0 +1,93 @@
+"""The lab's web app, and the EC2 user data that installs it.
+
+:mod:`awslab.webapp.app` is one standard-library-only file. The user data from
+:func:`user_data` copies that file onto an Amazon Linux 2023 instance, installs a
+systemd unit and starts it, so each instance launched from the launch template
+serves ``/``, ``/health`` and ``/products`` without any other set-up.
+"""
+from __future__ import annotations
+
+import base64
+import gzip
+from pathlib import Path
+
+from .app import AppState, Database, Identity, Request, Response, WebApp, imds_identity, respond, serve
+
+__all__ = ["APP_SOURCE", "USER_DATA_LIMIT", "user_data", "user_data_base64", "AppState", "Database", "Identity", "Request",
+           "Response", "WebApp", "imds_identity", "respond", "serve"]
+
+#: The app's source file; the user data embeds it verbatim.
+APP_SOURCE = Path(__file__).with_name("app.py")
+#: "User data is limited to 16 KB, in raw form, before it is base64-encoded."
+#: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/user-data.html
+USER_DATA_LIMIT = 16 * 1024
+#: Where the app, its settings and its fault file live on the instance.
+APP_DIR = "/opt/awslab"
+UNIT = "awslab-webapp"
+_EOF = "AWSLAB_APP_PY_EOF"
+
+# PyMySQL on AL2023: the distro package name python3-PyMySQL is UNCONFIRMED for AL2023's repositories,
+# so the script tries it first and falls back to pip (python3-pip is an AL2023 package).
+_PYMYSQL = "dnf install -y python3-PyMySQL || { dnf install -y python3-pip && pip3 install 'pymysql>=1.0,<2'; }"
+
+_UNIT_FILE = f"""[Unit]
+Description=awslab web app (/, /health, /products)
+After=network-online.target
+Wants=network-online.target
+
+[Service]
+EnvironmentFile=-{APP_DIR}/app.env
+ExecStart=/usr/bin/python3 {APP_DIR}/app.py --port {{port}} --fault-file {APP_DIR}/fault
+# Least privilege: a throwaway user that may bind a port below 1024 and nothing more.
+DynamicUser=yes
+AmbientCapabilities=CAP_NET_BIND_SERVICE
+Restart=always
+RestartSec=2
+# A drilled crash (exit 70) stays down, so the load balancer and Auto Scaling must notice it.
+RestartPreventExitStatus=70
+
+[Install]
+WantedBy=multi-user.target
+"""
+
+
+def _env_line(name: str, value: str) -> str:
+    """A systemd EnvironmentFile line; double quotes with backslash escapes keep any value intact."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'{name}="{escaped}"'
+
+
+def user_data(port: int = 80, db_url: str | None = None) -> str:
+    """A bash script for Amazon Linux 2023 that installs and starts the web app on ``port``.
+
+    It writes the app to /opt/awslab/app.py, the database URL (if any) to a root-only
+    env file, a systemd unit, and starts it. A drill breaks the app by writing
+    "unhealthy", "hang", "slow 3" or "crash" into /opt/awslab/fault.
+    If the app would push the script past EC2's 16 KB limit, it is embedded gzip+base64.
+    """
+    if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:
+        raise ValueError(f"port must be 1-65535, not {port!r}")
+    source = APP_SOURCE.read_text()
+    assert _EOF not in source
+    lines = ["#!/bin/bash", "# awslab: install and start the lab's web app (runs once, as root, at first boot).",
+             "set -euxo pipefail", f"mkdir -p {APP_DIR}"]
+    if db_url and db_url.startswith("mysql"):
+        lines.append(_PYMYSQL)
+    if db_url:
+        lines += [f"install -m 600 /dev/null {APP_DIR}/app.env",
+                  f"cat > {APP_DIR}/app.env <<'{_EOF}'", _env_line("AWSLAB_DB_URL", db_url), _EOF]
+    unit = _UNIT_FILE.replace("{port}", str(port))
+    lines += [f"cat > /etc/systemd/system/{UNIT}.service <<'{_EOF}'", unit.rstrip("\n"), _EOF]
+    tail = ["systemctl daemon-reload", f"systemctl enable --now {UNIT}"]
+    verbatim = "\n".join(lines + [f"cat > {APP_DIR}/app.py <<'{_EOF}'", source.rstrip("\n"), _EOF] + tail) + "\n"
+    if len(verbatim.encode()) <= USER_DATA_LIMIT:
+        return verbatim
+    packed = base64.b64encode(gzip.compress(source.encode(), mtime=0)).decode()
+    lines.append("# The app is awslab/webapp/app.py, packed with gzip and base64 to fit EC2's 16 KB user data limit.")
+    return "\n".join(lines + [f"base64 -d <<'{_EOF}' | gunzip > {APP_DIR}/app.py", packed, _EOF] + tail) + "\n"
+
+
+def user_data_base64(port: int = 80, db_url: str | None = None) -> str:
+    """The user data base64-encoded, as a launch template's ``UserData`` field wants it."""
+    return base64.b64encode(user_data(port, db_url).encode()).decode()
+
