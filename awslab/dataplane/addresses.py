@@ -1,0 +1,167 @@
+"""Where things live on this machine: VPC addresses mapped onto loopback.
+
+Inside the VPC an instance has a private IP such as ``10.0.10.5``. On this
+machine it listens on a loopback address made from it: keep the last three
+octets, put ``127`` in front (``10.0.10.5 -> 127.0.10.5``). The same rule
+serves every private range (RFC 1918):
+
+============================  ============================
+VPC address                   loopback address
+============================  ============================
+``10.a.b.c``                  ``127.a.b.c``
+``172.16-31.b.c``             ``127.16-31.b.c``
+``192.168.b.c``               ``127.168.b.c``
+============================  ============================
+
+So two VPCs with overlapping ranges (or ``10.16.0.5`` and ``172.16.0.5``)
+map to the same loopback address. AWS keeps VPCs apart; one machine can't,
+so awslab refuses to start the second listener and says why.
+
+``127.0.0.1`` plays "the internet": a curl from your shell comes from it.
+AWS reserves the first four addresses of every subnet (``.0``-``.3``), so no
+instance ever maps onto 127.0.0.1
+(https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html).
+
+Linux routes the whole of 127.0.0.0/8 to the loopback interface, so any of
+these addresses can be bound. macOS only has 127.0.0.1 until you add aliases
+(``sudo ifconfig lo0 alias 127.0.10.5``). :func:`probe_loopback` finds out;
+when extra addresses can't be bound, awslab falls back to *single-address
+mode*: everything listens on 127.0.0.1 with its own port, and the data plane
+learns who is calling from the client's source port (see
+:class:`SourceRegistry`) instead of from its address.
+"""
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import socket
+from dataclasses import dataclass, field
+
+__all__ = [
+    "INTERNET", "to_loopback", "from_loopback", "probe_loopback", "LoopbackProbe",
+    "alb_node_addresses", "alb_listen_port", "SourceRegistry", "FALLBACK_HELP",
+]
+
+#: The address a host-side client (curl, the traffic generator) connects from.
+INTERNET = "127.0.0.1"
+
+_PRIVATE = [ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")]
+
+FALLBACK_HELP = (
+    "This machine can't bind loopback addresses other than 127.0.0.1 (macOS does this by default). "
+    "awslab runs in single-address mode: every instance and ALB listens on 127.0.0.1 with its own port, "
+    "and security groups are enforced from each connection's source port instead of its address. "
+    "For the full mapping (10.0.10.5 -> 127.0.10.5) add aliases, e.g. `sudo ifconfig lo0 alias 127.0.10.5`."
+)
+
+
+def to_loopback(private_ip: str) -> str:
+    """The loopback address an instance with ``private_ip`` listens on.
+
+    >>> to_loopback("10.0.10.5")
+    '127.0.10.5'
+    >>> to_loopback("192.168.1.20")
+    '127.168.1.20'
+    """
+    ip = ipaddress.ip_address(private_ip)
+    if ip.version != 4 or not any(ip in n for n in _PRIVATE):
+        raise ValueError(f"{private_ip} is not a private IPv4 address (10/8, 172.16/12, 192.168/16)")
+    return "127." + ".".join(private_ip.split(".")[1:])
+
+
+def from_loopback(loopback_ip: str, vpc_cidr: str) -> str:
+    """The VPC address behind ``loopback_ip`` in a VPC with ``vpc_cidr`` (the inverse of :func:`to_loopback`)."""
+    first = str(ipaddress.ip_network(vpc_cidr, strict=False).network_address).split(".")[0]
+    return ".".join([first] + loopback_ip.split(".")[1:])
+
+
+@dataclass(frozen=True)
+class LoopbackProbe:
+    """What :func:`probe_loopback` found: can extra loopback addresses be bound here?"""
+
+    aliases: bool
+    detail: str
+
+    @property
+    def mode(self) -> str:
+        """``"aliases"`` (one address per instance) or ``"single-address"`` (the fallback)."""
+        return "aliases" if self.aliases else "single-address"
+
+
+def probe_loopback(address: str = "127.0.10.250") -> LoopbackProbe:
+    """Try to bind ``address`` (port 0, then close). A probe: it changes nothing."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        s.bind((address, 0))
+        return LoopbackProbe(True, f"{address} can be bound: every instance gets its own loopback address")
+    except OSError as e:
+        return LoopbackProbe(False, f"binding {address} failed ({e.strerror}). {FALLBACK_HELP}")
+    finally:
+        s.close()
+
+
+def alb_node_addresses(lb_arn: str, subnets: list[dict], taken: set[str] = frozenset()) -> dict[str, str]:
+    """One private IP per enabled AZ for the load balancer's nodes: ``{az: ip}``.
+
+    ``subnets`` are describe_subnets dicts of the LB's subnets (one per AZ).
+    AWS gives each node an address in its subnet; we pick one from the top of
+    the subnet, derived from the LB's ARN so it is stable, skipping addresses
+    in ``taken`` (instances) and AWS's five reserved ones.
+    """
+    out: dict[str, str] = {}
+    for sn in sorted(subnets, key=lambda s: s["AvailabilityZone"]):
+        net = ipaddress.ip_network(sn["CidrBlock"])
+        usable = net.num_addresses - 5  # first four and the last one are reserved
+        start = int(hashlib.sha256(lb_arn.encode()).hexdigest(), 16) % max(usable // 2, 1)
+        for k in range(usable):
+            ip = str(net.network_address + 4 + (usable - 1 - (start + k) % usable))
+            if ip not in taken and ip not in out.values():
+                out[sn["AvailabilityZone"]] = ip
+                break
+    return out
+
+
+#: ALB listeners get stable ports on 127.0.0.1 in this range (ports below 1024 need root).
+ALB_PORT_BASE = 18000
+ALB_PORT_SPAN = 2000
+
+
+def alb_listen_port(lb_name: str, listener_port: int, in_use: set[int] = frozenset()) -> int:
+    """A stable high port on 127.0.0.1 for listener ``listener_port`` of load balancer ``lb_name``.
+
+    Derived from the names, so the same ALB keeps its address across restarts;
+    on a clash the next free port in the range is used.
+    """
+    h = int(hashlib.sha256(f"{lb_name}:{listener_port}".encode()).hexdigest(), 16) % ALB_PORT_SPAN
+    for k in range(ALB_PORT_SPAN):
+        port = ALB_PORT_BASE + (h + k) % ALB_PORT_SPAN
+        if port not in in_use:
+            return port
+    raise RuntimeError("no free ALB listener port left")
+
+
+@dataclass
+class SourceRegistry:
+    """Single-address mode: who is behind a connection from 127.0.0.1:<port>?
+
+    The ALB registers each connection it opens to a target
+    (``local port -> node's private IP``) before it sends a byte; the target
+    side looks the peer's port up. Unknown ports are "the internet".
+    """
+
+    by_port: dict[int, str] = field(default_factory=dict)
+
+    def register(self, local_port: int, private_ip: str) -> None:
+        self.by_port[local_port] = private_ip
+
+    def forget(self, local_port: int) -> None:
+        self.by_port.pop(local_port, None)
+
+    def who(self, peer: tuple[str, int], aliases: bool, vpc_cidr: str | None = None) -> str | None:
+        """The VPC address of ``peer`` (``None`` = the internet)."""
+        host, port = peer[0], peer[1]
+        if not aliases:
+            return self.by_port.get(port)
+        if host == INTERNET or vpc_cidr is None:
+            return None if host == INTERNET else host
+        return from_loopback(host, vpc_cidr)
