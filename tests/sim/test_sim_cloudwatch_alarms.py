@@ -70,7 +70,7 @@ def test_statistic_and_sliding_periods():
     five = [Sample(T - 240, 90.0)]
     s = spec(period=300, evaluation_periods=1)
     assert [evaluate(s, five, T + 60 * k, OK).state for k in (0, 1, 5, 10)] == [ALARM] * 4
-    assert evaluate(s, five, T + 60 * 11, ALARM).state == INSUFFICIENT_DATA
+    assert evaluate(s, five, T + 60 * 12, ALARM).state == INSUFFICIENT_DATA
 
 
 @pytest.mark.parametrize("treat,current,expected", [
