@@ -86,7 +86,7 @@ class KeyPair(Built):
 
 
 def _validate(lab: Lab, spec: KeyPairSpec) -> tuple[str, Path]:
-    name = spec.key_name or lab.resource_name("key")
+    name = spec.key_name if spec.key_name is not None else lab.resource_name("key")
     if not isinstance(name, str) or not KEY_NAME.match(name):
         raise ValidationError("key_name", name, "a key name is 1-255 letters, digits, '.', '_' or '-', not starting with '.' "
                               "(it is also the key's file name)", "Use a name such as 'awslab-key'.")
