@@ -1,0 +1,65 @@
+"""The moto extension: moto's models show the simulator's truth.
+
+moto answers the AWS APIs from in-memory models, but nothing in them happens
+over time: instances run at once, every target is healthy, an ASG launches
+everything synchronously in its first subnet. awslab patches a handful of
+moto's *model* methods (one file per service) so that:
+
+- EC2 instances go pending -> running -> ... on the simulator's clock
+  (:mod:`.ec2`);
+- describe-target-health reports the simulated health-check state machine
+  (:mod:`.elbv2`);
+- Auto Scaling reconciliation, lifecycle states and scaling activities come
+  from the simulator (:mod:`.autoscaling`);
+- CloudWatch metrics and alarms come from the simulator (:mod:`.cloudwatch`,
+  owned by the CloudWatch subsystem).
+
+Every patched method falls back to moto's own behaviour when no simulator is
+installed. ``tests/cloud/test_moto_contract.py`` checks that the moto
+internals relied on here still exist with the same shapes in the pinned moto.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__all__ = ["install", "uninstall", "active", "PINNED_MOTO_VERSION"]
+
+#: The moto version these patches were written against (pyproject pins it too).
+PINNED_MOTO_VERSION = "5.2.5"
+
+SIM: Any = None
+_PATCHED = False
+
+
+def active():
+    """The installed :class:`~awslab.sim.core.Simulator`, or None."""
+    return SIM
+
+
+def install(sim) -> None:
+    """Patch moto (once) and route its model hooks to ``sim`` (replacing any earlier simulator)."""
+    global SIM, _PATCHED
+    SIM = sim
+    if _PATCHED:
+        return
+    from . import autoscaling, ec2, elbv2
+
+    ec2.install()
+    elbv2.install()
+    autoscaling.install()
+    try:  # the CloudWatch part is another subsystem's; it may not exist yet
+        cw = importlib.import_module(f"{__name__}.cloudwatch")
+    except ModuleNotFoundError as e:
+        if e.name != f"{__name__}.cloudwatch":
+            raise
+    else:
+        if hasattr(cw, "install"):
+            cw.install()
+    _PATCHED = True
+
+
+def uninstall() -> None:
+    """Stop routing to a simulator (the patches stay and fall back to moto's behaviour)."""
+    global SIM
+    SIM = None

@@ -1,0 +1,111 @@
+"""EC2 part of the moto extension: instance states follow the simulator's clock.
+
+Patched: ``Instance.__init__`` (new instances start ``pending``, LaunchTime in
+simulated time), ``Instance.start/stop/terminate`` (``pending``/``stopping``/
+``shutting-down`` first; the simulator finishes the transition later) and
+``Instance.instance_status`` (``initializing`` until status checks pass).
+"""
+from __future__ import annotations
+
+from moto.ec2.models.instances import Instance, InstanceState, StateReason
+
+from . import active
+
+__all__ = ["install", "apply_state", "forget_instance", "STATUS_CHECK_INITIALIZING_S"]
+
+#: After reaching running, DescribeInstanceStatus reports ``initializing`` until the status
+#: checks pass. UNCONFIRMED: no documented figure; a couple of minutes is commonly seen.
+STATUS_CHECK_INITIALIZING_S = 120.0
+
+_ORIG: dict[str, object] = {}
+
+
+def install() -> None:
+    if _ORIG:
+        return
+    _ORIG.update(init=Instance.__init__, start=Instance.start, stop=Instance.stop,
+                 terminate=Instance.terminate, instance_status=Instance.instance_status)
+
+    def __init__(self, ec2_backend, image_id, user_data, security_groups, **kwargs):
+        _ORIG["init"](self, ec2_backend, image_id, user_data, security_groups, **kwargs)
+        sim = active()
+        if sim is not None:
+            sim.ec2.on_launch(self)
+
+    def start(self):
+        sim = active()
+        if sim is None:
+            return _ORIG["start"](self)
+        previous = InstanceState(self._state.name, self._state.code)
+        if self._state.name == "stopped":
+            for nic in self.nics.values():
+                nic.start()
+            sim.ec2.on_start(self)
+        return previous
+
+    def stop(self):
+        sim = active()
+        if sim is None:
+            return _ORIG["stop"](self)
+        previous = InstanceState(self._state.name, self._state.code)
+        sim.ec2.on_stop(self)
+        return previous
+
+    def terminate(self):
+        sim = active()
+        if sim is None:
+            return _ORIG["terminate"](self)
+        previous = InstanceState(self._state.name, self._state.code)
+        if self._state.name in ("shutting-down", "terminated"):
+            return previous
+        _ORIG["terminate"](self)  # moto's side effects: NICs, volumes, fleets, IAM profile
+        self._state = InstanceState(previous.name, previous.code)
+        sim.ec2.on_terminate(self)
+        return previous
+
+    def instance_status(self):
+        sim = active()
+        status = _ORIG["instance_status"].fget(self)
+        rec = sim.ec2.get(self.id) if sim is not None else None
+        if rec is None or rec.state != "running" or rec.running_at is None:
+            return status
+        if sim.now - rec.running_at < STATUS_CHECK_INITIALIZING_S:
+            return {"Details": [{"Name": "reachability", "Status": "initializing"}], "Status": "initializing"}
+        return status
+
+    Instance.__init__ = __init__
+    Instance.start = start
+    Instance.stop = stop
+    Instance.terminate = terminate
+    Instance.instance_status = property(instance_status)
+    Instance.system_status = property(instance_status)
+
+
+def apply_state(instance, name: str, code: int, reason: str | None, user_shutdown: bool) -> None:
+    """Write a state into moto's instance (what DescribeInstances reports)."""
+    instance._state = InstanceState(name, code)
+    if name in ("stopped", "terminated"):
+        for nic in instance.nics.values():
+            nic.stop()
+    if reason is not None:
+        instance._reason = reason
+        if user_shutdown:
+            instance.state_reason = StateReason("Client.UserInitiatedShutdown: User initiated shutdown",
+                                                "Client.UserInitiatedShutdown")
+        elif name == "pending":
+            instance.state_reason = StateReason("pending", "pending")
+        else:
+            instance.state_reason = StateReason()
+    elif name == "running":
+        instance._reason = ""
+        instance.state_reason = StateReason()
+
+
+def forget_instance(instance) -> None:
+    """Remove a long-terminated instance from moto (AWS stops listing it after about an hour)."""
+    backend = instance.ec2_backend
+    for rid, reservation in list(backend.reservations.items()):
+        if instance in reservation.instances:
+            reservation.instances.remove(instance)
+            if not reservation.instances:
+                del backend.reservations[rid]
