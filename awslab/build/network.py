@@ -97,7 +97,8 @@ def build_network(lab: Lab, spec: NetworkSpec | None = None) -> Network:
     }
     igw_id = ensure_internet_gateway(lab, vpc_id, created)
     public_rt = ensure_route_table(lab, vpc_id, "public-rt", [s.subnet_id for s in subnets["public"]], created,
-                                   gateway_id=igw_id, cli_target="--gateway-id $IGW_ID")
+                                   gateway_id=igw_id, cli_target="--gateway-id $IGW_ID",
+                                   subnet_vars=tuple(_var("public", i) for i in range(len(azs))))
     nat_azs = azs if spec.nat_gateway_per_az else azs[:1]
     nats, eips = [], []
     for i, az in enumerate(nat_azs):
@@ -110,7 +111,7 @@ def build_network(lab: Lab, spec: NetworkSpec | None = None) -> Network:
         members = [subnets["private"][i].subnet_id, subnets["db"][i].subnet_id]
         nat_var = "$NAT_" + (az if spec.nat_gateway_per_az else azs[0])[-1].upper()
         private_rts.append(ensure_route_table(lab, vpc_id, f"private-rt-{az[-1]}", members, created, nat_gateway_id=nat,
-                                              cli_target=f"--nat-gateway-id {nat_var}"))
+                                              cli_target=f"--nat-gateway-id {nat_var}", subnet_vars=(_var("private", i), _var("db", i))))
     return Network(vpc_id, spec.vpc_cidr, azs, subnets["public"], subnets["private"], subnets["db"], igw_id, nats, eips,
                    public_rt, private_rts, created)
 
@@ -226,7 +227,8 @@ def ensure_nat_gateway(lab: Lab, public_subnet_id: str, allocation_id: str, az: 
 
 
 def ensure_route_table(lab: Lab, vpc_id: str, suffix: str, subnet_ids: list[str], created: list[str],
-                       gateway_id: str | None = None, nat_gateway_id: str | None = None, cli_target: str = "") -> str:
+                       gateway_id: str | None = None, nat_gateway_id: str | None = None, cli_target: str = "",
+                       subnet_vars: tuple[str, ...] = ()) -> str:
     """A route table with a default route (to the IGW or a NAT gateway), associated with ``subnet_ids``."""
     ec2 = lab.client("ec2")
     name = lab.resource_name(suffix)
@@ -251,6 +253,8 @@ def ensure_route_table(lab: Lab, vpc_id: str, suffix: str, subnet_ids: list[str]
     lab.record(f"network/{suffix}", ["aws", "ec2", "create-route-table", "--vpc-id", "$VPC_ID", "--tag-specifications", cli_tags("route-table", tags)],
                f"Route table {suffix}: 0.0.0.0/0 {'to the internet gateway' if gateway_id else 'to the NAT gateway'}", var=var, query="RouteTable.RouteTableId")
     lab.record(f"network/{suffix}-default", f"aws ec2 create-route --route-table-id ${var} --destination-cidr-block 0.0.0.0/0 {cli_target}")
+    for i, var_subnet in enumerate(subnet_vars):
+        lab.record(f"network/{suffix}-assoc-{i}", f"aws ec2 associate-route-table --route-table-id ${var} --subnet-id ${var_subnet}")
     return rt_id
 
 
