@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import shlex
 from pathlib import Path
 
 from .app import AppState, Database, Identity, Request, Response, WebApp, imds_identity, respond, serve
@@ -57,12 +58,34 @@ def _env_line(name: str, value: str) -> str:
     return f'{name}="{escaped}"'
 
 
-def user_data(port: int = 80, db_url: str | None = None) -> str:
+def _secret_lines(db_url: str, secret_arn: str) -> list[str]:
+    """Shell lines that put the password from Secrets Manager into the URL (bounded retries: IAM is eventually consistent)."""
+    region = secret_arn.split(":")[3]
+    scheme, rest = db_url.split("://", 1)
+    user, hostpart = rest.split("@", 1)
+    quote = 'import json,sys,urllib.parse; print(urllib.parse.quote(json.load(sys.stdin)["password"], safe=""))'
+    return ["set +x  # the password must not reach the cloud-init log",
+            "for attempt in 1 2 3 4 5 6; do",
+            f"  DB_PASSWORD=$(aws secretsmanager get-secret-value --region {region} --secret-id {shlex.quote(secret_arn)} "
+            f"--query SecretString --output text | python3 -c {shlex.quote(quote)}) && break",
+            "  sleep 10",
+            "done",
+            f"printf 'AWSLAB_DB_URL=\"%s\"\\n' {shlex.quote(scheme + '://' + user + ':')}\"$DB_PASSWORD\"{shlex.quote('@' + hostpart)} "
+            f"> {APP_DIR}/app.env",
+            "unset DB_PASSWORD",
+            "set -x"]
+
+
+def user_data(port: int = 80, db_url: str | None = None, db_secret_arn: str | None = None) -> str:
     """A bash script for Amazon Linux 2023 that installs and starts the web app on ``port``.
 
     It writes the app to /opt/awslab/app.py, the database URL (if any) to a root-only
     env file, a systemd unit, and starts it. A drill breaks the app by writing
     "unhealthy", "hang", "slow 3" or "crash" into /opt/awslab/fault.
+
+    With ``db_secret_arn`` (RDS's managed master-user secret), ``db_url`` carries no
+    password: at boot the script asks Secrets Manager for it with the AWS CLI that
+    AL2023 ships, using the instance profile's role, and never echoes it to the log.
     If the app would push the script past EC2's 16 KB limit, it is embedded gzip+base64.
     """
     if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:
@@ -73,7 +96,9 @@ def user_data(port: int = 80, db_url: str | None = None) -> str:
              "set -euxo pipefail", f"mkdir -p {APP_DIR}"]
     if db_url and db_url.startswith("mysql"):
         lines.append(_PYMYSQL)
-    if db_url:
+    if db_url and db_secret_arn:
+        lines += [f"install -m 600 /dev/null {APP_DIR}/app.env"] + _secret_lines(db_url, db_secret_arn)
+    elif db_url:
         lines += [f"install -m 600 /dev/null {APP_DIR}/app.env",
                   f"cat > {APP_DIR}/app.env <<'{_EOF}'", _env_line("AWSLAB_DB_URL", db_url), _EOF]
     unit = _UNIT_FILE.replace("{port}", str(port))
@@ -87,7 +112,7 @@ def user_data(port: int = 80, db_url: str | None = None) -> str:
     return "\n".join(lines + [f"base64 -d <<'{_EOF}' | gunzip > {APP_DIR}/app.py", packed, _EOF] + tail) + "\n"
 
 
-def user_data_base64(port: int = 80, db_url: str | None = None) -> str:
+def user_data_base64(port: int = 80, db_url: str | None = None, db_secret_arn: str | None = None) -> str:
     """The user data base64-encoded, as a launch template's ``UserData`` field wants it."""
-    return base64.b64encode(user_data(port, db_url).encode()).decode()
+    return base64.b64encode(user_data(port, db_url, db_secret_arn).encode()).decode()
 

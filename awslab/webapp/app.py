@@ -154,9 +154,16 @@ class Database:
             return sqlite3.connect(path, timeout=self.timeout, check_same_thread=False)
         import pymysql  # only needed for RDS
 
-        return pymysql.connect(host=u.hostname, port=u.port or 3306, user=urllib.parse.unquote(u.username or ""),
-                               password=urllib.parse.unquote(u.password or ""), database=u.path.lstrip("/") or None,
-                               connect_timeout=self.timeout, read_timeout=self.timeout, autocommit=True)
+        conn = pymysql.connect(host=u.hostname, port=u.port or 3306, user=urllib.parse.unquote(u.username or ""),
+                               password=urllib.parse.unquote(u.password or ""), connect_timeout=self.timeout,
+                               read_timeout=self.timeout, autocommit=True)
+        name = u.path.lstrip("/") or "awslab"
+        if not name.replace("_", "").isalnum():
+            raise ValueError("database name %r: use letters, digits and _" % name)
+        with conn.cursor() as cur:  # a new RDS instance has no database yet: make the app's own
+            cur.execute("CREATE DATABASE IF NOT EXISTS `%s`" % name)
+        conn.select_db(name)
+        return conn
 
     def _seed(self, cur) -> None:
         cur.execute("CREATE TABLE IF NOT EXISTS products (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL, "

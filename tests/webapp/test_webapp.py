@@ -371,3 +371,25 @@ def test_user_data_fits_ec2_limit_and_installs_the_app(tmp_path, db):
 def test_user_data_rejects_a_bad_port():
     with pytest.raises(ValueError):
         user_data(port=0)
+
+
+def test_user_data_fetches_the_rds_password_from_secrets_manager_without_logging_it(tmp_path):
+    arn = "arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:rds!db-0abc"
+    script = user_data(80, "mysql://admin@db.example:3306/awslab", db_secret_arn=arn)
+    assert len(script.encode()) <= USER_DATA_LIMIT and "s3cr" not in script
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    aws = fake_bin / "aws"  # a stand-in AWS CLI that checks its arguments and answers like Secrets Manager
+    aws.write_text("#!/bin/bash\n[[ \"$*\" == *\"--region ap-northeast-2 --secret-id " + arn + "\"* ]] || exit 3\n"
+                   "echo '{\"username\": \"admin\", \"password\": \"s3cr\\\"et @/:x\"}'\n")
+    aws.chmod(0o755)
+    local = script.replace("/opt/awslab", str(tmp_path / "opt")).replace("/etc/systemd/system", str(tmp_path))
+    local = "\n".join(line for line in local.splitlines() if not line.startswith(("systemctl", "dnf ")))
+    done = subprocess.run(["bash", "-c", local], capture_output=True, timeout=30, text=True,
+                          env={"PATH": f"{fake_bin}:/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr
+    assert "s3cr" not in done.stderr + done.stdout  # set -x is off around the secret
+    line = (tmp_path / "opt" / "app.env").read_text().strip()
+    assert line == 'AWSLAB_DB_URL="mysql://admin:s3cr%22et%20%40%2F%3Ax@db.example:3306/awslab"'
+    url = line.split("=", 1)[1].strip('"')
+    assert Database(url).url.password == "s3cr%22et%20%40%2F%3Ax"  # the app unquotes it before connecting
