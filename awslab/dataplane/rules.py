@@ -1,0 +1,184 @@
+"""Which listener rule handles a request, and what it does: a pure function of describe_rules.
+
+An ALB listener holds rules with priorities 1-50,000 and one default rule.
+Rules are evaluated lowest priority first; the default rule comes last and
+always matches. Within a rule every condition must match; within a
+condition any one of its values may match
+(https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-listeners.html#listener-rules).
+
+Conditions (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/rule-condition-types.html):
+
+- ``host-header``: case-insensitive, ``*`` and ``?`` wildcards, compared without the port.
+- ``path-pattern``: case-sensitive, the path only (no query string).
+- ``http-header``: the header name is case-insensitive, values case-insensitive with wildcards.
+- ``http-request-method``: exact and case-sensitive.
+- ``query-string``: key/value pairs, case-insensitive, wildcards; a pair with no key matches any key.
+- ``source-ip``: the client's address against CIDRs (not X-Forwarded-For).
+
+Actions end a rule: ``forward`` (one or more target groups with weights),
+``fixed-response`` or ``redirect`` (``#{protocol}``, ``#{host}``, ``#{port}``,
+``#{path}``, ``#{query}`` placeholders; HTTP_301 or HTTP_302).
+"""
+from __future__ import annotations
+
+import ipaddress
+import random
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Mapping
+from urllib.parse import parse_qsl
+
+__all__ = ["Request", "Outcome", "RuleSet", "match_rule", "wildcard"]
+
+
+@dataclass
+class Request:
+    """What the rules look at. ``headers`` keys are lower-case."""
+
+    method: str
+    path: str
+    query: str = ""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    source_ip: str = "127.0.0.1"
+    protocol: str = "http"
+    port: int = 80
+
+    @property
+    def host(self) -> str:
+        """The Host header without its port (rules compare host names only)."""
+        h = self.headers.get("host", "")
+        if h.startswith("["):
+            return h.split("]")[0] + "]"
+        return h.rsplit(":", 1)[0] if ":" in h else h
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the matched rule decided.
+
+    ``kind`` is ``forward``, ``fixed-response`` or ``redirect``; ``priority``
+    is the rule's (``0`` for the default rule, as in the access log).
+    ``target_group_arn`` for forward; ``status``/``body``/``content_type``
+    for fixed-response; ``status``/``location`` for redirect.
+    """
+
+    kind: str
+    priority: int
+    rule_arn: str = ""
+    target_group_arn: str | None = None
+    status: int = 0
+    body: str = ""
+    content_type: str = "text/plain"
+    location: str | None = None
+
+
+@lru_cache(maxsize=4096)
+def wildcard(pattern: str, case_sensitive: bool = True) -> re.Pattern:
+    """An ALB match value as a regex: ``*`` is any run of characters, ``?`` exactly one."""
+    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.compile(f"^{body}$", 0 if case_sensitive else re.IGNORECASE | re.DOTALL)
+
+
+def _values(cond: dict, config_key: str) -> list:
+    cfg = cond.get(config_key) or {}
+    return cfg.get("Values") or cond.get("Values") or []
+
+
+def _condition_matches(cond: dict, req: Request) -> bool:
+    field_ = cond["Field"]
+    if field_ == "host-header":
+        return any(wildcard(v, False).match(req.host) for v in _values(cond, "HostHeaderConfig"))
+    if field_ == "path-pattern":
+        return any(wildcard(v, True).match(req.path) for v in _values(cond, "PathPatternConfig"))
+    if field_ == "http-request-method":
+        return req.method in _values(cond, "HttpRequestMethodConfig")
+    if field_ == "http-header":
+        cfg = cond.get("HttpHeaderConfig") or {}
+        value = req.headers.get(cfg.get("HttpHeaderName", "").lower())
+        return value is not None and any(wildcard(v, False).match(value) for v in cfg.get("Values", []))
+    if field_ == "query-string":
+        pairs = parse_qsl(req.query, keep_blank_values=True)
+        for want in (cond.get("QueryStringConfig") or {}).get("Values", []):
+            key, val = want.get("Key"), want.get("Value", "")
+            if any((key is None or wildcard(key, False).match(k)) and wildcard(val, False).match(v) for k, v in pairs):
+                return True
+        return False
+    if field_ == "source-ip":
+        ip = ipaddress.ip_address(req.source_ip)
+        return any(ip in ipaddress.ip_network(c, strict=False) for c in _values(cond, "SourceIpConfig"))
+    return False  # an unknown condition type never matches
+
+
+def match_rule(rule: dict, req: Request) -> bool:
+    """True when every condition of ``rule`` matches ``req`` (the default rule has none)."""
+    return all(_condition_matches(c, req) for c in rule.get("Conditions", []))
+
+
+def _priority(rule: dict) -> int:
+    p = rule.get("Priority", "default")
+    return 0 if rule.get("IsDefault") or p == "default" else int(p)
+
+
+class RuleSet:
+    """One listener's rules, sorted: evaluate a request with :meth:`evaluate`.
+
+    ``rules`` is the ``Rules`` list of describe_rules. ``rng`` picks among
+    weighted target groups (seed it for repeatable tests).
+    """
+
+    def __init__(self, rules: list[dict], rng: random.Random | None = None):
+        self.rules = sorted(rules, key=lambda r: (1 if _priority(r) == 0 else 0, _priority(r)))
+        self.rng = rng or random.Random(0)
+
+    def evaluate(self, req: Request) -> Outcome:
+        """The outcome of the first rule that matches (the default rule if none)."""
+        for rule in self.rules:
+            if match_rule(rule, req):
+                return self._act(rule, req)
+        return Outcome("fixed-response", -1, status=503, body="no rules")  # AWS never has no default rule
+
+    def _act(self, rule: dict, req: Request) -> Outcome:
+        prio, arn = _priority(rule), rule.get("RuleArn", "")
+        actions = sorted(rule.get("Actions", []), key=lambda a: a.get("Order", 0))
+        action = next((a for a in actions if a["Type"] in ("forward", "fixed-response", "redirect")), None)
+        if action is None:
+            return Outcome("fixed-response", -1, arn, status=500, body="no terminal action")
+        if action["Type"] == "forward":
+            return Outcome("forward", prio, arn, target_group_arn=self._pick_group(action))
+        if action["Type"] == "fixed-response":
+            cfg = action.get("FixedResponseConfig", {})
+            return Outcome("fixed-response", prio, arn, status=int(cfg.get("StatusCode", 200)),
+                           body=cfg.get("MessageBody", ""), content_type=cfg.get("ContentType", "text/plain"))
+        cfg = action.get("RedirectConfig", {})
+        return Outcome("redirect", prio, arn, status=301 if cfg.get("StatusCode") == "HTTP_301" else 302,
+                       location=redirect_location(cfg, req))
+
+    def _pick_group(self, action: dict) -> str | None:
+        groups = (action.get("ForwardConfig") or {}).get("TargetGroups") or []
+        if not groups:
+            return action.get("TargetGroupArn")
+        if len(groups) == 1:
+            return groups[0]["TargetGroupArn"]
+        weights = [max(int(g.get("Weight", 1)), 0) for g in groups]
+        if sum(weights) == 0:
+            return groups[0]["TargetGroupArn"]
+        return self.rng.choices([g["TargetGroupArn"] for g in groups], weights)[0]
+
+
+def redirect_location(cfg: dict, req: Request) -> str:
+    """The ``Location`` of a redirect action. Unset components keep the request's (``#{...}``)."""
+    values = {"protocol": req.protocol, "host": req.host, "port": str(req.port), "path": req.path.lstrip("/"), "query": req.query}
+
+    def fill(template: str) -> str:
+        for k, v in values.items():
+            template = template.replace("#{" + k + "}", v)
+        return template
+
+    protocol = fill(cfg.get("Protocol", "#{protocol}")).lower()
+    host = fill(cfg.get("Host", "#{host}"))
+    port = fill(cfg.get("Port", "#{port}"))
+    path = fill(cfg.get("Path", "/#{path}"))
+    query = fill(cfg.get("Query", "#{query}"))
+    # AWS keeps the port in Location even when it is the protocol's default (https://host:443/...).
+    return f"{protocol}://{host}:{port}{path if path.startswith('/') else '/' + path}" + (f"?{query}" if query else "")

@@ -1,0 +1,201 @@
+"""The ALB proxy over real sockets: routing, errors, headers, rules, source addresses, access logs."""
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from collections import Counter
+
+import aiohttp
+
+from awslab.dataplane.accesslogs import parse_line
+from awslab.dataplane.alb import trace_header
+from awslab.dataplane.balancer import Target
+from awslab.webapp import AppState, Identity, serve
+
+from .conftest import TG, default_rule, echo_app, get, run, start_alb, stop_app, view
+from .test_dataplane_netpolicy import vpc
+
+IPS = ["10.0.10.11", "10.0.10.12", "10.0.10.13"]
+
+
+def targets(ips=IPS, state="healthy"):
+    return [Target(f"i-{n}", ip, 8080, "ap-northeast-2a", state) for n, ip in enumerate(ips)]
+
+
+def test_round_robin_over_three_healthy_targets_of_the_real_webapp():
+    async def body():
+        apps = [await serve(f"127.0.10.{11 + n}", 8080, Identity(f"i-{n}", "ap-northeast-2a", ip)) for n, ip in enumerate(IPS)]
+        alb, url = await start_alb(view(targets()))
+        try:
+            async with aiohttp.ClientSession() as s:
+                seen = [(await get(s, url + "/"))[2].split()[2] for _ in range(9)]
+        finally:
+            await alb.stop()
+            for a in apps:
+                await a.aclose()
+        assert Counter(seen) == {"i-0": 3, "i-1": 3, "i-2": 3}
+        assert seen[:3] == ["i-0", "i-1", "i-2"]
+    run(body())
+
+
+def test_503_when_no_registered_targets():
+    async def body():
+        alb, url = await start_alb(view([]))
+        try:
+            async with aiohttp.ClientSession() as s:
+                status, headers, text = await get(s, url + "/")
+        finally:
+            await alb.stop()
+        assert status == 503 and headers["Server"] == "awselb/2.0" and "503" in text
+    run(body())
+
+
+def test_502_when_the_target_refuses_and_after_a_crash():
+    async def body():
+        app = await serve("127.0.10.11", 8080, Identity("i-0", "ap-northeast-2a", IPS[0]), state := AppState())
+        alb, url = await start_alb(view(targets(IPS[:1])))
+        try:
+            async with aiohttp.ClientSession() as s:
+                ok = (await get(s, url + "/"))[0]
+                state.set("crash")  # the process dies: pooled connections reset, new ones are refused
+                await asyncio.sleep(0.05)
+                after = [(await get(s, url + "/"))[0] for _ in range(3)]
+        finally:
+            await alb.stop()
+            await app.aclose()
+        assert ok == 200 and after == [502, 502, 502]
+    run(body())
+
+
+def test_504_when_the_target_hangs_past_the_idle_timeout():
+    async def body():
+        app = await serve("127.0.10.11", 8080, Identity("i-0", "ap-northeast-2a", IPS[0]), AppState("hang"))
+        alb, url = await start_alb(view(targets(IPS[:1]), attributes={"idle_timeout.timeout_seconds": "1"}), time_scale=0.2)
+        try:
+            async with aiohttp.ClientSession() as s:
+                t0 = time.monotonic()
+                status = (await get(s, url + "/"))[0]
+                took = time.monotonic() - t0
+        finally:
+            await alb.stop()
+            await app.aclose()
+        assert status == 504 and 0.15 < took < 1.0  # 1 s idle timeout x 0.2 time scale
+    run(body())
+
+
+def test_forgotten_alb_to_app_rule_gives_504_after_the_connect_timeout_and_a_timeline_entry():
+    async def body():
+        net, _ = vpc(app_ingress=[])
+        events = []
+        app = await echo_app("127.0.10.5", 8080, "app")
+        alb, url = await start_alb(view([Target("i-app", "10.0.10.5", 8080, "ap-northeast-2a")]), network=net,
+                                   time_scale=0.02, record=lambda *a, **k: events.append((a, k)))
+        try:
+            async with aiohttp.ClientSession() as s:
+                t0 = time.monotonic()
+                status = (await get(s, url + "/"))[0]
+                took = time.monotonic() - t0
+        finally:
+            await alb.stop()
+            await stop_app(app)
+        assert status == 504 and 0.15 < took < 1.5  # 10 s connect timeout x 0.02
+        (comp, res, event), details = events[0]
+        assert (comp, event) == ("dataplane", "connection_denied") and "sg-app" in details["rule"]
+    run(body())
+
+
+def test_alb_connects_from_its_node_address_when_allowed():
+    async def body():
+        net, _ = vpc()
+        app = await echo_app("127.0.10.5", 8080, "app")
+        alb, url = await start_alb(view([Target("i-app", "10.0.10.5", 8080, "ap-northeast-2a")]), network=net)
+        try:
+            async with aiohttp.ClientSession() as s:
+                status, _, text = await get(s, url + "/")
+        finally:
+            await alb.stop()
+            await stop_app(app)
+        assert status == 200 and json.loads(text)["peer"] == "127.0.1.250"  # node 10.0.1.250 on loopback
+    run(body())
+
+
+def test_forwarded_headers_and_trace_id():
+    async def body():
+        app = await echo_app("127.0.10.11", 8080, "a")
+        alb, url = await start_alb(view(targets(IPS[:1])))
+        try:
+            async with aiohttp.ClientSession() as s:
+                h1 = json.loads((await get(s, url + "/x?y=1"))[2])["headers"]
+                h2 = json.loads((await get(s, url + "/", headers={"X-Forwarded-For": "203.0.113.7",
+                                                                   "X-Amzn-Trace-Id": "Root=1-67891233-abcdef012345678912345678"}))[2])["headers"]
+        finally:
+            await alb.stop()
+            await stop_app(app)
+        assert h1["X-Forwarded-For"] == "127.0.0.1" and h1["X-Forwarded-Proto"] == "http" and h1["X-Forwarded-Port"] == "80"
+        assert re.fullmatch(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24}", h1["X-Amzn-Trace-Id"])
+        assert h2["X-Forwarded-For"] == "203.0.113.7, 127.0.0.1"
+        assert re.fullmatch(r"Self=1-[0-9a-f]{8}-[0-9a-f]{24};Root=1-67891233-abcdef012345678912345678", h2["X-Amzn-Trace-Id"])
+    run(body())
+
+
+def test_trace_header_time_is_epoch_hex():
+    import random
+    assert trace_header(None, 0x5f000000, random.Random(1)).startswith("Root=1-5f000000-")
+
+
+def test_rules_fixed_response_redirect_and_path_forward():
+    rules = [default_rule(),
+             {"RuleArn": "r1", "Priority": "1", "Conditions": [{"Field": "path-pattern", "Values": ["/maintenance"]}],
+              "Actions": [{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "503", "ContentType": "text/plain", "MessageBody": "later"}}]},
+             {"RuleArn": "r2", "Priority": "2", "Conditions": [{"Field": "path-pattern", "Values": ["/old"]}],
+              "Actions": [{"Type": "redirect", "RedirectConfig": {"Path": "/new", "StatusCode": "HTTP_301"}}]}]
+
+    async def body():
+        app = await echo_app("127.0.10.11", 8080, "a")
+        alb, url = await start_alb(view(targets(IPS[:1]), rules=rules))
+        try:
+            async with aiohttp.ClientSession() as s:
+                fixed = await get(s, url + "/maintenance")
+                moved = await get(s, url + "/old?q=1", headers={"Host": "shop.example.com"})
+                fwd = await get(s, url + "/products")
+        finally:
+            await alb.stop()
+            await stop_app(app)
+        assert fixed[0] == 503 and fixed[2] == "later"
+        assert moved[0] == 301 and moved[1]["Location"] == "http://shop.example.com:80/new?q=1"
+        assert fwd[0] == 200 and json.loads(fwd[2])["path"] == "/products"
+    run(body())
+
+
+def test_fail_open_sends_to_unhealthy_targets():
+    from awslab.dataplane.balancer import routable
+    ts = targets(state="unhealthy")
+    assert routable(ts) == ts
+    mixed = [ts[0], Target("i-h", "10.0.10.20", 8080, state="healthy"), Target("i-d", "10.0.10.21", 8080, state="draining")]
+    assert [t.instance_id for t in routable(mixed)] == ["i-h"]
+    assert routable([Target("i-d", "10.0.10.21", 8080, state="draining")]) == []
+
+
+def test_access_log_lines_parse_back_with_awss_fields():
+    logged = []
+
+    async def body():
+        app = await echo_app("127.0.10.11", 8080, "a")
+        alb, url = await start_alb(view(targets(IPS[:1])), access_log=lambda node, e: logged.append((node, e)))
+        try:
+            async with aiohttp.ClientSession() as s:
+                await get(s, url + "/a?b=1", headers={"User-Agent": 'curl/8.0 "quoted"'})
+        finally:
+            await alb.stop()
+            await stop_app(app)
+    run(body())
+    node, entry = logged[0]
+    f = parse_line(entry.line())
+    assert node == "10.0.1.250" and f["type"] == "http" and f["elb"] == "app/web-alb/50dc6c495c0c9188"
+    assert f["elb_status_code"] == "200" and f["target_status_code"] == "200" and f["target_port"] == "10.0.10.11:8080"
+    assert f["request"].startswith("GET http://127.0.0.1:") and f["request"].endswith("/a?b=1 HTTP/1.1")
+    assert f["user_agent"] == 'curl/8.0 "quoted"' and f["target_group_arn"] == TG and f["matched_rule_priority"] == "0"
+    assert f["actions_executed"] == "forward" and f["trace_id"].startswith("Root=1-") and f["conn_trace_id"] == "-"
+    assert float(f["target_processing_time"]) >= 0
