@@ -1,24 +1,480 @@
-"""Auto Scaling (skeleton: being filled in)."""
+"""EC2 Auto Scaling in simulated time: reconcile desired capacity, replace unhealthy instances.
+
+What the simulator takes over from moto (which launches everything at once in
+the first subnet):
+
+- **Reconciliation.** Launch or terminate until Pending+InService equals the
+  desired capacity. Launches go to the AZ with the fewest instances; scale-in
+  picks its victim by the termination policy, AZ balance first (:mod:`.asg_rules`).
+- **Lifecycle.** ``Pending`` -> (instance running; registered with the target
+  groups) ``InService`` -> ``Terminating`` (deregistered; waits for the target
+  groups' deregistration delay) -> ``Terminated``.
+  https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-lifecycle.html
+- **Health.** A non-running EC2 state makes an instance Unhealthy at once, even
+  in the grace period; with HealthCheckType ELB, an ``unhealthy`` target does so
+  at the next health sweep, after the grace period. Replacement launches while
+  the old instance terminates; ELB-unhealthy replacements go 10 % of desired
+  capacity at a time (at least 1).
+  https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-health-checks.html
+- **Activities** with AWS's Description/Cause wording, StatusCode and Progress.
+"""
 from __future__ import annotations
 
-__all__ = ["AutoScalingSim"]
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import asg_activity as act
+from .asg_rules import HEALTH_CAUSES, cause_sentence, iso_z, launch_cause, pick_launch_az, pick_victim, terminate_cause
+
+__all__ = ["AutoScalingSim", "GroupView", "InstanceView", "ASG_HEALTH_SWEEP_S", "REPLACE_FRACTION"]
+
+#: Period of ASG's own health sweep. UNCONFIRMED: not documented; "about 1 min" is
+#: commonly assumed (aws-semantics §4.1).
+ASG_HEALTH_SWEEP_S = 60.0
+#: Unhealthy (non-urgent) replacements: at most 10 % of desired capacity at a time, at least 1.
+#: https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-health-checks.html
+REPLACE_FRACTION = 0.10
+#: ShouldRespectGracePeriod when set-instance-health omits it. UNCONFIRMED (the API reference gives no default).
+DEFAULT_RESPECT_GRACE = True
+_ACTIVE = ("Pending", "InService")
+_NOT_RUNNING = ("stopping", "stopped", "shutting-down", "terminated")
+
+
+@dataclass
+class Member:
+    """Simulator state beside one moto ``InstanceState`` of a group."""
+
+    state: Any  # moto autoscaling InstanceState
+    launch_time: float
+    subnet_id: str | None = None
+    in_service_at: float | None = None
+    activity: Any = None
+    urgent: bool = False  # non-running or set-instance-health: replaced without throttling
+    replacement: bool = False
+
+    @property
+    def instance_id(self) -> str:
+        return self.state.instance.id
+
+    @property
+    def availability_zone(self) -> str:
+        return self.state.availability_zone
+
+    @property
+    def lifecycle(self) -> str:
+        return self.state.lifecycle_state
+
+    @property
+    def protected(self) -> bool:
+        return bool(self.state.protected_from_scale_in)
+
+    @property
+    def template_rank(self) -> tuple:
+        inst = self.state.instance
+        uses_lt = "aws:ec2launchtemplate:version" in getattr(inst, "tags", {})
+        version = int(inst.tags.get("aws:ec2launchtemplate:version", 0)) if uses_lt else 0
+        return (1 if uses_lt else 0, version)
+
+
+@dataclass
+class GroupSim:
+    group: Any  # moto FakeAutoScalingGroup
+    members: dict[str, Member] = field(default_factory=dict)
+    cause_prefix: str | None = None
+    replacements_owed: int = 0
+    cooldown_until: float = 0.0
+    gen: int = 0
+
+    @property
+    def name(self) -> str:
+        return self.group.name
+
+    def suspended(self, process: str) -> bool:
+        return process in {p["ProcessName"] for p in self.group.suspended_processes}
+
+    def active(self) -> list[Member]:
+        return [m for m in self.members.values() if m.lifecycle in _ACTIVE]
+
+
+@dataclass(frozen=True)
+class InstanceView:
+    instance_id: str
+    availability_zone: str
+    lifecycle_state: str
+    health_status: str
+    launch_time: float
+
+
+@dataclass(frozen=True)
+class GroupView:
+    """A snapshot of one group for other subsystems (policies, dashboards)."""
+
+    name: str
+    min_size: int
+    max_size: int
+    desired_capacity: int
+    instances: list[InstanceView]
+    default_cooldown: int
+    default_instance_warmup: int | None
+    health_check_type: str
+    health_check_grace_period: int
+    target_group_arns: list[str]
+    availability_zones: list[str]
 
 
 class AutoScalingSim:
+    """The Auto Scaling subsystem (``sim.autoscaling``)."""
+
     def __init__(self) -> None:
         self.sim = None
+        self.groups: dict[str, GroupSim] = {}
+        self.activities: dict[str, list[Any]] = {}  # group name -> activities, oldest first
+        self._owner: dict[str, GroupSim] = {}  # instance id -> group
 
     def start(self, sim) -> None:
         self.sim = sim
+        self.rng = sim.rng("autoscaling")
+        sim.on("instance_state", self._on_instance_state)
 
     def reset(self) -> None:
-        pass
+        for gs in self.groups.values():
+            gs.gen += 1
+        self.groups.clear()
+        self.activities.clear()
+        self._owner.clear()
+
+    # -- public API -----------------------------------------------------------
+    def group(self, name: str) -> GroupView:
+        gs = self._require(name)
+        g = gs.group
+        views = [InstanceView(m.instance_id, m.availability_zone, m.lifecycle, m.state.health_status, m.launch_time)
+                 for m in gs.members.values()]
+        return GroupView(g.name, int(g.min_size or 0), int(g.max_size or 0), int(g.desired_capacity or 0), views,
+                         int(g.default_cooldown or 0), getattr(g, "default_instance_warmup", None),
+                         g.health_check_type, int(g.health_check_grace_period or 0), list(g.target_group_arns),
+                         list(g.availability_zones))
 
     def set_desired_capacity(self, group_name: str, desired: int, cause: str, honor_cooldown: bool = False) -> bool:
-        raise NotImplementedError
+        """Change desired capacity as a policy/alarm would; ``cause`` is the first Cause sentence
+        (e.g. ``"a monitor alarm X in state ALARM triggered policy P"``). Clamped to [min, max].
+        Returns False (nothing changed) when ``honor_cooldown`` and the group is in its cooldown."""
+        gs = self._require(group_name)
+        if honor_cooldown and self.in_cooldown(group_name):
+            return False
+        g = gs.group
+        new = max(int(g.min_size or 0), min(int(g.max_size or 0), int(desired)))
+        old = int(g.desired_capacity or 0)
+        if new == old:
+            return True
+        g.desired_capacity = new
+        gs.cause_prefix = cause_sentence(self.sim.now, cause, old, new)
+        self.sim.timeline.record("autoscaling", g.name, "desired_capacity_changed", previous=old, desired=new, cause=cause)
+        self.reconcile(gs)
+        return True
 
-    def group(self, name: str):
-        raise NotImplementedError
+    def in_cooldown(self, group_name: str) -> bool:
+        gs = self._require(group_name)
+        busy = any(m.lifecycle in ("Pending", "Terminating") for m in gs.members.values())
+        return busy or self.sim.now < gs.cooldown_until
 
     def in_warmup(self, group_name: str, instance_id: str) -> bool:
-        raise NotImplementedError
+        """Is the instance still warming up (Pending, or InService for less than the warmup)?
+        Warmup = DefaultInstanceWarmup, else DefaultCooldown (aws-semantics §4.5)."""
+        gs = self._require(group_name)
+        m = gs.members.get(instance_id)
+        if m is None:
+            return False
+        if m.lifecycle == "Pending":
+            return True
+        warm = getattr(gs.group, "default_instance_warmup", None)
+        warm = int(gs.group.default_cooldown or 0) if warm is None or warm < 0 else int(warm)
+        return m.in_service_at is not None and self.sim.now < m.in_service_at + warm
+
+    def activities_of(self, group_name: str | None = None) -> list[Any]:
+        """Scaling activities, newest first (what describe-scaling-activities returns)."""
+        if group_name is not None:
+            return list(reversed(self.activities.get(group_name, [])))
+        return sorted((a for lst in self.activities.values() for a in lst), key=lambda a: a.start_time, reverse=True)
+
+    # -- hooks from the moto extension -----------------------------------------
+    def on_group_created(self, group) -> None:
+        gs = GroupSim(group)
+        self.groups[group.name] = gs
+        self.activities.setdefault(group.name, [])
+        self.sim.timeline.record("autoscaling", group.name, "group_created", desired=group.desired_capacity,
+                                 availability_zones=list(group.availability_zones))
+        self.sim.env.process(self._sweep(gs, gs.gen))
+        self.reconcile(gs)
+
+    def on_desired_changed(self, group, old: int, why: str) -> None:
+        gs = self.groups.get(group.name)
+        new = int(group.desired_capacity or 0)
+        if old != new:
+            text = cause_sentence(self.sim.now, why, old, new)
+            if gs is None:
+                group._awslab_cause = text  # group still being created
+            else:
+                gs.cause_prefix = text
+                self.sim.timeline.record("autoscaling", group.name, "desired_capacity_changed", previous=old, desired=new)
+        if gs is not None and gs.group is group:
+            self.reconcile(gs)
+
+    def on_group_deleted(self, name: str) -> None:
+        gs = self.groups.pop(name, None)
+        if gs is None:
+            return
+        gs.gen += 1
+        ids = [iid for iid, m in gs.members.items() if self.sim.ec2.state_of(iid) not in ("shutting-down", "terminated")]
+        for iid in gs.members:
+            self._owner.pop(iid, None)
+        if ids:
+            gs.group.ec2_backend.terminate_instances(ids)
+        self.sim.timeline.record("autoscaling", name, "group_deleted", terminated=ids)
+
+    def sync_members(self, group) -> None:
+        """Adopt instances moto added itself (attach-instances, exit-standby) and drop detached ones."""
+        gs = self.groups.get(group.name)
+        if gs is None:
+            return
+        present = {st.instance.id: st for st in group.instance_states}
+        for iid in [i for i in gs.members if i not in present]:
+            del gs.members[iid]
+            self._owner.pop(iid, None)
+        for iid, st in present.items():
+            if iid not in gs.members:
+                m = Member(st, launch_time=self.sim.now, subnet_id=st.instance.subnet_id, in_service_at=self.sim.now)
+                gs.members[iid] = m
+                self._owner[iid] = gs
+        for m in gs.members.values():
+            if m.lifecycle == "InService":
+                self._register(gs, m)
+
+    def set_instance_health(self, instance_id: str, health_status: str, respect_grace: bool | None = None) -> None:
+        gs = self._owner.get(instance_id)
+        m = gs.members.get(instance_id) if gs else None
+        if m is None:
+            return
+        if health_status == "Healthy":
+            m.state.health_status, m.urgent = "Healthy", False
+            return
+        respect = DEFAULT_RESPECT_GRACE if respect_grace is None else respect_grace
+        if respect and self._in_grace(gs, m):
+            self.sim.timeline.record("autoscaling", instance_id, "set_instance_health_ignored", reason="grace period")
+            return
+        self._mark_unhealthy(gs, m, "USER", urgent=True)
+        self._replace_unhealthy(gs)
+
+    def terminate_instance_api(self, instance_id: str, should_decrement: bool):
+        """TerminateInstanceInAutoScalingGroup; returns the activity."""
+        gs = self._owner.get(instance_id)
+        m = gs.members.get(instance_id) if gs else None
+        if m is None:
+            raise KeyError(instance_id)
+        g = gs.group
+        old = int(g.desired_capacity or 0)
+        if should_decrement:
+            g.desired_capacity = max(int(g.min_size or 0), old - 1)
+        text = f"At {iso_z(self.sim.now)} instance {instance_id} was taken out of service in response to a user request"
+        text += f", shrinking the capacity from {old} to {g.desired_capacity}." if should_decrement else "."
+        activity = self._terminate(gs, m, text)
+        self.reconcile(gs)
+        return activity
+
+    # -- reconciliation -------------------------------------------------------
+    def reconcile(self, gs: GroupSim) -> None:
+        """Launch or terminate until Pending+InService == desired capacity."""
+        g = gs.group
+        if self.groups.get(g.name) is not gs:
+            return
+        if getattr(g, "_awslab_cause", None):
+            gs.cause_prefix, g._awslab_cause = g._awslab_cause, None
+        desired = int(g.desired_capacity or 0)
+        active = gs.active()
+        diff = desired - len(active)
+        prefix, gs.cause_prefix = gs.cause_prefix, None
+        if diff > 0 and not gs.suspended("Launch"):
+            for _ in range(diff):
+                self._launch(gs, launch_cause(prefix, self.sim.now, len(active), desired))
+        elif diff < 0 and not gs.suspended("Terminate"):
+            for _ in range(-diff):
+                victim = pick_victim(gs.active(), self.sim.now, self.rng, list(g.termination_policies or []))
+                if victim is None:
+                    break
+                self._terminate(gs, victim, terminate_cause(prefix, self.sim.now, len(active), desired, victim.instance_id))
+
+    def _launch(self, gs: GroupSim, cause: str) -> None:
+        from ..cloud.moto_ext.autoscaling import launch_instance
+
+        g = gs.group
+        zone = pick_launch_az(list(g.availability_zones), (m.availability_zone for m in gs.active()))
+        subnet = self._subnet_in(g, zone)
+        st = launch_instance(g, zone, subnet)
+        m = Member(st, launch_time=self.sim.now, subnet_id=subnet)
+        if gs.replacements_owed > 0:
+            gs.replacements_owed, m.replacement = gs.replacements_owed - 1, True
+        gs.members[m.instance_id] = m
+        self._owner[m.instance_id] = gs
+        m.activity = act.start(self, g, f"Launching a new EC2 instance: {m.instance_id}", cause, subnet, zone, "PreInService", 30)
+        self._lifecycle(gs, m, "Pending")
+
+    def _terminate(self, gs: GroupSim, m: Member, cause: str):
+        if m.lifecycle.startswith("Terminat"):
+            return m.activity
+        if m.activity is not None and m.activity.status_code in ("PreInService", "InProgress"):
+            act.finish(self, m.activity, "Cancelled", "Instance was terminated before it came into service")
+        m.activity = act.start(self, gs.group, f"Terminating EC2 instance: {m.instance_id}", cause, m.subnet_id,
+                               m.availability_zone, "InProgress", 0)
+        self._lifecycle(gs, m, "Terminating")
+        self.sim.env.process(self._drain_then_terminate(gs, m))
+        return m.activity
+
+    def _drain_then_terminate(self, gs: GroupSim, m: Member):
+        """Deregister from every target group first, wait out the longest deregistration delay, then terminate."""
+        wait = 0.0
+        elbv2 = gs.group.autoscaling_backend.elbv2_backend
+        for arn in list(gs.group.target_group_arns):
+            tg = elbv2.target_groups.get(arn)
+            if tg is not None and m.instance_id in tg.targets:
+                elbv2.deregister_targets(arn, [{"Id": m.instance_id}])
+                wait = max(wait, self.sim.elb.draining_delay_left(arn, m.instance_id))
+        if wait:
+            m.activity.status_code = "WaitingForELBConnectionDraining"  # API enum value (aws-semantics §4.3)
+            yield self.sim.env.timeout(wait)
+        m.activity.status_code, m.activity.progress = "InProgress", 50
+        if self.sim.ec2.state_of(m.instance_id) not in ("shutting-down", "terminated"):
+            gs.group.ec2_backend.terminate_instances([m.instance_id])
+        elif self.sim.ec2.state_of(m.instance_id) == "terminated":
+            self._terminated(gs, m)
+
+    def _terminated(self, gs: GroupSim, m: Member) -> None:
+        g = gs.group
+        self._lifecycle(gs, m, "Terminated")
+        g.instance_states = [st for st in g.instance_states if st.instance.id != m.instance_id]
+        gs.members.pop(m.instance_id, None)
+        self._owner.pop(m.instance_id, None)
+        act.finish(self, m.activity, "Successful")
+        gs.cooldown_until = self.sim.now + int(g.default_cooldown or 0)
+
+    def _in_service(self, gs: GroupSim, m: Member) -> None:
+        """The instance runs: register it with the target groups, then mark it InService."""
+        self._register(gs, m)
+        m.in_service_at = self.sim.now
+        self._lifecycle(gs, m, "InService")
+        act.finish(self, m.activity, "Successful")
+        gs.cooldown_until = self.sim.now + int(gs.group.default_cooldown or 0)
+
+    def _register(self, gs: GroupSim, m: Member) -> None:
+        if gs.suspended("AddToLoadBalancer") or self.sim.ec2.state_of(m.instance_id) != "running":
+            return
+        elbv2 = gs.group.autoscaling_backend.elbv2_backend
+        for arn in list(gs.group.target_group_arns):
+            tg = elbv2.target_groups.get(arn)
+            if tg is not None and m.instance_id not in tg.targets:
+                elbv2.register_targets(arn, [{"Id": m.instance_id, "Port": tg.port}])
+
+    def _lifecycle(self, gs: GroupSim, m: Member, state: str) -> None:
+        m.state.lifecycle_state = state
+        self.sim.timeline.record("autoscaling", m.instance_id, "lifecycle_changed", group_name=gs.name,
+                                 lifecycle_state=state, availability_zone=m.availability_zone)
+        self.sim.emit("asg_instance", group_name=gs.name, instance_id=m.instance_id, lifecycle_state=state)
+
+    @staticmethod
+    def _subnet_in(group, zone: str) -> str | None:
+        if not group.vpc_zone_identifier:
+            return None
+        for sid in group.vpc_zone_identifier.split(","):
+            if group.ec2_backend.get_subnet(sid.strip()).availability_zone == zone:
+                return sid.strip()
+        return None
+
+    # -- health ------------------------------------------------------------------
+    def _on_instance_state(self, instance_id: str, state: str) -> None:
+        gs = self._owner.get(instance_id)
+        m = gs.members.get(instance_id) if gs else None
+        if m is None:
+            return
+        if state == "running" and m.lifecycle == "Pending":
+            self._in_service(gs, m)
+        elif state == "terminated" and m.lifecycle == "Terminating":
+            self._terminated(gs, m)
+        elif state in _NOT_RUNNING and m.lifecycle in _ACTIVE and not gs.suspended("HealthCheck"):
+            # A non-running state is an immediate failure, even in the grace period (aws-semantics §4.1).
+            self._mark_unhealthy(gs, m, "EC2", urgent=True)
+            self._replace_unhealthy(gs)
+
+    def _sweep(self, gs: GroupSim, gen: int):
+        while gs.gen == gen and self.groups.get(gs.name) is gs:
+            yield self.sim.env.timeout(ASG_HEALTH_SWEEP_S)
+            if gs.gen != gen or self.groups.get(gs.name) is not gs:
+                return
+            self.health_sweep(gs)
+
+    def health_sweep(self, gs: GroupSim) -> None:
+        """ASG's periodic health check: EC2 state always; ELB target health when the type is ELB."""
+        if not gs.suspended("HealthCheck"):
+            for m in list(gs.members.values()):
+                if m.lifecycle != "InService" or m.state.health_status != "Healthy":
+                    continue
+                if self.sim.ec2.state_of(m.instance_id) in _NOT_RUNNING:
+                    self._mark_unhealthy(gs, m, "EC2", urgent=True)
+                elif gs.group.health_check_type == "ELB" and not self._in_grace(gs, m) and self._elb_unhealthy(gs, m):
+                    self._mark_unhealthy(gs, m, "ELB", urgent=False)
+        self._replace_unhealthy(gs)
+        self.reconcile(gs)
+
+    def _in_grace(self, gs: GroupSim, m: Member) -> bool:
+        # The grace period counts from InService ("an EC2 instance that has come into service"):
+        # https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_CreateAutoScalingGroup.html
+        grace = int(gs.group.health_check_grace_period or 0)
+        start = m.in_service_at if m.in_service_at is not None else self.sim.now
+        return grace > 0 and self.sim.now < start + grace
+
+    def _elb_unhealthy(self, gs: GroupSim, m: Member) -> bool:
+        return any((self.sim.elb.health(arn, m.instance_id) or _NO_HEALTH).state == "unhealthy"
+                   for arn in gs.group.target_group_arns)
+
+    def _mark_unhealthy(self, gs: GroupSim, m: Member, source: str, urgent: bool) -> None:
+        m.state.health_status = "Unhealthy"
+        m.urgent = m.urgent or urgent
+        m.unhealthy_cause = f"At {iso_z(self.sim.now)} {HEALTH_CAUSES[source]}"
+        self.sim.timeline.record("autoscaling", m.instance_id, "instance_unhealthy", group_name=gs.name, source=source)
+
+    def _replace_unhealthy(self, gs: GroupSim) -> None:
+        """Terminate Unhealthy instances (the replacement launches meanwhile). Urgent ones all at
+        once; ELB-unhealthy ones 10 % of desired capacity at a time, waiting for the previous
+        replacements to pass their health check and warm up."""
+        if gs.suspended("ReplaceUnhealthy") or gs.suspended("Terminate"):
+            return
+        sick = [m for m in gs.members.values() if m.lifecycle in _ACTIVE and m.state.health_status == "Unhealthy"]
+        batch = max(1, int(REPLACE_FRACTION * int(gs.group.desired_capacity or 0)))
+        in_flight = sum(1 for m in gs.members.values() if m.replacement and not self._settled(gs, m))
+        budget = batch - in_flight
+        for m in sick:
+            if not m.urgent:
+                if budget <= 0:
+                    continue
+                budget -= 1
+            gs.replacements_owed += 1
+            self._terminate(gs, m, m.unhealthy_cause)
+        if sick:
+            self.reconcile(gs)
+
+    def _settled(self, gs: GroupSim, m: Member) -> bool:
+        if m.lifecycle != "InService":
+            return m.lifecycle not in ("Pending",)
+        if gs.group.target_group_arns and not self.sim.elb.is_healthy_in_all(m.instance_id, gs.group.target_group_arns):
+            return False
+        return not self.in_warmup(gs.name, m.instance_id)
+
+    def _require(self, name: str) -> GroupSim:
+        gs = self.groups.get(name)
+        if gs is None:
+            raise KeyError(f"no Auto Scaling group {name!r} in the simulator")
+        return gs
+
+
+class _NoHealth:
+    state = None
+
+
+_NO_HEALTH = _NoHealth()

@@ -124,7 +124,11 @@ class Simulator:
 
     def install(self) -> "Simulator":
         """Make moto's models show this simulator's truth (see :mod:`awslab.cloud.moto_ext`)."""
+        from moto.moto_api._internal import mock_random
+
         from ..cloud import moto_ext
 
+        if self.clock.mode == "virtual":  # reproducible resource ids (i-..., activity ids) for a seed
+            mock_random.seed(self.clock.seed)
         moto_ext.install(self)
         return self

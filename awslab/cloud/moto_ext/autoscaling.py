@@ -1,0 +1,193 @@
+"""Auto Scaling part of the moto extension: the simulator reconciles groups.
+
+moto launches a group's instances synchronously, all in the first subnet, and
+records no activities. With a simulator installed:
+
+- ``FakeAutoScalingGroup.set_desired_capacity`` only records the new desired
+  capacity; the simulator launches/terminates over time (AZ-balanced).
+- ``create/update/set_desired_capacity/delete`` on the backend tell the
+  simulator why desired capacity changed (for the activity Cause text).
+- ``terminate_instance``, ``set_instance_health``, ``notify_terminate_instances``
+  and ``update_attached_target_groups`` go through the simulator.
+- ``describe_scaling_activities`` (moto's response returns an empty list) and
+  ``DefaultInstanceWarmup`` / ``ShouldRespectGracePeriod`` (moto ignores them)
+  need three thin response wrappers; everything else is model-level.
+"""
+from __future__ import annotations
+
+import threading
+
+from moto.autoscaling.models import ASG_NAME_TAG, AutoScalingBackend, FakeAutoScalingGroup, InstanceState
+from moto.autoscaling.responses import AutoScalingResponse
+from moto.core.responses import ActionResult
+
+from . import active
+
+__all__ = ["install", "launch_instance"]
+
+_ORIG: dict[str, object] = {}
+_HINT = threading.local()  # why desired capacity is changing (set by the backend-level wrappers)
+
+
+def launch_instance(group, zone: str, subnet_id: str | None) -> InstanceState:
+    """RunInstances for one group instance in ``zone``/``subnet_id`` (moto's own arguments otherwise)."""
+    tags = group.get_propagated_tags()
+    tags[ASG_NAME_TAG] = group.name
+    tags.update(group.instance_tags)
+    lt = None
+    if group.ec2_launch_template is not None:
+        t = group.ec2_launch_template
+        lt = {"LaunchTemplateId": t.id} if t.id else {"LaunchTemplateName": t.name}
+    reservation = group.autoscaling_backend.ec2_backend.run_instances(
+        group.image_id, 1, group.user_data, group.security_groups, instance_type=group.instance_type,
+        tags={"instance": tags}, placement=zone, launch_config=group.launch_config, launch_template=lt,
+        is_instance_type_default=False, subnet_id=subnet_id,
+        associate_public_ip=group.launch_config.associate_public_ip_address if group.launch_config else None)
+    instance = reservation.instances[0]
+    instance.autoscaling_group = group
+    state = InstanceState(instance, lifecycle_state="Pending",
+                          protected_from_scale_in=group.new_instances_protected_from_scale_in)
+    group.instance_states.append(state)
+    return state
+
+
+def _why(default: str) -> str:
+    return getattr(_HINT, "why", None) or default
+
+
+def install() -> None:
+    if _ORIG:
+        return
+    B, G, R = AutoScalingBackend, FakeAutoScalingGroup, AutoScalingResponse
+    _ORIG.update(group_set_desired=G.set_desired_capacity, create=B.create_auto_scaling_group,
+                 update=B.update_auto_scaling_group, set_desired=B.set_desired_capacity,
+                 delete=B.delete_auto_scaling_group, terminate_instance=B.terminate_instance,
+                 set_instance_health=B.set_instance_health, notify_terminate=B.notify_terminate_instances,
+                 update_tgs=B.update_attached_target_groups, r_describe_activities=R.describe_scaling_activities,
+                 r_create=R.create_auto_scaling_group, r_update=R.update_auto_scaling_group,
+                 r_set_instance_health=R.set_instance_health)
+
+    def group_set_desired_capacity(self, new_capacity):
+        sim = active()
+        if sim is None:
+            return _ORIG["group_set_desired"](self, new_capacity)
+        old = int(getattr(self, "desired_capacity", 0) or 0)
+        self.desired_capacity = self.min_size if new_capacity is None else new_capacity
+        sim.autoscaling.on_desired_changed(self, old, _why("a user request explicitly set group desired capacity"))
+
+    def create_auto_scaling_group(self, name, *args, **kwargs):
+        sim = active()
+        if sim is None:
+            return _ORIG["create"](self, name, *args, **kwargs)
+        _HINT.why = "a user request created an AutoScalingGroup"
+        try:
+            group = _ORIG["create"](self, name, *args, **kwargs)
+        finally:
+            _HINT.why = None
+        # moto defaults the grace period to 300 (the console's default); the API's default is 0:
+        # https://docs.aws.amazon.com/autoscaling/ec2/userguide/health-check-grace-period.html
+        period = kwargs.get("health_check_period")
+        group.health_check_grace_period = int(period) if period is not None else 0
+        sim.autoscaling.on_group_created(group)
+        return group
+
+    def update_auto_scaling_group(self, name, *args, **kwargs):
+        sim = active()
+        if sim is None:
+            return _ORIG["update"](self, name, *args, **kwargs)
+        g = self.autoscaling_groups.get(name)
+        mn, mx, ds = kwargs.get("min_size"), kwargs.get("max_size"), kwargs.get("desired_capacity")
+        if g is not None:
+            mn = g.min_size if mn is None else mn
+            mx = g.max_size if mx is None else mx
+        _HINT.why = f"a user request update of AutoScalingGroup constraints to min: {mn}, max: {mx}, desired: {ds if ds is not None else (g.desired_capacity if g else '')}"
+        try:
+            group = _ORIG["update"](self, name, *args, **kwargs)
+        finally:
+            _HINT.why = None
+        sim.autoscaling.reconcile(sim.autoscaling.groups[name]) if name in sim.autoscaling.groups else None
+        return group
+
+    def set_desired_capacity(self, group_name, desired_capacity):
+        _HINT.why = "a user request explicitly set group desired capacity"
+        try:
+            return _ORIG["set_desired"](self, group_name, desired_capacity)
+        finally:
+            _HINT.why = None
+
+    def delete_auto_scaling_group(self, group_name):
+        sim = active()
+        if sim is None or group_name not in self.autoscaling_groups:
+            return _ORIG["delete"](self, group_name)
+        self.autoscaling_groups.pop(group_name)
+        sim.autoscaling.on_group_deleted(group_name)
+
+    def terminate_instance(self, instance_id, should_decrement):
+        sim = active()
+        if sim is None:
+            return _ORIG["terminate_instance"](self, instance_id, should_decrement)
+        return sim.autoscaling.terminate_instance_api(instance_id, should_decrement)
+
+    def set_instance_health(self, instance_id, health_status):
+        sim = active()
+        if sim is None:
+            return _ORIG["set_instance_health"](self, instance_id, health_status)
+        sim.autoscaling.set_instance_health(instance_id, health_status, getattr(_HINT, "respect_grace", None))
+
+    def notify_terminate_instances(self, instance_ids):
+        if active() is None:
+            return _ORIG["notify_terminate"](self, instance_ids)
+        # The simulator sees the instance leave "running" and replaces it itself.
+
+    def update_attached_target_groups(self, group_name):
+        sim = active()
+        if sim is None:
+            return _ORIG["update_tgs"](self, group_name)
+        sim.autoscaling.sync_members(self.autoscaling_groups[group_name])
+
+    # -- response wrappers (moto drops these parameters / returns no activities) --
+    def r_describe_scaling_activities(self):
+        sim = active()
+        if sim is None:
+            return _ORIG["r_describe_activities"](self)
+        name = self._get_param("AutoScalingGroupName")
+        ids = set(self._get_param("ActivityIds", []) or [])
+        items = [a for a in sim.autoscaling.activities_of(name) if not ids or a.activity_id in ids]
+        start = int(self._get_param("NextToken") or 0)
+        size = int(self._get_int_param("MaxRecords") or 100)
+        page = items[start:start + size]
+        result = {"Activities": page}
+        if start + size < len(items):
+            result["NextToken"] = str(start + size)
+        return ActionResult(result)
+
+    def _with_warmup(orig):
+        def wrapper(self):
+            out = orig(self)
+            warm = self._get_int_param("DefaultInstanceWarmup")
+            group = self.autoscaling_backend.autoscaling_groups.get(self._get_param("AutoScalingGroupName"))
+            if group is not None and warm is not None:
+                group.default_instance_warmup = warm
+            return out
+        return wrapper
+
+    def r_set_instance_health(self):
+        _HINT.respect_grace = self._get_bool_param("ShouldRespectGracePeriod")
+        try:
+            return _ORIG["r_set_instance_health"](self)
+        finally:
+            _HINT.respect_grace = None
+
+    G.set_desired_capacity = group_set_desired_capacity
+    B.create_auto_scaling_group = create_auto_scaling_group
+    B.update_auto_scaling_group = update_auto_scaling_group
+    B.set_desired_capacity = set_desired_capacity
+    B.delete_auto_scaling_group = delete_auto_scaling_group
+    B.terminate_instance = terminate_instance
+    B.set_instance_health = set_instance_health
+    B.notify_terminate_instances = notify_terminate_instances
+    B.update_attached_target_groups = update_attached_target_groups
+    R.describe_scaling_activities = r_describe_scaling_activities
+    R.create_auto_scaling_group = _with_warmup(_ORIG["r_create"])
+    R.update_auto_scaling_group = _with_warmup(_ORIG["r_update"])
+    R.set_instance_health = r_set_instance_health

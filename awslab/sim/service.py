@@ -1,0 +1,112 @@
+"""The simulator inside the embedded cloud process, and its control API.
+
+``SIM`` is created at import from the environment (``AWSLAB_SIM_MODE``:
+realtime|virtual, default realtime; ``AWSLAB_SIM_SPEED``, default 20;
+``AWSLAB_SIM_SEED``, default 0), installed into moto, and paced by a
+background thread while the server runs.
+
+Control routes (under ``/_awslab/``):
+
+- ``GET clock`` / ``POST clock`` ``{"mode", "speed", "paused"}``: read/change the clock
+- ``POST clock/advance`` ``{"seconds": N}``, ``POST clock/pause``, ``POST clock/resume``
+- ``GET timeline?since=&component=&resource=&limit=``
+- ``POST faults`` ``{"instance_id", "kind", ...}``, ``DELETE faults`` ``{"instance_id"}``, ``GET faults``
+"""
+from __future__ import annotations
+
+import os
+
+from ..cloud import control, server
+from .core import Simulator
+
+__all__ = ["SIM", "clock_state"]
+
+SIM = Simulator(mode=os.environ.get("AWSLAB_SIM_MODE", "realtime"),
+                speed=float(os.environ.get("AWSLAB_SIM_SPEED", "20")),
+                seed=int(os.environ.get("AWSLAB_SIM_SEED", "0"))).install()
+
+
+def clock_state() -> dict:
+    c = SIM.clock
+    return {"mode": c.mode, "speed": c.speed, "paused": c.paused, "now": c.now, "iso": c.now_datetime().isoformat().replace("+00:00", "Z")}
+
+
+@control.route("GET", "clock")
+def _get_clock(body: dict, query: dict) -> dict:
+    return clock_state()
+
+
+@control.route("POST", "clock")
+def _set_clock(body: dict, query: dict) -> dict:
+    c = SIM.clock
+    try:
+        if "mode" in body:
+            c.set_mode(body["mode"])
+        if "speed" in body:
+            c.set_speed(body["speed"])
+        if "paused" in body:
+            c.pause() if body["paused"] else c.resume()
+    except ValueError as e:
+        raise control.ControlError(str(e))
+    return clock_state()
+
+
+@control.route("POST", "clock/advance")
+def _advance(body: dict, query: dict) -> dict:
+    seconds = float(body.get("seconds", query.get("seconds", 0)))
+    if not 0 <= seconds <= 30 * 86400:
+        raise control.ControlError("seconds must be between 0 and 2592000 (30 simulated days)")
+    SIM.clock.advance(seconds)
+    return clock_state()
+
+
+@control.route("POST", "clock/pause")
+def _pause(body: dict, query: dict) -> dict:
+    SIM.clock.pause()
+    return clock_state()
+
+
+@control.route("POST", "clock/resume")
+def _resume(body: dict, query: dict) -> dict:
+    SIM.clock.resume()
+    return clock_state()
+
+
+@control.route("GET", "timeline")
+def _timeline(body: dict, query: dict) -> list:
+    since = query.get("since")
+    limit = query.get("limit")
+    events = SIM.timeline.query(since=float(since) if since else None, component=query.get("component") or None,
+                                resource=query.get("resource") or None, limit=int(limit) if limit else 1000)
+    return [e.to_dict() for e in events]
+
+
+@control.route("POST", "faults")
+def _inject(body: dict, query: dict) -> dict:
+    params = {k: v for k, v in body.items() if k not in ("instance_id", "kind")}
+    try:
+        return {"instance_id": body["instance_id"], "fault": SIM.ec2.inject_fault(body["instance_id"], body["kind"], **params)}
+    except KeyError as e:
+        raise control.ControlError(str(e).strip("'\""), 404)
+    except ValueError as e:
+        raise control.ControlError(str(e))
+
+
+@control.route("DELETE", "faults")
+def _clear(body: dict, query: dict) -> dict:
+    iid = body.get("instance_id") or query.get("instance_id")
+    try:
+        SIM.ec2.clear_fault(iid)
+    except KeyError as e:
+        raise control.ControlError(str(e).strip("'\""), 404)
+    return {"instance_id": iid, "fault": None}
+
+
+@control.route("GET", "faults")
+def _faults(body: dict, query: dict) -> dict:
+    return {iid: SIM.ec2.fault_of(iid) for iid in SIM.ec2.instances if SIM.ec2.fault_of(iid)}
+
+
+control.on_reset(SIM.reset)
+server.on_startup(SIM.clock.start)
+server.on_shutdown(SIM.clock.stop)
