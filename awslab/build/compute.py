@@ -1,0 +1,303 @@
+"""Layer 4, compute: the launch template every app server is stamped from.
+
+A **launch template** holds what a new instance needs: the image (AMI), the
+instance type, the security group, the key pair, monitoring, the metadata
+service settings, the tags, and the **user data** that installs and starts the
+lab's web app (:func:`awslab.webapp.user_data`) at first boot.
+
+Launch template versions are immutable. You never edit one: you create a new
+version and make it the default. That is the seed's *immutable infrastructure*
+("Immutable Infrastructure: 서버 수정 대신 교체", replace servers instead of
+modifying them). A running server is never patched in place. The Auto Scaling
+group launches new instances from the new version, and the old ones are
+replaced (for example by an instance refresh). Every server is then exactly
+what the template says ("cattle, not pets").
+"""
+from __future__ import annotations
+
+import json
+import re
+import urllib.parse
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import ComputeError, ValidationError
+from ..lab import Lab
+from ..webapp import user_data_base64
+from . import validate
+from ._base import Built, call, cli_tags, paginate, tag_spec
+
+LAYER = "compute"
+__all__ = ["LaunchTemplateSpec", "LaunchTemplate", "build_launch_template", "ensure_launch_template", "ensure_instance_profile",
+           "find_al2023_ami", "describe_compute", "AL2023_NAME_FILTER", "FALLBACK_AMI"]
+
+#: Amazon Linux 2023 x86_64 images are named al2023-ami-2023.<release>-kernel-<k>-x86_64 ("minimal" images say
+#: al2023-ami-minimal-..., which this pattern leaves out). Owner alias "amazon".
+#: https://docs.aws.amazon.com/linux/al2023/ug/ec2.html (finding the AL2023 AMI with describe-images)
+AL2023_NAME_FILTER = "al2023-ami-2023.*-x86_64"
+#: Used only if describe_images finds no AL2023 image in ap-northeast-2: the AL2023 kernel-6.1 x86_64 AMI that the
+#: pinned moto (5.2.5) serves there (its resources/latest_amis/ap-northeast-2.json). On real AWS the lookup finds a newer one.
+FALLBACK_AMI = {"ap-northeast-2": "ami-06e9e3574a0459db2"}
+#: <family><generation>[options].<size>, e.g. t3.micro, m7i.large, c6gn.16xlarge, m5.metal
+#: (https://docs.aws.amazon.com/ec2/latest/instancetypes/instance-type-names.html).
+INSTANCE_TYPE = re.compile(r"^[a-z]+[0-9][a-z0-9-]*\.(nano|micro|small|medium|large|[0-9]*xlarge|metal(-[0-9]+xl)?)$")
+#: Launch template names: 3-128 characters of letters, digits and ( ) . - / _
+#: (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateLaunchTemplate.html).
+TEMPLATE_NAME = re.compile(r"^[a-zA-Z0-9().\-/_]{3,128}$")
+IMAGE_ID = re.compile(r"^ami-[0-9a-f]{8,17}$")
+#: Engines whose wire protocol the web app speaks (PyMySQL).
+MYSQL_ENGINES = ("mysql", "mariadb")
+
+
+@dataclass
+class LaunchTemplateSpec:
+    """What each app server looks like. ``None`` means: derive it (newest AL2023 AMI, the app group's port).
+
+    ``detailed_monitoring`` is on by default: it sends EC2 metrics every minute
+    instead of every five. AWS strongly recommends it for scaling, because the
+    alarms then see a load change in 1 minute rather than 5
+    (https://docs.aws.amazon.com/autoscaling/ec2/userguide/enable-as-instance-metrics.html).
+    Launch templates default to basic monitoring.
+    """
+
+    name: str | None = None  # default "<lab>-app-lt"
+    instance_type: str = "t3.micro"
+    image_id: str | None = None
+    app_port: int | None = None
+    detailed_monitoring: bool = True
+    db_name: str = "awslab"  # the MySQL database the app creates and uses
+
+
+@dataclass
+class LaunchTemplate(Built):
+    """The template, and the version new instances use (the default version)."""
+
+    launch_template_id: str
+    name: str
+    version: int
+    image_id: str
+    instance_type: str
+    app_port: int
+    latest_version: int
+    detailed_monitoring: bool
+    instance_profile_arn: str | None
+    created: list[str] = field(default_factory=list)
+
+
+def validate_spec(lab: Lab, security: Any, spec: LaunchTemplateSpec, database: Any) -> tuple[str, int]:
+    """Check the spec before anything is created; return the template name and the app port."""
+    name = spec.name or lab.resource_name("app-lt")
+    if not TEMPLATE_NAME.match(name):
+        raise ValidationError("name", name, "a launch template name is 3-128 letters, digits or ( ) . - / _",
+                              "Use a name such as 'awslab-app-lt'.")
+    if not isinstance(spec.instance_type, str) or not INSTANCE_TYPE.match(spec.instance_type):
+        raise ValidationError("instance_type", spec.instance_type, "an instance type is <family><generation>.<size>",
+                              "Use e.g. 't3.micro' (the seed's choice), 't3.small' or 'm7i.large'.")
+    if spec.image_id is not None and not IMAGE_ID.match(spec.image_id):
+        raise ValidationError("image_id", spec.image_id, "an AMI ID is 'ami-' and 8 or 17 hex digits",
+                              "Leave image_id=None to use the newest Amazon Linux 2023 AMI.")
+    sg_port = getattr(security, "app_port", None)
+    port = validate.port("app_port", spec.app_port if spec.app_port is not None else (sg_port or 80))
+    if sg_port is not None and port != sg_port:
+        raise ValidationError("app_port", port, f"the app security group admits port {sg_port} only, so the ALB could not reach {port}",
+                              f"Use app_port={sg_port}, or rebuild security with SecuritySpec(app_port={port}).")
+    if not re.match(r"^[A-Za-z0-9_]{1,64}$", spec.db_name):
+        raise ValidationError("db_name", spec.db_name, "a MySQL database name here is 1-64 letters, digits or _", "Use e.g. 'awslab'.")
+    if database is not None:
+        _validate_database(database)
+    _check_instance_type(lab, spec.instance_type)
+    return name, port
+
+
+def _validate_database(database: Any) -> None:
+    engine = getattr(database, "engine", "mysql")
+    if engine not in MYSQL_ENGINES:
+        raise ValidationError("database.engine", engine, "the lab's web app speaks the MySQL protocol (PyMySQL)",
+                              "Build the database with DatabaseSpec(engine='mysql') or 'mariadb'.")
+    if not getattr(database, "endpoint_address", None):
+        raise ValidationError("database.endpoint_address", None, "the database has no endpoint yet (it is still being created)",
+                              "Build it with DatabaseSpec(wait=True), or build the launch template once it is 'available'.")
+
+
+def _check_instance_type(lab: Lab, instance_type: str) -> None:
+    """Ask EC2 whether the type exists (a probe: it changes nothing)."""
+    from botocore.exceptions import ClientError
+
+    try:
+        lab.client("ec2").describe_instance_types(InstanceTypes=[instance_type])
+    except ClientError as e:
+        if "InvalidInstanceType" in e.response.get("Error", {}).get("Code", ""):
+            raise ValidationError("instance_type", instance_type, f"EC2 has no such instance type in {lab.region}",
+                                  "Use e.g. 't3.micro'; `aws ec2 describe-instance-types` lists them.") from None
+        raise
+
+
+def build_launch_template(lab: Lab, security: Any, key: Any, spec: LaunchTemplateSpec | None = None,
+                          database: Any = None) -> LaunchTemplate:
+    """Ensure the app servers' launch template (and, with a database, the role that reads its password)."""
+    spec = spec or LaunchTemplateSpec()
+    name, port = validate_spec(lab, security, spec, database)
+    image_id = spec.image_id or find_al2023_ami(lab)
+    created: list[str] = []
+    db_url, secret_arn, profile_arn = None, None, None
+    if database is not None:
+        db_url = _db_url(database, spec.db_name)
+        secret_arn = getattr(database, "master_user_secret_arn", None)
+        if secret_arn:
+            profile_arn = ensure_instance_profile(lab, secret_arn, created)
+    data = _template_data(lab, spec, image_id, security, key, user_data_base64(port, db_url, secret_arn), profile_arn)
+    lt_id, default, latest = ensure_launch_template(lab, name, data, created)
+    _record(lab, name, data, port, database is not None, key)
+    return LaunchTemplate(lt_id, name, default, image_id, spec.instance_type, port, latest, spec.detailed_monitoring,
+                          profile_arn, created)
+
+
+def _db_url(database: Any, db_name: str) -> str:
+    """mysql://<master user>@<endpoint>:<port>/<db> - no password: it comes from Secrets Manager at boot."""
+    user = urllib.parse.quote(getattr(database, "master_username", "admin"), safe="")
+    return f"mysql://{user}@{database.endpoint_address}:{database.port}/{db_name}"
+
+
+def _template_data(lab: Lab, spec: LaunchTemplateSpec, image_id: str, security: Any, key: Any, user_data: str,
+                   profile_arn: str | None) -> dict[str, Any]:
+    instance_tags = lab.tags(lab.resource_name("app"), LAYER)
+    data: dict[str, Any] = {
+        "ImageId": image_id,
+        "InstanceType": spec.instance_type,
+        "SecurityGroupIds": [security.app_sg_id],
+        "Monitoring": {"Enabled": bool(spec.detailed_monitoring)},
+        # IMDSv2 only: a metadata request needs a session token, which blocks SSRF tricks that steal role credentials
+        # (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-IMDS-new-instances.html).
+        "MetadataOptions": {"HttpTokens": "required", "HttpEndpoint": "enabled"},
+        "UserData": user_data,
+        # Instances and their volumes launched from the template carry the lab's tags, so teardown finds them.
+        "TagSpecifications": tag_spec(instance_tags, "instance", "volume"),
+    }
+    if key is not None:
+        data["KeyName"] = key.key_name
+    if profile_arn:
+        data["IamInstanceProfile"] = {"Arn": profile_arn}
+    return data
+
+
+def find_al2023_ami(lab: Lab) -> str:
+    """The newest Amazon Linux 2023 x86_64 AMI in the lab's region (a probe). See :data:`FALLBACK_AMI`."""
+    filters = [{"Name": "name", "Values": [AL2023_NAME_FILTER]}, {"Name": "architecture", "Values": ["x86_64"]},
+               {"Name": "state", "Values": ["available"]}]
+    images = call(lab.client("ec2").describe_images, "looking up the Amazon Linux 2023 AMI", error=ComputeError,
+                  Owners=["amazon"], Filters=filters)["Images"]
+    if images:
+        return max(images, key=lambda i: (i.get("CreationDate", ""), i.get("Name", "")))["ImageId"]
+    if lab.region in FALLBACK_AMI:
+        return FALLBACK_AMI[lab.region]
+    raise ComputeError(f"No Amazon Linux 2023 x86_64 AMI was found in {lab.region}.",
+                       "Pass LaunchTemplateSpec(image_id='ami-...') with an AMI from that region.")
+
+
+def _normal(data: dict[str, Any]) -> dict[str, Any]:
+    """The template data in a form where equal settings compare equal (order of lists and tags ignored)."""
+    out = dict(data)
+    if "SecurityGroupIds" in out:
+        out["SecurityGroupIds"] = sorted(out["SecurityGroupIds"])
+    out["TagSpecifications"] = sorted((t["ResourceType"], sorted((x["Key"], x["Value"]) for x in t.get("Tags", [])))
+                                      for t in data.get("TagSpecifications", []) if t["ResourceType"] in ("instance", "volume"))
+    return out
+
+
+def _differs(have: dict[str, Any], want: dict[str, Any]) -> bool:
+    have_n, want_n = _normal(have), _normal(want)
+    return any(have_n.get(k) != v for k, v in want_n.items()) or (("KeyName" in have) != ("KeyName" in want)) \
+        or (("IamInstanceProfile" in have) != ("IamInstanceProfile" in want))
+
+
+def ensure_launch_template(lab: Lab, name: str, data: dict[str, Any], created: list[str]) -> tuple[str, int, int]:
+    """The template by name; a new default version if its latest version differs. Returns (id, default, latest)."""
+    ec2 = lab.client("ec2")
+    found = list(paginate(ec2, "describe_launch_templates", "LaunchTemplates", Filters=lab.lab_filters(name)))
+    if not found:
+        lt = call(ec2.create_launch_template, "creating the launch template", error=ComputeError, LaunchTemplateName=name,
+                  LaunchTemplateData=data, TagSpecifications=tag_spec(lab.tags(name, LAYER), "launch-template"))["LaunchTemplate"]
+        created.append(lt["LaunchTemplateId"])
+        return lt["LaunchTemplateId"], int(lt["DefaultVersionNumber"]), int(lt["LatestVersionNumber"])
+    lt_id = found[0]["LaunchTemplateId"]
+    latest = call(ec2.describe_launch_template_versions, "reading the launch template", error=ComputeError,
+                  LaunchTemplateId=lt_id, Versions=["$Latest"])["LaunchTemplateVersions"][0]
+    if not _differs(latest.get("LaunchTemplateData", {}), data):
+        return lt_id, int(found[0]["DefaultVersionNumber"]), int(latest["VersionNumber"])
+    # Versions are immutable: the change becomes a new version, made the default for new launches.
+    version = call(ec2.create_launch_template_version, "adding a launch template version", error=ComputeError,
+                   LaunchTemplateId=lt_id, LaunchTemplateData=data,
+                   VersionDescription="awslab: settings changed")["LaunchTemplateVersion"]["VersionNumber"]
+    call(ec2.modify_launch_template, "making the new version the default", error=ComputeError,
+         LaunchTemplateId=lt_id, DefaultVersion=str(version))
+    created.append(f"{lt_id}:{version}")
+    lab.record("compute/launch-template-version", f"aws ec2 create-launch-template-version --launch-template-id $LT_ID "
+               f"--launch-template-data file://lt-data.json\naws ec2 modify-launch-template --launch-template-id $LT_ID "
+               f"--default-version {version}", "A changed template is a new version (versions are immutable), made the default")
+    return lt_id, int(version), int(version)
+
+
+ASSUME_EC2 = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+                                                      "Action": "sts:AssumeRole"}]}
+
+
+def ensure_instance_profile(lab: Lab, secret_arn: str, created: list[str]) -> str:
+    """An instance profile whose role may read only the database's secret (least privilege). Returns its ARN."""
+    iam = lab.client("iam")
+    role, profile = lab.resource_name("app-role"), lab.resource_name("app-profile")
+    tags = lab.tags(role, LAYER)
+    from botocore.exceptions import ClientError
+
+    try:
+        iam.get_role(RoleName=role)
+    except ClientError:
+        call(iam.create_role, "creating the app servers' IAM role", error=ComputeError, RoleName=role,
+             AssumeRolePolicyDocument=json.dumps(ASSUME_EC2), Tags=tags, Description="awslab app servers: read the DB secret")
+        created.append(role)
+    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": secret_arn}]}
+    call(iam.put_role_policy, "allowing the role to read the DB secret", error=ComputeError, RoleName=role,
+         PolicyName="read-db-secret", PolicyDocument=json.dumps(policy))
+    try:
+        found = iam.get_instance_profile(InstanceProfileName=profile)["InstanceProfile"]
+    except ClientError:
+        found = call(iam.create_instance_profile, "creating the instance profile", error=ComputeError,
+                     InstanceProfileName=profile, Tags=lab.tags(profile, LAYER))["InstanceProfile"]
+        created.append(profile)
+    if role not in [r["RoleName"] for r in found.get("Roles", [])]:
+        call(iam.add_role_to_instance_profile, "putting the role in the instance profile", error=ComputeError,
+             InstanceProfileName=profile, RoleName=role)
+    lab.record("compute/role", f"aws iam create-role --role-name {role} --assume-role-policy-document '{json.dumps(ASSUME_EC2)}'\n"
+               f"aws iam put-role-policy --role-name {role} --policy-name read-db-secret --policy-document "
+               f"'{json.dumps(policy)}'\naws iam create-instance-profile --instance-profile-name {profile}\n"
+               f"aws iam add-role-to-instance-profile --instance-profile-name {profile} --role-name {role}",
+               "A role the app servers assume: it may read the database's secret and nothing else")
+    return found["Arn"]
+
+
+def _record(lab: Lab, name: str, data: dict[str, Any], port: int, with_db: bool, key: Any) -> None:
+    db = "os.environ.get('DB_URL'), os.environ.get('DB_SECRET_ARN')" if with_db else "None"
+    lab.record("compute/user-data", f"python3 -c \"import os, awslab.webapp as w; print(w.user_data({port}, {db}), end='')\" "
+               "> user-data.sh\nUSER_DATA_B64=$(base64 -w0 user-data.sh)",
+               "Layer 4 - compute: the user data that installs the web app (awslab.webapp.user_data)"
+               + ("; set DB_URL=mysql://admin@$DB_ENDPOINT:3306/awslab and DB_SECRET_ARN first" if with_db else ""))
+    lab.record("compute/ami", ["aws", "ec2", "describe-images", "--owners", "amazon", "--filters",
+               f"Name=name,Values={AL2023_NAME_FILTER}", "Name=architecture,Values=x86_64", "Name=state,Values=available"],
+               "The newest Amazon Linux 2023 AMI", var="AMI_ID", query="sort_by(Images, &CreationDate)[-1].ImageId")
+    shown = dict(data, ImageId="$AMI_ID", SecurityGroupIds=["$APP_SG_ID"], UserData="$USER_DATA_B64")
+    if "IamInstanceProfile" in shown:
+        shown["IamInstanceProfile"] = {"Name": lab.resource_name("app-profile")}
+    lab.record("compute/lt-data", f"cat > lt-data.json <<EOF\n{json.dumps(shown, indent=1)}\nEOF",
+               "What each instance gets: AMI, type, app group, IMDSv2, detailed monitoring, user data, tags")
+    lab.record("compute/launch-template", ["aws", "ec2", "create-launch-template", "--launch-template-name", name,
+               "--launch-template-data", "file://lt-data.json", "--tag-specifications",
+               cli_tags("launch-template", lab.tags(name, LAYER))], "The launch template", var="LT_ID",
+               query="LaunchTemplate.LaunchTemplateId")
+
+
+def describe_compute(lab: Lab) -> dict[str, list[dict]]:
+    """Probe: the lab's launch templates and each one's versions. Changes nothing."""
+    ec2 = lab.client("ec2")
+    templates = list(paginate(ec2, "describe_launch_templates", "LaunchTemplates", Filters=lab.lab_filters()))
+    versions = [v for t in templates for v in paginate(ec2, "describe_launch_template_versions", "LaunchTemplateVersions",
+                                                         LaunchTemplateId=t["LaunchTemplateId"])]
+    return {"launch_templates": templates, "launch_template_versions": versions}

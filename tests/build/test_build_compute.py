@@ -1,0 +1,126 @@
+"""The compute layer: the launch template (AL2023, t3.micro, app group, IMDSv2, monitoring, user data, tags)."""
+import base64
+import uuid
+from types import SimpleNamespace
+
+import pytest
+
+from awslab import ValidationError
+from awslab.build.compute import LaunchTemplateSpec, build_launch_template, describe_compute, find_al2023_ami
+from awslab.build.keys import create_key_pair
+from awslab.build.network import build_network
+from awslab.build.security import build_security
+from awslab.webapp import user_data
+
+
+@pytest.fixture
+def base(lab):
+    net = build_network(lab)
+    return SimpleNamespace(network=net, security=build_security(lab, net), key=create_key_pair(lab))
+
+
+@pytest.fixture(scope="module")
+def shared(cloud_url):
+    """One lab with its prerequisites for the validation tests, which must create nothing."""
+    from awslab import Lab
+
+    lab = Lab(name="t" + uuid.uuid4().hex[:8], backend="embedded", endpoint_url=cloud_url)
+    net = build_network(lab)
+    return SimpleNamespace(lab=lab, security=build_security(lab, net), key=create_key_pair(lab))
+
+
+def _latest(lab, lt_id):
+    return lab.client("ec2").describe_launch_template_versions(LaunchTemplateId=lt_id, Versions=["$Latest"])["LaunchTemplateVersions"][0]
+
+
+def _tags(tags):
+    return {t["Key"]: t["Value"] for t in tags}
+
+
+def test_launch_template_has_what_each_app_server_needs(lab, base):
+    lt = build_launch_template(lab, base.security, base.key)
+    data = _latest(lab, lt.launch_template_id)["LaunchTemplateData"]
+    image = lab.client("ec2").describe_images(ImageIds=[data["ImageId"]])["Images"][0]
+    assert image["Name"].startswith("al2023-ami-2023.") and image["Architecture"] == "x86_64"
+    assert (data["InstanceType"], data["SecurityGroupIds"], data["KeyName"]) == ("t3.micro", [base.security.app_sg_id], base.key.key_name)
+    assert data["Monitoring"] == {"Enabled": True} and data["MetadataOptions"]["HttpTokens"] == "required"
+    assert base64.b64decode(data["UserData"]).decode() == user_data(80)
+    specs = {s["ResourceType"]: _tags(s["Tags"]) for s in data["TagSpecifications"]}
+    for rt in ("instance", "volume"):
+        assert specs[rt]["awslab:lab"] == lab.name and specs[rt]["Name"] == f"{lab.name}-app"
+    found = lab.client("ec2").describe_launch_templates(LaunchTemplateIds=[lt.launch_template_id])["LaunchTemplates"][0]
+    assert _tags(found["Tags"])["awslab:lab"] == lab.name and (lt.version, lt.latest_version) == (1, 1)
+
+
+def test_instances_launched_from_the_template_carry_the_lab_tags(lab, base):
+    lt = build_launch_template(lab, base.security, base.key)
+    ec2 = lab.client("ec2")
+    run = ec2.run_instances(LaunchTemplate={"LaunchTemplateId": lt.launch_template_id, "Version": "$Default"}, MinCount=1, MaxCount=1,
+                            SubnetId=base.network.subnet_ids("private")[0])
+    instance = run["Instances"][0]
+    try:
+        tags = _tags(ec2.describe_instances(InstanceIds=[instance["InstanceId"]])["Reservations"][0]["Instances"][0].get("Tags", []))
+        assert tags["awslab:lab"] == lab.name and tags["awslab:layer"] == "compute"
+    finally:
+        ec2.terminate_instances(InstanceIds=[instance["InstanceId"]])
+
+
+def test_second_run_creates_nothing_and_a_change_makes_a_new_default_version(lab, base):
+    first = build_launch_template(lab, base.security, base.key)
+    again = build_launch_template(lab, base.security, base.key)
+    assert first.created == [first.launch_template_id] and again.created == []
+    assert (again.launch_template_id, again.version) == (first.launch_template_id, 1)
+    bigger = build_launch_template(lab, base.security, base.key, LaunchTemplateSpec(instance_type="t3.small"))
+    assert bigger.created == [f"{first.launch_template_id}:2"] and (bigger.version, bigger.latest_version) == (2, 2)
+    found = lab.client("ec2").describe_launch_templates(LaunchTemplateIds=[first.launch_template_id])["LaunchTemplates"][0]
+    assert found["DefaultVersionNumber"] == 2 and _latest(lab, first.launch_template_id)["LaunchTemplateData"]["InstanceType"] == "t3.small"
+    assert build_launch_template(lab, base.security, base.key, LaunchTemplateSpec(instance_type="t3.small")).created == []
+    assert "--default-version 2" in lab.cli_log().script()
+
+
+def test_with_a_database_the_user_data_reads_the_password_from_its_secret(lab, base):
+    secret = "arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:rds!db-test"
+    db = SimpleNamespace(engine="mysql", endpoint_address="mydb.abc.ap-northeast-2.rds.amazonaws.com", port=3306,
+                         master_username="admin", master_user_secret_arn=secret)
+    lt = build_launch_template(lab, base.security, base.key, database=db)
+    data = _latest(lab, lt.launch_template_id)["LaunchTemplateData"]
+    script = base64.b64decode(data["UserData"]).decode()
+    assert script == user_data(80, "mysql://admin@mydb.abc.ap-northeast-2.rds.amazonaws.com:3306/awslab", secret)
+    iam = lab.client("iam")
+    profile = iam.get_instance_profile(InstanceProfileName=f"{lab.name}-app-profile")["InstanceProfile"]
+    assert data["IamInstanceProfile"]["Arn"] == profile["Arn"] == lt.instance_profile_arn
+    assert [r["RoleName"] for r in profile["Roles"]] == [f"{lab.name}-app-role"]
+    policy = iam.get_role_policy(RoleName=f"{lab.name}-app-role", PolicyName="read-db-secret")["PolicyDocument"]
+    assert policy["Statement"][0]["Resource"] == secret
+    assert build_launch_template(lab, base.security, base.key, database=db).created == []
+
+
+def test_cli_log_builds_the_template_from_shell_variables(lab, base):
+    build_launch_template(lab, base.security, base.key)
+    script = lab.cli_log().script()
+    assert "AMI_ID=$(aws ec2 describe-images --owners amazon" in script
+    assert "LT_ID=$(aws ec2 create-launch-template --launch-template-name" in script
+    assert '"UserData": "$USER_DATA_B64"' in script and '"$APP_SG_ID"' in script
+
+
+def test_find_al2023_ami_picks_an_x86_64_al2023_image(lab):
+    image = lab.client("ec2").describe_images(ImageIds=[find_al2023_ami(lab)])["Images"][0]
+    assert image["Name"].startswith("al2023-ami-2023.") and "minimal" not in image["Name"] and image["Architecture"] == "x86_64"
+
+
+@pytest.mark.parametrize("field,spec,db,rule", [
+    ("instance_type", {"instance_type": "t3micro"}, None, "<family><generation>.<size>"),
+    ("instance_type", {"instance_type": "zz9.large"}, None, "no such instance type"),
+    ("image_id", {"image_id": "ami-xyz"}, None, "AMI ID"),
+    ("name", {"name": "lt"}, None, "3-128"),
+    ("app_port", {"app_port": 8080}, None, "admits port 80 only"),
+    ("db_name", {"db_name": "my-db"}, None, "letters, digits or _"),
+    ("database.engine", {}, {"engine": "postgres", "endpoint_address": "x", "port": 5432}, "MySQL protocol"),
+    ("database.endpoint_address", {}, {"engine": "mysql", "endpoint_address": None, "port": 3306}, "no endpoint yet"),
+])
+def test_launch_template_rejects_bad_input_before_creating_anything(shared, field, spec, db, rule):
+    lab = shared.lab
+    with pytest.raises(ValidationError) as e:
+        build_launch_template(lab, shared.security, shared.key, LaunchTemplateSpec(**spec), database=SimpleNamespace(**db) if db else None)
+    assert e.value.field == field and rule in str(e.value) and "How to fix" in str(e.value)
+    assert describe_compute(lab)["launch_templates"] == []
