@@ -220,10 +220,10 @@ def _fingerprints(public_openssh: bytes | str) -> list[str]:
         blob = base64.b64decode(raw.split()[1])
         # The EC2 guide's openssl recipe (MD5 of the DER key) first; the API reference cites RFC 4716 (MD5 of the SSH blob).
         return [":".join(f"{b:02x}" for b in hashlib.md5(data).digest()) for data in (der, blob)]
-    digest = hashlib.sha256(base64.b64decode(raw.split()[1])).digest()
-    b64 = base64.b64encode(digest).decode()
-    # moto spells the SHA-256 as colon-separated hex; AWS as base64 (with or without the '=' padding).
-    return [b64.rstrip("="), b64, ":".join(f"{b:02x}" for b in digest)]
+    b64 = base64.b64encode(hashlib.sha256(base64.b64decode(raw.split()[1])).digest()).decode()
+    # AWS: base64 SHA-256 of the SSH key blob (with or without '=' padding); moto 5.2: hex SHA-256 of the DER key.
+    der = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return [b64.rstrip("="), b64, ":".join(f"{b:02x}" for b in hashlib.sha256(der).digest())]
 
 
 def _check_match(name: str, existing: dict, public: bytes, private_path: Path) -> None:
