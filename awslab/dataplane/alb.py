@@ -53,6 +53,8 @@ CONNECT_TIMEOUT_S = 10.0
 IDLE_TIMEOUT_S = 60.0
 #: More than 30 addresses in X-Forwarded-For -> 463.
 MAX_XFF = 30
+WEIGHT_HEADER = "x-awslab-weight"  # the traffic generator's sampling weight; never forwarded
+_REPLACED = {"x-forwarded-for", "x-forwarded-proto", "x-forwarded-port", "x-amzn-trace-id", WEIGHT_HEADER}
 _HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "proxy-connection", "upgrade", "te", "trailer"}
 _REASON = {405: "Method Not Allowed", 463: "", 502: "Bad Gateway", 503: "Service Temporarily Unavailable", 504: "Gateway Time-out"}
 
@@ -91,6 +93,13 @@ def trace_header(existing: str | None, now: float, rng: random.Random) -> str:
     return f"Root={new}" + (f";{existing}" if existing else "")
 
 
+def _weight(value: str | None) -> float:
+    try:
+        return min(max(float(value), 1.0), 1e6) if value else 1.0
+    except ValueError:
+        return 1.0
+
+
 def _error(status: int) -> web.Response:
     """The ALB's own error page (``Server: awselb/2.0``)."""
     title = f"{status} {_REASON.get(status, '')}".strip()
@@ -102,7 +111,7 @@ class LoadBalancer:
     """One ALB's listeners, routing and proxying. Start with :meth:`start`, stop with :meth:`stop`.
 
     Hooks (all optional): ``record(component, resource, event, **details)`` for the
-    timeline; ``on_request(tg_arn, target, status, seconds)`` for the load model and
+    timeline; ``on_request(tg_arn, target, status, seconds, weight)`` for the load model and
     metrics; ``access_log(node_ip, AccessLogEntry)``; ``local_address(private_ip)``
     maps a VPC address to the loopback address to bind/connect; ``local_port(port)``
     maps a target port to the port its app really listens on.
@@ -192,7 +201,8 @@ class LoadBalancer:
             return _error(463)
         body = await request.read()
         headers = {k.lower(): v for k, v in request.headers.items()}
-        req = Request(request.method, request.path, request.query_string, headers, peer[0], "http", listener_port)
+        req = Request(request.method, request.path, request.query_string, headers, peer[0], "http", listener_port,
+                      _weight(headers.pop(WEIGHT_HEADER, None)))
         entry = AccessLogEntry(elb=self.view.lb_id, client_port=f"{peer[0]}:{peer[1]}", received_bytes=len(body),
                                request=f"{request.method} http://{headers.get('host', node_ip)}{request.path_qs} HTTP/{request.version.major}.{request.version.minor}",
                                user_agent=headers.get("user-agent", "-"), request_creation_time=created)
@@ -248,7 +258,7 @@ class LoadBalancer:
         if not gate.allowed:
             self._deny(gate, f"{self.view.name} node {node_ip}", target.ip, target.port)
             await asyncio.sleep(self.connect_timeout_s * self.time_scale)
-            return self._done(tg, target, _error(504), entry, t0, None)
+            return self._done(tg, target, _error(504), entry, t0, None, req.weight)
         head = self._request_head(request, req, body, target, listener_port)
         entry.trace_id = self._last_trace
         picker.started(target)
@@ -261,21 +271,21 @@ class LoadBalancer:
         except UpstreamError as e:
             entry.error_reason = "-"
             status = 504 if e.kind in ("connect_timeout", "idle_timeout") else 502
-            return self._done(tg, target, _error(status), entry, t0, None)
+            return self._done(tg, target, _error(status), entry, t0, None, req.weight)
         finally:
             picker.finished(target)
         entry.target_processing_time = time.perf_counter() - sent
         resp = web.Response(status=up.status, reason=up.reason or None, body=up.body,
                             headers=CIMultiDict((k, v) for k, v in up.headers if k.lower() not in _HOP))
         entry.response_processing_time = 0.0
-        return self._done(tg, target, resp, entry, t0, up.status)
+        return self._done(tg, target, resp, entry, t0, up.status, req.weight)
 
     def _done(self, tg: TargetGroupView, target: Target, resp: web.Response, entry: AccessLogEntry, t0: float,
-              target_status: int | None) -> web.Response:
+              target_status: int | None, weight: float = 1.0) -> web.Response:
         entry.target_status_code = target_status if target_status is not None else "-"
         entry.target_status_code_list = str(target_status) if target_status is not None else "-"
         if self.on_request is not None:
-            self.on_request(tg.arn, target, resp.status, time.perf_counter() - t0)
+            self.on_request(tg.arn, target, resp.status, time.perf_counter() - t0, weight)
         return resp
 
     def _request_head(self, request, req: Request, body: bytes, target: Target, listener_port: int) -> bytes:
@@ -289,7 +299,7 @@ class LoadBalancer:
         xff = req.headers.get("x-forwarded-for")
         for k, v in request.headers.items():
             lk = k.lower()
-            if lk in _HOP or lk in ("x-forwarded-for", "x-forwarded-proto", "x-forwarded-port", "x-amzn-trace-id"):
+            if lk in _HOP or lk in _REPLACED:
                 continue
             lines.append(f"{k}: {v}")
         if mode == "append":

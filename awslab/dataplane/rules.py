@@ -43,6 +43,8 @@ class Request:
     source_ip: str = "127.0.0.1"
     protocol: str = "http"
     port: int = 80
+    #: How many virtual requests this real one stands for (the traffic generator's sampling weight).
+    weight: float = 1.0
 
     @property
     def host(self) -> str:

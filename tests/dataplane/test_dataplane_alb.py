@@ -199,3 +199,43 @@ def test_access_log_lines_parse_back_with_awss_fields():
     assert f["user_agent"] == 'curl/8.0 "quoted"' and f["target_group_arn"] == TG and f["matched_rule_priority"] == "0"
     assert f["actions_executed"] == "forward" and f["trace_id"].startswith("Root=1-") and f["conn_trace_id"] == "-"
     assert float(f["target_processing_time"]) >= 0
+
+
+def test_client_blocked_by_alb_security_group_is_dropped_and_logged():
+    async def body():
+        net, _ = vpc()
+        net.groups["sg-alb"]["IpPermissions"] = []  # nobody may reach the ALB on port 80
+        net._cache.clear()
+        events = []
+        app = await echo_app("127.0.10.5", 8080, "app")
+        alb, url = await start_alb(view([Target("i-app", "10.0.10.5", 8080, "ap-northeast-2a")]), network=net,
+                                   record=lambda *a, **k: events.append(k))
+        try:
+            async with aiohttp.ClientSession() as s:
+                try:
+                    await get(s, url + "/")
+                    got = "answered"
+                except aiohttp.ClientError:
+                    got = "dropped"
+        finally:
+            await alb.stop()
+            await stop_app(app)
+        assert got == "dropped" and events[0]["layer"] == "security-group" and "sg-alb" in events[0]["rule"]
+    run(body())
+
+
+def test_weight_header_reaches_the_load_model_not_the_target():
+    seen = []
+
+    async def body():
+        app = await echo_app("127.0.10.11", 8080, "a")
+        alb, url = await start_alb(view(targets(IPS[:1])), on_request=lambda *a: seen.append(a))
+        try:
+            async with aiohttp.ClientSession() as s:
+                text = (await get(s, url + "/", headers={"X-Awslab-Weight": "12.5"}))[2]
+        finally:
+            await alb.stop()
+            await stop_app(app)
+        return json.loads(text)["headers"]
+    headers = run(body())
+    assert "X-Awslab-Weight" not in headers and seen[0][2] == 200 and seen[0][4] == 12.5
