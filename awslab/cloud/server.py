@@ -24,6 +24,9 @@ log = logging.getLogger("awslab.cloud")
 #: data plane register here to start their threads inside the cloud process.
 _STARTUP_HOOKS: list[Callable[[], None]] = []
 _SHUTDOWN_HOOKS: list[Callable[[], None]] = []
+#: ``(host, port)`` the server listens on, set before the startup hooks run
+#: (the data plane calls the AWS APIs through it).
+BOUND: tuple[str, int] | None = None
 
 
 def on_startup(hook: Callable[[], None]) -> Callable[[], None]:
@@ -87,6 +90,8 @@ def serve(host: str = config.DEFAULT_HOST, port: int | None = None, ready: threa
 
     server = make_server(host, port, app, threaded=True, request_handler=QuietHandler)
     server.daemon_threads = True
+    global BOUND
+    BOUND = (host, server.server_port)
     for hook in _STARTUP_HOOKS:
         hook()
 
