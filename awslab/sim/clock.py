@@ -15,6 +15,7 @@ Every AWS timestamp the embedded cloud returns is read from :attr:`Clock.now`.
 """
 from __future__ import annotations
 
+import logging
 import random
 import threading
 import time
@@ -25,6 +26,8 @@ import simpy
 from ..cloud.control import STATE_LOCK
 
 __all__ = ["Clock", "MODES", "DEFAULT_SPEED"]
+
+log = logging.getLogger("awslab.sim")
 
 MODES = ("virtual", "realtime")
 #: Realtime pacing: simulated seconds per wall second.
@@ -155,7 +158,10 @@ class Clock:
             wait = _TICK_S
             if self._mode == "realtime" and not self._paused:
                 with STATE_LOCK:
-                    self._catch_up()
+                    try:
+                        self._catch_up()
+                    except Exception:  # a failing process must not stop the clock for everyone
+                        log.exception("simulator step failed")
                     nxt = self.env.peek()
                 if nxt != float("inf"):
                     wait = min(_TICK_S, max(0.0, (nxt - self.env.now) / self._speed))
@@ -170,8 +176,11 @@ class Clock:
         self._run_until(target)
 
     def _run_until(self, target: float) -> None:
+        """Run every event up to AND including ``target`` (``env.run(until=)`` stops just before it)."""
         if target > self.env.now:
             self.env.run(until=target)
+        while self.env.peek() <= target:
+            self.env.step()
 
     def _reanchor(self) -> None:
         self._anchor_sim = self.env.now
