@@ -17,6 +17,8 @@ import re
 import shlex
 from dataclasses import dataclass, field
 
+from botocore.exceptions import WaiterError
+
 from ..errors import ComputeError, ValidationError
 from ..lab import Lab
 from ._base import Built, call, cli_tags, paginate, tag_spec
@@ -144,16 +146,18 @@ def ensure_bastion_instance(lab: Lab, subnet_id: str, group_id: str, key_name: s
 
 
 def _wait_running(lab: Lab, instance_id: str) -> dict:
-    """Wait (bounded) for ``running``; a public IP is assigned by then. Starts a stopped bastion first."""
+    """Wait (bounded) for ``running``; a public IP is assigned by then. Starts a stopped (or stopping) bastion first."""
     ec2 = lab.client("ec2")
     state = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]["State"]["Name"]
-    if state == "stopped":
-        call(ec2.start_instances, "starting the stopped bastion", error=ComputeError, InstanceIds=[instance_id])
-    # The CLI waiter polls every 15 s, 40 times; the embedded cloud is quicker, so poll it every second.
-    delay = 15 if lab.endpoint_url is None else 1
+    # The CLI waiters poll every 15 s, 40 times; the embedded cloud is quicker, so poll it every second.
+    config = {"Delay": 15 if lab.endpoint_url is None else 1, "MaxAttempts": 40}
     try:
-        ec2.get_waiter("instance_running").wait(InstanceIds=[instance_id], WaiterConfig={"Delay": delay, "MaxAttempts": 40})
-    except Exception as e:  # botocore WaiterError
+        if state == "stopping":  # an instance can be started only once it is fully stopped
+            ec2.get_waiter("instance_stopped").wait(InstanceIds=[instance_id], WaiterConfig=config)
+        if state in ("stopping", "stopped"):
+            call(ec2.start_instances, "starting the stopped bastion", error=ComputeError, InstanceIds=[instance_id])
+        ec2.get_waiter("instance_running").wait(InstanceIds=[instance_id], WaiterConfig=config)
+    except WaiterError as e:
         raise ComputeError(f"The bastion {instance_id} did not reach 'running': {e}",
                            "Look at its state and state reason: aws ec2 describe-instances --instance-ids " + instance_id) from e
     return ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]
