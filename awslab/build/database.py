@@ -87,7 +87,7 @@ class Database(Built):
 
 def validate_spec(lab: Lab, network: Network, security: SecurityGroups, spec: DatabaseSpec) -> tuple[str, int]:
     """Check every input before any AWS call; return the identifier (lower case, as RDS stores it) and port."""
-    ident = spec.db_instance_identifier or lab.resource_name("db")
+    ident = spec.db_instance_identifier if spec.db_instance_identifier is not None else lab.resource_name("db")
     if not isinstance(ident, str) or not IDENTIFIER.match(ident) or "--" in ident or ident.endswith("-"):
         raise ValidationError("db_instance_identifier", ident, "1-63 letters, digits or hyphens; a letter first; no two hyphens "
                               "in a row; no hyphen at the end", "Use a name such as 'awslab-db'.")
