@@ -1,0 +1,420 @@
+"""The graph model: what to draw, kept apart from how to draw it.
+
+:func:`build_model` turns a discovery :class:`~awslab.topology.records.Snapshot`
+into a :class:`Graph`:
+
+- **nesting**: Region ⊃ VPC ⊃ AZ ⊃ subnet ⊃ nodes (clusters), with the global
+  edge services (Route 53, CloudFront, S3) above the region;
+- **the traffic path**: user → Route 53 → ALB → target group → instances → DB,
+  and user → CloudFront → S3 (plus CloudFront → ALB for ``/api/*``);
+- **the control loop**: alarm → scaling policy → Auto Scaling group → target group;
+- optional layers: ``security_groups`` (which group lets which in, on which port)
+  and ``routes`` (each subnet's default route to the IGW or a NAT gateway);
+- **states** for styling: target health (healthy, initial, unhealthy, draining,
+  unused), EC2 states, alarm states, and the ASG's desired versus in-service count;
+- optional **traffic counters** per target (requests each instance served).
+
+The renderer (:mod:`awslab.topology.render`) only reads a ``Graph``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping
+
+from .records import Instance, Snapshot, Subnet, TargetGroup
+
+__all__ = ["Node", "Cluster", "Edge", "Graph", "build_model", "LAYERS", "DEFAULT_LAYERS", "target_state", "TARGET_STATES"]
+
+#: Layers a graph can show. ``traffic`` and ``control`` are on by default.
+LAYERS = ("traffic", "control", "security_groups", "routes")
+DEFAULT_LAYERS = ("traffic", "control")
+#: ELB target health states, worst first: an instance in several target groups shows its worst state.
+#: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html#target-health-states
+TARGET_STATES = ("unhealthy", "draining", "unavailable", "initial", "unused", "healthy")
+TIER_ORDER = {"public": 0, "app": 1, "db": 2}
+
+
+@dataclass
+class Node:
+    """One box. ``kind`` picks its shape; ``state`` picks its colour."""
+
+    id: str
+    kind: str
+    label: str
+    cluster: str | None = None
+    state: str = ""
+    tooltip: str = ""
+    count: int | None = None
+
+
+@dataclass
+class Cluster:
+    """A box around boxes: region, vpc, az, subnet (with ``tier``), or a group of services."""
+
+    id: str
+    kind: str
+    label: str
+    parent: str | None = None
+    tier: str = ""
+    az: str = ""
+
+
+@dataclass
+class Edge:
+    """An arrow. ``kind``: traffic | control | sg | route | replication | invisible."""
+
+    src: str
+    dst: str
+    kind: str = "traffic"
+    label: str = ""
+    state: str = ""
+    count: int | None = None
+
+
+@dataclass
+class Graph:
+    """Clusters, nodes and edges, plus the layers they were built with."""
+
+    title: str = ""
+    clusters: dict[str, Cluster] = field(default_factory=dict)
+    nodes: dict[str, Node] = field(default_factory=dict)
+    edges: list[Edge] = field(default_factory=list)
+    layers: tuple[str, ...] = DEFAULT_LAYERS
+
+    def add_cluster(self, c: Cluster) -> Cluster:
+        return self.clusters.setdefault(c.id, c)
+
+    def add_node(self, n: Node) -> Node:
+        return self.nodes.setdefault(n.id, n)
+
+    def add_edge(self, e: Edge) -> None:
+        if e.src in self.nodes and e.dst in self.nodes and not self.has_edge(e.src, e.dst, e.kind):
+            self.edges.append(e)
+
+    def has_edge(self, src: str, dst: str, kind: str | None = None) -> bool:
+        return any(e.src == src and e.dst == dst and (kind is None or e.kind == kind) for e in self.edges)
+
+    def children(self, cluster_id: str | None) -> list[Node]:
+        return [n for n in self.nodes.values() if n.cluster == cluster_id]
+
+    def subclusters(self, cluster_id: str | None) -> list[Cluster]:
+        return [c for c in self.clusters.values() if c.parent == cluster_id]
+
+    def path(self, src: str, dst: str, kind: str = "traffic") -> bool:
+        """Is there a chain of ``kind`` edges from ``src`` to ``dst``?"""
+        seen, todo = set(), [src]
+        while todo:
+            here = todo.pop()
+            if here == dst:
+                return True
+            seen.add(here)
+            todo += [e.dst for e in self.edges if e.src == here and e.kind == kind and e.dst not in seen]
+        return False
+
+    def signature(self) -> tuple:
+        """A hashable summary (ids, labels, states, edges): equal signatures draw the same picture."""
+        return (tuple(sorted((n.id, n.label, n.state, n.cluster or "") for n in self.nodes.values())),
+                tuple(sorted((c.id, c.label) for c in self.clusters.values())),
+                tuple(sorted((e.src, e.dst, e.kind, e.label, e.state) for e in self.edges)))
+
+
+def target_state(states: Iterable[str]) -> str:
+    """The worst of several target health states ("" when there are none)."""
+    states = [s for s in states if s]
+    return min(states, key=lambda s: TARGET_STATES.index(s) if s in TARGET_STATES else 0) if states else ""
+
+
+def build_model(snap: Snapshot, layers: Iterable[str] = DEFAULT_LAYERS, traffic: Mapping[str, int] | None = None,
+                title: str = "") -> Graph:
+    """The graph for ``snap``. ``traffic`` maps a target (instance id) to the requests it served."""
+    layers = tuple(dict.fromkeys(layers))
+    unknown = [x for x in layers if x not in LAYERS]
+    if unknown:
+        from ..errors import ValidationError
+
+        raise ValidationError("layers", unknown, f"layers are {', '.join(LAYERS)}", "Pick layers from that list.")
+    g = Graph(title=title, layers=layers)
+    _network(g, snap)
+    _compute(g, snap, traffic or {})
+    _load_balancing(g, snap, traffic or {})
+    _data(g, snap)
+    _edge_services(g, snap)
+    _scaling(g, snap)
+    if "control" in layers:
+        _control(g, snap)
+    if "security_groups" in layers:
+        _security_groups(g, snap)
+    if "routes" in layers:
+        _routes(g, snap)
+    return g
+
+
+# -- nesting ---------------------------------------------------------------------------------------
+
+def subnet_cluster(subnet_id: str) -> str:
+    return f"cluster_{subnet_id}"
+
+
+def anchor(cluster_id: str) -> str:
+    """The invisible node every subnet holds, so empty subnets still show and edges can end at a subnet."""
+    return f"anchor_{cluster_id}"
+
+
+def _network(g: Graph, snap: Snapshot) -> None:
+    region = g.add_cluster(Cluster("cluster_region", "region", f"Region {snap.region}" if snap.region else "Region"))
+    for vpc in snap.vpcs:
+        vid = f"cluster_{vpc.vpc_id}"
+        g.add_cluster(Cluster(vid, "vpc", f"VPC {vpc.name or vpc.vpc_id}  {vpc.cidr_block}".strip(), region.id))
+    order = {az: i for i, az in enumerate(snap.availability_zones)}
+    subnets = sorted(snap.subnets, key=lambda s: (order.get(s.availability_zone, 99), s.availability_zone,
+                                                  TIER_ORDER.get(s.role, 1), s.cidr_block))
+    for s in subnets:
+        vid = f"cluster_{s.vpc_id}"
+        if vid not in g.clusters:
+            g.add_cluster(Cluster(vid, "vpc", f"VPC {s.vpc_id}", region.id))
+        az = g.add_cluster(Cluster(f"cluster_{s.vpc_id}_{s.availability_zone}", "az", f"AZ {s.availability_zone}", vid,
+                                   az=s.availability_zone))
+        cid = subnet_cluster(s.subnet_id)
+        g.add_cluster(Cluster(cid, "subnet", _subnet_label(s), az.id, tier=s.role, az=s.availability_zone))
+        g.add_node(Node(anchor(cid), "anchor", "", cid))
+    for gw in snap.gateways:
+        if gw.kind == "internet":
+            parent = f"cluster_{gw.vpc_id}" if f"cluster_{gw.vpc_id}" in g.clusters else region.id
+            g.add_node(Node(gw.gateway_id, "igw", f"Internet gateway\n{gw.gateway_id}", parent, state=gw.state))
+        else:
+            cid = subnet_cluster(gw.subnet_id)
+            g.add_node(Node(gw.gateway_id, "nat", f"NAT gateway\n{gw.gateway_id}", cid if cid in g.clusters else region.id,
+                            state=gw.state))
+
+
+def _subnet_label(s: Subnet) -> str:
+    kind = {"public": "Public subnet", "db": "Private subnet (DB)"}.get(s.role, "Private subnet (app)")
+    out = {"igw": "internet gateway", "nat": "NAT gateway"}.get(s.default_route.split("-")[0], "no default route")
+    return f"{kind}  {s.cidr_block}\n{s.name or s.subnet_id} · 0.0.0.0/0 → {out}"
+
+
+# -- compute ---------------------------------------------------------------------------------------
+
+def _target_states(snap: Snapshot) -> dict[str, list[tuple[TargetGroup, str, str]]]:
+    """instance id -> [(target group, state, reason)] over every target group."""
+    out: dict[str, list] = {}
+    for tg in snap.target_groups:
+        for t in tg.targets:
+            out.setdefault(t.target_id, []).append((tg, t.state, t.reason))
+    return out
+
+
+def _compute(g: Graph, snap: Snapshot, traffic: Mapping[str, int]) -> None:
+    health = _target_states(snap)
+    for i in snap.instances:
+        if i.state == "terminated" and i.instance_id not in health:
+            continue  # gone: AWS lists terminated instances for about an hour
+        cid = subnet_cluster(i.subnet_id)
+        tstate = target_state(s for _, s, _ in health.get(i.instance_id, []))
+        state = tstate or _ec2_state(i)
+        g.add_node(Node(i.instance_id, "bastion" if i.role == "bastion" else "instance", _instance_label(i, tstate, traffic),
+                        cid if cid in g.clusters else "cluster_region", state=state,
+                        tooltip=_instance_tooltip(i, health.get(i.instance_id, [])), count=traffic.get(i.instance_id)))
+
+
+def _ec2_state(i: Instance) -> str:
+    if i.state == "running" and i.health_status == "Unhealthy":
+        return "unhealthy"
+    return {"running": "running", "pending": "pending"}.get(i.state, i.state or "running")
+
+
+def _instance_label(i: Instance, tstate: str, traffic: Mapping[str, int]) -> str:
+    head = "Bastion" if i.role == "bastion" else (i.name or "EC2")
+    lines = [f"{head}  {i.instance_id}", f"{i.private_ip or '-'} · {i.state}"]
+    if i.auto_scaling_group:
+        lines.append(f"ASG {i.lifecycle_state or '?'} · {i.health_status or '?'}")
+    if tstate:
+        lines.append(f"target: {tstate}")
+    if i.instance_id in traffic:
+        lines.append(f"{traffic[i.instance_id]} req")
+    return "\n".join(lines)
+
+
+def _instance_tooltip(i: Instance, health: list) -> str:
+    parts = [f"{i.instance_id} in {i.availability_zone or '?'} ({i.subnet_id or 'no subnet'})"]
+    parts += [f"{tg.name}: {state}{' - ' + reason if reason else ''}" for tg, state, reason in health]
+    return "\n".join(parts)
+
+
+# -- load balancing --------------------------------------------------------------------------------
+
+def _load_balancing(g: Graph, snap: Snapshot, traffic: Mapping[str, int]) -> None:
+    for lb in snap.load_balancers:
+        parent = f"cluster_{lb.vpc_id}" if f"cluster_{lb.vpc_id}" in g.clusters else "cluster_region"
+        listeners = ", ".join(f"{l.protocol}:{l.port}" for l in lb.listeners) or "no listener"
+        azs = sorted({c.az for s in lb.subnet_ids for c in [g.clusters.get(subnet_cluster(s))] if c})
+        label = f"ALB {lb.name}\n{listeners}\nnodes in {', '.join(a[-1] for a in azs) if azs else '?'} (public subnets)"
+        g.add_node(Node(lb.arn, "alb", label, parent, state=lb.state, tooltip=lb.dns_name))
+        total = sum(traffic.values()) if traffic else None
+        g.nodes[lb.arn].count = total
+    for tg in snap.target_groups:
+        parent = f"cluster_{tg.vpc_id}" if f"cluster_{tg.vpc_id}" in g.clusters else "cluster_region"
+        counts = {s: sum(1 for t in tg.targets if t.state == s) for s in TARGET_STATES}
+        summary = " · ".join(f"{n} {s}" for s, n in counts.items() if n) or "no targets"
+        g.add_node(Node(tg.arn, "target_group", f"Target group {tg.name}\n{tg.protocol}:{tg.port} · check {tg.health_check_path}\n{summary}",
+                        parent, state="healthy" if counts["healthy"] else ("unhealthy" if tg.targets else "unused")))
+        for t in tg.targets:
+            g.add_edge(Edge(tg.arn, t.target_id, "traffic", _target_edge_label(t.target_id, traffic), t.state,
+                            traffic.get(t.target_id)))
+    for lb in snap.load_balancers:
+        for l in lb.listeners:
+            for tg_arn in l.default_target_group_arns:
+                g.add_edge(Edge(lb.arn, tg_arn, "traffic", f"{l.protocol}:{l.port}"))
+            for cond, tg_arn in l.rules:
+                g.add_edge(Edge(lb.arn, tg_arn, "traffic", cond))
+
+
+def _target_edge_label(target_id: str, traffic: Mapping[str, int]) -> str:
+    return f"{traffic[target_id]} req" if target_id in traffic else ""
+
+
+# -- data ------------------------------------------------------------------------------------------
+
+def _db_subnet(g: Graph, snap: Snapshot, subnet_ids: list[str], az: str) -> str:
+    for s in snap.subnets:
+        if s.subnet_id in subnet_ids and s.availability_zone == az:
+            return subnet_cluster(s.subnet_id)
+    return "cluster_region"
+
+
+def _other_az(snap: Snapshot, subnet_ids: list[str], primary: str) -> str:
+    """Where a Multi-AZ standby is when the API does not say: the subnet group's first other AZ."""
+    return next((s.availability_zone for s in snap.subnets if s.subnet_id in subnet_ids and s.availability_zone != primary), "")
+
+
+def _data(g: Graph, snap: Snapshot) -> None:
+    app = [n.id for n in g.nodes.values() if n.kind == "instance" and
+           any(e.dst == n.id and e.src in g.nodes and g.nodes[e.src].kind == "target_group" for e in g.edges)]
+    for db in snap.databases:
+        where = _db_subnet(g, snap, db.subnet_ids, db.availability_zone)
+        g.add_node(Node(db.identifier, "db", f"RDS {db.identifier}\n{db.engine} · {db.status}\n{'primary' if db.multi_az else 'single-AZ'}",
+                        where, state=db.status, tooltip=db.endpoint))
+        for i in app:
+            g.add_edge(Edge(i, db.identifier, "traffic", ""))
+        standby_az = db.secondary_availability_zone or _other_az(snap, db.subnet_ids, db.availability_zone)
+        if db.multi_az and standby_az:
+            sid = f"{db.identifier}-standby"
+            g.add_node(Node(sid, "db_standby", f"RDS standby\n{db.identifier}\n(no traffic until failover)",
+                            _db_subnet(g, snap, db.subnet_ids, standby_az), state=db.status))
+            g.add_edge(Edge(db.identifier, sid, "replication", "sync replication"))
+
+
+# -- edge services ---------------------------------------------------------------------------------
+
+def _edge_services(g: Graph, snap: Snapshot) -> None:
+    g.add_node(Node("user", "user", "Users\n(the internet)"))
+    if snap.dns_records or snap.distributions or snap.buckets:
+        g.add_cluster(Cluster("cluster_edge", "edge", "Global edge"))
+    by_dns = {lb.dns_name.lower().rstrip("."): lb.arn for lb in snap.load_balancers if lb.dns_name}
+    by_dns |= {d.domain_name.lower().rstrip("."): d.distribution_id for d in snap.distributions if d.domain_name}
+    for b in snap.buckets:
+        g.add_node(Node(f"s3:{b.name}", "bucket", f"S3 bucket\n{b.name}", "cluster_edge"))
+    for d in snap.distributions:
+        g.add_node(Node(d.distribution_id, "cdn", f"CloudFront {d.distribution_id}\n{d.domain_name}", "cluster_edge", state=d.status))
+        for pattern, origin in d.paths.items():
+            dst = _origin_node(origin, snap, by_dns)
+            if dst:
+                g.add_edge(Edge(d.distribution_id, dst, "traffic", pattern))
+    pointed = set()
+    for r in snap.dns_records:
+        dst = by_dns.get(r.target.lower().rstrip("."))
+        rid = f"dns:{r.name}:{r.type}"
+        g.add_node(Node(rid, "dns", f"Route 53  {r.name.rstrip('.')}\n{r.type}{' alias' if r.alias else ''} → {r.target.rstrip('.')[:40]}",
+                        "cluster_edge"))
+        g.add_edge(Edge("user", rid, "traffic", "DNS"))
+        if dst:
+            g.add_edge(Edge(rid, dst, "traffic", ""))
+            pointed.add(dst)
+    for lb in snap.load_balancers:
+        if lb.arn not in pointed and lb.scheme == "internet-facing":
+            g.add_edge(Edge("user", lb.arn, "traffic", "HTTP"))
+    for d in snap.distributions:
+        if d.distribution_id not in pointed:
+            g.add_edge(Edge("user", d.distribution_id, "traffic", "HTTPS"))
+
+
+def _origin_node(origin: str, snap: Snapshot, by_dns: dict[str, str]) -> str | None:
+    host = origin.lower().rstrip(".")
+    if host in by_dns:
+        return by_dns[host]
+    for b in snap.buckets:
+        if host.startswith(b.name.lower() + ".s3") or host == b.name.lower():
+            return f"s3:{b.name}"
+    return None
+
+
+# -- the control loop ------------------------------------------------------------------------------
+
+def _scaling(g: Graph, snap: Snapshot) -> None:
+    """Each Auto Scaling group, with desired versus in-service capacity (they differ while it scales)."""
+    if snap.auto_scaling_groups or snap.alarms or snap.policies:
+        g.add_cluster(Cluster("cluster_control", "control", "Auto Scaling · CloudWatch", "cluster_region"))
+    states = {i.instance_id: i for i in snap.instances}
+    for asg in snap.auto_scaling_groups:
+        members = [states[i] for i in asg.instance_ids if i in states]
+        in_service = sum(1 for i in members if i.lifecycle_state == "InService")
+        label = (f"Auto Scaling group {asg.name}\ndesired {asg.desired_capacity} · in service {in_service}\n"
+                 f"min {asg.min_size} · max {asg.max_size} · {asg.health_check_type} checks")
+        g.add_node(Node(f"asg:{asg.name}", "asg", label, "cluster_control",
+                        state="steady" if in_service == asg.desired_capacity else "scaling", count=in_service))
+        for tg in asg.target_group_arns:
+            g.add_edge(Edge(f"asg:{asg.name}", tg, "control", "registers"))
+
+
+def _control(g: Graph, snap: Snapshot) -> None:
+    """The loop that scales: alarm -> scaling policy -> Auto Scaling group."""
+    for p in snap.policies:
+        pid = f"policy:{p.auto_scaling_group}:{p.policy_name}"
+        g.add_node(Node(pid, "policy", f"Scaling policy {p.policy_name}\n{p.policy_type}{' · ' + p.summary if p.summary else ''}",
+                        "cluster_control"))
+        g.add_edge(Edge(pid, f"asg:{p.auto_scaling_group}", "control", "adjusts desired"))
+    arns = {p.arn: f"policy:{p.auto_scaling_group}:{p.policy_name}" for p in snap.policies if p.arn}
+    for a in snap.alarms:
+        aid = f"alarm:{a.alarm_name}"
+        g.add_node(Node(aid, "alarm", f"Alarm {a.alarm_name}\n{a.metric} {a.threshold}\n{a.state}".replace("\n\n", "\n"),
+                        "cluster_control", state=a.state))
+        for arn in a.action_arns:
+            if arn in arns:
+                g.add_edge(Edge(aid, arns[arn], "control", "triggers"))
+
+
+# -- optional layers -------------------------------------------------------------------------------
+
+def _sg_members(g: Graph, snap: Snapshot) -> dict[str, list[str]]:
+    members: dict[str, list[str]] = {}
+    pairs = [(i.instance_id, i.security_group_ids) for i in snap.instances]
+    pairs += [(lb.arn, lb.security_group_ids) for lb in snap.load_balancers]
+    pairs += [(d.identifier, d.security_group_ids) for d in snap.databases]
+    for node_id, groups in pairs:
+        if node_id in g.nodes:
+            for sg in groups:
+                members.setdefault(sg, []).append(node_id)
+    return members
+
+
+def _security_groups(g: Graph, snap: Snapshot) -> None:
+    members = _sg_members(g, snap)
+    for sg in snap.security_groups:
+        for rule in sg.inbound:
+            sources = members.get(rule.source_group_id, []) if rule.source_group_id else (["user"] if rule.cidr == "0.0.0.0/0" else [])
+            for src in sources:
+                for dst in members.get(sg.group_id, []):
+                    if src != dst:
+                        g.add_edge(Edge(src, dst, "sg", f"{sg.group_name} allows {rule.port}"))
+
+
+def _routes(g: Graph, snap: Snapshot) -> None:
+    for s in snap.subnets:
+        if s.default_route in g.nodes:
+            g.add_edge(Edge(anchor(subnet_cluster(s.subnet_id)), s.default_route, "route", "0.0.0.0/0"))
+    igws = {gw.vpc_id: gw.gateway_id for gw in snap.gateways if gw.kind == "internet"}
+    for gw in snap.gateways:
+        if gw.kind == "nat":
+            vpc = next((s.vpc_id for s in snap.subnets if s.subnet_id == gw.subnet_id), gw.vpc_id)
+            if vpc in igws:
+                g.add_edge(Edge(gw.gateway_id, igws[vpc], "route", "out"))
