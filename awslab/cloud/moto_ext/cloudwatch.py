@@ -1,0 +1,254 @@
+"""CloudWatch part of the moto extension: alarm states, alarm history and target-tracking alarms.
+
+moto stores alarms but never evaluates them, has no DescribeAlarmHistory, and
+creates no alarms for a target-tracking policy. Patched here:
+
+- ``Alarm.__init__``: a new alarm starts in ``INSUFFICIENT_DATA`` ("Unchecked:
+  Initial alarm creation"), stamped in simulated time, as on AWS.
+- ``CloudWatchBackend.put_metric_alarm``: updating an alarm keeps its state and
+  history ("its state is left unchanged", PutMetricAlarm API reference) and
+  records a ``ConfigurationUpdate`` history item.
+- ``CloudWatchBackend.set_alarm_state``: records history and lets the
+  simulator run the alarm's actions, as AWS does.
+- ``CloudWatchResponse.describe_alarm_history``: the API moto lacks.
+- ``AutoScalingBackend.put_scaling_policy/delete_policy/describe_policies`` and
+  ``AutoScalingResponse.put_scaling_policy``: a ``TargetTrackingScaling``
+  policy creates and owns its two alarms and returns them (``Alarms``), as
+  https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_PutScalingPolicy.html says.
+
+Every patch falls back to moto's behaviour when no simulator is installed.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+from moto.autoscaling.models import AutoScalingBackend
+from moto.autoscaling.responses import AutoScalingResponse
+from moto.cloudwatch.models import Alarm, CloudWatchBackend, cloudwatch_backends
+from moto.cloudwatch.responses import CloudWatchResponse
+from moto.core.responses import ActionResult
+
+from . import active
+
+__all__ = ["install", "record_state", "record_action", "sim_time", "history_of"]
+
+_ORIG: dict[str, Any] = {}
+#: DescribeAlarmHistory keeps items for 30 days on AWS; we keep at most this many per alarm.
+MAX_HISTORY = 1000
+
+
+def sim_time() -> datetime:
+    """Now, as moto stores times (naive UTC): simulated when a simulator runs."""
+    sim = active()
+    if sim is None:
+        return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.fromtimestamp(sim.now, timezone.utc).replace(tzinfo=None)
+
+
+def history_of(alarm: Alarm) -> list[dict[str, Any]]:
+    if not hasattr(alarm, "awslab_history"):
+        alarm.awslab_history = []
+    return alarm.awslab_history
+
+
+def _add_history(alarm: Alarm, kind: str, summary: str, data: dict[str, Any], when: datetime) -> None:
+    items = history_of(alarm)
+    items.append({"AlarmName": alarm.name, "AlarmType": "CompositeAlarm" if alarm.rule else "MetricAlarm",
+                  "Timestamp": when, "HistoryItemType": kind, "HistorySummary": summary,
+                  "HistoryData": json.dumps(data)})
+    del items[:-MAX_HISTORY]
+
+
+def record_state(alarm: Alarm, state: str, reason: str, reason_data: str, when: datetime | None = None) -> bool:
+    """Set ``alarm``'s state like CloudWatch does; a change adds a StateUpdate history item.
+
+    Returns True if the state changed.
+    """
+    when = when or sim_time()
+    old = (alarm.state_value, alarm.state_reason)
+    changed = state != alarm.state_value
+    alarm.state_reason, alarm.state_reason_data, alarm.state_value = reason, reason_data, state
+    if not changed:
+        return False
+    alarm.state_updated_timestamp = when
+    alarm.state_transitioned_timestamp = when
+    try:
+        new_data = json.loads(reason_data) if reason_data else {}
+    except ValueError:
+        new_data = {}
+    _add_history(alarm, "StateUpdate", f"Alarm updated from {old[0]} to {state}", {
+        "version": "1.0", "oldState": {"stateValue": old[0], "stateReason": old[1]},
+        "newState": {"stateValue": state, "stateReason": reason, "stateReasonData": new_data}}, when)
+    return True
+
+
+def record_action(alarm: Alarm, arn: str, ok: bool = True, detail: str = "", when: datetime | None = None) -> None:
+    """An Action history item: ``Successfully executed action <arn>`` (or ``Failed to execute``)."""
+    verb = "Successfully executed" if ok else "Failed to execute"
+    _add_history(alarm, "Action", f"{verb} action {arn}",
+                 {"actionState": "Succeeded" if ok else "Failed", "notificationResource": arn,
+                  "stateUpdateTimestamp": (when or sim_time()).isoformat(), "detail": detail},
+                 when or sim_time())
+
+
+def install() -> None:
+    if _ORIG:
+        return
+    _ORIG.update(alarm_init=Alarm.__init__, put_metric_alarm=CloudWatchBackend.put_metric_alarm,
+                 set_alarm_state=CloudWatchBackend.set_alarm_state,
+                 put_scaling_policy=AutoScalingBackend.put_scaling_policy,
+                 delete_policy=AutoScalingBackend.delete_policy,
+                 describe_policies=AutoScalingBackend.describe_policies,
+                 put_scaling_policy_response=AutoScalingResponse.put_scaling_policy)
+    Alarm.__init__ = _alarm_init
+    CloudWatchBackend.put_metric_alarm = _put_metric_alarm
+    CloudWatchBackend.set_alarm_state = _set_alarm_state
+    CloudWatchResponse.describe_alarm_history = _describe_alarm_history
+    AutoScalingBackend.put_scaling_policy = _put_scaling_policy
+    AutoScalingBackend.delete_policy = _delete_policy
+    AutoScalingBackend.describe_policies = _describe_policies
+    AutoScalingResponse.put_scaling_policy = _put_scaling_policy_response
+
+
+# -- CloudWatch -----------------------------------------------------------------
+
+def _alarm_init(self: Alarm, *args: Any, **kwargs: Any) -> None:
+    _ORIG["alarm_init"](self, *args, **kwargs)
+    if active() is None:
+        return
+    now = sim_time()
+    # https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html:
+    # INSUFFICIENT_DATA - "The alarm has just started ..."
+    self.state_value = "INSUFFICIENT_DATA"
+    self.state_updated_timestamp = self.configuration_updated_timestamp = now
+    self.state_transitioned_timestamp = now
+    self.awslab_history = []
+
+
+def _put_metric_alarm(self: CloudWatchBackend, name: str, *args: Any, **kwargs: Any) -> Alarm:
+    old = self.alarms.get(name)
+    alarm = _ORIG["put_metric_alarm"](self, name, *args, **kwargs)
+    if active() is None:
+        return alarm
+    if old is not None and old is not alarm:
+        for attr in ("state_value", "state_reason", "state_reason_data", "state_updated_timestamp",
+                     "state_transitioned_timestamp", "awslab_history"):
+            if hasattr(old, attr):
+                setattr(alarm, attr, getattr(old, attr))
+    verb = "updated" if old is not None else "created"
+    _add_history(alarm, "ConfigurationUpdate", f'Alarm "{name}" {verb}',
+                 {"version": "1.0", "type": "Update" if old else "Create"}, sim_time())
+    return alarm
+
+
+def _set_alarm_state(self: CloudWatchBackend, alarm_name: str, reason: str, reason_data: str,
+                     state_value: str) -> None:
+    sim = active()
+    if sim is None:
+        return _ORIG["set_alarm_state"](self, alarm_name, reason, reason_data, state_value)
+    before = self.alarms[alarm_name].state_value if alarm_name in self.alarms else None
+    _ORIG["set_alarm_state"](self, alarm_name, reason, reason_data, state_value)  # validates
+    alarm = self.alarms[alarm_name]
+    alarm.state_value = before  # let record_state see the transition
+    changed = record_state(alarm, state_value, reason, reason_data or "{}")
+    hook = getattr(getattr(sim, "cloudwatch", None), "on_state_set", None)
+    if changed and hook is not None:
+        hook(self, alarm)
+
+
+def _describe_alarm_history(self: CloudWatchResponse) -> ActionResult:
+    """DescribeAlarmHistory over the items the simulator recorded (newest first by default)."""
+    name = self._get_param("AlarmName")
+    kind = self._get_param("HistoryItemType")
+    types = self._get_param("AlarmTypes") or ["MetricAlarm", "CompositeAlarm"]
+    start, end = self._get_param("StartDate"), self._get_param("EndDate")
+    limit = int(self._get_param("MaxRecords") or 100)
+    offset = int(self._get_param("NextToken") or 0)
+    items = [i for a in self.cloudwatch_backend.alarms.values() if not name or a.name == name
+             for i in history_of(a)]
+    items = [i for i in items if (not kind or i["HistoryItemType"] == kind) and i["AlarmType"] in types
+             and (start is None or i["Timestamp"] >= _naive(start))
+             and (end is None or i["Timestamp"] <= _naive(end))]
+    items.sort(key=lambda i: i["Timestamp"], reverse=self._get_param("ScanBy") != "TimestampAscending")
+    page = items[offset:offset + limit]
+    result: dict[str, Any] = {"AlarmHistoryItems": page}
+    if offset + limit < len(items):
+        result["NextToken"] = str(offset + limit)
+    return ActionResult(result)
+
+
+def _naive(dt: Any) -> datetime:
+    if isinstance(dt, str):
+        dt = datetime.fromisoformat(dt.replace("Z", "+00:00"))
+    return dt.astimezone(timezone.utc).replace(tzinfo=None) if dt.tzinfo else dt
+
+
+# -- Auto Scaling: target tracking owns its alarms -------------------------------
+
+def _cw_backend(asg_backend: AutoScalingBackend) -> CloudWatchBackend:
+    return cloudwatch_backends[asg_backend.account_id][asg_backend.region_name]
+
+
+def _put_scaling_policy(self: AutoScalingBackend, name: str, policy_type: str, *args: Any, **kwargs: Any):
+    old = self.policies.get(name)
+    policy = _ORIG["put_scaling_policy"](self, name, policy_type, *args, **kwargs)
+    if active() is None:
+        return policy
+    cw = _cw_backend(self)
+    for a in getattr(old, "awslab_owned_alarms", []):
+        cw.alarms.pop(a, None)
+    policy.awslab_owned_alarms = []
+    if policy_type == "TargetTrackingScaling":
+        from ...sim.cloudwatch.publisher import alarm_period_for_group
+        from ...sim.policies.target_tracking import alarm_definitions
+
+        config = kwargs.get("target_tracking_config") or (args[6] if len(args) > 6 else {})
+        group = self.autoscaling_groups.get(policy.auto_scaling_group_name)
+        period = alarm_period_for_group(group)
+        for d in alarm_definitions(policy.auto_scaling_group_name, policy.arn, dict(config), period):
+            cw.put_metric_alarm(
+                name=d["AlarmName"], namespace=d["Namespace"], metric_name=d["MetricName"],
+                comparison_operator=d["ComparisonOperator"], evaluation_periods=d["EvaluationPeriods"],
+                period=d["Period"], threshold=d["Threshold"], statistic=d["Statistic"],
+                description=d["AlarmDescription"], dimensions=d["Dimensions"], alarm_actions=d["AlarmActions"],
+                datapoints_to_alarm=d["DatapointsToAlarm"])
+            policy.awslab_owned_alarms.append(d["AlarmName"])
+    _refresh_alarms(self, policy)
+    return policy
+
+
+def _refresh_alarms(backend: AutoScalingBackend, policy: Any) -> None:
+    """``Alarms`` of a policy: every alarm whose actions name the policy's ARN."""
+    cw = _cw_backend(backend)
+    policy.alarms = [{"AlarmName": a.name, "AlarmARN": a.alarm_arn} for a in cw.alarms.values()
+                     if policy.arn in (a.alarm_actions or [])]
+
+
+def _delete_policy(self: AutoScalingBackend, name: str) -> None:
+    policy = self.policies.get(name)
+    _ORIG["delete_policy"](self, name)
+    if active() is not None and policy is not None:
+        cw = _cw_backend(self)
+        for a in getattr(policy, "awslab_owned_alarms", []):
+            cw.alarms.pop(a, None)
+
+
+def _describe_policies(self: AutoScalingBackend, *args: Any, **kwargs: Any):
+    policies = _ORIG["describe_policies"](self, *args, **kwargs)
+    if active() is not None:
+        for p in policies:
+            _refresh_alarms(self, p)
+    return policies
+
+
+def _put_scaling_policy_response(self: AutoScalingResponse) -> ActionResult:
+    result = _ORIG["put_scaling_policy_response"](self)
+    if active() is None:
+        return result
+    policy = self.autoscaling_backend.policies.get(self._get_param("PolicyName"))
+    body = dict(result.result) if isinstance(result.result, dict) else {}
+    if policy is not None and getattr(policy, "alarms", None):
+        body["Alarms"] = policy.alarms
+    return ActionResult(body)
