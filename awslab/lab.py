@@ -208,6 +208,12 @@ class Lab:
 
         return teardown(self)
 
+    def topology(self, **kw: Any):
+        """Draw what this lab is running, coloured by health (inline in JupyterLab). See :func:`awslab.topology.topology`."""
+        from .topology import topology
+
+        return topology(self, **kw)
+
     def __repr__(self) -> str:
         where = self.endpoint_url or "real AWS"
         return f"Lab(name={self.name!r}, backend={self.backend!r}, region={self.region!r}, endpoint={where!r})"
