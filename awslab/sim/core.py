@@ -72,6 +72,14 @@ class Simulator:
         self.autoscaling = AutoScalingSim()
         for sub in (self.ec2, self.elb, self.autoscaling):
             self.register(sub)
+        # Hook (CloudWatch/policies subsystems, issue 4): metrics + alarms as ``sim.cloudwatch``,
+        # scaling policies + scheduled actions as ``sim.policies``; ``sim.load`` = a load shape.
+        from .cloudwatch.publisher import CloudWatchSim
+        from .policies.executor import PoliciesSim
+
+        self.load = None
+        self.cloudwatch = self.register(CloudWatchSim())
+        self.policies = self.register(PoliciesSim())
 
     # -- time ---------------------------------------------------------------
     @property
