@@ -45,7 +45,8 @@ def _cmd_cloud(args: argparse.Namespace) -> int:
         os.environ["AWSLAB_REGION"] = args.region
     from .cloud.server import serve
 
-    serve(port=args.port or config.port())
+    # AWSLAB_HOST=0.0.0.0 lets a container publish the port; on a laptop the cloud stays on loopback.
+    serve(host=args.host or os.environ.get("AWSLAB_HOST") or config.DEFAULT_HOST, port=args.port or config.port())
     return 0
 
 
@@ -82,12 +83,16 @@ def _cmd_up(args: argparse.Namespace, extra: list[str]) -> int:
     from .cloud import cloud_status, ensure_cloud, stop_cloud
 
     port = args.cloud_port or config.port()
+    env = dict(os.environ, AWSLAB_PORT=str(port))
+    if (os.environ.get("AWSLAB_BACKEND") or "embedded") != "embedded":
+        print(f"awslab: AWSLAB_BACKEND={os.environ['AWSLAB_BACKEND']}: no embedded cloud; the labs use "
+              f"{os.environ.get('AWS_ENDPOINT_URL') or 'real AWS'}", flush=True)
+        return _supervise(subprocess.Popen(_jupyter_command(args, extra), env=env, start_new_session=True), lambda: None)
     started_cloud = not cloud_status(port).running
     cloud = ensure_cloud(port)
     print(f"awslab: embedded cloud {'started' if started_cloud else 'already running'} at {cloud.endpoint_url} "
           f"(region {cloud.region}); {'it stops when JupyterLab does' if started_cloud else 'it keeps running after JupyterLab'}",
           flush=True)
-    env = dict(os.environ, AWSLAB_PORT=str(port))
     if args.export_endpoint:  # plain boto3 / aws CLI in notebooks and terminals then talk to the embedded cloud
         env.update(AWS_ENDPOINT_URL=cloud.endpoint_url, AWS_DEFAULT_REGION=config.region(),
                    AWS_ACCESS_KEY_ID=env.get("AWS_ACCESS_KEY_ID", "test"), AWS_SECRET_ACCESS_KEY=env.get("AWS_SECRET_ACCESS_KEY", "test"))
@@ -405,6 +410,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run (foreground, default), start (background), stop, status")
     p.add_argument("--port", type=int, default=None, help="port to listen on (default 4566, or AWSLAB_PORT)")
     p.add_argument("--region", default=None, help="default region (default ap-northeast-2, or AWSLAB_REGION)")
+    p.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1, or AWSLAB_HOST; 0.0.0.0 in a container)")
     p.set_defaults(func=_cmd_cloud)
 
     p = _sub(sub, "build", "build the seed's architecture, layer by layer (idempotent)",

