@@ -21,6 +21,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import config
 from ..errors import ComputeError, ValidationError
 from ..lab import Lab
 from ..webapp import user_data_base64
@@ -29,7 +30,7 @@ from ._base import Built, call, cli_tags, paginate, tag_spec
 
 LAYER = "compute"
 __all__ = ["LaunchTemplateSpec", "LaunchTemplate", "build_launch_template", "ensure_launch_template", "ensure_instance_profile",
-           "find_al2023_ami", "describe_compute", "AL2023_NAME_FILTER", "FALLBACK_AMI"]
+           "find_al2023_ami", "describe_compute", "delete_instance_profile", "AL2023_NAME_FILTER", "FALLBACK_AMI"]
 
 #: Amazon Linux 2023 x86_64 images are named al2023-ami-2023.<release>-kernel-<k>-x86_64 ("minimal" images say
 #: al2023-ami-minimal-..., which this pattern leaves out). Owner alias "amazon".
@@ -272,6 +273,36 @@ def ensure_instance_profile(lab: Lab, secret_arn: str, created: list[str]) -> st
                f"aws iam add-role-to-instance-profile --instance-profile-name {profile} --role-name {role}",
                "A role the app servers assume: it may read the database's secret and nothing else")
     return found["Arn"]
+
+
+def delete_instance_profile(lab: Lab) -> list[str]:
+    """Delete the lab's app role and instance profile (for teardown; IAM has no tag-based describe). Returns what went.
+
+    Order matters: the role leaves the profile and loses its inline policy before either can be deleted.
+    """
+    from botocore.exceptions import ClientError
+
+    iam, gone = lab.client("iam"), []
+    role, profile = lab.resource_name("app-role"), lab.resource_name("app-profile")
+    try:
+        tags = iam.get_role(RoleName=role)["Role"].get("Tags", [])
+    except ClientError:
+        tags = None
+    try:
+        found = iam.get_instance_profile(InstanceProfileName=profile)["InstanceProfile"]
+    except ClientError:
+        found = None
+    if found is not None:
+        for r in found.get("Roles", []):
+            iam.remove_role_from_instance_profile(InstanceProfileName=profile, RoleName=r["RoleName"])
+        iam.delete_instance_profile(InstanceProfileName=profile)
+        gone.append(profile)
+    if tags is not None and any(t["Key"] == config.LAB_TAG and t["Value"] == lab.name for t in tags):
+        for policy in iam.list_role_policies(RoleName=role)["PolicyNames"]:
+            iam.delete_role_policy(RoleName=role, PolicyName=policy)
+        iam.delete_role(RoleName=role)
+        gone.append(role)
+    return gone
 
 
 def _record(lab: Lab, name: str, data: dict[str, Any], port: int, with_db: bool, key: Any) -> None:

@@ -6,7 +6,8 @@ from types import SimpleNamespace
 import pytest
 
 from awslab import ValidationError
-from awslab.build.compute import LaunchTemplateSpec, build_launch_template, describe_compute, find_al2023_ami
+from awslab.build.compute import (LaunchTemplateSpec, build_launch_template, delete_instance_profile, describe_compute,
+                                  find_al2023_ami)
 from awslab.build.keys import create_key_pair
 from awslab.build.network import build_network
 from awslab.build.security import build_security
@@ -93,6 +94,8 @@ def test_with_a_database_the_user_data_reads_the_password_from_its_secret(lab, b
     policy = iam.get_role_policy(RoleName=f"{lab.name}-app-role", PolicyName="read-db-secret")["PolicyDocument"]
     assert policy["Statement"][0]["Resource"] == secret
     assert build_launch_template(lab, base.security, base.key, database=db).created == []
+    assert delete_instance_profile(lab) == [f"{lab.name}-app-profile", f"{lab.name}-app-role"]
+    assert f"{lab.name}-app-role" not in [r["RoleName"] for r in iam.list_roles()["Roles"]] and delete_instance_profile(lab) == []
 
 
 def test_cli_log_builds_the_template_from_shell_variables(lab, base):
