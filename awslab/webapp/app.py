@@ -295,12 +295,11 @@ def keep_alive(req: Request) -> bool:
     return "keep-alive" in conn if req.version == "HTTP/1.0" else "close" not in conn
 
 
+REASONS = {s.value: s.phrase for s in http.HTTPStatus}
+
+
 def encode(resp: Response, head_only: bool = False, keep: bool = True) -> bytes:
-    try:
-        reason = http.HTTPStatus(resp.status).phrase
-    except ValueError:
-        reason = ""
-    lines = ["HTTP/1.1 %d %s" % (resp.status, reason), "Content-Type: " + resp.content_type,
+    lines = ["HTTP/1.1 %d %s" % (resp.status, REASONS.get(resp.status, "")), "Content-Type: " + resp.content_type,
              "Content-Length: %d" % len(resp.body), "Connection: " + ("keep-alive" if keep else "close"), "Server: awslab-webapp"]
     lines += ["%s: %s" % kv for kv in resp.headers.items()]
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (b"" if head_only else resp.body)
