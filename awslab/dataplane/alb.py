@@ -111,21 +111,23 @@ class LoadBalancer:
     """One ALB's listeners, routing and proxying. Start with :meth:`start`, stop with :meth:`stop`.
 
     Hooks (all optional): ``record(component, resource, event, **details)`` for the
-    timeline; ``on_request(tg_arn, target, status, seconds, weight)`` for the load model and
+    timeline; ``on_request(tg_arn, target, status, seconds, weight, elb_generated)`` for the load model and
     metrics; ``access_log(node_ip, AccessLogEntry)``; ``local_address(private_ip)``
-    maps a VPC address to the loopback address to bind/connect; ``local_port(port)``
-    maps a target port to the port its app really listens on.
+    maps a VPC address to the loopback address to bind/connect; ``local_port(ip, port)``
+    maps a target's port to the port its app really listens on; ``target_delay(target)
+    -> (wall seconds, timed_out)`` applies the simulator's queueing model.
     """
 
     def __init__(self, view: LoadBalancerView, *, network: Network | None = None, clock: Callable[[], float] = time.time,
                  time_scale: float = 1.0, record: Callable | None = None, on_request: Callable | None = None,
                  access_log: Callable[[str, AccessLogEntry], None] | None = None, pool: Pool | None = None,
-                 local_address: Callable[[str], str] = to_loopback, local_port: Callable[[int], int] = lambda p: p,
+                 local_address: Callable[[str], str] = to_loopback, local_port: Callable[[str, int], int] = lambda ip, p: p,
                  connect_timeout_s: float = CONNECT_TIMEOUT_S, seed: int = 0):
         self.view, self.network, self.clock, self.time_scale = view, network, clock, time_scale
         self.record, self.on_request, self.access_log = record, on_request, access_log
         self.local_address, self.local_port, self.connect_timeout_s = local_address, local_port, connect_timeout_s
         self.pool = pool or Pool()
+        self.target_delay: Callable[[Target], tuple[float, bool]] | None = None
         self.rng = random.Random(seed)
         self.pickers: dict[str, Picker] = {}
         self.rulesets: dict[int, RuleSet] = {}
@@ -259,13 +261,20 @@ class LoadBalancer:
             self._deny(gate, f"{self.view.name} node {node_ip}", target.ip, target.port)
             await asyncio.sleep(self.connect_timeout_s * self.time_scale)
             return self._done(tg, target, _error(504), entry, t0, None, req.weight)
+        if self.target_delay is not None:
+            delay, timed_out = self.target_delay(target)
+            if timed_out:  # the instance's queue is past saturation: no answer before the idle timeout
+                await asyncio.sleep(self.idle_timeout)
+                return self._done(tg, target, _error(504), entry, t0, None, req.weight)
+            if delay > 0.0005:
+                await asyncio.sleep(delay)
         head = self._request_head(request, req, body, target, listener_port)
         entry.trace_id = self._last_trace
         picker.started(target)
         sent = time.perf_counter()
         entry.request_processing_time = sent - t0
         try:
-            up = await self.pool.request((self.local_address(node_ip), node_ip), (self.local_address(target.ip), self.local_port(target.port)),
+            up = await self.pool.request((self.local_address(node_ip), node_ip), (self.local_address(target.ip), self.local_port(target.ip, target.port)),
                                          head, body, connect_timeout=self.connect_timeout_s * self.time_scale,
                                          idle_timeout=self.idle_timeout, method=req.method)
         except UpstreamError as e:
@@ -285,7 +294,7 @@ class LoadBalancer:
         entry.target_status_code = target_status if target_status is not None else "-"
         entry.target_status_code_list = str(target_status) if target_status is not None else "-"
         if self.on_request is not None:
-            self.on_request(tg.arn, target, resp.status, time.perf_counter() - t0, weight)
+            self.on_request(tg.arn, target, resp.status, time.perf_counter() - t0, weight, target_status is None)
         return resp
 
     def _request_head(self, request, req: Request, body: bytes, target: Target, listener_port: int) -> bytes:

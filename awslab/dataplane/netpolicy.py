@@ -122,10 +122,7 @@ class Network:
             net.nat_subnets[nat["NatGatewayId"]] = nat.get("SubnetId")
         for inst in _flatten(instances):
             if inst.get("PrivateIpAddress") and inst.get("SubnetId"):
-                ep = Endpoint(inst["InstanceId"], inst["PrivateIpAddress"], inst["SubnetId"],
-                              tuple(g["GroupId"] for g in inst.get("SecurityGroups", [])),
-                              bool(inst.get("PublicIpAddress")), inst.get("VpcId"))
-                net.add(ep)
+                net.add(_instance_endpoint(inst))
         return net
 
     def add(self, ep: Endpoint) -> Endpoint:
@@ -240,6 +237,16 @@ class Network:
                                     f"the reply to {src.ip} on ephemeral port {port} is blocked: {d.reason} "
                                     "(NACLs are stateless: allow 1024-65535 for replies)")
         return None
+
+
+def _instance_endpoint(inst: dict) -> Endpoint:
+    """An instance's primary ENI: its groups (instance-level or on the interface) and public address."""
+    groups = [g["GroupId"] for g in inst.get("SecurityGroups", [])]
+    public = bool(inst.get("PublicIpAddress"))
+    for eni in inst.get("NetworkInterfaces", []):
+        groups += [g["GroupId"] for g in eni.get("Groups", []) if g["GroupId"] not in groups]
+        public = public or bool((eni.get("Association") or {}).get("PublicIp"))
+    return Endpoint(inst["InstanceId"], inst["PrivateIpAddress"], inst["SubnetId"], tuple(groups), public, inst.get("VpcId"))
 
 
 def _flatten(instances: Iterable[dict]) -> Iterable[dict]:

@@ -1,0 +1,202 @@
+"""Instances on loopback: each running instance's web app, guarded by its security groups, and real health checks.
+
+:class:`InstanceHost` runs the lab's web app (:mod:`awslab.webapp.app`) for
+every instance whose app is up, on the instance's loopback address
+(``10.0.10.5 -> 127.0.10.5``) and on each port a target group sends to.
+Ports below 1024 need root; without it, port ``p`` is served on
+``p + PRIVILEGED_OFFSET`` (80 -> 10080) and the control route says so.
+
+Every connection is checked on arrival: who is calling (from the peer's
+address, or in single-address mode from its source port), and would AWS's
+security groups, NACLs and routes let that caller in? A denied caller gets
+no answer - AWS drops the packets - and the connection is closed after the
+(scaled) connect timeout. The denial goes to the timeline with the rule.
+
+:func:`health_check` is one real HTTP health check, as an ALB node sends it:
+``GET <path>`` with ``User-Agent: ELB-HealthChecker/2.0`` and
+``Host: <private-ip>:<port>``, from the node's address, connection closed after
+(https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html).
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ..webapp.app import AppState, Database, Identity, WebApp
+from .netpolicy import Decision
+
+__all__ = ["InstanceHost", "GuardedApp", "health_check", "HealthResult", "PRIVILEGED_OFFSET", "can_bind_privileged"]
+
+PRIVILEGED_OFFSET = 10000
+
+
+def can_bind_privileged(host: str = "127.0.0.1") -> bool:
+    """Can this process listen on ports below 1024 (root, or CAP_NET_BIND_SERVICE)?"""
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        return True
+    s = socket.socket()
+    try:
+        s.bind((host, 1023))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+def _free_port() -> int:
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+    finally:
+        s.close()
+
+
+class GuardedApp(WebApp):
+    """The web app with the instance's network policy in front: ``guard(peer, vpc_port) -> Decision``."""
+
+    guard: Callable[[tuple, int], Decision] | None = None
+    vpc_port: int = 80
+    hold_s: float = 0.5
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self.guard is not None:
+            d = self.guard(writer.get_extra_info("peername"), self.vpc_port)
+            if d is not None and not d.allowed:
+                try:
+                    await asyncio.sleep(self.hold_s)  # the client hears nothing, as when a SYN is dropped
+                finally:
+                    writer.transport.abort()
+                return
+        await super()._handle(reader, writer)
+
+
+@dataclass
+class HostedInstance:
+    identity: Identity
+    state: AppState
+    apps: dict[int, GuardedApp] = field(default_factory=dict)
+
+
+@dataclass
+class InstanceHost:
+    """Starts and stops instances' web apps in the running event loop.
+
+    ``loopback(private_ip)`` gives the address to listen on; ``guard`` checks callers;
+    ``record(component, resource, event, **details)`` writes the timeline.
+    """
+
+    loopback: Callable[[str], str]
+    guard: Callable[[tuple, int, str], Decision] | None = None
+    db_url: str | None = None
+    privileged_ok: bool = True
+    hold_s: float = 0.5
+    record: Callable | None = None
+    single_address: bool = False
+    hosted: dict[str, HostedInstance] = field(default_factory=dict)
+    _db: Database | None = None
+    _ports: dict[tuple[str, int], int] = field(default_factory=dict)
+
+    def local_port(self, private_ip: str, port: int) -> int:
+        """The port the app for ``private_ip:port`` really listens on (see the module doc)."""
+        if self.single_address:  # everything on 127.0.0.1: each (instance, port) gets its own port
+            if (private_ip, port) not in self._ports:
+                self._ports[(private_ip, port)] = _free_port()
+            return self._ports[(private_ip, port)]
+        return port if port >= 1024 or self.privileged_ok else port + PRIVILEGED_OFFSET
+
+    async def start(self, instance_id: str, private_ip: str, az: str, ports: set[int], mode: str = "ok",
+                    delay: float = 0.0) -> list[tuple[str, int]]:
+        """Serve the app for ``instance_id`` on each of ``ports`` (already-served ports are kept)."""
+        if self._db is None and self.db_url:
+            self._db = Database(self.db_url)
+        h = self.hosted.get(instance_id)
+        if h is None:
+            h = self.hosted[instance_id] = HostedInstance(Identity(instance_id, az, private_ip), AppState())
+        h.state.set(mode if mode != "crash" else "ok", delay)
+        out = []
+        for port in sorted(ports):
+            if port in h.apps and h.apps[port].is_serving():
+                continue
+            app = GuardedApp(h.identity, h.state, self._db)
+            app.vpc_port, app.hold_s = port, self.hold_s
+            if self.guard is not None:
+                app.guard = lambda peer, p, _iid=instance_id: self.guard(peer, p, _iid)
+            try:
+                await app.start(self.loopback(private_ip), self.local_port(private_ip, port))
+            except OSError as e:
+                if self.record:
+                    self.record("dataplane", instance_id, "app_listen_failed", address=self.loopback(private_ip),
+                                port=self.local_port(private_ip, port), error=str(e))
+                continue
+            h.apps[port] = app
+            out.append((self.loopback(private_ip), self.local_port(private_ip, port)))
+        return out
+
+    def set_fault(self, instance_id: str, mode: str, delay: float = 0.0) -> None:
+        """Apply the simulator's fault (``crash`` closes the listeners: connection refused)."""
+        h = self.hosted.get(instance_id)
+        if h is not None:
+            h.state.set(mode, delay)
+
+    async def stop(self, instance_id: str) -> None:
+        h = self.hosted.pop(instance_id, None)
+        if h is None:
+            return
+        for app in h.apps.values():
+            await app.aclose()
+
+    async def stop_all(self) -> None:
+        for iid in list(self.hosted):
+            await self.stop(iid)
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def addresses(self) -> dict[str, list[str]]:
+        return {iid: [f"{h.identity.private_ip}:{p} -> {a.sockets[0].getsockname()[0]}:{a.port}"
+                      for p, a in h.apps.items() if a.is_serving()] for iid, h in self.hosted.items()}
+
+
+@dataclass(frozen=True)
+class HealthResult:
+    """One check: ``status`` (None = no HTTP answer), AWS's ``reason_code`` when it failed, wall seconds taken."""
+
+    status: int | None
+    reason_code: str | None
+    seconds: float
+
+
+async def health_check(bind: str, address: tuple[str, int], host_header: str, path: str, timeout_s: float,
+                       accepts: Callable[[int], bool] = lambda s: s == 200) -> HealthResult:
+    """One real HTTP health check from ``bind`` to ``address``."""
+    t0 = time.perf_counter()
+    loop = asyncio.get_running_loop()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setblocking(False)
+    writer = None
+    try:
+        sock.bind((bind, 0))
+        await asyncio.wait_for(loop.sock_connect(sock, address), timeout_s)
+        reader, writer = await asyncio.open_connection(sock=sock)
+        writer.write(f"GET {path} HTTP/1.1\r\nHost: {host_header}\r\nUser-Agent: ELB-HealthChecker/2.0\r\n"
+                     "Accept: */*\r\nConnection: close\r\n\r\n".encode())
+        left = max(timeout_s - (time.perf_counter() - t0), 0.001)
+        line = await asyncio.wait_for(reader.readline(), left)
+        parts = line.split()
+        status = int(parts[1]) if len(parts) >= 2 and parts[1].isdigit() else None
+    except asyncio.TimeoutError:
+        return HealthResult(None, "Target.Timeout", time.perf_counter() - t0)
+    except OSError:
+        return HealthResult(None, "Target.FailedHealthChecks", time.perf_counter() - t0)
+    finally:
+        (writer.transport.abort() if writer is not None else sock.close())
+    seconds = time.perf_counter() - t0
+    if status is None:
+        return HealthResult(None, "Target.FailedHealthChecks", seconds)
+    return HealthResult(status, None if accepts(status) else "Target.ResponseCodeMismatch", seconds)

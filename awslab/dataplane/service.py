@@ -1,0 +1,404 @@
+"""The data plane inside the embedded cloud process: real HTTP on loopback, driven by the simulator.
+
+Imported by :mod:`awslab.cloud.server` at start (set ``AWSLAB_DATAPLANE=0`` to
+leave it off). Two threads:
+
+- **the data-plane loop** (asyncio): every ALB listener, every instance's web
+  app, and the real health checks. It never takes the cloud's state lock, so
+  network I/O never blocks the simulation.
+- **the sync thread**: every 0.2 s it reads the simulator (which apps are up,
+  faults, routable targets) under the state lock, hands the requests the ALB
+  carried to the CPU/CloudWatch model, and once a second reads the AWS APIs
+  (``describe_*``: network policy, load balancers, listeners, rules, target
+  groups). Then it tells the loop what to start, stop or update, and delivers
+  access-log files to S3.
+
+In realtime mode the simulator's health checks become real HTTP checks
+(``sim.elb.probe``). Control route: ``GET /_awslab/dataplane`` shows each
+ALB's local address (with its DNS name) and each instance's listeners.
+"""
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import os
+import threading
+import time
+from typing import Any
+
+from .. import config
+from ..cloud import control, server
+from .accesslogs import AccessLogWriter
+from .addresses import INTERNET, SourceRegistry, alb_listen_port, probe_loopback, to_loopback
+from .alb import LoadBalancer
+from .balancer import Target
+from .instances import InstanceHost, can_bind_privileged, health_check
+from .loadmodel import LoadTracker
+from .netpolicy import Decision
+from .snapshot import CloudSnapshot, read_cloud
+
+__all__ = ["DataPlane", "DATAPLANE"]
+
+log = logging.getLogger("awslab.dataplane")
+SIM_SYNC_S, CLOUD_REFRESH_S = 0.2, 1.0
+#: With no instance and no load balancer, read the APIs less often (they cost the shared CPU).
+IDLE_REFRESH_S = 3.0
+#: The simulator thread waits at most this long (wall) for a real health check before using the last result.
+PROBE_WAIT_S = 0.15
+#: One timeline entry per denied (source, destination, port) per this many wall seconds.
+DENIAL_LOG_EVERY_S = 5.0
+
+
+class DataPlane:
+    """All of the data plane for one simulator (``DATAPLANE`` in the cloud process)."""
+
+    def __init__(self, sim: Any, db_path: str | None = None):
+        self.sim = sim
+        self.probe_result = probe_loopback()
+        self.aliases = self.probe_result.aliases
+        self.registry = SourceRegistry()
+        self.host = InstanceHost(loopback=self.loopback, guard=self._guard, record=self._record,
+                                 db_url=f"sqlite:///{db_path}" if db_path else None, privileged_ok=can_bind_privileged(),
+                                 single_address=not self.aliases)
+        self.load = LoadTracker()
+        self.snapshot: CloudSnapshot | None = None
+        self.lbs: dict[str, LoadBalancer] = {}
+        self.logs: dict[str, AccessLogWriter] = {}
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._threads: list[threading.Thread] = []
+        self._stop, self._wake = threading.Event(), threading.Event()
+        self._denials: dict[tuple, float] = {}
+        self._last_probe: dict[tuple, Any] = {}
+        self._sim_probe = None
+        self._healthy_at: dict[tuple[str, str], float] = {}
+        self._time_scale = 1.0 / max(sim.clock.speed, 1e-9)
+        self.endpoint: str | None = None
+        self._subscribed = False
+        self._cloud_dirty = False
+        self.errors = 0
+
+    # -- addresses -------------------------------------------------------------------------
+    def loopback(self, private_ip: str) -> str:
+        return to_loopback(private_ip) if self.aliases else INTERNET
+
+    def _bind_for(self, node_ip: str) -> str:
+        return self.loopback(node_ip)
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def start(self, endpoint: str | None = None) -> None:
+        """Start the loop and sync threads; swap in real health checks."""
+        if self._threads:
+            return
+        bound = server.BOUND or ("127.0.0.1", config.port())
+        self.endpoint = endpoint or f"http://{'127.0.0.1' if bound[0] in ('0.0.0.0', '') else bound[0]}:{bound[1]}"
+        if not self.aliases:
+            log.warning(self.probe_result.detail)
+        self._stop.clear()
+        ready = threading.Event()
+        loop_thread = threading.Thread(target=self._run_loop, args=(ready,), name="awslab-dataplane-loop", daemon=True)
+        loop_thread.start()
+        ready.wait(5)
+        self._sim_probe = self.sim.elb.probe
+        self.sim.elb.probe = self._probe
+        if not self._subscribed:  # the simulator has no "off": subscribe once per process
+            for event in ("app_up", "app_down", "instance_state"):
+                self.sim.on(event, self._on_sim_event)
+            self.sim.on("target_health", self._on_target_health)
+            self._subscribed = True
+        sync = threading.Thread(target=self._sync_main, name="awslab-dataplane-sync", daemon=True)
+        sync.start()
+        self._threads = [loop_thread, sync]
+
+    def stop(self) -> None:
+        """Stop everything: listeners, apps, connections, threads. Idempotent."""
+        if not self._threads:
+            return
+        self._stop.set()
+        self._wake.set()
+        self._threads[1].join(10)
+        if self._sim_probe is not None:
+            self.sim.elb.probe, self._sim_probe = self._sim_probe, None
+        if self.loop is not None and self.loop.is_running():
+            asyncio.run_coroutine_threadsafe(self._shutdown(), self.loop).result(15)
+            self.loop.call_soon_threadsafe(self.loop.stop)
+        self._threads[0].join(10)
+        self._deliver_logs(final=True)
+        self._threads = []
+
+    def _run_loop(self, ready: threading.Event) -> None:
+        self.loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(self.loop)
+        ready.set()
+        try:
+            self.loop.run_forever()
+        except BaseException:
+            log.exception("data plane loop stopped")
+            raise
+        finally:
+            pending = [t for t in asyncio.all_tasks(self.loop) if not t.done()]
+            for t in pending:
+                t.cancel()
+            if pending:
+                self.loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+            self.loop.run_until_complete(self.loop.shutdown_asyncgens())
+            self.loop.close()
+
+    async def _shutdown(self) -> None:
+        for lb in list(self.lbs.values()):
+            await lb.stop()
+        self.lbs.clear()
+        await self.host.stop_all()
+
+    def _on_sim_event(self, **kw: Any) -> None:
+        if "state" in kw:  # an instance changed state: its addresses and groups matter at once
+            self._cloud_dirty = True
+        self._wake.set()  # react within milliseconds instead of the next tick
+
+    # -- the sync thread ---------------------------------------------------------------
+    def _sync_main(self) -> None:
+        try:
+            self._sync_forever()
+        except BaseException:
+            log.exception("data plane sync stopped")
+            raise
+
+    def _sync_forever(self) -> None:
+        clients, next_cloud = None, 0.0
+        while not self._stop.is_set():
+            try:
+                snap = None
+                if time.monotonic() >= next_cloud or self._cloud_dirty:
+                    self._cloud_dirty = False
+                    clients = clients or self._clients()
+                    snap = read_cloud(clients["ec2"], clients["elbv2"])
+                    idle = not snap.load_balancers and not snap.instances
+                    next_cloud = time.monotonic() + (IDLE_REFRESH_S if idle else CLOUD_REFRESH_S)
+                with control.STATE_LOCK:
+                    state = self._read_sim(snap or self.snapshot)
+                if self.loop is not None and not self._stop.is_set():
+                    asyncio.run_coroutine_threadsafe(self._apply(snap, state), self.loop).result(10)
+                self._deliver_logs(clients=clients)
+            except Exception:  # keep serving; report once in a while
+                self.errors += 1
+                if self.errors % 50 == 1 and not self._stop.is_set():
+                    log.exception("data plane sync failed")
+            self._wake.wait(SIM_SYNC_S)
+            self._wake.clear()
+
+    def _clients(self) -> dict:
+        import boto3
+        from botocore.config import Config
+
+        kw = dict(endpoint_url=self.endpoint, region_name=config.region(), config=Config(retries={"max_attempts": 2}),
+                  **config.EMBEDDED_CREDENTIALS)
+        return {name: boto3.client(name, **kw) for name in ("ec2", "elbv2", "s3")}
+
+    def _read_sim(self, snap: CloudSnapshot | None) -> dict:
+        """Under the state lock: which apps run (with their fault), routable targets, the load."""
+        sim, ec2 = self.sim, self.sim.ec2
+        self._time_scale = 1.0 / max(sim.clock.speed, 1e-9)
+        apps = {}
+        for iid in list(ec2.instances):
+            rec = ec2.get(iid)
+            if rec is None or not ec2.is_app_up(iid) or not rec.private_ip:
+                continue
+            fault = ec2.fault_of(iid) or {}
+            mode = {"unhealthy": "unhealthy", "hang": "hang", "slow": "slow"}.get(fault.get("kind"), "ok")
+            delay = float(fault.get("delay_ms", 0)) / 1000.0 * self._time_scale
+            vpc = (snap.instances.get(iid, {}).get("VpcId") if snap else None)
+            apps[iid] = (rec.private_ip, rec.availability_zone, mode, delay, snap.app_ports(vpc) if snap else {80})
+        routable = {}
+        for lb in self.lbs.values():
+            for arn in lb.view.target_groups:
+                routable[arn] = [Target(t.instance_id, t.private_ip, int(t.port), t.availability_zone or "", t.state,
+                                        self._healthy_since(arn, t.instance_id))
+                                 for t in sim.elb.routable_targets(arn) if t.private_ip]
+        self.load.flush_into(sim, self._time_scale)
+        return {"apps": apps, "routable": routable, "now": sim.now}
+
+    def _healthy_since(self, tg_arn: str, instance_id: str) -> float | None:
+        """When the target last became healthy (for slow start)."""
+        return self._healthy_at.get((tg_arn, instance_id))
+
+    def _on_target_health(self, target_group_arn: str = "", instance_id: str = "", state: str = "", **kw: Any) -> None:
+        if state == "healthy":
+            self._healthy_at[(target_group_arn, instance_id)] = self.sim.now
+        else:
+            self._healthy_at.pop((target_group_arn, instance_id), None)
+        self._wake.set()
+
+    async def _apply(self, snap: CloudSnapshot | None, state: dict) -> None:
+        """In the loop: reconcile apps and ALBs with what the simulator and the APIs say."""
+        if snap is not None:
+            await self._apply_snapshot(snap)
+        apps = state["apps"]
+        for iid in [i for i in self.host.hosted if i not in apps]:
+            await self.host.stop(iid)
+        for iid, (ip, az, mode, delay, ports) in apps.items():
+            await self.host.start(iid, ip, az, ports, mode, delay)
+        for lb in self.lbs.values():
+            lb.time_scale = self._time_scale
+            for arn, tg in lb.view.target_groups.items():
+                tg.routable = state["routable"].get(arn, [])
+
+    async def _apply_snapshot(self, snap: CloudSnapshot) -> None:
+        for arn in [a for a in self.lbs if a not in snap.load_balancers]:
+            await self.lbs.pop(arn).stop()
+            self.logs.pop(arn, None)
+        for arn, view in snap.load_balancers.items():
+            lb = self.lbs.get(arn)
+            if lb is not None:
+                for tg_arn, tg in view.target_groups.items():
+                    old = lb.view.target_groups.get(tg_arn)
+                    tg.routable = old.routable if old else []
+                lb.update(view, snap.network)
+                missing = {p: ("127.0.0.1", alb_listen_port(view.name, p)) for p in view.listeners if p not in lb.addresses}
+                if missing:
+                    await lb.start(missing)
+            else:
+                await self._start_lb(view, snap)
+        self.snapshot = snap
+
+    async def _start_lb(self, view, snap: CloudSnapshot) -> None:
+        lb = LoadBalancer(view, network=snap.network, clock=lambda: self.sim.now, time_scale=self._time_scale,
+                          record=self._record, on_request=self.load.on_request, access_log=None,
+                          local_address=self._bind_for, local_port=self.host.local_port, seed=len(self.lbs))
+        lb.pool.on_connect = lambda port, ip: None if self.aliases else self.registry.register(port, ip)
+        lb.pool.on_close = lambda port: None if self.aliases else self.registry.forget(port)
+        lb.target_delay = self.load.target_delay
+        writer = self._log_writer(lb)
+        lb.access_log = writer.add
+        used = {p for other in self.lbs.values() for _, p in other.addresses.values()}
+        listen = {p: ("127.0.0.1", alb_listen_port(view.name, p, used)) for p in view.listeners}
+        try:
+            await lb.start(listen)
+        except OSError as e:
+            self._record("dataplane", view.name, "listener_failed", error=str(e))
+        self.lbs[view.arn] = lb
+        self.logs[view.arn] = writer
+
+    def _log_writer(self, lb: LoadBalancer) -> AccessLogWriter:
+        def settings() -> tuple[bool, str, str]:
+            a = lb.view.attributes
+            return (a.get("access_logs.s3.enabled") == "true", a.get("access_logs.s3.bucket", ""), a.get("access_logs.s3.prefix", ""))
+
+        parts = lb.view.arn.split(":")
+        self._pending_puts: list = getattr(self, "_pending_puts", [])
+        return AccessLogWriter(put=lambda b, k, d: self._pending_puts.append((b, k, d)), settings=settings,
+                               account_id=parts[4], region=parts[3], lb_name=lb.view.name, lb_id=lb.view.lb_id.split("/")[-1])
+
+    def _deliver_logs(self, clients: dict | None = None, final: bool = False) -> None:
+        now = self.sim.now
+        for writer in list(self.logs.values()):
+            writer.flush(now) if final else writer.tick(now)
+        puts, self._pending_puts = getattr(self, "_pending_puts", []), []
+        if puts:
+            clients = clients or self._clients()
+            for bucket, key, data in puts:
+                try:
+                    clients["s3"].put_object(Bucket=bucket, Key=key, Body=data)
+                except Exception as e:  # AWS would report an access-log delivery error; we log and go on
+                    self._record("dataplane", bucket, "access_log_delivery_failed", key=key, error=str(e)[:200])
+
+    # -- policy and health ---------------------------------------------------------------
+    def _guard(self, peer: tuple, port: int, instance_id: str) -> Decision | None:
+        snap = self.snapshot
+        if snap is None:
+            return None
+        dst = snap.network.instances.get(instance_id)
+        if dst is None:
+            return None
+        src_ip = self.registry.who(peer, self.aliases, snap.vpc_cidrs.get(dst.vpc_id or ""))
+        src = snap.network.endpoint(src_ip)
+        d = snap.network.check(src, dst, port)
+        if not d.allowed:
+            self._record("dataplane", instance_id, "connection_denied", source=src.name if src.in_vpc else f"internet {peer[0]}",
+                         destination=f"{dst.ip}:{port}", layer=d.layer, rule=d.rule, reason=d.reason)
+        return d
+
+    def _record(self, component: str, resource: str, event: str, **details: Any) -> None:
+        if event == "connection_denied":
+            key = (resource, details.get("source"), details.get("destination"), details.get("rule"))
+            now = time.monotonic()
+            if now - self._denials.get(key, -1e9) < DENIAL_LOG_EVERY_S:
+                return
+            self._denials[key] = now
+        self.sim.timeline.record(component, resource, event, **details)
+
+    def _probe(self, target: Any) -> Any:
+        """``sim.elb.probe`` in realtime mode: a real HTTP health check from an ALB node (runs in the sim thread)."""
+        from ..sim.health_probe import ProbeResult, matcher_accepts
+
+        tg = target.target_group
+        lb = next((lb for lb in self.lbs.values() if tg is not None and tg.arn in lb.view.target_groups), None)
+        if self.sim.clock.mode != "realtime" or lb is None or not target.private_ip or self.loop is None or not lb.view.nodes:
+            return self._sim_probe(target)
+        timeout = float(getattr(tg, "health_check_timeout_seconds", None) or 5)
+        hc_port = str(getattr(tg, "health_check_port", None) or "traffic-port")
+        port = target.port if not hc_port.isdigit() else int(hc_port)
+        node_ip = lb.view.nodes.get(target.availability_zone) or next(iter(lb.view.nodes.values()))
+        snap = self.snapshot
+        if snap is not None:
+            src, dst = snap.network.by_ip.get(node_ip), snap.network.instances.get(target.instance_id)
+            if src is not None and dst is not None:
+                d = snap.network.check(src, dst, port)
+                if not d.allowed:
+                    self._record("dataplane", target.instance_id, "connection_denied", source=f"{lb.view.name} node {node_ip} (health check)",
+                                 destination=f"{target.private_ip}:{port}", layer=d.layer, rule=d.rule, reason=d.reason)
+                    return ProbeResult(False, None, "Target.Timeout", timeout)
+        key = (tg.arn, target.instance_id)
+        coro = health_check(self._bind_for(node_ip), (self.loopback(target.private_ip), self.host.local_port(target.private_ip, port)),
+                            f"{target.private_ip}:{port}", getattr(tg, "health_check_path", None) or "/",
+                            timeout * self._time_scale, lambda s: matcher_accepts(getattr(tg, "matcher", None), s))
+        fut = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        speed = 1.0 / self._time_scale
+
+        def result(r) -> Any:
+            return ProbeResult(r.reason_code is None, r.status, r.reason_code, min(r.seconds * speed, timeout))
+
+        try:
+            res = self._last_probe[key] = result(fut.result(min(timeout * self._time_scale, PROBE_WAIT_S) + 0.01))
+        except concurrent.futures.TimeoutError:
+            fut.add_done_callback(lambda f: f.cancelled() or f.exception() or self._last_probe.__setitem__(key, result(f.result())))
+            return self._last_probe.get(key) or ProbeResult(False, None, "Target.Timeout", timeout)
+        return res
+
+    # -- the control route -----------------------------------------------------------------
+    def describe(self) -> dict:
+        return {
+            "running": bool(self._threads), "mode": self.probe_result.mode, "loopback": self.probe_result.detail,
+            "privileged_ports": "as is" if self.host.privileged_ok else "port p served on p+10000 (no root)",
+            "health_checks": "real HTTP (ELB-HealthChecker/2.0)" if self.sim.clock.mode == "realtime" else "model (virtual time)",
+            "load_balancers": [{"name": lb.view.name, "arn": arn, "dns_name": lb.view.dns_name,
+                                "listeners": {str(p): f"http://{h}:{port}" for p, (h, port) in lb.addresses.items()},
+                                "nodes": lb.view.nodes} for arn, lb in self.lbs.items()],
+            "instances": self.host.addresses(),
+            "threads": [t.name for t in self._threads if t.is_alive()],
+        }
+
+
+def _make() -> DataPlane | None:
+    if os.environ.get("AWSLAB_DATAPLANE", "1") in ("0", "false", "off"):
+        return None
+    try:
+        from ..sim.service import SIM
+    except ModuleNotFoundError as e:
+        if e.name and e.name.startswith("awslab.sim"):
+            return None
+        raise
+    home = config.home() / "dataplane"
+    home.mkdir(parents=True, exist_ok=True)
+    return DataPlane(SIM, db_path=str(home / "products.sqlite"))
+
+
+DATAPLANE = _make()
+
+if DATAPLANE is not None:
+    server.on_startup(DATAPLANE.start)
+    server.on_shutdown(DATAPLANE.stop)
+    control.on_reset(lambda: DATAPLANE._wake.set())
+
+    @control.route("GET", "dataplane")
+    def _describe(body: dict, query: dict) -> dict:
+        return DATAPLANE.describe()

@@ -1,0 +1,217 @@
+"""The data plane inside a real embedded cloud (realtime, 25x): boto3 builds the stack, curl-like clients use it."""
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import boto3
+import pytest
+
+from awslab.dataplane.accesslogs import parse_line
+
+from ..conftest import control, free_port
+
+REGION = "ap-northeast-2"
+SPEED = 25
+
+
+def start_cloud(tmp_path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = dict(os.environ, AWSLAB_PORT=str(port), AWSLAB_HOME=str(tmp_path), AWSLAB_SIM_SPEED=str(SPEED), AWSLAB_SIM_MODE="realtime")
+    proc = subprocess.Popen([sys.executable, "-m", "awslab", "cloud", "--port", str(port)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    wait_for(lambda: _ok(url + "/_awslab/health") or (proc.poll() is not None and pytest.fail(proc.stdout.read().decode())), 30)
+    return proc, url
+
+
+def stop_cloud(proc: subprocess.Popen) -> int:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        return proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return -9
+
+
+def _ok(url: str) -> bool:
+    try:
+        urllib.request.urlopen(url, timeout=1).read()
+        return True
+    except OSError:
+        return False
+
+
+def wait_for(pred, timeout: float = 20.0, every: float = 0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        got = pred()
+        if got:
+            return got
+        time.sleep(every)
+    raise AssertionError(f"condition not met within {timeout} s")
+
+
+@pytest.fixture(scope="module")
+def cloud(tmp_path_factory):
+    proc, url = start_cloud(tmp_path_factory.mktemp("dp-home"))
+    yield url
+    stop_cloud(proc)
+
+
+def clients(url):
+    kw = dict(endpoint_url=url, region_name=REGION, aws_access_key_id="test", aws_secret_access_key="test")
+    return boto3.client("ec2", **kw), boto3.client("elbv2", **kw), boto3.client("s3", **kw)
+
+
+def build(url: str, octet: int, n: int = 2) -> dict:
+    """A public two-AZ stack: ALB (80 from anywhere) -> app instances (80 from the ALB's group)."""
+    ec2, elbv2, _ = clients(url)
+    vpc = ec2.create_vpc(CidrBlock=f"10.{octet}.0.0/16")["Vpc"]["VpcId"]
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    rtb = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=rtb, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+    subnets = []
+    for i, az in enumerate(("a", "c")):
+        sn = ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.{octet}.{i + 1}.0/24", AvailabilityZone=REGION + az)["Subnet"]["SubnetId"]
+        ec2.associate_route_table(RouteTableId=rtb, SubnetId=sn)
+        subnets.append(sn)
+    alb_sg = ec2.create_security_group(GroupName=f"alb-{octet}", Description="alb", VpcId=vpc)["GroupId"]
+    app_sg = ec2.create_security_group(GroupName=f"app-{octet}", Description="app", VpcId=vpc)["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=alb_sg, IpPermissions=[{"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    ec2.authorize_security_group_ingress(GroupId=app_sg, IpPermissions=[{"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "UserIdGroupPairs": [{"GroupId": alb_sg}]}])
+    ids = []
+    for i in range(n):
+        ids += [i["InstanceId"] for i in ec2.run_instances(
+            ImageId="ami-12c6146b", InstanceType="t3.micro", MinCount=1, MaxCount=1,
+            NetworkInterfaces=[{"DeviceIndex": 0, "SubnetId": subnets[i % 2], "Groups": [app_sg], "AssociatePublicIpAddress": True}])["Instances"]]
+    tg = elbv2.create_target_group(Name=f"tg-{octet}", Protocol="HTTP", Port=80, VpcId=vpc, HealthCheckPath="/health",
+                                   HealthCheckIntervalSeconds=5, HealthCheckTimeoutSeconds=4, HealthyThresholdCount=2,
+                                   UnhealthyThresholdCount=2)["TargetGroups"][0]["TargetGroupArn"]
+    wait_for(lambda: all(i["State"]["Name"] == "running" for r in ec2.describe_instances(InstanceIds=ids)["Reservations"]
+                         for i in r["Instances"]), 20)
+    elbv2.register_targets(TargetGroupArn=tg, Targets=[{"Id": i, "Port": 80} for i in ids])
+    lb = elbv2.create_load_balancer(Name=f"alb-{octet}", Subnets=subnets, SecurityGroups=[alb_sg])["LoadBalancers"][0]
+    elbv2.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80,
+                          DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
+    stack = {"vpc": vpc, "alb_sg": alb_sg, "app_sg": app_sg, "ids": ids, "tg": tg, "lb": lb}
+    stack["alb_url"] = wait_for(lambda: _listener(url, lb["LoadBalancerName"]))
+    wait_for(lambda: all(s == "healthy" for s in health(url, tg).values()), 30)
+    return stack
+
+
+def _listener(url: str, name: str) -> str | None:
+    for lb in control(url, "GET", "dataplane")["load_balancers"]:
+        if lb["name"] == name and lb["listeners"].get("80"):
+            return lb["listeners"]["80"]
+    return None
+
+
+def health(url: str, tg: str) -> dict:
+    _, elbv2, _ = clients(url)
+    return {d["Target"]["Id"]: d["TargetHealth"]["State"] for d in elbv2.describe_target_health(TargetGroupArn=tg)["TargetHealthDescriptions"]}
+
+
+def get(url: str, timeout: float = 5.0) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def test_alb_round_robins_over_instances_in_two_azs(cloud):
+    st = build(cloud, random.randint(100, 140))
+    answers = [get(st["alb_url"] + "/")[1] for _ in range(8)]
+    assert {a.split()[2] for a in answers} == set(st["ids"])
+    assert {a.split()[4] for a in answers} == {"ap-northeast-2a", "ap-northeast-2c"}
+    assert json.loads(get(st["alb_url"] + "/products")[1])["products"]
+
+
+def test_unhealthy_instance_leaves_rotation_and_returns(cloud):
+    st = build(cloud, random.randint(141, 180))
+    bad, good = st["ids"]
+    control(cloud, "POST", "faults", {"instance_id": bad, "kind": "unhealthy"})
+    wait_for(lambda: health(cloud, st["tg"])[bad] == "unhealthy", 20)
+    assert {get(st["alb_url"] + "/")[1].split()[2] for _ in range(6)} == {good}
+    control(cloud, "DELETE", "faults", {"instance_id": bad})
+    wait_for(lambda: health(cloud, st["tg"])[bad] == "healthy", 20)
+    assert {get(st["alb_url"] + "/")[1].split()[2] for _ in range(6)} == {bad, good}
+
+
+def test_forgotten_alb_to_app_rule_gives_unhealthy_targets_and_504(cloud):
+    st = build(cloud, random.randint(181, 220))
+    ec2, elbv2, _ = clients(cloud)
+    ec2.revoke_security_group_ingress(GroupId=st["app_sg"], IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "UserIdGroupPairs": [{"GroupId": st["alb_sg"]}]}])
+    wait_for(lambda: set(health(cloud, st["tg"]).values()) == {"unhealthy"}, 20)
+    reasons = {d["TargetHealth"]["Reason"] for d in elbv2.describe_target_health(TargetGroupArn=st["tg"])["TargetHealthDescriptions"]}
+    assert reasons == {"Target.Timeout"}
+    assert get(st["alb_url"] + "/")[0] == 504  # fail-open sends to the targets; the SYN is dropped
+    denials = [e for e in control(cloud, "GET", "timeline?component=dataplane&limit=500")
+               if e["event"] == "connection_denied" and st["app_sg"] in e["details"]["rule"]]
+    assert denials and denials[0]["details"]["layer"] == "security-group"
+
+
+def test_app_port_open_to_the_world_is_reachable_directly(cloud):
+    st = build(cloud, random.randint(221, 250), n=1)
+    ec2, _, _ = clients(cloud)
+    ip = ec2.describe_instances(InstanceIds=st["ids"])["Reservations"][0]["Instances"][0]["PrivateIpAddress"]
+    direct = "http://127." + ".".join(ip.split(".")[1:]) + ":80/"
+    with pytest.raises((urllib.error.URLError, ConnectionError, socket.timeout, TimeoutError)):
+        get(direct, timeout=3)
+    ec2.authorize_security_group_ingress(GroupId=st["app_sg"], IpPermissions=[{"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    assert wait_for(lambda: _direct_ok(direct), 10)
+
+
+def _direct_ok(url: str) -> bool:
+    try:
+        return get(url, timeout=2)[0] == 200
+    except OSError:
+        return False
+
+
+def test_access_logs_land_in_s3_every_5_minutes_without_health_checks(cloud):
+    st = build(cloud, random.randint(60, 99), n=1)
+    _, elbv2, s3 = clients(cloud)
+    bucket = f"alb-logs-{random.randint(0, 10**6)}"
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    elbv2.modify_load_balancer_attributes(LoadBalancerArn=st["lb"]["LoadBalancerArn"], Attributes=[
+        {"Key": "access_logs.s3.enabled", "Value": "true"}, {"Key": "access_logs.s3.bucket", "Value": bucket},
+        {"Key": "access_logs.s3.prefix", "Value": "web"}])
+    time.sleep(1.5)  # the data plane reads attributes once a second
+    for _ in range(5):
+        assert get(st["alb_url"] + "/")[0] == 200
+    control(cloud, "POST", "clock/advance", {"seconds": 300})
+    keys = wait_for(lambda: [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])], 10)
+    assert keys[0].startswith("web/AWSLogs/123456789012/elasticloadbalancing/ap-northeast-2/")
+    assert f"_elasticloadbalancing_ap-northeast-2_app.{st['lb']['LoadBalancerName']}." in keys[0] and keys[0].endswith(".log.gz")
+    lines = [parse_line(l) for k in keys for l in gzip.decompress(s3.get_object(Bucket=bucket, Key=k)["Body"].read()).decode().splitlines()]
+    assert len(lines) >= 5 and all(l["elb_status_code"] == "200" for l in lines)
+    assert not any("ELB-HealthChecker" in l["user_agent"] for l in lines)
+
+
+def test_cloud_stop_leaves_no_listener_thread_or_process(tmp_path):
+    proc, url = start_cloud(tmp_path)
+    try:
+        st = build(url, random.randint(20, 59), n=1)
+        info = control(url, "GET", "dataplane")
+        assert set(info["threads"]) == {"awslab-dataplane-loop", "awslab-dataplane-sync"}
+        app = next(iter(info["instances"].values()))[0].split(" -> ")[1]
+    finally:
+        code = stop_cloud(proc)
+    assert code == 0
+    host, port = st["alb_url"].split("//")[1].split(":")
+    for h, p in ((host, int(port)), (app.split(":")[0], int(app.split(":")[1]))):
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection((h, p), timeout=2).close()
