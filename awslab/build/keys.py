@@ -296,7 +296,7 @@ def ssh_agent_commands(key: KeyPair, bastion: "Bastion | str", private_ip: str =
     bastion only relays the encrypted connection, and no agent is exposed on it
     (root on the bastion can use a forwarded agent while you are connected).
     """
-    host = bastion if isinstance(bastion, str) else bastion.public_ip
+    host = bastion if isinstance(bastion, str) else (bastion.public_ip or "<bastion-public-ip>")
     commands = ["eval $(ssh-agent)", f"ssh-add {shlex.quote(key.private_key_path)}"]
     if proxy_jump:
         return commands + [f"ssh -J {user}@{host} {user}@{private_ip}"]

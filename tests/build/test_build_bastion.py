@@ -72,8 +72,9 @@ def test_bastion_second_run_launches_nothing(built):
     assert len(describe_bastion(lab)) == 1
 
 
-def test_bastion_terminated_is_replaced_and_stopped_is_started(lab):
-    net, sec, key = prerequisites(lab)
+def test_bastion_terminated_is_replaced_and_stopped_is_started(built, lab):
+    _, net, _, _, _ = built  # a fresh lab's groups, key and bastion in the shared VPC
+    sec, key = build_security(lab, net), create_key_pair(lab)
     first = build_bastion(lab, net, sec, key)
     ec2 = lab.client("ec2")
     ec2.stop_instances(InstanceIds=[first.instance_id])
@@ -85,8 +86,9 @@ def test_bastion_terminated_is_replaced_and_stopped_is_started(lab):
     assert [i["InstanceId"] for i in describe_bastion(lab)] == [replaced.instance_id]
 
 
-def test_bastion_with_a_chosen_image(lab):
-    net, sec, key = prerequisites(lab)
+def test_bastion_with_a_chosen_image(built, lab):
+    _, net, sec, _, _ = built
+    key = create_key_pair(lab)
     other = lab.client("ec2").describe_images(Owners=["amazon"], Filters=[{"Name": "name", "Values": ["al2023-ami-minimal-*"]}])["Images"][0]
     bastion = build_bastion(lab, net, sec, key, BastionSpec(image_id=other["ImageId"], instance_type="t3.small"))
     i = instance(lab, bastion.instance_id)

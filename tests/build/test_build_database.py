@@ -92,8 +92,8 @@ def test_database_cli_log(built):
     assert "DB_ENDPOINT=$(aws rds describe-db-instances" in script
 
 
-def test_database_postgres_on_its_own_port(lab):
-    net = build_network(lab)
+def test_database_postgres_on_its_own_port(built, lab):
+    _, net, _, _ = built  # a fresh lab's groups and database in the shared VPC
     sec = build_security(lab, net, SecuritySpec(db_port=5432))
     db = build_database(lab, net, sec, DatabaseSpec(engine="postgres", db_instance_identifier=f"{lab.name}-PG"))
     i = db_instance(lab, f"{lab.name}-pg")

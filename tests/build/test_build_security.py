@@ -52,8 +52,8 @@ def test_security_groups_are_tagged_and_described_for_the_console(network_lab):
     assert {g["GroupId"] for g in describe_security(lab)["security_groups"]} == set(by_id)
 
 
-def test_security_second_run_adds_no_rule_twice(lab):
-    net = build_network(lab)
+def test_security_second_run_adds_no_rule_twice(network_lab, lab):
+    _, net = network_lab  # a fresh lab's groups in the shared VPC
     first = build_security(lab, net)
     before = {gid: ingress(lab, gid) for gid in (first.alb_sg_id, first.app_sg_id, first.db_sg_id, first.bastion_sg_id)}
     second = build_security(lab, net)
@@ -67,8 +67,8 @@ def test_security_second_run_adds_no_rule_twice(lab):
         assert sum(len(p.get("IpRanges", [])) + len(p.get("UserIdGroupPairs", [])) for p in perms) == len(rules)
 
 
-def test_security_rerun_restores_a_revoked_rule(lab):
-    net = build_network(lab)
+def test_security_rerun_restores_a_revoked_rule(network_lab, lab):
+    _, net = network_lab
     sg = build_security(lab, net)
     ec2 = lab.client("ec2")
     rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [sg.app_sg_id]}])["SecurityGroupRules"]
@@ -81,8 +81,8 @@ def test_security_rerun_restores_a_revoked_rule(lab):
     assert ingress(lab, sg.app_sg_id) == {(80, "group", sg.alb_sg_id), (22, "group", sg.bastion_sg_id)}
 
 
-def test_security_spec_ports_and_admin_cidr(lab):
-    net = build_network(lab)
+def test_security_spec_ports_and_admin_cidr(network_lab, lab):
+    _, net = network_lab
     sg = build_security(lab, net, SecuritySpec(app_port=8080, db_port=5432, admin_cidr="203.0.113.7/32"))
     assert (sg.app_port, sg.db_port, sg.admin_cidr) == (8080, 5432, "203.0.113.7/32")
     assert ingress(lab, sg.app_sg_id) == {(8080, "group", sg.alb_sg_id), (22, "group", sg.bastion_sg_id)}
@@ -90,8 +90,8 @@ def test_security_spec_ports_and_admin_cidr(lab):
     assert ingress(lab, sg.bastion_sg_id) == {(22, "cidr", "203.0.113.7/32")}
 
 
-def test_security_ssh_from_anywhere_only_when_asked(lab):
-    net = build_network(lab)
+def test_security_ssh_from_anywhere_only_when_asked(network_lab, lab):
+    _, net = network_lab
     sg = build_security(lab, net, SecuritySpec(admin_cidr="0.0.0.0/0", allow_ssh_from_anywhere=True))
     assert ingress(lab, sg.bastion_sg_id) == {(22, "cidr", "0.0.0.0/0")}
 
