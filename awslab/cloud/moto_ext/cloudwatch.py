@@ -197,8 +197,9 @@ def _put_scaling_policy(self: AutoScalingBackend, name: str, policy_type: str, *
     if active() is None:
         return policy
     cw = _cw_backend(self)
-    for a in getattr(old, "awslab_owned_alarms", []):
-        cw.alarms.pop(a, None)
+    if old is not None and old.auto_scaling_group_name == policy.auto_scaling_group_name:
+        for a in getattr(old, "awslab_owned_alarms", []):  # a replaced TT policy's alarms go with it
+            cw.alarms.pop(a, None)
     policy.awslab_owned_alarms = []
     if policy_type == "TargetTrackingScaling":
         from ...sim.cloudwatch.publisher import alarm_period_for_group
@@ -245,10 +246,11 @@ def _describe_policies(self: AutoScalingBackend, *args: Any, **kwargs: Any):
 
 def _put_scaling_policy_response(self: AutoScalingResponse) -> ActionResult:
     result = _ORIG["put_scaling_policy_response"](self)
-    if active() is None:
-        return result
     policy = self.autoscaling_backend.policies.get(self._get_param("PolicyName"))
     body = dict(result.result) if isinstance(result.result, dict) else {}
-    if policy is not None and getattr(policy, "alarms", None):
+    if policy is not None:  # moto answers "PolicyArn"; the API's member is "PolicyARN"
+        body.pop("PolicyArn", None)
+        body["PolicyARN"] = policy.arn
+    if active() is not None and policy is not None and getattr(policy, "alarms", None):
         body["Alarms"] = policy.alarms
     return ActionResult(body)

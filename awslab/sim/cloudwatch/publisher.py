@@ -141,13 +141,21 @@ class CloudWatchSim:
             self._publish_alb(now, g)
         self.evaluate_alarms(now)
 
+    def set_load(self, shape: Any) -> None:
+        """Drive virtual-mode traffic from now on: a load shape (every target group with a
+        listener gets it) or ``{target_group_arn: shape}``. Same as ``sim.load = shape``, but
+        the shape's t=0 is exactly now rather than the start of the current minute."""
+        self.sim.load = shape
+        self._load_seen = (id(shape), self.sim.now)
+
     def _traffic(self, now: float) -> dict[str, GroupMinute]:
         shape = getattr(self.sim, "load", None)
         if shape is not None and (self._load_seen is None or self._load_seen[0] != id(shape)):
-            self._load_seen = (id(shape), now)
-        rps = self.meter.rps(shape, self._load_seen[1], now) if shape is not None else 0.0
+            self._load_seen = (id(shape), now - 60)  # set as a plain attribute during the last minute
         out = {}
         for tg in self._target_groups():
+            tg_shape = shape.get(tg.arn) if isinstance(shape, dict) else shape
+            rps = self.meter.rps(tg_shape, self._load_seen[1], now) if tg_shape is not None else 0.0
             g = self.meter.minute(self.sim, tg.arn, rps)
             g.tg = tg
             out[tg.arn] = g

@@ -1,0 +1,230 @@
+"""Issue 4's scenarios in virtual time: load -> CPU -> alarm -> policy -> capacity, against AWS's timelines.
+
+Expected windows come from the alarms' own settings (aws-semantics §5-§7):
+AlarmHigh needs 3 one-minute points (detailed monitoring) or 3 five-minute
+points (basic), AlarmLow 15; simple scaling waits for the activity and then
+its cooldown; a scheduled action runs within seconds (at most 2 minutes late).
+"""
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime, timedelta, timezone
+
+import boto3
+import pytest
+
+from awslab.sim import load
+from awslab.sim.policies.target_tracking import HIGH_DATAPOINTS, LOW_DATAPOINTS
+
+REGION = "ap-northeast-2"
+CPU_POLICY = {"PredefinedMetricSpecification": {"PredefinedMetricType": "ASGAverageCPUUtilization"}}
+
+
+def stack(w, name, monitoring=True, desired=2, min_size=2, max_size=10, warmup=60):
+    """LT (detailed or basic monitoring) + TG + ALB + listener + ASG named ``name``; returns the TG ARN."""
+    if not w.subnets:
+        w.network()
+    w.ec2.create_launch_template(LaunchTemplateName=f"{name}-tmpl", LaunchTemplateData={
+        "ImageId": "ami-12c6146b", "InstanceType": "t3.micro", "Monitoring": {"Enabled": monitoring}})
+    tg = w.target_group(name=f"{name}-tg")
+    lb = w.elbv2.create_load_balancer(Name=f"{name}-alb", Subnets=list(w.subnets.values()))["LoadBalancers"][0]
+    w.elbv2.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80,
+                            DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
+    w.autoscaling.create_auto_scaling_group(
+        AutoScalingGroupName=name, MinSize=min_size, MaxSize=max_size, DesiredCapacity=desired,
+        LaunchTemplate={"LaunchTemplateName": f"{name}-tmpl"}, VPCZoneIdentifier=",".join(w.subnets.values()),
+        TargetGroupARNs=[tg], HealthCheckType="ELB", HealthCheckGracePeriod=60, DefaultInstanceWarmup=warmup)
+    w.run_until(lambda: sum(th.state == "healthy" for th in w.sim.elb.targets_of(tg)) == desired, limit=300)
+    return tg
+
+
+def cw():
+    return boto3.client("cloudwatch", region_name=REGION)
+
+
+def alarm_times(w, alarm_name, state):
+    return [e.time for e in w.sim.timeline.query(event="alarm_state_changed", resource=alarm_name)
+            if e.details.get("state") == state]
+
+
+def executions(w, group):
+    return [e for e in w.sim.timeline.query(event="policy_executed", resource=group)]
+
+
+def needed_at(target, rps, capacity=50.0, base=2.0):
+    """Instances that hold CPU (base + 100 * rps / (n * capacity)) at or under ``target``."""
+    return math.ceil(100 * rps / (capacity * (target - base)))
+
+
+def test_surge_target_tracking_scales_out_proportionally_then_in_after_15_low_minutes(world):
+    w = world
+    tg = stack(w, "web")
+    policy = w.autoscaling.put_scaling_policy(AutoScalingGroupName="web", PolicyName="cpu70",
+                                              PolicyType="TargetTrackingScaling",
+                                              TargetTrackingConfiguration={**CPU_POLICY, "TargetValue": 70.0})
+    high, low = (a["AlarmName"] for a in policy["Alarms"])
+    assert high.startswith("TargetTracking-web-AlarmHigh-") and low.startswith("TargetTracking-web-AlarmLow-")
+    surge = load.users(100, 1000, at_s=600)
+    w.advance(60 - w.now % 60)  # start on a minute, so the surge fills whole one-minute points
+    w.sim.cloudwatch.set_load(lambda t: surge(t) if t < 3600 else surge(0))
+    t_load = w.now
+    w.advance(3600 + 20 * 60)
+
+    # scale-out: AlarmHigh after 3 one-minute points (+ up to 1 min to the next evaluation)
+    t_high = alarm_times(w, high, "ALARM")[0]
+    assert t_load + 600 + HIGH_DATAPOINTS * 60 <= t_high <= t_load + 600 + (HIGH_DATAPOINTS + 1) * 60
+    outs = [e for e in executions(w, "web") if e.details["desired"] > e.details["previous"]]
+    assert outs[0].time == t_high and outs[0].details["previous"] == 2
+    peak = max(e.details["desired"] for e in outs)
+    assert peak == needed_at(70.0, surge(600))  # the proportional capacity, 6 t3.micro for ~198 req/s
+    assert outs[-1].time - t_high <= 10 * 60
+    acts = w.autoscaling.describe_scaling_activities(AutoScalingGroupName="web")["Activities"]
+    assert any(re.match(rf"At \S+Z a monitor alarm {high} in state ALARM triggered policy cpu70 changing the "
+                        r"desired capacity from 2 to \d\.  At \S+Z an instance was started", a["Cause"]) for a in acts)
+
+    # scale-in: only after 15 low one-minute points once the load dropped back at t_load + 3600
+    ins = [e for e in executions(w, "web") if e.details["desired"] < e.details["previous"]]
+    assert len(ins) >= 1
+    t_low = alarm_times(w, low, "ALARM")[0]
+    assert t_load + 3600 + LOW_DATAPOINTS * 60 <= t_low <= t_load + 3600 + (LOW_DATAPOINTS + 2) * 60
+    assert ins[0].time == t_low and ins[0].details["desired"] >= 2
+
+    hist = cw().describe_alarm_history(AlarmName=high, HistoryItemType="StateUpdate")["AlarmHistoryItems"]
+    to_alarm = [h for h in hist if h["HistorySummary"].endswith("to ALARM")]
+    assert "Threshold Crossed: 3 out of the last 3 datapoints [" in to_alarm[-1]["HistoryData"]
+    assert "were greater than the threshold (70.0) (minimum 3 datapoints for OK -> ALARM transition)." \
+        in to_alarm[-1]["HistoryData"]
+
+
+def test_metrics_are_published_with_simulated_timestamps(world):
+    w = world
+    tg = stack(w, "web")
+    w.sim.cloudwatch.set_load(load.steady(40))
+    w.advance(10 * 60)
+    end = w.sim.now_datetime()
+    stats = cw().get_metric_statistics(Namespace="AWS/EC2", MetricName="CPUUtilization",
+                                       Dimensions=[{"Name": "AutoScalingGroupName", "Value": "web"}],
+                                       StartTime=end - timedelta(minutes=10), EndTime=end, Period=60,
+                                       Statistics=["Average", "SampleCount"])["Datapoints"]
+    assert len(stats) >= 8
+    assert all(abs(p["Average"] - (2 + 100 * 20 / 50)) < 0.01 for p in stats)  # 40 req/s over 2 t3.micro
+    assert {p["SampleCount"] for p in stats} == {2.0}
+    assert all(end - timedelta(minutes=11) <= p["Timestamp"] <= end for p in stats)
+    tg_dim = tg.split(":")[-1]
+    data = cw().get_metric_data(StartTime=end - timedelta(minutes=10), EndTime=end, MetricDataQueries=[
+        {"Id": "rc", "MetricStat": {"Metric": {"Namespace": "AWS/ApplicationELB", "MetricName": "RequestCountPerTarget",
+                                               "Dimensions": [{"Name": "TargetGroup", "Value": tg_dim}]},
+                                    "Period": 60, "Stat": "Sum"}}])["MetricDataResults"][0]
+    assert data["Values"] and all(abs(v - 40 * 60 / 2) < 1 for v in data["Values"])
+
+
+def test_basic_monitoring_is_slower_than_detailed_by_the_period_factor(world):
+    w = world
+    stack(w, "fast", monitoring=True)
+    stack(w, "slow", monitoring=False)
+    periods = {}
+    for g in ("fast", "slow"):
+        p = w.autoscaling.put_scaling_policy(AutoScalingGroupName=g, PolicyName=f"cpu70-{g}",
+                                             PolicyType="TargetTrackingScaling",
+                                             TargetTrackingConfiguration={**CPU_POLICY, "TargetValue": 70.0})
+        alarm = cw().describe_alarms(AlarmNames=[p["Alarms"][0]["AlarmName"]])["MetricAlarms"][0]
+        periods[g] = (alarm["AlarmName"], alarm["Period"])
+    assert (periods["fast"][1], periods["slow"][1]) == (60, 300)
+    w.advance(60 - w.now % 60)
+    w.sim.cloudwatch.set_load(load.step(30, 160, at_s=300))
+    t_step = w.now + 300
+    w.advance(25 * 60)
+    delay = {g: alarm_times(w, periods[g][0], "ALARM")[0] - t_step for g in periods}
+    # 3 points of 60 s vs 3 points of 300 s (each + up to one period of alignment)
+    assert 3 * 60 <= delay["fast"] <= 4 * 60 + 60
+    assert 3 * 300 - 300 <= delay["slow"] <= 4 * 300 + 60
+    assert delay["slow"] >= 3 * delay["fast"]
+
+
+@pytest.mark.parametrize("per_instance_rps,step", [(31.5, 1), (34.0, 2), (46.5, 3)])
+def test_step_scaling_picks_the_step_for_the_breach(world, per_instance_rps, step):
+    """Threshold 60 %, steps +1 [0,10), +2 [10,20), +3 [20,inf): CPU 65 -> +1, exactly 70 -> +2 (lower bound
+    inclusive above the threshold), 95 -> +3."""
+    w = world
+    stack(w, "web")
+    arn = w.autoscaling.put_scaling_policy(
+        AutoScalingGroupName="web", PolicyName="steps", PolicyType="StepScaling", AdjustmentType="ChangeInCapacity",
+        EstimatedInstanceWarmup=60, StepAdjustments=[
+            {"MetricIntervalLowerBound": 0, "MetricIntervalUpperBound": 10, "ScalingAdjustment": 1},
+            {"MetricIntervalLowerBound": 10, "MetricIntervalUpperBound": 20, "ScalingAdjustment": 2},
+            {"MetricIntervalLowerBound": 20, "ScalingAdjustment": 3}])["PolicyARN"]
+    cw().put_metric_alarm(AlarmName="cpu-60", Namespace="AWS/EC2", MetricName="CPUUtilization", Statistic="Average",
+                          Dimensions=[{"Name": "AutoScalingGroupName", "Value": "web"}], Period=60, EvaluationPeriods=1,
+                          Threshold=60.0, ComparisonOperator="GreaterThanThreshold", AlarmActions=[arn])
+    w.advance(60 - w.now % 60)
+    w.sim.cloudwatch.set_load(load.steady(2 * per_instance_rps))
+    w.advance(61)
+    first = executions(w, "web")[0]
+    assert (first.details["previous"], first.details["desired"]) == (2, 2 + step)
+
+
+def test_simple_scaling_ignores_a_second_alarm_inside_its_cooldown(world):
+    w = world
+    stack(w, "web")
+    arn = w.autoscaling.put_scaling_policy(AutoScalingGroupName="web", PolicyName="add1", PolicyType="SimpleScaling",
+                                           AdjustmentType="ChangeInCapacity", ScalingAdjustment=1)["PolicyARN"]
+    c = cw()
+    c.put_metric_alarm(AlarmName="manual", Namespace="Lab", MetricName="Nothing", Statistic="Average", Period=60,
+                       EvaluationPeriods=1, Threshold=1.0, ComparisonOperator="GreaterThanThreshold",
+                       AlarmActions=[arn], TreatMissingData="ignore")
+    c.set_alarm_state(AlarmName="manual", StateValue="ALARM", StateReason="drill")
+    assert w.group("web")["DesiredCapacity"] == 3
+    w.run_until(lambda: all(i["LifecycleState"] == "InService" for i in w.group("web")["Instances"]), limit=300)
+    t_done = w.now
+    c.set_alarm_state(AlarmName="manual", StateValue="OK", StateReason="drill")
+    w.advance(30)
+    c.set_alarm_state(AlarmName="manual", StateValue="ALARM", StateReason="drill again")
+    w.advance(200)
+    assert w.group("web")["DesiredCapacity"] == 3  # inside the 300 s cooldown: nothing
+    w.advance(400)  # the alarm stayed in ALARM: after the cooldown it acts again (once a minute repeat)
+    assert w.group("web")["DesiredCapacity"] >= 4
+    second = executions(w, "web")[1]
+    assert second.time >= t_done - 5 + 300
+    history = c.describe_alarm_history(AlarmName="manual")["AlarmHistoryItems"]
+    assert any(h["HistoryItemType"] == "Action" and arn in h["HistorySummary"] for h in history)
+
+
+def test_scheduled_actions_fire_on_time_and_set_min_max_desired(world):
+    w = world
+    stack(w, "web", desired=2, min_size=1, max_size=4)
+    start = datetime.fromtimestamp((w.now // 60 + 10) * 60, timezone.utc)
+    w.autoscaling.put_scheduled_update_group_action(AutoScalingGroupName="web", ScheduledActionName="morning",
+                                                    StartTime=start, MinSize=3, MaxSize=8, DesiredCapacity=5)
+    local = (start + timedelta(minutes=10)).astimezone(__import__("zoneinfo").ZoneInfo("Asia/Seoul"))
+    w.autoscaling.put_scheduled_update_group_action(AutoScalingGroupName="web", ScheduledActionName="seoul",
+                                                    Recurrence=f"{local.minute} {local.hour} * * *",
+                                                    TimeZone="Asia/Seoul", DesiredCapacity=7)
+    w.advance(25 * 60)
+    runs = {e.details["action"]: e.time for e in w.sim.timeline.query(event="scheduled_action_executed")}
+    assert start.timestamp() <= runs["morning"] <= start.timestamp() + 120
+    assert start.timestamp() + 600 <= runs["seoul"] <= start.timestamp() + 600 + 120
+    g = w.group("web")
+    assert (g["MinSize"], g["MaxSize"], g["DesiredCapacity"]) == (3, 8, 7)
+    names = [a["ScheduledActionName"] for a in w.autoscaling.describe_scheduled_actions()["ScheduledUpdateGroupActions"]]
+    assert names == ["seoul"]  # the one-time action is gone after it ran
+    causes = [a["Cause"] for a in w.autoscaling.describe_scaling_activities(AutoScalingGroupName="web")["Activities"]]
+    assert any("a scheduled action update of AutoScalingGroup constraints to min: 3, max: 8, desired: 5 "
+               "changing the desired capacity from 2 to 5." in c for c in causes)
+
+
+def test_insufficient_data_means_no_scaling(world):
+    """ALB metrics exist only while requests flow: with no traffic a RequestCountPerTarget policy's
+    alarms stay INSUFFICIENT_DATA and the group never scales."""
+    w = world
+    tg = stack(w, "web")
+    lb_arn = w.elbv2.describe_target_groups(TargetGroupArns=[tg])["TargetGroups"][0]["LoadBalancerArns"][0]
+    label = f"{lb_arn.split(':loadbalancer/')[-1]}/{tg.split(':')[-1]}"
+    p = w.autoscaling.put_scaling_policy(AutoScalingGroupName="web", PolicyName="rpt", PolicyType="TargetTrackingScaling",
+                                         TargetTrackingConfiguration={"TargetValue": 100.0, "PredefinedMetricSpecification": {
+                                             "PredefinedMetricType": "ALBRequestCountPerTarget", "ResourceLabel": label}})
+    w.advance(30 * 60)
+    states = {a["AlarmName"]: a["StateValue"] for a in
+              cw().describe_alarms(AlarmNames=[a["AlarmName"] for a in p["Alarms"]])["MetricAlarms"]}
+    assert set(states.values()) == {"INSUFFICIENT_DATA"} and len(states) == 2
+    assert executions(w, "web") == [] and w.group("web")["DesiredCapacity"] == 2
