@@ -460,9 +460,14 @@ class AutoScalingSim:
             self.reconcile(gs)
 
     def _settled(self, gs: GroupSim, m: Member) -> bool:
-        if m.lifecycle != "InService":
-            return m.lifecycle not in ("Pending",)
-        if gs.group.target_group_arns and not self.sim.elb.is_healthy_in_all(m.instance_id, gs.group.target_group_arns):
+        """A replacement is in flight while Pending, while its targets are still ``initial``,
+        and while it warms up. One that failed its own checks is no longer waited for."""
+        if m.lifecycle == "Pending":
+            return False
+        if m.lifecycle != "InService" or m.state.health_status != "Healthy":
+            return True
+        if any((self.sim.elb.health(arn, m.instance_id) or _NO_HEALTH).state == "initial"
+               for arn in gs.group.target_group_arns):
             return False
         return not self.in_warmup(gs.name, m.instance_id)
 

@@ -78,12 +78,29 @@ def default_probe(sim, target: Target) -> ProbeResult:
     return ProbeResult(True, status, None, latency)
 
 
+try:
+    from ..webapp import app as _webapp
+except ImportError:  # the web app is optional for the simulator
+    _webapp = None
+
+
+_ANSWERS: dict[tuple[str, str, float], tuple[int, float]] = {}
+
+
 def _app_answer(rec, path: str, mode: str, delay: float) -> tuple[int, float]:
-    """(status, delay) the web app gives ``GET path``; falls back to a plain model if it isn't importable."""
-    try:
-        from ..webapp import app as webapp
-    except ImportError:
-        webapp = None
+    """(status, delay) the web app gives ``GET path``. The status depends only on the path and the
+    fault, so answers are memoised (health checks are the simulator's hottest loop)."""
+    key = (path, mode, delay)
+    if key not in _ANSWERS:
+        if len(_ANSWERS) > 10_000:
+            _ANSWERS.clear()
+        _ANSWERS[key] = _ask_app(rec, path, mode, delay)
+    return _ANSWERS[key]
+
+
+def _ask_app(rec, path: str, mode: str, delay: float) -> tuple[int, float]:
+    """Ask the web app's pure function; fall back to a plain model if it isn't importable."""
+    webapp = _webapp
     if webapp is not None and hasattr(webapp, "respond"):
         try:
             state = webapp.AppState(mode, delay)

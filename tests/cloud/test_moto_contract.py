@@ -79,7 +79,8 @@ def test_model_attributes_the_extension_reads_and_writes():
     """Attribute names set in moto's constructors (read by source, so no backend is needed)."""
     checks = {
         ec2_instances.Instance.__init__: ["self._state = InstanceState(", "self._reason", "self.state_reason",
-                                          "self.launch_time", "self._placement"],
+                                          "self.launch_time", "self._placement",
+                                          'self.ec2_backend.describe_images(filters={"image-id": self.image_id})'],
         elbv2_models.FakeTargetGroup.__init__: ["self.targets", "self.deregistered_targets", "self.attributes",
                                                 "deregistration_delay.timeout_seconds", "self.health_check_interval_seconds",
                                                 "self.health_check_timeout_seconds", "self.healthy_threshold_count",

@@ -30,7 +30,8 @@ _HINT = threading.local()  # why desired capacity is changing (set by the backen
 
 
 def launch_instance(group, zone: str, subnet_id: str | None) -> InstanceState:
-    """RunInstances for one group instance in ``zone``/``subnet_id`` (moto's own arguments otherwise)."""
+    """RunInstances for one group instance in ``zone``/``subnet_id`` (moto's own arguments otherwise,
+    plus the group's region, which moto omits: instances then get the region's DNS names)."""
     tags = group.get_propagated_tags()
     tags[ASG_NAME_TAG] = group.name
     tags.update(group.instance_tags)
@@ -41,7 +42,7 @@ def launch_instance(group, zone: str, subnet_id: str | None) -> InstanceState:
     reservation = group.autoscaling_backend.ec2_backend.run_instances(
         group.image_id, 1, group.user_data, group.security_groups, instance_type=group.instance_type,
         tags={"instance": tags}, placement=zone, launch_config=group.launch_config, launch_template=lt,
-        is_instance_type_default=False, subnet_id=subnet_id,
+        is_instance_type_default=False, subnet_id=subnet_id, region_name=group.region,
         associate_public_ip=group.launch_config.associate_public_ip_address if group.launch_config else None)
     instance = reservation.instances[0]
     instance.autoscaling_group = group

@@ -27,10 +27,15 @@ def install() -> None:
                  terminate=Instance.terminate, instance_status=Instance.instance_status)
 
     def __init__(self, ec2_backend, image_id, user_data, security_groups, **kwargs):
-        _ORIG["init"](self, ec2_backend, image_id, user_data, security_groups, **kwargs)
         sim = active()
-        if sim is not None:
-            sim.ec2.on_launch(self)
+        if sim is None:
+            return _ORIG["init"](self, ec2_backend, image_id, user_data, security_groups, **kwargs)
+        ec2_backend.describe_images = _cached_image_lookup(ec2_backend)
+        try:
+            _ORIG["init"](self, ec2_backend, image_id, user_data, security_groups, **kwargs)
+        finally:
+            del ec2_backend.describe_images
+        sim.ec2.on_launch(self)
 
     def start(self):
         sim = active()
@@ -79,6 +84,28 @@ def install() -> None:
     Instance.terminate = terminate
     Instance.instance_status = property(instance_status)
     Instance.system_status = property(instance_status)
+
+
+_AMI_CACHE: dict[tuple[int, str, int], list] = {}
+
+
+def _cached_image_lookup(backend):
+    """moto's Instance() looks its AMI up with a filter scan over ~1,000 AMIs; an ASG launching
+    all day repeats the same lookup. Memoise ``describe_images(filters={"image-id": x})`` per
+    backend and AMI count (any register/deregister changes the key)."""
+    original = type(backend).describe_images
+
+    def describe_images(ami_ids=None, filters=None, **kw):
+        if ami_ids or kw or not filters or list(filters) != ["image-id"]:
+            return original(backend, ami_ids=ami_ids, filters=filters, **kw)
+        key = (id(backend), str(filters["image-id"]), len(backend.amis))
+        if key not in _AMI_CACHE:
+            if len(_AMI_CACHE) > 1000:
+                _AMI_CACHE.clear()
+            _AMI_CACHE[key] = original(backend, filters=filters)
+        return _AMI_CACHE[key]
+
+    return describe_images
 
 
 def apply_state(instance, name: str, code: int, reason: str | None, user_shutdown: bool) -> None:
