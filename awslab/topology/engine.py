@@ -28,7 +28,7 @@ _BACKEND = None
 #: Liberation Sans share them, DejaVu Sans Condensed comes close.
 FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.fonts", "~/.local/share/fonts", "/Library/Fonts",
              "/System/Library/Fonts", "C:/Windows/Fonts")
-MAX_PNG_WIDTH = 3200
+MAX_PNG_WIDTH = 2400
 PNG_FONTS = "Arial,Helvetica,Liberation Sans,DejaVu Sans Condensed,DejaVu Sans,sans-serif"
 
 
@@ -86,7 +86,19 @@ def _backend():
                 self._session = self._create_session()
 
         _BACKEND = CachedBackend(Path(PACKAGE_WASM_PATH))
+        import atexit
+
+        atexit.register(_drop_backend)
     return _BACKEND
+
+
+def _drop_backend() -> None:
+    """Free the wasm engine before interpreter shutdown (wasmtime's finalizers fail once modules are torn down)."""
+    global _BACKEND
+    _BACKEND = None
+    import gc
+
+    gc.collect()
 
 
 def _load_module(wasmtime, engine, wasm_path: Path):

@@ -216,12 +216,12 @@ def to_dot(g: Graph, show_legend: bool = True) -> str:
         dot.attr(label=g.title, labelloc="t", fontsize="14", fontname=FONT + "-Bold")
     _add_cluster(dot, g, None)
     _rank_constraints(dot, g)
-    for e in g.edges:
-        dot.edge(dot_id(e.src), dot_id(e.dst), **_edge_attrs(e, g.nodes))
     if show_legend:
         bottom = [dot_id(anchor(c.id)) for c in g.clusters.values() if c.kind == "subnet" and c.tier == "db"] or \
                  [dot_id(anchor(c.id)) for c in g.clusters.values() if c.kind == "subnet"]
         legend(dot, g.layers, bottom)
+    for e in g.edges:
+        dot.edge(dot_id(e.src), dot_id(e.dst), **_edge_attrs(e, g.nodes))
     return dot.source
 
 

@@ -1,0 +1,94 @@
+"""Rendering: DOT structure, one smoke test per format, and the layout rules a teacher relies on."""
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from awslab.topology import Topology
+from awslab.topology.engine import RenderError, render_dot, svg_to_png
+from awslab.topology.model import LAYERS, build_model
+from awslab.topology.render import STATE_STYLE, dot_id, render, to_dot
+
+from .sample import ALB_ARN, sample_snapshot
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def cluster_boxes(svg: bytes) -> dict[str, tuple[float, float, float, float]]:
+    """cluster title -> (min x, min y, max x, max y) from Graphviz's SVG (y grows downwards)."""
+    out = {}
+    for g in ET.fromstring(svg).iter(f"{SVG}g"):
+        if g.get("class") != "cluster":
+            continue
+        title = g.find(f"{SVG}title").text
+        shape = g.find(f"{SVG}polygon") if g.find(f"{SVG}polygon") is not None else g.find(f"{SVG}path")
+        nums = [float(v) for v in re.findall(r"-?\d+\.?\d*", shape.get("points") or shape.get("d"))]
+        xs, ys = nums[0::2], nums[1::2]
+        out[title] = (min(xs), min(ys), max(xs), max(ys))
+    return out
+
+
+def test_render_svg_has_every_node_and_cluster():
+    g = build_model(sample_snapshot(), layers=LAYERS)
+    svg = render(g, "svg")
+    root = ET.fromstring(svg)
+    titles = {t.text for t in root.iter(f"{SVG}title")}
+    assert {dot_id(n) for n in g.nodes if not n.startswith("anchor_")} <= titles
+    assert {c for c in g.clusters} | {"cluster_legend"} <= titles
+
+
+def test_render_png_smoke():
+    png = render(build_model(sample_snapshot()), "png")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+
+
+def test_render_layout_public_above_private_and_azs_side_by_side():
+    boxes = cluster_boxes(render(build_model(sample_snapshot()), "svg"))
+    for z in "ac":
+        pub, app, db = boxes[f"cluster_subnet-pub{z}"], boxes[f"cluster_subnet-app{z}"], boxes[f"cluster_subnet-db{z}"]
+        assert pub[3] <= app[1] and app[3] <= db[1], f"AZ {z}: public above app above db"
+    a, c = boxes["cluster_vpc-1_ap-northeast-2a"], boxes["cluster_vpc-1_ap-northeast-2c"]
+    assert a[2] <= c[0] or c[2] <= a[0], "AZs side by side, not overlapping"
+    assert abs(boxes["cluster_subnet-appa"][1] - boxes["cluster_subnet-appc"][1]) < 1, "app tiers level across AZs"
+    assert boxes["cluster_legend"][1] >= boxes["cluster_region"][3], "legend below the region"
+
+
+def test_render_dot_uses_state_styles_and_ranks():
+    dot = to_dot(build_model(sample_snapshot(states=("healthy", "initial", "unhealthy", "draining"))))
+    for state in ("healthy", "initial", "unhealthy", "draining"):
+        assert STATE_STYLE[state][0] in dot
+    assert "rank=same" in dot and "compound=true" in dot and "newrank=true" in dot
+    assert '"legend_unused"' in dot or "legend_unused" in dot
+    assert ":" not in dot_id(ALB_ARN) and dot_id(ALB_ARN).startswith("loadbalancer/app/lab-alb")
+
+
+def test_render_is_deterministic():
+    assert to_dot(build_model(sample_snapshot())) == to_dot(build_model(sample_snapshot()))
+    assert render(build_model(sample_snapshot())) == render(build_model(sample_snapshot()))
+
+
+def test_render_errors_teach():
+    with pytest.raises(RenderError) as e:
+        render_dot("digraph { a -> }")
+    assert "How to fix" in str(e.value)
+    with pytest.raises(RenderError):
+        render_dot("digraph { a }", format="gif")
+
+
+def test_png_conversion_caps_width_for_speed():
+    svg = render_dot('digraph { a [label="wide" width=60] }')
+    png = svg_to_png(svg)
+    width = int.from_bytes(png[16:20], "big")
+    assert 1000 < width <= 2400
+
+
+def test_topology_object_saves_by_extension(tmp_path):
+    snap = sample_snapshot()
+    topo = Topology(snap, build_model(snap))
+    assert topo.save(tmp_path / "t.svg").read_bytes().lstrip().startswith(b"<?xml")
+    assert topo.save(tmp_path / "t.png").read_bytes()[:4] == b"\x89PNG"
+    assert "digraph" in topo.save(tmp_path / "t.dot").read_text()
+    assert "<svg" in topo._repr_svg_()
+    with pytest.raises(Exception) as e:
+        topo.save(tmp_path / "t.jpg")
+    assert "svg" in str(e.value)
