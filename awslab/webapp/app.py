@@ -260,7 +260,7 @@ class BadRequest(Exception):
         self.status = status
 
 
-async def read_request(reader: asyncio.StreamReader) -> Optional[Request]:
+async def read_request(reader: asyncio.StreamReader, writer: Optional[asyncio.StreamWriter] = None) -> Optional[Request]:
     """One HTTP/1.1 request (head, then a Content-Length body); None at a clean end of stream."""
     try:
         head = await reader.readuntil(b"\r\n\r\n")
@@ -286,6 +286,8 @@ async def read_request(reader: asyncio.StreamReader) -> Optional[Request]:
     length = headers.get("content-length", "0")
     if not length.isdigit() or int(length) > MAX_BODY:
         raise BadRequest(413 if length.isdigit() else 400, "bad Content-Length")
+    if int(length) and writer is not None and headers.get("expect", "").lower() == "100-continue":
+        writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")  # curl waits for this before it sends a body
     body = await reader.readexactly(int(length)) if int(length) else b""
     return Request(parts[0], parts[1], headers, body, parts[2])
 
@@ -385,7 +387,7 @@ class WebApp:
         try:
             while not self._closed.is_set():
                 try:
-                    req = await asyncio.wait_for(read_request(reader), KEEPALIVE_S)
+                    req = await asyncio.wait_for(read_request(reader, writer), KEEPALIVE_S)
                 except BadRequest as e:
                     writer.write(encode(_text(e.status, str(e) + "\n"), keep=False))
                     break

@@ -393,3 +393,11 @@ def test_user_data_fetches_the_rds_password_from_secrets_manager_without_logging
     assert line == 'AWSLAB_DB_URL="mysql://admin:s3cr%22et%20%40%2F%3Ax@db.example:3306/awslab"'
     url = line.split("=", 1)[1].strip('"')
     assert Database(url).url.password == "s3cr%22et%20%40%2F%3Ax"  # the app unquotes it before connecting
+
+
+def test_expect_100_continue_is_answered_before_the_body(web):
+    with socket.create_connection(("127.0.0.1", web.port), timeout=5) as s:
+        s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n")
+        assert s.recv(1024) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        s.sendall(b"data")
+        assert _read_all(s).startswith(b"HTTP/1.1 405 ")
