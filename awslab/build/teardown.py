@@ -142,13 +142,18 @@ class _Teardown:
 
     def s3(self) -> None:
         s3 = self.lab.client("s3")
+        # S3 tags a bucket only after CreateBucket, so a build interrupted between the two leaves
+        # an untagged bucket. The lab's own site bucket is recognised by its name as well.
+        from .edge import site_bucket_name
+
+        own = site_bucket_name(self.lab, self.lab.client("sts").get_caller_identity()["Account"])
         for bucket in s3.list_buckets().get("Buckets", []):
             name = bucket["Name"]
             try:
                 tags = s3.get_bucket_tagging(Bucket=name).get("TagSet", [])
             except ClientError:
-                continue  # untagged: not ours
-            if not _has_lab_tag(tags, self.lab):
+                tags = []
+            if not (_has_lab_tag(tags, self.lab) or name == own):
                 continue
 
             def delete(name: str = name) -> None:

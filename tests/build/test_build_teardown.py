@@ -71,7 +71,7 @@ def test_full_stack_teardown_leaves_no_tagged_resource_in_any_service(lab):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("after", [1, 4, 9, 15, 22, 30, 40, 55])
+@pytest.mark.parametrize("after", [1, 9, 22, 40, 55])
 def test_interrupted_build_then_teardown_leaves_nothing(lab, after):
     seen = interrupt_after(lab, after)
     with pytest.raises(Exception):
