@@ -31,8 +31,8 @@ __all__ = ["BastionSpec", "Bastion", "build_bastion", "find_al2023_ami", "ensure
 
 #: Amazon Linux 2023, x86_64, the standard image: "al2023-ami-2023.<ver>-kernel-<k>-x86_64". The pattern
 #: deliberately skips the "al2023-ami-minimal-*" and "al2023-ami-ecs-*" variants that "al2023-ami-*" would match.
-#: (https://docs.aws.amazon.com/linux/al2023/ug/naming-and-versioning.html). On real AWS the SSM parameter
-#: /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64 gives the same answer.
+#: On real AWS the SSM parameter /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64 names the
+#: current default-kernel image (https://docs.aws.amazon.com/linux/al2023/ug/ec2.html).
 AL2023_NAME = "al2023-ami-2023.*-x86_64"
 #: Used when describe_images finds nothing: the AL2023 (kernel 6.1, x86_64) image that moto 5.2.5 ships for
 #: ap-northeast-2 (moto/ec2/resources/latest_amis/ap-northeast-2.json.gz). moto accepts it in every region;

@@ -64,7 +64,13 @@ def default_key_dir() -> Path:
 
 @dataclass
 class KeyPairSpec:
-    """``key_name`` defaults to ``<lab>-key``; ``key_type`` is "rsa" (the seed's) or "ed25519"."""
+    """``key_name`` defaults to ``<lab>-key``; ``key_type`` is "rsa" (the seed's) or "ed25519".
+
+    ``key_type`` applies to a *new* key: an existing local key of that name is
+    reused whatever its type (the result's ``key_type`` says which it is).
+    ``key_dir`` defaults to ``config.home()/"keys"``; point it at ``~/.ssh`` to
+    do exactly what the seed does.
+    """
 
     key_name: str | None = None
     key_type: str = "rsa"
