@@ -84,9 +84,9 @@ def start_cloud(port: int | None = None, region: str | None = None, wait: bool =
         # Something listens. A busy cloud can be slow to answer, so ask again, patiently, before
         # concluding it is some other program.
         for _ in range(3):
-            if _health(f"http://{config.DEFAULT_HOST}:{port}", timeout=3.0) is not None:
-                return cloud_status(port) if cloud_status(port).running else CloudProcess(
-                    f"http://{config.DEFAULT_HOST}:{port}", True, None, None)
+            health = _health(f"http://{config.DEFAULT_HOST}:{port}", timeout=3.0)
+            if health is not None:
+                return CloudProcess(f"http://{config.DEFAULT_HOST}:{port}", True, None, health.get("region"))
         raise CloudNotRunning(
             f"Port {port} is taken by something that is not the awslab cloud (LocalStack, perhaps).",
             f"Stop that program, or use it as the backend with Lab(backend='endpoint', endpoint_url='http://127.0.0.1:{port}'), "
