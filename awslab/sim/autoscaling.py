@@ -20,109 +20,17 @@ the first subnet):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from . import asg_activity as act
-from .asg_rules import HEALTH_CAUSES, cause_sentence, iso_z, launch_cause, pick_launch_az, pick_victim, terminate_cause
+from .asg_health import ASG_HEALTH_SWEEP_S, DEFAULT_RESPECT_GRACE, REPLACE_FRACTION, AutoScalingHealth
+from .asg_model import GroupSim, GroupView, InstanceView, Member
+from .asg_rules import cause_sentence, iso_z, launch_cause, pick_launch_az, pick_victim, terminate_cause
 
-__all__ = ["AutoScalingSim", "GroupView", "InstanceView", "ASG_HEALTH_SWEEP_S", "REPLACE_FRACTION"]
-
-#: Period of ASG's own health sweep. UNCONFIRMED: not documented; "about 1 min" is
-#: commonly assumed (aws-semantics §4.1).
-ASG_HEALTH_SWEEP_S = 60.0
-#: Unhealthy (non-urgent) replacements: at most 10 % of desired capacity at a time, at least 1.
-#: https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-health-checks.html
-REPLACE_FRACTION = 0.10
-#: ShouldRespectGracePeriod when set-instance-health omits it. UNCONFIRMED (the API reference gives no default).
-DEFAULT_RESPECT_GRACE = True
-_ACTIVE = ("Pending", "InService")
-_NOT_RUNNING = ("stopping", "stopped", "shutting-down", "terminated")
+__all__ = ["AutoScalingSim", "GroupView", "InstanceView", "ASG_HEALTH_SWEEP_S", "REPLACE_FRACTION", "DEFAULT_RESPECT_GRACE"]
 
 
-@dataclass
-class Member:
-    """Simulator state beside one moto ``InstanceState`` of a group."""
-
-    state: Any  # moto autoscaling InstanceState
-    launch_time: float
-    subnet_id: str | None = None
-    in_service_at: float | None = None
-    activity: Any = None
-    urgent: bool = False  # non-running or set-instance-health: replaced without throttling
-    replacement: bool = False
-
-    @property
-    def instance_id(self) -> str:
-        return self.state.instance.id
-
-    @property
-    def availability_zone(self) -> str:
-        return self.state.availability_zone
-
-    @property
-    def lifecycle(self) -> str:
-        return self.state.lifecycle_state
-
-    @property
-    def protected(self) -> bool:
-        return bool(self.state.protected_from_scale_in)
-
-    @property
-    def template_rank(self) -> tuple:
-        inst = self.state.instance
-        uses_lt = "aws:ec2launchtemplate:version" in getattr(inst, "tags", {})
-        version = int(inst.tags.get("aws:ec2launchtemplate:version", 0)) if uses_lt else 0
-        return (1 if uses_lt else 0, version)
-
-
-@dataclass
-class GroupSim:
-    group: Any  # moto FakeAutoScalingGroup
-    members: dict[str, Member] = field(default_factory=dict)
-    cause_prefix: str | None = None
-    replacements_owed: int = 0
-    cooldown_until: float = 0.0
-    gen: int = 0
-
-    @property
-    def name(self) -> str:
-        return self.group.name
-
-    def suspended(self, process: str) -> bool:
-        return process in {p["ProcessName"] for p in self.group.suspended_processes}
-
-    def active(self) -> list[Member]:
-        return [m for m in self.members.values() if m.lifecycle in _ACTIVE]
-
-
-@dataclass(frozen=True)
-class InstanceView:
-    instance_id: str
-    availability_zone: str
-    lifecycle_state: str
-    health_status: str
-    launch_time: float
-
-
-@dataclass(frozen=True)
-class GroupView:
-    """A snapshot of one group for other subsystems (policies, dashboards)."""
-
-    name: str
-    min_size: int
-    max_size: int
-    desired_capacity: int
-    instances: list[InstanceView]
-    default_cooldown: int
-    default_instance_warmup: int | None
-    health_check_type: str
-    health_check_grace_period: int
-    target_group_arns: list[str]
-    availability_zones: list[str]
-
-
-class AutoScalingSim:
+class AutoScalingSim(AutoScalingHealth):
     """The Auto Scaling subsystem (``sim.autoscaling``)."""
 
     def __init__(self) -> None:
@@ -249,21 +157,6 @@ class AutoScalingSim:
             if m.lifecycle == "InService":
                 self._register(gs, m)
 
-    def set_instance_health(self, instance_id: str, health_status: str, respect_grace: bool | None = None) -> None:
-        gs = self._owner.get(instance_id)
-        m = gs.members.get(instance_id) if gs else None
-        if m is None:
-            return
-        if health_status == "Healthy":
-            m.state.health_status, m.urgent = "Healthy", False
-            return
-        respect = DEFAULT_RESPECT_GRACE if respect_grace is None else respect_grace
-        if respect and self._in_grace(gs, m):
-            self.sim.timeline.record("autoscaling", instance_id, "set_instance_health_ignored", reason="grace period")
-            return
-        self._mark_unhealthy(gs, m, "USER", urgent=True)
-        self._replace_unhealthy(gs)
-
     def terminate_instance_api(self, instance_id: str, should_decrement: bool):
         """TerminateInstanceInAutoScalingGroup; returns the activity."""
         gs = self._owner.get(instance_id)
@@ -387,99 +280,8 @@ class AutoScalingSim:
                 return sid.strip()
         return None
 
-    # -- health ------------------------------------------------------------------
-    def _on_instance_state(self, instance_id: str, state: str) -> None:
-        gs = self._owner.get(instance_id)
-        m = gs.members.get(instance_id) if gs else None
-        if m is None:
-            return
-        if state == "running" and m.lifecycle == "Pending":
-            self._in_service(gs, m)
-        elif state == "terminated" and m.lifecycle == "Terminating":
-            self._terminated(gs, m)
-        elif state in _NOT_RUNNING and m.lifecycle in _ACTIVE and not gs.suspended("HealthCheck"):
-            # A non-running state is an immediate failure, even in the grace period (aws-semantics §4.1).
-            self._mark_unhealthy(gs, m, "EC2", urgent=True)
-            self._replace_unhealthy(gs)
-
-    def _sweep(self, gs: GroupSim, gen: int):
-        while gs.gen == gen and self.groups.get(gs.name) is gs:
-            yield self.sim.env.timeout(ASG_HEALTH_SWEEP_S)
-            if gs.gen != gen or self.groups.get(gs.name) is not gs:
-                return
-            self.health_sweep(gs)
-
-    def health_sweep(self, gs: GroupSim) -> None:
-        """ASG's periodic health check: EC2 state always; ELB target health when the type is ELB."""
-        if not gs.suspended("HealthCheck"):
-            for m in list(gs.members.values()):
-                if m.lifecycle != "InService" or m.state.health_status != "Healthy":
-                    continue
-                if self.sim.ec2.state_of(m.instance_id) in _NOT_RUNNING:
-                    self._mark_unhealthy(gs, m, "EC2", urgent=True)
-                elif gs.group.health_check_type == "ELB" and not self._in_grace(gs, m) and self._elb_unhealthy(gs, m):
-                    self._mark_unhealthy(gs, m, "ELB", urgent=False)
-        self._replace_unhealthy(gs)
-        self.reconcile(gs)
-
-    def _in_grace(self, gs: GroupSim, m: Member) -> bool:
-        # The grace period counts from InService ("an EC2 instance that has come into service"):
-        # https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_CreateAutoScalingGroup.html
-        grace = int(gs.group.health_check_grace_period or 0)
-        start = m.in_service_at if m.in_service_at is not None else self.sim.now
-        return grace > 0 and self.sim.now < start + grace
-
-    def _elb_unhealthy(self, gs: GroupSim, m: Member) -> bool:
-        return any((self.sim.elb.health(arn, m.instance_id) or _NO_HEALTH).state == "unhealthy"
-                   for arn in gs.group.target_group_arns)
-
-    def _mark_unhealthy(self, gs: GroupSim, m: Member, source: str, urgent: bool) -> None:
-        m.state.health_status = "Unhealthy"
-        m.urgent = m.urgent or urgent
-        m.unhealthy_cause = f"At {iso_z(self.sim.now)} {HEALTH_CAUSES[source]}"
-        self.sim.timeline.record("autoscaling", m.instance_id, "instance_unhealthy", group_name=gs.name, source=source)
-
-    def _replace_unhealthy(self, gs: GroupSim) -> None:
-        """Terminate Unhealthy instances (the replacement launches meanwhile). Urgent ones all at
-        once; ELB-unhealthy ones 10 % of desired capacity at a time, waiting for the previous
-        replacements to pass their health check and warm up."""
-        if gs.suspended("ReplaceUnhealthy") or gs.suspended("Terminate"):
-            return
-        sick = [m for m in gs.members.values() if m.lifecycle in _ACTIVE and m.state.health_status == "Unhealthy"]
-        batch = max(1, int(REPLACE_FRACTION * int(gs.group.desired_capacity or 0)))
-        in_flight = sum(1 for m in gs.members.values() if m.replacement and not self._settled(gs, m))
-        budget = batch - in_flight
-        for m in sick:
-            if not m.urgent:
-                if budget <= 0:
-                    continue
-                budget -= 1
-            gs.replacements_owed += 1
-            self._terminate(gs, m, m.unhealthy_cause)
-        if sick:
-            self.reconcile(gs)
-
-    def _settled(self, gs: GroupSim, m: Member) -> bool:
-        """A replacement is in flight while Pending, while its targets are still ``initial``,
-        and while it warms up. One that failed its own checks is no longer waited for."""
-        if m.lifecycle == "Pending":
-            return False
-        if m.lifecycle != "InService" or m.state.health_status != "Healthy":
-            return True
-        if any((self.sim.elb.health(arn, m.instance_id) or _NO_HEALTH).state == "initial"
-               for arn in gs.group.target_group_arns):
-            return False
-        return not self.in_warmup(gs.name, m.instance_id)
-
     def _require(self, name: str) -> GroupSim:
         gs = self.groups.get(name)
         if gs is None:
             raise KeyError(f"no Auto Scaling group {name!r} in the simulator")
         return gs
-
-
-class _NoHealth:
-    state = None
-
-
-_NO_HEALTH = _NoHealth()

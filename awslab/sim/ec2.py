@@ -74,6 +74,12 @@ class EC2Sim:
     def __init__(self) -> None:
         self.sim = None
         self.instances: dict[str, InstanceSim] = {}
+        #: (min, max) seconds of each transition; change them to model another AMI or a slower
+        #: user-data install (e.g. ``sim.ec2.app_start_s = (60, 90)`` for a ``dnf install`` at boot).
+        self.pending_to_running_s = PENDING_TO_RUNNING_S
+        self.app_start_s = APP_START_S
+        self.stopping_s = STOPPING_TO_STOPPED_S
+        self.shutting_down_s = SHUTTING_DOWN_TO_TERMINATED_S
 
     # -- subsystem protocol --------------------------------------------------
     def start(self, sim) -> None:
@@ -135,7 +141,7 @@ class EC2Sim:
         self.instances[instance.id] = rec
         instance.launch_time = self._naive(self.sim.now)
         self._set_state(rec, "pending")
-        self._schedule(rec, PENDING_TO_RUNNING_S, "running")
+        self._schedule(rec, self.pending_to_running_s, "running")
 
     def on_start(self, instance) -> None:
         rec = self._record_for(instance)
@@ -143,21 +149,21 @@ class EC2Sim:
             return
         instance.launch_time = self._naive(self.sim.now)  # AWS resets LaunchTime on start
         self._set_state(rec, "pending", reason="")
-        self._schedule(rec, PENDING_TO_RUNNING_S, "running")
+        self._schedule(rec, self.pending_to_running_s, "running")
 
     def on_stop(self, instance) -> None:
         rec = self._record_for(instance)
         if rec.state not in ("pending", "running"):
             return
         self._set_state(rec, "stopping", reason=self.user_initiated_reason(), user_shutdown=True)
-        self._schedule(rec, STOPPING_TO_STOPPED_S, "stopped")
+        self._schedule(rec, self.stopping_s, "stopped")
 
     def on_terminate(self, instance) -> None:
         rec = self._record_for(instance)
         if rec.state in ("shutting-down", "terminated"):
             return
         self._set_state(rec, "shutting-down", reason=self.user_initiated_reason(), user_shutdown=True)
-        self._schedule(rec, SHUTTING_DOWN_TO_TERMINATED_S, "terminated")
+        self._schedule(rec, self.shutting_down_s, "terminated")
 
     def user_initiated_reason(self) -> str:
         """EC2's StateTransitionReason text, in simulated time: ``User initiated (2026-11-26 22:10:00 GMT)``."""
@@ -188,7 +194,7 @@ class EC2Sim:
             self.sim.env.process(self._forget(rec, rec.gen))
 
     def _app_boot(self, rec: InstanceSim, gen: int):
-        yield self.sim.env.timeout(self.rng.uniform(*APP_START_S))
+        yield self.sim.env.timeout(self.rng.uniform(*self.app_start_s))
         if rec.gen != gen or rec.state != "running":
             return
         rec.app_up = True

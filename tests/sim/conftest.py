@@ -5,7 +5,6 @@ times from the timeline, so their assertions can state AWS's expected windows.
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 
 import boto3

@@ -1,0 +1,95 @@
+"""The simulator's records of Auto Scaling groups and their instances, and read-only views of them."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Member", "GroupSim", "InstanceView", "GroupView", "ACTIVE", "NOT_RUNNING"]
+
+#: Lifecycle states that count toward capacity.
+ACTIVE = ("Pending", "InService")
+#: EC2 states that fail ASG's EC2 health check at once.
+NOT_RUNNING = ("stopping", "stopped", "shutting-down", "terminated")
+
+
+@dataclass
+class Member:
+    """Simulator state beside one moto ``InstanceState`` of a group."""
+
+    state: Any  # moto autoscaling InstanceState
+    launch_time: float
+    subnet_id: str | None = None
+    in_service_at: float | None = None
+    activity: Any = None
+    urgent: bool = False  # non-running or set-instance-health: replaced without throttling
+    replacement: bool = False
+    unhealthy_cause: str | None = None
+
+    @property
+    def instance_id(self) -> str:
+        return self.state.instance.id
+
+    @property
+    def availability_zone(self) -> str:
+        return self.state.availability_zone
+
+    @property
+    def lifecycle(self) -> str:
+        return self.state.lifecycle_state
+
+    @property
+    def protected(self) -> bool:
+        return bool(self.state.protected_from_scale_in)
+
+    @property
+    def template_rank(self) -> tuple:
+        inst = self.state.instance
+        uses_lt = "aws:ec2launchtemplate:version" in getattr(inst, "tags", {})
+        version = int(inst.tags.get("aws:ec2launchtemplate:version", 0)) if uses_lt else 0
+        return (1 if uses_lt else 0, version)
+
+
+@dataclass
+class GroupSim:
+    group: Any  # moto FakeAutoScalingGroup
+    members: dict[str, Member] = field(default_factory=dict)
+    cause_prefix: str | None = None
+    replacements_owed: int = 0
+    cooldown_until: float = 0.0
+    gen: int = 0
+
+    @property
+    def name(self) -> str:
+        return self.group.name
+
+    def suspended(self, process: str) -> bool:
+        return process in {p["ProcessName"] for p in self.group.suspended_processes}
+
+    def active(self) -> list[Member]:
+        return [m for m in self.members.values() if m.lifecycle in ACTIVE]
+
+
+@dataclass(frozen=True)
+class InstanceView:
+    instance_id: str
+    availability_zone: str
+    lifecycle_state: str
+    health_status: str
+    launch_time: float
+
+
+@dataclass(frozen=True)
+class GroupView:
+    """A snapshot of one group for other subsystems (policies, dashboards)."""
+
+    name: str
+    min_size: int
+    max_size: int
+    desired_capacity: int
+    instances: list[InstanceView]
+    default_cooldown: int
+    default_instance_warmup: int | None
+    health_check_type: str
+    health_check_grace_period: int
+    target_group_arns: list[str]
+    availability_zones: list[str]
