@@ -142,26 +142,30 @@ def test_basic_monitoring_is_slower_than_detailed_by_the_period_factor(world):
     assert delay["slow"] >= 3 * delay["fast"]
 
 
-@pytest.mark.parametrize("per_instance_rps,step", [(31.5, 1), (34.0, 2), (46.5, 3)])
-def test_step_scaling_picks_the_step_for_the_breach(world, per_instance_rps, step):
-    """Threshold 60 %, steps +1 [0,10), +2 [10,20), +3 [20,inf): CPU 65 -> +1, exactly 70 -> +2 (lower bound
-    inclusive above the threshold), 95 -> +3."""
+def test_step_scaling_picks_the_step_for_the_breach(world):
+    """Threshold 60 %, steps +1 [0,10), +2 [10,20), +3 [20,inf) relative to it. Three groups get
+    CPU 65 -> +1, exactly 70 -> +2 (above the threshold the lower bound is inclusive), 95 -> +3."""
     w = world
-    stack(w, "web")
-    arn = w.autoscaling.put_scaling_policy(
-        AutoScalingGroupName="web", PolicyName="steps", PolicyType="StepScaling", AdjustmentType="ChangeInCapacity",
-        EstimatedInstanceWarmup=60, StepAdjustments=[
-            {"MetricIntervalLowerBound": 0, "MetricIntervalUpperBound": 10, "ScalingAdjustment": 1},
-            {"MetricIntervalLowerBound": 10, "MetricIntervalUpperBound": 20, "ScalingAdjustment": 2},
-            {"MetricIntervalLowerBound": 20, "ScalingAdjustment": 3}])["PolicyARN"]
-    cw().put_metric_alarm(AlarmName="cpu-60", Namespace="AWS/EC2", MetricName="CPUUtilization", Statistic="Average",
-                          Dimensions=[{"Name": "AutoScalingGroupName", "Value": "web"}], Period=60, EvaluationPeriods=1,
-                          Threshold=60.0, ComparisonOperator="GreaterThanThreshold", AlarmActions=[arn])
+    loads, expected = {}, {}
+    for name, per_instance_rps, step in (("s65", 31.5, 1), ("s70", 34.0, 2), ("s95", 46.5, 3)):
+        tg = stack(w, name)
+        arn = w.autoscaling.put_scaling_policy(
+            AutoScalingGroupName=name, PolicyName=f"steps-{name}", PolicyType="StepScaling",
+            AdjustmentType="ChangeInCapacity", EstimatedInstanceWarmup=60, StepAdjustments=[
+                {"MetricIntervalLowerBound": 0, "MetricIntervalUpperBound": 10, "ScalingAdjustment": 1},
+                {"MetricIntervalLowerBound": 10, "MetricIntervalUpperBound": 20, "ScalingAdjustment": 2},
+                {"MetricIntervalLowerBound": 20, "ScalingAdjustment": 3}])["PolicyARN"]
+        cw().put_metric_alarm(AlarmName=f"cpu-60-{name}", Namespace="AWS/EC2", MetricName="CPUUtilization",
+                              Statistic="Average", Dimensions=[{"Name": "AutoScalingGroupName", "Value": name}],
+                              Period=60, EvaluationPeriods=1, Threshold=60.0,
+                              ComparisonOperator="GreaterThanThreshold", AlarmActions=[arn])
+        loads[tg] = load.steady(2 * per_instance_rps)
+        expected[name] = 2 + step
     w.advance(60 - w.now % 60)
-    w.sim.cloudwatch.set_load(load.steady(2 * per_instance_rps))
+    w.sim.cloudwatch.set_load(loads)
     w.advance(61)
-    first = executions(w, "web")[0]
-    assert (first.details["previous"], first.details["desired"]) == (2, 2 + step)
+    firsts = {name: executions(w, name)[0].details for name in expected}
+    assert {n: (d["previous"], d["desired"]) for n, d in firsts.items()} == {n: (2, e) for n, e in expected.items()}
 
 
 def test_simple_scaling_ignores_a_second_alarm_inside_its_cooldown(world):

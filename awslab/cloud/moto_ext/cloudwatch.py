@@ -171,7 +171,9 @@ def _describe_alarm_history(self: CloudWatchResponse) -> ActionResult:
     items = [i for i in items if (not kind or i["HistoryItemType"] == kind) and i["AlarmType"] in types
              and (start is None or i["Timestamp"] >= _naive(start))
              and (end is None or i["Timestamp"] <= _naive(end))]
-    items.sort(key=lambda i: i["Timestamp"], reverse=self._get_param("ScanBy") != "TimestampAscending")
+    items.sort(key=lambda i: i["Timestamp"])  # stable: same-second items keep the order they happened
+    if self._get_param("ScanBy") != "TimestampAscending":
+        items.reverse()
     page = items[offset:offset + limit]
     result: dict[str, Any] = {"AlarmHistoryItems": page}
     if offset + limit < len(items):
