@@ -91,3 +91,15 @@ def test_embedded_cloud_serves_alarm_history(lab, cloud_url):
     assert items[0]["HistorySummary"] == "Alarm updated from INSUFFICIENT_DATA to ALARM"
     clock = control(cloud_url, "GET", "clock")
     assert abs(items[0]["Timestamp"].timestamp() - clock["now"]) < 120  # stamped in simulated time
+
+
+def test_load_control_route_sets_and_clears_the_shape(cloud_url):
+    assert control(cloud_url, "POST", "load", {"shape": "steady", "rps": 25})["shape"] == "steady"
+    assert control(cloud_url, "GET", "load")["rps"] == 25
+    assert control(cloud_url, "DELETE", "load") == {"shape": None}
+    import urllib.error
+
+    import pytest
+
+    with pytest.raises(urllib.error.HTTPError):
+        control(cloud_url, "POST", "load", {"shape": "tsunami"})

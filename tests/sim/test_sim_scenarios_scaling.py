@@ -100,9 +100,22 @@ def test_surge_target_tracking_scales_out_proportionally_then_in_after_15_low_mi
 def test_metrics_are_published_with_simulated_timestamps(world):
     w = world
     tg = stack(w, "web")
+    w.autoscaling.enable_metrics_collection(AutoScalingGroupName="web", Granularity="1Minute",
+                                            Metrics=["GroupDesiredCapacity", "GroupInServiceInstances"])
+    start = w.sim.now_datetime()
+    w.advance(5 * 60)
+    quiet = cw().list_metrics(Namespace="AWS/ApplicationELB")["Metrics"]
+    assert quiet == []  # ALB metrics only while requests flow
     w.sim.cloudwatch.set_load(load.steady(40))
     w.advance(10 * 60)
     end = w.sim.now_datetime()
+    group = cw().get_metric_statistics(Namespace="AWS/AutoScaling", MetricName="GroupDesiredCapacity",
+                                       Dimensions=[{"Name": "AutoScalingGroupName", "Value": "web"}],
+                                       StartTime=start, EndTime=end, Period=60, Statistics=["Maximum"])["Datapoints"]
+    assert len(group) >= 14 and {p["Maximum"] for p in group} == {2.0}
+    names = {m["MetricName"] for m in cw().list_metrics(Namespace="AWS/ApplicationELB")["Metrics"]}
+    assert {"RequestCount", "TargetResponseTime", "HealthyHostCount", "UnHealthyHostCount",
+            "RequestCountPerTarget"} <= names and "HTTPCode_ELB_5XX_Count" not in names
     stats = cw().get_metric_statistics(Namespace="AWS/EC2", MetricName="CPUUtilization",
                                        Dimensions=[{"Name": "AutoScalingGroupName", "Value": "web"}],
                                        StartTime=end - timedelta(minutes=10), EndTime=end, Period=60,
@@ -140,6 +153,15 @@ def test_basic_monitoring_is_slower_than_detailed_by_the_period_factor(world):
     assert 3 * 60 <= delay["fast"] <= 4 * 60 + 60
     assert 3 * 300 - 300 <= delay["slow"] <= 4 * 300 + 60
     assert delay["slow"] >= 3 * delay["fast"]
+    # per-instance CPU: a point a minute with detailed monitoring, every 5 minutes with basic
+    end = w.sim.now_datetime()
+    for g, spacing in (("fast", 60), ("slow", 300)):
+        iid = w.group(g)["Instances"][0]["InstanceId"]
+        pts = cw().get_metric_statistics(Namespace="AWS/EC2", MetricName="CPUUtilization",
+                                         Dimensions=[{"Name": "InstanceId", "Value": iid}], StartTime=end - timedelta(minutes=20),
+                                         EndTime=end, Period=60, Statistics=["Average"])["Datapoints"]
+        stamps = sorted(p["Timestamp"] for p in pts)
+        assert len(stamps) >= 3 and {(b - a).total_seconds() for a, b in zip(stamps, stamps[1:])} == {spacing}
 
 
 def test_step_scaling_picks_the_step_for_the_breach(world):

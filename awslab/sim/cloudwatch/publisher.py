@@ -107,6 +107,9 @@ class CloudWatchSim:
         if not hasattr(sim, "load"):
             sim.load = None
         sim.env.process(self._every_minute(sim.env, self._gen))
+        from .routes import register
+
+        register(sim)
 
     def reset(self) -> None:
         self.meter.reset()
@@ -146,7 +149,13 @@ class CloudWatchSim:
         listener gets it) or ``{target_group_arn: shape}``. Same as ``sim.load = shape``, but
         the shape's t=0 is exactly now rather than the start of the current minute."""
         self.sim.load = shape
-        self._load_seen = (id(shape), self.sim.now)
+        self._load_seen = (id(shape), self.sim.now) if shape is not None else None
+
+    def record_requests(self, target_group_arn: str, instance_id: str | None, count: float = 1.0,
+                        latency_s: float = 0.0, status: int = 200, elb_generated: bool = False) -> None:
+        """Realtime mode: the data plane reports ``count`` requests it carried (``instance_id`` None:
+        the ALB found no target). A minute with reported requests replaces the load shape's figures."""
+        self.meter.add(target_group_arn, instance_id, count, latency_s, status, elb_generated)
 
     def _traffic(self, now: float) -> dict[str, GroupMinute]:
         shape = getattr(self.sim, "load", None)
