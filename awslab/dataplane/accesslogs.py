@@ -20,6 +20,7 @@ import gzip
 import random
 import shlex
 import threading
+import time
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 from typing import Callable
@@ -37,13 +38,24 @@ FIELDS = (
     "matched_rule_priority", "request_creation_time", "actions_executed", "redirect_url", "error_reason",
     "target_port_list", "target_status_code_list", "classification", "classification_reason", "conn_trace_id",
 )
-_QUOTED = {"request", "user_agent", "trace_id", "domain_name", "chosen_cert_arn", "actions_executed", "redirect_url",
-           "error_reason", "target_port_list", "target_status_code_list", "classification", "classification_reason"}
 
 
 def iso(epoch: float) -> str:
     """AWS's log timestamp: ISO 8601 UTC with microseconds and a Z."""
-    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    whole = int(epoch)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + f".{int(round((epoch - whole) * 1e6)) % 1000000:06d}Z"
+
+
+def _q(v) -> str:
+    """A double-quoted field (``-`` when empty), with quotes and backslashes escaped."""
+    v = str(v) if v != "" else "-"
+    if '"' in v or "\\" in v:
+        v = v.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + v + '"'
+
+
+def _t(v: float) -> str:
+    return "-1" if v == -1 else f"{v:.3f}"
 
 
 @dataclass
@@ -82,17 +94,15 @@ class AccessLogEntry:
     conn_trace_id: str = "-"
 
     def line(self) -> str:
-        """The log line: space-separated, free-text fields double-quoted, in AWS's order."""
-        out = []
-        for f in FIELDS:
-            v = getattr(self, f)
-            if f in ("time", "request_creation_time"):
-                v = iso(v)
-            elif f.endswith("processing_time"):
-                v = "-1" if v == -1 else f"{v:.3f}"
-            v = str(v) if v != "" else "-"
-            out.append('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' if f in _QUOTED else v.replace(" ", "%20"))
-        return " ".join(out)
+        """The log line: space-separated, free-text fields double-quoted, in AWS's order (:data:`FIELDS`)."""
+        return (f"{self.type} {iso(self.time)} {self.elb} {self.client_port} {self.target_port} "
+                f"{_t(self.request_processing_time)} {_t(self.target_processing_time)} {_t(self.response_processing_time)} "
+                f"{self.elb_status_code} {self.target_status_code} {self.received_bytes} {self.sent_bytes} "
+                f"{_q(self.request)} {_q(self.user_agent)} {self.ssl_cipher} {self.ssl_protocol} {self.target_group_arn} "
+                f"{_q(self.trace_id)} {_q(self.domain_name)} {_q(self.chosen_cert_arn)} {self.matched_rule_priority} "
+                f"{iso(self.request_creation_time)} {_q(self.actions_executed)} {_q(self.redirect_url)} {_q(self.error_reason)} "
+                f"{_q(self.target_port_list)} {_q(self.target_status_code_list)} {_q(self.classification)} "
+                f"{_q(self.classification_reason)} {self.conn_trace_id}")
 
 
 def parse_line(line: str) -> dict[str, str]:
@@ -134,7 +144,7 @@ class AccessLogWriter:
     lb_name: str
     lb_id: str
     rng: random.Random = field(default_factory=lambda: random.Random(0))
-    pending: dict[tuple[str, float], list[str]] = field(default_factory=dict)
+    pending: dict[tuple[str, float], list[AccessLogEntry]] = field(default_factory=dict)
     written: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -144,7 +154,7 @@ class AccessLogWriter:
             return
         window_end = (int(entry.time) // WINDOW_S + 1) * WINDOW_S
         with self._lock:
-            self.pending.setdefault((node_ip, window_end), []).append(entry.line())
+            self.pending.setdefault((node_ip, window_end), []).append(entry)  # formatted at delivery, off the request path
 
     def tick(self, now: float) -> list[str]:
         """Deliver every window that ended at or before ``now``; returns the keys written."""
@@ -160,13 +170,13 @@ class AccessLogWriter:
             self.pending.clear()
         return [self._deliver(node, end, lines, now) for (node, end), lines in batches]
 
-    def _deliver(self, node_ip: str, window_end: float, lines: list[str], now: float) -> str:
+    def _deliver(self, node_ip: str, window_end: float, entries: list[AccessLogEntry], now: float) -> str:
         enabled, bucket, prefix = self.settings()
         rand = "".join(self.rng.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(8))
         key = object_key(bucket_prefix=prefix, account_id=self.account_id, region=self.region, lb_name=self.lb_name,
                          lb_id=self.lb_id, window_end=window_end, delivered=now, node_ip=node_ip, random_part=rand)
         if bucket:
-            self.put(bucket, key, gzip.compress(("\n".join(lines) + "\n").encode()))
+            self.put(bucket, key, gzip.compress(("\n".join(e.line() for e in entries) + "\n").encode()))
             self.written.append(key)
         return key
 

@@ -36,6 +36,7 @@ import hashlib
 import ipaddress
 import socket
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 __all__ = [
     "INTERNET", "to_loopback", "from_loopback", "probe_loopback", "LoopbackProbe",
@@ -55,6 +56,7 @@ FALLBACK_HELP = (
 )
 
 
+@lru_cache(maxsize=65536)
 def to_loopback(private_ip: str) -> str:
     """The loopback address an instance with ``private_ip`` listens on.
 

@@ -34,15 +34,15 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from aiohttp import web
-from multidict import CIMultiDict
-
 from .accesslogs import AccessLogEntry
 from .addresses import to_loopback
 from .balancer import Picker, Target, TargetGroupView
+from .http1 import BadRequest, ClientRequest, read_request, response_bytes
 from .netpolicy import Decision, Endpoint, Network, internet
 from .rules import Request, RuleSet
 from .upstream import Pool, UpstreamError
+
+Reply = tuple  # (status, headers, body, reason or None)
 
 __all__ = ["LoadBalancer", "LoadBalancerView", "Target", "TargetGroupView", "trace_header", "CONNECT_TIMEOUT_S"]
 
@@ -100,19 +100,19 @@ def _weight(value: str | None) -> float:
         return 1.0
 
 
-def _error(status: int) -> web.Response:
+def _error(status: int) -> Reply:
     """The ALB's own error page (``Server: awselb/2.0``)."""
     title = f"{status} {_REASON.get(status, '')}".strip()
     body = f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n</body>\r\n</html>\r\n"
-    return web.Response(status=status, text=body, content_type="text/html", headers={"Server": "awselb/2.0"})
+    return status, [("Server", "awselb/2.0"), ("Content-Type", "text/html")], body.encode(), None
 
 
 class LoadBalancer:
     """One ALB's listeners, routing and proxying. Start with :meth:`start`, stop with :meth:`stop`.
 
     Hooks (all optional): ``record(component, resource, event, **details)`` for the
-    timeline; ``on_request(tg_arn, target, status, seconds, weight, elb_generated)`` for the load model and
-    metrics; ``access_log(node_ip, AccessLogEntry)``; ``local_address(private_ip)``
+    timeline; ``on_request(tg_arn, target, status, seconds, weight, elb_generated)`` for the
+    load model and metrics; ``access_log(node_ip, AccessLogEntry)``; ``local_address(private_ip)``
     maps a VPC address to the loopback address to bind/connect; ``local_port(ip, port)``
     maps a target's port to the port its app really listens on; ``target_delay(target)
     -> (wall seconds, timed_out)`` applies the simulator's queueing model.
@@ -132,8 +132,9 @@ class LoadBalancer:
         self.pickers: dict[str, Picker] = {}
         self.rulesets: dict[int, RuleSet] = {}
         self.addresses: dict[int, tuple[str, int]] = {}
-        self._servers: list[tuple[web.Server, asyncio.AbstractServer]] = []
-        self._denied_cache: dict = {}
+        self._servers: list[asyncio.AbstractServer] = []
+        self._conns: set[asyncio.StreamWriter] = set()
+        self._node_rr = 0
         self.update(view, network)
 
     # -- configuration ---------------------------------------------------------------------
@@ -163,77 +164,97 @@ class LoadBalancer:
     # -- lifecycle ------------------------------------------------------------------------
     async def start(self, listen: dict[int, tuple[str, int]]) -> dict[int, tuple[str, int]]:
         """Serve each listener port on its local ``(host, port)``; returns the bound addresses."""
-        loop = asyncio.get_running_loop()
         for lport, (host, port) in listen.items():
-            server = web.Server(self._handler(lport), access_log=None)
-            srv = await loop.create_server(server, host, port, reuse_address=True)
-            self._servers.append((server, srv))
+            srv = await asyncio.start_server(lambda r, w, _p=lport: self._connection(r, w, _p), host, port,
+                                             limit=64 * 1024, reuse_address=True)
+            self._servers.append(srv)
             self.addresses[lport] = srv.sockets[0].getsockname()[:2]
         return self.addresses
 
     async def stop(self) -> None:
         """Stop listening, close client and target connections."""
-        for server, srv in self._servers:
+        for srv in self._servers:
             srv.close()
-            await server.shutdown(0.5)
+        for w in list(self._conns):
+            w.transport.abort()
+        for srv in self._servers:
             await srv.wait_closed()
         self._servers.clear()
         self.pool.close()
 
-    # -- one request ----------------------------------------------------------------------
-    def _handler(self, listener_port: int):
-        async def handle(request: web.BaseRequest) -> web.StreamResponse:
-            return await self._handle(request, listener_port)
-
-        return handle
-
-    async def _handle(self, request: web.BaseRequest, listener_port: int) -> web.StreamResponse:
-        t0, created = time.perf_counter(), self.clock()
-        peer = request.transport.get_extra_info("peername") if request.transport else ("127.0.0.1", 0)
-        az, node_ip = self._node_for(request)
+    # -- one client connection --------------------------------------------------------------
+    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, listener_port: int) -> None:
+        peer = writer.get_extra_info("peername") or ("127.0.0.1", 0)
+        az, node_ip = self._next_node()
         gate = self._check(internet(peer[0]), self.network.by_ip.get(node_ip) if self.network else None, listener_port)
         if not gate.allowed:
             self._deny(gate, f"client {peer[0]}", node_ip, listener_port)
-            request.transport.abort()  # AWS drops the packets; we close at once and log why
-            raise asyncio.CancelledError
-        if request.method == "TRACE":
+            writer.transport.abort()  # AWS drops the packets; we close at once and the timeline says why
+            return
+        self._conns.add(writer)
+        try:
+            while True:
+                try:
+                    async with asyncio.timeout(self.idle_timeout):
+                        creq = await read_request(reader)
+                except BadRequest as e:
+                    writer.write(response_bytes(*_error(e.status)[:3], keep_alive=False))
+                    break
+                if creq is None:
+                    break
+                status, headers, body, reason = await self._handle(creq, peer, az, node_ip, listener_port)
+                keep = creq.keep_alive
+                writer.write(response_bytes(status, headers, body, keep, creq.method == "HEAD", reason))
+                if writer.transport.get_write_buffer_size() > 256 * 1024:
+                    await writer.drain()
+                if not keep:
+                    break
+        except (TimeoutError, asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
+            pass
+        finally:
+            self._conns.discard(writer)
+            if not writer.transport.is_closing():
+                writer.transport.close()
+
+    def _next_node(self) -> tuple[str, str]:
+        """The node that takes this connection (DNS spreads clients over the AZs' nodes)."""
+        nodes = sorted(self.view.nodes.items())
+        if not nodes:
+            return "-", "127.0.0.1"
+        self._node_rr += 1
+        return nodes[self._node_rr % len(nodes)]
+
+    async def _handle(self, creq: ClientRequest, peer: tuple, az: str, node_ip: str, listener_port: int) -> Reply:
+        t0, created = time.perf_counter(), self.clock()
+        if creq.method == "TRACE":
             return _error(405)
-        xff = request.headers.get("X-Forwarded-For")
+        headers = {k.lower(): v for k, v in creq.headers}
+        xff = headers.get("x-forwarded-for")
         if xff and xff.count(",") >= MAX_XFF:
             return _error(463)
-        body = await request.read()
-        headers = {k.lower(): v for k, v in request.headers.items()}
-        req = Request(request.method, request.path, request.query_string, headers, peer[0], "http", listener_port,
+        req = Request(creq.method, creq.path, creq.query, headers, peer[0], "http", listener_port,
                       _weight(headers.pop(WEIGHT_HEADER, None)))
-        entry = AccessLogEntry(elb=self.view.lb_id, client_port=f"{peer[0]}:{peer[1]}", received_bytes=len(body),
-                               request=f"{request.method} http://{headers.get('host', node_ip)}{request.path_qs} HTTP/{request.version.major}.{request.version.minor}",
+        entry = AccessLogEntry(elb=self.view.lb_id, client_port=f"{peer[0]}:{peer[1]}", received_bytes=creq.head_bytes + len(creq.body),
+                               request=f"{creq.method} http://{headers.get('host', node_ip)}{creq.target} {creq.version}",
                                user_agent=headers.get("user-agent", "-"), request_creation_time=created)
         ruleset = self.rulesets.get(listener_port)
         outcome = ruleset.evaluate(req) if ruleset else None
         entry.matched_rule_priority = outcome.priority if outcome else -1
         if outcome is None:
-            resp = _error(503)
+            reply = _error(503)
         elif outcome.kind == "fixed-response":
             entry.actions_executed = "fixed-response"
-            resp = web.Response(status=outcome.status, text=outcome.body, content_type=outcome.content_type.split(";")[0])
+            reply = (outcome.status, [("Server", "awselb/2.0"), ("Content-Type", outcome.content_type)], outcome.body.encode(), None)
         elif outcome.kind == "redirect":
             entry.actions_executed, entry.redirect_url = "redirect", outcome.location
-            resp = web.Response(status=outcome.status, headers={"Location": outcome.location, "Server": "awselb/2.0"})
+            reply = (outcome.status, [("Server", "awselb/2.0"), ("Location", outcome.location)], b"", None)
         else:
             entry.actions_executed = "forward"
-            resp = await self._forward(request, req, body, outcome.target_group_arn, az, node_ip, listener_port, entry, t0)
-        entry.elb_status_code, entry.time = resp.status, self.clock()
-        entry.sent_bytes = (resp.body_length if hasattr(resp, "body_length") else 0) or len(resp.body or b"")
+            reply = await self._forward(creq, req, outcome.target_group_arn, node_ip, listener_port, entry, t0, peer)
+        entry.elb_status_code, entry.time, entry.sent_bytes = reply[0], self.clock(), len(reply[2])
         if self.access_log is not None:
             self.access_log(node_ip, entry)
-        return resp
-
-    def _node_for(self, request: web.BaseRequest) -> tuple[str, str]:
-        """The node that took this connection (DNS spreads clients over the AZs' nodes)."""
-        nodes = sorted(self.view.nodes.items())
-        if not nodes:
-            return "-", "127.0.0.1"
-        return nodes[hash(request.transport) % len(nodes)]
+        return reply
 
     def _check(self, src: Endpoint, dst: Endpoint | None, port: int) -> Decision:
         if self.network is None or dst is None:
@@ -245,8 +266,8 @@ class LoadBalancer:
             self.record("dataplane", self.view.name, "connection_denied", source=who, destination=f"{dst}:{port}",
                         layer=d.layer, rule=d.rule, reason=d.reason)
 
-    async def _forward(self, request, req: Request, body: bytes, tg_arn: str | None, az: str, node_ip: str,
-                       listener_port: int, entry: AccessLogEntry, t0: float) -> web.Response:
+    async def _forward(self, creq: ClientRequest, req: Request, tg_arn: str | None, node_ip: str, listener_port: int,
+                       entry: AccessLogEntry, t0: float, peer: tuple) -> Reply:
         tg = self.view.target_groups.get(tg_arn or "")
         entry.target_group_arn = tg_arn or "-"
         if tg is None or not tg.routable:
@@ -268,14 +289,14 @@ class LoadBalancer:
                 return self._done(tg, target, _error(504), entry, t0, None, req.weight)
             if delay > 0.0005:
                 await asyncio.sleep(delay)
-        head = self._request_head(request, req, body, target, listener_port)
+        head = self._request_head(creq, req, listener_port, peer)
         entry.trace_id = self._last_trace
         picker.started(target)
         sent = time.perf_counter()
         entry.request_processing_time = sent - t0
         try:
             up = await self.pool.request((self.local_address(node_ip), node_ip), (self.local_address(target.ip), self.local_port(target.ip, target.port)),
-                                         head, body, connect_timeout=self.connect_timeout_s * self.time_scale,
+                                         head, creq.body, connect_timeout=self.connect_timeout_s * self.time_scale,
                                          idle_timeout=self.idle_timeout, method=req.method)
         except UpstreamError as e:
             entry.error_reason = "-"
@@ -284,38 +305,32 @@ class LoadBalancer:
         finally:
             picker.finished(target)
         entry.target_processing_time = time.perf_counter() - sent
-        resp = web.Response(status=up.status, reason=up.reason or None, body=up.body,
-                            headers=CIMultiDict((k, v) for k, v in up.headers if k.lower() not in _HOP))
+        resp = (up.status, [(k, v) for k, v in up.headers if k.lower() not in _HOP], up.body, up.reason or None)
         entry.response_processing_time = 0.0
         return self._done(tg, target, resp, entry, t0, up.status, req.weight)
 
-    def _done(self, tg: TargetGroupView, target: Target, resp: web.Response, entry: AccessLogEntry, t0: float,
-              target_status: int | None, weight: float = 1.0) -> web.Response:
+    def _done(self, tg: TargetGroupView, target: Target, resp: Reply, entry: AccessLogEntry, t0: float,
+              target_status: int | None, weight: float = 1.0) -> Reply:
         entry.target_status_code = target_status if target_status is not None else "-"
         entry.target_status_code_list = str(target_status) if target_status is not None else "-"
         if self.on_request is not None:
-            self.on_request(tg.arn, target, resp.status, time.perf_counter() - t0, weight, target_status is None)
+            self.on_request(tg.arn, target, resp[0], time.perf_counter() - t0, weight, target_status is None)
         return resp
 
-    def _request_head(self, request, req: Request, body: bytes, target: Target, listener_port: int) -> bytes:
+    def _request_head(self, creq: ClientRequest, req: Request, listener_port: int, peer: tuple) -> bytes:
         """The request line and headers the target receives."""
         mode = self.attribute("routing.http.xff_header_processing.mode", "append")
         client = req.source_ip
         if self.attribute("routing.http.xff_client_port.enabled", "false") == "true":
-            peer = request.transport.get_extra_info("peername") if request.transport else (client, 0)
             client = f"{client}:{peer[1]}"
-        lines = [f"{req.method} {request.raw_path} HTTP/1.1"]
+        lines = [f"{creq.method} {creq.target} HTTP/1.1"]
+        lines += [f"{k}: {v}" for k, v in creq.headers if k.lower() not in _HOP and k.lower() not in _REPLACED]
         xff = req.headers.get("x-forwarded-for")
-        for k, v in request.headers.items():
-            lk = k.lower()
-            if lk in _HOP or lk in _REPLACED:
-                continue
-            lines.append(f"{k}: {v}")
         if mode == "append":
             lines.append(f"X-Forwarded-For: {xff + ', ' if xff else ''}{client}")
         elif mode == "preserve" and xff:
             lines.append(f"X-Forwarded-For: {xff}")
         lines += ["X-Forwarded-Proto: http", f"X-Forwarded-Port: {listener_port}"]
         self._last_trace = trace_header(req.headers.get("x-amzn-trace-id"), self.clock(), self.rng)
-        lines += [f"X-Amzn-Trace-Id: {self._last_trace}", f"Content-Length: {len(body)}", "Connection: keep-alive"]
+        lines += [f"X-Amzn-Trace-Id: {self._last_trace}", f"Content-Length: {len(creq.body)}", "Connection: keep-alive"]
         return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")

@@ -26,10 +26,10 @@ import random
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Mapping
+from typing import Callable, Mapping
 from urllib.parse import parse_qsl
 
-__all__ = ["Request", "Outcome", "RuleSet", "match_rule", "wildcard"]
+__all__ = ["Request", "Outcome", "RuleSet", "match_rule", "compile_condition", "wildcard"]
 
 
 @dataclass
@@ -87,34 +87,40 @@ def _values(cond: dict, config_key: str) -> list:
     return cfg.get("Values") or cond.get("Values") or []
 
 
-def _condition_matches(cond: dict, req: Request) -> bool:
+def _one_of(patterns: list[re.Pattern], value: str | None) -> bool:
+    return value is not None and any(p.match(value) for p in patterns)
+
+
+def compile_condition(cond: dict) -> Callable[[Request], bool]:
+    """One condition as a predicate on a :class:`Request` (patterns compiled once)."""
     field_ = cond["Field"]
     if field_ == "host-header":
-        return any(wildcard(v, False).match(req.host) for v in _values(cond, "HostHeaderConfig"))
+        pats = [wildcard(v, False) for v in _values(cond, "HostHeaderConfig")]
+        return lambda req: _one_of(pats, req.host)
     if field_ == "path-pattern":
-        return any(wildcard(v, True).match(req.path) for v in _values(cond, "PathPatternConfig"))
+        pats = [wildcard(v, True) for v in _values(cond, "PathPatternConfig")]
+        return lambda req: _one_of(pats, req.path)
     if field_ == "http-request-method":
-        return req.method in _values(cond, "HttpRequestMethodConfig")
+        methods = set(_values(cond, "HttpRequestMethodConfig"))
+        return lambda req: req.method in methods
     if field_ == "http-header":
         cfg = cond.get("HttpHeaderConfig") or {}
-        value = req.headers.get(cfg.get("HttpHeaderName", "").lower())
-        return value is not None and any(wildcard(v, False).match(value) for v in cfg.get("Values", []))
+        name, pats = cfg.get("HttpHeaderName", "").lower(), [wildcard(v, False) for v in cfg.get("Values", [])]
+        return lambda req: _one_of(pats, req.headers.get(name))
     if field_ == "query-string":
-        pairs = parse_qsl(req.query, keep_blank_values=True)
-        for want in (cond.get("QueryStringConfig") or {}).get("Values", []):
-            key, val = want.get("Key"), want.get("Value", "")
-            if any((key is None or wildcard(key, False).match(k)) and wildcard(val, False).match(v) for k, v in pairs):
-                return True
-        return False
+        wants = [(None if w.get("Key") is None else wildcard(w["Key"], False), wildcard(w.get("Value", ""), False))
+                 for w in (cond.get("QueryStringConfig") or {}).get("Values", [])]
+        return lambda req: any((kp is None or kp.match(k)) and vp.match(v)
+                               for k, v in parse_qsl(req.query, keep_blank_values=True) for kp, vp in wants)
     if field_ == "source-ip":
-        ip = ipaddress.ip_address(req.source_ip)
-        return any(ip in ipaddress.ip_network(c, strict=False) for c in _values(cond, "SourceIpConfig"))
-    return False  # an unknown condition type never matches
+        nets = [ipaddress.ip_network(c, strict=False) for c in _values(cond, "SourceIpConfig")]
+        return lambda req: any(ipaddress.ip_address(req.source_ip) in n for n in nets)
+    return lambda req: False  # an unknown condition type never matches
 
 
 def match_rule(rule: dict, req: Request) -> bool:
     """True when every condition of ``rule`` matches ``req`` (the default rule has none)."""
-    return all(_condition_matches(c, req) for c in rule.get("Conditions", []))
+    return all(compile_condition(c)(req) for c in rule.get("Conditions", []))
 
 
 def _priority(rule: dict) -> int:
@@ -132,11 +138,12 @@ class RuleSet:
     def __init__(self, rules: list[dict], rng: random.Random | None = None):
         self.rules = sorted(rules, key=lambda r: (1 if _priority(r) == 0 else 0, _priority(r)))
         self.rng = rng or random.Random(0)
+        self._compiled = [([compile_condition(c) for c in r.get("Conditions", [])], r) for r in self.rules]
 
     def evaluate(self, req: Request) -> Outcome:
         """The outcome of the first rule that matches (the default rule if none)."""
-        for rule in self.rules:
-            if match_rule(rule, req):
+        for conditions, rule in self._compiled:
+            if all(c(req) for c in conditions):
                 return self._act(rule, req)
         return Outcome("fixed-response", -1, status=503, body="no rules")  # AWS never has no default rule
 

@@ -99,9 +99,10 @@ class Pool:
             local_port = sock.getsockname()[1]
             if self.on_connect:
                 self.on_connect(local_port, source[1])
-            await asyncio.wait_for(loop.sock_connect(sock, target), timeout)
+            async with asyncio.timeout(timeout):
+                await loop.sock_connect(sock, target)
             reader, writer = await asyncio.open_connection(sock=sock, limit=MAX_HEAD)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             sock.close()
             raise UpstreamError("connect_timeout", f"no connection to {target[0]}:{target[1]} within {timeout:g} s") from None
         except ConnectionRefusedError:
@@ -116,8 +117,9 @@ class Pool:
     async def _exchange(self, key: tuple, conn: _Conn, head: bytes, body: bytes, idle_timeout: float, method: str) -> UpstreamResponse:
         try:
             conn.writer.write(head + body)
-            resp = await asyncio.wait_for(_read_response(conn.reader, method), idle_timeout)
-        except asyncio.TimeoutError:
+            async with asyncio.timeout(idle_timeout):  # no extra task per request, unlike wait_for
+                resp = await _read_response(conn.reader, method)
+        except TimeoutError:
             self._close(conn)
             raise UpstreamError("idle_timeout", f"no answer within the idle timeout ({idle_timeout:g} s)") from None
         except asyncio.IncompleteReadError as e:

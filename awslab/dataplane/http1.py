@@ -1,0 +1,127 @@
+"""The ALB's client side: a small, fast HTTP/1.1 server connection (requests in, responses out).
+
+A general web framework spends most of its time on features an ALB node
+doesn't need; this reads exactly what the ALB looks at: the request line,
+the headers, and a ``Content-Length`` or chunked body. Limits and error codes
+are AWS's (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-troubleshooting.html):
+a request line or header over 16 KB, or a head over 64 KB, is a 400; an
+unsupported ``Transfer-Encoding`` is a 501; an HTTP version other than 1.x a 505.
+"""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from http import HTTPStatus
+
+__all__ = ["ClientRequest", "BadRequest", "read_request", "response_bytes", "MAX_HEAD"]
+
+#: "The combined size of the request line and all headers exceeds 64 KB" -> 400.
+MAX_HEAD = 64 * 1024
+#: Request bodies the lab forwards (a sanity bound, not an AWS number).
+MAX_BODY = 10 * 1024 * 1024
+_REASONS = {s.value: s.phrase for s in HTTPStatus}
+_REASONS.update({460: "", 463: "", 561: "Unauthorized"})
+
+
+class BadRequest(Exception):
+    """The client sent something the ALB answers itself (``status``)."""
+
+    def __init__(self, status: int, detail: str):
+        super().__init__(detail)
+        self.status = status
+
+
+@dataclass
+class ClientRequest:
+    """One request as received: headers keep their original names and order."""
+
+    method: str
+    target: str
+    version: str
+    headers: list[tuple[str, str]]
+    body: bytes
+    head_bytes: int
+
+    @property
+    def path(self) -> str:
+        return self.target.split("?", 1)[0]
+
+    @property
+    def query(self) -> str:
+        return self.target.split("?", 1)[1] if "?" in self.target else ""
+
+    def header(self, name: str, default: str | None = None) -> str | None:
+        name = name.lower()
+        for k, v in self.headers:
+            if k.lower() == name:
+                return v
+        return default
+
+    @property
+    def keep_alive(self) -> bool:
+        conn = (self.header("connection") or "").lower()
+        return "keep-alive" in conn if self.version == "HTTP/1.0" else "close" not in conn
+
+
+async def read_request(reader: asyncio.StreamReader) -> ClientRequest | None:
+    """The next request on the connection; ``None`` when the client closed cleanly."""
+    try:
+        head = await reader.readuntil(b"\r\n\r\n")
+    except asyncio.IncompleteReadError as e:
+        if not e.partial.strip():
+            return None
+        raise BadRequest(400, "incomplete request head") from None
+    except asyncio.LimitOverrunError:
+        raise BadRequest(400, "request head larger than 64 KB") from None
+    lines = head[:-4].decode("latin-1").split("\r\n")
+    parts = lines[0].split(" ")
+    if len(parts) != 3:
+        raise BadRequest(400, "malformed request line")
+    if not parts[2].startswith("HTTP/1."):
+        raise BadRequest(505, f"unsupported version {parts[2][:16]}")
+    headers, length, chunked = [], 0, False
+    for line in lines[1:]:
+        name, sep, value = line.partition(":")
+        if not sep or not name or name != name.strip():
+            raise BadRequest(400, "malformed header line")
+        value = value.strip()
+        low = name.lower()
+        if low == "content-length":
+            if not value.isdigit() or int(value) > MAX_BODY:
+                raise BadRequest(400, "bad Content-Length")
+            length = int(value)
+        elif low == "transfer-encoding":
+            if value.lower() != "chunked":
+                raise BadRequest(501, f"unsupported Transfer-Encoding {value[:32]}")
+            chunked = True
+        headers.append((name, value))
+    body = await _read_chunked(reader) if chunked else (await reader.readexactly(length) if length else b"")
+    return ClientRequest(parts[0], parts[1], parts[2], headers, body, len(head))
+
+
+async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
+    out = bytearray()
+    while True:
+        size_line = await reader.readuntil(b"\r\n")
+        try:
+            size = int(size_line.split(b";")[0].strip(), 16)
+        except ValueError:
+            raise BadRequest(400, "malformed chunk size") from None
+        if size == 0:
+            while (await reader.readuntil(b"\r\n")) != b"\r\n":
+                pass
+            return bytes(out)
+        if len(out) + size > MAX_BODY:
+            raise BadRequest(400, "body too large")
+        out += await reader.readexactly(size)
+        await reader.readexactly(2)
+
+
+def response_bytes(status: int, headers: list[tuple[str, str]], body: bytes, keep_alive: bool, head_only: bool = False,
+                   reason: str | None = None) -> bytes:
+    """A complete HTTP/1.1 response: status line, headers, Content-Length, Connection, body."""
+    out = [f"HTTP/1.1 {status} {reason if reason is not None else _REASONS.get(status, '')}"]
+    out += [f"{k}: {v}" for k, v in headers]
+    out.append(f"Content-Length: {len(body)}")
+    out.append("Connection: keep-alive" if keep_alive else "Connection: close")
+    return ("\r\n".join(out) + "\r\n\r\n").encode("latin-1") + (b"" if head_only else body)
