@@ -254,3 +254,31 @@ def test_insufficient_data_means_no_scaling(world):
               cw().describe_alarms(AlarmNames=[a["AlarmName"] for a in p["Alarms"]])["MetricAlarms"]}
     assert set(states.values()) == {"INSUFFICIENT_DATA"} and len(states) == 2
     assert executions(w, "web") == [] and w.group("web")["DesiredCapacity"] == 2
+
+
+def test_scale_in_needs_every_policy_and_disable_scale_in_is_honoured(world):
+    """Group "two": CPU 70 % and ALBRequestCountPerTarget 320/min. CPU is low but requests per target sit
+    between 90 % of 320 and 320, so that policy does not agree: no scale-in until it is deleted.
+    Group "keep": CPU 70 % with DisableScaleIn: only AlarmHigh exists and it never scales in."""
+    w = world
+    tg_two = stack(w, "two", desired=4, min_size=1)
+    tg_keep = stack(w, "keep", desired=4, min_size=1)
+    lb_arn = w.elbv2.describe_target_groups(TargetGroupArns=[tg_two])["TargetGroups"][0]["LoadBalancerArns"][0]
+    label = f"{lb_arn.split(':loadbalancer/')[-1]}/{tg_two.split(':')[-1]}"
+    w.autoscaling.put_scaling_policy(AutoScalingGroupName="two", PolicyName="two-cpu", PolicyType="TargetTrackingScaling",
+                                     TargetTrackingConfiguration={**CPU_POLICY, "TargetValue": 70.0})
+    w.autoscaling.put_scaling_policy(AutoScalingGroupName="two", PolicyName="two-rpt", PolicyType="TargetTrackingScaling",
+                                     TargetTrackingConfiguration={"TargetValue": 320.0, "PredefinedMetricSpecification": {
+                                         "PredefinedMetricType": "ALBRequestCountPerTarget", "ResourceLabel": label}})
+    keep = w.autoscaling.put_scaling_policy(AutoScalingGroupName="keep", PolicyName="keep-cpu",
+                                            PolicyType="TargetTrackingScaling",
+                                            TargetTrackingConfiguration={**CPU_POLICY, "TargetValue": 70.0,
+                                                                         "DisableScaleIn": True})
+    assert ["-AlarmHigh-" in a["AlarmName"] for a in keep["Alarms"]] == [True]
+    w.advance(60 - w.now % 60)
+    w.sim.cloudwatch.set_load({tg_two: load.steady(20), tg_keep: load.steady(20)})  # 300 req/min per target
+    w.advance(20 * 60)
+    assert w.group("two")["DesiredCapacity"] == 4 and w.group("keep")["DesiredCapacity"] == 4
+    w.autoscaling.delete_policy(AutoScalingGroupName="two", PolicyName="two-rpt")
+    w.advance(2 * 60)  # the CPU AlarmLow is still in ALARM and repeats its action every minute
+    assert w.group("two")["DesiredCapacity"] < 4 and w.group("keep")["DesiredCapacity"] == 4
