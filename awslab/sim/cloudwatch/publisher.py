@@ -138,6 +138,7 @@ class CloudWatchSim:
         now = round(self.sim.now / 60) * 60
         traffic = self._traffic(now)
         cpu = self._instance_cpu(traffic)
+        self._owners = self._group_of_instances()
         self._publish_ec2(now, cpu)
         self._publish_groups(now, cpu, traffic)
         for g in traffic.values():
@@ -209,9 +210,14 @@ class CloudWatchSim:
         hist = list(self._cpu_history[iid])
         return now - BASIC_PERIOD_S, sum(hist) / len(hist)
 
+    def _group_of_instances(self) -> dict[str, Any]:
+        """instance id -> the moto group it belongs to (ASG instances follow the group's launch template)."""
+        asg = self.sim.autoscaling
+        return {i.instance_id: asg.groups[name].group for name in list(getattr(asg, "groups", {}))
+                for i in asg.group(name).instances}
+
     def _group_detailed(self, iid: str) -> bool:
-        owner = getattr(self.sim.autoscaling, "_owner", {}).get(iid)
-        return detailed_monitoring(getattr(owner, "group", None))
+        return detailed_monitoring(getattr(self, "_owners", {}).get(iid))
 
     def _publish_groups(self, now: float, cpu: dict[str, float], traffic: dict[str, GroupMinute]) -> None:
         asg = self.sim.autoscaling
