@@ -15,9 +15,8 @@ Nothing here touches the embedded cloud: every run uses moto's in-memory backend
 """
 from __future__ import annotations
 
-import math
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 from .load import LoadShape

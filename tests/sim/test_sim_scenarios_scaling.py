@@ -12,7 +12,6 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import boto3
-import pytest
 
 from awslab.sim import load
 from awslab.sim.policies.target_tracking import HIGH_DATAPOINTS, LOW_DATAPOINTS
@@ -59,7 +58,7 @@ def needed_at(target, rps, capacity=50.0, base=2.0):
 
 def test_surge_target_tracking_scales_out_proportionally_then_in_after_15_low_minutes(world):
     w = world
-    tg = stack(w, "web")
+    stack(w, "web")
     policy = w.autoscaling.put_scaling_policy(AutoScalingGroupName="web", PolicyName="cpu70",
                                               PolicyType="TargetTrackingScaling",
                                               TargetTrackingConfiguration={**CPU_POLICY, "TargetValue": 70.0})

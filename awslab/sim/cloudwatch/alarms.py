@@ -172,7 +172,7 @@ def evaluate(spec: AlarmSpec, samples: Iterable[Sample], now: float, current_sta
       (the "premature ALARM" guard), and all-missing gives INSUFFICIENT_DATA
       (``missing``) or keeps the state (``ignore``).
     """
-    n, m = spec.evaluation_periods, spec.m
+    n = spec.evaluation_periods
     end = math.floor(now / 60) * 60
     window = period_values(samples, spec.statistic, spec.period, end, n + EVALUATION_RANGE_EXTRA)
     real = [p for p in window if p.value is not None]
