@@ -11,6 +11,7 @@ sends ``0.0.0.0/0`` to an internet gateway (``igw-``); otherwise it is private.
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Iterator
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -47,7 +48,9 @@ def discover(lab: Lab, scope: str = "lab") -> Snapshot:
     """A :class:`Snapshot` of what is running now: ``scope="lab"`` (this lab's resources) or ``"account"``.
 
     A service that cannot be read (not enabled, no permission) is left out and
-    named in ``snapshot.errors``; the rest is still drawn.
+    named in ``snapshot.errors``; the rest is still drawn. Independent services are
+    read concurrently (boto3 clients are thread-safe), so a refresh costs about as much
+    as its slowest call.
     """
     if scope not in SCOPES:
         from ..errors import ValidationError
@@ -55,15 +58,27 @@ def discover(lab: Lab, scope: str = "lab") -> Snapshot:
         raise ValidationError("scope", scope, f"scope is one of {', '.join(SCOPES)}",
                               "Use scope='lab' for this lab's resources or scope='account' for everything in the region.")
     snap = Snapshot(region=lab.region)
-    steps = [("ec2", _network), ("ec2", _instances), ("elbv2", _load_balancing), ("autoscaling", _auto_scaling),
-             ("cloudwatch", _alarms), ("rds", _databases), ("s3", _buckets), ("cloudfront", _distributions),
-             ("route53", _dns)]
-    for service, step in steps:
-        try:
-            step(lab, snap, scope)
-        except (ClientError, BotoCoreError) as e:
-            snap.errors[f"{service}:{step.__name__.strip('_')}"] = str(e)[:300]
+    # Three waves: the network first (the lab's VPCs scope everything else), then the
+    # independent services side by side, then what links them (alarms -> policies, CDN -> ALB/S3, DNS -> both).
+    waves = [[("ec2", _network)],
+             [("ec2", _instances), ("elbv2", _load_balancing), ("autoscaling", _auto_scaling), ("rds", _databases), ("s3", _buckets)],
+             [("cloudwatch", _alarms), ("cloudfront", _distributions)],
+             [("route53", _dns)]]
+    with ThreadPoolExecutor(max_workers=5, thread_name_prefix="awslab-discover") as pool:
+        for wave in waves:
+            for service, step, error in pool.map(lambda job: _run(lab, snap, scope, *job), wave):
+                if error:
+                    snap.errors[f"{service}:{step.__name__.strip('_')}"] = error
     return snap
+
+
+def _run(lab: Lab, snap: Snapshot, scope: str, service: str, step) -> tuple[str, Any, str]:
+    """One discovery step; a service that can't be read becomes an entry in ``snap.errors``, not a failure."""
+    try:
+        step(lab, snap, scope)
+        return service, step, ""
+    except (ClientError, BotoCoreError) as e:
+        return service, step, str(e)[:300]
 
 
 # -- network ---------------------------------------------------------------------------------------
