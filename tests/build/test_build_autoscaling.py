@@ -52,23 +52,23 @@ def test_group_spans_the_private_subnets_behind_the_target_group(base):
 
 def test_second_run_creates_nothing_and_a_size_change_updates_in_place(base):
     lab = base.lab
-    spec = _spec()
+    spec = _spec(min_size=0, desired_capacity=0)  # no instances needed here: keep the simulated cloud light
     first = build_auto_scaling_group(lab, base.network, base.launch_template, base.load_balancer, spec)
     second = build_auto_scaling_group(lab, base.network, base.launch_template, base.load_balancer, spec)
     assert second.created == [] and second.arn == first.arn
-    bigger = replace(spec, max_size=8, desired_capacity=3)
+    bigger = replace(spec, max_size=8, desired_capacity=1)
     third = build_auto_scaling_group(lab, base.network, base.launch_template, base.load_balancer, bigger)
     g = _group(lab, spec.name)
-    assert third.created == [] and (g["MinSize"], g["DesiredCapacity"], g["MaxSize"]) == (2, 3, 8) and third.max_size == 8
+    assert third.created == [] and (g["MinSize"], g["DesiredCapacity"], g["MaxSize"]) == (0, 1, 8) and third.max_size == 8
 
 
 def test_cli_log_uses_the_earlier_layers_variables(base):
     lab = base.lab
-    build_auto_scaling_group(lab, base.network, base.launch_template, base.load_balancer, _spec())
+    build_auto_scaling_group(lab, base.network, base.launch_template, base.load_balancer, _spec(min_size=0, desired_capacity=0))
     script = lab.cli_log().script()
     assert '--launch-template "LaunchTemplateId=$LT_ID,Version=\\$Default"' in script
     assert '--vpc-zone-identifier "$PRIVATE_SUBNET_1,$PRIVATE_SUBNET_2" --target-group-arns $TG_ARN' in script
-    assert "--health-check-type ELB --health-check-grace-period 300" in script
+    assert "--health-check-type ELB --health-check-grace-period 300" in script and "--min-size 0 --desired-capacity 0" in script
     subprocess.run(["bash", "-n"], input=script.encode(), check=True)
 
 
@@ -88,7 +88,11 @@ def test_group_rejects_bad_input_before_creating_anything(cloud_url, base, field
     with pytest.raises(ValidationError) as e:
         build_auto_scaling_group(lab, base.network, base.launch_template, base.load_balancer, spec)
     assert e.value.field == field and rule in str(e.value) and "How to fix" in str(e.value)
-    assert describe_autoscaling(lab)["auto_scaling_groups"] == []
+    assert _none(lab, spec.name or f"{lab.name}-asg")
+
+
+def _none(lab, name):
+    return lab.client("autoscaling").describe_auto_scaling_groups(AutoScalingGroupNames=[name])["AutoScalingGroups"] == []
 
 
 def test_group_needs_private_subnets_in_two_azs(cloud_url, base):
@@ -96,4 +100,11 @@ def test_group_needs_private_subnets_in_two_azs(cloud_url, base):
     one_az = replace(base.network, private_subnets=base.network.private_subnets[:1])
     with pytest.raises(ValidationError) as e:
         build_auto_scaling_group(lab, one_az, base.launch_template, base.load_balancer)
-    assert e.value.field == "private_subnets" and describe_autoscaling(lab)["auto_scaling_groups"] == []
+    assert e.value.field == "private_subnets" and _none(lab, f"{lab.name}-asg")
+
+
+def test_describe_autoscaling_finds_only_this_labs_groups(base):
+    spec = _spec(min_size=0, desired_capacity=0)
+    build_auto_scaling_group(base.lab, base.network, base.launch_template, base.load_balancer, spec)
+    names = [g["AutoScalingGroupName"] for g in describe_autoscaling(base.lab)["auto_scaling_groups"]]
+    assert spec.name in names and all(n.startswith("asg-") for n in names)

@@ -29,7 +29,8 @@ def base(cloud_url):
 
 
 def new_group(base):
-    spec = AutoScalingSpec(name="asg-" + uuid.uuid4().hex[:8], group_metrics=False)
+    # No instances: policies and alarms don't need them, and the simulated cloud stays light.
+    spec = AutoScalingSpec(name="asg-" + uuid.uuid4().hex[:8], min_size=0, desired_capacity=0, group_metrics=False)
     return build_auto_scaling_group(base.lab, base.network, base.launch_template, base.load_balancer, spec)
 
 
