@@ -1,7 +1,8 @@
 """Auto Scaling health checks and replacement of unhealthy instances (mixed into AutoScalingSim).
 
 https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-health-checks.html
-- A non-running EC2 state is an immediate failure, even during the grace period.
+- A non-running EC2 state is an immediate failure, even during the grace period: ASG notices
+  it at its next sweep (every ASG_HEALTH_SWEEP_S) and replaces it at once, unthrottled.
 - With HealthCheckType ELB, an ``unhealthy`` target marks the instance Unhealthy at the next
   periodic sweep, once the grace period (counted from InService) is over.
 - Non-running instances and ones marked by set-instance-health are replaced at once; other
@@ -52,10 +53,8 @@ class AutoScalingHealth:
             self._in_service(gs, m)
         elif state == "terminated" and m.lifecycle == "Terminating":
             self._terminated(gs, m)
-        elif state in NOT_RUNNING and m.lifecycle in ACTIVE and not gs.suspended("HealthCheck"):
-            # A non-running state is an immediate failure, even in the grace period (aws-semantics §4.1).
-            self._mark_unhealthy(gs, m, "EC2", urgent=True)
-            self._replace_unhealthy(gs)
+        # A non-running state fails the EC2 health check even in the grace period; ASG notices
+        # it at its next sweep (health_sweep) and then replaces it without throttling.
 
     def _sweep(self, gs: GroupSim, gen: int):
         while gs.gen == gen and self.groups.get(gs.name) is gs:

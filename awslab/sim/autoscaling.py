@@ -10,8 +10,8 @@ the first subnet):
   groups) ``InService`` -> ``Terminating`` (deregistered; waits for the target
   groups' deregistration delay) -> ``Terminated``.
   https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-lifecycle.html
-- **Health.** A non-running EC2 state makes an instance Unhealthy at once, even
-  in the grace period; with HealthCheckType ELB, an ``unhealthy`` target does so
+- **Health.** A non-running EC2 state makes an instance Unhealthy at the next
+  health sweep, even in the grace period; with HealthCheckType ELB, an ``unhealthy`` target does so
   at the next health sweep, after the grace period. Replacement launches while
   the old instance terminates; ELB-unhealthy replacements go 10 % of desired
   capacity at a time (at least 1).
@@ -218,11 +218,11 @@ class AutoScalingSim(AutoScalingHealth):
         m.activity = act.start(self, gs.group, f"Terminating EC2 instance: {m.instance_id}", cause, m.subnet_id,
                                m.availability_zone, "InProgress", 0)
         self._lifecycle(gs, m, "Terminating")
-        self.sim.env.process(self._drain_then_terminate(gs, m))
+        self.sim.env.process(self._drain_then_terminate(gs, m, self._deregister(gs, m)))
         return m.activity
 
-    def _drain_then_terminate(self, gs: GroupSim, m: Member):
-        """Deregister from every target group first, wait out the longest deregistration delay, then terminate."""
+    def _deregister(self, gs: GroupSim, m: Member) -> float:
+        """Deregister from every target group now; returns the longest deregistration delay to wait."""
         wait = 0.0
         elbv2 = gs.group.autoscaling_backend.elbv2_backend
         for arn in list(gs.group.target_group_arns):
@@ -232,7 +232,11 @@ class AutoScalingSim(AutoScalingHealth):
                 wait = max(wait, self.sim.elb.draining_delay_left(arn, m.instance_id))
         if wait:
             m.activity.status_code = "WaitingForELBConnectionDraining"  # API enum value (aws-semantics §4.3)
-            yield self.sim.env.timeout(wait)
+        return wait
+
+    def _drain_then_terminate(self, gs: GroupSim, m: Member, wait: float):
+        """Wait out the deregistration delay (draining), then terminate the EC2 instance."""
+        yield self.sim.env.timeout(wait)
         m.activity.status_code, m.activity.progress = "InProgress", 50
         if self.sim.ec2.state_of(m.instance_id) not in ("shutting-down", "terminated"):
             gs.group.ec2_backend.terminate_instances([m.instance_id])

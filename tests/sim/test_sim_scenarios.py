@@ -70,23 +70,30 @@ def test_crash_unhealthy_after_three_checks_then_asg_replaces_and_replacement_be
 
 def test_stopped_instance_is_unused_at_once_and_replaced(world):
     """StopInstances: the target is unused/Target.InvalidState immediately (no health check
-    needed), and the ASG treats a non-running state as an immediate failure (even in the
-    grace period): Terminating + a replacement Pending at the same simulated second."""
+    needed). ASG treats a non-running state as a failure even in the grace period (300 s
+    here): at its next sweep (<= ASG_HEALTH_SWEEP_S) the instance is Unhealthy and
+    Terminating (deregistered: draining), and its replacement is Pending at the same moment."""
     w = world
     w.network()
     tg = w.target_group()
     w.asg(desired=2, tg_arns=[tg], grace=300)
     w.run_until(lambda: _all_healthy(w, tg, 2), limit=300)
-    victim = w.group()["Instances"][1]["InstanceId"]
+    before = {i["InstanceId"] for i in w.group()["Instances"]}
+    victim = sorted(before)[1]
     t0 = w.now
     w.ec2.stop_instances(InstanceIds=[victim])
     assert w.health(tg)[victim] == ("unused", "Target.InvalidState", "Target is in the stopped state")
+    w.advance(ASG_HEALTH_SWEEP_S)
     inst = {i["InstanceId"]: i for i in w.group()["Instances"]}
     assert inst[victim]["HealthStatus"] == "Unhealthy" and inst[victim]["LifecycleState"] == "Terminating"
-    assert len([i for i in inst.values() if i["LifecycleState"] == "Pending"]) == 1
-    cause = w.autoscaling.describe_scaling_activities(AutoScalingGroupName="web-asg")["Activities"][1]["Cause"]
-    assert "in response to an EC2 health check that indicated it had been terminated or stopped." in cause
-    assert w.first("lifecycle_changed", resource=victim, lifecycle_state="Terminating") == t0
+    (new,) = set(inst) - before
+    assert inst[new]["LifecycleState"] in ("Pending", "InService")
+    assert w.health(tg)[victim][0] == "draining"
+    acts = w.autoscaling.describe_scaling_activities(AutoScalingGroupName="web-asg")["Activities"]
+    assert "in response to an EC2 health check that indicated it had been terminated or stopped." in acts[1]["Cause"]
+    assert acts[0]["StartTime"] == acts[1]["StartTime"]
+    t_term = w.first("lifecycle_changed", resource=victim, lifecycle_state="Terminating")
+    assert t0 < t_term <= t0 + ASG_HEALTH_SWEEP_S
     w.run_until(lambda: _all_healthy(w, tg, 2) and len(w.sim.autoscaling.group("web-asg").instances) == 2, limit=600, step=5)
     assert victim not in w.health(tg)
 
@@ -141,8 +148,8 @@ def test_group_of_four_over_two_azs_stays_balanced(world):
     w.advance(120)
     assert sorted(_zones(w).values()) == [2, 2]
     victim = next(i for i in w.group()["Instances"] if i["AvailabilityZone"].endswith("a"))["InstanceId"]
-    w.ec2.terminate_instances(InstanceIds=[victim])  # replacement
-    w.advance(1)
+    w.ec2.terminate_instances(InstanceIds=[victim])  # replaced at the next sweep, in the same AZ
+    w.advance(ASG_HEALTH_SWEEP_S)
     assert sorted(_zones(w).values()) == [2, 2]
     w.advance(400)
     for desired, expected in [(6, [3, 3]), (5, [2, 3]), (2, [1, 1]), (3, [1, 2]), (4, [2, 2])]:
