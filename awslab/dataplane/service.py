@@ -41,7 +41,7 @@ from .snapshot import CloudSnapshot, read_cloud
 __all__ = ["DataPlane", "DATAPLANE"]
 
 log = logging.getLogger("awslab.dataplane")
-SIM_SYNC_S, CLOUD_REFRESH_S = 0.2, 1.0
+SIM_SYNC_S, CLOUD_REFRESH_S = 0.1, 1.0
 #: With no instance and no load balancer, read the APIs less often (they cost the shared CPU).
 IDLE_REFRESH_S = 3.0
 #: The simulator thread waits at most this long (wall) for a real health check before using the last result.
@@ -76,6 +76,10 @@ class DataPlane:
         self.endpoint: str | None = None
         self._subscribed = False
         self._cloud_dirty = False
+        self._fresh: CloudSnapshot | None = None
+        self._pending_puts: list = []
+        self._fresh: CloudSnapshot | None = None
+        self._pending_puts: list = []
         self.errors = 0
 
     # -- addresses -------------------------------------------------------------------------
@@ -107,8 +111,10 @@ class DataPlane:
             self.sim.on("target_health", self._on_target_health)
             self._subscribed = True
         sync = threading.Thread(target=self._sync_main, name="awslab-dataplane-sync", daemon=True)
+        reader = threading.Thread(target=self._read_main, name="awslab-dataplane-reader", daemon=True)
         sync.start()
-        self._threads = [loop_thread, sync]
+        reader.start()
+        self._threads = [loop_thread, sync, reader]
 
     def stop(self) -> None:
         """Stop everything: listeners, apps, connections, threads. Idempotent."""
@@ -117,6 +123,7 @@ class DataPlane:
         self._stop.set()
         self._wake.set()
         self._threads[1].join(10)
+        self._threads[2].join(10)
         if self._sim_probe is not None:
             self.sim.elb.probe, self._sim_probe = self._sim_probe, None
         if self.loop is not None and self.loop.is_running():
@@ -163,21 +170,37 @@ class DataPlane:
             log.exception("data plane sync stopped")
             raise
 
+    def _read_main(self) -> None:
+        """The reader thread: the AWS APIs once a second (sooner when an instance changed state)."""
+        clients = None
+        while not self._stop.is_set():
+            idle = False
+            try:
+                self._cloud_dirty = False
+                clients = clients or self._clients()
+                snap = read_cloud(clients["ec2"], clients["elbv2"])
+                idle = not snap.load_balancers and not snap.instances
+                self._fresh = snap
+                self._wake.set()
+            except Exception:
+                self.errors += 1
+                if self.errors % 50 == 1 and not self._stop.is_set():
+                    log.exception("data plane could not read the APIs")
+            deadline = time.monotonic() + (IDLE_REFRESH_S if idle else CLOUD_REFRESH_S)
+            while not self._stop.is_set() and not self._cloud_dirty and time.monotonic() < deadline:
+                self._stop.wait(0.05)
+
     def _sync_forever(self) -> None:
-        clients, next_cloud = None, 0.0
+        clients = None
         while not self._stop.is_set():
             try:
-                snap = None
-                if time.monotonic() >= next_cloud or self._cloud_dirty:
-                    self._cloud_dirty = False
-                    clients = clients or self._clients()
-                    snap = read_cloud(clients["ec2"], clients["elbv2"])
-                    idle = not snap.load_balancers and not snap.instances
-                    next_cloud = time.monotonic() + (IDLE_REFRESH_S if idle else CLOUD_REFRESH_S)
+                snap, self._fresh = self._fresh, None
                 with control.STATE_LOCK:
                     state = self._read_sim(snap or self.snapshot)
                 if self.loop is not None and not self._stop.is_set():
                     asyncio.run_coroutine_threadsafe(self._apply(snap, state), self.loop).result(10)
+                if self._pending_puts:
+                    clients = clients or self._clients()
                 self._deliver_logs(clients=clients)
             except Exception:  # keep serving; report once in a while
                 self.errors += 1
@@ -203,9 +226,7 @@ class DataPlane:
             rec = ec2.get(iid)
             if rec is None or not ec2.is_app_up(iid) or not rec.private_ip:
                 continue
-            fault = ec2.fault_of(iid) or {}
-            mode = {"unhealthy": "unhealthy", "hang": "hang", "slow": "slow"}.get(fault.get("kind"), "ok")
-            delay = float(fault.get("delay_ms", 0)) / 1000.0 * self._time_scale
+            mode, delay = self._app_mode(iid)
             vpc = (snap.instances.get(iid, {}).get("VpcId") if snap else None)
             apps[iid] = (rec.private_ip, rec.availability_zone, mode, delay, snap.app_ports(vpc) if snap else {80})
         routable = {}
@@ -216,6 +237,12 @@ class DataPlane:
                                  for t in sim.elb.routable_targets(arn) if t.private_ip]
         self.load.flush_into(sim, self._time_scale)
         return {"apps": apps, "routable": routable, "now": sim.now}
+
+    def _app_mode(self, instance_id: str) -> tuple[str, float]:
+        """The web app's fault mode and delay (wall seconds) for the simulator's fault on ``instance_id``."""
+        fault = self.sim.ec2.fault_of(instance_id) or {}
+        mode = {"unhealthy": "unhealthy", "hang": "hang", "slow": "slow"}.get(fault.get("kind"), "ok")
+        return mode, float(fault.get("delay_ms", 0)) / 1000.0 * self._time_scale
 
     def _healthy_since(self, tg_arn: str, instance_id: str) -> float | None:
         """When the target last became healthy (for slow start)."""
@@ -284,7 +311,6 @@ class DataPlane:
             return (a.get("access_logs.s3.enabled") == "true", a.get("access_logs.s3.bucket", ""), a.get("access_logs.s3.prefix", ""))
 
         parts = lb.view.arn.split(":")
-        self._pending_puts: list = getattr(self, "_pending_puts", [])
         return AccessLogWriter(put=lambda b, k, d: self._pending_puts.append((b, k, d)), settings=settings,
                                account_id=parts[4], region=parts[3], lb_name=lb.view.name, lb_id=lb.view.lb_id.split("/")[-1])
 
@@ -292,7 +318,7 @@ class DataPlane:
         now = self.sim.now
         for writer in list(self.logs.values()):
             writer.flush(now) if final else writer.tick(now)
-        puts, self._pending_puts = getattr(self, "_pending_puts", []), []
+        puts, self._pending_puts = self._pending_puts, []
         if puts:
             clients = clients or self._clients()
             for bucket, key, data in puts:
@@ -348,6 +374,8 @@ class DataPlane:
                                  destination=f"{target.private_ip}:{port}", layer=d.layer, rule=d.rule, reason=d.reason)
                     return ProbeResult(False, None, "Target.Timeout", timeout)
         key = (tg.arn, target.instance_id)
+        mode, delay = self._app_mode(target.instance_id)  # the app follows the fault before this check runs
+        self.loop.call_soon_threadsafe(self.host.set_fault, target.instance_id, mode, delay)
         coro = health_check(self._bind_for(node_ip), (self.loopback(target.private_ip), self.host.local_port(target.private_ip, port)),
                             f"{target.private_ip}:{port}", getattr(tg, "health_check_path", None) or "/",
                             timeout * self._time_scale, lambda s: matcher_accepts(getattr(tg, "matcher", None), s))

@@ -155,6 +155,12 @@ def test_unhealthy_instance_leaves_rotation_and_returns(cloud):
     control(cloud, "DELETE", "faults", {"instance_id": bad})
     wait_for(lambda: health(cloud, st["tg"])[bad] == "healthy", 20)
     assert {get(st["alb_url"] + "/")[1].split()[2] for _ in range(6)} == {bad, good}
+    # AWS's timing (interval 5 s, thresholds 2): out after 2 failed checks, back after 2 passing ones,
+    # i.e. between 1 and 2 intervals (+ the check's timeout) after the change, in simulated time.
+    events = control(cloud, "GET", f"timeline?resource={bad}&limit=200")
+    t = {e["event"] + ":" + str(e["details"].get("state", "")): e["time"] for e in events}
+    assert 5 - 0.5 <= t["target_health_changed:unhealthy"] - t["fault_injected:"] <= 10 + 4 + 0.5
+    assert 5 - 0.5 <= t["target_health_changed:healthy"] - t["fault_cleared:"] <= 10 + 4 + 0.5
 
 
 def test_forgotten_alb_to_app_rule_gives_unhealthy_targets_and_504(cloud):
@@ -200,8 +206,10 @@ def test_access_logs_land_in_s3_every_5_minutes_without_health_checks(cloud):
     time.sleep(1.5)  # the data plane reads attributes once a second
     for _ in range(5):
         assert get(st["alb_url"] + "/")[0] == 200
-    control(cloud, "POST", "clock/advance", {"seconds": 300})
+    control(cloud, "POST", "clock/advance", {"seconds": 600})  # the requests may straddle a 5-minute boundary
     keys = wait_for(lambda: [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])], 10)
+    time.sleep(0.5)
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
     assert keys[0].startswith("web/AWSLogs/123456789012/elasticloadbalancing/ap-northeast-2/")
     assert f"_elasticloadbalancing_ap-northeast-2_app.{st['lb']['LoadBalancerName']}." in keys[0] and keys[0].endswith(".log.gz")
     lines = [parse_line(l) for k in keys for l in gzip.decompress(s3.get_object(Bucket=bucket, Key=k)["Body"].read()).decode().splitlines()]
@@ -215,7 +223,7 @@ def test_zz_cloud_stop_leaves_no_listener_thread_or_process(cloud_proc):
     try:
         st = build(url, random.randint(20, 59), n=1)
         info = control(url, "GET", "dataplane")
-        assert set(info["threads"]) == {"awslab-dataplane-loop", "awslab-dataplane-sync"}
+        assert set(info["threads"]) == {"awslab-dataplane-loop", "awslab-dataplane-sync", "awslab-dataplane-reader"}
         app = next(iter(info["instances"].values()))[0].split(" -> ")[1]
     finally:
         t0 = time.monotonic()
