@@ -1,6 +1,7 @@
 """The compute layer: the launch template (AL2023, t3.micro, app group, IMDSv2, monitoring, user data, tags)."""
 import base64
 import uuid
+from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
@@ -14,18 +15,28 @@ from awslab.build.security import build_security
 from awslab.webapp import user_data
 
 
-@pytest.fixture
-def base(lab):
+def _lab(cloud_url):
+    from awslab import Lab
+
+    return Lab(name="t" + uuid.uuid4().hex[:8], backend="embedded", endpoint_url=cloud_url)
+
+
+@pytest.fixture(scope="module")
+def base(cloud_url):
+    """One lab's network, groups and key, shared; each test names its own launch template."""
+    lab = _lab(cloud_url)
     net = build_network(lab)
-    return SimpleNamespace(network=net, security=build_security(lab, net), key=create_key_pair(lab))
+    return SimpleNamespace(lab=lab, network=net, security=build_security(lab, net), key=create_key_pair(lab))
+
+
+def _spec(**kwargs):
+    return LaunchTemplateSpec(name="lt-" + uuid.uuid4().hex[:8], **kwargs)
 
 
 @pytest.fixture(scope="module")
 def shared(cloud_url):
     """One lab with its prerequisites for the validation tests, which must create nothing."""
-    from awslab import Lab
-
-    lab = Lab(name="t" + uuid.uuid4().hex[:8], backend="embedded", endpoint_url=cloud_url)
+    lab = _lab(cloud_url)
     net = build_network(lab)
     return SimpleNamespace(lab=lab, security=build_security(lab, net), key=create_key_pair(lab))
 
@@ -38,8 +49,9 @@ def _tags(tags):
     return {t["Key"]: t["Value"] for t in tags}
 
 
-def test_launch_template_has_what_each_app_server_needs(lab, base):
-    lt = build_launch_template(lab, base.security, base.key)
+def test_launch_template_has_what_each_app_server_needs(base):
+    lab, spec = base.lab, _spec()
+    lt = build_launch_template(lab, base.security, base.key, spec)
     data = _latest(lab, lt.launch_template_id)["LaunchTemplateData"]
     image = lab.client("ec2").describe_images(ImageIds=[data["ImageId"]])["Images"][0]
     assert image["Name"].startswith("al2023-ami-2023.") and image["Architecture"] == "x86_64"
@@ -53,8 +65,9 @@ def test_launch_template_has_what_each_app_server_needs(lab, base):
     assert _tags(found["Tags"])["awslab:lab"] == lab.name and (lt.version, lt.latest_version) == (1, 1)
 
 
-def test_instances_launched_from_the_template_carry_the_lab_tags(lab, base):
-    lt = build_launch_template(lab, base.security, base.key)
+def test_instances_launched_from_the_template_carry_the_lab_tags(base):
+    lab, spec = base.lab, _spec()
+    lt = build_launch_template(lab, base.security, base.key, spec)
     ec2 = lab.client("ec2")
     run = ec2.run_instances(LaunchTemplate={"LaunchTemplateId": lt.launch_template_id, "Version": "$Default"}, MinCount=1, MaxCount=1,
                             SubnetId=base.network.subnet_ids("private")[0])
@@ -66,24 +79,26 @@ def test_instances_launched_from_the_template_carry_the_lab_tags(lab, base):
         ec2.terminate_instances(InstanceIds=[instance["InstanceId"]])
 
 
-def test_second_run_creates_nothing_and_a_change_makes_a_new_default_version(lab, base):
-    first = build_launch_template(lab, base.security, base.key)
-    again = build_launch_template(lab, base.security, base.key)
+def test_second_run_creates_nothing_and_a_change_makes_a_new_default_version(base):
+    lab, spec = base.lab, _spec()
+    first = build_launch_template(lab, base.security, base.key, spec)
+    again = build_launch_template(lab, base.security, base.key, spec)
     assert first.created == [first.launch_template_id] and again.created == []
     assert (again.launch_template_id, again.version) == (first.launch_template_id, 1)
-    bigger = build_launch_template(lab, base.security, base.key, LaunchTemplateSpec(instance_type="t3.small"))
+    bigger = build_launch_template(lab, base.security, base.key, replace(spec, instance_type="t3.small"))
     assert bigger.created == [f"{first.launch_template_id}:2"] and (bigger.version, bigger.latest_version) == (2, 2)
     found = lab.client("ec2").describe_launch_templates(LaunchTemplateIds=[first.launch_template_id])["LaunchTemplates"][0]
     assert found["DefaultVersionNumber"] == 2 and _latest(lab, first.launch_template_id)["LaunchTemplateData"]["InstanceType"] == "t3.small"
-    assert build_launch_template(lab, base.security, base.key, LaunchTemplateSpec(instance_type="t3.small")).created == []
+    assert build_launch_template(lab, base.security, base.key, replace(spec, instance_type="t3.small")).created == []
     assert "--default-version 2" in lab.cli_log().script()
 
 
-def test_with_a_database_the_user_data_reads_the_password_from_its_secret(lab, base):
+def test_with_a_database_the_user_data_reads_the_password_from_its_secret(base):
+    lab, spec = base.lab, _spec()
     secret = "arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:rds!db-test"
     db = SimpleNamespace(engine="mysql", endpoint_address="mydb.abc.ap-northeast-2.rds.amazonaws.com", port=3306,
                          master_username="admin", master_user_secret_arn=secret)
-    lt = build_launch_template(lab, base.security, base.key, database=db)
+    lt = build_launch_template(lab, base.security, base.key, spec, database=db)
     data = _latest(lab, lt.launch_template_id)["LaunchTemplateData"]
     script = base64.b64decode(data["UserData"]).decode()
     assert script == user_data(80, "mysql://admin@mydb.abc.ap-northeast-2.rds.amazonaws.com:3306/awslab", secret)
@@ -93,13 +108,14 @@ def test_with_a_database_the_user_data_reads_the_password_from_its_secret(lab, b
     assert [r["RoleName"] for r in profile["Roles"]] == [f"{lab.name}-app-role"]
     policy = iam.get_role_policy(RoleName=f"{lab.name}-app-role", PolicyName="read-db-secret")["PolicyDocument"]
     assert policy["Statement"][0]["Resource"] == secret
-    assert build_launch_template(lab, base.security, base.key, database=db).created == []
+    assert build_launch_template(lab, base.security, base.key, spec, database=db).created == []
     assert delete_instance_profile(lab) == [f"{lab.name}-app-profile", f"{lab.name}-app-role"]
     assert f"{lab.name}-app-role" not in [r["RoleName"] for r in iam.list_roles()["Roles"]] and delete_instance_profile(lab) == []
 
 
-def test_cli_log_builds_the_template_from_shell_variables(lab, base):
-    build_launch_template(lab, base.security, base.key)
+def test_cli_log_builds_the_template_from_shell_variables(base):
+    lab, spec = base.lab, _spec()
+    build_launch_template(lab, base.security, base.key, spec)
     script = lab.cli_log().script()
     assert "AMI_ID=$(aws ec2 describe-images --owners amazon" in script
     assert "LT_ID=$(aws ec2 create-launch-template --launch-template-name" in script
