@@ -1,6 +1,7 @@
 """The data plane inside a real embedded cloud (realtime, 25x): boto3 builds the stack, curl-like clients use it."""
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
 import os
@@ -193,6 +194,25 @@ def _direct_ok(url: str) -> bool:
         return get(url, timeout=2)[0] == 200
     except OSError:
         return False
+
+
+def test_sampled_surge_reaches_cloudwatch_and_overload_gives_504s(cloud):
+    from datetime import datetime, timedelta, timezone
+
+    from awslab.traffic import open_model, steady
+
+    st = build(cloud, random.randint(30, 59), n=1)
+    # 400 virtual req/s on one t3.micro (capacity 50 req/s): each real request stands for 500 virtual ones.
+    stats = asyncio.run(open_model(st["alb_url"], steady(400), duration_s=100, speed=SPEED, max_real_rps=20, timeout_s=10))
+    assert stats.total.num_real >= 40 and abs(stats.total.num_requests - 500 * stats.total.num_real) < 1
+    assert stats.total.status[504] > 0  # past saturation the queue outlasts the idle timeout
+    control(cloud, "POST", "clock/advance", {"seconds": 120})
+    cw = boto3.client("cloudwatch", endpoint_url=cloud, region_name=REGION, aws_access_key_id="test", aws_secret_access_key="test")
+    now = datetime.fromtimestamp(control(cloud, "GET", "clock")["now"], timezone.utc)
+    points = cw.get_metric_statistics(Namespace="AWS/ApplicationELB", MetricName="RequestCount", Statistics=["Sum"], Period=60,
+                                      Dimensions=[{"Name": "LoadBalancer", "Value": st["lb"]["LoadBalancerArn"].split(":loadbalancer/")[1]}],
+                                      StartTime=now - timedelta(minutes=10), EndTime=now)["Datapoints"]
+    assert sum(p["Sum"] for p in points) >= 0.5 * stats.total.num_requests
 
 
 def test_access_logs_land_in_s3_every_5_minutes_without_health_checks(cloud):
