@@ -18,6 +18,7 @@ The renderer (:mod:`awslab.topology.render`) only reads a ``Graph``.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
@@ -376,8 +377,9 @@ def _control(g: Graph, snap: Snapshot) -> None:
     arns = {p.arn: f"policy:{p.auto_scaling_group}:{p.policy_name}" for p in snap.policies if p.arn}
     for a in snap.alarms:
         aid = f"alarm:{a.alarm_name}"
-        g.add_node(Node(aid, "alarm", f"Alarm {a.alarm_name}\n{a.metric} {a.threshold}\n{a.state}".replace("\n\n", "\n"),
-                        "cluster_control", state=a.state))
+        short = re.sub(r"-[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$", "", a.alarm_name)  # target tracking adds a UUID
+        g.add_node(Node(aid, "alarm", f"Alarm {short}\n{a.metric} {a.threshold}\n{a.state}".replace("\n\n", "\n"),
+                        "cluster_control", state=a.state, tooltip=a.alarm_name))
         for arn in a.action_arns:
             if arn in arns:
                 g.add_edge(Edge(aid, arns[arn], "control", "triggers"))

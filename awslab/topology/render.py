@@ -50,7 +50,7 @@ KIND_STYLE: dict[str, dict[str, str]] = {
     "bastion": {"shape": "box", "style": "rounded,filled,dashed", "fillcolor": "#fff8e1"},
     "asg": {"shape": "box3d", "style": "filled"},
     "policy": {"shape": "note", "style": "filled", "fillcolor": "#fce4ec", "color": "#ad1457"},
-    "alarm": {"shape": "octagon", "style": "filled"},
+    "alarm": {"shape": "octagon", "style": "filled", "margin": "0.02,0.02"},
     "db": {"shape": "cylinder", "style": "filled", "fillcolor": "#e3f2fd", "color": "#1565c0"},
     "db_standby": {"shape": "cylinder", "style": "filled,dashed", "fillcolor": "#f5f5f5", "color": "#1565c0"},
 }
