@@ -11,10 +11,19 @@ from awslab.build.network import build_network
 from awslab.build.security import build_security
 
 
-@pytest.fixture
-def base(lab):
+@pytest.fixture(scope="module")
+def base(cloud_url):
+    """One lab's network and groups, shared; each test names its own target group and ALB."""
+    from awslab import Lab
+
+    lab = Lab(name="t" + uuid.uuid4().hex[:8], backend="embedded", endpoint_url=cloud_url)
     net = build_network(lab)
-    return SimpleNamespace(network=net, security=build_security(lab, net))
+    return SimpleNamespace(lab=lab, network=net, security=build_security(lab, net))
+
+
+def _spec(**kwargs):
+    suffix = uuid.uuid4().hex[:8]
+    return LoadBalancerSpec(target_group_name=f"tg-{suffix}", load_balancer_name=f"alb-{suffix}", **kwargs)
 
 
 @pytest.fixture(scope="module")
@@ -31,8 +40,9 @@ def _tags(elb, arn):
     return {t["Key"]: t["Value"] for t in elb.describe_tags(ResourceArns=[arn])["TagDescriptions"][0]["Tags"]}
 
 
-def test_load_balancer_forwards_http_to_a_health_checked_target_group(lab, base):
-    lb = build_load_balancer(lab, base.network, base.security)
+def test_load_balancer_forwards_http_to_a_health_checked_target_group(base):
+    lab, spec = base.lab, _spec()
+    lb = build_load_balancer(lab, base.network, base.security, spec)
     elb = lab.client("elbv2")
     tg = elb.describe_target_groups(TargetGroupArns=[lb.target_group_arn])["TargetGroups"][0]
     assert (tg["Protocol"], tg["Port"], tg["VpcId"], tg["TargetType"]) == ("HTTP", 80, base.network.vpc_id, "instance")
@@ -51,18 +61,20 @@ def test_load_balancer_forwards_http_to_a_health_checked_target_group(lab, base)
         assert _tags(elb, arn)["awslab:lab"] == lab.name and _tags(elb, arn)["awslab:layer"] == "loadbalancing"
 
 
-def test_second_run_creates_nothing(lab, base):
-    first = build_load_balancer(lab, base.network, base.security)
-    second = build_load_balancer(lab, base.network, base.security)
+def test_second_run_creates_nothing(base):
+    lab, spec = base.lab, _spec()
+    first = build_load_balancer(lab, base.network, base.security, spec)
+    second = build_load_balancer(lab, base.network, base.security, spec)
     assert len(first.created) == 3 and second.created == []
     assert (second.target_group_arn, second.load_balancer_arn, second.listener_arn) == \
         (first.target_group_arn, first.load_balancer_arn, first.listener_arn)
 
 
-def test_changed_health_check_and_draining_are_applied_in_place(lab, base):
-    first = build_load_balancer(lab, base.network, base.security)
-    spec = LoadBalancerSpec(health_check_interval_seconds=10, healthy_threshold_count=3, deregistration_delay_seconds=30)
-    second = build_load_balancer(lab, base.network, base.security, spec)
+def test_changed_health_check_and_draining_are_applied_in_place(base):
+    lab, spec = base.lab, _spec()
+    first = build_load_balancer(lab, base.network, base.security, spec)
+    changed = replace(spec, health_check_interval_seconds=10, healthy_threshold_count=3, deregistration_delay_seconds=30)
+    second = build_load_balancer(lab, base.network, base.security, changed)
     elb = lab.client("elbv2")
     tg = elb.describe_target_groups(TargetGroupArns=[first.target_group_arn])["TargetGroups"][0]
     assert second.created == [] and (tg["HealthCheckIntervalSeconds"], tg["HealthyThresholdCount"]) == (10, 3)
@@ -70,8 +82,9 @@ def test_changed_health_check_and_draining_are_applied_in_place(lab, base):
     assert attrs["deregistration_delay.timeout_seconds"] == "30"
 
 
-def test_cli_log_creates_tg_alb_and_listener_with_variables(lab, base):
-    build_load_balancer(lab, base.network, base.security)
+def test_cli_log_creates_tg_alb_and_listener_with_variables(base):
+    lab, spec = base.lab, _spec()
+    build_load_balancer(lab, base.network, base.security, spec)
     script = lab.cli_log().script()
     assert "TG_ARN=$(aws elbv2 create-target-group --name" in script and "--vpc-id $VPC_ID" in script
     assert "--subnets $PUBLIC_SUBNET_1 $PUBLIC_SUBNET_2 --security-groups $ALB_SG_ID" in script
