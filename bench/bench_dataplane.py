@@ -146,6 +146,15 @@ def wrk(url: str, seconds: int, connections: int, script: str | None = None, env
     return {"rps": rps, "p50": pct.get("50"), "p99": pct.get("99"), "non2xx": int(errors.group(1)) if errors else 0}
 
 
+def paced(url: str, seconds: int, script: str, rate: float = 500.0, connections: int = 20) -> dict:
+    """About ``rate`` req/s: each connection waits ``delay`` ms after each answer; one calibration run first."""
+    delay = connections / rate * 1000
+    probe = wrk(url, 2, connections, script, {"WRK_DELAY_MS": str(int(delay))})
+    latency_ms = max(connections / max(probe["rps"], 1) * 1000 - delay, 0.0)  # rate = c / (delay + latency)
+    delay = max(delay - latency_ms, 1.0)
+    return wrk(url, seconds, connections, script, {"WRK_DELAY_MS": str(int(delay))})
+
+
 def _ms(text: str) -> float:
     num, unit = re.match(r"([\d.]+)(\w+)", text).groups()
     return float(num) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
@@ -183,7 +192,7 @@ def measure(seconds: int) -> dict:
         results = {}
         for name, url in targets.items():
             wrk(url, 2, 8)  # warm up: connections, pools
-            results[name] = {"saturation": wrk(url, seconds, 32), "paced": wrk(url, seconds, 10, str(script), {"WRK_DELAY_MS": "19"})}
+            results[name] = {"saturation": wrk(url, seconds, 32), "paced": paced(url, seconds, str(script))}
         results["_logs"] = len(list(Path(tmp).glob("*.log.gz")))
         return results
     finally:
@@ -204,11 +213,12 @@ def report(results: dict, seconds: int) -> str:
         pass
     ver = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.split("\n")[0]
     lines = [f"## Data plane: ALB throughput and added latency ({datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC)", "",
-             f"Machine: {cpu}, {os.cpu_count()} CPUs (shared with other work while measured), Python {platform.python_version()}, "
+             f"Machine: {cpu}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} when measured "
+             f"(the machine was shared with other work), Python {platform.python_version()}, "
              f"{ver.strip()}, wrk -t1, {seconds} s per run. Four instances of the lab's web app in one process; "
              "`bench/bench_dataplane.py`. ALB path: 5 listener rules, SG/NACL/route check per request, "
              "X-Forwarded-*/X-Amzn-Trace-Id, access-log lines gzipped every 5 minutes.", "",
-             "| setup | saturation req/s (c=32) | p50 ms | p99 ms | paced req/s (c=10) | p50 ms | p99 ms | non-2xx |",
+             "| setup | saturation req/s (c=32) | p50 ms | p99 ms | paced req/s (c=20) | p50 ms | p99 ms | non-2xx |",
              "|---|---|---|---|---|---|---|---|"]
     for name, r in results.items():
         if name.startswith("_"):
@@ -247,8 +257,9 @@ def main() -> int:
     text = report(measure(args.seconds), args.seconds)
     print(text)
     if args.append:
+        fresh = not os.path.exists(args.append)
         with open(args.append, "a") as f:
-            f.write("\n" + text)
+            f.write(("# Benchmarks\n" if fresh else "") + "\n" + text)
     return 0
 
 
