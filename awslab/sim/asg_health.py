@@ -67,14 +67,38 @@ class AutoScalingHealth:
         """ASG's periodic health check: EC2 state always; ELB target health when the type is ELB."""
         if not gs.suspended("HealthCheck"):
             for m in list(gs.members.values()):
-                if m.lifecycle != "InService" or m.state.health_status != "Healthy":
+                if m.lifecycle not in ACTIVE or m.state.health_status != "Healthy":
                     continue
                 if self.sim.ec2.state_of(m.instance_id) in NOT_RUNNING:
                     self._mark_unhealthy(gs, m, "EC2", urgent=True)
-                elif gs.group.health_check_type == "ELB" and not self._in_grace(gs, m) and self._elb_unhealthy(gs, m):
+                elif (m.lifecycle == "InService" and gs.group.health_check_type == "ELB" and not self._in_grace(gs, m)
+                      and self._elb_unhealthy(gs, m)):
                     self._mark_unhealthy(gs, m, "ELB", urgent=False)
         self._replace_unhealthy(gs)
         self.reconcile(gs)
+        self._rebalance(gs)
+
+    def _rebalance(self, gs: GroupSim) -> None:
+        """AZRebalance: when AZ counts differ by more than one (AZs changed, instances detached or
+        terminated with a decrement), launch in the emptiest AZ FIRST; once that instance is
+        InService, scale-in (AZ balance first) removes one from the fullest AZ.
+        https://docs.aws.amazon.com/autoscaling/ec2/userguide/auto-scaling-benefits.html"""
+        g = gs.group
+        if gs.suspended("AZRebalance") or gs.suspended("Launch") or gs.suspended("Terminate"):
+            return
+        if any(m.lifecycle not in ("InService",) for m in gs.members.values()):
+            return  # only a settled group is rebalanced
+        counts = {z: 0 for z in g.availability_zones}
+        for m in gs.active():
+            counts[m.availability_zone] = counts.get(m.availability_zone, 0) + 1
+        if len(counts) < 2 or max(counts.values()) - min(counts.values()) <= 1:
+            return
+        # May exceed MaxSize by 10 % or 1 instance, whichever is greater, while rebalancing.
+        if len(gs.active()) + 1 > int(g.max_size or 0) + max(1, int(0.1 * int(g.max_size or 0))):
+            return
+        # UNCONFIRMED wording (AWS's rebalancing Cause text is not quoted in the docs we follow).
+        self._launch(gs, f"At {iso_z(self.sim.now)} an instance was launched in response to an Availability Zone rebalancing operation.",
+                     rebalance=True)
 
     def _in_grace(self, gs: GroupSim, m: Member) -> bool:
         # The grace period counts from InService ("an EC2 instance that has come into service"):

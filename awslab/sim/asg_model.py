@@ -23,6 +23,7 @@ class Member:
     activity: Any = None
     urgent: bool = False  # non-running or set-instance-health: replaced without throttling
     replacement: bool = False
+    rebalance: bool = False  # launched by AZRebalance: extra capacity until it is InService
     unhealthy_cause: str | None = None
 
     @property

@@ -182,6 +182,8 @@ class AutoScalingSim(AutoScalingHealth):
         if getattr(g, "_awslab_cause", None):
             gs.cause_prefix, g._awslab_cause = g._awslab_cause, None
         desired = int(g.desired_capacity or 0)
+        if any(m.rebalance for m in gs.members.values()):
+            return  # AZRebalance is adding its instance; scale-in follows when it is InService
         active = gs.active()
         diff = desired - len(active)
         prefix, gs.cause_prefix = gs.cause_prefix, None
@@ -195,14 +197,14 @@ class AutoScalingSim(AutoScalingHealth):
                     break
                 self._terminate(gs, victim, terminate_cause(prefix, self.sim.now, len(active), desired, victim.instance_id))
 
-    def _launch(self, gs: GroupSim, cause: str) -> None:
+    def _launch(self, gs: GroupSim, cause: str, rebalance: bool = False) -> None:
         from ..cloud.moto_ext.autoscaling import launch_instance
 
         g = gs.group
         zone = pick_launch_az(list(g.availability_zones), (m.availability_zone for m in gs.active()))
         subnet = self._subnet_in(g, zone)
         st = launch_instance(g, zone, subnet)
-        m = Member(st, launch_time=self.sim.now, subnet_id=subnet)
+        m = Member(st, launch_time=self.sim.now, subnet_id=subnet, rebalance=rebalance)
         if gs.replacements_owed > 0:
             gs.replacements_owed, m.replacement = gs.replacements_owed - 1, True
         gs.members[m.instance_id] = m
@@ -259,6 +261,9 @@ class AutoScalingSim(AutoScalingHealth):
         self._lifecycle(gs, m, "InService")
         act.finish(self, m.activity, "Successful")
         gs.cooldown_until = self.sim.now + int(gs.group.default_cooldown or 0)
+        if m.rebalance:  # now terminate one from the fullest AZ
+            m.rebalance = False
+            self.reconcile(gs)
 
     def _register(self, gs: GroupSim, m: Member) -> None:
         if gs.suspended("AddToLoadBalancer") or self.sim.ec2.state_of(m.instance_id) != "running":

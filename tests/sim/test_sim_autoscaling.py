@@ -172,6 +172,28 @@ def test_simulator_api_for_policies(world):
     assert {w.sim.ec2.state_of(i.instance_id) for i in g.instances} == {"terminated"}
 
 
+def test_az_rebalance_launches_first_then_terminates_in_the_fullest_az(world):
+    """Terminating both AZ-a instances with a decrement leaves a=0, c=2. AZRebalance launches
+    in a first (the group briefly has 3), then scale-in removes one from c: a=1, c=1."""
+    from collections import Counter
+
+    w = world
+    w.network()
+    w.asg(desired=4, health_check_type="EC2")
+    w.advance(60)
+    zone_a = [i["InstanceId"] for i in w.group()["Instances"] if i["AvailabilityZone"].endswith("a")]
+    for iid in zone_a:
+        w.autoscaling.terminate_instance_in_auto_scaling_group(InstanceId=iid, ShouldDecrementDesiredCapacity=True)
+    w.advance(60)
+    w.run_until(lambda: len(w.sim.autoscaling.group("web-asg").instances) == 3, limit=ASG_HEALTH_SWEEP_S + 5)
+    launched = [i for i in w.sim.autoscaling.group("web-asg").instances if i.availability_zone.endswith("a")]
+    assert len(launched) == 1  # launch before terminate
+    w.advance(300)
+    g = w.group()
+    assert g["DesiredCapacity"] == 2
+    assert Counter(i["AvailabilityZone"][-1] for i in g["Instances"]) == Counter({"a": 1, "c": 1})
+
+
 @dataclass
 class M:
     instance_id: str
