@@ -185,8 +185,13 @@ def _cmd_status(args: argparse.Namespace) -> int:
         if not cloud.running:
             return 1
         clock = _control_get(cloud.endpoint_url, "clock")
-        if clock is not None:
-            print(f"simulated clock: {clock}")
+        if isinstance(clock, dict) and "iso" in clock:
+            print(f"simulated clock: {clock['iso']} ({clock.get('mode')}, speed {clock.get('speed')}x"
+                  f"{', paused' if clock.get('paused') else ''})")
+        dataplane = _control_get(cloud.endpoint_url, "dataplane")  # the ALBs' local addresses (awslab.dataplane)
+        for lb in (dataplane or {}).get("load_balancers", []) if isinstance(dataplane, dict) else []:
+            for lport, local in sorted(lb.get("listeners", {}).items()):
+                print(f"load balancer {lb['name']}: http://{lb.get('dns_name')}:{lport} is served at {local} (curl it)")
     lab = _lab(args, start_cloud=False)
     print(f"lab: {lab.name}  backend: {lab.backend}  region: {lab.region}  endpoint: {lab.endpoint_url or 'real AWS'}")
     by_layer = lab_resources(lab)
@@ -358,8 +363,11 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
 
 # -- the parser ------------------------------------------------------------------------------
 def _cmd_topology(args: argparse.Namespace) -> int:
+    from .errors import ValidationError
     from .topology import topology
 
+    if Path(args.output).suffix.lower() not in (".svg", ".png", ".dot"):
+        raise ValidationError("--output", args.output, "the file must end in .svg, .png or .dot", "Name it e.g. topology.svg.")
     topo = topology(_lab(args), scope=args.scope, layers=["traffic", "control"] + (args.layers or []))
     print(f"wrote {topo.save(args.output)}: {topo!r}" + (f"; could not read {', '.join(topo.snapshot.errors)}" if topo.snapshot.errors else ""))
     return 0
