@@ -11,6 +11,8 @@ sends ``0.0.0.0/0`` to an internet gateway (``igw-``); otherwise it is private.
 """
 from __future__ import annotations
 
+import dataclasses
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Iterator
 
@@ -146,21 +148,52 @@ def _security_group(sg: dict) -> SecurityGroup:
 
 # -- compute ---------------------------------------------------------------------------------------
 
+#: Per lab: instance id -> (EC2 state, VPC id, record). DescribeInstances is the heaviest call
+#: (kilobytes per instance), so a refresh re-reads only instances that are new or changed state,
+#: found through the much lighter DescribeInstanceStatus.
+_INSTANCE_CACHE: "weakref.WeakKeyDictionary[Lab, dict[str, tuple[str, str, Instance]]]" = weakref.WeakKeyDictionary()
+
+
+def _instance_record(i: dict) -> Instance:
+    tags = i.get("Tags")
+    name = _tag(tags, "Name")
+    role = "bastion" if "bastion" in (name + _tag(tags, config.LAYER_TAG) + _tag(tags, "awslab:role")).lower() else "app"
+    return Instance(i["InstanceId"], i.get("SubnetId", ""), i.get("Placement", {}).get("AvailabilityZone", ""),
+                    i.get("State", {}).get("Name", ""), i.get("PrivateIpAddress", ""), i.get("PublicIpAddress", ""),
+                    name, [g["GroupId"] for g in i.get("SecurityGroups", [])], role=role)
+
+
+def _describe(ec2: Any, **kwargs: Any) -> dict[str, tuple[str, str, Instance]]:
+    return {i["InstanceId"]: (i.get("State", {}).get("Name", ""), i.get("VpcId", ""), _instance_record(i))
+            for r in _pages(ec2, "describe_instances", "Reservations", **kwargs) for i in r.get("Instances", [])}
+
+
+def _refresh_instances(lab: Lab) -> dict[str, tuple[str, str, Instance]]:
+    """Every instance in the region, re-describing only the ones that are new or changed state."""
+    ec2 = lab.client("ec2")
+    cache = _INSTANCE_CACHE.get(lab)
+    states = {s["InstanceId"]: s.get("InstanceState", {}).get("Name", "")
+              for s in _pages(ec2, "describe_instance_status", "InstanceStatuses", IncludeAllInstances=True)}
+    if cache is None:
+        cache = _describe(ec2)
+    else:
+        stale = [i for i, st in states.items() if i not in cache or cache[i][0] != st]
+        try:
+            for chunk in _chunks(stale, 100):
+                cache.update(_describe(ec2, InstanceIds=chunk))
+        except ClientError:  # an instance vanished between the two calls: read everything
+            cache = _describe(ec2)
+    cache = {i: v for i, v in cache.items() if i in states}
+    _INSTANCE_CACHE[lab] = cache
+    return cache
+
+
 def _instances(lab: Lab, snap: Snapshot, scope: str) -> None:
     """Instances in the lab's VPCs (ASG-launched ones included, tagged or not), with ASG membership."""
     if scope == "lab" and not snap.vpcs:
         return
-    ec2 = lab.client("ec2")
-    flt = [{"Name": "vpc-id", "Values": [v.vpc_id for v in snap.vpcs]}] if scope == "lab" else []
-    found = []
-    for r in _pages(ec2, "describe_instances", "Reservations", Filters=flt):
-        for i in r.get("Instances", []):
-            tags = i.get("Tags")
-            name = _tag(tags, "Name")
-            role = "bastion" if "bastion" in (name + _tag(tags, config.LAYER_TAG) + _tag(tags, "awslab:role")).lower() else "app"
-            found.append(Instance(i["InstanceId"], i.get("SubnetId", ""), i.get("Placement", {}).get("AvailabilityZone", ""),
-                                  i.get("State", {}).get("Name", ""), i.get("PrivateIpAddress", ""), i.get("PublicIpAddress", ""),
-                                  name, [g["GroupId"] for g in i.get("SecurityGroups", [])], role=role))
+    vpcs = {v.vpc_id for v in snap.vpcs}
+    found = [dataclasses.replace(rec) for _, vpc, rec in _refresh_instances(lab).values() if scope == "account" or vpc in vpcs]
     asg = lab.client("autoscaling")
     by_id = {i.instance_id: i for i in found}
     for chunk in _chunks(list(by_id), 50):  # DescribeAutoScalingInstances takes up to 50 ids

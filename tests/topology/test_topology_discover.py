@@ -126,3 +126,18 @@ def test_lab_topology_shows_inline(built):
     svg = html.unescape(topo._repr_svg_())
     assert svg.startswith("<?xml") and st.alb_arn.split(":")[-1] in svg
     assert any(e.kind == "sg" for e in topo.graph.edges)
+
+
+def test_repeated_discovery_sees_new_and_changed_instances(built):
+    lab, st = built
+    ec2 = lab.client("ec2")
+    first = discover(lab)
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    new = ec2.run_instances(ImageId=image, InstanceType="t3.micro", MinCount=1, MaxCount=1,
+                            SubnetId=st.network.subnet_ids("public")[1])["Instances"][0]["InstanceId"]
+    ec2.stop_instances(InstanceIds=[st.bastion_id])
+    second = discover(lab)
+    assert new not in {i.instance_id for i in first.instances} and new in {i.instance_id for i in second.instances}
+    assert next(i.state for i in second.instances if i.instance_id == st.bastion_id) in ("stopping", "stopped")
+    ec2.terminate_instances(InstanceIds=[new])
+    assert next(i.state for i in discover(lab).instances if i.instance_id == new) in ("shutting-down", "terminated")
