@@ -242,12 +242,14 @@ def test_insufficient_data_means_no_scaling(world):
     """ALB metrics exist only while requests flow: with no traffic a RequestCountPerTarget policy's
     alarms stay INSUFFICIENT_DATA and the group never scales."""
     w = world
-    tg = stack(w, "web")
+    tg = stack(w, "web", monitoring=False)
     lb_arn = w.elbv2.describe_target_groups(TargetGroupArns=[tg])["TargetGroups"][0]["LoadBalancerArns"][0]
     label = f"{lb_arn.split(':loadbalancer/')[-1]}/{tg.split(':')[-1]}"
     p = w.autoscaling.put_scaling_policy(AutoScalingGroupName="web", PolicyName="rpt", PolicyType="TargetTrackingScaling",
                                          TargetTrackingConfiguration={"TargetValue": 100.0, "PredefinedMetricSpecification": {
                                              "PredefinedMetricType": "ALBRequestCountPerTarget", "ResourceLabel": label}})
+    assert {a["Period"] for a in cw().describe_alarms(AlarmNames=[a["AlarmName"] for a in p["Alarms"]])
+            ["MetricAlarms"]} == {60}  # ALB metrics are 1-minute whatever the instances' monitoring
     w.advance(30 * 60)
     states = {a["AlarmName"]: a["StateValue"] for a in
               cw().describe_alarms(AlarmNames=[a["AlarmName"] for a in p["Alarms"]])["MetricAlarms"]}

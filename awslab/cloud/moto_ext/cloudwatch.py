@@ -205,11 +205,13 @@ def _put_scaling_policy(self: AutoScalingBackend, name: str, policy_type: str, *
     policy.awslab_owned_alarms = []
     if policy_type == "TargetTrackingScaling":
         from ...sim.cloudwatch.publisher import alarm_period_for_group
-        from ...sim.policies.target_tracking import alarm_definitions
+        from ...sim.policies.target_tracking import DETAILED_PERIOD_S, alarm_definitions, tracked_metric
 
         config = kwargs.get("target_tracking_config") or (args[6] if len(args) > 6 else {})
         group = self.autoscaling_groups.get(policy.auto_scaling_group_name)
-        period = alarm_period_for_group(group)
+        # EC2 metrics follow the launch template's monitoring; ALB metrics are always 1-minute
+        ec2_metric = tracked_metric(policy.auto_scaling_group_name, dict(config)).namespace == "AWS/EC2"
+        period = alarm_period_for_group(group) if ec2_metric else DETAILED_PERIOD_S
         for d in alarm_definitions(policy.auto_scaling_group_name, policy.arn, dict(config), period):
             cw.put_metric_alarm(
                 name=d["AlarmName"], namespace=d["Namespace"], metric_name=d["MetricName"],
