@@ -109,7 +109,7 @@ class PoliciesSim:
         return points[0].value if points else None
 
     def _target_tracking(self, backend: Any, policy: Any, alarm: Any, view: Any, ev: Any) -> int | None:
-        config = vars(policy.target_tracking_configuration or object())
+        config = _config(policy)
         target = float(config.get("TargetValue", 0))
         metric = self._metric(alarm, ev)
         if metric is None or target <= 0:
@@ -130,7 +130,7 @@ class PoliciesSim:
         for other in backend.policies.values():
             if other.auto_scaling_group_name != view.name or other.policy_type != "TargetTrackingScaling":
                 continue
-            oc = vars(other.target_tracking_configuration or object())
+            oc = _config(other)
             if oc.get("DisableScaleIn"):
                 continue
             low = self._low_alarm_of(other)
@@ -169,9 +169,10 @@ class PoliciesSim:
         mam = int(policy.min_adjustment_magnitude) if policy.min_adjustment_magnitude else None
         adj_type = policy.adjustment_type or "ChangeInCapacity"
         warming = len(self._warming(view))
-        new = (step_scale_out_desired(view.desired_capacity, warming, adj_type, step.scaling_adjustment, mam)
-               if step.scaling_adjustment >= 0 or adj_type == "ExactCapacity" else
-               apply_adjustment(view.desired_capacity, adj_type, step.scaling_adjustment, mam))
+        if adj_type != "ExactCapacity" and step.scaling_adjustment >= 0:
+            new = step_scale_out_desired(view.desired_capacity, warming, adj_type, step.scaling_adjustment, mam)
+        else:
+            new = apply_adjustment(view.desired_capacity, adj_type, step.scaling_adjustment, mam)
         if new < view.desired_capacity and warming:
             return None  # scale-in is blocked while instances warm up
         return new
@@ -249,6 +250,11 @@ class PoliciesSim:
                                  action=spec.scheduled_action_name, scheduled_for=due.isoformat(),
                                  min_size=g.min_size, max_size=g.max_size, desired=desired)
         self.sim.autoscaling.set_desired_capacity(g.name, desired, cause)
+
+
+def _config(policy: Any) -> dict[str, Any]:
+    """A target-tracking policy's configuration as the API's dict."""
+    return dict(getattr(policy.target_tracking_configuration, "__dict__", None) or {})
 
 
 def _utc(value: Any) -> datetime | None:
