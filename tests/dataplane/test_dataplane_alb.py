@@ -239,3 +239,40 @@ def test_weight_header_reaches_the_load_model_not_the_target():
         return json.loads(text)["headers"]
     headers = run(body())
     assert "X-Awslab-Weight" not in headers and seen[0][2] == 200 and seen[0][4] == 12.5
+
+
+def test_single_address_mode_enforces_groups_by_source_port():
+    """The macOS fallback: apps and ALB all on 127.0.0.1; the ALB registers its source ports."""
+    from awslab.dataplane.addresses import SourceRegistry
+    from awslab.dataplane.instances import InstanceHost
+
+    net, _ = vpc()
+    reg = SourceRegistry()
+    events = []
+
+    def guard(peer, port, iid):
+        src = net.endpoint(reg.who(peer, aliases=False))
+        return net.check(src, net.instances[iid], port)
+
+    async def body():
+        host = InstanceHost(loopback=lambda ip: "127.0.0.1", guard=guard, single_address=True, hold_s=0.05)
+        await host.start("i-app", "10.0.10.5", "ap-northeast-2a", {8080})
+        alb, url = await start_alb(view([Target("i-app", "10.0.10.5", 8080, "ap-northeast-2a")]), network=net,
+                                   local_address=lambda ip: "127.0.0.1", local_port=host.local_port,
+                                   record=lambda *a, **k: events.append(k))
+        alb.pool.on_connect, alb.pool.on_close = (lambda p, ip: reg.register(p, ip)), reg.forget
+        direct = f"http://127.0.0.1:{host.local_port('10.0.10.5', 8080)}/"
+        try:
+            async with aiohttp.ClientSession() as s:
+                via_alb = await get(s, url + "/")
+                try:
+                    await get(s, direct, timeout=aiohttp.ClientTimeout(total=2))
+                    blocked = False
+                except (aiohttp.ClientError, asyncio.TimeoutError):
+                    blocked = True
+        finally:
+            await alb.stop()
+            await host.stop_all()
+        return via_alb, blocked
+    via_alb, blocked = run(body())
+    assert via_alb[0] == 200 and via_alb[2].startswith("Hello from i-app") and blocked

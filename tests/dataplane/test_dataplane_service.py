@@ -111,9 +111,9 @@ def build(url: str, octet: int, n: int = 2) -> dict:
                          for i in r["Instances"]), 20)
     elbv2.register_targets(TargetGroupArn=tg, Targets=[{"Id": i, "Port": 80} for i in ids])
     lb = elbv2.create_load_balancer(Name=f"alb-{octet}", Subnets=subnets, SecurityGroups=[alb_sg])["LoadBalancers"][0]
-    elbv2.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80,
-                          DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
-    stack = {"vpc": vpc, "alb_sg": alb_sg, "app_sg": app_sg, "ids": ids, "tg": tg, "lb": lb}
+    listener = elbv2.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80,
+                                     DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])["Listeners"][0]["ListenerArn"]
+    stack = {"vpc": vpc, "alb_sg": alb_sg, "app_sg": app_sg, "ids": ids, "tg": tg, "lb": lb, "listener": listener}
     stack["alb_url"] = wait_for(lambda: _listener(url, lb["LoadBalancerName"]))
     wait_for(lambda: all(s == "healthy" for s in health(url, tg).values()), 30)
     return stack
@@ -145,6 +145,29 @@ def test_alb_round_robins_over_instances_in_two_azs(cloud):
     assert {a.split()[2] for a in answers} == set(st["ids"])
     assert {a.split()[4] for a in answers} == {"ap-northeast-2a", "ap-northeast-2c"}
     assert json.loads(get(st["alb_url"] + "/products")[1])["products"]
+
+
+def test_listener_rules_created_through_the_api_route_requests(cloud):
+    st = build(cloud, random.randint(60, 79), n=1)
+    _, elbv2, _ = clients(cloud)
+    elbv2.create_rule(ListenerArn=st["listener"], Priority=10,
+                      Conditions=[{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/maintenance*"]}}],
+                      Actions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "503", "ContentType": "text/plain",
+                                                                                  "MessageBody": "back soon"}}])
+    elbv2.create_rule(ListenerArn=st["listener"], Priority=20,
+                      Conditions=[{"Field": "host-header", "HostHeaderConfig": {"Values": ["old.example.com"]}}],
+                      Actions=[{"Type": "redirect", "RedirectConfig": {"Host": "new.example.com", "StatusCode": "HTTP_301"}}])
+    assert wait_for(lambda: get(st["alb_url"] + "/maintenance") == (503, "back soon"), 10)
+    req = urllib.request.Request(st["alb_url"] + "/x?y=1", headers={"Host": "OLD.example.com"})
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.build_opener(_NoRedirect).open(req, timeout=5)
+    assert e.value.code == 301 and e.value.headers["Location"] == "http://new.example.com:80/x?y=1"
+    assert get(st["alb_url"] + "/")[0] == 200
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *a, **k):
+        return None
 
 
 def test_unhealthy_instance_leaves_rotation_and_returns(cloud):
@@ -201,7 +224,7 @@ def test_sampled_surge_reaches_cloudwatch_and_overload_gives_504s(cloud):
 
     from awslab.traffic import open_model, steady
 
-    st = build(cloud, random.randint(30, 59), n=1)
+    st = build(cloud, random.randint(40, 59), n=1)
     # 400 virtual req/s on one t3.micro (capacity 50 req/s): each real request stands for 500 virtual ones.
     stats = asyncio.run(open_model(st["alb_url"], steady(400), duration_s=100, speed=SPEED, max_real_rps=20, timeout_s=10))
     assert stats.total.num_real >= 40 and abs(stats.total.num_requests - 500 * stats.total.num_real) < 1
@@ -216,7 +239,7 @@ def test_sampled_surge_reaches_cloudwatch_and_overload_gives_504s(cloud):
 
 
 def test_access_logs_land_in_s3_every_5_minutes_without_health_checks(cloud):
-    st = build(cloud, random.randint(60, 99), n=1)
+    st = build(cloud, random.randint(80, 99), n=1)
     _, elbv2, s3 = clients(cloud)
     bucket = f"alb-logs-{random.randint(0, 10**6)}"
     s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
@@ -241,16 +264,37 @@ def test_zz_cloud_stop_leaves_no_listener_thread_or_process(cloud_proc):
     """Runs last in this module: it stops the module's cloud."""
     proc, url = cloud_proc
     try:
-        st = build(url, random.randint(20, 59), n=1)
+        st = build(url, random.randint(20, 29), n=1)
+        ec2, elbv2, _ = clients(url)
         info = control(url, "GET", "dataplane")
         assert set(info["threads"]) == {"awslab-dataplane-loop", "awslab-dataplane-sync", "awslab-dataplane-reader"}
-        app = next(iter(info["instances"].values()))[0].split(" -> ")[1]
+        app = _addr(info["instances"][st["ids"][0]][0].split(" -> ")[1])
+        alb = _addr(st["alb_url"].split("//")[1])
+        # teardown: the ALB's listener and the instance's app go away with the resources
+        elbv2.delete_load_balancer(LoadBalancerArn=st["lb"]["LoadBalancerArn"])
+        ec2.terminate_instances(InstanceIds=st["ids"])
+        wait_for(lambda: _refused(alb) and _refused(app), 15)
+        build(url, random.randint(30, 39), n=1)  # something running when the cloud stops
+        info = control(url, "GET", "dataplane")
+        running = [_addr(a.split(" -> ")[1]) for addrs in info["instances"].values() for a in addrs]
+        running += [_addr(u.split("//")[1]) for lb in info["load_balancers"] for u in lb["listeners"].values()]
+        assert running and not any(_refused(a) for a in running)
     finally:
         t0 = time.monotonic()
         code = stop_cloud(proc)
         took = time.monotonic() - t0
     assert code == 0 and took < 10, (code, took)
-    host, port = st["alb_url"].split("//")[1].split(":")
-    for h, p in ((host, int(port)), (app.split(":")[0], int(app.split(":")[1]))):
-        with pytest.raises(ConnectionRefusedError):
-            socket.create_connection((h, p), timeout=2).close()
+    assert all(_refused(a) for a in running)
+
+
+def _addr(text: str) -> tuple[str, int]:
+    host, port = text.rsplit(":", 1)
+    return host, int(port.split("/")[0])
+
+
+def _refused(addr: tuple[str, int]) -> bool:
+    try:
+        socket.create_connection(addr, timeout=2).close()
+        return False
+    except ConnectionRefusedError:
+        return True
