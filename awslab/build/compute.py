@@ -140,6 +140,7 @@ def build_launch_template(lab: Lab, security: Any, key: Any, spec: LaunchTemplat
     name, port = validate_spec(lab, security, spec, database)
     image_id = spec.image_id or find_al2023_ami(lab)
     created: list[str] = []
+    _record_user_data(lab, port, database, spec.db_name)
     db_url, secret_arn, profile_arn = None, None, None
     if database is not None:
         db_url = _db_url(database, spec.db_name)
@@ -148,7 +149,7 @@ def build_launch_template(lab: Lab, security: Any, key: Any, spec: LaunchTemplat
             profile_arn = ensure_instance_profile(lab, secret_arn, created)
     data = _template_data(lab, spec, image_id, security, key, user_data_base64(port, db_url, secret_arn), profile_arn)
     lt_id, default, latest = ensure_launch_template(lab, name, data, created)
-    _record(lab, name, data, port, database is not None, key)
+    _record(lab, name, data)
     return LaunchTemplate(lt_id, name, default, image_id, spec.instance_type, port, latest, spec.detailed_monitoring,
                           profile_arn, created)
 
@@ -267,9 +268,10 @@ def ensure_instance_profile(lab: Lab, secret_arn: str, created: list[str]) -> st
     if role not in [r["RoleName"] for r in found.get("Roles", [])]:
         call(iam.add_role_to_instance_profile, "putting the role in the instance profile", error=ComputeError,
              InstanceProfileName=profile, RoleName=role)
+    shown = json.dumps(dict(policy, Statement=[dict(policy["Statement"][0], Resource="$DB_SECRET_ARN")])).replace('"', '\\"')
     lab.record("compute/role", f"aws iam create-role --role-name {role} --assume-role-policy-document '{json.dumps(ASSUME_EC2)}'\n"
                f"aws iam put-role-policy --role-name {role} --policy-name read-db-secret --policy-document "
-               f"'{json.dumps(policy)}'\naws iam create-instance-profile --instance-profile-name {profile}\n"
+               f'"{shown}"\n' f"aws iam create-instance-profile --instance-profile-name {profile}\n"
                f"aws iam add-role-to-instance-profile --instance-profile-name {profile} --role-name {role}",
                "A role the app servers assume: it may read the database's secret and nothing else")
     return found["Arn"]
@@ -305,12 +307,24 @@ def delete_instance_profile(lab: Lab) -> list[str]:
     return gone
 
 
-def _record(lab: Lab, name: str, data: dict[str, Any], port: int, with_db: bool, key: Any) -> None:
+def _record_user_data(lab: Lab, port: int, database: Any, db_name: str) -> None:
+    with_db = database is not None
+    if with_db:
+        ident = getattr(database, "db_instance_identifier", "$DB_INSTANCE_ID")
+        user = urllib.parse.quote(getattr(database, "master_username", "admin"), safe="")
+        lab.record("compute/db-url", f'export DB_URL="mysql://{user}@$DB_ENDPOINT:{database.port}/{db_name}"\n'
+                   f"export DB_SECRET_ARN=$(aws rds describe-db-instances --db-instance-identifier {ident} "
+                   "--query 'DBInstances[0].MasterUserSecret.SecretArn' --output text)",
+                   "Layer 4 - compute: where the app finds its database; the password stays in Secrets Manager")
+    else:
+        lab.record("compute/db-url", "unset DB_URL DB_SECRET_ARN", "Layer 4 - compute: no database (the app's /products answers 503)")
     db = "os.environ.get('DB_URL'), os.environ.get('DB_SECRET_ARN')" if with_db else "None"
     lab.record("compute/user-data", f"python3 -c \"import os, awslab.webapp as w; print(w.user_data({port}, {db}), end='')\" "
                "> user-data.sh\nUSER_DATA_B64=$(base64 -w0 user-data.sh)",
-               "Layer 4 - compute: the user data that installs the web app (awslab.webapp.user_data)"
-               + ("; set DB_URL=mysql://admin@$DB_ENDPOINT:3306/awslab and DB_SECRET_ARN first" if with_db else ""))
+               "The user data that installs and starts the web app (awslab.webapp.user_data)")
+
+
+def _record(lab: Lab, name: str, data: dict[str, Any]) -> None:
     lab.record("compute/ami", ["aws", "ec2", "describe-images", "--owners", "amazon", "--filters",
                f"Name=name,Values={AL2023_NAME_FILTER}", "Name=architecture,Values=x86_64", "Name=state,Values=available"],
                "The newest Amazon Linux 2023 AMI", var="AMI_ID", query="sort_by(Images, &CreationDate)[-1].ImageId")

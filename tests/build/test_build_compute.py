@@ -1,5 +1,7 @@
 """The compute layer: the launch template (AL2023, t3.micro, app group, IMDSv2, monitoring, user data, tags)."""
 import base64
+import json
+import subprocess
 import uuid
 from dataclasses import replace
 from types import SimpleNamespace
@@ -109,6 +111,13 @@ def test_with_a_database_the_user_data_reads_the_password_from_its_secret(base):
     policy = iam.get_role_policy(RoleName=f"{lab.name}-app-role", PolicyName="read-db-secret")["PolicyDocument"]
     assert policy["Statement"][0]["Resource"] == secret
     assert build_launch_template(lab, base.security, base.key, spec, database=db).created == []
+    script = lab.cli_log().script()
+    assert 'export DB_URL="mysql://admin@$DB_ENDPOINT:3306/awslab"' in script
+    assert script.index("export DB_SECRET_ARN=") < script.index("aws iam put-role-policy")
+    put = next(line for line in script.splitlines() if line.startswith("aws iam put-role-policy"))
+    shown = subprocess.run(["bash", "-c", "printf '%s' " + put.split("--policy-document ", 1)[1]], capture_output=True, text=True,
+                           env={"DB_SECRET_ARN": secret}, check=True).stdout
+    assert json.loads(shown)["Statement"][0]["Resource"] == secret  # the replayed policy names the secret
     assert delete_instance_profile(lab) == [f"{lab.name}-app-profile", f"{lab.name}-app-role"]
     assert f"{lab.name}-app-role" not in [r["RoleName"] for r in iam.list_roles()["Roles"]] and delete_instance_profile(lab) == []
 
