@@ -275,20 +275,10 @@ class LoadBalancer:
         picker = self.pickers.setdefault(tg.arn, Picker(self.rng))
         target = picker.choose(tg, self.clock())
         entry.target_port = entry.target_port_list = f"{target.ip}:{target.port}"
-        src = self.network.by_ip.get(node_ip) if self.network else None
-        dst = self.network.instances.get(target.instance_id) if self.network else None
-        gate = self._check(src, dst, target.port) if src is not None else Decision(True, "none", "-", "")
-        if not gate.allowed:
-            self._deny(gate, f"{self.view.name} node {node_ip}", target.ip, target.port)
-            await asyncio.sleep(self.connect_timeout_s * self.time_scale)
+        wait = await self._obstacle(target, node_ip)
+        if wait is not None:  # dropped by policy or lost in the queue: the ALB gives up with a 504
+            await asyncio.sleep(wait)
             return self._done(tg, target, _error(504), entry, t0, None, req.weight)
-        if self.target_delay is not None:
-            delay, timed_out = self.target_delay(target)
-            if timed_out:  # the instance's queue is past saturation: no answer before the idle timeout
-                await asyncio.sleep(self.idle_timeout)
-                return self._done(tg, target, _error(504), entry, t0, None, req.weight)
-            if delay > 0.0005:
-                await asyncio.sleep(delay)
         head = self._request_head(creq, req, listener_port, peer)
         entry.trace_id = self._last_trace
         picker.started(target)
@@ -308,6 +298,26 @@ class LoadBalancer:
         resp = (up.status, [(k, v) for k, v in up.headers if k.lower() not in _HOP], up.body, up.reason or None)
         entry.response_processing_time = 0.0
         return self._done(tg, target, resp, entry, t0, up.status, req.weight)
+
+    async def _obstacle(self, target: Target, node_ip: str) -> float | None:
+        """Seconds until the ALB gives up on ``target`` (None: go ahead), after the model's queueing delay.
+
+        A security group or NACL that drops the SYN costs the connect timeout (10 s);
+        an instance past saturation answers after the idle timeout.
+        """
+        src = self.network.by_ip.get(node_ip) if self.network else None
+        dst = self.network.instances.get(target.instance_id) if self.network else None
+        gate = self._check(src, dst, target.port) if src is not None else None
+        if gate is not None and not gate.allowed:
+            self._deny(gate, f"{self.view.name} node {node_ip}", target.ip, target.port)
+            return self.connect_timeout_s * self.time_scale
+        if self.target_delay is not None:
+            delay, timed_out = self.target_delay(target)
+            if timed_out:
+                return self.idle_timeout
+            if delay > 0.0005:
+                await asyncio.sleep(delay)
+        return None
 
     def _done(self, tg: TargetGroupView, target: Target, resp: Reply, entry: AccessLogEntry, t0: float,
               target_status: int | None, weight: float = 1.0) -> Reply:

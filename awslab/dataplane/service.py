@@ -20,7 +20,6 @@ ALB's local address (with its DNS name) and each instance's listeners.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import logging
 import os
 import threading
@@ -33,9 +32,10 @@ from .accesslogs import AccessLogWriter
 from .addresses import INTERNET, SourceRegistry, alb_listen_port, probe_loopback, to_loopback
 from .alb import LoadBalancer
 from .balancer import Target
-from .instances import InstanceHost, can_bind_privileged, health_check
+from .instances import InstanceHost, can_bind_privileged
 from .loadmodel import LoadTracker
 from .netpolicy import Decision
+from .probe import RealProbe
 from .snapshot import CloudSnapshot, read_cloud
 
 __all__ = ["DataPlane", "DATAPLANE"]
@@ -44,8 +44,6 @@ log = logging.getLogger("awslab.dataplane")
 SIM_SYNC_S, CLOUD_REFRESH_S = 0.1, 1.0
 #: With no instance and no load balancer, read the APIs less often (they cost the shared CPU).
 IDLE_REFRESH_S = 3.0
-#: The simulator thread waits at most this long (wall) for a real health check before using the last result.
-PROBE_WAIT_S = 0.15
 #: One timeline entry per denied (source, destination, port) per this many wall seconds.
 DENIAL_LOG_EVERY_S = 5.0
 
@@ -69,7 +67,6 @@ class DataPlane:
         self._threads: list[threading.Thread] = []
         self._stop, self._wake = threading.Event(), threading.Event()
         self._denials: dict[tuple, float] = {}
-        self._last_probe: dict[tuple, Any] = {}
         self._sim_probe = None
         self._healthy_at: dict[tuple[str, str], float] = {}
         self._time_scale = 1.0 / max(sim.clock.speed, 1e-9)
@@ -104,7 +101,7 @@ class DataPlane:
         loop_thread.start()
         ready.wait(5)
         self._sim_probe = self.sim.elb.probe
-        self.sim.elb.probe = self._probe
+        self.sim.elb.probe = RealProbe(self, self._sim_probe)
         if not self._subscribed:  # the simulator has no "off": subscribe once per process
             for event in ("app_up", "app_down", "instance_state"):
                 self.sim.on(event, self._on_sim_event)
@@ -351,46 +348,6 @@ class DataPlane:
                 return
             self._denials[key] = now
         self.sim.timeline.record(component, resource, event, **details)
-
-    def _probe(self, target: Any) -> Any:
-        """``sim.elb.probe`` in realtime mode: a real HTTP health check from an ALB node (runs in the sim thread)."""
-        from ..sim.health_probe import ProbeResult, matcher_accepts
-
-        tg = target.target_group
-        lb = next((lb for lb in self.lbs.values() if tg is not None and tg.arn in lb.view.target_groups), None)
-        if self.sim.clock.mode != "realtime" or lb is None or not target.private_ip or self.loop is None or not lb.view.nodes:
-            return self._sim_probe(target)
-        timeout = float(getattr(tg, "health_check_timeout_seconds", None) or 5)
-        hc_port = str(getattr(tg, "health_check_port", None) or "traffic-port")
-        port = target.port if not hc_port.isdigit() else int(hc_port)
-        node_ip = lb.view.nodes.get(target.availability_zone) or next(iter(lb.view.nodes.values()))
-        snap = self.snapshot
-        if snap is not None:
-            src, dst = snap.network.by_ip.get(node_ip), snap.network.instances.get(target.instance_id)
-            if src is not None and dst is not None:
-                d = snap.network.check(src, dst, port)
-                if not d.allowed:
-                    self._record("dataplane", target.instance_id, "connection_denied", source=f"{lb.view.name} node {node_ip} (health check)",
-                                 destination=f"{target.private_ip}:{port}", layer=d.layer, rule=d.rule, reason=d.reason)
-                    return ProbeResult(False, None, "Target.Timeout", timeout)
-        key = (tg.arn, target.instance_id)
-        mode, delay = self._app_mode(target.instance_id)  # the app follows the fault before this check runs
-        self.loop.call_soon_threadsafe(self.host.set_fault, target.instance_id, mode, delay)
-        coro = health_check(self._bind_for(node_ip), (self.loopback(target.private_ip), self.host.local_port(target.private_ip, port)),
-                            f"{target.private_ip}:{port}", getattr(tg, "health_check_path", None) or "/",
-                            timeout * self._time_scale, lambda s: matcher_accepts(getattr(tg, "matcher", None), s))
-        fut = asyncio.run_coroutine_threadsafe(coro, self.loop)
-        speed = 1.0 / self._time_scale
-
-        def result(r) -> Any:
-            return ProbeResult(r.reason_code is None, r.status, r.reason_code, min(r.seconds * speed, timeout))
-
-        try:
-            res = self._last_probe[key] = result(fut.result(min(timeout * self._time_scale, PROBE_WAIT_S) + 0.01))
-        except concurrent.futures.TimeoutError:
-            fut.add_done_callback(lambda f: f.cancelled() or f.exception() or self._last_probe.__setitem__(key, result(f.result())))
-            return self._last_probe.get(key) or ProbeResult(False, None, "Target.Timeout", timeout)
-        return res
 
     # -- the control route -----------------------------------------------------------------
     def describe(self) -> dict:

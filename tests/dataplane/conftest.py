@@ -8,7 +8,7 @@ import aiohttp
 from aiohttp import web
 
 from awslab.dataplane.alb import LoadBalancer, LoadBalancerView
-from awslab.dataplane.balancer import Target, TargetGroupView
+from awslab.dataplane.balancer import TargetGroupView
 
 ARN = "arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:loadbalancer/app/web-alb/50dc6c495c0c9188"
 TG = "arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:targetgroup/web-tg/73e2d6bc24d8a067"

@@ -1,0 +1,75 @@
+"""Real HTTP health checks for the simulator: ``sim.elb.probe`` in realtime mode.
+
+The simulator's ELB subsystem decides *when* to check and what the results
+mean (thresholds, states, reason codes). This decides *what one check
+finds*: a real ``GET`` from the ALB node in the target's AZ, over loopback,
+with ``User-Agent: ELB-HealthChecker/2.0`` and ``Host: <private-ip>:<port>``
+(https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html).
+
+It runs in the simulator's thread, which holds the cloud's state lock, so it
+never waits long: the check runs in the data plane's event loop and the
+simulator waits at most :data:`PROBE_WAIT_S`; a check still running then
+(a hanging app) counts as the last finished result, or a timeout. A check
+the security groups or NACLs would drop is a ``Target.Timeout`` at once, and
+the timeline says which rule dropped it.
+"""
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+from typing import Any, Callable
+
+from .instances import health_check
+
+__all__ = ["RealProbe", "PROBE_WAIT_S"]
+
+#: The simulator thread waits at most this long (wall) for a real health check before using the last result.
+PROBE_WAIT_S = 0.15
+
+
+class RealProbe:
+    """A callable ``probe(target) -> ProbeResult``; ``fallback`` is the model probe (virtual mode, unknown targets)."""
+
+    def __init__(self, dataplane: Any, fallback: Callable[[Any], Any]):
+        self.dp, self.fallback = dataplane, fallback
+        self._last: dict[tuple, Any] = {}
+
+    def __call__(self, target: Any) -> Any:
+        from ..sim.health_probe import ProbeResult, matcher_accepts
+
+        dp, tg = self.dp, target.target_group
+        lb = next((lb for lb in dp.lbs.values() if tg is not None and tg.arn in lb.view.target_groups), None)
+        if dp.sim.clock.mode != "realtime" or lb is None or not target.private_ip or dp.loop is None or not lb.view.nodes:
+            return self.fallback(target)
+        timeout = float(getattr(tg, "health_check_timeout_seconds", None) or 5)
+        hc_port = str(getattr(tg, "health_check_port", None) or "traffic-port")
+        port = target.port if not hc_port.isdigit() else int(hc_port)
+        node_ip = lb.view.nodes.get(target.availability_zone) or next(iter(lb.view.nodes.values()))
+        snap = dp.snapshot
+        if snap is not None:
+            src, dst = snap.network.by_ip.get(node_ip), snap.network.instances.get(target.instance_id)
+            if src is not None and dst is not None:
+                d = snap.network.check(src, dst, port)
+                if not d.allowed:
+                    dp._record("dataplane", target.instance_id, "connection_denied", source=f"{lb.view.name} node {node_ip} (health check)",
+                                 destination=f"{target.private_ip}:{port}", layer=d.layer, rule=d.rule, reason=d.reason)
+                    return ProbeResult(False, None, "Target.Timeout", timeout)
+        key = (tg.arn, target.instance_id)
+        mode, delay = dp._app_mode(target.instance_id)  # the app follows the fault before this check runs
+        dp.loop.call_soon_threadsafe(dp.host.set_fault, target.instance_id, mode, delay)
+        coro = health_check(dp._bind_for(node_ip), (dp.loopback(target.private_ip), dp.host.local_port(target.private_ip, port)),
+                            f"{target.private_ip}:{port}", getattr(tg, "health_check_path", None) or "/",
+                            timeout * dp._time_scale, lambda s: matcher_accepts(getattr(tg, "matcher", None), s))
+        fut = asyncio.run_coroutine_threadsafe(coro, dp.loop)
+        speed = 1.0 / dp._time_scale
+
+        def result(r) -> Any:
+            return ProbeResult(r.reason_code is None, r.status, r.reason_code, min(r.seconds * speed, timeout))
+
+        try:
+            res = self._last[key] = result(fut.result(min(timeout * dp._time_scale, PROBE_WAIT_S) + 0.01))
+        except concurrent.futures.TimeoutError:
+            fut.add_done_callback(lambda f: f.cancelled() or f.exception() or self._last.__setitem__(key, result(f.result())))
+            return self._last.get(key) or ProbeResult(False, None, "Target.Timeout", timeout)
+        return res
+
