@@ -212,7 +212,8 @@ class DataPlane:
 
         kw = dict(endpoint_url=self.endpoint, region_name=config.region(), config=Config(retries={"max_attempts": 2}),
                   **config.EMBEDDED_CREDENTIALS)
-        return {name: boto3.client(name, **kw) for name in ("ec2", "elbv2", "s3")}
+        session = boto3.session.Session()  # boto3's default session is not safe to share between threads
+        return {name: session.client(name, **kw) for name in ("ec2", "elbv2", "s3")}
 
     def _read_sim(self, snap: CloudSnapshot | None) -> dict:
         """Under the state lock: which apps run (with their fault), routable targets, the load."""
