@@ -107,6 +107,17 @@ def test_model_attributes_the_extension_reads_and_writes():
         "instance_id", "port", "health_port", "status", "reason", "description"}
 
 
+def test_module_clocks_we_replace_exist():
+    """moto stamps times with names imported into these modules; the extension swaps them for the simulated clock."""
+    from moto.autoscaling import models as a
+    from moto.ec2.models import instances as i
+    from moto.elbv2 import models as e
+
+    assert callable(i.utcnow) and callable(a.utcnow) and callable(e.iso_8601_datetime_with_milliseconds)
+    assert "self.created_time = datetime.now().isoformat()" in inspect.getsource(asg_models.FakeAutoScalingGroup.__init__)
+    assert "self.created_time = iso_8601_datetime_with_milliseconds()" in inspect.getsource(elbv2_models.FakeLoadBalancer.__init__)
+
+
 def test_moto_still_lacks_what_we_add():
     """If moto starts returning scaling activities itself, our response wrapper should be revisited."""
     from awslab.cloud.moto_ext import autoscaling

@@ -157,6 +157,7 @@ def test_simulator_api_for_policies(world):
     w.network()
     w.asg(desired=2, health_check_type="EC2", DefaultCooldown=300)
     sim = w.sim.autoscaling
+    assert w.group()["CreatedTime"] == w.sim.now_datetime()  # simulated, like every timestamp
     g = sim.group("web-asg")
     assert (g.desired_capacity, g.default_cooldown, g.health_check_type) == (2, 300, "EC2")
     assert all(sim.in_warmup("web-asg", i.instance_id) for i in g.instances)  # Pending

@@ -23,7 +23,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__all__ = ["install", "uninstall", "active", "PINNED_MOTO_VERSION"]
+__all__ = ["install", "uninstall", "active", "sim_utcnow", "PINNED_MOTO_VERSION"]
 
 #: The moto version these patches were written against (pyproject pins it too).
 PINNED_MOTO_VERSION = "5.2.5"
@@ -35,6 +35,19 @@ _PATCHED = False
 def active():
     """The installed :class:`~awslab.sim.core.Simulator`, or None."""
     return SIM
+
+
+def sim_utcnow():
+    """moto's ``utcnow()`` (a naive UTC datetime), read from the simulated clock when one is installed.
+
+    The EC2/ELBv2/Auto Scaling model modules get this in place of their ``utcnow`` import, so the
+    timestamps moto stamps itself (CreatedTime, moto's own activities, ...) are simulated too.
+    """
+    from datetime import datetime, timezone
+
+    if SIM is None:
+        return datetime.now(timezone.utc).replace(tzinfo=None)
+    return SIM.clock.now_datetime().replace(tzinfo=None)
 
 
 def install(sim) -> None:

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import threading
 
+from moto.autoscaling import models as _asg_module
 from moto.autoscaling.models import ASG_NAME_TAG, AutoScalingBackend, FakeAutoScalingGroup, InstanceState
 from moto.autoscaling.responses import AutoScalingResponse
 from moto.core.responses import ActionResult
 
-from . import active
+from . import active, sim_utcnow
 
 __all__ = ["install", "launch_instance"]
 
@@ -59,6 +60,7 @@ def _why(default: str) -> str:
 def install() -> None:
     if _ORIG:
         return
+    _asg_module.utcnow = sim_utcnow  # launch configurations' CreatedTime, moto's own activities
     B, G, R = AutoScalingBackend, FakeAutoScalingGroup, AutoScalingResponse
     _ORIG.update(group_set_desired=G.set_desired_capacity, create=B.create_auto_scaling_group,
                  update=B.update_auto_scaling_group, set_desired=B.set_desired_capacity,
@@ -89,6 +91,7 @@ def install() -> None:
         # https://docs.aws.amazon.com/autoscaling/ec2/userguide/health-check-grace-period.html
         period = kwargs.get("health_check_period")
         group.health_check_grace_period = int(period) if period is not None else 0
+        group.created_time = sim_utcnow().isoformat()  # moto stamps the wall clock
         sim.autoscaling.on_group_created(group)
         return group
 

@@ -7,9 +7,10 @@ simulated time), ``Instance.start/stop/terminate`` (``pending``/``stopping``/
 """
 from __future__ import annotations
 
+from moto.ec2.models import instances as _instances_module
 from moto.ec2.models.instances import Instance, InstanceState, StateReason
 
-from . import active
+from . import active, sim_utcnow
 
 __all__ = ["install", "apply_state", "forget_instance", "STATUS_CHECK_INITIALIZING_S"]
 
@@ -23,6 +24,7 @@ _ORIG: dict[str, object] = {}
 def install() -> None:
     if _ORIG:
         return
+    _instances_module.utcnow = sim_utcnow
     _ORIG.update(init=Instance.__init__, start=Instance.start, stop=Instance.stop,
                  terminate=Instance.terminate, instance_status=Instance.instance_status)
 

@@ -8,9 +8,10 @@ draining targets too, as AWS does) and ``delete_target_group``.
 from __future__ import annotations
 
 from moto.elbv2.exceptions import InvalidTargetError
+from moto.elbv2 import models as _elbv2_module
 from moto.elbv2.models import ELBv2Backend, FakeHealthStatus, FakeTargetGroup
 
-from . import active
+from . import active, sim_utcnow
 
 __all__ = ["install"]
 
@@ -20,6 +21,8 @@ _ORIG: dict[str, object] = {}
 def install() -> None:
     if _ORIG:
         return
+    # Load balancers' CreatedTime in simulated time.
+    _elbv2_module.iso_8601_datetime_with_milliseconds = lambda value=None: (value or sim_utcnow()).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
     _ORIG.update(register=FakeTargetGroup.register, deregister=FakeTargetGroup.deregister,
                  deregister_terminated=FakeTargetGroup.deregister_terminated_instances,
                  health_for=FakeTargetGroup.health_for,
