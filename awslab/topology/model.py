@@ -18,111 +18,15 @@ The renderer (:mod:`awslab.topology.render`) only reads a ``Graph``.
 """
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
+from . import overlays
+from .graph import (DEFAULT_LAYERS, LAYERS, TARGET_STATES, TIER_ORDER, Cluster, Edge, Graph, Node, anchor, subnet_cluster,
+                    target_state)
 from .records import Instance, Snapshot, Subnet, TargetGroup
 
-__all__ = ["Node", "Cluster", "Edge", "Graph", "build_model", "LAYERS", "DEFAULT_LAYERS", "target_state", "TARGET_STATES"]
-
-#: Layers a graph can show. ``traffic`` and ``control`` are on by default.
-LAYERS = ("traffic", "control", "security_groups", "routes")
-DEFAULT_LAYERS = ("traffic", "control")
-#: ELB target health states, worst first: an instance in several target groups shows its worst state.
-#: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html#target-health-states
-TARGET_STATES = ("unhealthy", "draining", "unavailable", "initial", "unused", "healthy")
-TIER_ORDER = {"public": 0, "app": 1, "db": 2}
-
-
-@dataclass
-class Node:
-    """One box. ``kind`` picks its shape; ``state`` picks its colour."""
-
-    id: str
-    kind: str
-    label: str
-    cluster: str | None = None
-    state: str = ""
-    tooltip: str = ""
-    count: int | None = None
-
-
-@dataclass
-class Cluster:
-    """A box around boxes: region, vpc, az, subnet (with ``tier``), or a group of services."""
-
-    id: str
-    kind: str
-    label: str
-    parent: str | None = None
-    tier: str = ""
-    az: str = ""
-
-
-@dataclass
-class Edge:
-    """An arrow. ``kind``: traffic | control | sg | route | replication | invisible."""
-
-    src: str
-    dst: str
-    kind: str = "traffic"
-    label: str = ""
-    state: str = ""
-    count: int | None = None
-
-
-@dataclass
-class Graph:
-    """Clusters, nodes and edges, plus the layers they were built with."""
-
-    title: str = ""
-    clusters: dict[str, Cluster] = field(default_factory=dict)
-    nodes: dict[str, Node] = field(default_factory=dict)
-    edges: list[Edge] = field(default_factory=list)
-    layers: tuple[str, ...] = DEFAULT_LAYERS
-
-    def add_cluster(self, c: Cluster) -> Cluster:
-        return self.clusters.setdefault(c.id, c)
-
-    def add_node(self, n: Node) -> Node:
-        return self.nodes.setdefault(n.id, n)
-
-    def add_edge(self, e: Edge) -> None:
-        if e.src in self.nodes and e.dst in self.nodes and not self.has_edge(e.src, e.dst, e.kind):
-            self.edges.append(e)
-
-    def has_edge(self, src: str, dst: str, kind: str | None = None) -> bool:
-        return any(e.src == src and e.dst == dst and (kind is None or e.kind == kind) for e in self.edges)
-
-    def children(self, cluster_id: str | None) -> list[Node]:
-        return [n for n in self.nodes.values() if n.cluster == cluster_id]
-
-    def subclusters(self, cluster_id: str | None) -> list[Cluster]:
-        return [c for c in self.clusters.values() if c.parent == cluster_id]
-
-    def path(self, src: str, dst: str, kind: str = "traffic") -> bool:
-        """Is there a chain of ``kind`` edges from ``src`` to ``dst``?"""
-        seen, todo = set(), [src]
-        while todo:
-            here = todo.pop()
-            if here == dst:
-                return True
-            seen.add(here)
-            todo += [e.dst for e in self.edges if e.src == here and e.kind == kind and e.dst not in seen]
-        return False
-
-    def signature(self) -> tuple:
-        """A hashable summary (ids, labels, states, edges): equal signatures draw the same picture."""
-        return (tuple(sorted((n.id, n.label, n.state, n.cluster or "") for n in self.nodes.values())),
-                tuple(sorted((c.id, c.label) for c in self.clusters.values())),
-                tuple(sorted((e.src, e.dst, e.kind, e.label, e.state) for e in self.edges)))
-
-
-def target_state(states: Iterable[str]) -> str:
-    """The worst of several target health states ("" when there are none)."""
-    states = [s for s in states if s]
-    return min(states, key=lambda s: TARGET_STATES.index(s) if s in TARGET_STATES else 0) if states else ""
+__all__ = ["Node", "Cluster", "Edge", "Graph", "build_model", "LAYERS", "DEFAULT_LAYERS", "target_state", "TARGET_STATES",
+           "TIER_ORDER", "anchor", "subnet_cluster"]
 
 
 def build_model(snap: Snapshot, layers: Iterable[str] = DEFAULT_LAYERS, traffic: Mapping[str, int] | None = None,
@@ -140,26 +44,17 @@ def build_model(snap: Snapshot, layers: Iterable[str] = DEFAULT_LAYERS, traffic:
     _load_balancing(g, snap, traffic or {})
     _data(g, snap)
     _edge_services(g, snap)
-    _scaling(g, snap)
+    overlays.scaling(g, snap)
     if "control" in layers:
-        _control(g, snap)
+        overlays.control(g, snap)
     if "security_groups" in layers:
-        _security_groups(g, snap)
+        overlays.security_groups(g, snap)
     if "routes" in layers:
-        _routes(g, snap)
+        overlays.routes(g, snap)
     return g
 
 
 # -- nesting ---------------------------------------------------------------------------------------
-
-def subnet_cluster(subnet_id: str) -> str:
-    return f"cluster_{subnet_id}"
-
-
-def anchor(cluster_id: str) -> str:
-    """The invisible node every subnet holds, so empty subnets still show and edges can end at a subnet."""
-    return f"anchor_{cluster_id}"
-
 
 def _network(g: Graph, snap: Snapshot) -> None:
     region = g.add_cluster(Cluster("cluster_region", "region", f"Region {snap.region}" if snap.region else "Region"))
@@ -349,74 +244,3 @@ def _origin_node(origin: str, snap: Snapshot, by_dns: dict[str, str]) -> str | N
     return None
 
 
-# -- the control loop ------------------------------------------------------------------------------
-
-def _scaling(g: Graph, snap: Snapshot) -> None:
-    """Each Auto Scaling group, with desired versus in-service capacity (they differ while it scales)."""
-    if snap.auto_scaling_groups or snap.alarms or snap.policies:
-        g.add_cluster(Cluster("cluster_control", "control", "Auto Scaling · CloudWatch", "cluster_region"))
-    states = {i.instance_id: i for i in snap.instances}
-    for asg in snap.auto_scaling_groups:
-        members = [states[i] for i in asg.instance_ids if i in states]
-        in_service = sum(1 for i in members if i.lifecycle_state == "InService")
-        label = (f"Auto Scaling group {asg.name}\ndesired {asg.desired_capacity} · in service {in_service}\n"
-                 f"min {asg.min_size} · max {asg.max_size} · {asg.health_check_type} checks")
-        g.add_node(Node(f"asg:{asg.name}", "asg", label, "cluster_control",
-                        state="steady" if in_service == asg.desired_capacity else "scaling", count=in_service))
-        for tg in asg.target_group_arns:
-            g.add_edge(Edge(f"asg:{asg.name}", tg, "control", "registers"))
-
-
-def _control(g: Graph, snap: Snapshot) -> None:
-    """The loop that scales: alarm -> scaling policy -> Auto Scaling group."""
-    for p in snap.policies:
-        pid = f"policy:{p.auto_scaling_group}:{p.policy_name}"
-        g.add_node(Node(pid, "policy", f"Scaling policy {p.policy_name}\n{p.policy_type}{' · ' + p.summary if p.summary else ''}",
-                        "cluster_control"))
-        g.add_edge(Edge(pid, f"asg:{p.auto_scaling_group}", "control", "adjusts desired"))
-    arns = {p.arn: f"policy:{p.auto_scaling_group}:{p.policy_name}" for p in snap.policies if p.arn}
-    for a in snap.alarms:
-        aid = f"alarm:{a.alarm_name}"
-        short = re.sub(r"-[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$", "", a.alarm_name)  # target tracking adds a UUID
-        g.add_node(Node(aid, "alarm", f"Alarm {short}\n{a.metric} {a.threshold}\n{a.state}".replace("\n\n", "\n"),
-                        "cluster_control", state=a.state, tooltip=a.alarm_name))
-        for arn in a.action_arns:
-            if arn in arns:
-                g.add_edge(Edge(aid, arns[arn], "control", "triggers"))
-
-
-# -- optional layers -------------------------------------------------------------------------------
-
-def _sg_members(g: Graph, snap: Snapshot) -> dict[str, list[str]]:
-    members: dict[str, list[str]] = {}
-    pairs = [(i.instance_id, i.security_group_ids) for i in snap.instances]
-    pairs += [(lb.arn, lb.security_group_ids) for lb in snap.load_balancers]
-    pairs += [(d.identifier, d.security_group_ids) for d in snap.databases]
-    for node_id, groups in pairs:
-        if node_id in g.nodes:
-            for sg in groups:
-                members.setdefault(sg, []).append(node_id)
-    return members
-
-
-def _security_groups(g: Graph, snap: Snapshot) -> None:
-    members = _sg_members(g, snap)
-    for sg in snap.security_groups:
-        for rule in sg.inbound:
-            sources = members.get(rule.source_group_id, []) if rule.source_group_id else (["user"] if rule.cidr == "0.0.0.0/0" else [])
-            for src in sources:
-                for dst in members.get(sg.group_id, []):
-                    if src != dst:
-                        g.add_edge(Edge(src, dst, "sg", f"{sg.group_name} allows {rule.port}"))
-
-
-def _routes(g: Graph, snap: Snapshot) -> None:
-    for s in snap.subnets:
-        if s.default_route in g.nodes:
-            g.add_edge(Edge(anchor(subnet_cluster(s.subnet_id)), s.default_route, "route", "0.0.0.0/0"))
-    igws = {gw.vpc_id: gw.gateway_id for gw in snap.gateways if gw.kind == "internet"}
-    for gw in snap.gateways:
-        if gw.kind == "nat":
-            vpc = next((s.vpc_id for s in snap.subnets if s.subnet_id == gw.subnet_id), gw.vpc_id)
-            if vpc in igws:
-                g.add_edge(Edge(gw.gateway_id, igws[vpc], "route", "out"))
