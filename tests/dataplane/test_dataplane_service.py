@@ -175,6 +175,10 @@ def test_unhealthy_instance_leaves_rotation_and_returns(cloud):
     bad, good = st["ids"]
     control(cloud, "POST", "faults", {"instance_id": bad, "kind": "unhealthy"})
     wait_for(lambda: health(cloud, st["tg"])[bad] == "unhealthy", 20)
+    _, elbv2, _ = clients(cloud)
+    th = {d["Target"]["Id"]: d["TargetHealth"] for d in elbv2.describe_target_health(TargetGroupArn=st["tg"])["TargetHealthDescriptions"]}
+    assert th[bad]["Reason"] == "Target.ResponseCodeMismatch"  # a real GET /health answered 500
+    assert th[bad]["Description"] == "Health checks failed with these codes: [500]"
     assert {get(st["alb_url"] + "/")[1].split()[2] for _ in range(6)} == {good}
     control(cloud, "DELETE", "faults", {"instance_id": bad})
     wait_for(lambda: health(cloud, st["tg"])[bad] == "healthy", 20)
