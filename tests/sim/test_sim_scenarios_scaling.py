@@ -283,3 +283,31 @@ def test_scale_in_needs_every_policy_and_disable_scale_in_is_honoured(world):
     w.autoscaling.delete_policy(AutoScalingGroupName="two", PolicyName="two-rpt")
     w.advance(2 * 60)  # the CPU AlarmLow is still in ALARM and repeats its action every minute
     assert w.group("two")["DesiredCapacity"] < 4 and w.group("keep")["DesiredCapacity"] == 4
+
+
+def test_requests_reported_by_the_data_plane_replace_the_load_shape(world):
+    """Realtime mode: the data plane reports what it carried; that minute's metrics come from it."""
+    w = world
+    tg = stack(w, "web")
+    w.advance(60 - w.now % 60)
+    w.sim.cloudwatch.set_load(load.steady(1000))  # would saturate; reported traffic wins for this TG
+    iid = w.group("web")["Instances"][0]["InstanceId"]
+    for status in [200] * 595 + [502] * 5:
+        w.sim.cloudwatch.record_requests(tg, iid, latency_s=0.1, status=status, elb_generated=status == 502)
+    w.advance(60)
+    end = w.sim.now_datetime()
+
+    def one(metric, stat="Sum"):
+        dims = [{"Name": "TargetGroup", "Value": tg.split(":")[-1]}]
+        if metric != "RequestCountPerTarget":
+            lb = w.elbv2.describe_target_groups(TargetGroupArns=[tg])["TargetGroups"][0]["LoadBalancerArns"][0]
+            dims = [{"Name": "LoadBalancer", "Value": lb.split(":loadbalancer/")[-1]}] + (
+                dims if metric not in ("HTTPCode_ELB_5XX_Count",) else [])
+        pts = cw().get_metric_statistics(Namespace="AWS/ApplicationELB", MetricName=metric, Dimensions=dims,
+                                         StartTime=end - timedelta(minutes=1), EndTime=end, Period=60,
+                                         Statistics=[stat])["Datapoints"]
+        return pts[0][stat] if pts else None
+
+    assert one("RequestCount") == 600 and one("HTTPCode_ELB_5XX_Count") == 5
+    assert abs(one("TargetResponseTime", "Average") - 0.1) < 1e-9
+    assert one("RequestCountPerTarget") == 600  # one target took it all

@@ -10,6 +10,7 @@ creates no alarms for a target-tracking policy. Patched here:
   records a ``ConfigurationUpdate`` history item.
 - ``CloudWatchBackend.set_alarm_state``: records history and lets the
   simulator run the alarm's actions, as AWS does.
+- ``CloudWatchBackend.get_metric_statistics``: dimensions match exactly, as on AWS.
 - ``CloudWatchResponse.describe_alarm_history``: the API moto lacks.
 - ``AutoScalingBackend.put_scaling_policy/delete_policy/describe_policies`` and
   ``AutoScalingResponse.put_scaling_policy``: a ``TargetTrackingScaling``
@@ -98,6 +99,7 @@ def install() -> None:
         return
     _ORIG.update(alarm_init=Alarm.__init__, put_metric_alarm=CloudWatchBackend.put_metric_alarm,
                  set_alarm_state=CloudWatchBackend.set_alarm_state,
+                 get_metric_statistics=CloudWatchBackend.get_metric_statistics,
                  put_scaling_policy=AutoScalingBackend.put_scaling_policy,
                  delete_policy=AutoScalingBackend.delete_policy,
                  describe_policies=AutoScalingBackend.describe_policies,
@@ -105,6 +107,7 @@ def install() -> None:
     Alarm.__init__ = _alarm_init
     CloudWatchBackend.put_metric_alarm = _put_metric_alarm
     CloudWatchBackend.set_alarm_state = _set_alarm_state
+    CloudWatchBackend.get_metric_statistics = _get_metric_statistics
     CloudWatchResponse.describe_alarm_history = _describe_alarm_history
     AutoScalingBackend.put_scaling_policy = _put_scaling_policy
     AutoScalingBackend.delete_policy = _delete_policy
@@ -156,6 +159,24 @@ def _set_alarm_state(self: CloudWatchBackend, alarm_name: str, reason: str, reas
     hook = getattr(getattr(sim, "cloudwatch", None), "on_state_set", None)
     if changed and hook is not None:
         hook(self, alarm)
+
+
+def _get_metric_statistics(self: CloudWatchBackend, namespace: str, metric_name: str, start_time: Any,
+                           end_time: Any, period: int, stats: list[str], dimensions: list[dict[str, str]],
+                           unit: str | None = None) -> Any:
+    """GetMetricStatistics matches the dimension set exactly, as AWS does (moto matches a subset):
+    RequestCountPerTarget for [TargetGroup] must not add the [LoadBalancer, TargetGroup] series."""
+    args = (self, namespace, metric_name, start_time, end_time, period, stats, dimensions, unit)
+    if active() is None or not dimensions:
+        return _ORIG["get_metric_statistics"](*args)
+    want = sorted((d["Name"], d.get("Value")) for d in dimensions)
+    everything = self.get_all_metrics
+    self.get_all_metrics = lambda: [md for md in everything() if md.name != metric_name or md.namespace != namespace
+                                    or sorted((d.name, d.value) for d in md.dimensions) == want]
+    try:
+        return _ORIG["get_metric_statistics"](*args)
+    finally:
+        del self.get_all_metrics
 
 
 def _describe_alarm_history(self: CloudWatchResponse) -> ActionResult:

@@ -66,7 +66,8 @@ class TrafficMeter:
         """The data plane carried ``count`` requests (realtime mode). ``instance_id`` None: no target chosen."""
         row = self._reported[target_group_arn][instance_id or ""]
         row[0] += count
-        row[1] += latency_s * count
+        if not elb_generated:  # TargetResponseTime only covers requests a target answered
+            row[1] += latency_s * count
         if status >= 500:
             row[3 if elb_generated else 2] += count
 
@@ -111,11 +112,12 @@ class TrafficMeter:
                 continue
             im = _instance_minute(sim, iid, count / 60.0)
             im.target_5xx, im.elb_5xx = t5, e5
-            im.latency_s = lat_sum / count if count else 0.0
+            answered = count - e5
+            im.latency_s = lat_sum / answered if answered else 0.0
             g.instances[iid] = im
             g.requests += count
             g.target_5xx += t5
-            g.served += count - t5 - e5
+            g.served += count - e5
             g.latency_sum_s += lat_sum
             g.p95_latency_s = max(g.p95_latency_s, im.latency_s)
         g.targets = len(g.instances)
