@@ -142,6 +142,7 @@ class LoadBalancer:
         """Take a fresh view of the ALB (rules, targets, attributes) and/or of the network."""
         if view is not None:
             self.view = view
+            self._idle_s = float(view.attributes.get("idle_timeout.timeout_seconds", IDLE_TIMEOUT_S))
             self.rulesets = {p: RuleSet(rules, self.rng) for p, rules in view.listeners.items()}
             for arn in view.target_groups:
                 self.pickers.setdefault(arn, Picker(self.rng))
@@ -159,7 +160,8 @@ class LoadBalancer:
 
     @property
     def idle_timeout(self) -> float:
-        return float(self.attribute("idle_timeout.timeout_seconds", str(IDLE_TIMEOUT_S))) * self.time_scale
+        """``idle_timeout.timeout_seconds`` (default 60) on the wall clock."""
+        return self._idle_s * self.time_scale
 
     # -- lifecycle ------------------------------------------------------------------------
     async def start(self, listen: dict[int, tuple[str, int]]) -> dict[int, tuple[str, int]]:
@@ -272,7 +274,7 @@ class LoadBalancer:
         entry.target_group_arn = tg_arn or "-"
         if tg is None or not tg.routable:
             return _error(503)  # "The target groups for the load balancer have no registered targets."
-        picker = self.pickers.setdefault(tg.arn, Picker(self.rng))
+        picker = self.pickers.get(tg.arn) or self.pickers.setdefault(tg.arn, Picker(self.rng))
         target = picker.choose(tg, self.clock())
         entry.target_port = entry.target_port_list = f"{target.ip}:{target.port}"
         wait = await self._obstacle(target, node_ip)
