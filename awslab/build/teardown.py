@@ -239,6 +239,13 @@ class _Teardown:
         for lt in paginate(ec2, "describe_launch_templates", "LaunchTemplates", Filters=self.ec2_filters()):
             self.step("ec2", "launch-template", lt["LaunchTemplateId"], lambda lt=lt: ec2.delete_launch_template(LaunchTemplateId=lt["LaunchTemplateId"]))
 
+    def iam(self) -> None:
+        """The app servers' role and instance profile (they let the app read the database password)."""
+        from .compute import delete_instance_profile
+
+        for name in delete_instance_profile(self.lab):
+            self.report.deleted.append(Deleted("iam", "role" if name.endswith("-role") else "instance-profile", name))
+
     def rds(self) -> None:
         rds = self.lab.client("rds")
         doomed = []
@@ -330,7 +337,7 @@ class _Teardown:
     def run(self) -> TeardownReport:
         # Reverse build order: edge, scaling, load balancing, compute, data, keys, network.
         for phase in (self.route53, self.cloudfront, self.s3, self.autoscaling, self.cloudwatch, self.load_balancers,
-                      self.instances, self.launch_templates, self.rds, self.key_pairs, self.security_groups,
+                      self.instances, self.launch_templates, self.iam, self.rds, self.key_pairs, self.security_groups,
                       self.nat_gateways, self.vpcs):
             try:
                 phase()
@@ -365,6 +372,14 @@ def find_lab_resources(lab: Lab) -> list[Deleted]:
         arn = r["ResourceARN"]
         if not any(s in arn for s in seen) and not _arn_gone(lab, arn):
             found.append(Deleted(arn.split(":")[2], "arn", arn))
+    iam = lab.client("iam")
+    for rtype, op, kw in (("role", "get_role", "RoleName"), ("instance-profile", "get_instance_profile", "InstanceProfileName")):
+        name = lab.resource_name("app-role" if rtype == "role" else "app-profile")
+        try:
+            getattr(iam, op)(**{kw: name})
+            found.append(Deleted("iam", rtype, name))
+        except ClientError:
+            pass
     asg = lab.client("autoscaling")
     found += [Deleted("autoscaling", "auto-scaling-group", g["AutoScalingGroupName"])
               for g in paginate(asg, "describe_auto_scaling_groups", "AutoScalingGroups") if _has_lab_tag(g.get("Tags"), lab)]

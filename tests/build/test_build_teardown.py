@@ -66,7 +66,7 @@ def test_full_stack_teardown_leaves_no_tagged_resource_in_any_service(lab):
     report = teardown(lab)
     assert report.clean, report.summary()
     services = {d.service for d in report.deleted}
-    assert {"ec2", "elbv2", "autoscaling", "rds", "route53", "s3", "cloudfront"} <= services
+    assert {"ec2", "elbv2", "autoscaling", "rds", "route53", "s3", "cloudfront", "iam"} <= services
     assert_nothing_left(lab)
 
 
