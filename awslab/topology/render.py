@@ -106,6 +106,11 @@ def _edge_attrs(e, nodes) -> dict[str, str]:
         attrs.update(color=border, style="solid" if style == "bold" else style)
     if e.count:
         attrs["penwidth"] = f"{1.2 + min(5.0, math.log10(1 + e.count)):.1f}"
+    dst = nodes.get(e.dst)
+    if dst is not None and dst.kind == "db":
+        # Ranks already hold the DB under the app tier; letting these edges also order the
+        # rank flips the AZs (the DB sits in one AZ), so AZ a would no longer be left of AZ b.
+        attrs["constraint"] = "false"
     src = nodes.get(e.src)
     if src is not None and src.kind == "anchor":
         attrs["ltail"] = src.cluster

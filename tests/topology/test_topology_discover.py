@@ -141,3 +141,23 @@ def test_repeated_discovery_sees_new_and_changed_instances(built):
     assert next(i.state for i in second.instances if i.instance_id == st.bastion_id) in ("stopping", "stopped")
     ec2.terminate_instances(InstanceIds=[new])
     assert next(i.state for i in discover(lab).instances if i.instance_id == new) in ("shutting-down", "terminated")
+
+
+def test_a_failing_instance_turns_red_then_drains(built, cloud_url):
+    """The embedded cloud's simulator reports real target health; the graph shows it (ELB: 2 failed checks x 30 s)."""
+    from tests.conftest import control
+
+    lab, st = built
+    control(cloud_url, "POST", "clock/advance", {"seconds": 300})
+    healthy = [t.target_id for tg in discover(lab).target_groups if tg.arn == st.tg_arn for t in tg.targets if t.state == "healthy"]
+    assert healthy
+    victim = healthy[0]
+    control(cloud_url, "POST", "faults", {"instance_id": victim, "kind": "unhealthy"})
+    control(cloud_url, "POST", "clock/advance", {"seconds": 90})
+    g = topology(lab).graph
+    assert g.nodes[victim].state in ("unhealthy", "draining")
+    assert [e.state for e in g.edges if e.src == st.tg_arn and e.dst == victim] == [g.nodes[victim].state]
+    control(cloud_url, "POST", "clock/advance", {"seconds": 240})
+    g = topology(lab).graph
+    assert victim not in g.nodes or g.nodes[victim].state in ("draining", "unused", "terminated", "shutting-down")
+    assert len([n for n in g.nodes.values() if n.kind == "instance" and n.state == "healthy"]) >= 1

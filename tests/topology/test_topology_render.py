@@ -42,13 +42,15 @@ def test_render_png_smoke():
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
 
 
-def test_render_layout_public_above_private_and_azs_side_by_side():
-    boxes = cluster_boxes(render(build_model(sample_snapshot()), "svg"))
+@pytest.mark.parametrize("layers", [("traffic",), ("traffic", "control"), LAYERS])
+@pytest.mark.parametrize("states", [("healthy",) * 4, ("unhealthy", "initial", "healthy", "draining")])
+def test_render_layout_public_above_private_and_azs_side_by_side(layers, states):
+    boxes = cluster_boxes(render(build_model(sample_snapshot(states), layers), "svg"))
     for z in "ac":
         pub, app, db = boxes[f"cluster_subnet-pub{z}"], boxes[f"cluster_subnet-app{z}"], boxes[f"cluster_subnet-db{z}"]
         assert pub[3] <= app[1] and app[3] <= db[1], f"AZ {z}: public above app above db"
     a, c = boxes["cluster_vpc-1_ap-northeast-2a"], boxes["cluster_vpc-1_ap-northeast-2c"]
-    assert a[2] <= c[0] or c[2] <= a[0], "AZs side by side, not overlapping"
+    assert a[2] <= c[0], "AZs side by side, in order (a left of c), not overlapping"
     assert abs(boxes["cluster_subnet-appa"][1] - boxes["cluster_subnet-appc"][1]) < 1, "app tiers level across AZs"
     assert boxes["cluster_legend"][1] >= boxes["cluster_region"][3], "legend below the region"
 
