@@ -43,9 +43,9 @@ def wait_until(predicate, timeout: float, what: str) -> None:
         time.sleep(0.1)
 
 
-def answers(url: str) -> bool:
+def answers(url: str, timeout: float = 5) -> bool:
     try:
-        with urllib.request.urlopen(url, timeout=1):
+        with urllib.request.urlopen(url, timeout=timeout):
             return True
     except OSError:
         return False
