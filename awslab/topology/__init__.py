@@ -63,6 +63,12 @@ class Topology:
     def _repr_svg_(self) -> str:
         return self.svg().decode()
 
+    def _repr_html_(self) -> str:
+        """The SVG scaled to the notebook's width (JupyterLab prefers HTML to SVG)."""
+        from .widget import svg_html
+
+        return svg_html(self.svg())
+
     def __repr__(self) -> str:
         s = self.snapshot
         return (f"Topology({len(s.vpcs)} VPC, {len(s.subnets)} subnets, {len(s.instances)} instances, "

@@ -21,7 +21,7 @@ from .model import DEFAULT_LAYERS, Graph, build_model
 from .records import Snapshot
 from .render import render
 
-__all__ = ["TopologyState", "render_state", "LiveTopology"]
+__all__ = ["TopologyState", "render_state", "svg_html", "LiveTopology"]
 
 Traffic = Mapping[str, int] | Callable[[], Mapping[str, int]] | None
 
@@ -41,10 +41,11 @@ class TopologyState:
 
 def render_state(state: TopologyState) -> str:
     """The SVG text for one frame (pure: the same state gives the same SVG)."""
-    return _svg_html(render(state.graph(), "svg"))
+    return svg_html(render(state.graph(), "svg"))
 
 
-def _svg_html(svg: bytes) -> str:
+def svg_html(svg: bytes) -> str:
+    """An SVG as HTML that scales to the width of a notebook cell, keeping its aspect ratio."""
     text = svg.decode()
     start = text.find("<svg")
     # Scale to the cell's width; keep the aspect ratio.
@@ -86,7 +87,7 @@ class LiveTopology:
         signature = graph.signature()
         changed = signature != self._signature
         if changed:
-            self.view.value = _svg_html(render(graph, "svg"))
+            self.view.value = svg_html(render(graph, "svg"))
             self._signature = signature
             self.frames += 1
         self.status.value = (f"<small>{time.strftime('%H:%M:%S')} · {state.snapshot.count()} resources"

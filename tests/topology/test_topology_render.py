@@ -90,7 +90,7 @@ def test_topology_object_saves_by_extension(tmp_path):
     assert topo.save(tmp_path / "t.svg").read_bytes().lstrip().startswith(b"<?xml")
     assert topo.save(tmp_path / "t.png").read_bytes()[:4] == b"\x89PNG"
     assert "digraph" in topo.save(tmp_path / "t.dot").read_text()
-    assert "<svg" in topo._repr_svg_()
+    assert "<svg" in topo._repr_svg_() and "max-width:100%" in topo._repr_html_()
     with pytest.raises(Exception) as e:
         topo.save(tmp_path / "t.jpg")
     assert "svg" in str(e.value)
