@@ -145,9 +145,11 @@ def _load_balancing(g: Graph, snap: Snapshot, traffic: Mapping[str, int]) -> Non
         listeners = ", ".join(f"{l.protocol}:{l.port}" for l in lb.listeners) or "no listener"
         azs = sorted({c.az for s in lb.subnet_ids for c in [g.clusters.get(subnet_cluster(s))] if c})
         label = f"ALB {lb.name}\n{listeners}\nnodes in {', '.join(a[-1] for a in azs) if azs else '?'} (public subnets)"
-        g.add_node(Node(lb.arn, "alb", label, parent, state=lb.state, tooltip=lb.dns_name))
-        total = sum(traffic.values()) if traffic else None
-        g.nodes[lb.arn].count = total
+        total = sum(traffic.get(t.target_id, 0) for tg in snap.target_groups if lb.arn in tg.load_balancer_arns
+                    for t in tg.targets) if traffic else None
+        if total is not None:
+            label += f"\n{total} req to its targets"
+        g.add_node(Node(lb.arn, "alb", label, parent, state=lb.state, tooltip=lb.dns_name, count=total))
     for tg in snap.target_groups:
         parent = f"cluster_{tg.vpc_id}" if f"cluster_{tg.vpc_id}" in g.clusters else "cluster_region"
         counts = {s: sum(1 for t in tg.targets if t.state == s) for s in TARGET_STATES}

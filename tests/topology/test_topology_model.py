@@ -115,7 +115,8 @@ def test_model_traffic_counters_on_target_edges_and_labels():
     edges = {e.dst: e for e in g.edges if e.src == TG_ARN}
     assert (edges[APP[0]].count, edges[APP[0]].label) == (120, "120 req") and edges[APP[1]].count == 7
     assert edges[APP[2]].count is None
-    assert "120 req" in g.nodes[APP[0]].label and g.nodes[ALB_ARN].count == 127
+    assert "120 req" in g.nodes[APP[0]].label and g.nodes[ALB_ARN].count == 127 and "127 req" in g.nodes[ALB_ARN].label
+    assert build_model(sample_snapshot()).nodes[ALB_ARN].count is None
 
 
 def test_model_signature_changes_only_when_the_picture_does():
