@@ -187,14 +187,18 @@ def legend(dot: graphviz.Digraph, layers: tuple[str, ...] = ("traffic", "control
         lg.attr(label="Legend: fill = health / state, arrow = relation", fontname=FONT + "-Bold", fontsize="10",
                 labeljust="l", margin="8", **CLUSTER_STYLE["legend"])
         firsts = []
-        for row in rows:
+        for title, row in zip(("target health", "EC2 · ASG", "alarm"), rows):
+            head = f"legend_row_{title.split()[0]}"
+            lg.node(head, label=title, shape="plaintext", fontname=FONT + "-Bold", fontsize="9", width="1.1")
             ids = [f"legend_{s}" for s in row]
             for s, nid in zip(row, ids):
                 fill, border, style = STATE_STYLE[s]
                 lg.node(nid, label=s, shape="box", style=f"rounded,filled,{style}", fillcolor=fill, color=border,
                         fontname=FONT, fontsize="9", height="0.3", margin="0.08,0.03")
-            _same_rank(lg, ids)
-            firsts.append(ids[0])
+            _same_rank(lg, [head] + ids)
+            for a, b in zip([head] + ids, ids):  # keep each row in reading order
+                lg.edge(a, b, style="invis")
+            firsts.append(head)
         arrows = []
         for kind in shown:
             a, b = f"legend_{kind}_a", f"legend_{kind}_b"
