@@ -94,3 +94,32 @@ def test_topology_object_saves_by_extension(tmp_path):
     with pytest.raises(Exception) as e:
         topo.save(tmp_path / "t.jpg")
     assert "svg" in str(e.value)
+
+
+def test_system_dot_is_preferred_when_on_the_path(tmp_path, monkeypatch):
+    """With Graphviz installed, `dot -Tsvg` / `dot -Tpng` do the work (a stand-in `dot` records its calls here)."""
+    import os
+    import sys
+
+    from awslab.topology.engine import engine_name
+
+    log = tmp_path / "calls.txt"
+    fake = tmp_path / "dot"
+    fake.write_text(f"""#!{sys.executable}
+import sys
+from awslab.topology.engine import _wasm, svg_to_png  # the cached WebAssembly Graphviz stands in for dot
+open({str(log)!r}, "a").write(" ".join(sys.argv[1:]) + "\\n")
+try:
+    svg = _wasm(sys.stdin.read())
+except Exception as e:
+    sys.exit(str(e))
+sys.stdout.buffer.write(svg if sys.argv[1] == "-Tsvg" else svg_to_png(svg))
+""")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    assert engine_name() == "dot"
+    assert render_dot("digraph { a -> b }").startswith(b"<?xml")
+    assert render_dot("digraph { a -> b }", "png")[:4] == b"\x89PNG"
+    assert log.read_text().split() == ["-Tsvg", "-Tpng"]
+    with pytest.raises(RenderError):
+        render_dot("digraph { a -> }")
