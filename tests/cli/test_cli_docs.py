@@ -23,3 +23,11 @@ def test_ci_runs_exactly_the_readme_test_command_in_a_fresh_venv():
     assert ci.index("rm -rf .venv") < ci.index(readme_commands()[1])
     assert "--timeout=" in ci
     assert (REPO / ".ci" / "run").stat().st_mode & 0o111
+
+
+def test_readme_lists_every_subcommand():
+    from awslab.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    readme = (REPO / "README.md").read_text()
+    assert sub.choices and all(f"awslab {name} " in readme for name in sub.choices), sorted(sub.choices)
