@@ -76,3 +76,22 @@ def tag_value(tags: list[dict[str, str]] | None, key: str) -> str | None:
         if t.get("Key") == key:
             return t.get("Value")
     return None
+
+
+def lab_nat_gateways(lab: Any, name: str | None = None, states: tuple[str, ...] = ("pending", "available")) -> list[dict]:
+    """This lab's NAT gateways (optionally one by Name) in ``states``.
+
+    Filtered here, not by the API: moto 5.2.5's DescribeNatGateways ignores tag
+    filters, and trusting it would pick up (or delete!) another lab's gateway.
+    """
+    from .. import config
+
+    ec2 = lab.client("ec2")
+    found = []
+    for nat in paginate(ec2, "describe_nat_gateways", "NatGateways", Filter=lab.lab_filters(name)):
+        tags = nat.get("Tags")
+        if tag_value(tags, config.LAB_TAG) != lab.name or (name and tag_value(tags, "Name") != name):
+            continue
+        if nat.get("State") in states:
+            found.append(nat)
+    return found

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from ..errors import NetworkError, ValidationError
 from ..lab import Lab
 from . import validate
-from ._base import Built, call, cli_tags, paginate, tag_spec
+from ._base import Built, call, cli_tags, lab_nat_gateways, paginate, tag_spec
 
 LAYER = "network"
 __all__ = ["NetworkSpec", "Subnet", "Network", "build_network", "describe_network"]
@@ -118,9 +118,7 @@ def build_network(lab: Lab, spec: NetworkSpec | None = None) -> Network:
 
 def _find(lab: Lab, operation: str, key: str, name: str, extra: list | None = None) -> dict | None:
     ec2 = lab.client("ec2")
-    # describe_nat_gateways spells its filter parameter "Filter"; the rest say "Filters".
-    param = "Filter" if operation == "describe_nat_gateways" else "Filters"
-    items = list(paginate(ec2, operation, key, **{param: lab.lab_filters(name) + (extra or [])}))
+    items = list(paginate(ec2, operation, key, Filters=lab.lab_filters(name) + (extra or [])))
     return items[0] if items else None
 
 
@@ -212,10 +210,9 @@ def ensure_nat_gateway(lab: Lab, public_subnet_id: str, allocation_id: str, az: 
     ec2 = lab.client("ec2")
     name = lab.resource_name(f"nat-{az[-1]}")
     tags = lab.tags(name, LAYER)
-    live = [{"Name": "state", "Values": ["pending", "available"]}]
-    found = _find(lab, "describe_nat_gateways", "NatGateways", name, live)
+    found = lab_nat_gateways(lab, name)
     if found:
-        nat_id = found["NatGatewayId"]
+        nat_id = found[0]["NatGatewayId"]
     else:
         nat_id = call(ec2.create_nat_gateway, "creating the NAT gateway", error=NetworkError, SubnetId=public_subnet_id,
                       AllocationId=allocation_id, TagSpecifications=tag_spec(tags, "natgateway"))["NatGateway"]["NatGatewayId"]
@@ -266,6 +263,6 @@ def describe_network(lab: Lab) -> dict[str, list[dict]]:
         "vpcs": list(paginate(ec2, "describe_vpcs", "Vpcs", Filters=f)),
         "subnets": list(paginate(ec2, "describe_subnets", "Subnets", Filters=f)),
         "internet_gateways": list(paginate(ec2, "describe_internet_gateways", "InternetGateways", Filters=f)),
-        "nat_gateways": list(paginate(ec2, "describe_nat_gateways", "NatGateways", Filter=f)),
+        "nat_gateways": lab_nat_gateways(lab, states=("pending", "available", "deleting", "failed")),
         "route_tables": list(paginate(ec2, "describe_route_tables", "RouteTables", Filters=f)),
     }

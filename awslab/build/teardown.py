@@ -20,7 +20,7 @@ from botocore.exceptions import ClientError
 
 from .. import config
 from ..lab import Lab
-from ._base import Built, paginate, tag_value
+from ._base import Built, lab_nat_gateways, paginate, tag_value
 
 __all__ = ["Deleted", "TeardownReport", "teardown", "find_lab_resources"]
 
@@ -298,8 +298,7 @@ class _Teardown:
 
     def nat_gateways(self) -> None:
         ec2 = self.lab.client("ec2")
-        live = [{"Name": "state", "Values": ["pending", "available"]}]
-        nats = [n["NatGatewayId"] for n in paginate(ec2, "describe_nat_gateways", "NatGateways", Filter=self.ec2_filters() + live)]
+        nats = [n["NatGatewayId"] for n in lab_nat_gateways(self.lab)]
         for nat in nats:
             self.step("ec2", "nat-gateway", nat, lambda nat=nat: ec2.delete_nat_gateway(NatGatewayId=nat))
         if nats:
@@ -359,8 +358,7 @@ def find_lab_resources(lab: Lab) -> list[Deleted]:
               ("launch-template", "describe_launch_templates", "LaunchTemplates", "LaunchTemplateId", "Filters")]
     for rtype, op, key, idkey, param in checks:
         found += [Deleted("ec2", rtype, x[idkey]) for x in paginate(ec2, op, key, **{param: f})]
-    found += [Deleted("ec2", "nat-gateway", n["NatGatewayId"]) for n in paginate(ec2, "describe_nat_gateways", "NatGateways", Filter=f)
-              if n["State"] not in ("deleted", "deleting", "failed")]
+    found += [Deleted("ec2", "nat-gateway", n["NatGatewayId"]) for n in lab_nat_gateways(lab)]
     found += [Deleted("ec2", "elastic-ip", a["AllocationId"]) for a in ec2.describe_addresses(Filters=f).get("Addresses", [])]
     found += [Deleted("ec2", "key-pair", k["KeyName"]) for k in ec2.describe_key_pairs(Filters=f).get("KeyPairs", [])]
     live = [{"Name": "instance-state-name", "Values": ["pending", "running", "stopping", "stopped", "shutting-down"]}]

@@ -51,3 +51,17 @@ def test_network_rejects_bad_input_before_creating_anything(lab, field, kwargs, 
         build_network(lab, NetworkSpec(**kwargs))
     assert e.value.field == field and rule in str(e.value) and "How to fix" in str(e.value)
     assert lab.client("ec2").describe_vpcs(Filters=lab.lab_filters())["Vpcs"] == []
+
+
+def test_two_labs_on_one_cloud_keep_their_own_nat_gateways(lab, cloud_url):
+    """moto ignores tag filters on DescribeNatGateways; awslab must not borrow (or delete) another lab's NAT."""
+    from awslab import Lab
+    from awslab.build.teardown import teardown
+
+    other = Lab(name=lab.name + "b", endpoint_url=cloud_url)
+    mine, theirs = build_network(lab), build_network(other)
+    assert set(mine.nat_gateway_ids).isdisjoint(theirs.nat_gateway_ids)
+    teardown(other)
+    ec2 = lab.client("ec2")
+    state = {n["NatGatewayId"]: n["State"] for n in ec2.describe_nat_gateways(NatGatewayIds=mine.nat_gateway_ids)["NatGateways"]}
+    assert set(state.values()) == {"available"}

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from awslab.build._base import lab_nat_gateways
 from awslab.build.stack import LAYERS, build_stack
 from awslab.build.teardown import find_lab_resources, teardown
 
@@ -33,7 +34,7 @@ def assert_nothing_left(lab) -> None:
     f = lab.lab_filters()
     assert ec2.describe_vpcs(Filters=f)["Vpcs"] == []
     assert ec2.describe_addresses(Filters=f)["Addresses"] == []
-    assert [n for n in ec2.describe_nat_gateways(Filter=f)["NatGateways"] if n["State"] not in ("deleted", "deleting")] == []
+    assert lab_nat_gateways(lab) == []
     elb = lab.client("elbv2")
     names = [lb["LoadBalancerName"] for lb in elb.describe_load_balancers()["LoadBalancers"]]
     assert not [n for n in names if n.startswith(lab.name)]
