@@ -40,18 +40,28 @@ FIELDS = (
 )
 
 
+_ISO_SECONDS: dict[int, str] = {}
+
+
 def iso(epoch: float) -> str:
     """AWS's log timestamp: ISO 8601 UTC with microseconds and a Z."""
     whole = int(epoch)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + f".{int(round((epoch - whole) * 1e6)) % 1000000:06d}Z"
+    prefix = _ISO_SECONDS.get(whole)
+    if prefix is None:  # many requests share a second: format it once
+        if len(_ISO_SECONDS) > 4096:
+            _ISO_SECONDS.clear()
+        prefix = _ISO_SECONDS[whole] = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole))
+    return f"{prefix}.{int(round((epoch - whole) * 1e6)) % 1000000:06d}Z"
 
 
 def _q(v) -> str:
     """A double-quoted field (``-`` when empty), with quotes and backslashes escaped."""
-    v = str(v) if v != "" else "-"
+    if v == "-" or v == "":
+        return '"-"'
+    v = str(v)
     if '"' in v or "\\" in v:
         v = v.replace("\\", "\\\\").replace('"', '\\"')
-    return '"' + v + '"'
+    return f'"{v}"'
 
 
 def _t(v: float) -> str:

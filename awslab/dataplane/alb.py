@@ -37,7 +37,7 @@ from typing import Callable
 from .accesslogs import AccessLogEntry
 from .addresses import to_loopback
 from .balancer import Picker, Target, TargetGroupView
-from .http1 import BadRequest, ClientRequest, read_request, response_bytes
+from .http1 import MAX_HEAD, BadRequest, ClientRequest, parse_request, response_bytes
 from .netpolicy import Decision, Endpoint, Network, internet
 from .rules import Request, RuleSet
 from .upstream import Pool, UpstreamError
@@ -133,7 +133,7 @@ class LoadBalancer:
         self.rulesets: dict[int, RuleSet] = {}
         self.addresses: dict[int, tuple[str, int]] = {}
         self._servers: list[asyncio.AbstractServer] = []
-        self._conns: set[asyncio.StreamWriter] = set()
+        self._conns: set[asyncio.Transport] = set()
         self._node_rr = 0
         self.update(view, network)
 
@@ -167,8 +167,8 @@ class LoadBalancer:
     async def start(self, listen: dict[int, tuple[str, int]]) -> dict[int, tuple[str, int]]:
         """Serve each listener port on its local ``(host, port)``; returns the bound addresses."""
         for lport, (host, port) in listen.items():
-            srv = await asyncio.start_server(lambda r, w, _p=lport: self._connection(r, w, _p), host, port,
-                                             limit=64 * 1024, reuse_address=True)
+            srv = await asyncio.get_running_loop().create_server(lambda _p=lport: _ClientConnection(self, _p), host, port,
+                                                                 reuse_address=True)
             self._servers.append(srv)
             self.addresses[lport] = srv.sockets[0].getsockname()[:2]
         return self.addresses
@@ -177,46 +177,23 @@ class LoadBalancer:
         """Stop listening, close client and target connections."""
         for srv in self._servers:
             srv.close()
-        for w in list(self._conns):
-            w.transport.abort()
+        for t in list(self._conns):
+            t.abort()
         for srv in self._servers:
             await srv.wait_closed()
         self._servers.clear()
         self.pool.close()
 
     # -- one client connection --------------------------------------------------------------
-    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, listener_port: int) -> None:
-        peer = writer.get_extra_info("peername") or ("127.0.0.1", 0)
-        az, node_ip = self._next_node()
-        gate = self._check(internet(peer[0]), self.network.by_ip.get(node_ip) if self.network else None, listener_port)
+    def _connection_made(self, conn: "_ClientConnection") -> bool:
+        """A client connected: may it reach the node (the ALB's groups, NACL, routes)?"""
+        gate = self._check(internet(conn.peer[0]), self.network.by_ip.get(conn.node_ip) if self.network else None,
+                           conn.listener_port)
         if not gate.allowed:
-            self._deny(gate, f"client {peer[0]}", node_ip, listener_port)
-            writer.transport.abort()  # AWS drops the packets; we close at once and the timeline says why
-            return
-        self._conns.add(writer)
-        try:
-            while True:
-                try:
-                    async with asyncio.timeout(self.idle_timeout):
-                        creq = await read_request(reader)
-                except BadRequest as e:
-                    writer.write(response_bytes(*_error(e.status)[:3], keep_alive=False))
-                    break
-                if creq is None:
-                    break
-                status, headers, body, reason = await self._handle(creq, peer, az, node_ip, listener_port)
-                keep = creq.keep_alive
-                writer.write(response_bytes(status, headers, body, keep, creq.method == "HEAD", reason))
-                if writer.transport.get_write_buffer_size() > 256 * 1024:
-                    await writer.drain()
-                if not keep:
-                    break
-        except (TimeoutError, asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
-            pass
-        finally:
-            self._conns.discard(writer)
-            if not writer.transport.is_closing():
-                writer.transport.close()
+            self._deny(gate, f"client {conn.peer[0]}", conn.node_ip, conn.listener_port)
+            return False  # AWS drops the packets; we close at once and the timeline says why
+        self._conns.add(conn.transport)
+        return True
 
     def _next_node(self) -> tuple[str, str]:
         """The node that takes this connection (DNS spreads clients over the AZs' nodes)."""
@@ -346,3 +323,84 @@ class LoadBalancer:
         self._last_trace = trace_header(req.headers.get("x-amzn-trace-id"), self.clock(), self.rng)
         lines += [f"X-Amzn-Trace-Id: {self._last_trace}", f"Content-Length: {len(creq.body)}", "Connection: keep-alive"]
         return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+class _ClientConnection(asyncio.Protocol):
+    """One client connection to a listener: requests parsed as bytes arrive, answered in order.
+
+    The idle timeout closes a connection that sends nothing while no request is in flight
+    (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html#connection-idle-timeout).
+    """
+
+    def __init__(self, lb: LoadBalancer, listener_port: int):
+        self.lb, self.listener_port = lb, listener_port
+        self.buf = bytearray()
+        self.busy = self.closed = False
+        self.transport: asyncio.Transport | None = None
+        self._idle: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport
+        self.peer = transport.get_extra_info("peername") or ("127.0.0.1", 0)
+        self.az, self.node_ip = self.lb._next_node()
+        if not self.lb._connection_made(self):
+            transport.abort()
+            self.closed = True
+            return
+        self._arm()
+
+    def _arm(self) -> None:
+        if self._idle is not None:
+            self._idle.cancel()
+        self._idle = asyncio.get_running_loop().call_later(self.lb.idle_timeout, self._on_idle)
+
+    def _on_idle(self) -> None:
+        if not self.busy and not self.closed:
+            self.transport.close()
+
+    def data_received(self, data: bytes) -> None:
+        self.buf += data
+        if len(self.buf) > MAX_HEAD * 4 and self.busy:
+            self.transport.pause_reading()  # a pipelining client waits until we catch up
+        if not self.busy:
+            self._next()
+
+    def _next(self) -> None:
+        try:
+            got = parse_request(self.buf)
+        except BadRequest as e:
+            self.transport.write(response_bytes(*_error(e.status)[:3], keep_alive=False))
+            self.transport.close()
+            self.closed = True
+            return
+        if got is None:
+            return
+        creq, used = got
+        del self.buf[:used]
+        self.busy = True
+        asyncio.get_running_loop().create_task(self._serve(creq))
+
+    async def _serve(self, creq: ClientRequest) -> None:
+        try:
+            status, headers, body, reason = await self.lb._handle(creq, self.peer, self.az, self.node_ip, self.listener_port)
+        except Exception:  # never leave a client hanging on our bug
+            status, headers, body, reason = _error(502)
+        if self.closed:
+            return
+        keep = creq.keep_alive
+        self.transport.write(response_bytes(status, headers, body, keep, creq.method == "HEAD", reason))
+        self.busy = False
+        if not keep:
+            self.transport.close()
+            self.closed = True
+            return
+        self.transport.resume_reading()
+        self._arm()
+        if self.buf:
+            self._next()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        if self._idle is not None:
+            self._idle.cancel()
+        self.lb._conns.discard(self.transport)

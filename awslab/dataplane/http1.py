@@ -13,7 +13,7 @@ import asyncio
 from dataclasses import dataclass
 from http import HTTPStatus
 
-__all__ = ["ClientRequest", "BadRequest", "read_request", "response_bytes", "MAX_HEAD"]
+__all__ = ["ClientRequest", "BadRequest", "read_request", "parse_request", "response_bytes", "MAX_HEAD"]
 
 #: "The combined size of the request line and all headers exceeds 64 KB" -> 400.
 MAX_HEAD = 64 * 1024
@@ -125,3 +125,77 @@ def response_bytes(status: int, headers: list[tuple[str, str]], body: bytes, kee
     out.append(f"Content-Length: {len(body)}")
     out.append("Connection: keep-alive" if keep_alive else "Connection: close")
     return ("\r\n".join(out) + "\r\n\r\n").encode("latin-1") + (b"" if head_only else body)
+
+
+def parse_request(buf: bytearray) -> tuple[ClientRequest, int] | None:
+    """Parse one complete request from the start of ``buf``: ``(request, bytes used)``, or None if incomplete.
+
+    The same rules as :func:`read_request`, for a protocol that gets bytes as they arrive.
+    """
+    end = buf.find(b"\r\n\r\n")
+    if end < 0:
+        if len(buf) > MAX_HEAD:
+            raise BadRequest(400, "request head larger than 64 KB")
+        return None
+    if end > MAX_HEAD:
+        raise BadRequest(400, "request head larger than 64 KB")
+    lines = bytes(buf[:end]).decode("latin-1").split("\r\n")
+    parts = lines[0].split(" ")
+    if len(parts) != 3:
+        raise BadRequest(400, "malformed request line")
+    if not parts[2].startswith("HTTP/1."):
+        raise BadRequest(505, f"unsupported version {parts[2][:16]}")
+    headers, length, chunked = [], 0, False
+    for line in lines[1:]:
+        name, sep, value = line.partition(":")
+        if not sep or not name or name != name.strip():
+            raise BadRequest(400, "malformed header line")
+        value = value.strip()
+        low = name.lower()
+        if low == "content-length":
+            if not value.isdigit() or int(value) > MAX_BODY:
+                raise BadRequest(400, "bad Content-Length")
+            length = int(value)
+        elif low == "transfer-encoding":
+            if value.lower() != "chunked":
+                raise BadRequest(501, f"unsupported Transfer-Encoding {value[:32]}")
+            chunked = True
+        headers.append((name, value))
+    start = end + 4
+    if chunked:
+        got = _dechunk(buf, start)
+        if got is None:
+            return None
+        body, used = got
+    else:
+        if len(buf) < start + length:
+            return None
+        body, used = bytes(buf[start:start + length]), start + length
+    return ClientRequest(parts[0], parts[1], parts[2], headers, body, end + 4), used
+
+
+def _dechunk(buf: bytearray, pos: int) -> tuple[bytes, int] | None:
+    out = bytearray()
+    while True:
+        eol = buf.find(b"\r\n", pos)
+        if eol < 0:
+            return None
+        try:
+            size = int(bytes(buf[pos:eol]).split(b";")[0].strip(), 16)
+        except ValueError:
+            raise BadRequest(400, "malformed chunk size") from None
+        pos = eol + 2
+        if size == 0:
+            while True:  # optional trailers, then the empty line
+                eol = buf.find(b"\r\n", pos)
+                if eol < 0:
+                    return None
+                if eol == pos:
+                    return bytes(out), pos + 2
+                pos = eol + 2
+        if len(out) + size > MAX_BODY:
+            raise BadRequest(400, "body too large")
+        if len(buf) < pos + size + 2:
+            return None
+        out += buf[pos:pos + size]
+        pos += size + 2
