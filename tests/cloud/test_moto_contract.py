@@ -60,17 +60,18 @@ METHODS = [
 ]
 
 
+def _original(owner, name):
+    """moto's own function, even when the extension has already patched it in this process."""
+    for mod in _ext_modules():
+        for orig in mod._ORIG.values():
+            if getattr(getattr(orig, "fget", orig), "__qualname__", "") == f"{owner.__name__}.{name}":
+                return orig
+    return inspect.getattr_static(owner, name)
+
+
 @pytest.mark.parametrize("owner,name,params", METHODS, ids=[f"{o.__name__}.{n}" for o, n, _ in METHODS])
 def test_patched_moto_internals_keep_their_shape(owner, name, params):
-    # Compare against moto's ORIGINAL function (the extension may already be installed in this process).
-    from awslab.cloud.moto_ext import autoscaling, ec2, elbv2
-
-    fn = inspect.getattr_static(owner, name)
-    for mod in (ec2, elbv2, autoscaling):
-        for orig in mod._ORIG.values():
-            if getattr(orig, "__qualname__", "") == f"{owner.__name__}.{name}" or \
-                    getattr(getattr(orig, "fget", None), "__qualname__", "") == f"{owner.__name__}.{name}":
-                fn = orig
+    fn = _original(owner, name)
     assert callable(getattr(fn, "fget", fn)), f"moto {owner.__name__}.{name} is gone"
     assert _params(fn)[:len(params)] == params, f"moto {owner.__name__}.{name} changed its signature: {_params(fn)}"
 
@@ -78,30 +79,28 @@ def test_patched_moto_internals_keep_their_shape(owner, name, params):
 def test_model_attributes_the_extension_reads_and_writes():
     """Attribute names set in moto's constructors (read by source, so no backend is needed)."""
     checks = {
-        ec2_instances.Instance.__init__: ["self._state = InstanceState(", "self._reason", "self.state_reason",
-                                          "self.launch_time", "self._placement",
-                                          'self.ec2_backend.describe_images(filters={"image-id": self.image_id})'],
-        elbv2_models.FakeTargetGroup.__init__: ["self.targets", "self.deregistered_targets", "self.attributes",
-                                                "deregistration_delay.timeout_seconds", "self.health_check_interval_seconds",
-                                                "self.health_check_timeout_seconds", "self.healthy_threshold_count",
-                                                "self.unhealthy_threshold_count", "self.matcher", "self.health_check_path"],
-        asg_models.FakeAutoScalingGroup.__init__: ["self.instance_states", "self._set_azs_and_vpcs(",
-                                                   "self.health_check_grace_period", "self.health_check_type",
-                                                   "self.target_group_arns", "self.termination_policies",
-                                                   "self.default_cooldown", "self.suspended_processes",
-                                                   "self.new_instances_protected_from_scale_in"],
-        asg_models.FakeAutoScalingGroup._set_azs_and_vpcs: ["self.availability_zones", "self.vpc_zone_identifier"],
-        asg_models.InstanceState.__init__: ["self.lifecycle_state", "self.health_status", "self.protected_from_scale_in",
-                                            "self.availability_zone"],
-        asg_models.Activity.__init__: ["self.activity_id", "self.description", "self.cause", "self.start_time",
-                                       "self.end_time", "self.status_code", "self.progress"],
+        (ec2_instances.Instance, "__init__"): ["self._state = InstanceState(", "self._reason", "self.state_reason",
+                                               "self.launch_time", "self._placement",
+                                               'self.ec2_backend.describe_images(filters={"image-id": self.image_id})'],
+        (elbv2_models.FakeTargetGroup, "__init__"): [
+            "self.targets", "self.deregistered_targets", "self.attributes", "deregistration_delay.timeout_seconds",
+            "self.health_check_interval_seconds", "self.health_check_timeout_seconds", "self.healthy_threshold_count",
+            "self.unhealthy_threshold_count", "self.matcher", "self.health_check_path"],
+        (asg_models.FakeAutoScalingGroup, "__init__"): [
+            "self.instance_states", "self._set_azs_and_vpcs(", "self.health_check_grace_period", "self.health_check_type",
+            "self.target_group_arns", "self.termination_policies", "self.default_cooldown", "self.suspended_processes",
+            "self.new_instances_protected_from_scale_in", "self.created_time = datetime.now().isoformat()"],
+        (asg_models.FakeAutoScalingGroup, "_set_azs_and_vpcs"): ["self.availability_zones", "self.vpc_zone_identifier"],
+        (asg_models.InstanceState, "__init__"): ["self.lifecycle_state", "self.health_status", "self.protected_from_scale_in",
+                                                 "self.availability_zone"],
+        (asg_models.Activity, "__init__"): ["self.activity_id", "self.description", "self.cause", "self.start_time",
+                                            "self.end_time", "self.status_code", "self.progress"],
+        (elbv2_models.FakeLoadBalancer, "__init__"): ["self.created_time = iso_8601_datetime_with_milliseconds()"],
     }
-    for fn, needles in checks.items():
-        fn = next((o for mod in _ext_modules() for o in mod._ORIG.values() if o is not None
-                   and getattr(o, "__qualname__", "") == fn.__qualname__), fn)
-        src = inspect.getsource(fn)
+    for (owner, name), needles in checks.items():
+        src = inspect.getsource(_original(owner, name))
         missing = [n for n in needles if n not in src]
-        assert not missing, f"moto {fn.__qualname__} no longer sets {missing}"
+        assert not missing, f"moto {owner.__name__}.{name} no longer has {missing}"
     assert asg_models.ASG_NAME_TAG == "aws:autoscaling:groupName"
     assert set(inspect.signature(elbv2_models.FakeHealthStatus.__init__).parameters) >= {
         "instance_id", "port", "health_port", "status", "reason", "description"}
@@ -114,8 +113,6 @@ def test_module_clocks_we_replace_exist():
     from moto.elbv2 import models as e
 
     assert callable(i.utcnow) and callable(a.utcnow) and callable(e.iso_8601_datetime_with_milliseconds)
-    assert "self.created_time = datetime.now().isoformat()" in inspect.getsource(asg_models.FakeAutoScalingGroup.__init__)
-    assert "self.created_time = iso_8601_datetime_with_milliseconds()" in inspect.getsource(elbv2_models.FakeLoadBalancer.__init__)
 
 
 def test_moto_still_lacks_what_we_add():
