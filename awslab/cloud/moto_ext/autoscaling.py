@@ -69,129 +69,140 @@ def install() -> None:
                  update_tgs=B.update_attached_target_groups, r_describe_activities=R.describe_scaling_activities,
                  r_create=R.create_auto_scaling_group, r_update=R.update_auto_scaling_group,
                  r_set_instance_health=R.set_instance_health)
+    G.set_desired_capacity = _asg_group_set_desired_capacity
+    B.create_auto_scaling_group = _asg_create_auto_scaling_group
+    B.update_auto_scaling_group = _asg_update_auto_scaling_group
+    B.set_desired_capacity = _asg_set_desired_capacity
+    B.delete_auto_scaling_group = _asg_delete_auto_scaling_group
+    B.terminate_instance = _asg_terminate_instance
+    B.set_instance_health = _asg_set_instance_health
+    B.notify_terminate_instances = _asg_notify_terminate_instances
+    B.update_attached_target_groups = _asg_update_attached_target_groups
+    R.describe_scaling_activities = _asg_r_describe_scaling_activities
+    R.create_auto_scaling_group = _asg_with_warmup(_ORIG["r_create"])
+    R.update_auto_scaling_group = _asg_with_warmup(_ORIG["r_update"])
+    R.set_instance_health = _asg_r_set_instance_health
 
-    def group_set_desired_capacity(self, new_capacity):
-        sim = active()
-        if sim is None:
-            return _ORIG["group_set_desired"](self, new_capacity)
-        old = int(getattr(self, "desired_capacity", 0) or 0)
-        self.desired_capacity = self.min_size if new_capacity is None else new_capacity
-        sim.autoscaling.on_desired_changed(self, old, _why("a user request explicitly set group desired capacity"))
 
-    def create_auto_scaling_group(self, name, *args, **kwargs):
-        sim = active()
-        if sim is None:
-            return _ORIG["create"](self, name, *args, **kwargs)
-        _HINT.why = "a user request created an AutoScalingGroup"
-        try:
-            group = _ORIG["create"](self, name, *args, **kwargs)
-        finally:
-            _HINT.why = None
-        # moto defaults the grace period to 300 (the console's default); the API's default is 0:
-        # https://docs.aws.amazon.com/autoscaling/ec2/userguide/health-check-grace-period.html
-        period = kwargs.get("health_check_period")
-        group.health_check_grace_period = int(period) if period is not None else 0
-        group.created_time = sim_utcnow().isoformat()  # moto stamps the wall clock
-        sim.autoscaling.on_group_created(group)
-        return group
+def _asg_group_set_desired_capacity(self, new_capacity):
+    sim = active()
+    if sim is None:
+        return _ORIG["group_set_desired"](self, new_capacity)
+    old = int(getattr(self, "desired_capacity", 0) or 0)
+    self.desired_capacity = self.min_size if new_capacity is None else new_capacity
+    sim.autoscaling.on_desired_changed(self, old, _why("a user request explicitly set group desired capacity"))
 
-    def update_auto_scaling_group(self, name, *args, **kwargs):
-        sim = active()
-        if sim is None:
-            return _ORIG["update"](self, name, *args, **kwargs)
-        g = self.autoscaling_groups.get(name)
-        mn, mx, ds = kwargs.get("min_size"), kwargs.get("max_size"), kwargs.get("desired_capacity")
-        if g is not None:
-            mn = g.min_size if mn is None else mn
-            mx = g.max_size if mx is None else mx
-        _HINT.why = f"a user request update of AutoScalingGroup constraints to min: {mn}, max: {mx}, desired: {ds if ds is not None else (g.desired_capacity if g else '')}"
-        try:
-            group = _ORIG["update"](self, name, *args, **kwargs)
-        finally:
-            _HINT.why = None
-        sim.autoscaling.reconcile(sim.autoscaling.groups[name]) if name in sim.autoscaling.groups else None
-        return group
 
-    def set_desired_capacity(self, group_name, desired_capacity):
-        _HINT.why = "a user request explicitly set group desired capacity"
-        try:
-            return _ORIG["set_desired"](self, group_name, desired_capacity)
-        finally:
-            _HINT.why = None
+def _asg_create_auto_scaling_group(self, name, *args, **kwargs):
+    sim = active()
+    if sim is None:
+        return _ORIG["create"](self, name, *args, **kwargs)
+    _HINT.why = "a user request created an AutoScalingGroup"
+    try:
+        group = _ORIG["create"](self, name, *args, **kwargs)
+    finally:
+        _HINT.why = None
+    # moto defaults the grace period to 300 (the console's default); the API's default is 0:
+    # https://docs.aws.amazon.com/autoscaling/ec2/userguide/health-check-grace-period.html
+    period = kwargs.get("health_check_period")
+    group.health_check_grace_period = int(period) if period is not None else 0
+    group.created_time = sim_utcnow().isoformat()  # moto stamps the wall clock
+    sim.autoscaling.on_group_created(group)
+    return group
 
-    def delete_auto_scaling_group(self, group_name):
-        sim = active()
-        if sim is None or group_name not in self.autoscaling_groups:
-            return _ORIG["delete"](self, group_name)
-        self.autoscaling_groups.pop(group_name)
-        sim.autoscaling.on_group_deleted(group_name)
 
-    def terminate_instance(self, instance_id, should_decrement):
-        sim = active()
-        if sim is None:
-            return _ORIG["terminate_instance"](self, instance_id, should_decrement)
-        return sim.autoscaling.terminate_instance_api(instance_id, should_decrement)
+def _asg_update_auto_scaling_group(self, name, *args, **kwargs):
+    sim = active()
+    if sim is None:
+        return _ORIG["update"](self, name, *args, **kwargs)
+    g = self.autoscaling_groups.get(name)
+    mn, mx, ds = kwargs.get("min_size"), kwargs.get("max_size"), kwargs.get("desired_capacity")
+    if g is not None:
+        mn = g.min_size if mn is None else mn
+        mx = g.max_size if mx is None else mx
+    _HINT.why = f"a user request update of AutoScalingGroup constraints to min: {mn}, max: {mx}, desired: {ds if ds is not None else (g.desired_capacity if g else '')}"
+    try:
+        group = _ORIG["update"](self, name, *args, **kwargs)
+    finally:
+        _HINT.why = None
+    sim.autoscaling.reconcile(sim.autoscaling.groups[name]) if name in sim.autoscaling.groups else None
+    return group
 
-    def set_instance_health(self, instance_id, health_status):
-        sim = active()
-        if sim is None:
-            return _ORIG["set_instance_health"](self, instance_id, health_status)
-        sim.autoscaling.set_instance_health(instance_id, health_status, getattr(_HINT, "respect_grace", None))
 
-    def notify_terminate_instances(self, instance_ids):
-        if active() is None:
-            return _ORIG["notify_terminate"](self, instance_ids)
-        # The simulator sees the instance leave "running" and replaces it itself.
+def _asg_set_desired_capacity(self, group_name, desired_capacity):
+    _HINT.why = "a user request explicitly set group desired capacity"
+    try:
+        return _ORIG["set_desired"](self, group_name, desired_capacity)
+    finally:
+        _HINT.why = None
 
-    def update_attached_target_groups(self, group_name):
-        sim = active()
-        if sim is None:
-            return _ORIG["update_tgs"](self, group_name)
-        sim.autoscaling.sync_members(self.autoscaling_groups[group_name])
 
-    # -- response wrappers (moto drops these parameters / returns no activities) --
-    def r_describe_scaling_activities(self):
-        sim = active()
-        if sim is None:
-            return _ORIG["r_describe_activities"](self)
-        name = self._get_param("AutoScalingGroupName")
-        ids = set(self._get_param("ActivityIds", []) or [])
-        items = [a for a in sim.autoscaling.activities_of(name) if not ids or a.activity_id in ids]
-        start = int(self._get_param("NextToken") or 0)
-        size = int(self._get_int_param("MaxRecords") or 100)
-        page = items[start:start + size]
-        result = {"Activities": page}
-        if start + size < len(items):
-            result["NextToken"] = str(start + size)
-        return ActionResult(result)
+def _asg_delete_auto_scaling_group(self, group_name):
+    sim = active()
+    if sim is None or group_name not in self.autoscaling_groups:
+        return _ORIG["delete"](self, group_name)
+    self.autoscaling_groups.pop(group_name)
+    sim.autoscaling.on_group_deleted(group_name)
 
-    def _with_warmup(orig):
-        def wrapper(self):
-            out = orig(self)
-            warm = self._get_int_param("DefaultInstanceWarmup")
-            group = self.autoscaling_backend.autoscaling_groups.get(self._get_param("AutoScalingGroupName"))
-            if group is not None and warm is not None:
-                group.default_instance_warmup = warm
-            return out
-        return wrapper
 
-    def r_set_instance_health(self):
-        _HINT.respect_grace = self._get_bool_param("ShouldRespectGracePeriod")
-        try:
-            return _ORIG["r_set_instance_health"](self)
-        finally:
-            _HINT.respect_grace = None
+def _asg_terminate_instance(self, instance_id, should_decrement):
+    sim = active()
+    if sim is None:
+        return _ORIG["terminate_instance"](self, instance_id, should_decrement)
+    return sim.autoscaling.terminate_instance_api(instance_id, should_decrement)
 
-    G.set_desired_capacity = group_set_desired_capacity
-    B.create_auto_scaling_group = create_auto_scaling_group
-    B.update_auto_scaling_group = update_auto_scaling_group
-    B.set_desired_capacity = set_desired_capacity
-    B.delete_auto_scaling_group = delete_auto_scaling_group
-    B.terminate_instance = terminate_instance
-    B.set_instance_health = set_instance_health
-    B.notify_terminate_instances = notify_terminate_instances
-    B.update_attached_target_groups = update_attached_target_groups
-    R.describe_scaling_activities = r_describe_scaling_activities
-    R.create_auto_scaling_group = _with_warmup(_ORIG["r_create"])
-    R.update_auto_scaling_group = _with_warmup(_ORIG["r_update"])
-    R.set_instance_health = r_set_instance_health
+
+def _asg_set_instance_health(self, instance_id, health_status):
+    sim = active()
+    if sim is None:
+        return _ORIG["set_instance_health"](self, instance_id, health_status)
+    sim.autoscaling.set_instance_health(instance_id, health_status, getattr(_HINT, "respect_grace", None))
+
+
+def _asg_notify_terminate_instances(self, instance_ids):
+    if active() is None:
+        return _ORIG["notify_terminate"](self, instance_ids)
+    # Otherwise nothing: the simulator sees the instance leave "running" and replaces it itself.
+
+
+def _asg_update_attached_target_groups(self, group_name):
+    sim = active()
+    if sim is None:
+        return _ORIG["update_tgs"](self, group_name)
+    sim.autoscaling.sync_members(self.autoscaling_groups[group_name])
+
+
+# -- response wrappers (moto drops these parameters / returns no activities) --
+def _asg_r_describe_scaling_activities(self):
+    sim = active()
+    if sim is None:
+        return _ORIG["r_describe_activities"](self)
+    name = self._get_param("AutoScalingGroupName")
+    ids = set(self._get_param("ActivityIds", []) or [])
+    items = [a for a in sim.autoscaling.activities_of(name) if not ids or a.activity_id in ids]
+    start = int(self._get_param("NextToken") or 0)
+    size = int(self._get_int_param("MaxRecords") or 100)
+    page = items[start:start + size]
+    result = {"Activities": page}
+    if start + size < len(items):
+        result["NextToken"] = str(start + size)
+    return ActionResult(result)
+
+
+def _asg_with_warmup(orig):
+    def wrapper(self):
+        out = orig(self)
+        warm = self._get_int_param("DefaultInstanceWarmup")
+        group = self.autoscaling_backend.autoscaling_groups.get(self._get_param("AutoScalingGroupName"))
+        if group is not None and warm is not None:
+            group.default_instance_warmup = warm
+        return out
+    return wrapper
+
+
+def _asg_r_set_instance_health(self):
+    _HINT.respect_grace = self._get_bool_param("ShouldRespectGracePeriod")
+    try:
+        return _ORIG["r_set_instance_health"](self)
+    finally:
+        _HINT.respect_grace = None

@@ -20,72 +20,75 @@ STATUS_CHECK_INITIALIZING_S = 120.0
 
 _ORIG: dict[str, object] = {}
 
-
 def install() -> None:
     if _ORIG:
         return
     _instances_module.utcnow = sim_utcnow
     _ORIG.update(init=Instance.__init__, start=Instance.start, stop=Instance.stop,
                  terminate=Instance.terminate, instance_status=Instance.instance_status)
+    Instance.__init__ = _ec2_init
+    Instance.start = _ec2_start
+    Instance.stop = _ec2_stop
+    Instance.terminate = _ec2_terminate
+    Instance.instance_status = property(_ec2_instance_status)
+    Instance.system_status = property(_ec2_instance_status)
 
-    def __init__(self, ec2_backend, image_id, user_data, security_groups, **kwargs):
-        sim = active()
-        if sim is None:
-            return _ORIG["init"](self, ec2_backend, image_id, user_data, security_groups, **kwargs)
-        ec2_backend.describe_images = _cached_image_lookup(ec2_backend)
-        try:
-            _ORIG["init"](self, ec2_backend, image_id, user_data, security_groups, **kwargs)
-        finally:
-            del ec2_backend.describe_images
-        sim.ec2.on_launch(self)
 
-    def start(self):
-        sim = active()
-        if sim is None:
-            return _ORIG["start"](self)
-        previous = InstanceState(self._state.name, self._state.code)
-        if self._state.name == "stopped":
-            for nic in self.nics.values():
-                nic.start()
-            sim.ec2.on_start(self)
+def _ec2_init(self, ec2_backend, image_id, user_data, security_groups, **kwargs):
+    sim = active()
+    if sim is None:
+        return _ORIG["init"](self, ec2_backend, image_id, user_data, security_groups, **kwargs)
+    ec2_backend.describe_images = _cached_image_lookup(ec2_backend)
+    try:
+        _ORIG["init"](self, ec2_backend, image_id, user_data, security_groups, **kwargs)
+    finally:
+        del ec2_backend.describe_images
+    sim.ec2.on_launch(self)
+
+
+def _ec2_start(self):
+    sim = active()
+    if sim is None:
+        return _ORIG["start"](self)
+    previous = InstanceState(self._state.name, self._state.code)
+    if self._state.name == "stopped":
+        for nic in self.nics.values():
+            nic.start()
+        sim.ec2.on_start(self)
+    return previous
+
+
+def _ec2_stop(self):
+    sim = active()
+    if sim is None:
+        return _ORIG["stop"](self)
+    previous = InstanceState(self._state.name, self._state.code)
+    sim.ec2.on_stop(self)
+    return previous
+
+
+def _ec2_terminate(self):
+    sim = active()
+    if sim is None:
+        return _ORIG["terminate"](self)
+    previous = InstanceState(self._state.name, self._state.code)
+    if self._state.name in ("shutting-down", "terminated"):
         return previous
+    _ORIG["terminate"](self)  # moto's side effects: NICs, volumes, fleets, IAM profile
+    self._state = InstanceState(previous.name, previous.code)
+    sim.ec2.on_terminate(self)
+    return previous
 
-    def stop(self):
-        sim = active()
-        if sim is None:
-            return _ORIG["stop"](self)
-        previous = InstanceState(self._state.name, self._state.code)
-        sim.ec2.on_stop(self)
-        return previous
 
-    def terminate(self):
-        sim = active()
-        if sim is None:
-            return _ORIG["terminate"](self)
-        previous = InstanceState(self._state.name, self._state.code)
-        if self._state.name in ("shutting-down", "terminated"):
-            return previous
-        _ORIG["terminate"](self)  # moto's side effects: NICs, volumes, fleets, IAM profile
-        self._state = InstanceState(previous.name, previous.code)
-        sim.ec2.on_terminate(self)
-        return previous
-
-    def instance_status(self):
-        sim = active()
-        status = _ORIG["instance_status"].fget(self)
-        rec = sim.ec2.get(self.id) if sim is not None else None
-        if rec is None or rec.state != "running" or rec.running_at is None:
-            return status
-        if sim.now - rec.running_at < STATUS_CHECK_INITIALIZING_S:
-            return {"Details": [{"Name": "reachability", "Status": "initializing"}], "Status": "initializing"}
+def _ec2_instance_status(self):
+    sim = active()
+    status = _ORIG["instance_status"].fget(self)
+    rec = sim.ec2.get(self.id) if sim is not None else None
+    if rec is None or rec.state != "running" or rec.running_at is None:
         return status
-
-    Instance.__init__ = __init__
-    Instance.start = start
-    Instance.stop = stop
-    Instance.terminate = terminate
-    Instance.instance_status = property(instance_status)
-    Instance.system_status = property(instance_status)
+    if sim.now - rec.running_at < STATUS_CHECK_INITIALIZING_S:
+        return {"Details": [{"Name": "reachability", "Status": "initializing"}], "Status": "initializing"}
+    return status
 
 
 _AMI_CACHE: dict[tuple[int, str, int], list] = {}

@@ -17,7 +17,6 @@ __all__ = ["install"]
 
 _ORIG: dict[str, object] = {}
 
-
 def install() -> None:
     if _ORIG:
         return
@@ -28,69 +27,74 @@ def install() -> None:
                  health_for=FakeTargetGroup.health_for,
                  describe_target_health=ELBv2Backend.describe_target_health,
                  delete_target_group=ELBv2Backend.delete_target_group)
+    FakeTargetGroup.register = _elbv2_register
+    FakeTargetGroup.deregister = _elbv2_deregister
+    FakeTargetGroup.deregister_terminated_instances = _elbv2_deregister_terminated_instances
+    FakeTargetGroup.health_for = _elbv2_health_for
+    ELBv2Backend.describe_target_health = _elbv2_describe_target_health
+    ELBv2Backend.delete_target_group = _elbv2_delete_target_group
 
-    def register(self, targets):
-        _ORIG["register"](self, targets)
-        sim = active()
-        if sim is not None:
-            for t in targets:
-                sim.elb.on_register(self, t["Id"], int(t.get("Port") or self.port or 80))
 
-    def deregister(self, targets):
-        sim = active()
-        if sim is None:
-            return _ORIG["deregister"](self, targets)
+def _elbv2_register(self, targets):
+    _ORIG["register"](self, targets)
+    sim = active()
+    if sim is not None:
         for t in targets:
-            th = sim.elb.health(self.arn, t["Id"])
-            if t["Id"] not in self.targets and (th is None or th.state == "draining"):
-                raise InvalidTargetError()
-        _ORIG["deregister"](self, [t for t in targets if t["Id"] in self.targets])
-        for t in targets:
-            sim.elb.on_deregister(self, t["Id"])
+            sim.elb.on_register(self, t["Id"], int(t.get("Port") or self.port or 80))
 
-    def deregister_terminated_instances(self, instance_ids):
-        sim = active()
-        if sim is None:
-            return _ORIG["deregister_terminated"](self, instance_ids)
-        # AWS deregisters a terminated instance: it drains, then disappears.
-        gone = [i for i in instance_ids if i in self.targets]
-        for iid in gone:
-            self.deregistered_targets[iid] = self.targets.pop(iid)
-            sim.elb.on_deregister(self, iid)
 
-    def health_for(self, target, ec2_backend):
-        sim = active()
-        if sim is None:
-            return _ORIG["health_for"](self, target, ec2_backend)
-        th = sim.elb.health(self.arn, target["Id"])
-        if th is None:
-            port = target.get("Port") or self.port
-            return FakeHealthStatus(target["Id"], port, self.health_check_port, "unused",
-                                    "Target.NotRegistered", "Target is not registered to the target group")
-        return FakeHealthStatus(th.instance_id, th.port, self.health_check_port, th.state, th.reason, th.description)
+def _elbv2_deregister(self, targets):
+    sim = active()
+    if sim is None:
+        return _ORIG["deregister"](self, targets)
+    for t in targets:
+        th = sim.elb.health(self.arn, t["Id"])
+        if t["Id"] not in self.targets and (th is None or th.state == "draining"):
+            raise InvalidTargetError()
+    _ORIG["deregister"](self, [t for t in targets if t["Id"] in self.targets])
+    for t in targets:
+        sim.elb.on_deregister(self, t["Id"])
 
-    def describe_target_health(self, target_group_arn, targets):
-        sim = active()
-        if sim is None or targets:
-            return _ORIG["describe_target_health"](self, target_group_arn, targets)
-        tg = self.target_groups.get(target_group_arn)
-        if tg is None:
-            return _ORIG["describe_target_health"](self, target_group_arn, targets)
-        listed = list(tg.targets.values())
-        listed += [{"Id": th.instance_id, "Port": th.port} for th in sim.elb.targets_of(target_group_arn)
-                   if th.instance_id not in tg.targets]
-        return [tg.health_for(t, self.ec2_backend) for t in listed]
 
-    def delete_target_group(self, target_group_arn):
-        tg = _ORIG["delete_target_group"](self, target_group_arn)
-        sim = active()
-        if sim is not None:
-            sim.elb.on_target_group_deleted(target_group_arn)
-        return tg
+def _elbv2_deregister_terminated_instances(self, instance_ids):
+    sim = active()
+    if sim is None:
+        return _ORIG["deregister_terminated"](self, instance_ids)
+    # AWS deregisters a terminated instance: it drains, then disappears.
+    gone = [i for i in instance_ids if i in self.targets]
+    for iid in gone:
+        self.deregistered_targets[iid] = self.targets.pop(iid)
+        sim.elb.on_deregister(self, iid)
 
-    FakeTargetGroup.register = register
-    FakeTargetGroup.deregister = deregister
-    FakeTargetGroup.deregister_terminated_instances = deregister_terminated_instances
-    FakeTargetGroup.health_for = health_for
-    ELBv2Backend.describe_target_health = describe_target_health
-    ELBv2Backend.delete_target_group = delete_target_group
+
+def _elbv2_health_for(self, target, ec2_backend):
+    sim = active()
+    if sim is None:
+        return _ORIG["health_for"](self, target, ec2_backend)
+    th = sim.elb.health(self.arn, target["Id"])
+    if th is None:
+        port = target.get("Port") or self.port
+        return FakeHealthStatus(target["Id"], port, self.health_check_port, "unused",
+                                "Target.NotRegistered", "Target is not registered to the target group")
+    return FakeHealthStatus(th.instance_id, th.port, self.health_check_port, th.state, th.reason, th.description)
+
+
+def _elbv2_describe_target_health(self, target_group_arn, targets):
+    sim = active()
+    if sim is None or targets:
+        return _ORIG["describe_target_health"](self, target_group_arn, targets)
+    tg = self.target_groups.get(target_group_arn)
+    if tg is None:
+        return _ORIG["describe_target_health"](self, target_group_arn, targets)
+    listed = list(tg.targets.values())
+    listed += [{"Id": th.instance_id, "Port": th.port} for th in sim.elb.targets_of(target_group_arn)
+               if th.instance_id not in tg.targets]
+    return [tg.health_for(t, self.ec2_backend) for t in listed]
+
+
+def _elbv2_delete_target_group(self, target_group_arn):
+    tg = _ORIG["delete_target_group"](self, target_group_arn)
+    sim = active()
+    if sim is not None:
+        sim.elb.on_target_group_deleted(target_group_arn)
+    return tg
