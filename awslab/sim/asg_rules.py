@@ -13,7 +13,7 @@ from collections import Counter
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
-__all__ = ["iso_z", "pick_launch_az", "pick_victim", "cause_sentence", "launch_cause", "terminate_cause"]
+__all__ = ["iso_z", "pick_launch_az", "pick_victim", "cause_sentence", "launch_cause", "terminate_cause", "HEALTH_CAUSES"]
 
 
 def iso_z(epoch: float) -> str:
@@ -104,5 +104,3 @@ HEALTH_CAUSES = {
     # UNCONFIRMED wording for set-instance-health (seen in the wild, not in the docs compiled in aws-semantics.md).
     "USER": "an instance was taken out of service in response to a user health-check.",
 }
-
-__all__ += ["HEALTH_CAUSES"]

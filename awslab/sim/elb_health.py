@@ -25,7 +25,8 @@ from typing import Any, Callable
 
 from .health_probe import ProbeResult, Target, default_probe, matcher_accepts
 
-__all__ = ["ELBHealth", "TargetHealth", "Target", "ProbeResult", "REGISTRATION_S", "DESCRIPTIONS"]
+__all__ = ["ELBHealth", "TargetHealth", "Target", "ProbeResult", "REGISTRATION_S", "DESCRIPTIONS",
+           "matcher_accepts", "describe_reason"]
 
 #: Time a registration spends in ``initial``/Elb.RegistrationInProgress before the first
 #: health check. UNCONFIRMED for ALB (NLB docs: "a few minutes"; tens of seconds typical);
@@ -237,5 +238,3 @@ class ELBHealth:
     def _default_probe(self, target: Target) -> ProbeResult:
         return default_probe(self.sim, target)
 
-
-__all__ += ["matcher_accepts", "describe_reason"]
