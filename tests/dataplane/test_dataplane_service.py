@@ -142,8 +142,8 @@ def get(url: str, timeout: float = 5.0) -> tuple[int, str]:
 def test_alb_round_robins_over_instances_in_two_azs(cloud):
     st = build(cloud, random.randint(100, 140))
     answers = [get(st["alb_url"] + "/")[1] for _ in range(8)]
-    assert {a.split()[2] for a in answers} == set(st["ids"])
-    assert {a.split()[4] for a in answers} == {"ap-northeast-2a", "ap-northeast-2c"}
+    assert {a.split()[2] for a in answers} == set(st["ids"]), answers
+    assert {a.split()[4] for a in answers} == {"ap-northeast-2a", "ap-northeast-2c"}, answers
     assert json.loads(get(st["alb_url"] + "/products")[1])["products"]
 
 
