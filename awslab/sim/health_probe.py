@@ -60,6 +60,9 @@ def default_probe(sim, target: Target) -> ProbeResult:
     refused = ProbeResult(False, None, "Target.FailedHealthChecks", 0.001)
     if rec is None or rec.state != "running" or not rec.app_up:
         return refused  # nothing listens yet (booting) or any more
+    hc_port = str(getattr(tg, "health_check_port", None) or "traffic-port")
+    if hc_port != "traffic-port" and hc_port.isdigit() and int(hc_port) != int(target.port):
+        return refused  # the app listens on the traffic port only
     fault = rec.fault
     mode = fault.app_mode if fault else "ok"
     if mode == "crash":

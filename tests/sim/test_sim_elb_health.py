@@ -72,6 +72,10 @@ def test_path_matcher_slow_answers_and_stopped_targets(world):
     w.advance(APP_START_S[1] + 31)
     assert w.health(ok_tg)[b][0] == "healthy"
 
+    w.elbv2.modify_target_group(TargetGroupArn=ok_tg, HealthCheckPort="8080")  # nothing listens there
+    w.advance(2 * 30 + 1)
+    assert w.health(ok_tg)[b][:2] == ("unhealthy", "Target.FailedHealthChecks")
+
     unknown = w.elbv2.describe_target_health(TargetGroupArn=ok_tg, Targets=[{"Id": "i-0123456789abcdef0"}])
     th = unknown["TargetHealthDescriptions"][0]["TargetHealth"]
     assert (th["State"], th["Reason"]) == ("unused", "Target.NotRegistered")
