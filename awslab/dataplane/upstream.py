@@ -14,6 +14,8 @@ import socket
 from dataclasses import dataclass, field
 from typing import Callable
 
+from .http1 import BadRequest, _dechunk
+
 __all__ = ["UpstreamError", "UpstreamResponse", "Pool"]
 
 #: Heads bigger than this are malformed for the ALB (502: "response header > 32 K").
@@ -40,11 +42,67 @@ class UpstreamResponse:
     header_bytes: int = 0
 
 
-@dataclass
-class _Conn:
-    reader: asyncio.StreamReader
-    writer: asyncio.StreamWriter
-    local_port: int
+class _Conn(asyncio.Protocol):
+    """One keep-alive connection to a target; answers are parsed as bytes arrive."""
+
+    def __init__(self, local_port: int):
+        self.local_port = local_port
+        self.buf = bytearray()
+        self.transport: asyncio.Transport | None = None
+        self.closed = self.eof = self.released = False
+        self.waiter: asyncio.Future | None = None
+        self.method = "GET"
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.buf += data
+        self._try()
+
+    def eof_received(self) -> bool:
+        self.eof = True
+        self._try()
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = self.eof = True
+        self._try()
+
+    def _try(self) -> None:
+        w = self.waiter
+        if w is None or w.done():
+            return
+        try:
+            got = parse_response(self.buf, self.method, self.eof)
+        except ValueError as e:
+            w.set_exception(UpstreamError("malformed", str(e)))
+            return
+        if got is not None:
+            resp, used = got
+            del self.buf[:used]
+            w.set_result(resp)
+        elif self.eof:  # closed before a whole answer: stale if nothing came back at all
+            w.set_exception(UpstreamError("reset" if self.buf else "stale", "the target closed the connection"))
+
+    async def exchange(self, data: bytes, method: str, idle_timeout: float) -> UpstreamResponse:
+        loop = asyncio.get_running_loop()
+        self.method, self.waiter = method, loop.create_future()
+        self.transport.write(data)
+        timer = loop.call_later(idle_timeout, self._idle, self.waiter, idle_timeout)
+        try:
+            return await self.waiter
+        finally:
+            timer.cancel()
+            self.waiter = None
+
+    def _idle(self, waiter: asyncio.Future, seconds: float) -> None:
+        if not waiter.done():
+            waiter.set_exception(UpstreamError("idle_timeout", f"no answer within the idle timeout ({seconds:g} s)"))
+
+    @property
+    def usable(self) -> bool:
+        return not self.closed and not self.eof and self.transport is not None and not self.transport.is_closing()
 
 
 @dataclass
@@ -84,7 +142,7 @@ class Pool:
         conns = self.idle.get(key)
         while conns:
             conn = conns.pop()
-            if not conn.writer.transport.is_closing() and not conn.reader.at_eof():
+            if conn.usable and not conn.buf:
                 return conn
             self._close(conn)
         return None
@@ -101,7 +159,7 @@ class Pool:
                 self.on_connect(local_port, source[1])
             async with asyncio.timeout(timeout):
                 await loop.sock_connect(sock, target)
-            reader, writer = await asyncio.open_connection(sock=sock, limit=MAX_HEAD)
+            _, conn = await loop.create_connection(lambda: _Conn(local_port), sock=sock)
         except TimeoutError:
             sock.close()
             raise UpstreamError("connect_timeout", f"no connection to {target[0]}:{target[1]} within {timeout:g} s") from None
@@ -112,35 +170,30 @@ class Pool:
             sock.close()
             raise UpstreamError("refused", f"{target[0]}:{target[1]}: {e.strerror or e}") from None
         self.open_count += 1
-        return _Conn(reader, writer, local_port)
+        return conn
 
     async def _exchange(self, key: tuple, conn: _Conn, head: bytes, body: bytes, idle_timeout: float, method: str) -> UpstreamResponse:
         try:
-            conn.writer.write(head + body)
-            async with asyncio.timeout(idle_timeout):  # no extra task per request, unlike wait_for
-                resp = await _read_response(conn.reader, method)
-        except TimeoutError:
+            resp = await conn.exchange(head + body, method, idle_timeout)
+        except UpstreamError:
             self._close(conn)
-            raise UpstreamError("idle_timeout", f"no answer within the idle timeout ({idle_timeout:g} s)") from None
-        except asyncio.IncompleteReadError as e:
-            self._close(conn)
-            raise UpstreamError("stale" if not e.partial else "reset", "connection closed mid-response") from None
+            raise
         except (ConnectionError, OSError) as e:
             self._close(conn)
             raise UpstreamError("reset", str(e)) from None
-        except ValueError as e:
-            self._close(conn)
-            raise UpstreamError("malformed", str(e)) from None
-        if resp.keep_alive and len(self.idle.setdefault(key, [])) < MAX_IDLE_PER_KEY:
+        if resp.keep_alive and conn.usable and len(self.idle.setdefault(key, [])) < MAX_IDLE_PER_KEY:
             self.idle[key].append(conn)
         else:
             self._close(conn)
         return resp
 
     def _close(self, conn: _Conn) -> None:
-        if not conn.writer.transport.is_closing():
-            conn.writer.transport.abort()
-            self.open_count -= 1
+        if conn.released:
+            return
+        conn.released = True
+        self.open_count -= 1
+        if conn.transport is not None and not conn.transport.is_closing():
+            conn.transport.abort()
         if self.on_close:
             self.on_close(conn.local_port)
 
@@ -157,12 +210,17 @@ class Pool:
         self.idle.clear()
 
 
-async def _read_response(reader: asyncio.StreamReader, method: str) -> UpstreamResponse:
-    try:
-        head = await reader.readuntil(b"\r\n\r\n")
-    except asyncio.LimitOverrunError:
-        raise ValueError("response head larger than 32 KB") from None
-    lines = head.decode("latin-1").split("\r\n")
+def parse_response(buf: bytearray, method: str, eof: bool) -> tuple[UpstreamResponse, int] | None:
+    """One complete answer from the start of ``buf``: ``(response, bytes used)``, or None if more must come.
+
+    A body without Content-Length or chunking ends when the target closes (``eof``).
+    """
+    end = buf.find(b"\r\n\r\n")
+    if end < 0:
+        if len(buf) > MAX_HEAD:
+            raise ValueError("response head larger than 32 KB")
+        return None
+    lines = bytes(buf[:end]).decode("latin-1").split("\r\n")
     parts = lines[0].split(" ", 2)
     if len(parts) < 2 or not parts[0].startswith("HTTP/1.") or not parts[1].isdigit():
         raise ValueError(f"bad status line {lines[0][:60]!r}")
@@ -170,8 +228,6 @@ async def _read_response(reader: asyncio.StreamReader, method: str) -> UpstreamR
     headers: list[tuple[str, str]] = []
     length, chunked, keep = None, False, parts[0] == "HTTP/1.1"
     for line in lines[1:]:
-        if not line:
-            continue
         name, _, value = line.partition(":")
         name, value = name.strip(), value.strip()
         low = name.lower()
@@ -182,24 +238,23 @@ async def _read_response(reader: asyncio.StreamReader, method: str) -> UpstreamR
         elif low == "connection":
             keep = "close" not in value.lower() and (keep or "keep-alive" in value.lower())
         headers.append((name, value))
+    start = end + 4
     if method == "HEAD" or status in (204, 304) or 100 <= status < 200:
-        body = b""
+        body, used = b"", start
     elif chunked:
-        body = await _read_chunked(reader)
+        try:
+            got = _dechunk(buf, start)
+        except BadRequest as e:
+            raise ValueError(str(e)) from None
+        if got is None:
+            return None
+        body, used = got
     elif length is not None:
-        body = await reader.readexactly(length)
+        if len(buf) < start + length:
+            return None
+        body, used = bytes(buf[start:start + length]), start + length
     else:
-        body, keep = await reader.read(), False
-    return UpstreamResponse(status, parts[2] if len(parts) > 2 else "", headers, body, keep, len(head))
-
-
-async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
-    out = bytearray()
-    while True:
-        size = int((await reader.readuntil(b"\r\n")).split(b";")[0].strip(), 16)
-        if size == 0:
-            while (await reader.readuntil(b"\r\n")) != b"\r\n":
-                pass
-            return bytes(out)
-        out += await reader.readexactly(size)
-        await reader.readexactly(2)
+        if not eof:
+            return None
+        body, used, keep = bytes(buf[start:]), len(buf), False
+    return UpstreamResponse(status, parts[2] if len(parts) > 2 else "", headers, body, keep, start), used
