@@ -202,20 +202,20 @@ def ensure_site_bucket(lab: Lab, bucket: str, created: list[str]) -> str:
             raise EdgeError(f"The bucket name {bucket} is taken by another account.", "Pass EdgeSpec(bucket_name=...) with another name.",
                             code=e.response.get("Error", {}).get("Code")) from e
         exists = False
-    if exists:
-        owner = tag_value(_bucket_tags(s3, bucket), "awslab:lab")
-        if owner != lab.name:
-            raise EdgeError(f"The bucket {bucket} exists but does not belong to lab '{lab.name}' (its awslab:lab tag is {owner!r}).",
-                            "Pass EdgeSpec(bucket_name=...) with a name of its own.")
-    else:
+    owner = tag_value(_bucket_tags(s3, bucket), "awslab:lab") if exists else None
+    if owner not in (None, lab.name):
+        raise EdgeError(f"The bucket {bucket} belongs to lab '{owner}', not '{lab.name}'.",
+                        "Pass EdgeSpec(bucket_name=...) with a name of its own.")
+    if not exists:
         # Outside us-east-1, S3 wants the region spelled out
         # (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html).
         where = {} if lab.region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": lab.region}}
         call(s3.create_bucket, f"creating the bucket {bucket}", error=EdgeError, Bucket=bucket, **where)
         created.append(bucket)
-    call(s3.put_bucket_tagging, "tagging the bucket", error=EdgeError, Bucket=bucket, Tagging={"TagSet": tags})
-    call(s3.put_public_access_block, "blocking public access", error=EdgeError, Bucket=bucket, PublicAccessBlockConfiguration={
-        "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
+    if owner is None:  # new, or created by a build that stopped before it could tag it (HeadBucket said it is ours)
+        call(s3.put_bucket_tagging, "tagging the bucket", error=EdgeError, Bucket=bucket, Tagging={"TagSet": tags})
+        call(s3.put_public_access_block, "blocking public access", error=EdgeError, Bucket=bucket, PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
     where_cli = "" if lab.region == "us-east-1" else f" --create-bucket-configuration LocationConstraint={lab.region}"
     lab.record("edge/bucket", f"aws s3api create-bucket --bucket $BUCKET{where_cli}",
                "The static site's bucket: private; only CloudFront will read it")

@@ -86,6 +86,28 @@ def test_edge_second_run_creates_nothing(lab, alb):
         first.hosted_zone_id, first.distribution_id, first.bucket_name, first.origin_access_control_id)
 
 
+def test_edge_second_run_only_reads(lab, alb):
+    build_edge(lab, alb)
+    operations = []
+    for service in ("s3", "route53", "cloudfront", "sts", "elbv2"):
+        lab.client(service).meta.events.register("before-call", lambda model, **_: operations.append(model.name))
+    build_edge(lab, alb)
+    assert operations and [o for o in operations if not o.startswith(("Get", "List", "Head", "Describe"))] == []
+
+
+def test_edge_refuses_a_bucket_of_another_lab(lab, alb):
+    from awslab import Lab
+    from awslab.errors import EdgeError
+
+    bucket = f"shared-site-{lab.name.lower()}"
+    build_edge(lab, alb, EdgeSpec(bucket_name=bucket))
+    other = Lab(name=lab.name[:-1] + "x", backend="embedded", endpoint_url=lab.endpoint_url)
+    with pytest.raises(EdgeError) as e:
+        build_edge(other, alb, EdgeSpec(bucket_name=bucket))
+    assert f"belongs to lab '{lab.name}'" in str(e.value)
+    assert describe_edge(other)["distributions"] == []
+
+
 def test_edge_follows_a_new_load_balancer_dns_name(lab, alb):
     build_edge(lab, alb)
     moved = SimpleNamespace(dns_name="other-123.ap-northeast-2.elb.amazonaws.com", load_balancer_arn=alb.load_balancer_arn)
