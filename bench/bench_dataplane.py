@@ -105,10 +105,10 @@ async def serve_alb(port: int, log_dir: str) -> None:
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     print("alb ready", flush=True)
-    while not stop.is_set():
+    while not stop.is_set():  # files are formatted and written off the event loop, as in the cloud's sync thread
         await asyncio.sleep(1)
-        writer.tick(time.time())
-    writer.flush(time.time())
+        await asyncio.to_thread(writer.tick, time.time())
+    await asyncio.to_thread(writer.flush, time.time())
     await lb.stop()
 
 

@@ -68,7 +68,7 @@ def _t(v: float) -> str:
     return "-1" if v == -1 else f"{v:.3f}"
 
 
-@dataclass
+@dataclass(slots=True)
 class AccessLogEntry:
     """One request, as the ALB logs it. Field names are AWS's (``client:port`` -> ``client_port``)."""
 

@@ -56,6 +56,7 @@ MAX_XFF = 30
 WEIGHT_HEADER = "x-awslab-weight"  # the traffic generator's sampling weight; never forwarded
 _REPLACED = {"x-forwarded-for", "x-forwarded-proto", "x-forwarded-port", "x-amzn-trace-id", WEIGHT_HEADER}
 _HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "proxy-connection", "upgrade", "te", "trailer"}
+_DROP = frozenset(_HOP | _REPLACED)
 _REASON = {405: "Method Not Allowed", 463: "", 502: "Bad Gateway", 503: "Service Temporarily Unavailable", 504: "Gateway Time-out"}
 
 
@@ -148,6 +149,7 @@ class LoadBalancer:
                 self.pickers.setdefault(arn, Picker(self.rng))
         if network is not None:
             self.network = network
+        self._gates: dict[tuple, Decision | None] = {}
         if self.network is not None:
             for az, ip in self.view.nodes.items():
                 ep = Endpoint(f"{self.view.name} node {az}", ip, self.view.node_subnets.get(az), self.view.security_groups,
@@ -284,9 +286,12 @@ class LoadBalancer:
         A security group or NACL that drops the SYN costs the connect timeout (10 s);
         an instance past saturation answers after the idle timeout.
         """
-        src = self.network.by_ip.get(node_ip) if self.network else None
-        dst = self.network.instances.get(target.instance_id) if self.network else None
-        gate = self._check(src, dst, target.port) if src is not None else None
+        key = (node_ip, target.instance_id, target.port)
+        gate = self._gates.get(key, False)
+        if gate is False:  # decided once per (node, target, port) until the network changes
+            src = self.network.by_ip.get(node_ip) if self.network else None
+            dst = self.network.instances.get(target.instance_id) if self.network else None
+            gate = self._gates[key] = self._check(src, dst, target.port) if src is not None else None
         if gate is not None and not gate.allowed:
             self._deny(gate, f"{self.view.name} node {node_ip}", target.ip, target.port)
             return self.connect_timeout_s * self.time_scale
@@ -313,7 +318,7 @@ class LoadBalancer:
         if self.attribute("routing.http.xff_client_port.enabled", "false") == "true":
             client = f"{client}:{peer[1]}"
         lines = [f"{creq.method} {creq.target} HTTP/1.1"]
-        lines += [f"{k}: {v}" for k, v in creq.headers if k.lower() not in _HOP and k.lower() not in _REPLACED]
+        lines += [f"{k}: {v}" for k, v in creq.headers if k.lower() not in _DROP]
         xff = req.headers.get("x-forwarded-for")
         if mode == "append":
             lines.append(f"X-Forwarded-For: {xff + ', ' if xff else ''}{client}")

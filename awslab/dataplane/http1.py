@@ -31,7 +31,7 @@ class BadRequest(Exception):
         self.status = status
 
 
-@dataclass
+@dataclass(slots=True)
 class ClientRequest:
     """One request as received: headers keep their original names and order."""
 

@@ -32,7 +32,7 @@ from urllib.parse import parse_qsl
 __all__ = ["Request", "Outcome", "RuleSet", "match_rule", "compile_condition", "wildcard"]
 
 
-@dataclass
+@dataclass(slots=True)
 class Request:
     """What the rules look at. ``headers`` keys are lower-case."""
 
