@@ -22,7 +22,8 @@ ASG_HEALTH_SWEEP_S = 60.0
 #: Unhealthy (non-urgent) replacements: at most 10 % of desired capacity at a time, at least 1.
 #: https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-health-checks.html
 REPLACE_FRACTION = 0.10
-#: ShouldRespectGracePeriod when set-instance-health omits it. UNCONFIRMED (the API reference gives no default).
+#: ShouldRespectGracePeriod when set-instance-health omits it: "by default, this call respects the grace period"
+#: https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_SetInstanceHealth.html
 DEFAULT_RESPECT_GRACE = True
 
 

@@ -53,6 +53,7 @@ METHODS = [
     (asg_models.AutoScalingBackend, "set_instance_health", ["self", "instance_id", "health_status"]),
     (asg_models.AutoScalingBackend, "notify_terminate_instances", ["self", "instance_ids"]),
     (asg_models.AutoScalingBackend, "update_attached_target_groups", ["self", "group_name"]),
+    (asg_models.AutoScalingBackend, "describe_auto_scaling_instances", ["self", "instance_ids"]),
     (asg_responses.AutoScalingResponse, "describe_scaling_activities", ["self"]),
     (asg_responses.AutoScalingResponse, "create_auto_scaling_group", ["self"]),
     (asg_responses.AutoScalingResponse, "update_auto_scaling_group", ["self"]),

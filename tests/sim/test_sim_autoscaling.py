@@ -32,6 +32,9 @@ def test_set_instance_health_respects_grace_when_asked_and_replaces_at_once(worl
     assert _states(w)[a] == ("InService", "Healthy")  # inside the 300 s grace period: ignored
     w.autoscaling.set_instance_health(InstanceId=a, HealthStatus="Unhealthy", ShouldRespectGracePeriod=False)
     assert _states(w)[a] == ("Terminating", "Unhealthy")
+    (one,) = w.autoscaling.describe_auto_scaling_instances(InstanceIds=[a])["AutoScalingInstances"]
+    assert (one["AutoScalingGroupName"], one["LifecycleState"], one["HealthStatus"]) == ("web-asg", "Terminating", "UNHEALTHY")
+    assert one["AvailabilityZone"] in w.subnets
     assert _lifecycles(w) == ["InService", "Pending", "Terminating"]  # replacement launched at once
     cause = w.autoscaling.describe_scaling_activities(AutoScalingGroupName="web-asg")["Activities"][1]["Cause"]
     assert cause.endswith("an instance was taken out of service in response to a user health-check.")

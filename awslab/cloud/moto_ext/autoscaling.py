@@ -68,7 +68,8 @@ def install() -> None:
                  set_instance_health=B.set_instance_health, notify_terminate=B.notify_terminate_instances,
                  update_tgs=B.update_attached_target_groups, r_describe_activities=R.describe_scaling_activities,
                  r_create=R.create_auto_scaling_group, r_update=R.update_auto_scaling_group,
-                 r_set_instance_health=R.set_instance_health)
+                 r_set_instance_health=R.set_instance_health, describe_instances=B.describe_auto_scaling_instances)
+    B.describe_auto_scaling_instances = _asg_describe_auto_scaling_instances
     G.set_desired_capacity = _asg_group_set_desired_capacity
     B.create_auto_scaling_group = _asg_create_auto_scaling_group
     B.update_auto_scaling_group = _asg_update_auto_scaling_group
@@ -170,6 +171,28 @@ def _asg_update_attached_target_groups(self, group_name):
     if sim is None:
         return _ORIG["update_tgs"](self, group_name)
     sim.autoscaling.sync_members(self.autoscaling_groups[group_name])
+
+
+class _UpperCaseHealth:
+    """DescribeAutoScalingInstances spells health ``HEALTHY``/``UNHEALTHY`` (DescribeAutoScalingGroups
+    says ``Healthy``), as in the AWS CLI reference's example output:
+    https://docs.aws.amazon.com/cli/latest/reference/autoscaling/describe-auto-scaling-instances.html
+    (source: aws/aws-cli awscli/examples/autoscaling/describe-auto-scaling-instances.rst)"""
+
+    def __init__(self, state):
+        self._state = state
+
+    def __getattr__(self, name):
+        return getattr(self._state, name)
+
+    @property
+    def health_status(self):
+        return str(self._state.health_status).upper()
+
+
+def _asg_describe_auto_scaling_instances(self, instance_ids):
+    states = _ORIG["describe_instances"](self, instance_ids)
+    return states if active() is None else [_UpperCaseHealth(st) for st in states]
 
 
 # -- response wrappers (moto drops these parameters / returns no activities) --
