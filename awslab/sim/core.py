@@ -132,11 +132,9 @@ class Simulator:
 
     def install(self) -> "Simulator":
         """Make moto's models show this simulator's truth (see :mod:`awslab.cloud.moto_ext`)."""
-        from moto.moto_api._internal import mock_random
-
         from ..cloud import moto_ext
 
-        if self.clock.mode == "virtual":  # reproducible resource ids (i-..., activity ids) for a seed
-            mock_random.seed(self.clock.seed)
+        # moto's resource ids stay random (re-seeding its shared RNG could repeat ids inside one
+        # account); every simulated time and decision is seeded, so a timeline is reproducible.
         moto_ext.install(self)
         return self
