@@ -355,13 +355,21 @@ class _ClientConnection(asyncio.Protocol):
         self._arm()
 
     def _arm(self) -> None:
-        if self._idle is not None:
-            self._idle.cancel()
-        self._idle = asyncio.get_running_loop().call_later(self.lb.idle_timeout, self._on_idle)
+        """Note activity; one timer per connection checks it (cheaper than a new timer per request)."""
+        loop = asyncio.get_running_loop()
+        self._last = loop.time()
+        if self._idle is None:
+            self._idle = loop.call_later(self.lb.idle_timeout, self._on_idle)
 
     def _on_idle(self) -> None:
-        if not self.busy and not self.closed:
-            self.transport.close()
+        if self.closed:
+            return
+        loop = asyncio.get_running_loop()
+        left = self._last + self.lb.idle_timeout - loop.time()
+        if self.busy or left > 0:  # in flight (the target side's timeout applies) or recently active
+            self._idle = loop.call_later(max(left, 0.01) if not self.busy else self.lb.idle_timeout, self._on_idle)
+            return
+        self.transport.close()
 
     def data_received(self, data: bytes) -> None:
         self.buf += data

@@ -139,6 +139,7 @@ class RuleSet:
         self.rules = sorted(rules, key=lambda r: (1 if _priority(r) == 0 else 0, _priority(r)))
         self.rng = rng or random.Random(0)
         self._compiled = [([compile_condition(c) for c in r.get("Conditions", [])], r) for r in self.rules]
+        self._forward_cache: dict = {}
 
     def evaluate(self, req: Request) -> Outcome:
         """The outcome of the first rule that matches (the default rule if none)."""
@@ -149,12 +150,17 @@ class RuleSet:
 
     def _act(self, rule: dict, req: Request) -> Outcome:
         prio, arn = _priority(rule), rule.get("RuleArn", "")
-        actions = sorted(rule.get("Actions", []), key=lambda a: a.get("Order", 0))
-        action = next((a for a in actions if a["Type"] in ("forward", "fixed-response", "redirect")), None)
+        action = _terminal_action(rule)
         if action is None:
             return Outcome("fixed-response", -1, arn, status=500, body="no terminal action")
         if action["Type"] == "forward":
-            return Outcome("forward", prio, arn, target_group_arn=self._pick_group(action))
+            fixed = self._forward_cache.get(arn or id(rule))
+            if fixed is not None:  # one target group: the same outcome every time
+                return fixed
+            out = Outcome("forward", prio, arn, target_group_arn=self._pick_group(action))
+            if len(_groups(action)) <= 1:
+                self._forward_cache[arn or id(rule)] = out
+            return out
         if action["Type"] == "fixed-response":
             cfg = action.get("FixedResponseConfig", {})
             return Outcome("fixed-response", prio, arn, status=int(cfg.get("StatusCode", 200)),
@@ -164,7 +170,7 @@ class RuleSet:
                        location=redirect_location(cfg, req))
 
     def _pick_group(self, action: dict) -> str | None:
-        groups = (action.get("ForwardConfig") or {}).get("TargetGroups") or []
+        groups = _groups(action)
         if not groups:
             return action.get("TargetGroupArn")
         if len(groups) == 1:
@@ -173,6 +179,16 @@ class RuleSet:
         if sum(weights) == 0:
             return groups[0]["TargetGroupArn"]
         return self.rng.choices([g["TargetGroupArn"] for g in groups], weights)[0]
+
+
+def _terminal_action(rule: dict) -> dict | None:
+    """The action that ends the rule (forward, fixed-response or redirect), after any authenticate actions."""
+    actions = sorted(rule.get("Actions", []), key=lambda a: a.get("Order", 0))
+    return next((a for a in actions if a["Type"] in ("forward", "fixed-response", "redirect")), None)
+
+
+def _groups(action: dict) -> list[dict]:
+    return (action.get("ForwardConfig") or {}).get("TargetGroups") or []
 
 
 def redirect_location(cfg: dict, req: Request) -> str:
