@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -311,7 +312,7 @@ def doctor_checks(port: int) -> list[tuple[str, str, str, str]]:
                 importlib.import_module(module)
             rows.append(("ok", dist, version, ""))
         except Exception as e:  # any import failure is what we are looking for
-            rows.append(("FAIL", dist, f"{type(e).__name__}: {e}", pip))
+            rows.append(("FAIL", dist, f"{type(e).__name__}: {e}", _pip_fix(dist, pip)))
     try:
         with tempfile.NamedTemporaryFile(dir=config.home()):
             pass
@@ -332,6 +333,17 @@ def doctor_checks(port: int) -> list[tuple[str, str, str, str]]:
                  f"awscli importable; `aws` at {aws}" if aws else "awscli importable (activate the venv to get `aws` on PATH)", pip))
     rows.append(_loopback_row())
     return rows
+
+
+def _pip_fix(dist: str, fallback: str) -> str:
+    """``pip install '<dist><its pinned range from awslab's metadata>'``: the exact fix for one missing package."""
+    import importlib.metadata as md
+
+    try:
+        pins = [r for r in md.requires("awslab") or [] if re.match(rf"{re.escape(dist)}(\[|[<>=!~ ]|$)", r, re.I) and "extra ==" not in r]
+    except md.PackageNotFoundError:
+        pins = []
+    return f"{sys.executable} -m pip install '{pins[0]}'" if pins else fallback
 
 
 def _loopback_row() -> tuple[str, str, str, str]:

@@ -115,6 +115,17 @@ def test_doctor_names_the_fix_when_the_port_is_taken_and_home_unwritable(tmp_pat
     assert port_out.returncode == 1 and f"[FAIL] cloud port {port}" in port_out.stdout and "AWSLAB_PORT=4577" in port_out.stdout
 
 
+def test_doctor_gives_the_pinned_pip_command_for_a_broken_package(tmp_path):
+    (tmp_path / "simpy").mkdir()
+    (tmp_path / "simpy" / "__init__.py").write_text("raise ImportError('a broken simpy')\n")
+    out = awslab("doctor", "--port", str(free_port()), env={"PYTHONPATH": str(tmp_path), "AWSLAB_HOME": str(tmp_path)})
+    assert out.returncode == 1 and "[FAIL] simpy" in out.stdout and "a broken simpy" in out.stdout
+    import importlib.metadata as md
+
+    pin = next(r for r in md.requires("awslab") if r.startswith("simpy"))  # the range pyproject.toml pins
+    assert f"fix: {sys.executable} -m pip install '{pin}'" in out.stdout
+
+
 def test_status_shows_the_cloud_clock_and_the_lab_resources_by_layer(lab, cloud_url):
     from awslab.build.network import build_network
 
