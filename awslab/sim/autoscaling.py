@@ -203,7 +203,14 @@ class AutoScalingSim(AutoScalingHealth):
         g = gs.group
         zone = pick_launch_az(list(g.availability_zones), (m.availability_zone for m in gs.active()))
         subnet = self._subnet_in(g, zone)
-        st = launch_instance(g, zone, subnet)
+        try:
+            st = launch_instance(g, zone, subnet)
+        except Exception as e:  # e.g. the launch template was deleted: AWS records a failed activity and retries
+            reason = getattr(e, "message", None) or str(e)
+            a = act.start(self, g, f"Launching a new EC2 instance.  Status Reason: {reason}. Launching EC2 instance failed.",
+                          cause, subnet, zone, "InProgress", 0)
+            act.finish(self, a, "Failed", reason)
+            return
         m = Member(st, launch_time=self.sim.now, subnet_id=subnet, rebalance=rebalance)
         if gs.replacements_owed > 0:
             gs.replacements_owed, m.replacement = gs.replacements_owed - 1, True

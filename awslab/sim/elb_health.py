@@ -20,6 +20,7 @@ checks independently; their verdicts agree when a fault is total).
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -27,6 +28,8 @@ from .health_probe import ProbeResult, Target, default_probe, matcher_accepts
 
 __all__ = ["ELBHealth", "TargetHealth", "Target", "ProbeResult", "REGISTRATION_S", "DESCRIPTIONS",
            "matcher_accepts", "describe_reason"]
+
+log = logging.getLogger("awslab.sim")
 
 #: Time a registration spends in ``initial``/Elb.RegistrationInProgress before the first
 #: health check. UNCONFIRMED for ALB (NLB docs: "a few minutes"; tens of seconds typical);
@@ -185,7 +188,11 @@ class ELBHealth:
             if th.state == "unused":  # stopped instance: no checks until it runs again
                 yield env.timeout(interval)
                 continue
-            result = self.probe(self.target(th))
+            try:
+                result = self.probe(self.target(th))
+            except Exception:  # a broken probe is AWS's "internal error", not a dead health checker
+                log.exception("health check probe failed for %s", th.instance_id)
+                result = ProbeResult(False, None, "Elb.InternalError", 0.0)
             latency = min(max(result.latency_s, 0.0), timeout)
             if latency:
                 yield env.timeout(latency)

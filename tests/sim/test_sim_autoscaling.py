@@ -219,3 +219,25 @@ def test_default_termination_policy_order():
     assert pick_victim(ms, 10, rng, ["NewestInstance"]).instance_id == "i-3"
     assert pick_launch_az(["za", "zb", "zc"], ["za", "zb", "za"]) == "zc"
     assert pick_launch_az(["za", "zb"], ["zb"]) == "za"
+
+
+def test_failed_launches_are_recorded_and_a_broken_probe_is_an_internal_error(world):
+    w = world
+    w.network()
+    tg = w.target_group()
+    w.asg(desired=1, tg_arns=[tg])
+    w.advance(120)
+    w.ec2.delete_launch_template(LaunchTemplateName="web-lt")
+    w.autoscaling.set_desired_capacity(AutoScalingGroupName="web-asg", DesiredCapacity=2)
+    failed = w.autoscaling.describe_scaling_activities(AutoScalingGroupName="web-asg")["Activities"][0]
+    assert failed["StatusCode"] == "Failed" and failed["Progress"] == 100
+    assert failed["Description"].startswith("Launching a new EC2 instance.  Status Reason: ")
+    assert failed["Description"].endswith(". Launching EC2 instance failed.")
+
+    def broken(target):
+        raise RuntimeError("probe bug")
+
+    w.sim.elb.probe = broken
+    w.advance(3 * 30 + 1)  # the checker keeps running and reports AWS's internal-error reason
+    (iid,) = [i for i in w.health(tg)]
+    assert w.health(tg)[iid] == ("unhealthy", "Elb.InternalError", "Health checks failed due to an internal error")
