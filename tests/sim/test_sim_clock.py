@@ -106,3 +106,21 @@ def test_virtual_mode_is_deterministic_for_a_seed(monkeypatch):
             finally:
                 moto_ext.uninstall()
     assert runs[0] == runs[1] and len(runs[0]) > 30
+
+
+def test_reset_forgets_simulated_state_and_old_processes_stop(world):
+    """POST /_awslab/reset resets moto and then the simulator: old SimPy processes find their
+    resources gone and end; the clock keeps going."""
+    from moto.moto_api._internal.models import moto_api_backend
+
+    w = world
+    w.network()
+    tg = w.target_group()
+    w.asg(desired=2, tg_arns=[tg])
+    w.advance(120)
+    moto_api_backend.reset()
+    w.sim.reset()
+    t = w.now
+    assert len(w.sim.timeline) == 0 and not w.sim.ec2.instances and not w.sim.autoscaling.groups
+    w.advance(600)
+    assert w.now == t + 600 and len(w.sim.timeline) == 0  # nothing left to happen
