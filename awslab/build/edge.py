@@ -345,12 +345,25 @@ def ensure_distribution(lab: Lab, bucket: str, oac_id: str, alb_dns_name: str, s
         found = call(cf.create_distribution_with_tags, "creating the CloudFront distribution", error=EdgeError,
                      DistributionConfigWithTags={"DistributionConfig": config, "Tags": {"Items": tags}})["Distribution"]
         created.append(found["Id"])
+    elif alb_dns_name not in [o["DomainName"] for o in found.get("Origins", {}).get("Items", []) if o["Id"] == "alb-api"]:
+        _point_api_origin(cf, found["Id"], alb_dns_name)  # the load balancer was replaced: follow it
+        created.append(f"{found['Id']}:alb-api")
     cli = json.loads(json.dumps(config).replace(oac_id, "$OAC_ID").replace(alb_dns_name, "$ALB_DNS").replace(bucket, "$BUCKET"))
     lab.record("edge/distribution-config", _heredoc("distribution.json", {"DistributionConfig": cli, "Tags": {"Items": tags}}),
                "CloudFront: '*' from the bucket (cached), '/api/*' to the ALB (not cached)")
     lab.record("edge/distribution", ["aws", "cloudfront", "create-distribution-with-tags", "--distribution-config-with-tags",
                "file://distribution.json"], var="DIST_ID", query="Distribution.Id")
     return {"Id": found["Id"], "ARN": found["ARN"], "DomainName": found["DomainName"]}
+
+
+def _point_api_origin(cf: Any, distribution_id: str, alb_dns_name: str) -> None:
+    current = cf.get_distribution_config(Id=distribution_id)
+    config = current["DistributionConfig"]
+    for origin in config["Origins"]["Items"]:
+        if origin["Id"] == "alb-api":
+            origin["DomainName"] = alb_dns_name
+    call(cf.update_distribution, "pointing CloudFront's /api/* origin at the load balancer", error=EdgeError,
+         Id=distribution_id, IfMatch=current["ETag"], DistributionConfig=config)
 
 
 def ensure_bucket_policy(lab: Lab, bucket: str, distribution_arn: str) -> None:

@@ -115,6 +115,10 @@ def test_edge_follows_a_new_load_balancer_dns_name(lab, alb):
     assert "api.example.com." in again.created  # the alias was updated, not duplicated
     records = lab.client("route53").list_resource_record_sets(HostedZoneId=again.hosted_zone_id)["ResourceRecordSets"]
     assert [r["AliasTarget"]["DNSName"].rstrip(".") for r in records if r["Name"] == "api.example.com."] == [moved.dns_name]
+    config = lab.client("cloudfront").get_distribution_config(Id=again.distribution_id)["DistributionConfig"]
+    assert {o["Id"]: o["DomainName"] for o in config["Origins"]["Items"]}["alb-api"] == moved.dns_name
+    page = lab.client("s3").get_object(Bucket=again.bucket_name, Key="index.html")["Body"].read().decode()
+    assert moved.dns_name in page and alb.dns_name not in page
 
 
 def test_edge_cli_log_is_valid_bash_with_variables(lab, alb):
