@@ -58,6 +58,7 @@ METHODS = [
     (asg_responses.AutoScalingResponse, "create_auto_scaling_group", ["self"]),
     (asg_responses.AutoScalingResponse, "update_auto_scaling_group", ["self"]),
     (asg_responses.AutoScalingResponse, "set_instance_health", ["self"]),
+    (asg_responses.AutoScalingResponse, "delete_auto_scaling_group", ["self"]),
 ]
 
 

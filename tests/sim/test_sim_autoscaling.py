@@ -5,6 +5,9 @@ import json
 import random
 from dataclasses import dataclass
 
+import pytest
+from botocore.exceptions import ClientError
+
 from awslab.sim.asg_rules import pick_launch_az, pick_victim
 from awslab.sim.autoscaling import ASG_HEALTH_SWEEP_S
 from awslab.sim.ec2 import APP_START_S, PENDING_TO_RUNNING_S
@@ -171,6 +174,9 @@ def test_simulator_api_for_policies(world):
     assert sim.group("web-asg").desired_capacity == 10  # clamped to MaxSize
     cause = w.autoscaling.describe_scaling_activities(AutoScalingGroupName="web-asg")["Activities"][0]["Cause"]
     assert "a monitor alarm AlarmHigh in state ALARM triggered policy scale-out changing the desired capacity from 2 to 10.  At " in cause
+    with pytest.raises(ClientError) as e:
+        w.autoscaling.delete_auto_scaling_group(AutoScalingGroupName="web-asg")
+    assert e.value.response["Error"]["Code"] == "ResourceInUse"
     w.autoscaling.delete_auto_scaling_group(AutoScalingGroupName="web-asg", ForceDelete=True)
     w.advance(60)
     assert {w.sim.ec2.state_of(i.instance_id) for i in g.instances} == {"terminated"}

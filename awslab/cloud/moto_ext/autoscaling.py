@@ -9,15 +9,17 @@ records no activities. With a simulator installed:
   simulator why desired capacity changed (for the activity Cause text).
 - ``terminate_instance``, ``set_instance_health``, ``notify_terminate_instances``
   and ``update_attached_target_groups`` go through the simulator.
-- ``describe_scaling_activities`` (moto's response returns an empty list) and
-  ``DefaultInstanceWarmup`` / ``ShouldRespectGracePeriod`` (moto ignores them)
-  need three thin response wrappers; everything else is model-level.
+- ``describe_scaling_activities`` (moto's response returns an empty list) and the
+  parameters moto's responses drop (``DefaultInstanceWarmup``, ``ShouldRespectGracePeriod``,
+  ``ForceDelete``) need thin response wrappers; everything else is model-level.
+- DescribeAutoScalingInstances spells health in capitals, as AWS does.
 """
 from __future__ import annotations
 
 import threading
 
 from moto.autoscaling import models as _asg_module
+from moto.autoscaling.exceptions import AutoscalingClientError
 from moto.autoscaling.models import ASG_NAME_TAG, AutoScalingBackend, FakeAutoScalingGroup, InstanceState
 from moto.autoscaling.responses import AutoScalingResponse
 from moto.core.responses import ActionResult
@@ -68,7 +70,9 @@ def install() -> None:
                  set_instance_health=B.set_instance_health, notify_terminate=B.notify_terminate_instances,
                  update_tgs=B.update_attached_target_groups, r_describe_activities=R.describe_scaling_activities,
                  r_create=R.create_auto_scaling_group, r_update=R.update_auto_scaling_group,
-                 r_set_instance_health=R.set_instance_health, describe_instances=B.describe_auto_scaling_instances)
+                 r_set_instance_health=R.set_instance_health, describe_instances=B.describe_auto_scaling_instances,
+                 r_delete=R.delete_auto_scaling_group)
+    R.delete_auto_scaling_group = _asg_r_delete_auto_scaling_group
     B.describe_auto_scaling_instances = _asg_describe_auto_scaling_instances
     G.set_desired_capacity = _asg_group_set_desired_capacity
     B.create_auto_scaling_group = _asg_create_auto_scaling_group
@@ -142,6 +146,10 @@ def _asg_delete_auto_scaling_group(self, group_name):
     sim = active()
     if sim is None or group_name not in self.autoscaling_groups:
         return _ORIG["delete"](self, group_name)
+    if self.autoscaling_groups[group_name].instance_states and not getattr(_HINT, "force_delete", True):
+        # https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DeleteAutoScalingGroup.html (ForceDelete)
+        raise AutoscalingClientError("ResourceInUse", "You cannot delete an AutoScalingGroup while there are instances "
+                                     "or pending Spot instance request(s) still in the group.")
     self.autoscaling_groups.pop(group_name)
     sim.autoscaling.on_group_deleted(group_name)
 
@@ -229,3 +237,11 @@ def _asg_r_set_instance_health(self):
         return _ORIG["r_set_instance_health"](self)
     finally:
         _HINT.respect_grace = None
+
+
+def _asg_r_delete_auto_scaling_group(self):
+    _HINT.force_delete = self._get_bool_param("ForceDelete", False)
+    try:
+        return _ORIG["r_delete"](self)
+    finally:
+        _HINT.force_delete = True
