@@ -9,11 +9,10 @@ unsupported ``Transfer-Encoding`` is a 501; an HTTP version other than 1.x a 505
 """
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from http import HTTPStatus
 
-__all__ = ["ClientRequest", "BadRequest", "read_request", "parse_request", "response_bytes", "MAX_HEAD"]
+__all__ = ["ClientRequest", "BadRequest", "parse_request", "response_bytes", "MAX_HEAD"]
 
 #: "The combined size of the request line and all headers exceeds 64 KB" -> 400.
 MAX_HEAD = 64 * 1024
@@ -63,60 +62,6 @@ class ClientRequest:
         return "keep-alive" in conn if self.version == "HTTP/1.0" else "close" not in conn
 
 
-async def read_request(reader: asyncio.StreamReader) -> ClientRequest | None:
-    """The next request on the connection; ``None`` when the client closed cleanly."""
-    try:
-        head = await reader.readuntil(b"\r\n\r\n")
-    except asyncio.IncompleteReadError as e:
-        if not e.partial.strip():
-            return None
-        raise BadRequest(400, "incomplete request head") from None
-    except asyncio.LimitOverrunError:
-        raise BadRequest(400, "request head larger than 64 KB") from None
-    lines = head[:-4].decode("latin-1").split("\r\n")
-    parts = lines[0].split(" ")
-    if len(parts) != 3:
-        raise BadRequest(400, "malformed request line")
-    if not parts[2].startswith("HTTP/1."):
-        raise BadRequest(505, f"unsupported version {parts[2][:16]}")
-    headers, length, chunked = [], 0, False
-    for line in lines[1:]:
-        name, sep, value = line.partition(":")
-        if not sep or not name or name != name.strip():
-            raise BadRequest(400, "malformed header line")
-        value = value.strip()
-        low = name.lower()
-        if low == "content-length":
-            if not value.isdigit() or int(value) > MAX_BODY:
-                raise BadRequest(400, "bad Content-Length")
-            length = int(value)
-        elif low == "transfer-encoding":
-            if value.lower() != "chunked":
-                raise BadRequest(501, f"unsupported Transfer-Encoding {value[:32]}")
-            chunked = True
-        headers.append((name, value))
-    body = await _read_chunked(reader) if chunked else (await reader.readexactly(length) if length else b"")
-    return ClientRequest(parts[0], parts[1], parts[2], headers, body, len(head))
-
-
-async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
-    out = bytearray()
-    while True:
-        size_line = await reader.readuntil(b"\r\n")
-        try:
-            size = int(size_line.split(b";")[0].strip(), 16)
-        except ValueError:
-            raise BadRequest(400, "malformed chunk size") from None
-        if size == 0:
-            while (await reader.readuntil(b"\r\n")) != b"\r\n":
-                pass
-            return bytes(out)
-        if len(out) + size > MAX_BODY:
-            raise BadRequest(400, "body too large")
-        out += await reader.readexactly(size)
-        await reader.readexactly(2)
-
-
 def response_bytes(status: int, headers: list[tuple[str, str]], body: bytes, keep_alive: bool, head_only: bool = False,
                    reason: str | None = None) -> bytes:
     """A complete HTTP/1.1 response: status line, headers, Content-Length, Connection, body."""
@@ -130,7 +75,7 @@ def response_bytes(status: int, headers: list[tuple[str, str]], body: bytes, kee
 def parse_request(buf: bytearray) -> tuple[ClientRequest, int] | None:
     """Parse one complete request from the start of ``buf``: ``(request, bytes used)``, or None if incomplete.
 
-    The same rules as :func:`read_request`, for a protocol that gets bytes as they arrive.
+    Bytes arrive in pieces; call again with more until it returns a request.
     """
     end = buf.find(b"\r\n\r\n")
     if end < 0:
