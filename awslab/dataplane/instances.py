@@ -160,7 +160,7 @@ class InstanceHost:
 
     def addresses(self) -> dict[str, list[str]]:
         return {iid: [f"{h.identity.private_ip}:{p} -> {a.sockets[0].getsockname()[0]}:{a.port}"
-                      for p, a in h.apps.items() if a.is_serving()] for iid, h in self.hosted.items()}
+                      for p, a in list(h.apps.items()) if a.is_serving()] for iid, h in list(self.hosted.items())}
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ class RealProbe:
         from ..sim.health_probe import ProbeResult, matcher_accepts
 
         dp, tg = self.dp, target.target_group
-        lb = next((lb for lb in dp.lbs.values() if tg is not None and tg.arn in lb.view.target_groups), None)
+        lb = next((lb for lb in list(dp.lbs.values()) if tg is not None and tg.arn in lb.view.target_groups), None)
         if dp.sim.clock.mode != "realtime" or lb is None or not target.private_ip or dp.loop is None or not lb.view.nodes:
             return self.fallback(target)
         timeout = float(getattr(tg, "health_check_timeout_seconds", None) or 5)

@@ -228,7 +228,7 @@ class DataPlane:
             vpc = (snap.instances.get(iid, {}).get("VpcId") if snap else None)
             apps[iid] = (rec.private_ip, rec.availability_zone, mode, delay, snap.app_ports(vpc) if snap else {80})
         routable = {}
-        for lb in self.lbs.values():
+        for lb in list(self.lbs.values()):  # the loop thread may add one meanwhile
             for arn in lb.view.target_groups:
                 routable[arn] = [Target(t.instance_id, t.private_ip, int(t.port), t.availability_zone or "", t.state,
                                         self._healthy_since(arn, t.instance_id))
@@ -358,7 +358,7 @@ class DataPlane:
             "health_checks": "real HTTP (ELB-HealthChecker/2.0)" if self.sim.clock.mode == "realtime" else "model (virtual time)",
             "load_balancers": [{"name": lb.view.name, "arn": arn, "dns_name": lb.view.dns_name,
                                 "listeners": {str(p): f"http://{h}:{port}" for p, (h, port) in lb.addresses.items()},
-                                "nodes": lb.view.nodes} for arn, lb in self.lbs.items()],
+                                "nodes": lb.view.nodes} for arn, lb in list(self.lbs.items())],
             "instances": self.host.addresses(),
             "threads": [t.name for t in self._threads if t.is_alive()],
         }
