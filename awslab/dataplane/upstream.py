@@ -51,7 +51,8 @@ class _Conn(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.closed = self.eof = self.released = False
         self.waiter: asyncio.Future | None = None
-        self.method = "GET"
+        self.timer: asyncio.TimerHandle | None = None
+        self.method, self.idle_s, self.deadline = "GET", 0.0, 0.0
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport
@@ -88,17 +89,25 @@ class _Conn(asyncio.Protocol):
     async def exchange(self, data: bytes, method: str, idle_timeout: float) -> UpstreamResponse:
         loop = asyncio.get_running_loop()
         self.method, self.waiter = method, loop.create_future()
+        self.idle_s, self.deadline = idle_timeout, loop.time() + idle_timeout
         self.transport.write(data)
-        timer = loop.call_later(idle_timeout, self._idle, self.waiter, idle_timeout)
+        if self.timer is None:  # one timer per connection, re-armed lazily (cheaper than one per request)
+            self.timer = loop.call_at(self.deadline, self._check_idle)
         try:
             return await self.waiter
         finally:
-            timer.cancel()
             self.waiter = None
 
-    def _idle(self, waiter: asyncio.Future, seconds: float) -> None:
-        if not waiter.done():
-            waiter.set_exception(UpstreamError("idle_timeout", f"no answer within the idle timeout ({seconds:g} s)"))
+    def _check_idle(self) -> None:
+        self.timer = None
+        w = self.waiter
+        if w is None or w.done():
+            return
+        loop = asyncio.get_running_loop()
+        if loop.time() >= self.deadline:
+            w.set_exception(UpstreamError("idle_timeout", f"no answer within the idle timeout ({self.idle_s:g} s)"))
+        else:
+            self.timer = loop.call_at(self.deadline, self._check_idle)
 
     @property
     def usable(self) -> bool:
