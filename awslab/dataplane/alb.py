@@ -251,8 +251,10 @@ class LoadBalancer:
                        entry: AccessLogEntry, t0: float, peer: tuple) -> Reply:
         tg = self.view.target_groups.get(tg_arn or "")
         entry.target_group_arn = tg_arn or "-"
-        if tg is None or not tg.routable:
-            return _error(503)  # "The target groups for the load balancer have no registered targets."
+        if tg is None or not tg.routable:  # "The target groups for the load balancer have no registered targets."
+            if tg is not None and self.on_request is not None:  # HTTPCode_ELB_5XX_Count, no target chosen
+                self.on_request(tg.arn, None, 503, time.perf_counter() - t0, req.weight, True)
+            return _error(503)
         picker = self.pickers.get(tg.arn) or self.pickers.setdefault(tg.arn, Picker(self.rng))
         target = picker.choose(tg, self.clock())
         entry.target_port = entry.target_port_list = f"{target.ip}:{target.port}"
