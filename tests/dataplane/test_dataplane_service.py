@@ -145,6 +145,8 @@ def test_alb_round_robins_over_instances_in_two_azs(cloud):
     assert {a.split()[2] for a in answers} == set(st["ids"]), answers
     assert {a.split()[4] for a in answers} == {"ap-northeast-2a", "ap-northeast-2c"}, answers
     assert json.loads(get(st["alb_url"] + "/products")[1])["products"]
+    from awslab.traffic import alb_url
+    assert alb_url(st["lb"]["LoadBalancerName"], cloud) == alb_url(st["lb"]["DNSName"], cloud) == st["alb_url"]
 
 
 def test_listener_rules_created_through_the_api_route_requests(cloud):

@@ -1,0 +1,36 @@
+"""Where to send traffic: the local address of a load balancer in the embedded cloud.
+
+On AWS you curl the ALB's DNS name. In the embedded cloud each ALB listener
+is served on a local address (``GET /_awslab/dataplane`` lists them); this
+turns a name or DNS name into that URL. A probe: it changes nothing.
+"""
+from __future__ import annotations
+
+import json
+import urllib.request
+
+from .. import config
+from ..errors import AwslabError
+
+__all__ = ["alb_url"]
+
+
+def alb_url(name_or_dns: str, endpoint_url: str | None = None, listener_port: int = 80) -> str:
+    """``http://127.0.0.1:<port>`` serving listener ``listener_port`` of the ALB named (or DNS-named) ``name_or_dns``."""
+    url = (endpoint_url or config.endpoint_url()).rstrip("/") + "/_awslab/dataplane"
+    try:
+        with urllib.request.urlopen(url, timeout=5) as r:
+            info = json.loads(r.read())
+    except OSError as e:
+        raise AwslabError(f"could not ask the embedded cloud's data plane at {url}: {e}",
+                          "Start the cloud (`awslab cloud start`); on real AWS use the ALB's DNS name instead.") from e
+    for lb in info.get("load_balancers", []):
+        if name_or_dns in (lb.get("name"), lb.get("dns_name")):
+            local = lb.get("listeners", {}).get(str(listener_port))
+            if local:
+                return local
+            raise AwslabError(f"load balancer {name_or_dns} has no HTTP listener on port {listener_port} yet",
+                              "Create the listener (create_listener); the data plane picks it up within a second.")
+    names = ", ".join(lb.get("name", "?") for lb in info.get("load_balancers", [])) or "none"
+    raise AwslabError(f"no load balancer {name_or_dns!r} in the data plane (running: {names})",
+                      "Check the name with describe_load_balancers; a new ALB appears within a second.")
