@@ -114,7 +114,7 @@ def _compute(g: Graph, snap: Snapshot, traffic: Mapping[str, int]) -> None:
 
 
 def _ec2_state(i: Instance) -> str:
-    if i.state == "running" and i.health_status == "Unhealthy":
+    if i.state == "running" and (i.health_status or "").lower() == "unhealthy":
         return "unhealthy"
     return {"running": "running", "pending": "pending"}.get(i.state, i.state or "running")
 

@@ -76,6 +76,14 @@ def test_model_instance_outside_target_groups_shows_ec2_state_and_terminated_one
     assert g.nodes["i-0bbb00000000bast"].kind == "bastion" and g.nodes["i-0bbb00000000bast"].state == "running"
 
 
+@pytest.mark.parametrize("health_status", ["Unhealthy", "UNHEALTHY"])
+def test_model_auto_scaling_unhealthy_instance_outside_target_groups_shows_unhealthy(health_status):
+    """describe-auto-scaling-instances says UNHEALTHY, describe-auto-scaling-groups says Unhealthy: both count."""
+    snap = sample_snapshot()
+    snap.instances.append(Instance("i-sick", "subnet-appa", "ap-northeast-2a", "running", health_status=health_status))
+    assert build_model(snap).nodes["i-sick"].state == "unhealthy"
+
+
 def test_model_asg_shows_desired_versus_in_service():
     g = build_model(sample_snapshot(states=("healthy", "healthy", "initial", "draining")))
     asg = g.nodes["asg:lab-web"]
