@@ -139,6 +139,12 @@ class _Teardown:
                 cf.delete_distribution(Id=did, IfMatch=etag)
 
             self.step("cloudfront", "distribution", did, delete)
+        # An Origin Access Control can't carry tags; the lab's own is known by its name.
+        for oac in lab_origin_access_controls(self.lab):
+            def delete_oac(oid: str = oac["Id"]) -> None:
+                cf.delete_origin_access_control(Id=oid, IfMatch=cf.get_origin_access_control(Id=oid)["ETag"])
+
+            self.step("cloudfront", "origin-access-control", oac["Id"], delete_oac)
 
     def s3(self) -> None:
         s3 = self.lab.client("s3")
@@ -370,6 +376,7 @@ def find_lab_resources(lab: Lab) -> list[Deleted]:
         arn = r["ResourceARN"]
         if not any(s in arn for s in seen) and not _arn_gone(lab, arn):
             found.append(Deleted(arn.split(":")[2], "arn", arn))
+    found += [Deleted("cloudfront", "origin-access-control", o["Id"]) for o in lab_origin_access_controls(lab)]
     iam = lab.client("iam")
     for rtype, op, kw in (("role", "get_role", "RoleName"), ("instance-profile", "get_instance_profile", "InstanceProfileName")):
         name = lab.resource_name("app-role" if rtype == "role" else "app-profile")
@@ -382,6 +389,13 @@ def find_lab_resources(lab: Lab) -> list[Deleted]:
     found += [Deleted("autoscaling", "auto-scaling-group", g["AutoScalingGroupName"])
               for g in paginate(asg, "describe_auto_scaling_groups", "AutoScalingGroups") if _has_lab_tag(g.get("Tags"), lab)]
     return found
+
+
+def lab_origin_access_controls(lab: Lab) -> list[dict]:
+    """The lab's CloudFront Origin Access Controls, found by name (they can't be tagged)."""
+    cf = lab.client("cloudfront")
+    items = cf.list_origin_access_controls().get("OriginAccessControlList", {}).get("Items", []) or []
+    return [o for o in items if o.get("Name") == lab.resource_name("site-oac")]
 
 
 def _arn_gone(lab: Lab, arn: str) -> bool:

@@ -68,6 +68,7 @@ def test_full_stack_teardown_leaves_no_tagged_resource_in_any_service(lab):
     assert report.clean, report.summary()
     services = {d.service for d in report.deleted}
     assert {"ec2", "elbv2", "autoscaling", "rds", "route53", "s3", "cloudfront", "iam"} <= services
+    assert "origin-access-control" in {d.resource_type for d in report.deleted}
     assert_nothing_left(lab)
 
 
