@@ -3,13 +3,21 @@ shapes it relies on. A moto upgrade that changes any of them fails HERE, with a 
 instead of as a mysterious simulator bug."""
 from __future__ import annotations
 
+import ast
 import inspect
+import pathlib
 
 import moto
 import pytest
 from moto.autoscaling import models as asg_models
 from moto.autoscaling import responses as asg_responses
+from moto.cloudwatch import models as cw_models
+from moto.cloudwatch import responses as cw_responses
+from moto.core import base_backend
+from moto.core import responses as core_responses
+from moto.core import utils as moto_utils
 from moto.ec2.models import instances as ec2_instances
+from moto.ec2.models import launch_templates as ec2_launch_templates
 from moto.elbv2 import models as elbv2_models
 
 from awslab.cloud import moto_ext
@@ -127,8 +135,236 @@ def test_moto_still_lacks_what_we_add():
 
 
 def _ext_modules():
-    from awslab.cloud.moto_ext import autoscaling, ec2, elbv2
+    from awslab.cloud.moto_ext import autoscaling, cloudwatch, ec2, elbv2
 
-    for mod in (ec2, elbv2, autoscaling):
+    for mod in (ec2, elbv2, autoscaling, cloudwatch):
         mod.install()
-    return (ec2, elbv2, autoscaling)
+    return (ec2, elbv2, autoscaling, cloudwatch)
+
+
+# -- CloudWatch and scaling policies (moto_ext.cloudwatch, sim.cloudwatch, sim.policies) ---------
+
+CW_EXT = "awslab.cloud.moto_ext.cloudwatch"
+PUBLISHER = "awslab.sim.cloudwatch.publisher"
+ALARMS = "awslab.sim.cloudwatch.alarms"
+EXECUTOR = "awslab.sim.policies.executor"
+
+# (owner, attribute, the leading parameters we call/replace it with, the awslab module relying on it)
+CLOUDWATCH_METHODS = [
+    (cw_models.Alarm, "__init__", ["self"], CW_EXT),  # wrapped; arguments passed through as given
+    (cw_models.Alarm, "update_state", ["self", "reason", "reason_data", "state_value"], CW_EXT),
+    (cw_models.CloudWatchBackend, "put_metric_alarm", ["self", "name"], CW_EXT),
+    (cw_models.CloudWatchBackend, "set_alarm_state", ["self", "alarm_name", "reason", "reason_data", "state_value"],
+     CW_EXT),
+    (cw_models.CloudWatchBackend, "get_metric_statistics",
+     ["self", "namespace", "metric_name", "start_time", "end_time", "period", "stats", "dimensions", "unit"], CW_EXT),
+    (cw_models.CloudWatchBackend, "get_all_metrics", ["self"], CW_EXT),
+    (cw_models.MetricDatum, "__init__", ["self", "namespace", "name", "value", "dimensions", "timestamp", "unit"],
+     PUBLISHER),
+    (cw_responses.CloudWatchResponse, "cloudwatch_backend", ["self"], CW_EXT),
+    (cw_responses.CloudWatchResponse, "_get_param", ["self", "param_name"], CW_EXT),
+    (asg_models.AutoScalingBackend, "put_scaling_policy",  # our wrapper reads target_tracking_config as args[6]
+     ["self", "name", "policy_type", "metric_aggregation_type", "adjustment_type", "as_name",
+      "min_adjustment_magnitude", "scaling_adjustment", "cooldown", "target_tracking_config"], CW_EXT),
+    (asg_models.AutoScalingBackend, "delete_policy", ["self", "group_name"], CW_EXT),
+    (asg_models.AutoScalingBackend, "describe_policies",
+     ["self", "autoscaling_group_name", "policy_names", "policy_types"], CW_EXT),
+    (asg_responses.AutoScalingResponse, "put_scaling_policy", ["self"], CW_EXT),
+    (asg_responses.AutoScalingResponse, "autoscaling_backend", ["self"], CW_EXT),
+    (asg_models.FakeScalingPolicy, "arn", ["self"], EXECUTOR),
+    (asg_models.FakeAutoScalingGroup, "suspended_processes", ["self"], EXECUTOR),
+    (ec2_launch_templates.LaunchTemplate, "get_version", ["self", "num"], PUBLISHER),
+]
+
+
+@pytest.mark.parametrize("owner,name,params,user", CLOUDWATCH_METHODS,
+                         ids=[f"{o.__name__}.{n}" for o, n, _, _ in CLOUDWATCH_METHODS])
+def test_cloudwatch_and_policy_internals_keep_their_shape(owner, name, params, user):
+    fn = _original(owner, name)
+    assert callable(getattr(fn, "fget", fn)), f"moto {owner.__name__}.{name} is gone ({user} uses it)"
+    assert _params(fn)[:len(params)] == params, (
+        f"moto {owner.__name__}.{name} changed its signature to {_params(fn)}; {user} relies on {params}")
+
+
+def test_cloudwatch_and_policy_model_attributes():
+    """Attributes the extension and the simulator read or write, by the moto source that sets them."""
+    checks = {
+        (cw_models.Alarm, "__init__"): ((CW_EXT, ALARMS, PUBLISHER, EXECUTOR), [
+            "self.name", "self.alarm_arn", "self.namespace", "self.metric_name", "self.comparison_operator",
+            "self.evaluation_periods", "self.datapoints_to_alarm", "self.period", "self.threshold", "self.statistic",
+            "self.extended_statistic", 'Dimension(dimension["Name"], dimension["Value"])', "self.actions_enabled",
+            "self.alarm_actions", "self.ok_actions", "self.insufficient_data_actions", "self.treat_missing_data",
+            "self.state_reason", "self.state_reason_data", "self.state_value", "self.state_updated_timestamp",
+            "self.configuration_updated_timestamp", "self.rule"]),
+        (cw_models.Alarm, "update_state"): ((CW_EXT,), [  # SetAlarmState's writes, undone to record the transition
+            "self.state_reason = reason", "self.state_reason_data = reason_data", "self.state_value = state_value"]),
+        (cw_models.Dimension, "__init__"): ((CW_EXT, ALARMS, PUBLISHER), ["self.name = name", "self.value = value"]),
+        (cw_models.MetricDatumBase, "__init__"): ((CW_EXT, PUBLISHER), [
+            "self.namespace", "self.name", "self.timestamp", "self.dimensions",
+            'Dimension(dimension["Name"], dimension["Value"])']),
+        (cw_models.MetricDatum, "__init__"): ((PUBLISHER,), ["self.value = value"]),
+        (cw_models.CloudWatchBackend, "__init__"): ((CW_EXT, PUBLISHER, EXECUTOR), [
+            "self.alarms: dict[str, Alarm] = {}", "self.metric_data: list[MetricDatumBase] = []"]),
+        (cw_models.CloudWatchBackend, "put_metric_alarm"): ((CW_EXT,), [
+            "alarm = Alarm(", "self.alarms[name] = alarm", "return alarm"]),
+        (cw_models.CloudWatchBackend, "set_alarm_state"): ((CW_EXT,), [  # validates before it writes
+            "if alarm_name not in self.alarms", "raise ResourceNotFound",
+            "self.alarms[alarm_name].update_state(reason, reason_data, state_value)"]),
+        (cw_models.CloudWatchBackend, "get_metric_statistics"): ((CW_EXT,), [  # we narrow get_all_metrics per call
+            "for md in self.get_all_metrics()"]),
+        (cw_responses.CloudWatchResponse, "set_alarm_state"): ((CW_EXT,), [
+            "self.cloudwatch_backend.set_alarm_state("]),
+        (asg_models.AutoScalingBackend, "__init__"): ((CW_EXT, EXECUTOR), [
+            "self.autoscaling_groups", "self.scheduled_actions: dict[str, FakeScheduledAction]",
+            "self.policies: dict[str, FakeScalingPolicy] = {}"]),
+        (asg_models.AutoScalingBackend, "put_scaling_policy"): ((CW_EXT,), ["self.policies[name] = policy",
+                                                                            "return policy"]),
+        (asg_models.AutoScalingBackend, "delete_policy"): ((CW_EXT,), ["self.policies.pop(group_name"]),
+        (asg_models.AutoScalingBackend, "describe_policies"): ((CW_EXT,), ["for policy in self.policies.values()"]),
+        (asg_models.AutoScalingBackend, "put_scheduled_update_group_action"): ((EXECUTOR,), [
+            "self.scheduled_actions[scheduled_action_name] = scheduled_action"]),
+        (asg_responses.AutoScalingResponse, "put_scaling_policy"): ((CW_EXT,), [  # we rename PolicyArn -> PolicyARN
+            'params.get("PolicyName")', 'ActionResult({"PolicyArn": policy.arn})']),
+        (asg_models.FakeScalingPolicy, "__init__"): ((CW_EXT, EXECUTOR), [
+            "self.name", "self.policy_type", "self.auto_scaling_group_name", "self.adjustment_type",
+            "self.min_adjustment_magnitude", "self.scaling_adjustment", "self.cooldown",
+            "self.target_tracking_configuration", "self.step_adjustments", "self.autoscaling_backend"]),
+        (asg_models.TargetTrackingConfiguration, "__init__"): ((EXECUTOR,), ["self.__dict__.update(data)"]),
+        (asg_models.FakeScheduledAction, "__init__"): ((EXECUTOR,), [
+            "self.auto_scaling_group_name", "self.desired_capacity", "self.max_size", "self.min_size",
+            "self.start_time", "self.end_time", "self.recurrence", "self.scheduled_action_name", "self.time_zone"]),
+        (asg_models.FakeAutoScalingGroup, "__init__"): ((PUBLISHER, EXECUTOR), [
+            "self.ec2_backend = ec2_backend", "self.account_id", "self.name", "self.max_size", "self.min_size",
+            "self.ec2_launch_template", "self.metrics", "self.default_cooldown"]),
+        (asg_models.FakeAutoScalingGroup, "_set_launch_configuration"): ((PUBLISHER,), [
+            "self.launch_config", "self.launch_template_version", "self.ec2_launch_template"]),
+        (asg_models.FakeAutoScalingGroup, "set_desired_capacity"): ((EXECUTOR,), ["self.desired_capacity"]),
+        (asg_models.FakeLaunchConfiguration, "__init__"): ((PUBLISHER,), ["self.instance_monitoring_enabled"]),
+        (ec2_launch_templates.LaunchTemplateVersion, "__init__"): ((PUBLISHER,), ["self.data = data"]),
+        (ec2_instances.Instance, "__init__"): ((PUBLISHER,), [
+            "self.ec2_backend", "self.instance_type", "self.monitoring_state", "self.region_name"]),
+        (elbv2_models.FakeTargetGroup, "__init__"): ((PUBLISHER,), [
+            "self.account_id", "self.region_name", "self.arn", "self.load_balancer_arns"]),
+        (elbv2_models.ELBv2Backend, "__init__"): ((PUBLISHER,), ["self.target_groups"]),
+    }
+    for (owner, name), (users, needles) in checks.items():
+        src = inspect.getsource(_original(owner, name))
+        missing = [n for n in needles if n not in src]
+        assert not missing, f"moto {owner.__name__}.{name} no longer has {missing} ({', '.join(users)} rely on it)"
+    assert isinstance(inspect.getattr_static(asg_models.FakeAutoScalingGroup, "suspended_processes"), property)
+    assert isinstance(inspect.getattr_static(core_responses.ActionResult, "result"), property), (
+        f"moto ActionResult.result is gone ({CW_EXT} reads the PutScalingPolicy result through it)")
+
+
+def _calls(path: str, name: str) -> list[ast.Call]:
+    """The calls of ``name`` (a plain name or an attribute) in the Python file ``path``."""
+    tree = ast.parse(pathlib.Path(path).read_text())
+    return [n for n in ast.walk(tree) if isinstance(n, ast.Call)
+            and name == (n.func.attr if isinstance(n.func, ast.Attribute) else getattr(n.func, "id", None))]
+
+
+def _binds(fn, call: ast.Call, self_arg: bool = True) -> None:
+    """Does ``call`` (positional count and keyword names) fit the signature of ``fn``?"""
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+        return  # *args / **kwargs pass-through: nothing to check statically
+    args = [None] * (len(call.args) + self_arg)
+    inspect.signature(fn).bind(*args, **{k.arg: None for k in call.keywords})
+
+
+def test_moto_calls_fit_our_wrappers():
+    """moto's responses call the backend methods we replace; our wrappers must accept those calls."""
+    from awslab.cloud.moto_ext import cloudwatch
+
+    _ext_modules()
+    wrappers = {"put_metric_alarm": (cloudwatch._put_metric_alarm, cw_models, cw_responses),
+                "set_alarm_state": (cloudwatch._set_alarm_state, cw_models, cw_responses),
+                "get_metric_statistics": (cloudwatch._get_metric_statistics, cw_models, cw_responses),
+                "delete_policy": (cloudwatch._delete_policy, asg_models, asg_responses),
+                "describe_policies": (cloudwatch._describe_policies, asg_models, asg_responses)}
+    wrappers["put_scaling_policy"] = (cloudwatch._put_scaling_policy, asg_models, asg_responses)
+    for name, (wrapper, *modules) in wrappers.items():
+        calls = [c for m in modules for c in _calls(m.__file__, name) if c.args or c.keywords]
+        assert calls, f"moto no longer calls {name}: re-check why {CW_EXT} wraps it"
+        for call in calls:
+            try:
+                _binds(wrapper, call)
+            except TypeError as e:
+                pytest.fail(f"moto calls {name}({ast.unparse(call)[:120]}...) in a way {CW_EXT}'s wrapper "
+                            f"does not accept: {e}")
+
+
+def test_our_calls_fit_moto():
+    """The calls awslab makes into moto bind to moto's signatures (keywords exist, required ones given)."""
+    import awslab.cloud.moto_ext.cloudwatch as ext
+    import awslab.sim.cloudwatch.publisher as pub
+
+    cases = [(ext, "put_metric_alarm", _original(cw_models.CloudWatchBackend, "put_metric_alarm")),
+             (pub, "MetricDatum", cw_models.MetricDatum.__init__),
+             (pub, "get_version", ec2_launch_templates.LaunchTemplate.get_version)]
+    for module, name, moto_fn in cases:
+        calls = _calls(module.__file__, name)
+        assert calls, f"{module.__name__} no longer calls {name}: update this contract"
+        for call in calls:
+            try:
+                _binds(moto_fn, call)
+            except TypeError as e:
+                pytest.fail(f"{module.__name__} calls moto {name}({ast.unparse(call)[:120]}...), which moto's "
+                            f"{moto_fn.__qualname__}{inspect.signature(moto_fn)} rejects: {e}")
+    stats = _original(cw_models.CloudWatchBackend, "get_metric_statistics")
+    assert len(inspect.signature(stats).parameters) == 9, (
+        f"{CW_EXT} calls moto get_metric_statistics with 9 positional arguments; it now takes "
+        f"{list(inspect.signature(stats).parameters)}")
+
+
+def test_policy_arn_and_scheduled_action_read_like_the_simulator_expects():
+    """moto's policy ARN and scheduled-action attributes, read through the simulator's own helpers."""
+    from types import SimpleNamespace
+
+    from awslab.sim.cloudwatch.alarms import is_autoscaling_action
+    from awslab.sim.policies import executor
+
+    backend = SimpleNamespace(region_name="ap-northeast-2", account_id="123456789012")
+    config = {"TargetValue": 50.0, "DisableScaleIn": True,
+              "PredefinedMetricSpecification": {"PredefinedMetricType": "ASGAverageCPUUtilization"}}
+    policy = asg_models.FakeScalingPolicy("cpu50", "TargetTrackingScaling", None, adjustment_type=None, as_name="web",
+                                          min_adjustment_magnitude=None, scaling_adjustment=None, cooldown=None,
+                                          target_tracking_config=dict(config), step_adjustments=[],
+                                          estimated_instance_warmup=None, predictive_scaling_configuration={},
+                                          autoscaling_backend=backend)
+    m = executor._ARN.search(policy.arn)
+    assert m and (m["group"], m["policy"]) == ("web", "cpu50"), (
+        f"moto's policy ARN {policy.arn} no longer matches {EXECUTOR}._ARN")
+    assert is_autoscaling_action(policy.arn), f"{ALARMS}.is_autoscaling_action misses moto's ARN {policy.arn}"
+    assert executor._config(policy) == config, (
+        f"moto's TargetTrackingConfiguration no longer keeps the API's keys as attributes ({EXECUTOR}._config)")
+    action = asg_models.FakeScheduledAction("web", 4, 6, 2, "morning", "2026-01-01T09:00:00Z", None, "0 9 * * *",
+                                            "Asia/Seoul")
+    spec = executor._spec(action)
+    assert (spec.scheduled_action_name, spec.auto_scaling_group_name, spec.min_size, spec.max_size,
+            spec.desired_capacity, spec.recurrence, spec.time_zone) == (
+        "morning", "web", 2, 6, 4, "0 9 * * *", "Asia/Seoul"), f"moto FakeScheduledAction changed ({EXECUTOR}._spec)"
+
+
+def test_backend_dicts_iterate_without_creating_backends():
+    """``publisher.moto_backends`` walks BackendDicts with ``dict.values`` (never creating a region)."""
+    from moto.autoscaling.models import autoscaling_backends
+    from moto.cloudwatch.models import cloudwatch_backends
+    from moto.elbv2.models import elbv2_backends
+
+    assert issubclass(base_backend.BackendDict, dict) and issubclass(base_backend.AccountSpecificBackend, dict), (
+        f"moto's BackendDict is no longer a dict; {PUBLISHER}.moto_backends relies on dict.values")
+    for backends in (cloudwatch_backends, autoscaling_backends, elbv2_backends):
+        assert isinstance(backends, base_backend.BackendDict), f"{backends!r} is no BackendDict ({PUBLISHER})"
+
+
+def test_moto_still_lacks_alarm_history_and_dispatches_by_class_method():
+    """DescribeAlarmHistory is ours; moto finds an action's method on the class, so our added one answers."""
+    from awslab.cloud.moto_ext import cloudwatch
+
+    cloudwatch.install()
+    own = inspect.getattr_static(cw_responses.CloudWatchResponse, "describe_alarm_history", None)
+    assert own in (None, cloudwatch._describe_alarm_history), (
+        f"moto now has CloudWatchResponse.describe_alarm_history: revisit {CW_EXT}, which replaces it")
+    assert "method_names_from_class(self.__class__)" in inspect.getsource(core_responses.BaseResponse.call_action)
+    assert "describe_alarm_history" in moto_utils.method_names_from_class(cw_responses.CloudWatchResponse), (
+        f"moto no longer dispatches to a method added to the response class ({CW_EXT}.describe_alarm_history)")
