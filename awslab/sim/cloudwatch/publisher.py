@@ -304,7 +304,9 @@ class CloudWatchSim:
         from moto.cloudwatch.models import cloudwatch_backends
 
         account = getattr(owner, "account_id", None) or getattr(getattr(owner, "ec2_backend", None), "account_id", None)
-        region = getattr(owner, "region_name", None) or getattr(getattr(owner, "ec2_backend", None), "region_name", None)
+        # The EC2 backend's region first: moto 5.2.5 creates Auto Scaling's instances without a region,
+        # so their own ``region_name`` says us-east-1 whatever region they run in.
+        region = getattr(getattr(owner, "ec2_backend", None), "region_name", None) or getattr(owner, "region_name", None)
         if account is None or region is None:
             from ... import config
 
