@@ -206,6 +206,8 @@ def measure(seconds: int) -> dict:
 
 
 def report(results: dict, seconds: int) -> str:
+    from awslab.dataplane.loop import loop_name
+
     cpu = platform.processor() or platform.machine()
     try:
         cpu = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
@@ -215,7 +217,7 @@ def report(results: dict, seconds: int) -> str:
     lines = [f"## Data plane: ALB throughput and added latency ({datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC)", "",
              f"Machine: {cpu}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} when measured "
              f"(the machine was shared with other work), Python {platform.python_version()}, "
-             f"{ver.strip()}, wrk -t1, {seconds} s per run. Four instances of the lab's web app in one process; "
+             f"{ver.strip()}, wrk -t1, {seconds} s per run, event loop {loop_name()} (as in the cloud). Four instances of the lab's web app in one process; "
              "`bench/bench_dataplane.py`. ALB path: 5 listener rules, SG/NACL/route check per request, "
              "X-Forwarded-*/X-Amzn-Trace-Id, access-log lines gzipped every 5 minutes.", "",
              "| setup | saturation req/s (c=32) | p50 ms | p99 ms | paced req/s (c=20) | p50 ms | p99 ms | non-2xx |",
@@ -245,11 +247,13 @@ def main() -> int:
     ap.add_argument("--serve-alb", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--log-dir", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    from awslab.dataplane.loop import run  # the data plane's own loop choice (uvloop where available)
+
     if args.serve_apps:
-        asyncio.run(serve_apps())
+        run(serve_apps())
         return 0
     if args.serve_alb:
-        asyncio.run(serve_alb(args.serve_alb, args.log_dir))
+        run(serve_alb(args.serve_alb, args.log_dir))
         return 0
     for tool in ("wrk", "nginx"):
         if not shutil.which(tool):
