@@ -19,8 +19,9 @@ For every request it does what an ALB node does:
 5. Add ``X-Forwarded-For/Proto/Port`` and ``X-Amzn-Trace-Id``
    (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/x-forwarded-headers.html,
    https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-request-tracing.html).
-6. Errors the ALB makes itself: 503 no registered targets, 502 refused/reset,
-   504 connect or idle timeout
+6. Errors the ALB makes itself: 503 no registered targets, 502 refused/reset or
+   a deregistration delay that ran out with the request still in flight
+   (:meth:`LoadBalancer.deregistration_elapsed`), 504 connect or idle timeout
    (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-troubleshooting.html).
 
 Timeouts are AWS seconds times ``time_scale`` (in realtime mode ``1/speed``,
@@ -136,6 +137,8 @@ class LoadBalancer:
         self._servers: list[asyncio.AbstractServer] = []
         self._conns: set[asyncio.Transport] = set()
         self._node_rr = 0
+        self._in_flight: dict[tuple, set] = {}  # (tg arn, instance id, port) -> the tasks waiting on that target
+        self._cut: set = set()  # tasks whose target's deregistration delay ran out
         self.update(view, network)
 
     # -- configuration ---------------------------------------------------------------------
@@ -144,6 +147,9 @@ class LoadBalancer:
         if view is not None:
             self.view = view
             self._idle_s = float(view.attributes.get("idle_timeout.timeout_seconds", IDLE_TIMEOUT_S))
+            self._lb_id = view.lb_id  # per-request values read once per update, not per request
+            self._xff_mode = view.attributes.get("routing.http.xff_header_processing.mode", "append")
+            self._xff_port = view.attributes.get("routing.http.xff_client_port.enabled", "false") == "true"
             self.rulesets = {p: RuleSet(rules, self.rng) for p, rules in view.listeners.items()}
             for arn in view.target_groups:
                 self.pickers.setdefault(arn, Picker(self.rng))
@@ -215,7 +221,7 @@ class LoadBalancer:
             return _error(463)
         req = Request(creq.method, creq.path, creq.query, headers, peer[0], "http", listener_port,
                       _weight(headers.pop(WEIGHT_HEADER, None)))
-        entry = AccessLogEntry(elb=self.view.lb_id, client_port=f"{peer[0]}:{peer[1]}", received_bytes=creq.head_bytes + len(creq.body),
+        entry = AccessLogEntry(elb=self._lb_id, client_port=f"{peer[0]}:{peer[1]}", received_bytes=creq.head_bytes + len(creq.body),
                                request=f"{creq.method} http://{headers.get('host', node_ip)}{creq.target} {creq.version}",
                                user_agent=headers.get("user-agent", "-"), request_creation_time=created)
         ruleset = self.rulesets.get(listener_port)
@@ -236,6 +242,28 @@ class LoadBalancer:
         if self.access_log is not None:
             self.access_log(node_ip, entry)
         return reply
+
+    def deregistration_elapsed(self, tg_arn: str, instance_id: str, port: int | None = None) -> int:
+        """A draining target's deregistration delay ran out: requests still in flight to it get 502.
+
+        AWS: "Deregistration delay elapsed while a request was in flight" is one of the
+        ALB's 502 causes (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-troubleshooting.html#http-502-issues,
+        https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-target-groups.html#deregistration-delay).
+        The target connections those requests used are closed. Returns how many requests were cut.
+        """
+        cut = 0
+        for (arn, iid, p), tasks in list(self._in_flight.items()):
+            if arn != tg_arn or iid != instance_id or (port is not None and p != port):
+                continue
+            for task in list(tasks):
+                if task not in self._cut and not task.done():
+                    self._cut.add(task)
+                    task.cancel()
+                    cut += 1
+        if cut and self.record is not None:
+            self.record("dataplane", self.view.name, "in_flight_requests_cut", target_group_arn=tg_arn, target=instance_id,
+                        requests=cut, reason="deregistration delay elapsed while requests were in flight (502)")
+        return cut
 
     def _check(self, src: Endpoint, dst: Endpoint | None, port: int) -> Decision:
         if self.network is None or dst is None:
@@ -267,6 +295,11 @@ class LoadBalancer:
         picker.started(target)
         sent = time.perf_counter()
         entry.request_processing_time = sent - t0
+        task, key = asyncio.current_task(), (tg.arn, target.instance_id, target.port)
+        flights = self._in_flight.get(key)
+        if flights is None:
+            flights = self._in_flight[key] = set()
+        flights.add(task)
         try:
             up = await self.pool.request((self.local_address(node_ip), node_ip), (self.local_address(target.ip), self.local_port(target.ip, target.port)),
                                          head, creq.body, connect_timeout=self.connect_timeout_s * self.time_scale,
@@ -275,8 +308,15 @@ class LoadBalancer:
             entry.error_reason = "-"
             status = 504 if e.kind in ("connect_timeout", "idle_timeout") else 502
             return self._done(tg, target, _error(status), entry, t0, None, req.weight)
+        except asyncio.CancelledError:
+            if task not in self._cut:
+                raise
+            self._cut.discard(task)  # the deregistration delay ran out: "502 ... while a request was in flight"
+            task.uncancel()
+            return self._done(tg, target, _error(502), entry, t0, None, req.weight)
         finally:
             picker.finished(target)
+            flights.discard(task)
         entry.target_processing_time = time.perf_counter() - sent
         resp = (up.status, [(k, v) for k, v in up.headers if k.lower() not in _HOP], up.body, up.reason or None)
         entry.response_processing_time = 0.0
@@ -315,9 +355,9 @@ class LoadBalancer:
 
     def _request_head(self, creq: ClientRequest, req: Request, listener_port: int, peer: tuple) -> bytes:
         """The request line and headers the target receives."""
-        mode = self.attribute("routing.http.xff_header_processing.mode", "append")
+        mode = self._xff_mode
         client = req.source_ip
-        if self.attribute("routing.http.xff_client_port.enabled", "false") == "true":
+        if self._xff_port:
             client = f"{client}:{peer[1]}"
         lines = [f"{creq.method} {creq.target} HTTP/1.1"]
         lines += [f"{k}: {v}" for k, v in creq.headers if k.lower() not in _DROP]

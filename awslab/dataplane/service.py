@@ -29,6 +29,7 @@ from typing import Any
 from .. import config
 from ..cloud import control, server
 from .accesslogs import AccessLogWriter
+from .loop import new_event_loop
 from .addresses import INTERNET, SourceRegistry, alb_listen_port, probe_loopback, to_loopback
 from .alb import LoadBalancer
 from .balancer import Target
@@ -131,7 +132,7 @@ class DataPlane:
         self._threads = []
 
     def _run_loop(self, ready: threading.Event) -> None:
-        self.loop = asyncio.new_event_loop()
+        self.loop = new_event_loop()  # uvloop where available (see .loop)
         asyncio.set_event_loop(self.loop)
         ready.set()
         try:
@@ -251,7 +252,16 @@ class DataPlane:
             self._healthy_at[(target_group_arn, instance_id)] = self.sim.now
         else:
             self._healthy_at.pop((target_group_arn, instance_id), None)
+        if state == "unused" and kw.get("reason") == "Target.NotRegistered" and self.loop is not None and self.loop.is_running():
+            # the draining target's deregistration delay ran out: requests still in flight get 502
+            self.loop.call_soon_threadsafe(self._deregistration_elapsed, target_group_arn, instance_id, kw.get("port"))
         self._wake.set()
+
+    def _deregistration_elapsed(self, target_group_arn: str, instance_id: str, port: Any) -> None:
+        """In the loop: every ALB forwarding to the group cuts its requests in flight to the target."""
+        for lb in self.lbs.values():
+            if target_group_arn in lb.view.target_groups:
+                lb.deregistration_elapsed(target_group_arn, instance_id, int(port) if port else None)
 
     async def _apply(self, snap: CloudSnapshot | None, state: dict) -> None:
         """In the loop: reconcile apps and ALBs with what the simulator and the APIs say."""
@@ -358,7 +368,10 @@ class DataPlane:
             "health_checks": "real HTTP (ELB-HealthChecker/2.0)" if self.sim.clock.mode == "realtime" else "model (virtual time)",
             "load_balancers": [{"name": lb.view.name, "arn": arn, "dns_name": lb.view.dns_name,
                                 "listeners": {str(p): f"http://{h}:{port}" for p, (h, port) in lb.addresses.items()},
-                                "nodes": lb.view.nodes} for arn, lb in list(self.lbs.items())],
+                                "nodes": lb.view.nodes,
+                                "access_logs": lb.view.attributes.get("access_logs.s3.enabled") == "true",
+                                "routable": {tg: sorted(t.instance_id for t in v.routable) for tg, v in list(lb.view.target_groups.items())}}
+                               for arn, lb in list(self.lbs.items())],
             "instances": self.host.addresses(),
             "threads": [t.name for t in self._threads if t.is_alive()],
         }

@@ -178,6 +178,11 @@ class Pool:
         except OSError as e:
             sock.close()
             raise UpstreamError("refused", f"{target[0]}:{target[1]}: {e.strerror or e}") from None
+        except asyncio.CancelledError:  # the ALB gave up on this request (e.g. deregistration delay elapsed)
+            sock.close()
+            if self.on_close:
+                self.on_close(local_port)
+            raise
         self.open_count += 1
         return conn
 
@@ -190,6 +195,9 @@ class Pool:
         except (ConnectionError, OSError) as e:
             self._close(conn)
             raise UpstreamError("reset", str(e)) from None
+        except asyncio.CancelledError:  # abandoned mid-answer: the connection can't be reused
+            self._close(conn)
+            raise
         if resp.keep_alive and conn.usable and len(self.idle.setdefault(key, [])) < MAX_IDLE_PER_KEY:
             self.idle[key].append(conn)
         else:

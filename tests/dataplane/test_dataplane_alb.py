@@ -276,3 +276,32 @@ def test_single_address_mode_enforces_groups_by_source_port():
         return via_alb, blocked
     via_alb, blocked = run(body())
     assert via_alb[0] == 200 and via_alb[2].startswith("Hello from i-app") and blocked
+
+
+def test_deregistration_delay_elapsing_with_a_request_in_flight_gives_502():
+    """aws-semantics 2.3: "Deregistration delay elapsed while a request was in flight" -> 502; others unaffected."""
+    events = []
+
+    async def body():
+        apps = [await echo_app(f"127.0.10.{11 + n}", 8080, f"a{n}", delay=0.6) for n in range(2)]
+        alb, url = await start_alb(view(targets(IPS[:2])), record=lambda *a, **kw: events.append((a, kw)))
+        try:
+            async with aiohttp.ClientSession() as s:
+                slow = [asyncio.create_task(get(s, url + "/")) for _ in range(2)]  # round robin: one each
+                await asyncio.sleep(0.3)
+                cut = alb.deregistration_elapsed(TG, "i-0", 8080)
+                t0 = time.monotonic()
+                first = await slow[0]
+                took = time.monotonic() - t0
+                second = await slow[1]
+                after = (await get(s, url + "/"))[0]  # the connection pool still works
+        finally:
+            await alb.stop()
+            for a in apps:
+                await stop_app(a)
+        return cut, first, took, second, after
+
+    cut, first, took, second, after = run(body())
+    assert cut == 1 and first[0] == 502 and first[1]["Server"] == "awselb/2.0" and took < 0.2
+    assert second[0] == 200 and json.loads(second[2])["name"] == "a1" and after == 200
+    assert [kw["requests"] for a, kw in events if a[2] == "in_flight_requests_cut"] == [1]

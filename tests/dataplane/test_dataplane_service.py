@@ -116,6 +116,9 @@ def build(url: str, octet: int, n: int = 2) -> dict:
     stack = {"vpc": vpc, "alb_sg": alb_sg, "app_sg": app_sg, "ids": ids, "tg": tg, "lb": lb, "listener": listener}
     stack["alb_url"] = wait_for(lambda: _listener(url, lb["LoadBalancerName"]))
     wait_for(lambda: all(s == "healthy" for s in health(url, tg).values()), 30)
+    # the data plane learns target health from the simulator a moment later: wait until it routes to all of them
+    wait_for(lambda: any(lb["arn"] == stack["lb"]["LoadBalancerArn"] and lb["routable"].get(tg) == sorted(ids)
+                         for lb in control(url, "GET", "dataplane")["load_balancers"]), 10)
     return stack
 
 
@@ -252,7 +255,9 @@ def test_access_logs_land_in_s3_every_5_minutes_without_health_checks(cloud):
     elbv2.modify_load_balancer_attributes(LoadBalancerArn=st["lb"]["LoadBalancerArn"], Attributes=[
         {"Key": "access_logs.s3.enabled", "Value": "true"}, {"Key": "access_logs.s3.bucket", "Value": bucket},
         {"Key": "access_logs.s3.prefix", "Value": "web"}])
-    time.sleep(1.5)  # the data plane reads attributes once a second
+    # the data plane reads attributes about once a second (later on a busy machine): wait until it has
+    wait_for(lambda: any(lb["arn"] == st["lb"]["LoadBalancerArn"] and lb["access_logs"]
+                         for lb in control(cloud, "GET", "dataplane")["load_balancers"]), 10)
     for _ in range(5):
         assert get(st["alb_url"] + "/")[0] == 200
     control(cloud, "POST", "clock/advance", {"seconds": 600})  # the requests may straddle a 5-minute boundary
