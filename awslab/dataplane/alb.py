@@ -86,9 +86,15 @@ class LoadBalancerView:
         return self.arn.split(":loadbalancer/", 1)[-1]
 
 
-def trace_header(existing: str | None, now: float, rng: random.Random) -> str:
-    """The X-Amzn-Trace-Id the ALB sends on: a new Root, or a new Self before an existing Root."""
-    new = f"1-{int(now) & 0xFFFFFFFF:08x}-{rng.getrandbits(96):024x}"
+def trace_header(existing: str | None, now: float, rng: random.Random | Callable[[int], int]) -> str:
+    """The X-Amzn-Trace-Id the ALB sends on: a new Root, or a new Self before an existing Root.
+
+    ``1-<epoch seconds, 8 hex>-<96 random bits, 24 hex>``. The bits come from a seeded
+    ``random.Random`` (``rng`` or its ``getrandbits``), not ``os.urandom``: an id only needs to be
+    unique, not secret, and a system call per request costs more than the rest of the header.
+    """
+    bits = rng(96) if callable(rng) else rng.getrandbits(96)
+    new = f"1-{int(now) & 0xFFFFFFFF:08x}-{bits:024x}"
     if existing and "Root=" in existing:
         kept = ";".join(p for p in existing.split(";") if p and not p.startswith("Self="))
         return f"Self={new};{kept}"
@@ -318,7 +324,7 @@ class LoadBalancer:
             picker.finished(target)
             flights.discard(task)
         entry.target_processing_time = time.perf_counter() - sent
-        resp = (up.status, [(k, v) for k, v in up.headers if k.lower() not in _HOP], up.body, up.reason or None)
+        resp = (up.status, [kv for kv in up.headers if kv[0].lower() not in _HOP], up.body, up.reason or None)
         entry.response_processing_time = 0.0
         return self._done(tg, target, resp, entry, t0, up.status, req.weight)
 
@@ -367,7 +373,7 @@ class LoadBalancer:
         elif mode == "preserve" and xff:
             lines.append(f"X-Forwarded-For: {xff}")
         lines += ["X-Forwarded-Proto: http", f"X-Forwarded-Port: {listener_port}"]
-        self._last_trace = trace_header(req.headers.get("x-amzn-trace-id"), self.clock(), self.rng)
+        self._last_trace = trace_header(req.headers.get("x-amzn-trace-id"), self.clock(), self.rng.getrandbits)
         lines += [f"X-Amzn-Trace-Id: {self._last_trace}", f"Content-Length: {len(creq.body)}", "Connection: keep-alive"]
         return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
