@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -65,6 +66,19 @@ class CliLog:
         import html
 
         return f"<pre>{html.escape(self.script())}</pre>"
+
+
+_SESSIONS: dict[str | None, Any] = {}
+_SESSION_LOCK = threading.RLock()
+
+
+def _session(profile: str | None):
+    """One boto3 session per profile for the process: its loader reads each service's JSON model
+    once, so a second client (or a second Lab) costs milliseconds instead of a fresh parse.
+    Sessions are not thread-safe, so clients are created under ``_SESSION_LOCK``."""
+    if profile not in _SESSIONS:
+        _SESSIONS[profile] = boto3.session.Session(profile_name=profile) if profile else boto3.session.Session()
+    return _SESSIONS[profile]
 
 
 class Lab:
@@ -124,17 +138,15 @@ class Lab:
     # -- clients -----------------------------------------------------------
     def client(self, service: str):
         """A boto3 client for ``service`` on this lab's backend (cached)."""
-        if service not in self._clients:
-            kwargs: dict[str, Any] = {"region_name": self.region,
-                                      "config": Config(retries={"max_attempts": 3, "mode": "standard"})}
-            if self.endpoint_url:
-                kwargs["endpoint_url"] = self.endpoint_url
-                kwargs.update(config.EMBEDDED_CREDENTIALS)
-                session = boto3.session.Session()
-            else:
-                session = boto3.session.Session(profile_name=self.profile)
-            self._clients[service] = session.client(service, **kwargs)
-        return self._clients[service]
+        with _SESSION_LOCK:  # discovery creates clients from several threads
+            if service not in self._clients:
+                kwargs: dict[str, Any] = {"region_name": self.region,
+                                          "config": Config(retries={"max_attempts": 3, "mode": "standard"})}
+                if self.endpoint_url:
+                    kwargs["endpoint_url"] = self.endpoint_url
+                    kwargs.update(config.EMBEDDED_CREDENTIALS)
+                self._clients[service] = _session(None if self.endpoint_url else self.profile).client(service, **kwargs)
+            return self._clients[service]
 
     # -- tags --------------------------------------------------------------
     def tags(self, name: str, layer: str, **extra: str) -> list[dict[str, str]]:
