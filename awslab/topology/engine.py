@@ -149,6 +149,10 @@ def svg_to_png(svg: bytes, zoom: float = 2.0) -> bytes:
     width = float(re.search(r'width="([\d.]+)"', text).group(1)) if re.search(r'width="([\d.]+)"', text) else 1000.0
     zoom = min(zoom, MAX_PNG_WIDTH / max(width, 1.0))  # encoding a huge PNG takes seconds
     try:
-        return bytes(resvg_py.svg_to_bytes(svg_string=text, background="white", zoom=zoom, font_dirs=_font_dirs()))
+        # Loading fonts is a large part of each call: when the font folders are known, load only
+        # them (skip_system_fonts), not them and the system's font database a second time.
+        dirs = _font_dirs()
+        return bytes(resvg_py.svg_to_bytes(svg_string=text, background="white", zoom=zoom, font_dirs=dirs,
+                                           skip_system_fonts=bool(dirs)))
     except ValueError as e:
         raise RenderError(f"resvg could not rasterise the SVG: {e}", "Render to SVG instead.") from e
