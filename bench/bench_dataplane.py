@@ -8,7 +8,10 @@ Runs four instances of the lab's web app (one process), then measures with
    listener rules (4 rules + default), security-group/NACL/route checks from the
    node's address, X-Forwarded-*/trace headers, access-log lines (gzip files to
    a local directory stand in for S3);
-3. **nginx**: Debian's nginx, one worker, reverse proxy with keep-alive over the same four apps.
+3. **alb, asyncio loop**: the same ALB with ``AWSLAB_UVLOOP=0`` (what uvloop buys, under the same load);
+4. **nginx**: Debian's nginx, one worker, reverse proxy with keep-alive over the same four apps.
+
+Usage with ``--runs N`` repeats everything and adds a table of the spread.
 
 For each: saturation (``wrk -c32``) and a paced run near 500 req/s (a ``wrk``
 Lua ``delay()`` per connection), with p50/p99. Prints a Markdown section;
@@ -180,13 +183,17 @@ def measure(seconds: int) -> dict:
             wait_port(h, p)
         alb_port, nginx_port = free_port(), free_port()
         procs.append(subprocess.Popen([sys.executable, __file__, "--serve-alb", str(alb_port), "--log-dir", tmp]))
+        plain_port = free_port()  # the same ALB on asyncio's own loop, to show what uvloop buys
+        procs.append(subprocess.Popen([sys.executable, __file__, "--serve-alb", str(plain_port), "--log-dir", tmp],
+                                      env={**os.environ, "AWSLAB_UVLOOP": "0"}))
         servers = " ".join(f"server {h}:{p};" for h, p in APPS)
         Path(tmp, "nginx.conf").write_text(NGINX_CONF.format(dir=tmp, servers=servers, port=nginx_port))
         procs.append(subprocess.Popen(["nginx", "-c", f"{tmp}/nginx.conf", "-g", "daemon off;"]))
         wait_port("127.0.0.1", alb_port)
+        wait_port("127.0.0.1", plain_port)
         wait_port("127.0.0.1", nginx_port)
         targets = {"direct (one app)": f"http://{APPS[0][0]}:{APPS[0][1]}/", "awslab ALB": f"http://127.0.0.1:{alb_port}/",
-                   "nginx (1 worker)": f"http://127.0.0.1:{nginx_port}/"}
+                   "awslab ALB, asyncio loop": f"http://127.0.0.1:{plain_port}/", "nginx (1 worker)": f"http://127.0.0.1:{nginx_port}/"}
         script = Path(tmp, "paced.lua")
         script.write_text(PACED)
         results = {}
@@ -194,6 +201,7 @@ def measure(seconds: int) -> dict:
             wrk(url, 2, 8)  # warm up: connections, pools
             results[name] = {"saturation": wrk(url, seconds, 32), "paced": paced(url, seconds, str(script))}
         results["_logs"] = len(list(Path(tmp).glob("*.log.gz")))
+        results["_when"], results["_load"] = datetime.now(timezone.utc), os.getloadavg()[0]
         return results
     finally:
         for p in reversed(procs):
@@ -239,10 +247,26 @@ def report(results: dict, seconds: int) -> str:
     return "\n".join(lines)
 
 
+def spread(runs: list[dict]) -> str:
+    """One line per run: how much the figures move on a shared machine."""
+    lines = ["", f"{len(runs)} runs in a row (same commit), to show the spread:", "",
+             "| time (UTC) | load avg | ALB req/s | ALB on asyncio's loop req/s | nginx req/s | direct req/s | ALB added p50 / p99 at ~500 req/s |",
+             "|---|---|---|---|---|---|---|"]
+    for r in runs:
+        d, a = r["direct (one app)"], r["awslab ALB"]
+        lines.append(f"| {r['_when']:%H:%M} | {r['_load']:.1f} | {a['saturation']['rps']:.0f} | "
+                     f"{r['awslab ALB, asyncio loop']['saturation']['rps']:.0f} | {r['nginx (1 worker)']['saturation']['rps']:.0f} | "
+                     f"{d['saturation']['rps']:.0f} | {a['paced']['p50'] - d['paced']['p50']:+.2f} / {a['paced']['p99'] - d['paced']['p99']:+.2f} ms |")
+    alb = sorted(r["awslab ALB"]["saturation"]["rps"] for r in runs)
+    lines += ["", f"- ALB saturation over the runs: min {alb[0]:.0f}, median {alb[len(alb) // 2]:.0f}, max {alb[-1]:.0f} req/s.", ""]
+    return "\n".join(lines)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--append", help="append the Markdown section to this file")
+    ap.add_argument("--runs", type=int, default=1, help="repeat the whole measurement; report the spread")
     ap.add_argument("--serve-apps", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--serve-alb", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--log-dir", help=argparse.SUPPRESS)
@@ -258,7 +282,8 @@ def main() -> int:
     for tool in ("wrk", "nginx"):
         if not shutil.which(tool):
             sys.exit(f"{tool} is not installed: apt-get install -y wrk nginx-light")
-    text = report(measure(args.seconds), args.seconds)
+    runs = [measure(args.seconds) for _ in range(max(args.runs, 1))]
+    text = report(runs[-1], args.seconds) + (spread(runs) if len(runs) > 1 else "")
     print(text)
     if args.append:
         fresh = not os.path.exists(args.append)
