@@ -64,7 +64,7 @@ def discover(lab: Lab, scope: str = "lab") -> Snapshot:
     # independent services side by side, then what links them (alarms -> policies, CDN -> ALB/S3, DNS -> both).
     waves = [[("ec2", _network)],
              [("ec2", _instances), ("elbv2", _load_balancing), ("autoscaling", _auto_scaling), ("rds", _databases), ("s3", _buckets)],
-             [("cloudwatch", _alarms), ("cloudfront", _distributions)],
+             [("cloudwatch", _alarms), ("cloudfront", _distributions), ("autoscaling", _membership)],
              [("route53", _dns)]]
     with ThreadPoolExecutor(max_workers=5, thread_name_prefix="awslab-discover") as pool:
         # The first discovery in a process creates the clients: the later waves' are made
@@ -221,15 +221,20 @@ def _instances(lab: Lab, snap: Snapshot, scope: str) -> None:
         return
     vpcs = sorted(v.vpc_id for v in snap.vpcs) if scope == "lab" else None
     found = [dataclasses.replace(rec) for _, _, rec in _refresh_instances(lab, vpcs).values() if rec is not None]
-    asg = lab.client("autoscaling")
-    by_id = {i.instance_id: i for i in found}
-    for chunk in _chunks(list(by_id), 50):  # DescribeAutoScalingInstances takes up to 50 ids
-        for a in _pages(asg, "describe_auto_scaling_instances", "AutoScalingInstances", InstanceIds=chunk):
-            i = by_id.get(a["InstanceId"])
-            if i:
-                i.auto_scaling_group, i.lifecycle_state, i.health_status = (a.get("AutoScalingGroupName", ""),
-                                                                            a.get("LifecycleState", ""), a.get("HealthStatus", ""))
     snap.instances = sorted(found, key=lambda i: (i.availability_zone, i.subnet_id, i.instance_id))
+
+
+def _membership(lab: Lab, snap: Snapshot, scope: str) -> None:
+    """ASG membership, lifecycle and health of each instance, from the groups' own instance lists.
+
+    DescribeAutoScalingGroups already lists every member with its LifecycleState and
+    HealthStatus (the same records DescribeAutoScalingInstances returns), so no extra call.
+    """
+    for g in snap.auto_scaling_groups:
+        for i in snap.instances:
+            if i.instance_id in g.members:
+                i.auto_scaling_group = g.name
+                i.lifecycle_state, i.health_status = g.members[i.instance_id]
 
 
 # -- load balancing --------------------------------------------------------------------------------
@@ -287,7 +292,8 @@ def _auto_scaling(lab: Lab, snap: Snapshot, scope: str) -> None:
             continue
         snap.auto_scaling_groups.append(AutoScalingGroup(
             g["AutoScalingGroupName"], g.get("MinSize", 0), g.get("MaxSize", 0), g.get("DesiredCapacity", 0), ids,
-            g.get("TargetGroupARNs", []), g.get("HealthCheckType", "EC2"), [i["InstanceId"] for i in g.get("Instances", [])]))
+            g.get("TargetGroupARNs", []), g.get("HealthCheckType", "EC2"), [i["InstanceId"] for i in g.get("Instances", [])],
+            {i["InstanceId"]: (i.get("LifecycleState", ""), i.get("HealthStatus", "")) for i in g.get("Instances", [])}))
     for g in snap.auto_scaling_groups:
         for p in _pages(asg, "describe_policies", "ScalingPolicies", AutoScalingGroupName=g.name):
             snap.policies.append(ScalingPolicy(p["PolicyName"], p["AutoScalingGroupName"], p.get("PolicyType", ""),

@@ -159,6 +159,8 @@ class AutoScalingGroup:
     target_group_arns: list[str] = field(default_factory=list)
     health_check_type: str = "EC2"
     instance_ids: list[str] = field(default_factory=list)
+    #: instance id -> (lifecycle state, health status), as DescribeAutoScalingGroups lists its instances.
+    members: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass
