@@ -18,6 +18,7 @@ from moto.core import responses as core_responses
 from moto.core import utils as moto_utils
 from moto.ec2.models import instances as ec2_instances
 from moto.ec2.models import launch_templates as ec2_launch_templates
+from moto.ec2.models import subnets as ec2_subnets
 from moto.elbv2 import models as elbv2_models
 
 from awslab.cloud import moto_ext
@@ -41,6 +42,7 @@ METHODS = [
     (ec2_instances.Instance, "stop", ["self"]),
     (ec2_instances.Instance, "terminate", ["self"]),
     (ec2_instances.Instance, "instance_status", ["self"]),
+    (ec2_subnets.Subnet, "get_available_subnet_ip", ["self", "instance"]),
     (ec2_instances.InstanceBackend, "run_instances", ["self", "image_id", "count", "user_data", "security_group_names", "kwargs"]),
     (ec2_instances.InstanceBackend, "terminate_instances", ["self", "instance_ids"]),
     (elbv2_models.FakeTargetGroup, "register", ["self", "targets"]),
@@ -92,6 +94,10 @@ def test_model_attributes_the_extension_reads_and_writes():
         (ec2_instances.Instance, "__init__"): ["self._state = InstanceState(", "self._reason", "self.state_reason",
                                                "self.launch_time", "self._placement",
                                                'self.ec2_backend.describe_images(filters={"image-id": self.image_id})'],
+        # moto_ext.ec2._unique_subnet_ip: draws from moto's pool, puts skipped IPs back as unused.
+        (ec2_subnets.Subnet, "__init__"): ["self._unused_ips: set[str]", "self._subnet_ips: dict[str, Instance]"],
+        (ec2_subnets.Subnet, "get_available_subnet_ip"): ["self._unused_ips.pop()", "self._subnet_ips[new_ip] = instance"],
+        (ec2_subnets.SubnetBackend, "__init__"): ["self.subnets: dict[str, dict[str, Subnet]]"],
         (elbv2_models.FakeTargetGroup, "__init__"): [
             "self.targets", "self.deregistered_targets", "self.attributes", "deregistration_delay.timeout_seconds",
             "self.health_check_interval_seconds", "self.health_check_timeout_seconds", "self.healthy_threshold_count",

@@ -86,3 +86,20 @@ def test_clock_control_routes(virtual_cloud):
     assert c2["speed"] == 50.0
     assert control(url, "POST", "clock/pause")["paused"] is True
     assert control(url, "POST", "clock/resume")["paused"] is False
+
+
+def test_two_labs_with_the_same_vpc_range_never_share_a_private_ip(cloud_url):
+    """AWS keeps VPCs apart; on one machine each instance listens on a loopback address made
+    from its private IP, so the embedded cloud gives every instance a private IP of its own."""
+    import boto3
+
+    ec2 = boto3.client("ec2", endpoint_url=cloud_url, region_name="ap-northeast-2", aws_access_key_id="test", aws_secret_access_key="test")
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    ips = []
+    for _ in range(3):
+        vpc = ec2.create_vpc(CidrBlock="10.77.0.0/16")["Vpc"]["VpcId"]
+        subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.77.11.0/24", AvailabilityZone="ap-northeast-2a")["Subnet"]["SubnetId"]
+        run = ec2.run_instances(ImageId=image, InstanceType="t3.micro", MinCount=2, MaxCount=2, SubnetId=subnet)
+        ips += [i["PrivateIpAddress"] for i in run["Instances"]]
+    assert len(set(ips)) == len(ips) == 6
+    assert all(ip.startswith("10.77.11.") for ip in ips)

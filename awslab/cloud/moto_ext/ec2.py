@@ -3,12 +3,14 @@
 Patched: ``Instance.__init__`` (new instances start ``pending``, LaunchTime in
 simulated time), ``Instance.start/stop/terminate`` (``pending``/``stopping``/
 ``shutting-down`` first; the simulator finishes the transition later) and
-``Instance.instance_status`` (``initializing`` until status checks pass).
+``Instance.instance_status`` (``initializing`` until status checks pass) and
+``Subnet.get_available_subnet_ip`` (a private IP no other VPC in this cloud uses).
 """
 from __future__ import annotations
 
 from moto.ec2.models import instances as _instances_module
 from moto.ec2.models.instances import Instance, InstanceState, StateReason
+from moto.ec2.models.subnets import Subnet
 
 from . import active, sim_utcnow
 
@@ -25,13 +27,47 @@ def install() -> None:
         return
     _instances_module.utcnow = sim_utcnow
     _ORIG.update(init=Instance.__init__, start=Instance.start, stop=Instance.stop,
-                 terminate=Instance.terminate, instance_status=Instance.instance_status)
+                 terminate=Instance.terminate, instance_status=Instance.instance_status,
+                 subnet_ip=Subnet.get_available_subnet_ip)
+    Subnet.get_available_subnet_ip = _unique_subnet_ip
     Instance.__init__ = _ec2_init
     Instance.start = _ec2_start
     Instance.stop = _ec2_stop
     Instance.terminate = _ec2_terminate
     Instance.instance_status = property(_ec2_instance_status)
     Instance.system_status = property(_ec2_instance_status)
+
+
+def _unique_subnet_ip(self, instance):
+    """A free private IP in this subnet that no subnet of another VPC in this cloud holds.
+
+    AWS keeps VPCs apart, so two labs' VPCs may both be 10.0.0.0/16. On this machine
+    each instance listens on a loopback address made from its private IP (the data
+    plane), so two instances must never share one. AWS picks any free address in the
+    subnet, so skipping a few is invisible to a student.
+    """
+    skipped = []
+    try:
+        while True:
+            ip = _ORIG["subnet_ip"](self, instance)
+            if not _ip_held_elsewhere(self, ip):
+                return ip
+            del self._subnet_ips[ip]  # not ours to give: put it aside and draw again
+            skipped.append(ip)
+    finally:
+        self._unused_ips.update(skipped)  # still free in this subnet, for when the other VPC lets go
+
+
+def _ip_held_elsewhere(subnet, ip: str) -> bool:
+    from moto.ec2.models import ec2_backends
+
+    for account in ec2_backends.values():
+        for backend in dict.values(account):
+            for subnets in backend.subnets.values():
+                for other in subnets.values():
+                    if other is not subnet and ip in other._subnet_ips:
+                        return True
+    return False
 
 
 def _ec2_init(self, ec2_backend, image_id, user_data, security_groups, **kwargs):
