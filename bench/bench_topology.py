@@ -7,12 +7,12 @@ Two accounts:
 2. a synthetic account of 200+ resources (2 VPCs, 8 subnets, 2 ALBs, 4 target groups,
    2 ASGs, 100+ instances, alarms, policies, buckets), discovered with ``scope="account"``.
 
-Discovery is timed warm (the widget's case: clients exist, it refreshes every second) and
-cold (a fresh process, as ``awslab topology -o`` runs). Rendering is timed for SVG (what the
-notebook and the widget show) and PNG.
+Discovery is timed as the first call of a fresh process (clients created, everything read
+in full, as ``awslab topology -o`` runs) and repeated (the widget's case: it refreshes every
+second). Rendering is timed for SVG (what the notebook and the widget show) and PNG.
 
-Run: ``python bench/bench_topology.py [--no-write]``. It prints the figures and appends a
-section to docs/benchmarks.md (machine, date, results).
+Run: ``python bench/bench_topology.py [--no-write]``. It prints the figures and replaces its
+section of docs/benchmarks.md (between ``<!-- bench_topology:start/end -->``).
 """
 from __future__ import annotations
 
@@ -103,6 +103,21 @@ def build_synthetic(lab) -> None:
         s3.create_bucket(Bucket=f"bench-{i}-{uuid.uuid4().hex[:6]}", CreateBucketConfiguration={"LocationConstraint": REGION})
 
 
+def settle(lab) -> None:
+    """Let the account reach its steady state before timing: the simulator runs at 20x real time by
+    default, so ten real seconds are over three simulated minutes (instances boot, health checks
+    pass, the ASGs finish launching); then wait until nothing is pending (bounded)."""
+    time.sleep(10)
+    ec2 = lab.client("ec2")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        states = [s["InstanceState"]["Name"] for s in ec2.describe_instance_status(IncludeAllInstances=True)["InstanceStatuses"]]
+        if "pending" not in states:
+            break
+        time.sleep(1)
+    time.sleep(3)  # the data plane starts the instances' web servers
+
+
 def timed(fn, n: int) -> tuple[list[float], object]:
     out, result = [], None
     for _ in range(n):
@@ -112,20 +127,46 @@ def timed(fn, n: int) -> tuple[list[float], object]:
     return out, result
 
 
+FIRST_CALL = """
+import json, sys, time
+t0 = time.perf_counter()
+from awslab import Lab
+from awslab.topology import discover
+lab = Lab(name=sys.argv[1], endpoint_url=sys.argv[2])
+t1 = time.perf_counter()
+snap = discover(lab, sys.argv[3])
+t2 = time.perf_counter()
+print(json.dumps({"setup_s": t1 - t0, "discover_s": t2 - t1, "resources": snap.count()}))
+"""
+
+
+def first_call(lab, scope: str, runs: int = 3) -> dict:
+    """``discover()`` as the first call of a fresh Python process (clients created, every instance read in full).
+
+    Imports and ``Lab()`` are timed apart (``setup_s``); ``discover_s`` is the discovery alone.
+    """
+    out = []
+    for _ in range(runs):
+        proc = subprocess.run([sys.executable, "-c", FIRST_CALL, lab.name, lab.endpoint_url, scope], env=dict(os.environ),
+                              check=True, capture_output=True, timeout=300, text=True)
+        out.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    return {"discover_first_s": statistics.median(r["discover_s"] for r in out),
+            "discover_first_max_s": max(r["discover_s"] for r in out),
+            "first_setup_s": statistics.median(r["setup_s"] for r in out)}
+
+
 def measure(lab, scope: str) -> dict:
     from awslab.topology import build_model, discover, render
 
-    t = time.perf_counter()
-    snap = discover(lab, scope)  # the first call in this process: clients are created here
-    first = time.perf_counter() - t
+    first = first_call(lab, scope)
     warm, snap = timed(lambda: discover(lab, scope), 5)
     model, graph = timed(lambda: build_model(snap, ("traffic", "control", "security_groups", "routes")), 5)
     svg, _ = timed(lambda: render(graph, "svg"), 5)
-    png, _ = timed(lambda: render(graph, "png"), 3)
+    png, _ = timed(lambda: render(graph, "png"), 5)
     return {"resources": snap.count(), "instances": len(snap.instances), "nodes": len(graph.nodes), "edges": len(graph.edges),
-            "errors": sorted(snap.errors), "discover_first_s": first, "discover_warm_median_s": statistics.median(warm),
+            "errors": sorted(snap.errors), **first, "discover_warm_median_s": statistics.median(warm),
             "discover_warm_max_s": max(warm), "model_median_s": statistics.median(model), "svg_median_s": statistics.median(svg),
-            "svg_max_s": max(svg), "png_median_s": statistics.median(png)}
+            "svg_max_s": max(svg), "png_median_s": statistics.median(png), "png_max_s": max(png)}
 
 
 def cold_cli(url: str, home: str, lab: str, out: Path) -> float:
@@ -150,11 +191,13 @@ def run() -> dict:
         engine_first = time.perf_counter() - t  # compiles (or loads the cached) WebAssembly Graphviz
         lab = Lab(name="bench", endpoint_url=url)
         builder = build_lab_stack(lab)
+        settle(lab)
         stack = measure(lab, "lab")
         cli = cold_cli(url, home, "bench", Path(home) / "cli.svg")
         urllib.request.urlopen(urllib.request.Request(f"{url}/_awslab/reset", data=b"{}", method="POST"), timeout=60)
         lab2 = Lab(name="synthetic", endpoint_url=url)
         build_synthetic(lab2)
+        settle(lab2)
         synthetic = measure(lab2, "account")
         return {"engine": engine_name(), "engine_first_s": engine_first, "builder": builder, "stack": stack,
                 "cli_cold_s": cli, "synthetic": synthetic}
@@ -167,53 +210,70 @@ def run() -> dict:
 
 
 def machine() -> str:
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
     return (f"{platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-            f"load average {load:.1f} when it ran (the machine is shared)")
+            f"load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1 / 5 / 15 min) when it finished (the machine is shared)")
+
+
+START, END = "<!-- bench_topology:start -->", "<!-- bench_topology:end -->"
 
 
 def section(r: dict) -> str:
     s, y = r["stack"], r["synthetic"]
-    row = lambda name, m: (f"| {name} | {m['resources']} ({m['instances']} instances) | {m['discover_warm_median_s']:.3f} "
-                           f"(max {m['discover_warm_max_s']:.3f}) | {m['discover_first_s']:.2f} | {m['model_median_s'] * 1000:.1f} ms "
-                           f"| {m['svg_median_s']:.3f} (max {m['svg_max_s']:.3f}) | {m['png_median_s']:.2f} |")
-    ok = lambda m: m["discover_warm_median_s"] < 1 and m["svg_median_s"] < 1
+    row = lambda name, m: (f"| {name} | {m['resources']} ({m['instances']} instances) | {m['discover_first_s']:.2f} "
+                           f"(max {m['discover_first_max_s']:.2f}) | {m['discover_warm_median_s']:.3f} (max {m['discover_warm_max_s']:.3f}) "
+                           f"| {m['model_median_s'] * 1000:.1f} ms | {m['svg_median_s']:.3f} (max {m['svg_max_s']:.3f}) "
+                           f"| {m['png_median_s']:.3f} (max {m['png_max_s']:.3f}) |")
+    ok = lambda m: all(m[k] < 1 for k in ("discover_first_s", "discover_warm_median_s", "svg_median_s", "png_median_s"))
     return "\n".join([
-        f"\n## Live topology: discovery + rendering ({datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC)\n",
+        START,
+        f"## Live topology: discovery + rendering ({datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC)\n",
         f"Machine: {machine()}. Renderer: {r['engine']}. `python bench/bench_topology.py`. Target: discovery < 1 s and rendering < 1 s.\n",
-        "| account | resources found | discovery warm, s (median of 5) | discovery, first call in a process, s | model | SVG render, s (median of 5) | PNG render, s (median of 3) |",
+        "| account | resources found | discovery, first call in a fresh process, s (median of 3) | discovery repeated, s (median of 5) "
+        "| model | SVG render, s (median of 5) | PNG render, s (median of 5) |",
         "|---|---|---|---|---|---|---|",
         row("full lab stack (scope=lab)", s),
         row("synthetic account (scope=account)", y),
         "",
         f"- Full stack built with {r['builder']}; graphs drawn with every layer (traffic, control, security groups, routes): "
         f"{s['nodes']} nodes / {s['edges']} edges and {y['nodes']} nodes / {y['edges']} edges.",
-        f"- Target met (warm discovery and SVG each < 1 s): full stack **{'yes' if ok(s) else 'no'}**, synthetic **{'yes' if ok(y) else 'no'}**.",
-        "- *Warm* is a repeated discovery on the same Lab, as the live widget refreshes: instances are listed with the light "
-        "DescribeInstanceStatus and re-described only when new or changed (DescribeInstances costs kilobytes per instance). "
-        "*First call* reads everything in full.",
-        f"- The first call in a fresh process also creates the boto3 clients (nine services' models); the WebAssembly Graphviz "
-        f"loads in {r['engine_first_s']:.2f} s (compiled once, then cached in $AWSLAB_HOME/cache). "
+        f"- Target met (every median above < 1 s): full stack **{'yes' if ok(s) else 'no'}**, synthetic **{'yes' if ok(y) else 'no'}**.",
+        "- *First call*: `discover()` as the first call of a new Python process: it creates the boto3 clients (one shared "
+        "botocore session, so each service model is read once) and reads every instance in full (DescribeInstances, "
+        "40 ids a call, 4 calls side by side). Imports and `Lab()` before it take "
+        f"{s['first_setup_s']:.2f} s / {y['first_setup_s']:.2f} s and are not counted.",
+        "- Each account is timed in its steady state: after it is built, ten real seconds (over three simulated "
+        "minutes at the simulator's default 20x) and until no instance is pending.",
+        "- *Repeated* is the live widget's case: instances are listed with the light DescribeInstanceStatus and "
+        "re-described only when new or changed.",
+        f"- Rendering is timed warm (the WebAssembly Graphviz is loaded once per process: {r['engine_first_s']:.2f} s, compiled "
+        f"once and cached in $AWSLAB_HOME/cache). PNG = Graphviz SVG + resvg, at most {2400} px wide. "
         f"`awslab topology -o FILE.svg` end to end in a fresh process: {r['cli_cold_s']:.1f} s.",
         f"- Services that could not be read: {', '.join(s['errors'] + y['errors']) or 'none'}.",
-        "",
+        END,
     ])
+
+
+def write(text: str) -> None:
+    """Replace this benchmark's section of docs/benchmarks.md (between its markers), or append it."""
+    old = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n"
+    if START in old and END in old:
+        new = old[:old.index(START)] + text + old[old.index(END) + len(END):]
+    else:
+        new = old.rstrip("\n") + "\n\n" + text + "\n"
+    DOCS.write_text(new, encoding="utf-8")
 
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--no-write", action="store_true", help="print only; don't append to docs/benchmarks.md")
+    p.add_argument("--no-write", action="store_true", help="print only; don't write docs/benchmarks.md")
     args = p.parse_args()
     result = run()
     print(json.dumps(result, indent=1, default=str))
     text = section(result)
     print(text)
     if not args.no_write:
-        DOCS.parent.mkdir(parents=True, exist_ok=True)
-        with DOCS.open("a", encoding="utf-8") as f:
-            if DOCS.stat().st_size == 0:
-                f.write("# Benchmarks\n")
-            f.write(text)
+        write(text)
     return 0
 
 

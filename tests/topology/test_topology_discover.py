@@ -161,3 +161,22 @@ def test_a_failing_instance_turns_red_then_drains(built, cloud_url):
     g = topology(lab).graph
     assert victim not in g.nodes or g.nodes[victim].state in ("draining", "unused", "terminated", "shutting-down")
     assert len([n for n in g.nodes.values() if n.kind == "instance" and n.state == "healthy"]) >= 1
+
+
+def test_lab_scope_leaves_out_instances_of_other_vpcs_across_refreshes(built):
+    """Lab scope describes only the lab's VPCs; an instance elsewhere never appears, and a new one in the lab does."""
+    lab, st = built
+    ec2 = lab.client("ec2")
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    other = ec2.create_subnet(VpcId=ec2.create_vpc(CidrBlock="10.77.0.0/16")["Vpc"]["VpcId"], CidrBlock="10.77.1.0/24")
+    outside = ec2.run_instances(ImageId=image, InstanceType="t3.micro", MinCount=1, MaxCount=1,
+                                SubnetId=other["Subnet"]["SubnetId"])["Instances"][0]["InstanceId"]
+    first = {i.instance_id for i in discover(lab).instances}
+    inside = ec2.run_instances(ImageId=image, InstanceType="t3.micro", MinCount=1, MaxCount=1,
+                               SubnetId=st.network.subnet_ids("public")[0])["Instances"][0]["InstanceId"]
+    second = {i.instance_id for i in discover(lab).instances}
+    assert outside in {i.instance_id for i in discover(lab, "account").instances}
+    assert outside not in first and outside not in second and inside in second
+    asg_members = {i.instance_id: i for i in discover(lab).instances if i.auto_scaling_group}
+    assert asg_members and all(i.lifecycle_state and i.health_status for i in asg_members.values())
+    ec2.terminate_instances(InstanceIds=[outside, inside])
