@@ -30,6 +30,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -258,7 +259,7 @@ def spread(runs: list[dict]) -> str:
                      f"{r['awslab ALB, asyncio loop']['saturation']['rps']:.0f} | {r['nginx (1 worker)']['saturation']['rps']:.0f} | "
                      f"{d['saturation']['rps']:.0f} | {a['paced']['p50'] - d['paced']['p50']:+.2f} / {a['paced']['p99'] - d['paced']['p99']:+.2f} ms |")
     alb = sorted(r["awslab ALB"]["saturation"]["rps"] for r in runs)
-    lines += ["", f"- ALB saturation over the runs: min {alb[0]:.0f}, median {alb[len(alb) // 2]:.0f}, max {alb[-1]:.0f} req/s.", ""]
+    lines += ["", f"- ALB saturation over the runs: min {alb[0]:.0f}, median {statistics.median(alb):.0f}, max {alb[-1]:.0f} req/s.", ""]
     return "\n".join(lines)
 
 
