@@ -12,6 +12,7 @@ sends ``0.0.0.0/0`` to an internet gateway (``igw-``); otherwise it is private.
 from __future__ import annotations
 
 import dataclasses
+import threading
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Iterator
@@ -70,8 +71,8 @@ def discover(lab: Lab, scope: str = "lab") -> Snapshot:
         # The first discovery in a process creates the clients: the later waves' are made
         # while the network wave waits for its answers.
         lab.client("ec2")
-        for service in sorted({svc for wave in waves[1:] for svc, _ in wave} - {"ec2"}):
-            pool.submit(lab.client, service)
+        later = sorted({svc for wave in waves[1:] for svc, _ in wave} - {"ec2"})
+        threading.Thread(target=lambda: [lab.client(s) for s in later], name="awslab-discover-clients", daemon=True).start()
         for wave in waves:
             for service, step, error in pool.map(lambda job: _run(lab, snap, scope, *job), wave):
                 if error:
