@@ -31,6 +31,9 @@ from ..cloud import control, server
 from .accesslogs import AccessLogWriter
 from .loop import new_event_loop
 from .addresses import INTERNET, SourceRegistry, alb_listen_port, probe_loopback, to_loopback
+
+#: How many ports to try for one listener before giving up (each clash moves one port on).
+ALB_LISTEN_ATTEMPTS = 20
 from .alb import LoadBalancer
 from .balancer import Target
 from .instances import InstanceHost, can_bind_privileged
@@ -288,9 +291,9 @@ class DataPlane:
                     old = lb.view.target_groups.get(tg_arn)
                     tg.routable = old.routable if old else []
                 lb.update(view, snap.network)
-                missing = {p: ("127.0.0.1", alb_listen_port(view.name, p)) for p in view.listeners if p not in lb.addresses}
+                missing = [p for p in view.listeners if p not in lb.addresses]
                 if missing:
-                    await lb.start(missing)
+                    await self._listen(lb, missing)
             else:
                 await self._start_lb(view, snap)
         self.snapshot = snap
@@ -304,14 +307,26 @@ class DataPlane:
         lb.target_delay = self.load.target_delay
         writer = self._log_writer(lb)
         lb.access_log = writer.add
-        used = {p for other in self.lbs.values() for _, p in other.addresses.values()}
-        listen = {p: ("127.0.0.1", alb_listen_port(view.name, p, used)) for p in view.listeners}
-        try:
-            await lb.start(listen)
-        except OSError as e:
-            self._record("dataplane", view.name, "listener_failed", error=str(e))
+        await self._listen(lb, list(view.listeners))
         self.lbs[view.arn] = lb
         self.logs[view.arn] = writer
+
+    async def _listen(self, lb: LoadBalancer, listener_ports: list[int]) -> None:
+        """Serve each listener on its stable port on 127.0.0.1; if another program (another
+        cloud on this machine) holds that port, take the next free one in the range."""
+        for lport in listener_ports:
+            used = {p for other in [*self.lbs.values(), lb] for _, p in other.addresses.values()}
+            error: OSError | None = None
+            for _ in range(ALB_LISTEN_ATTEMPTS):
+                port = alb_listen_port(lb.view.name, lport, used)
+                try:
+                    await lb.start({lport: ("127.0.0.1", port)})
+                    break
+                except OSError as e:
+                    used.add(port)
+                    error = e
+            else:
+                self._record("dataplane", lb.view.name, "listener_failed", listener_port=lport, error=str(error))
 
     def _log_writer(self, lb: LoadBalancer) -> AccessLogWriter:
         def settings() -> tuple[bool, str, str]:
