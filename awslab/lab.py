@@ -138,6 +138,9 @@ class Lab:
     # -- clients -----------------------------------------------------------
     def client(self, service: str):
         """A boto3 client for ``service`` on this lab's backend (cached)."""
+        client = self._clients.get(service)
+        if client is not None:  # made already: no lock (another thread may be creating a different client)
+            return client
         with _SESSION_LOCK:  # discovery creates clients from several threads
             if service not in self._clients:
                 kwargs: dict[str, Any] = {"region_name": self.region,
