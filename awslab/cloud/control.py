@@ -88,9 +88,12 @@ def _reset(body: dict, query: dict) -> dict:
     """Forget every resource in every service (like a brand-new account)."""
     from moto.moto_api._internal.models import moto_api_backend
 
+    from . import changes
+
     moto_api_backend.reset()
     for hook in _RESET_HOOKS:
         hook()
+    changes.record("*", "Reset")  # every service changed at once
     return {"reset": True}
 
 
