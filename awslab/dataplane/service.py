@@ -1,17 +1,20 @@
 """The data plane inside the embedded cloud process: real HTTP on loopback, driven by the simulator.
 
 Imported by :mod:`awslab.cloud.server` at start (set ``AWSLAB_DATAPLANE=0`` to
-leave it off). Two threads:
+leave it off). Three threads:
 
 - **the data-plane loop** (asyncio): every ALB listener, every instance's web
   app, and the real health checks. It never takes the cloud's state lock, so
   network I/O never blocks the simulation.
-- **the sync thread**: every 0.2 s it reads the simulator (which apps are up,
-  faults, routable targets) under the state lock, hands the requests the ALB
-  carried to the CPU/CloudWatch model, and once a second reads the AWS APIs
-  (``describe_*``: network policy, load balancers, listeners, rules, target
-  groups). Then it tells the loop what to start, stop or update, and delivers
-  access-log files to S3.
+- **the sync thread**: every 0.1 s (at once on a simulator event) it reads the
+  simulator (which apps are up, faults, routable targets) under the state lock,
+  hands the requests the ALB carried to the CPU/CloudWatch model, tells the
+  loop what to start, stop or update, and delivers access-log files to S3.
+- **the reader thread**: reads the AWS APIs (``describe_*``: network policy,
+  load balancers, listeners, rules, target groups) whenever an API call changed
+  EC2 or ELB (:mod:`awslab.cloud.changes`) or an instance changed state, so a
+  new listener serves within a fraction of a second while an idle cloud costs
+  nothing.
 
 In realtime mode the simulator's health checks become real HTTP checks
 (``sim.elb.probe``). Control route: ``GET /_awslab/dataplane`` shows each
@@ -27,7 +30,7 @@ import time
 from typing import Any
 
 from .. import config
-from ..cloud import control, server
+from ..cloud import changes, control, server
 from .accesslogs import AccessLogWriter
 from .loop import new_event_loop
 from .addresses import INTERNET, SourceRegistry, alb_listen_port, probe_loopback, to_loopback
@@ -45,9 +48,15 @@ from .snapshot import CloudSnapshot, read_cloud
 __all__ = ["DataPlane", "DATAPLANE"]
 
 log = logging.getLogger("awslab.dataplane")
-SIM_SYNC_S, CLOUD_REFRESH_S = 0.1, 1.0
-#: With no instance and no load balancer, read the APIs less often (they cost the shared CPU).
-IDLE_REFRESH_S = 3.0
+SIM_SYNC_S = 0.1
+#: The APIs are re-read when a call changed EC2 or ELB (``awslab.cloud.changes``) or an instance
+#: changed state; otherwise only this often, as a safety net. A full read of 140 instances costs
+#: about 0.2 s of the shared CPU, so reading on a timer every second took a third of a core.
+CLOUD_REFRESH_S = 30.0
+#: Changes in a burst (a build makes one call after another) are read together, this far apart at most.
+CHANGE_COALESCE_S = 0.25
+#: The services whose changes the data plane mirrors (moto's names; "*" is a reset of everything).
+MIRRORED_SERVICES = frozenset({"ec2", "elbv2", "*"})
 #: One timeline entry per denied (source, destination, port) per this many wall seconds.
 DENIAL_LOG_EVERY_S = 5.0
 
@@ -79,9 +88,8 @@ class DataPlane:
         self._cloud_dirty = False
         self._fresh: CloudSnapshot | None = None
         self._pending_puts: list = []
-        self._fresh: CloudSnapshot | None = None
-        self._pending_puts: list = []
         self.errors = 0
+        self.reads = 0  # full reads of the APIs (the control route shows it)
 
     # -- addresses -------------------------------------------------------------------------
     def loopback(self, private_ip: str) -> str:
@@ -110,6 +118,7 @@ class DataPlane:
             for event in ("app_up", "app_down", "instance_state"):
                 self.sim.on(event, self._on_sim_event)
             self.sim.on("target_health", self._on_target_health)
+            changes.on_change(self._on_api_change)
             self._subscribed = True
         sync = threading.Thread(target=self._sync_main, name="awslab-dataplane-sync", daemon=True)
         reader = threading.Thread(target=self._read_main, name="awslab-dataplane-reader", daemon=True)
@@ -158,6 +167,10 @@ class DataPlane:
         self.lbs.clear()
         await self.host.stop_all()
 
+    def _on_api_change(self, service: str, action: str) -> None:
+        if service in MIRRORED_SERVICES:
+            self._cloud_dirty = True
+
     def _on_sim_event(self, **kw: Any) -> None:
         if "state" in kw:  # an instance changed state: its addresses and groups matter at once
             self._cloud_dirty = True
@@ -172,22 +185,22 @@ class DataPlane:
             raise
 
     def _read_main(self) -> None:
-        """The reader thread: the AWS APIs once a second (sooner when an instance changed state)."""
+        """The reader thread: the AWS APIs after every change to EC2 or ELB (and every 30 s regardless)."""
         clients = None
         while not self._stop.is_set():
-            idle = False
             try:
                 self._cloud_dirty = False
                 clients = clients or self._clients()
-                snap = read_cloud(clients["ec2"], clients["elbv2"])
-                idle = not snap.load_balancers and not snap.instances
-                self._fresh = snap
+                self._fresh = read_cloud(clients["ec2"], clients["elbv2"])
+                self.reads += 1
                 self._wake.set()
             except Exception:
+                self._cloud_dirty = True  # try again soon
                 self.errors += 1
                 if self.errors % 50 == 1 and not self._stop.is_set():
                     log.exception("data plane could not read the APIs")
-            deadline = time.monotonic() + (IDLE_REFRESH_S if idle else CLOUD_REFRESH_S)
+            self._stop.wait(CHANGE_COALESCE_S)
+            deadline = time.monotonic() + CLOUD_REFRESH_S
             while not self._stop.is_set() and not self._cloud_dirty and time.monotonic() < deadline:
                 self._stop.wait(0.05)
 
@@ -389,6 +402,7 @@ class DataPlane:
                                for arn, lb in list(self.lbs.items())],
             "instances": self.host.addresses(),
             "threads": [t.name for t in self._threads if t.is_alive()],
+            "api_reads": self.reads,  # full describe_* reads so far: one per change, not one per second
         }
 
 
