@@ -13,15 +13,13 @@ from __future__ import annotations
 
 import os
 import shlex
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import boto3
 from botocore.config import Config
 
-from . import config
+from . import config, sdk
 from .errors import BackendError, ValidationError
 
 Backend = Literal["embedded", "endpoint", "aws"]
@@ -66,19 +64,6 @@ class CliLog:
         import html
 
         return f"<pre>{html.escape(self.script())}</pre>"
-
-
-_SESSIONS: dict[str | None, Any] = {}
-_SESSION_LOCK = threading.RLock()
-
-
-def _session(profile: str | None):
-    """One boto3 session per profile for the process: its loader reads each service's JSON model
-    once, so a second client (or a second Lab) costs milliseconds instead of a fresh parse.
-    Sessions are not thread-safe, so clients are created under ``_SESSION_LOCK``."""
-    if profile not in _SESSIONS:
-        _SESSIONS[profile] = boto3.session.Session(profile_name=profile) if profile else boto3.session.Session()
-    return _SESSIONS[profile]
 
 
 class Lab:
@@ -141,14 +126,14 @@ class Lab:
         client = self._clients.get(service)
         if client is not None:  # made already: no lock (another thread may be creating a different client)
             return client
-        with _SESSION_LOCK:  # discovery creates clients from several threads
+        with sdk.SESSION_LOCK:  # discovery creates clients from several threads
             if service not in self._clients:
                 kwargs: dict[str, Any] = {"region_name": self.region,
                                           "config": Config(retries={"max_attempts": 3, "mode": "standard"})}
                 if self.endpoint_url:
                     kwargs["endpoint_url"] = self.endpoint_url
                     kwargs.update(config.EMBEDDED_CREDENTIALS)
-                self._clients[service] = _session(None if self.endpoint_url else self.profile).client(service, **kwargs)
+                self._clients[service] = sdk.session(None if self.endpoint_url else self.profile).client(service, **kwargs)
             return self._clients[service]
 
     # -- tags --------------------------------------------------------------

@@ -47,9 +47,9 @@ def make_app() -> Callable:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
     from . import changes
-    from .moto_ext import serializer
+    from .moto_ext import speed
 
-    serializer.install()  # the same responses, about four times cheaper to write (see its docstring)
+    speed.install()  # the same responses, several times cheaper (see its docstring)
     changes.install()  # count the calls that change something, so readers re-read only then
     moto_app = DomainDispatcherApplication(create_backend_app)
     _load_extensions()

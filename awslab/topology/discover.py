@@ -12,9 +12,8 @@ sends ``0.0.0.0/0`` to an internet gateway (``igw-``); otherwise it is private.
 from __future__ import annotations
 
 import dataclasses
-import threading
 import weakref
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Iterator
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -51,9 +50,9 @@ def discover(lab: Lab, scope: str = "lab") -> Snapshot:
     """A :class:`Snapshot` of what is running now: ``scope="lab"`` (this lab's resources) or ``"account"``.
 
     A service that cannot be read (not enabled, no permission) is left out and
-    named in ``snapshot.errors``; the rest is still drawn. Independent services are
-    read concurrently (boto3 clients are thread-safe), so a refresh costs about as much
-    as its slowest call.
+    named in ``snapshot.errors``; the rest is still drawn. Every step starts at once
+    and waits only for the steps it reads (:data:`_STEPS`); boto3 clients are
+    thread-safe, so a refresh costs about as much as its longest chain of calls.
     """
     if scope not in SCOPES:
         from ..errors import ValidationError
@@ -61,32 +60,34 @@ def discover(lab: Lab, scope: str = "lab") -> Snapshot:
         raise ValidationError("scope", scope, f"scope is one of {', '.join(SCOPES)}",
                               "Use scope='lab' for this lab's resources or scope='account' for everything in the region.")
     snap = Snapshot(region=lab.region)
-    # Three waves: the network first (the lab's VPCs scope everything else), then the
-    # independent services side by side, then what links them (alarms -> policies, CDN -> ALB/S3, DNS -> both).
-    waves = [[("ec2", _network)],
-             [("ec2", _instances), ("elbv2", _load_balancing), ("autoscaling", _auto_scaling), ("rds", _databases), ("s3", _buckets)],
-             [("cloudwatch", _alarms), ("cloudfront", _distributions), ("autoscaling", _membership)],
-             [("route53", _dns)]]
-    with ThreadPoolExecutor(max_workers=5, thread_name_prefix="awslab-discover") as pool:
-        # The first discovery in a process creates the clients: the later waves' are made
-        # while the network wave waits for its answers.
-        lab.client("ec2")
-        later = sorted({svc for wave in waves[1:] for svc, _ in wave} - {"ec2"})
-        threading.Thread(target=lambda: [lab.client(s) for s in later], name="awslab-discover-clients", daemon=True).start()
-        for wave in waves:
-            for service, step, error in pool.map(lambda job: _run(lab, snap, scope, *job), wave):
-                if error:
-                    snap.errors[f"{service}:{step.__name__.strip('_')}"] = error
+    futures: dict[Any, Future] = {}
+
+    def job(step, needs: tuple) -> str:
+        for need in needs:
+            futures[need].result()
+        return _run(lab, snap, scope, step)
+
+    # One thread per step (they mostly wait for answers), so nothing queues behind a step it doesn't
+    # need. EC2's steps go first: while the cloud builds their (largest) answers, the other
+    # services' clients are made here (the first discovery in a process spends ~0.3 s on that).
+    with ThreadPoolExecutor(max_workers=len(_STEPS), thread_name_prefix="awslab-discover") as pool:
+        for service, step, in_lab, in_account in _STEPS:
+            lab.client(service)
+            futures[step] = pool.submit(job, step, in_lab if scope == "lab" else in_account)
+        for service, step, *_ in _STEPS:
+            error = futures[step].result()
+            if error:
+                snap.errors[f"{service}:{step.__name__.strip('_')}"] = error
     return snap
 
 
-def _run(lab: Lab, snap: Snapshot, scope: str, service: str, step) -> tuple[str, Any, str]:
-    """One discovery step; a service that can't be read becomes an entry in ``snap.errors``, not a failure."""
+def _run(lab: Lab, snap: Snapshot, scope: str, step) -> str:
+    """One discovery step; a service that can't be read becomes an entry in ``snap.errors`` (returned), not a failure."""
     try:
         step(lab, snap, scope)
-        return service, step, ""
+        return ""
     except (ClientError, BotoCoreError) as e:
-        return service, step, str(e)[:300]
+        return str(e)[:300]
 
 
 # -- network ---------------------------------------------------------------------------------------
@@ -193,12 +194,23 @@ def _describe(ec2: Any, ids: list[str], vpcs: list[str] | None) -> dict[str, tup
     return out
 
 
+def _describe_all(ec2: Any, vpcs: list[str] | None) -> dict[str, tuple[str, str, Instance]]:
+    """Every instance in ``vpcs`` (or in the region), read in full."""
+    return {i["InstanceId"]: (i.get("State", {}).get("Name", ""), i.get("VpcId", ""), _instance_record(i))
+            for r in _pages(ec2, "describe_instances", "Reservations",
+                            Filters=[{"Name": "vpc-id", "Values": vpcs}] if vpcs is not None else [])
+            for i in r.get("Instances", [])}
+
+
 def _refresh_instances(lab: Lab, vpcs: list[str] | None) -> dict[str, tuple[str, str, Instance | None]]:
     """Every instance in the region (``vpcs`` None) or in ``vpcs``, re-describing only new or changed ones."""
     ec2 = lab.client("ec2")
     per_scope = _INSTANCE_CACHE.setdefault(lab, {})
     key = "account" if vpcs is None else ",".join(vpcs)  # other VPCs, other outsiders: start afresh
-    cache = per_scope.get(key, {})
+    cache = per_scope.get(key)
+    if cache is None:  # the first read: everything in scope, in one paginated call (no status call first)
+        per_scope[key] = _describe_all(ec2, vpcs)
+        return per_scope[key]
     states = {s["InstanceId"]: s.get("InstanceState", {}).get("Name", "")
               for s in _pages(ec2, "describe_instance_status", "InstanceStatuses", IncludeAllInstances=True)}
     stale = [i for i, st in states.items() if i not in cache or cache[i][0] != st]
@@ -206,10 +218,7 @@ def _refresh_instances(lab: Lab, vpcs: list[str] | None) -> dict[str, tuple[str,
         fresh = _describe(ec2, stale, vpcs)
     except ClientError:  # an instance vanished between the two calls: read everything in scope again
         cache, stale = {}, list(states)
-        fresh = {i["InstanceId"]: (i.get("State", {}).get("Name", ""), i.get("VpcId", ""), _instance_record(i))
-                 for r in _pages(ec2, "describe_instances", "Reservations",
-                                 Filters=[{"Name": "vpc-id", "Values": vpcs}] if vpcs is not None else [])
-                 for i in r.get("Instances", [])}
+        fresh = _describe_all(ec2, vpcs)
     outsiders = {i: (states[i], "", None) for i in stale if i not in fresh}  # not returned: outside the VPCs
     cache = {i: v for i, v in {**cache, **outsiders, **fresh}.items() if i in states or i in fresh}
     per_scope[key] = cache
@@ -399,3 +408,20 @@ def _dns(lab: Lab, snap: Snapshot, scope: str) -> None:
             if scope == "lab" and target.lower().rstrip(".").removeprefix("dualstack.") not in targets:
                 continue
             snap.dns_records.append(DnsRecord(zone["Name"], r["Name"], r["Type"], target.removeprefix("dualstack."), bool(alias)))
+
+
+#: (service, step, the steps it reads in "lab" scope, ... in "account" scope). The lab's VPCs scope
+#: most reads, so in "lab" scope they wait for the network; in "account" scope only what links
+#: resources waits (alarms -> policies, CDN -> ALB/S3, DNS -> both, membership -> instances).
+_STEPS = [
+    ("ec2", _network, (), ()),
+    ("ec2", _instances, (_network,), ()),
+    ("elbv2", _load_balancing, (_network,), ()),
+    ("autoscaling", _auto_scaling, (_network,), ()),
+    ("rds", _databases, (_network,), (_network,)),  # it marks the DB subnet group's subnets
+    ("s3", _buckets, (), ()),
+    ("cloudwatch", _alarms, (_auto_scaling, _load_balancing), (_auto_scaling, _load_balancing)),
+    ("cloudfront", _distributions, (_load_balancing, _buckets), (_load_balancing, _buckets)),
+    ("autoscaling", _membership, (_auto_scaling, _instances), (_auto_scaling, _instances)),
+    ("route53", _dns, (_load_balancing, _distributions), (_load_balancing, _distributions)),
+]

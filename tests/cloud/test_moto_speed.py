@@ -1,4 +1,4 @@
-"""awslab.cloud.moto_ext.serializer must change speed only: every response, byte for byte, as moto writes it.
+"""awslab.cloud.moto_ext.speed must change speed only: every response, byte for byte, as moto writes it.
 
 Each call is made twice on the same moto state, once with moto's own serializer and once with
 awslab's, and the raw HTTP bodies are compared (request ids aside). The state holds what makes
@@ -13,7 +13,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from awslab.cloud.moto_ext import serializer
+from awslab.cloud.moto_ext import speed
 
 REGION = "ap-northeast-2"
 TRICKY = "web <&> \"quoted\" 'single' 웹서버"
@@ -22,10 +22,10 @@ REQUEST_ID = re.compile(rb"<(requestId|RequestId|RequestID)>[^<]*</\1>|\"(Reques
 
 @pytest.fixture
 def moto_account():
-    serializer.uninstall()
+    speed.uninstall()
     with mock_aws():
         yield
-    serializer.uninstall()
+    speed.uninstall()
 
 
 def _capture(client) -> list[bytes]:
@@ -38,7 +38,7 @@ def _both(client, op: str, **kwargs) -> tuple[bytes, bytes]:
     """The raw response of ``op`` with moto's serializer, then with awslab's (errors included)."""
     bodies = _capture(client)
     out = []
-    for install in (serializer.uninstall, serializer.install):
+    for install in (speed.uninstall, speed.install):
         install()
         bodies.clear()
         try:
@@ -47,7 +47,7 @@ def _both(client, op: str, **kwargs) -> tuple[bytes, bytes]:
             pass
         assert bodies, f"{op} produced no HTTP response"
         out.append(REQUEST_ID.sub(b"", bodies[-1]))
-    serializer.uninstall()
+    speed.uninstall()
     return out[0], out[1]
 
 
@@ -108,7 +108,7 @@ def test_every_response_is_byte_for_byte_moto_s(moto_account):
 
 def test_the_memo_tells_objects_of_one_class_apart(moto_account):
     """The memo caches which attribute NAME to read, never a value: two instances stay two."""
-    serializer.install()
+    speed.install()
     ec2 = boto3.client("ec2", region_name=REGION)
     image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
     first = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.micro")["Instances"][0]["InstanceId"]
@@ -127,4 +127,15 @@ def test_unparse_matches_xmltodict_on_edge_cases():
     ]
     for body in cases:
         for full in (True, False):
-            assert serializer.unparse(body, full) == xmltodict.unparse(body, full_document=full, short_empty_elements=True)
+            assert speed.unparse(body, full) == xmltodict.unparse(body, full_document=full, short_empty_elements=True)
+
+
+def test_the_request_routing_memos_answer_as_moto_does(moto_account):
+    from moto import backends
+    from moto.core import responses
+    from moto.ec2.responses import EC2Response
+
+    modules, methods = list(backends.list_of_moto_modules()), list(responses.method_names_from_class(EC2Response))
+    speed.install()
+    assert list(backends.list_of_moto_modules()) == modules and "ec2" in modules
+    assert list(responses.method_names_from_class(EC2Response)) == methods and "describe_instances" in methods

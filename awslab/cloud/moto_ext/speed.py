@@ -1,4 +1,4 @@
-"""Speed, not behaviour: moto's response serializer, memoised, with a faster XML writer.
+"""Speed, not behaviour: moto's request path, memoised, with a faster XML writer.
 
 moto 5.2 answers from its models through one generic, model-driven serializer:
 for every member of every output shape it asks a chain of alias providers which
@@ -16,15 +16,22 @@ state lock. Three things here make the same answer about four times cheaper:
   dictionaries moto builds (names from the AWS model, values from the models),
   without a SAX handler and an ``AttributesImpl`` per element.
 
-The responses are byte for byte the same (``tests/cloud/test_moto_serializer.py``
+Two things moto redoes on every request are also done once: the list of its
+service modules (read from the disk to route each request) and the list of a
+response class's methods (found with ``inspect.getmembers``, hundreds for EC2).
+
+The responses are byte for byte the same (``tests/cloud/test_moto_speed.py``
 compares them with and without this module over every service the labs use,
 errors included). With ``MOTO_PRETTIFY_RESPONSES`` set, moto's own writer is used.
 """
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable
 from xml.sax.saxutils import escape, quoteattr
 
+from moto import backends as _backends
+from moto.core import responses as _responses
 from moto.core import serialize as _serialize
 from moto.core.utils import MISSING, get_value
 
@@ -119,10 +126,19 @@ def _body_writer(full_document: bool, original: Callable) -> Callable:
     return serialize_body
 
 
+def _once(fn: Callable) -> Callable:
+    """``fn`` computed once per argument (for the functions below, whose answers never change in a process)."""
+    return functools.lru_cache(maxsize=None)(lambda *args: tuple(fn(*args)))
+
+
 def install() -> None:
-    """Patch moto's serializer (idempotent). The cloud server calls this once at start."""
+    """Patch moto (idempotent). The cloud server calls this once at start."""
     if _ORIGINAL:
         return
+    _ORIGINAL["modules"] = _backends.list_of_moto_modules
+    _ORIGINAL["methods"] = _responses.method_names_from_class
+    _backends.list_of_moto_modules = _once(_ORIGINAL["modules"])
+    _responses.method_names_from_class = _once(_ORIGINAL["methods"])
     _ORIGINAL["pick"] = _serialize.AttributePicker.__call__
     _ORIGINAL["xml_body"] = _serialize.BaseXMLSerializer._serialize_body
     _ORIGINAL["ec2_body"] = _serialize.EC2Serializer._serialize_body
@@ -133,9 +149,11 @@ def install() -> None:
 
 
 def uninstall() -> None:
-    """Put moto's own serializer back (the equivalence test compares both)."""
+    """Put moto's own code back (the equivalence test compares both)."""
     if not _ORIGINAL:
         return
+    _backends.list_of_moto_modules = _ORIGINAL.pop("modules")
+    _responses.method_names_from_class = _ORIGINAL.pop("methods")
     _serialize.AttributePicker.__call__ = _ORIGINAL.pop("pick")
     _serialize.BaseXMLSerializer._serialize_body = _ORIGINAL.pop("xml_body")
     _serialize.EC2Serializer._serialize_body = _ORIGINAL.pop("ec2_body")
