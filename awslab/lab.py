@@ -171,10 +171,14 @@ class Lab:
         """The AWS CLI commands behind every build step so far, as a replayable script."""
         return CliLog(self.name, self.endpoint_url, self.region, list(self._cli.values()))
 
-    def _cli_path(self) -> Path:
+    def state_dir(self) -> Path:
+        """This lab's local files (CLI log, where its keys live): ``$AWSLAB_HOME/labs/<lab>-<backend>-<region>``."""
         where = config.home() / "labs" / f"{self.name}-{self.backend}-{self.region}"
         where.mkdir(parents=True, exist_ok=True)
-        return where / "cli-log.json"
+        return where
+
+    def _cli_path(self) -> Path:
+        return self.state_dir() / "cli-log.json"
 
     def _save_cli_log(self) -> None:
         import json

@@ -135,6 +135,7 @@ def create_key_pair(lab: Lab, spec: KeyPairSpec | None = None) -> KeyPair:
         key_pair_id, fingerprint = result["KeyPairId"], result["KeyFingerprint"]
         created.append(key_pair_id)
     _record(lab, name, _key_type(private), private_path, pem_path, pub_path)
+    _remember_key_dir(lab, name, key_dir)
     return KeyPair(name, key_pair_id, fingerprint, _key_type(private), str(private_path), str(pem_path), str(pub_path), created)
 
 
@@ -275,17 +276,45 @@ def describe_key_pair(lab: Lab, key_name: str | None = None) -> dict | None:
     return pairs[0] if pairs else None
 
 
+def _key_dirs(lab: Lab) -> dict[str, str]:
+    """Key name -> the folder its files were written to (the lab's local record, for teardown)."""
+    import json
+
+    try:
+        return json.loads((lab.state_dir() / "key-dirs.json").read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _remember_key_dir(lab: Lab, name: str, key_dir: Path) -> None:
+    import json
+
+    dirs = _key_dirs(lab)
+    if dirs.get(name) != str(key_dir):
+        dirs[name] = str(key_dir)
+        (lab.state_dir() / "key-dirs.json").write_text(json.dumps(dirs, indent=1))
+
+
 def delete_key_files(lab: Lab, key_name: str | None = None, key_dir: str | Path | None = None) -> list[str]:
     """Action: delete the local key file, its .pem copy and its .pub; return the paths deleted.
 
-    Teardown calls this after deleting the EC2 key pair. Only those three files go.
+    Teardown calls this after deleting the EC2 key pair. Only those three files go, from
+    ``key_dir`` if given, else from the folder the lab wrote them to (its local record),
+    else from the default folder.
     """
     name, where = _validate(lab, KeyPairSpec(key_name=key_name, key_dir=key_dir))
+    recorded = _key_dirs(lab)
+    if key_dir is None and name in recorded:
+        where = Path(recorded[name])
     deleted = []
     for path in (where / name, where / f"{name}.pem", where / f"{name}.pub"):
         if path.is_file():
             path.unlink()
             deleted.append(str(path))
+    if deleted and recorded.pop(name, None) is not None:
+        import json
+
+        (lab.state_dir() / "key-dirs.json").write_text(json.dumps(recorded, indent=1))
     return deleted
 
 

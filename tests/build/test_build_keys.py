@@ -181,6 +181,16 @@ def test_key_pair_key_dir_can_be_elsewhere(lab, tmp_path):
     assert delete_key_files(lab, key.key_name, key_dir=tmp_path / "ssh")
 
 
+def test_teardown_deletes_key_files_in_a_custom_key_dir(lab, tmp_path):
+    key = create_key_pair(lab, KeyPairSpec(key_dir=tmp_path / "ssh"))
+    files = [Path(key.private_key_path), Path(key.pem_path), Path(key.public_key_path)]
+    assert all(f.is_file() for f in files)
+    report = lab.teardown()
+    assert not any(f.exists() for f in files)
+    assert {str(f) for f in files} <= {d.resource_id for d in report.deleted if d.service == "local"}
+    assert describe_key_pair(lab, key.key_name) is None
+
+
 def test_ssh_agent_commands_keep_the_key_off_the_bastion():
     key = KeyPair("k", "key-1", "aa", "rsa", "/keys/k", "/keys/k.pem", "/keys/k.pub")
     agent = ssh_agent_commands(key, "203.0.113.10", "10.0.11.5")
