@@ -112,6 +112,10 @@ def _edge_attrs(e, nodes) -> dict[str, str]:
         # rank flips the AZs (the DB sits in one AZ), so AZ a would no longer be left of AZ b.
         attrs["constraint"] = "false"
     src = nodes.get(e.src)
+    if src is not None and src.kind == "asg" and e.kind == "control":
+        # ASG -> target group would put the whole VPC below the control loop's last rank;
+        # without it the two sit side by side.
+        attrs["constraint"] = "false"
     if src is not None and src.kind == "anchor":
         attrs["ltail"] = src.cluster
     return attrs
@@ -172,6 +176,17 @@ def _rank_constraints(dot: graphviz.Digraph, g: Graph) -> None:
             dot.edge(x, a, style="invis")
 
 
+#: Alarms side by side make the picture wide (a full lab has five); more wrap onto another row.
+ALARMS_PER_ROW = 2
+
+
+def _wrap_alarms(dot: graphviz.Digraph, g: Graph) -> None:
+    """At most :data:`ALARMS_PER_ROW` alarms a row (an invisible edge puts each one under the one a row before)."""
+    ids = [dot_id(n.id) for n in g.nodes.values() if n.kind == "alarm"]
+    for a, b in zip(ids, ids[ALARMS_PER_ROW:]):
+        dot.edge(a, b, style="invis")
+
+
 def legend(dot: graphviz.Digraph, layers: tuple[str, ...] = ("traffic", "control"), above: list[str] | None = None) -> None:
     """A legend cluster: the health colours, the alarm states and the kinds of arrows, one row each.
 
@@ -225,6 +240,7 @@ def to_dot(g: Graph, show_legend: bool = True) -> str:
         dot.attr(label=g.title, labelloc="t", fontsize="14", fontname=FONT + "-Bold")
     _add_cluster(dot, g, None)
     _rank_constraints(dot, g)
+    _wrap_alarms(dot, g)
     if show_legend:
         bottom = [dot_id(anchor(c.id)) for c in g.clusters.values() if c.kind == "subnet" and c.tier == "db"] or \
                  [dot_id(anchor(c.id)) for c in g.clusters.values() if c.kind == "subnet"]
