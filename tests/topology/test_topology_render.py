@@ -123,3 +123,37 @@ sys.stdout.buffer.write(svg if sys.argv[1] == "-Tsvg" else svg_to_png(svg))
     assert log.read_text().split() == ["-Tsvg", "-Tpng"]
     with pytest.raises(RenderError):
         render_dot("digraph { a -> }")
+
+
+def node_centres(svg: bytes) -> dict[str, tuple[float, float]]:
+    """node title -> (x, y) of its label, from Graphviz's SVG."""
+    out = {}
+    for g in ET.fromstring(svg).iter(f"{SVG}g"):
+        if g.get("class") == "node":
+            text = next(g.iter(f"{SVG}text"), None)  # nodes with a tooltip nest it in a link
+            if text is not None:
+                out[g.find(f"{SVG}title").text] = (float(text.get("x")), float(text.get("y")))
+    return out
+
+
+def test_render_five_alarms_wrap_two_a_row_beside_the_vpc():
+    """A full lab has five alarms; side by side they made the picture twice as wide as tall."""
+    from awslab.topology.records import Alarm, ScalingPolicy
+
+    snap = sample_snapshot()
+    asg = snap.auto_scaling_groups[0].name
+    for i in range(3):
+        arn = f"arn:aws:autoscaling:ap-northeast-2:123456789012:scalingPolicy:p{i}"
+        snap.policies.append(ScalingPolicy(f"step-{i}", asg, "StepScaling", arn, "1 steps", [f"step-alarm-{i}"]))
+        snap.alarms.append(Alarm(f"step-alarm-{i}", "OK", "CPUUtilization", ">= 60", [arn]))
+    g = build_model(snap, ("traffic", "control"))
+    svg = render(g, "svg")
+    alarms = [xy for name, xy in node_centres(svg).items() if name.startswith(dot_id("alarm:"))]
+    assert len(alarms) == 5
+    rows: dict[float, int] = {}
+    for _, y in alarms:
+        rows[round(y)] = rows.get(round(y), 0) + 1
+    assert max(rows.values()) <= 2 and len(rows) >= 3, f"two alarms a row at most: {rows}"
+    boxes = cluster_boxes(svg)
+    vpc, control = boxes["cluster_vpc-1"], boxes["cluster_control"]
+    assert control[1] < vpc[3] and vpc[1] < control[3], "the control loop sits beside the VPC, not above it"
