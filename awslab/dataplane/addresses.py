@@ -17,6 +17,13 @@ So two VPCs with overlapping ranges (or ``10.16.0.5`` and ``172.16.0.5``)
 map to the same loopback address. AWS keeps VPCs apart; one machine can't,
 so awslab refuses to start the second listener and says why.
 
+**Two clouds on one machine** (a student's ``awslab up`` and the test suite,
+say) both map ``10.0.11.4`` to ``127.0.11.4``. So each cloud claims a *port
+block* at start (:func:`claim_port_block`, a lock file in the system's temp
+folder, released when the process ends): the first cloud serves the apps on
+their own ports, the second on port + 1000, and so on. One cloud alone never
+notices.
+
 ``127.0.0.1`` plays "the internet": a curl from your shell comes from it.
 AWS reserves the first four addresses of every subnet (``.0``-``.3``), so no
 instance ever maps onto 127.0.0.1
@@ -34,13 +41,16 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import os
 import socket
+import tempfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 __all__ = [
     "INTERNET", "to_loopback", "from_loopback", "probe_loopback", "LoopbackProbe",
-    "alb_node_addresses", "alb_listen_port", "SourceRegistry", "FALLBACK_HELP",
+    "alb_node_addresses", "alb_listen_port", "SourceRegistry", "FALLBACK_HELP", "PortBlock", "claim_port_block",
+    "PORT_BLOCK_SIZE",
 ]
 
 #: The address a host-side client (curl, the traffic generator) connects from.
@@ -140,6 +150,57 @@ def alb_listen_port(lb_name: str, listener_port: int, in_use: set[int] = frozens
         if port not in in_use:
             return port
     raise RuntimeError("no free ALB listener port left")
+
+
+#: Apps of the k-th cloud on this machine listen on their port + k x this. The k-th block holds
+#: ports p + 1000k; with 8 blocks a port-80 app is served on 80..7080 (10080..17080 without root),
+#: below the ALB listeners' 18000-19999.
+PORT_BLOCK_SIZE = 1000
+PORT_BLOCKS = 8
+
+
+@dataclass
+class PortBlock:
+    """The port block this cloud holds (``index`` 0 when it is the only cloud); keep it for the process's life."""
+
+    index: int
+    handle: object = None
+
+    @property
+    def offset(self) -> int:
+        return self.index * PORT_BLOCK_SIZE
+
+    def release(self) -> None:
+        if self.handle is not None:
+            self.handle.close()  # closing the file drops the lock
+            self.handle = None
+
+
+def claim_port_block(folder: str | None = None, blocks: int = PORT_BLOCKS) -> PortBlock:
+    """The first port block no other process on this machine holds (``flock`` on ``awslab-ports-<k>.lock``).
+
+    The kernel drops a process's locks when it exits, even when it is killed,
+    so a crashed cloud never keeps its block. Without ``fcntl`` (Windows), or
+    when every block is taken, the result is block 0 (clashes are then
+    reported as ``app_listen_failed``, as before).
+    """
+    try:
+        import fcntl
+    except ImportError:
+        return PortBlock(0)
+    folder = folder or tempfile.gettempdir()
+    for k in range(blocks):
+        try:
+            handle = open(os.path.join(folder, f"awslab-ports-{k}.lock"), "a")
+        except OSError:
+            continue
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            continue
+        return PortBlock(k, handle)
+    return PortBlock(0)
 
 
 @dataclass

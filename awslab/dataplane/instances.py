@@ -98,6 +98,7 @@ class InstanceHost:
     hold_s: float = 0.5
     record: Callable | None = None
     single_address: bool = False
+    port_offset: int = 0  # this cloud's port block (addresses.claim_port_block)
     hosted: dict[str, HostedInstance] = field(default_factory=dict)
     _db: Database | None = None
     _ports: dict[tuple[str, int], int] = field(default_factory=dict)
@@ -108,7 +109,8 @@ class InstanceHost:
             if (private_ip, port) not in self._ports:
                 self._ports[(private_ip, port)] = _free_port()
             return self._ports[(private_ip, port)]
-        return port if port >= 1024 or self.privileged_ok else port + PRIVILEGED_OFFSET
+        local = (port if port >= 1024 or self.privileged_ok else port + PRIVILEGED_OFFSET) + self.port_offset
+        return local if local <= 65535 else port  # a port too high for the block keeps its own number
 
     async def start(self, instance_id: str, private_ip: str, az: str, ports: set[int], mode: str = "ok",
                     delay: float = 0.0) -> list[tuple[str, int]]:

@@ -33,7 +33,7 @@ from .. import config
 from ..cloud import changes, control, server
 from .accesslogs import AccessLogWriter
 from .loop import new_event_loop
-from .addresses import INTERNET, SourceRegistry, alb_listen_port, probe_loopback, to_loopback
+from .addresses import INTERNET, PortBlock, SourceRegistry, alb_listen_port, claim_port_block, probe_loopback, to_loopback
 
 #: How many ports to try for one listener before giving up (each clash moves one port on).
 ALB_LISTEN_ATTEMPTS = 20
@@ -90,6 +90,7 @@ class DataPlane:
         self._pending_puts: list = []
         self.errors = 0
         self.reads = 0  # full reads of the APIs (the control route shows it)
+        self.port_block = PortBlock(0)
 
     # -- addresses -------------------------------------------------------------------------
     def loopback(self, private_ip: str) -> str:
@@ -107,6 +108,13 @@ class DataPlane:
         self.endpoint = endpoint or f"http://{'127.0.0.1' if bound[0] in ('0.0.0.0', '') else bound[0]}:{bound[1]}"
         if not self.aliases:
             log.warning(self.probe_result.detail)
+        else:  # another cloud on this machine maps the same VPC addresses: take the next port block
+            self.port_block = claim_port_block()
+            self.host.port_offset = self.port_block.offset
+            if self.port_block.index:
+                self._record("dataplane", "ports", "port_block_claimed", block=self.port_block.index,
+                             detail=f"another awslab cloud on this machine serves instances; this one serves an app's "
+                                    f"port p on p+{self.port_block.offset}")
         self._stop.clear()
         ready = threading.Event()
         loop_thread = threading.Thread(target=self._run_loop, args=(ready,), name="awslab-dataplane-loop", daemon=True)
@@ -142,6 +150,7 @@ class DataPlane:
         self._threads[0].join(10)
         self._deliver_logs(final=True)
         self._threads = []
+        self.port_block.release()
 
     def _run_loop(self, ready: threading.Event) -> None:
         self.loop = new_event_loop()  # uvloop where available (see .loop)
@@ -393,6 +402,7 @@ class DataPlane:
         return {
             "running": bool(self._threads), "mode": self.probe_result.mode, "loopback": self.probe_result.detail,
             "privileged_ports": "as is" if self.host.privileged_ok else "port p served on p+10000 (no root)",
+            "port_block": {"index": self.port_block.index, "offset": self.port_block.offset},
             "health_checks": "real HTTP (ELB-HealthChecker/2.0)" if self.sim.clock.mode == "realtime" else "model (virtual time)",
             "load_balancers": [{"name": lb.view.name, "arn": arn, "dns_name": lb.view.dns_name,
                                 "listeners": {str(p): f"http://{h}:{port}" for p, (h, port) in lb.addresses.items()},

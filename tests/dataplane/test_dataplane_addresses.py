@@ -60,3 +60,24 @@ def test_source_registry_identifies_alb_connections_in_single_address_mode():
     assert reg.who(("127.0.0.1", 40002), aliases=False) is None
     assert reg.who(("127.0.1.250", 5), aliases=True, vpc_cidr="10.0.0.0/16") == "10.0.1.250"
     assert reg.who(("127.0.0.1", 5), aliases=True, vpc_cidr="10.0.0.0/16") is None
+
+
+def test_each_cloud_on_a_machine_claims_its_own_port_block(tmp_path):
+    first, second = A.claim_port_block(str(tmp_path)), A.claim_port_block(str(tmp_path))
+    try:
+        assert (first.index, second.index) == (0, 1) and (first.offset, second.offset) == (0, A.PORT_BLOCK_SIZE)
+        first.release()  # a cloud that stops (or dies) frees its block for the next one
+        third = A.claim_port_block(str(tmp_path))
+        assert third.index == 0
+        third.release()
+    finally:
+        second.release()
+
+
+def test_port_blocks_shift_only_the_apps_ports():
+    from awslab.dataplane.instances import InstanceHost
+
+    host = InstanceHost(loopback=A.to_loopback, privileged_ok=True, port_offset=A.PORT_BLOCK_SIZE)
+    assert host.local_port("10.0.11.4", 80) == 1080 and host.local_port("10.0.11.4", 8080) == 9080
+    assert host.local_port("10.0.11.4", 65000) == 65000  # no room above it: its own number
+    assert InstanceHost(loopback=A.to_loopback, privileged_ok=False, port_offset=2 * A.PORT_BLOCK_SIZE).local_port("10.0.11.4", 80) == 12080

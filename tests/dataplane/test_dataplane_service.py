@@ -214,11 +214,36 @@ def test_app_port_open_to_the_world_is_reachable_directly(cloud):
     st = build(cloud, random.randint(221, 250), n=1)
     ec2, _, _ = clients(cloud)
     ip = ec2.describe_instances(InstanceIds=st["ids"])["Reservations"][0]["Instances"][0]["PrivateIpAddress"]
-    direct = "http://127." + ".".join(ip.split(".")[1:]) + ":80/"
+    # where the app for ip:80 really listens: 127.x.y.z, on port 80 unless another cloud on this machine took block 0
+    listed = wait_for(lambda: next((a for a in control(cloud, "GET", "dataplane")["instances"].get(st["ids"][0], [])
+                                    if a.startswith(f"{ip}:80 ")), None), 20)
+    local = listed.split(" -> ")[1]
+    assert local.startswith("127." + ".".join(ip.split(".")[1:]) + ":")
+    direct = f"http://{local}/"
     with pytest.raises((urllib.error.URLError, ConnectionError, socket.timeout, TimeoutError)):
         get(direct, timeout=3)
     ec2.authorize_security_group_ingress(GroupId=st["app_sg"], IpPermissions=[{"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
     assert wait_for(lambda: _direct_ok(direct), 10)
+
+
+def test_two_clouds_on_one_machine_serve_the_same_vpc_addresses(cloud, tmp_path):
+    """A student's cloud and the test suite's both have an instance at 10.x.1.4: each serves its own (port blocks)."""
+    octet = random.randint(100, 120)
+    other, other_url = start_cloud(tmp_path)
+    try:
+        mine, theirs = build(cloud, octet, n=1), build(other_url, octet, n=1)
+        ips = [clients(u)[0].describe_instances(InstanceIds=st["ids"])["Reservations"][0]["Instances"][0]["PrivateIpAddress"]
+               for u, st in ((cloud, mine), (other_url, theirs))]
+        assert ips[0] == ips[1], "the two clouds gave their instances the same private IP (the case under test)"
+        for st in (mine, theirs):
+            status, body = get(st["alb_url"] + "/")
+            assert status == 200 and st["ids"][0] in body  # each ALB reaches its own cloud's instance
+        blocks = [control(u, "GET", "dataplane")["port_block"]["index"] for u in (cloud, other_url)]
+        assert len(set(blocks)) == 2
+        for u in (cloud, other_url):
+            assert not [e for e in control(u, "GET", "timeline?component=dataplane&limit=1000") if e["event"] == "app_listen_failed"]
+    finally:
+        stop_cloud(other)
 
 
 def _direct_ok(url: str) -> bool:
