@@ -1,0 +1,19 @@
+"""Drills: break something on purpose, then watch AWS's control loops put it right.
+
+    >>> from awslab.drills import fail_instance
+    >>> drill = fail_instance(lab, kind="crash")   # one app server's web app dies
+    >>> drill.wait_until("unhealthy")              # the ALB's health checks notice; traffic goes elsewhere
+    >>> drill.wait_until("recovered")              # Auto Scaling replaced it; the new one passed its checks
+    >>> drill.story()                              # what happened, when, in AWS's words
+
+Breaking comes from the embedded cloud's simulator (or EC2 calls); everything a
+drill reports is read back through the standard AWS APIs.
+"""
+from __future__ import annotations
+
+from .failure import FAILURE_KINDS, MILESTONES, DrillError, FailureStatus, InstanceFailure, fail_instance
+from .simulator import Simulator, simulator
+from .story import Story, StoryLine
+
+__all__ = ["fail_instance", "InstanceFailure", "FailureStatus", "DrillError", "FAILURE_KINDS", "MILESTONES",
+           "Story", "StoryLine", "Simulator", "simulator"]

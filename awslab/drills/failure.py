@@ -1,0 +1,241 @@
+"""The instance-failure drill: break one app server and watch AWS replace it.
+
+The seed's failure scenario, step by step, as AWS runs it:
+
+1. an instance's web app fails (it crashes, answers 500, hangs, or the instance stops);
+2. the target group's health checks fail ``UnhealthyThresholdCount`` times in a row
+   (AWS's default is 2, the seed's target group uses 3; one check every
+   ``HealthCheckIntervalSeconds``, 30 s by default:
+   https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html),
+   so the ALB marks the target **unhealthy** and stops sending it requests; the
+   other servers take the traffic;
+3. Auto Scaling, whose health check type is ``ELB``, sees the verdict, marks the
+   instance **Unhealthy**, terminates it and launches a replacement
+   (https://docs.aws.amazon.com/autoscaling/ec2/userguide/replace-unhealthy-instance.html);
+4. the new instance passes ``HealthyThresholdCount`` checks and is registered: back to full strength.
+
+Everything here is *observed* through the standard APIs (``describe-target-health``,
+``describe-auto-scaling-groups``, ``describe-instances``), so the same drill reads the
+same on LocalStack or AWS. Breaking an *app* needs the embedded cloud's simulator
+(AWS has no API for "make the app answer 500"); ``stop`` and ``terminate`` are plain
+EC2 calls and work on every backend.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import config
+from ..build._base import Built
+from ..errors import AwslabError, BackendError, ValidationError
+from ..lab import Lab
+from .simulator import Simulator, simulator
+from .story import Story, tell
+
+__all__ = ["fail_instance", "InstanceFailure", "FailureStatus", "DrillError", "FAILURE_KINDS", "MILESTONES"]
+
+#: What can go wrong with an instance. The first four break the web app (the simulator's faults);
+#: stop and terminate are EC2 API calls.
+FAILURE_KINDS = ("crash", "unhealthy", "hang", "slow", "stop", "terminate")
+APP_FAULTS = FAILURE_KINDS[:4]
+#: How far a drill has got, in order.
+MILESTONES = ("unhealthy", "replaced", "recovered")
+#: The AWS CLI (or the shell on the instance) that breaks a real server the same way.
+ON_AWS = {
+    "crash": "on the instance: sudo systemctl stop awslab-web   (the app process is gone)",
+    "unhealthy": "on the instance: make GET /health answer 500",
+    "hang": "on the instance: kill -STOP the app's process (it accepts but never answers)",
+    "slow": "on the instance: add latency (tc qdisc add dev eth0 root netem delay 6s)",
+    "stop": "aws ec2 stop-instances --instance-ids {id}",
+    "terminate": "aws ec2 terminate-instances --instance-ids {id}",
+}
+
+
+class DrillError(AwslabError):
+    """A drill can't start, or didn't reach what it waited for."""
+
+
+@dataclass
+class FailureStatus(Built):
+    """Where the drill stands, read from the standard APIs."""
+
+    victim: str
+    victim_target: str  # its state in the target group(s): healthy, unhealthy, draining, unused, or "deregistered"
+    victim_reason: str
+    victim_lifecycle: str  # its Auto Scaling lifecycle state, or "left the group"
+    desired: int
+    in_service: int
+    healthy_targets: int
+    replacements: list[str] = field(default_factory=list)
+
+    @property
+    def unhealthy(self) -> bool:
+        """The load balancer no longer sends the victim requests (or it is gone)."""
+        return self.victim_target in ("unhealthy", "draining", "unused", "deregistered")
+
+    @property
+    def replaced(self) -> bool:
+        """The victim has left service and Auto Scaling launched another instance."""
+        return self.victim_lifecycle not in ("InService", "Pending", "Pending:Wait", "Pending:Proceed") and bool(self.replacements)
+
+    @property
+    def recovered(self) -> bool:
+        """Back to full strength: as many healthy targets in service as desired."""
+        return self.replaced and self.in_service >= self.desired and self.healthy_targets >= self.desired
+
+    def reached(self, milestone: str) -> bool:
+        return getattr(self, milestone)
+
+
+@dataclass
+class InstanceFailure(Built):
+    """A running failure drill: which instance, how it was broken, and how to follow it."""
+
+    instance_id: str
+    kind: str
+    auto_scaling_group: str
+    target_group_arns: list[str]
+    health_check_type: str
+    started_at: str
+    how_on_aws: str
+    _lab: Any = field(default=None, repr=False)
+    _sim: Simulator | None = field(default=None, repr=False)
+    _t0: float = field(default=0.0, repr=False)
+    _members_before: frozenset = field(default=frozenset(), repr=False)
+
+    def status(self) -> FailureStatus:
+        """Read the victim's target health and the group's members now (``describe_*`` calls only)."""
+        asg, elb = self._lab.client("autoscaling"), self._lab.client("elbv2")
+        groups = asg.describe_auto_scaling_groups(AutoScalingGroupNames=[self.auto_scaling_group])["AutoScalingGroups"]
+        members = {i["InstanceId"]: i for i in (groups[0]["Instances"] if groups else [])}
+        desired = groups[0]["DesiredCapacity"] if groups else 0
+        health = [d for arn in self.target_group_arns
+                  for d in elb.describe_target_health(TargetGroupArn=arn)["TargetHealthDescriptions"]]
+        mine = [d["TargetHealth"] for d in health if d["Target"]["Id"] == self.instance_id]
+        in_service = {i for i, m in members.items() if m["LifecycleState"] == "InService"}
+        healthy = {d["Target"]["Id"] for d in health if d["TargetHealth"]["State"] == "healthy"} & in_service
+        return FailureStatus(
+            self.instance_id, mine[0]["State"] if mine else "deregistered", mine[0].get("Reason", "") if mine else "",
+            members[self.instance_id]["LifecycleState"] if self.instance_id in members else "left the group",
+            desired, len(in_service), len(healthy), sorted(set(members) - self._members_before))
+
+    def wait_until(self, milestone: str = "recovered", timeout_s: float = 120.0, fast_forward: bool | None = None,
+                   step_s: float = 15.0) -> FailureStatus:
+        """Poll :meth:`status` until ``milestone`` ("unhealthy", "replaced", "recovered") or ``timeout_s`` wall seconds.
+
+        ``fast_forward`` moves the simulated clock ``step_s`` at a time instead of waiting for it
+        (the default when the simulator runs in virtual time, where the clock only moves when told).
+        """
+        if milestone not in MILESTONES:
+            raise ValidationError("milestone", milestone, f"a drill reaches {', '.join(MILESTONES)}, in that order",
+                                  "Use wait_until('unhealthy'), wait_until('replaced') or wait_until('recovered').")
+        if fast_forward is None:
+            fast_forward = self._sim is not None and self._sim.clock().get("mode") == "virtual"
+        if fast_forward and self._sim is None:
+            raise BackendError("fast_forward needs the embedded cloud's simulated clock.",
+                               "On LocalStack or AWS, wait in real time: wait_until(..., fast_forward=False, timeout_s=900).")
+        deadline = time.monotonic() + timeout_s
+        while True:
+            status = self.status()
+            if status.reached(milestone) or time.monotonic() >= deadline:
+                break
+            if fast_forward:
+                self._sim.advance(step_s)
+            else:
+                time.sleep(0.5)
+        if not status.reached(milestone):
+            raise DrillError(f"The drill did not reach {milestone!r} within {timeout_s:g} s: {status.victim} is "
+                             f"{status.victim_target} in the target group and {status.victim_lifecycle} in the group.",
+                             self._hint(milestone, status))
+        return status
+
+    def _hint(self, milestone: str, status: FailureStatus) -> str:
+        if milestone != "unhealthy" and self.health_check_type != "ELB" and self.kind in APP_FAULTS:
+            return (f"The group {self.auto_scaling_group} uses {self.health_check_type} health checks, so Auto Scaling never "
+                    "hears the load balancer's verdict and keeps the broken instance. Set HealthCheckType=ELB "
+                    "(aws autoscaling update-auto-scaling-group --health-check-type ELB) and run the drill again.")
+        return ("Give it more time (timeout_s=...), or fast_forward=True to move the simulated clock. A replacement waits "
+                "for the group's health check grace period and for any other replacement still warming up.")
+
+    def story(self) -> Story:
+        """What happened since the drill began, in order (the simulator's timeline; on AWS, the scaling activities)."""
+        ids = {self.instance_id}
+        if self._sim is not None:
+            return tell(self._sim.timeline(since=self._t0), self._t0, ids, self.auto_scaling_group, set(self.target_group_arns))
+        activities = self._lab.client("autoscaling").describe_scaling_activities(
+            AutoScalingGroupName=self.auto_scaling_group)["Activities"]
+        events = [{"time": a["StartTime"].timestamp(), "iso": a["StartTime"].isoformat(), "component": "autoscaling",
+                   "resource": self.auto_scaling_group, "event": "activity_started",
+                   "details": {"description": a["Description"], "cause": a.get("Cause", "")}} for a in reversed(activities)]
+        return tell(events, self._t0, ids, self.auto_scaling_group, set(self.target_group_arns))
+
+    def repair(self) -> None:
+        """Undo an app fault (if the instance still exists: usually Auto Scaling has replaced it by now)."""
+        if self.kind in APP_FAULTS and self._sim is not None:
+            try:
+                self._sim.clear(self.instance_id)
+            except BackendError:
+                pass  # the instance is gone
+
+
+def _lab_groups(lab: Lab) -> list[dict]:
+    asg = lab.client("autoscaling")
+    groups = [g for page in asg.get_paginator("describe_auto_scaling_groups").paginate() for g in page["AutoScalingGroups"]]
+    return [g for g in groups if any(t["Key"] == config.LAB_TAG and t["Value"] == lab.name for t in g.get("Tags", []))]
+
+
+def _pick(lab: Lab, groups: list[dict], instance_id: str | None) -> tuple[dict, str]:
+    """The group and the victim: ``instance_id`` if given (it must be InService), else the first healthy InService one."""
+    elb = lab.client("elbv2")
+    for g in groups:
+        in_service = sorted((i["AvailabilityZone"], i["InstanceId"]) for i in g["Instances"] if i["LifecycleState"] == "InService")
+        if instance_id is not None:
+            if any(iid == instance_id for _, iid in in_service):
+                return g, instance_id
+            continue
+        healthy = {d["Target"]["Id"] for arn in g.get("TargetGroupARNs", [])
+                   for d in elb.describe_target_health(TargetGroupArn=arn)["TargetHealthDescriptions"]
+                   if d["TargetHealth"]["State"] == "healthy"}
+        for _, iid in in_service:
+            if iid in healthy or not g.get("TargetGroupARNs"):
+                return g, iid
+    if instance_id is not None:
+        raise ValidationError("instance_id", instance_id, "the drill breaks an InService instance of this lab's Auto Scaling group",
+                              "Leave instance_id out to let the drill pick one, or pick one from "
+                              "`aws autoscaling describe-auto-scaling-instances`.")
+    raise DrillError(f"Lab {lab.name!r} has no Auto Scaling group with a healthy instance in service.",
+                     "Build the stack first (lab.build()), then wait a minute or two for the instances to pass their health checks.")
+
+
+def fail_instance(lab: Lab, kind: str = "crash", instance_id: str | None = None, **params: Any) -> InstanceFailure:
+    """Break one InService instance of the lab's Auto Scaling group; returns the running drill.
+
+    ``kind`` is one of :data:`FAILURE_KINDS`; ``params`` go to the fault (``delay_ms`` for "slow").
+    """
+    if kind not in FAILURE_KINDS:
+        raise ValidationError("kind", kind, f"an instance can fail by {', '.join(FAILURE_KINDS)}",
+                              "Use kind='crash' (the app is gone), 'unhealthy' (/health answers 500), 'hang', 'slow', "
+                              "'stop' or 'terminate'.")
+    sim = simulator(lab)
+    if kind in APP_FAULTS and sim is None:
+        raise BackendError(f"kind={kind!r} breaks the web app, which needs the embedded cloud's simulator; "
+                           f"{lab.backend} has no API for that.",
+                           "Use kind='stop' or kind='terminate' (plain EC2 calls), or run the drill on the embedded backend.")
+    groups = _lab_groups(lab)
+    if not groups:
+        raise DrillError(f"Lab {lab.name!r} has no Auto Scaling group.",
+                         "Build it first: lab.build() (or lab.build(until='autoscaling')).")
+    group, victim = _pick(lab, groups, instance_id)
+    t0 = sim.now() if sim else time.time()
+    if kind in APP_FAULTS:
+        sim.inject(victim, kind, **params)
+    elif kind == "stop":
+        lab.client("ec2").stop_instances(InstanceIds=[victim])
+    else:
+        lab.client("ec2").terminate_instances(InstanceIds=[victim])
+    from ..sim.timeline import iso8601
+
+    return InstanceFailure(victim, kind, group["AutoScalingGroupName"], list(group.get("TargetGroupARNs", [])),
+                           group.get("HealthCheckType", "EC2"), iso8601(t0), ON_AWS[kind].format(id=victim),
+                           lab, sim, t0, frozenset(i["InstanceId"] for i in group["Instances"]))

@@ -1,0 +1,77 @@
+"""The embedded cloud's simulator, as a drill sees it: its clock, its faults and its timeline.
+
+These are awslab's own control routes (``/_awslab/...``), not AWS APIs: AWS has
+no API to make an app return 500 or to fast-forward time. Everything a drill
+*observes* still comes from the standard AWS APIs; the simulator is only the
+hand that breaks things and the clock that can be sped up.
+"""
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import BackendError
+from ..lab import Lab
+
+__all__ = ["Simulator", "simulator"]
+
+
+@dataclass(frozen=True)
+class Simulator:
+    """The control API of the awslab cloud at ``url``."""
+
+    url: str
+
+    def _call(self, method: str, path: str, body: dict | None = None, query: dict | None = None) -> Any:
+        target = f"{self.url}/_awslab/{path}" + (f"?{urllib.parse.urlencode(query)}" if query else "")
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(target, data=data, method=method, headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=60) as r:
+                return json.loads(r.read())
+        except urllib.error.HTTPError as e:
+            detail = e.read().decode(errors="replace")[:300]
+            raise BackendError(f"The embedded cloud refused {method} /_awslab/{path}: {detail}",
+                               "Check the instance id and the fault's settings; `awslab status` shows what is running.") from e
+        except OSError as e:
+            raise BackendError(f"The embedded cloud at {self.url} did not answer ({e}).",
+                               "Start it with `awslab cloud start` (or `awslab up`), then run the drill again.") from e
+
+    def now(self) -> float:
+        """Simulated time, in epoch seconds (what every AWS timestamp in the lab is stamped with)."""
+        return float(self._call("GET", "clock")["now"])
+
+    def clock(self) -> dict:
+        return self._call("GET", "clock")
+
+    def advance(self, seconds: float) -> float:
+        """Run the simulator ``seconds`` of simulated time at once (the control loops do everything they would)."""
+        return float(self._call("POST", "clock/advance", {"seconds": seconds})["now"])
+
+    def inject(self, instance_id: str, kind: str, **params: Any) -> dict:
+        return self._call("POST", "faults", {"instance_id": instance_id, "kind": kind, **params})
+
+    def clear(self, instance_id: str) -> None:
+        self._call("DELETE", "faults", {"instance_id": instance_id})
+
+    def timeline(self, since: float | None = None, limit: int = 5000) -> list[dict]:
+        query: dict[str, Any] = {"limit": limit}
+        if since is not None:
+            query["since"] = since
+        return self._call("GET", "timeline", query=query)
+
+
+def simulator(lab: Lab) -> Simulator | None:
+    """The simulator behind ``lab``'s endpoint, or None (LocalStack, a real account: no simulator there)."""
+    if not lab.endpoint_url:
+        return None
+    sim = Simulator(lab.endpoint_url.rstrip("/"))
+    try:
+        sim.clock()
+    except BackendError:
+        return None
+    return sim

@@ -1,0 +1,129 @@
+"""The story of a drill: the simulator's timeline, told the way AWS's consoles would tell it.
+
+Every line is something AWS itself records or reports: a target's health
+(``describe-target-health``), an Auto Scaling activity with its cause
+(``describe-scaling-activities``), an instance's state (``describe-instances``),
+stamped in simulated time and as an offset from the moment the drill began:
+
+    +0:00:00  fault         i-0abc   the web app is broken: crash
+    +0:01:30  ELB           i-0abc   healthy -> unhealthy (Target.FailedHealthChecks)
+    +0:01:41  Auto Scaling  i-0abc   marked Unhealthy (ELB health check)
+"""
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from typing import Iterable
+
+__all__ = ["Story", "StoryLine", "tell"]
+
+ACTORS = {"fault": "fault", "ec2": "EC2", "elb": "ELB", "autoscaling": "Auto Scaling", "cloudwatch": "CloudWatch",
+          "dataplane": "data plane"}
+
+
+@dataclass(frozen=True)
+class StoryLine:
+    """One event: ``offset_s`` simulated seconds after the drill began."""
+
+    offset_s: float
+    iso: str
+    actor: str
+    resource: str
+    text: str
+    detail: str = ""
+
+    @property
+    def offset(self) -> str:
+        sign, s = ("-" if self.offset_s < 0 else "+"), int(abs(self.offset_s))
+        return f"{sign}{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
+
+    def __str__(self) -> str:
+        return f"{self.offset}  {self.actor:<12}  {self.resource:<20}  {self.text}"
+
+
+@dataclass(repr=False)
+class Story:
+    """The lines of a drill in time order; prints as text, shows as a table in a notebook."""
+
+    lines: list[StoryLine] = field(default_factory=list)
+
+    def __iter__(self):
+        return iter(self.lines)
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def first(self, contains: str) -> StoryLine | None:
+        """The first line whose text contains ``contains`` (e.g. ``"-> unhealthy"``), or None."""
+        return next((line for line in self.lines if contains in line.text), None)
+
+    def __str__(self) -> str:
+        return "\n".join(str(line) for line in self.lines)
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td><code>{line.offset}</code></td><td>{html.escape(line.iso)}</td><td>{html.escape(line.actor)}</td>"
+            f"<td><code>{html.escape(line.resource)}</code></td><td style='text-align:left' title='{html.escape(line.detail)}'>"
+            f"{html.escape(line.text)}</td></tr>" for line in self.lines)
+        head = "<tr><th>after</th><th>simulated time (UTC)</th><th>who</th><th>resource</th><th style='text-align:left'>what happened</th></tr>"
+        return f"<table>{head}{rows}</table>"
+
+
+def _sentence(e: dict) -> tuple[str, str] | None:
+    """(what happened, more detail) for a timeline event, or None for one that adds nothing."""
+    d, kind = e.get("details", {}), e["event"]
+    if kind == "fault_injected":
+        params = ", ".join(f"{k}={v}" for k, v in d.items() if k != "kind")
+        return f"the web app is broken: {d.get('kind')}" + (f" ({params})" if params else ""), ""
+    if kind == "fault_cleared":
+        return f"the web app is repaired (was {d.get('kind')})", ""
+    if kind == "state_changed":
+        return (None if d.get("previous") == d.get("state") else (f"{d.get('previous')} -> {d.get('state')}", d.get("availability_zone", "")))
+    if kind in ("app_up", "app_down"):
+        return ("the web app answers again" if kind == "app_up" else "the web app stopped answering"), ""
+    if kind == "target_health_changed":
+        if d.get("previous") == d.get("state") and d.get("state") != "initial":
+            return None
+        reason = f" ({d['reason']})" if d.get("reason") else ""
+        moved = d.get("state") if d.get("previous") == d.get("state") else f"{d.get('previous')} -> {d.get('state')}"
+        return f"{moved}{reason}", d.get("description", "")
+    if kind == "target_deregistered":
+        return "deregistered from the target group", ""
+    if kind == "instance_unhealthy":
+        return f"marked Unhealthy ({d.get('source')} health check)", ""
+    if kind == "lifecycle_changed":
+        return f"lifecycle -> {d.get('lifecycle_state')}", d.get("availability_zone", "")
+    if kind == "activity_started":
+        return d.get("description", "activity started"), d.get("cause", "")
+    if kind == "activity_finished":
+        return f"{d.get('description', 'activity')}: {d.get('status_code')}", ""
+    if kind == "desired_capacity_changed":
+        return f"desired capacity {d.get('previous')} -> {d.get('desired')}", ""
+    return None
+
+
+def tell(events: Iterable[dict], started_at: float, instance_ids: set[str], group: str | None,
+         target_group_arns: set[str]) -> Story:
+    """The drill's lines: events about its instances, its group and its target groups, since ``started_at``.
+
+    The group's new instances join the story when Auto Scaling launches them.
+    """
+    events = [e for e in events if e["time"] >= started_at - 1e-6]
+    ids = set(instance_ids)
+    for e in events:  # instances the group launched during the drill
+        if e["component"] == "autoscaling" and e["event"] == "lifecycle_changed" and e["details"].get("group_name") == group:
+            ids.add(e["resource"])
+    lines = []
+    for e in events:
+        d = e.get("details", {})
+        ours = (e["component"] in ("fault", "ec2") and e["resource"] in ids) or \
+               (e["component"] == "elb" and d.get("target_group_arn") in target_group_arns) or \
+               (e["component"] == "autoscaling" and (e["resource"] == group or d.get("group_name") == group or e["resource"] in ids))
+        said = _sentence(e) if ours else None
+        if said:
+            text, detail = said
+            lines.append(StoryLine(e["time"] - started_at, e["iso"], ACTORS.get(e["component"], e["component"]), e["resource"],
+                                   str(text), str(detail or "")))
+    return Story(lines)
