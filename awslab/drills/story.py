@@ -63,9 +63,10 @@ class Story:
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
+        cell = "<td style='white-space:nowrap;text-align:left'>"
         rows = "".join(
-            f"<tr><td><code>{line.offset}</code></td><td>{html.escape(line.iso)}</td><td>{html.escape(line.actor)}</td>"
-            f"<td><code>{html.escape(line.resource)}</code></td><td style='text-align:left' title='{html.escape(line.detail)}'>"
+            f"<tr>{cell}<code>{line.offset}</code></td>{cell}{html.escape(line.iso)}</td>{cell}{html.escape(line.actor)}</td>"
+            f"{cell}<code>{html.escape(line.resource)}</code></td><td style='text-align:left' title='{html.escape(line.detail)}'>"
             f"{html.escape(line.text)}</td></tr>" for line in self.lines)
         head = "<tr><th>after</th><th>simulated time (UTC)</th><th>who</th><th>resource</th><th style='text-align:left'>what happened</th></tr>"
         return f"<table>{head}{rows}</table>"
