@@ -94,6 +94,12 @@ def _cmd_up(args: argparse.Namespace, extra: list[str]) -> int:
     print(f"awslab: embedded cloud {'started' if started_cloud else 'already running'} at {cloud.endpoint_url} "
           f"(region {cloud.region}); {'it stops when JupyterLab does' if started_cloud else 'it keeps running after JupyterLab'}",
           flush=True)
+    import threading
+
+    from . import sdk
+
+    # the first notebook's clients then read their service models from the cache (see awslab.sdk)
+    threading.Thread(target=sdk.warm_model_cache, name="awslab-warm-models", daemon=True).start()
     if args.export_endpoint:  # plain boto3 / aws CLI in notebooks and terminals then talk to the embedded cloud
         env.update(AWS_ENDPOINT_URL=cloud.endpoint_url, AWS_DEFAULT_REGION=config.region(),
                    AWS_ACCESS_KEY_ID=env.get("AWS_ACCESS_KEY_ID", "test"), AWS_SECRET_ACCESS_KEY=env.get("AWS_SECRET_ACCESS_KEY", "test"))

@@ -44,7 +44,10 @@ from botocore.utils import parse_timestamp
 
 from . import config
 
-__all__ = ["session", "SESSION_LOCK", "parse_timestamp_fast", "CachedModelLoader"]
+__all__ = ["session", "SESSION_LOCK", "parse_timestamp_fast", "CachedModelLoader", "warm_model_cache", "LAB_SERVICES"]
+
+#: The services the labs, the builder and discovery make clients for.
+LAB_SERVICES = ("ec2", "elbv2", "autoscaling", "cloudwatch", "rds", "s3", "cloudfront", "route53", "iam", "sts")
 
 SESSION_LOCK = threading.RLock()
 _SESSIONS: dict[str | None, boto3.session.Session] = {}
@@ -119,3 +122,17 @@ def session(profile: str | None = None) -> boto3.session.Session:
             core.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=parse_timestamp_fast)
             _SESSIONS[profile] = boto3.session.Session(botocore_session=core, profile_name=profile)
         return _SESSIONS[profile]
+
+
+def warm_model_cache(services: tuple[str, ...] = LAB_SERVICES) -> int:
+    """Fill the model cache by making (and dropping) a client per service; returns how many were made.
+
+    ``awslab up`` runs this in the background, so the notebook's first clients (and the first
+    topology) don't pay for parsing JSON models on a machine's first run. Makes no request.
+    """
+    made = 0
+    for name in services:
+        session().client(name, region_name=config.region(), endpoint_url="http://127.0.0.1:9",
+                         aws_access_key_id="warm", aws_secret_access_key="warm")
+        made += 1
+    return made

@@ -91,3 +91,11 @@ def test_a_broken_cache_entry_is_rebuilt_and_an_unwritable_cache_is_skipped(tmp_
     blocked = tmp_path / "file-not-dir"
     blocked.write_text("x")
     assert "DescribeInstances" in sdk.CachedModelLoader(blocked / "cache").load_file(path)["operations"]
+
+
+def test_warming_fills_the_model_cache_without_a_request(tmp_path, monkeypatch):
+    monkeypatch.setenv("AWSLAB_HOME", str(tmp_path))
+    monkeypatch.setattr(sdk, "_SESSIONS", {})  # a new session: its loader caches under this home
+    assert sdk.warm_model_cache(("ec2", "elbv2")) == 2
+    cached = list((tmp_path / "cache" / "botocore").glob("*.pickle"))
+    assert len(cached) >= 4  # each service's model and endpoint rules, at least
