@@ -5,6 +5,8 @@
     >>> drill.wait_until("unhealthy")              # the ALB's health checks notice; traffic goes elsewhere
     >>> drill.wait_until("recovered")              # Auto Scaling replaced it; the new one passed its checks
     >>> drill.story()                              # what happened, when, in AWS's words
+    >>> s = surge(lab)                              # the seed's 100 -> 1000 users
+    >>> s.wait_until("scaled_out"); s.stop()        # an alarm fires, a policy adds instances
 
 Breaking comes from the embedded cloud's simulator (or EC2 calls); everything a
 drill reports is read back through the standard AWS APIs.
@@ -14,6 +16,8 @@ from __future__ import annotations
 from .failure import FAILURE_KINDS, MILESTONES, DrillError, FailureStatus, InstanceFailure, fail_instance
 from .simulator import Simulator, simulator
 from .story import Story, StoryLine
+from .surge import SURGE_MILESTONES, Surge, SurgeStatus, surge
 
 __all__ = ["fail_instance", "InstanceFailure", "FailureStatus", "DrillError", "FAILURE_KINDS", "MILESTONES",
+           "surge", "Surge", "SurgeStatus", "SURGE_MILESTONES",
            "Story", "StoryLine", "Simulator", "simulator"]

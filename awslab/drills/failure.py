@@ -30,6 +30,7 @@ from .. import config
 from ..build._base import Built
 from ..errors import AwslabError, BackendError, ValidationError
 from ..lab import Lab
+from .polling import poll_until
 from .simulator import Simulator, simulator
 from .story import Story, tell
 
@@ -130,20 +131,7 @@ class InstanceFailure(Built):
         if milestone not in MILESTONES:
             raise ValidationError("milestone", milestone, f"a drill reaches {', '.join(MILESTONES)}, in that order",
                                   "Use wait_until('unhealthy'), wait_until('replaced') or wait_until('recovered').")
-        if fast_forward is None:
-            fast_forward = self._sim is not None and self._sim.clock().get("mode") == "virtual"
-        if fast_forward and self._sim is None:
-            raise BackendError("fast_forward needs the embedded cloud's simulated clock.",
-                               "On LocalStack or AWS, wait in real time: wait_until(..., fast_forward=False, timeout_s=900).")
-        deadline = time.monotonic() + timeout_s
-        while True:
-            status = self.status()
-            if status.reached(milestone) or time.monotonic() >= deadline:
-                break
-            if fast_forward:
-                self._sim.advance(step_s)
-            else:
-                time.sleep(0.5)
+        status, _ = poll_until(self.status, lambda st: st.reached(milestone), timeout_s, self._sim, fast_forward, step_s)
         if not status.reached(milestone):
             raise DrillError(f"The drill did not reach {milestone!r} within {timeout_s:g} s: {status.victim} is "
                              f"{status.victim_target} in the target group and {status.victim_lifecycle} in the group.",

@@ -58,6 +58,13 @@ class Simulator:
     def clear(self, instance_id: str) -> None:
         self._call("DELETE", "faults", {"instance_id": instance_id})
 
+    def set_load(self, shape: str, target_group_arn: str | None = None, **params: Any) -> dict:
+        """Drive the simulated traffic (the CPU model, CloudWatch's metrics) with a load shape from now on."""
+        return self._call("POST", "load", {"shape": shape, **({"target_group_arn": target_group_arn} if target_group_arn else {}), **params})
+
+    def clear_load(self) -> None:
+        self._call("DELETE", "load")
+
     def timeline(self, since: float | None = None, limit: int = 5000) -> list[dict]:
         query: dict[str, Any] = {"limit": limit}
         if since is not None:

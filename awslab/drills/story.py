@@ -102,12 +102,22 @@ def _sentence(e: dict) -> tuple[str, str] | None:
         return f"{d.get('description', 'activity')}: {d.get('status_code')}", ""
     if kind == "desired_capacity_changed":
         return f"desired capacity {d.get('previous')} -> {d.get('desired')}", ""
+    if kind == "alarm_state_changed":
+        moved = f"{d['previous']} -> {d['state']}" if d.get("previous") else str(d.get("state"))
+        return f"alarm {moved}", d.get("reason", "")
+    if kind == "policy_executed":
+        return f"policy {d.get('policy')} (alarm {d.get('alarm')}): desired {d.get('previous')} -> {d.get('desired')}", ""
+    if kind == "cooldown_started":
+        return "cooldown: simple scaling waits before it acts again", ""
+    if kind == "load_changed":
+        params = ", ".join(f"{k}={v}" for k, v in d.items() if k != "shape")
+        return f"traffic changes: {d.get('shape')}" + (f" ({params})" if params else ""), ""
     return None
 
 
 def tell(events: Iterable[dict], started_at: float, instance_ids: set[str], group: str | None,
-         target_group_arns: set[str]) -> Story:
-    """The drill's lines: events about its instances, its group and its target groups, since ``started_at``.
+         target_group_arns: set[str], alarm_names: set[str] = frozenset()) -> Story:
+    """The drill's lines: events about its instances, group, target groups and alarms, since ``started_at``.
 
     The group's new instances join the story when Auto Scaling launches them.
     """
@@ -121,7 +131,9 @@ def tell(events: Iterable[dict], started_at: float, instance_ids: set[str], grou
         d = e.get("details", {})
         ours = (e["component"] in ("fault", "ec2") and e["resource"] in ids) or \
                (e["component"] == "elb" and d.get("target_group_arn") in target_group_arns) or \
-               (e["component"] == "autoscaling" and (e["resource"] == group or d.get("group_name") == group or e["resource"] in ids))
+               (e["component"] == "autoscaling" and (e["resource"] == group or d.get("group_name") == group or e["resource"] in ids)) or \
+               (e["component"] == "cloudwatch" and e["resource"] in alarm_names) or \
+               (e["component"] == "dataplane" and e["event"] == "load_changed" and e["resource"] in target_group_arns | {"all"})
         said = _sentence(e) if ours else None
         if said:
             text, detail = said

@@ -1,0 +1,178 @@
+"""The surge drill: the seed's 100 -> 1000 users, and Auto Scaling catching up.
+
+What AWS does, step by step:
+
+1. more users arrive; each app server's CPU climbs;
+2. CloudWatch averages ``CPUUtilization`` over the group every period (60 s with
+   detailed monitoring) and an alarm goes to ALARM once enough periods breach
+   (the target-tracking *AlarmHigh* wants 3 of 3:
+   https://docs.aws.amazon.com/autoscaling/ec2/userguide/target-tracking-scaling-policy-overview.html);
+3. the alarm's scaling policy raises the group's desired capacity;
+4. Auto Scaling launches instances; each passes its health checks and joins the target group;
+5. when the users leave, the low alarm waits longer (15 of 15 periods for target tracking) before it
+   scales in: AWS scales out fast and in slowly.
+
+The traffic here is the simulator's load model (the same curves as ``awslab.traffic``),
+so CPU, metrics and alarms follow from it exactly; everything the drill reports is read
+back through ``describe-alarms``, ``get-metric-statistics``, ``describe-auto-scaling-groups``
+and ``describe-target-health``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from ..build._base import Built
+from ..errors import BackendError, ValidationError
+from ..lab import Lab
+from .failure import DrillError, _lab_groups
+from .polling import poll_until
+from .simulator import Simulator, simulator
+from .story import Story, tell
+
+__all__ = ["surge", "Surge", "SurgeStatus", "SURGE_MILESTONES"]
+
+#: How far a surge has got, in order ("scaled_in" only after :meth:`Surge.stop`).
+SURGE_MILESTONES = ("alarm", "scaling", "scaled_out", "scaled_in")
+
+
+@dataclass
+class SurgeStatus(Built):
+    """The group and its alarms now, from the standard APIs."""
+
+    desired: int
+    in_service: int
+    healthy_targets: int
+    initial_desired: int
+    peak_desired: int
+    cpu_percent: float | None  # the group's latest 1-minute average CPUUtilization, if CloudWatch has one
+    alarms: dict[str, str] = field(default_factory=dict)  # alarm name -> state
+    scale_out_alarms: list[str] = field(default_factory=list)
+    stopped: bool = False
+
+    @property
+    def alarm(self) -> bool:
+        """A scale-out alarm (one that fires when the metric goes up) is in ALARM."""
+        return any(self.alarms.get(a) == "ALARM" for a in self.scale_out_alarms)
+
+    @property
+    def scaling(self) -> bool:
+        """A policy has raised the desired capacity."""
+        return self.peak_desired > self.initial_desired
+
+    @property
+    def scaled_out(self) -> bool:
+        """The extra instances are in service and healthy."""
+        return self.desired > self.initial_desired and self.in_service >= self.desired and self.healthy_targets >= self.desired
+
+    @property
+    def scaled_in(self) -> bool:
+        """After the surge: back down below the peak."""
+        return self.stopped and self.scaling and self.desired < self.peak_desired
+
+    def reached(self, milestone: str) -> bool:
+        return getattr(self, milestone)
+
+
+@dataclass
+class Surge(Built):
+    """A running surge: which group, what load, and how to follow it."""
+
+    auto_scaling_group: str
+    target_group_arns: list[str]
+    load: str
+    started_at: str
+    _lab: Any = field(default=None, repr=False)
+    _sim: Simulator | None = field(default=None, repr=False)
+    _t0: float = field(default=0.0, repr=False)
+    _initial: int = field(default=0, repr=False)
+    _peak: int = field(default=0, repr=False)
+    _stopped: bool = field(default=False, repr=False)
+
+    def _alarms(self) -> tuple[dict[str, str], list[str]]:
+        """The group's policies' alarms (name -> state), and which of them fire on a rising metric."""
+        asg, cw = self._lab.client("autoscaling"), self._lab.client("cloudwatch")
+        names = sorted({a["AlarmName"] for p in asg.describe_policies(AutoScalingGroupName=self.auto_scaling_group)["ScalingPolicies"]
+                        for a in p.get("Alarms", [])})
+        found = [a for i in range(0, len(names), 100) for a in cw.describe_alarms(AlarmNames=names[i:i + 100])["MetricAlarms"]]
+        rising = [a["AlarmName"] for a in found if a.get("ComparisonOperator", "").startswith("GreaterThan")]
+        return {a["AlarmName"]: a["StateValue"] for a in found}, rising
+
+    def _cpu(self) -> float | None:
+        now = datetime.fromtimestamp(self._sim.now(), timezone.utc) if self._sim else datetime.now(timezone.utc)
+        points = self._lab.client("cloudwatch").get_metric_statistics(
+            Namespace="AWS/EC2", MetricName="CPUUtilization", Statistics=["Average"], Period=60,
+            Dimensions=[{"Name": "AutoScalingGroupName", "Value": self.auto_scaling_group}],
+            StartTime=now - timedelta(minutes=5), EndTime=now)["Datapoints"]
+        return round(max(points, key=lambda p: p["Timestamp"])["Average"], 1) if points else None
+
+    def status(self) -> SurgeStatus:
+        asg, elb = self._lab.client("autoscaling"), self._lab.client("elbv2")
+        g = asg.describe_auto_scaling_groups(AutoScalingGroupNames=[self.auto_scaling_group])["AutoScalingGroups"][0]
+        in_service = {i["InstanceId"] for i in g["Instances"] if i["LifecycleState"] == "InService"}
+        healthy = {d["Target"]["Id"] for arn in self.target_group_arns
+                   for d in elb.describe_target_health(TargetGroupArn=arn)["TargetHealthDescriptions"]
+                   if d["TargetHealth"]["State"] == "healthy"} & in_service
+        self._peak = max(self._peak, g["DesiredCapacity"])
+        alarms, rising = self._alarms()
+        return SurgeStatus(g["DesiredCapacity"], len(in_service), len(healthy), self._initial, self._peak, self._cpu(),
+                           alarms, rising, self._stopped)
+
+    def wait_until(self, milestone: str = "scaled_out", timeout_s: float = 180.0, fast_forward: bool | None = None,
+                   step_s: float = 30.0) -> SurgeStatus:
+        """Poll :meth:`status` until ``milestone`` (see :data:`SURGE_MILESTONES`) or ``timeout_s`` wall seconds."""
+        if milestone not in SURGE_MILESTONES:
+            raise ValidationError("milestone", milestone, f"a surge reaches {', '.join(SURGE_MILESTONES)}, in that order",
+                                  "Use wait_until('alarm'), 'scaling', 'scaled_out', or, after stop(), 'scaled_in'.")
+        if milestone == "scaled_in" and not self._stopped:
+            raise ValidationError("milestone", milestone, "the group scales in only after the users leave",
+                                  "Call surge.stop() first, then wait_until('scaled_in').")
+        status, done = poll_until(self.status, lambda st: st.reached(milestone), timeout_s, self._sim, fast_forward, step_s)
+        if not done:
+            raise DrillError(f"The surge did not reach {milestone!r} within {timeout_s:g} s: desired {status.desired}, "
+                             f"in service {status.in_service}, CPU {status.cpu_percent}%, alarms {status.alarms}.",
+                             "Give it more time (timeout_s=...) or fast_forward=True. A group without scaling policies "
+                             "never scales: build the scaling layer (lab.build()).")
+        return status
+
+    def stop(self) -> None:
+        """The users leave (no more simulated traffic); the group scales back in, slowly."""
+        if self._sim is not None:
+            self._sim.clear_load()
+        self._stopped = True
+
+    def story(self) -> Story:
+        """Alarms, policies, capacity and launches since the surge began, in AWS's words."""
+        if self._sim is None:
+            return Story()
+        alarms, _ = self._alarms()
+        return tell(self._sim.timeline(since=self._t0), self._t0, set(), self.auto_scaling_group,
+                    set(self.target_group_arns), set(alarms))
+
+
+def surge(lab: Lab, users: tuple[int, int] = (100, 1000), ramp_s: float = 60.0, at_s: float = 0.0) -> Surge:
+    """Start the seed's surge on the lab's Auto Scaling group: ``users[0]`` users, rising to ``users[1]``.
+
+    The users arrive ``at_s`` simulated seconds from now, over ``ramp_s`` seconds (think time 5 s each).
+    """
+    if len(users) != 2 or min(users) < 0:
+        raise ValidationError("users", users, "two user counts, before and after the surge, neither negative",
+                              "Use users=(100, 1000), the seed's surge.")
+    sim = simulator(lab)
+    if sim is None:
+        raise BackendError(f"A simulated surge needs the embedded cloud's load model; {lab.backend} has none.",
+                           "Send real traffic through the ALB instead: awslab.traffic.LoadRun(closed_model, alb_url, "
+                           "seed_surge_users(), duration_s=900).start().")
+    groups = _lab_groups(lab)
+    if not groups:
+        raise DrillError(f"Lab {lab.name!r} has no Auto Scaling group.", "Build it first: lab.build().")
+    g = groups[0]
+    tgs = list(g.get("TargetGroupARNs", []))
+    t0 = sim.now()
+    # the load model holds one shape: for the group's one target group, or for every target group
+    sim.set_load("users", tgs[0] if len(tgs) == 1 else None, start=users[0], end=users[1], at_s=at_s, ramp_s=ramp_s)
+    from ..sim.timeline import iso8601
+
+    return Surge(g["AutoScalingGroupName"], tgs, f"{users[0]} -> {users[1]} users over {ramp_s:g} s", iso8601(t0),
+                 lab, sim, t0, g["DesiredCapacity"], g["DesiredCapacity"])

@@ -1,0 +1,70 @@
+"""The surge drill on the embedded cloud: the seed's 100 -> 1000 users against the lab's real scaling layer."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from awslab import BackendError, Lab, ValidationError
+from awslab.drills import DrillError, surge
+
+from ..conftest import control, free_port
+
+
+@pytest.fixture(scope="module")
+def built(cloud_url):
+    lab = Lab(name="s" + uuid.uuid4().hex[:8], endpoint_url=cloud_url)
+    stack = lab.build()  # every layer, with the seed's four kinds of scaling policy
+    tg = stack.loadbalancing.target_group_arn
+    elbv2 = lab.client("elbv2")
+    for _ in range(40):  # bounded: boot, then the healthy threshold
+        states = [d["TargetHealth"]["State"] for d in elbv2.describe_target_health(TargetGroupArn=tg)["TargetHealthDescriptions"]]
+        if states and all(s == "healthy" for s in states):
+            break
+        control(cloud_url, "POST", "clock/advance", {"seconds": 30})
+    yield lab, stack
+    control(cloud_url, "DELETE", "load")
+    lab.teardown()
+
+
+def test_the_seed_surge_fires_a_scale_out_alarm_on_time_and_the_group_scales_out_then_in(built):
+    lab, stack = built
+    s = surge(lab, users=(100, 1000), ramp_s=60)
+    first = s.status()
+    assert first.desired == first.initial_desired and first.scale_out_alarms
+
+    status = s.wait_until("alarm", fast_forward=True, step_s=10, timeout_s=90)
+    fired = [a for a in status.scale_out_alarms if status.alarms[a] == "ALARM"]
+    alarm = lab.client("cloudwatch").describe_alarms(AlarmNames=fired[:1])["MetricAlarms"][0]
+    period, needed = alarm["Period"], alarm.get("DatapointsToAlarm") or alarm["EvaluationPeriods"]
+    line = next(line for line in s.story() if line.resource == alarm["AlarmName"] and line.text.endswith("-> ALARM"))
+    # `needed` breaching periods of `period` s: not before the last of them closes, and not long after the ramp
+    assert period * (needed - 1) <= line.offset_s <= period * (needed + 1) + 60 + 10, line
+
+    status = s.wait_until("scaled_out", fast_forward=True, step_s=30, timeout_s=120)
+    assert status.desired > status.initial_desired and status.healthy_targets >= status.desired
+    story = s.story()
+    policy = story.first("policy ")
+    launch = story.first("Launching a new EC2 instance")
+    assert policy and launch and line.offset_s <= policy.offset_s <= launch.offset_s
+    activities = lab.client("autoscaling").describe_scaling_activities(AutoScalingGroupName=s.auto_scaling_group)["Activities"]
+    assert any("Launching" in a["Description"] and "alarm" in a.get("Cause", "").lower() for a in activities)
+
+    with pytest.raises(ValidationError):
+        s.wait_until("scaled_in")  # the users haven't left yet
+    s.stop()
+    status = s.wait_until("scaled_in", fast_forward=True, step_s=60, timeout_s=120)
+    assert status.desired < status.peak_desired and status.cpu_percent is not None and status.cpu_percent < 50
+
+
+def test_surge_input_and_preconditions_are_checked(built, lab):
+    with pytest.raises(ValidationError) as e:
+        surge(built[0], users=(100,))
+    assert e.value.field == "users"
+    with pytest.raises(DrillError) as e:
+        surge(lab)  # a lab with nothing built
+    assert "lab.build()" in str(e.value)
+    elsewhere = Lab(name="nosim", backend="endpoint", endpoint_url=f"http://127.0.0.1:{free_port()}")
+    with pytest.raises(BackendError) as e:
+        surge(elsewhere)
+    assert "LoadRun" in str(e.value)
