@@ -12,10 +12,11 @@ stamped in simulated time and as an offset from the moment the drill began:
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
-__all__ = ["Story", "StoryLine", "tell"]
+__all__ = ["Story", "StoryLine", "tell", "short_name"]
 
 ACTORS = {"fault": "fault", "ec2": "EC2", "elb": "ELB", "autoscaling": "Auto Scaling", "cloudwatch": "CloudWatch",
           "dataplane": "data plane"}
@@ -70,6 +71,17 @@ class Story:
             f"{html.escape(line.text)}</td></tr>" for line in self.lines)
         head = "<tr><th>after</th><th>simulated time (UTC)</th><th>who</th><th>resource</th><th style='text-align:left'>what happened</th></tr>"
         return f"<table>{head}{rows}</table>"
+
+
+_UUID_SUFFIX = re.compile(r"-[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$")
+
+
+def short_name(resource: str) -> str:
+    """A resource as a person would say it: an ARN's last part, an alarm name without the UUID target tracking adds."""
+    if resource.startswith("arn:"):
+        resource = resource.split(":", 5)[-1]
+        resource = resource.split("/", 1)[-1] if resource.startswith(("targetgroup/", "loadbalancer/")) else resource
+    return _UUID_SUFFIX.sub("", resource)
 
 
 def _sentence(e: dict) -> tuple[str, str] | None:
@@ -137,6 +149,6 @@ def tell(events: Iterable[dict], started_at: float, instance_ids: set[str], grou
         said = _sentence(e) if ours else None
         if said:
             text, detail = said
-            lines.append(StoryLine(e["time"] - started_at, e["iso"], ACTORS.get(e["component"], e["component"]), e["resource"],
-                                   str(text), str(detail or "")))
+            lines.append(StoryLine(e["time"] - started_at, e["iso"], ACTORS.get(e["component"], e["component"]),
+                                   short_name(e["resource"]), str(text), str(detail or "")))
     return Story(lines)

@@ -7,6 +7,7 @@ import pytest
 
 from awslab import BackendError, Lab, ValidationError
 from awslab.drills import DrillError, surge
+from awslab.drills.story import short_name
 
 from ..conftest import control, free_port
 
@@ -37,7 +38,7 @@ def test_the_seed_surge_fires_a_scale_out_alarm_on_time_and_the_group_scales_out
     fired = [a for a in status.scale_out_alarms if status.alarms[a] == "ALARM"]
     alarm = lab.client("cloudwatch").describe_alarms(AlarmNames=fired[:1])["MetricAlarms"][0]
     period, needed = alarm["Period"], alarm.get("DatapointsToAlarm") or alarm["EvaluationPeriods"]
-    line = next(line for line in s.story() if line.resource == alarm["AlarmName"] and line.text.endswith("-> ALARM"))
+    line = next(line for line in s.story() if line.resource == short_name(alarm["AlarmName"]) and line.text.endswith("-> ALARM"))
     # `needed` breaching periods of `period` s: not before the last of them closes, and not long after the ramp
     assert period * (needed - 1) <= line.offset_s <= period * (needed + 1) + 60 + 10, line
 
