@@ -22,7 +22,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-#: The layers in build order (awslab.build.stack.LAYERS; a test keeps the two equal).
+#: The layers in build order (awslab.layers.stack.LAYERS; a test keeps the two equal).
 LAYERS = ("network", "security", "keys", "bastion", "database", "compute", "loadbalancing", "autoscaling", "scaling", "edge")
 #: How long `awslab up` waits for JupyterLab to stop before it kills it.
 JUPYTER_STOP_TIMEOUT_S = 20.0
@@ -159,7 +159,7 @@ def _lab(args: argparse.Namespace, start_cloud: bool = True):
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from .build.stack import build_stack
+    from .layers.stack import build_stack
 
     lab = _lab(args)
     print(f"awslab: building {'every layer' if not args.until else 'up to ' + args.until} for {lab!r}", flush=True)
@@ -279,7 +279,7 @@ def _cmd_teardown(args: argparse.Namespace) -> int:
         if input(f"Delete everything tagged awslab:lab={lab.name} on {lab.endpoint_url or 'REAL AWS'}? [y/N] ").strip().lower() != "y":
             print("nothing deleted")
             return 1
-    from .build.teardown import teardown
+    from .layers.teardown import teardown
 
     report = teardown(lab)
     summary = getattr(report, "summary", None)

@@ -201,14 +201,14 @@ class Lab:
 
     # -- the whole stack -------------------------------------------------------
     def build(self, until: str | None = None, spec: Any = None):
-        """Build every layer in order (or up to and including ``until``). See :mod:`awslab.build.stack`."""
-        from .build.stack import build_stack
+        """Build every layer in order (or up to and including ``until``). See :mod:`awslab.layers.stack`."""
+        from .layers.stack import build_stack
 
         return build_stack(self, spec, until=until)
 
     def teardown(self):
-        """Delete everything this lab created, found by its tag, in dependency order. See :mod:`awslab.build.teardown`."""
-        from .build.teardown import teardown
+        """Delete everything this lab created, found by its tag, in dependency order. See :mod:`awslab.layers.teardown`."""
+        from .layers.teardown import teardown
 
         return teardown(self)
 

@@ -143,10 +143,10 @@ def run_stack(port: int, home: str, until: str | None, recorder: Recorder) -> tu
     Returns (build s, teardown s, teardown's poll sleeps s, calls in build, resources created).
     """
     os.environ.update(AWSLAB_HOME=home, AWSLAB_PORT=str(port))
-    import awslab.build.teardown as teardown_module
+    import awslab.layers.teardown as teardown_module
     from awslab import Lab
-    from awslab.build.stack import build_stack
-    from awslab.build.teardown import teardown
+    from awslab.layers.stack import build_stack
+    from awslab.layers.teardown import teardown
 
     warm_up(port)
     sleeps = SleepCounter()

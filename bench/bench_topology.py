@@ -2,7 +2,7 @@
 
 Two accounts:
 
-1. the full lab stack (``awslab.build.stack.build_stack``: network, security, bastion, database,
+1. the full lab stack (``awslab.layers.stack.build_stack``: network, security, bastion, database,
    compute, load balancing, Auto Scaling, scaling, edge), discovered with ``scope="lab"``;
 2. a synthetic account of 200+ resources (2 VPCs, 8 subnets, 2 ALBs, 4 target groups,
    2 ASGs, 100+ instances, alarms, policies, buckets), discovered with ``scope="account"``.
@@ -58,16 +58,16 @@ def start_cloud(home: str) -> tuple[subprocess.Popen, str]:
 def build_lab_stack(lab) -> str:
     """The colleagues' full stack builder; the boto3 stand-in from the tests if it fails."""
     try:
-        from awslab.build.stack import build_stack
+        from awslab.layers.stack import build_stack
 
         build_stack(lab)
-        return "awslab.build.stack.build_stack (all layers)"
+        return "awslab.layers.stack.build_stack (all layers)"
     except Exception as e:  # noqa: BLE001 - the benchmark still measures a full stack
         sys.path.insert(0, str(ROOT))
         from tests.topology.stack import build_stack as boto3_stack
 
         boto3_stack(lab, desired=4)
-        return f"tests/topology/stack.py (awslab.build.stack failed: {type(e).__name__}: {str(e)[:80]})"
+        return f"tests/topology/stack.py (awslab.layers.stack failed: {type(e).__name__}: {str(e)[:80]})"
 
 
 def build_synthetic(lab) -> None:

@@ -14,4 +14,4 @@ def test_plain_pytest_collects_every_test_file():
     collected = {line.split("::")[0] for line in out.splitlines() if "::" in line}
     on_disk = {str(p.relative_to(ROOT)) for p in (ROOT / "tests").rglob("test_*.py")}
     assert on_disk - collected == set()
-    assert any(path.startswith("tests/build/") for path in collected)
+    assert any(path.startswith("tests/layers/") for path in collected)

@@ -46,7 +46,7 @@ def test_bad_lab_arguments_are_named(kwargs, field):
 
 
 def test_cli_log_survives_a_new_lab_object(lab):
-    from awslab.build.network import build_network
+    from awslab.layers.network import build_network
 
     build_network(lab)
     again = Lab(name=lab.name, endpoint_url=lab.endpoint_url)

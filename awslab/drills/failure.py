@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import config
-from ..build._base import Built
+from ..layers._base import Built
 from ..errors import AwslabError, BackendError, ValidationError
 from ..lab import Lab
 from .polling import poll_until

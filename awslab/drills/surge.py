@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from ..build._base import Built
+from ..layers._base import Built
 from ..errors import BackendError, ValidationError
 from ..lab import Lab
 from .failure import DrillError, _lab_groups

@@ -81,8 +81,8 @@ def test_every_subcommand_help_teaches_its_aws_concept(command, teaches):
         assert all(opt in text for opt in ("--lab", "--backend", "--endpoint-url", "--region", "--allow-real-aws"))
 
 
-def test_build_layer_choices_match_the_stack():
-    from awslab.build.stack import LAYERS
+def test_layers_layer_choices_match_the_stack():
+    from awslab.layers.stack import LAYERS
     from awslab.cli import LAYERS as CLI_LAYERS
 
     assert CLI_LAYERS == LAYERS
@@ -127,7 +127,7 @@ def test_doctor_gives_the_pinned_pip_command_for_a_broken_package(tmp_path):
 
 
 def test_status_shows_the_cloud_clock_and_the_lab_resources_by_layer(lab, cloud_url):
-    from awslab.build.network import build_network
+    from awslab.layers.network import build_network
 
     build_network(lab)
     out = awslab("status", "--lab", lab.name)
@@ -146,7 +146,7 @@ def test_status_says_how_to_start_a_cloud_that_is_not_running(tmp_path):
 
 
 def test_cli_log_prints_and_writes_a_replayable_script(lab, tmp_path):
-    from awslab.build.network import build_network
+    from awslab.layers.network import build_network
 
     build_network(lab)
     out = awslab("cli-log", "--lab", lab.name)
@@ -159,7 +159,7 @@ def test_cli_log_prints_and_writes_a_replayable_script(lab, tmp_path):
     subprocess.run(["bash", "-n", str(target)], check=True)
 
 
-def test_build_until_then_teardown_from_the_cli(lab):
+def test_layers_until_then_teardown_from_the_cli(lab):
     built = awslab("build", "--lab", lab.name, "--until", "network", timeout=180)
     assert built.returncode == 0, built.stdout + built.stderr
     assert "network" in built.stdout and "resources created" in built.stdout

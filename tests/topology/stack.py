@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from awslab.build.network import build_network
+from awslab.layers.network import build_network
 
 
 @dataclass

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from awslab.build._base import lab_nat_gateways
-from awslab.build.stack import LAYERS, build_stack
-from awslab.build.teardown import find_lab_resources, teardown
+from awslab.layers._base import lab_nat_gateways
+from awslab.layers.stack import LAYERS, build_stack
+from awslab.layers.teardown import find_lab_resources, teardown
 
 
 class Interrupted(Exception):

@@ -6,9 +6,9 @@ from types import SimpleNamespace
 import pytest
 
 from awslab import ValidationError
-from awslab.build.loadbalancing import LoadBalancerSpec, build_load_balancer, describe_loadbalancing
-from awslab.build.network import build_network
-from awslab.build.security import build_security
+from awslab.layers.loadbalancing import LoadBalancerSpec, build_load_balancer, describe_loadbalancing
+from awslab.layers.network import build_network
+from awslab.layers.security import build_security
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,8 @@ import uuid
 import pytest
 
 from awslab import Lab, ValidationError
-from awslab.build.network import build_network
-from awslab.build.security import DESCRIPTION_CHARS, DESCRIPTIONS, SecuritySpec, build_security, describe_security
+from awslab.layers.network import build_network
+from awslab.layers.security import DESCRIPTION_CHARS, DESCRIPTIONS, SecuritySpec, build_security, describe_security
 
 
 @pytest.fixture(scope="module")

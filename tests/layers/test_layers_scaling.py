@@ -6,13 +6,13 @@ from types import SimpleNamespace
 import pytest
 
 from awslab import Lab, ValidationError
-from awslab.build.autoscaling import AutoScalingSpec, build_auto_scaling_group
-from awslab.build.compute import build_launch_template
-from awslab.build.keys import create_key_pair
-from awslab.build.loadbalancing import build_load_balancer
-from awslab.build.network import build_network
-from awslab.build.scaling import Schedule, ScalingSpec, Step, build_scaling_policies, describe_scaling
-from awslab.build.security import build_security
+from awslab.layers.autoscaling import AutoScalingSpec, build_auto_scaling_group
+from awslab.layers.compute import build_launch_template
+from awslab.layers.keys import create_key_pair
+from awslab.layers.loadbalancing import build_load_balancer
+from awslab.layers.network import build_network
+from awslab.layers.scaling import Schedule, ScalingSpec, Step, build_scaling_policies, describe_scaling
+from awslab.layers.security import build_security
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@
 import pytest
 
 from awslab import ValidationError
-from awslab.build.network import NetworkSpec, build_network
+from awslab.layers.network import NetworkSpec, build_network
 
 
 def test_network_builds_three_tiers_over_two_azs(lab):
@@ -56,7 +56,7 @@ def test_network_rejects_bad_input_before_creating_anything(lab, field, kwargs, 
 def test_two_labs_on_one_cloud_keep_their_own_nat_gateways(lab, cloud_url):
     """moto ignores tag filters on DescribeNatGateways; awslab must not borrow (or delete) another lab's NAT."""
     from awslab import Lab
-    from awslab.build.teardown import teardown
+    from awslab.layers.teardown import teardown
 
     other = Lab(name=lab.name + "b", endpoint_url=cloud_url)
     mine, theirs = build_network(lab), build_network(other)

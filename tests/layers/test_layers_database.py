@@ -5,9 +5,9 @@ import uuid
 import pytest
 
 from awslab import Lab, ValidationError
-from awslab.build.database import DatabaseSpec, build_database, describe_database
-from awslab.build.network import build_network
-from awslab.build.security import SecuritySpec, build_security
+from awslab.layers.database import DatabaseSpec, build_database, describe_database
+from awslab.layers.network import build_network
+from awslab.layers.security import SecuritySpec, build_security
 from awslab.errors import DatabaseError
 
 

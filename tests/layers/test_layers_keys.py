@@ -11,8 +11,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from awslab import ValidationError
 from awslab.errors import SecurityError
-from awslab.build import keys as keys_module
-from awslab.build.keys import (KeyPair, KeyPairSpec, create_key_pair, default_key_dir, delete_key_files, describe_key_pair,
+from awslab.layers import keys as keys_module
+from awslab.layers.keys import (KeyPair, KeyPairSpec, create_key_pair, default_key_dir, delete_key_files, describe_key_pair,
                                key_fingerprint, ssh_agent_commands)
 
 

@@ -8,7 +8,7 @@ group admits port 22 from the bastion group only).
 
 The seed's warning: the bastion is the most exposed machine, so it must **not**
 hold your private key. Use ``ssh-agent`` with ``ssh -A``, or better ``ssh -J``
-(see :func:`awslab.build.keys.ssh_agent_commands`). On real AWS, Session
+(see :func:`awslab.layers.keys.ssh_agent_commands`). On real AWS, Session
 Manager can replace the bastion entirely; the seed's design uses one.
 """
 from __future__ import annotations

@@ -6,8 +6,8 @@ from types import SimpleNamespace
 import pytest
 
 from awslab import ValidationError
-from awslab.build.edge import CLOUDFRONT_HOSTED_ZONE_ID, EdgeSpec, build_edge, describe_edge, validate_bucket_name
-from awslab.build.network import build_network
+from awslab.layers.edge import CLOUDFRONT_HOSTED_ZONE_ID, EdgeSpec, build_edge, describe_edge, validate_bucket_name
+from awslab.layers.network import build_network
 
 
 def _alb(lab):

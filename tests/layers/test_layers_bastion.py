@@ -5,10 +5,10 @@ import uuid
 import pytest
 
 from awslab import Lab, ValidationError
-from awslab.build.bastion import AL2023_NAME, BastionSpec, build_bastion, describe_bastion, find_al2023_ami
-from awslab.build.keys import create_key_pair
-from awslab.build.network import build_network
-from awslab.build.security import build_security
+from awslab.layers.bastion import AL2023_NAME, BastionSpec, build_bastion, describe_bastion, find_al2023_ami
+from awslab.layers.keys import create_key_pair
+from awslab.layers.network import build_network
+from awslab.layers.security import build_security
 
 
 def prerequisites(lab):

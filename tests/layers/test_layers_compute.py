@@ -9,11 +9,11 @@ from types import SimpleNamespace
 import pytest
 
 from awslab import ValidationError
-from awslab.build.compute import (LaunchTemplateSpec, build_launch_template, delete_instance_profile, describe_compute,
+from awslab.layers.compute import (LaunchTemplateSpec, build_launch_template, delete_instance_profile, describe_compute,
                                   find_al2023_ami)
-from awslab.build.keys import create_key_pair
-from awslab.build.network import build_network
-from awslab.build.security import build_security
+from awslab.layers.keys import create_key_pair
+from awslab.layers.network import build_network
+from awslab.layers.security import build_security
 from awslab.webapp import user_data
 
 
