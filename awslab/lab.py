@@ -25,6 +25,10 @@ from .errors import BackendError, ValidationError
 Backend = Literal["embedded", "endpoint", "aws"]
 BACKENDS = ("embedded", "endpoint", "aws")
 OPT_IN_ENV = "AWSLAB_ALLOW_REAL_AWS"
+#: The layer (awslab.layers) each EC2 resource type belongs to, for Lab.tag_spec.
+_LAYER_OF = {"vpc": "network", "subnet": "network", "internet-gateway": "network", "route-table": "network",
+             "natgateway": "network", "elastic-ip": "network", "security-group": "security", "key-pair": "keys",
+             "launch-template": "compute", "instance": "compute", "volume": "compute", "network-interface": "compute"}
 
 
 @dataclass
@@ -141,6 +145,14 @@ class Lab:
         """The tags every resource of this lab carries: Name, awslab:lab and awslab:layer."""
         tags = {"Name": name, config.LAB_TAG: self.name, config.LAYER_TAG: layer, **extra}
         return [{"Key": k, "Value": v} for k, v in tags.items()]
+
+    def tag_spec(self, resource_type: str, name: str, layer: str | None = None) -> list[dict[str, Any]]:
+        """EC2's ``TagSpecifications`` for one new resource: ``[{"ResourceType": ..., "Tags": lab.tags(name, layer)}]``.
+
+        The layer defaults to the one the resource type belongs to (a subnet is ``network``, an instance ``compute``).
+        """
+        layer = layer or _LAYER_OF.get(resource_type, "course")
+        return [{"ResourceType": resource_type, "Tags": self.tags(name, layer)}]
 
     def resource_name(self, suffix: str) -> str:
         """``<lab>-<suffix>``, the Name of a resource, e.g. ``awslab-vpc``."""

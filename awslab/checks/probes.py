@@ -1,0 +1,60 @@
+"""Read-only helpers the checks share: find a lab's resources through the standard describe calls.
+
+Nothing here changes anything. Every helper pages through results (never
+assumes one page is everything) and matches the lab by its ``awslab:lab`` tag
+and a resource by its ``Name`` tag, as the console's Name column shows it.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from .. import config
+
+__all__ = ["pages", "tags_of", "name_of", "lab_items", "by_name", "short_id", "label", "LAB_TAG"]
+
+LAB_TAG = config.LAB_TAG
+
+
+def pages(client: Any, operation: str, key: str, **kwargs: Any) -> Iterator[dict]:
+    """Every item of a describe/list call, across pages."""
+    if client.can_paginate(operation):
+        for page in client.get_paginator(operation).paginate(**kwargs):
+            yield from page.get(key, [])
+    else:
+        yield from getattr(client, operation)(**kwargs).get(key, [])
+
+
+def tags_of(item: dict) -> dict[str, str]:
+    """An EC2-style ``Tags`` list as a dict."""
+    return {t.get("Key"): t.get("Value") for t in item.get("Tags", []) or []}
+
+
+def name_of(item: dict) -> str:
+    return tags_of(item).get("Name", "")
+
+
+def lab_items(lab: Any, operation: str, key: str, **kwargs: Any) -> list[dict]:
+    """EC2 items tagged ``awslab:lab=<lab>`` (filtered by the API, then checked again here)."""
+    ec2 = lab.client("ec2")
+    filters = list(kwargs.pop("Filters", [])) + [{"Name": f"tag:{LAB_TAG}", "Values": [lab.name]}]
+    return [i for i in pages(ec2, operation, key, Filters=filters, **kwargs) if tags_of(i).get(LAB_TAG) == lab.name]
+
+
+def by_name(items: list[dict], name: str) -> list[dict]:
+    return [i for i in items if name_of(i) == name]
+
+
+def short_id(arn_or_id: str) -> str:
+    """A name a person reads: ``targetgroup/awslab-tg/73e2…`` -> ``awslab-tg``; an id stays an id."""
+    if not arn_or_id.startswith("arn:"):
+        return arn_or_id
+    resource = arn_or_id.split(":", 5)[-1]
+    parts = resource.split("/")
+    if parts[0] in ("targetgroup", "loadbalancer") and len(parts) >= 3:
+        return parts[-2]
+    return parts[-1] if "/" in resource else resource.split(":")[-1]
+
+
+def label(item_id: str, name: str = "") -> str:
+    """``vpc-0abc (awslab-vpc)``: the id the CLI prints, and the name the console shows."""
+    return f"{item_id} ({name})" if name else item_id

@@ -1,0 +1,60 @@
+"""A lab's numbers are numbers it shows: predict from the settings, measure, compare.
+
+::
+
+    predicted = (interval * (threshold - 1), interval * threshold + timeout)   # from describe-target-groups
+    expect(measured_s, between=predicted, what="time until the target is unhealthy", unit="s")
+
+shows ``measured 74 s; the settings predict 60–95 s ✓``. In the course's own
+tests (``AWSLAB_COURSE_VERIFY=1``) a measurement outside its prediction fails
+the run, so a lesson's text can never drift from what the cloud does.
+"""
+from __future__ import annotations
+
+import html
+import os
+from dataclasses import dataclass
+
+from ..i18n import _
+from .tasks import VERIFY_ENV
+
+__all__ = ["expect", "Measurement"]
+
+
+@dataclass
+class Measurement:
+    what: str
+    value: float
+    low: float
+    high: float
+    unit: str = ""
+
+    @property
+    def inside(self) -> bool:
+        return self.low <= self.value <= self.high
+
+    def text(self) -> str:
+        mark = "✓" if self.inside else "✗"
+        return _("{what}: measured {value}{unit}; the settings predict {low}–{high}{unit} {mark}").format(
+            what=self.what, value=_num(self.value), low=_num(self.low), high=_num(self.high),
+            unit=f" {self.unit}" if self.unit else "", mark=mark)
+
+    def __repr__(self) -> str:
+        return self.text()
+
+    def _repr_html_(self) -> str:
+        colour = "#1a7f37" if self.inside else "#b42318"
+        return f"<div style='border-left:4px solid {colour};padding:4px 10px'>{html.escape(self.text())}</div>"
+
+
+def _num(x: float) -> str:
+    return f"{x:.0f}" if abs(x - round(x)) < 0.05 or abs(x) >= 100 else f"{x:.1f}"
+
+
+def expect(value: float, between: tuple[float, float], what: str, unit: str = "") -> Measurement:
+    """Compare a measured ``value`` with the window the resource's own settings predict."""
+    low, high = sorted(float(b) for b in between)
+    m = Measurement(what, float(value), low, high, unit)
+    if os.environ.get(VERIFY_ENV) == "1" and not m.inside:
+        raise AssertionError(f"the lab predicts {what} in [{low}, {high}] {unit}, but measured {value}")
+    return m
