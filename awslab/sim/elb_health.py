@@ -10,7 +10,10 @@ takes effect at the next check) and moves through AWS's states:
 -> ``healthy`` again after HealthyThresholdCount consecutive successes.
 A stopped/terminated instance is ``unused`` (Target.InvalidState); a
 deregistered target is ``draining`` (Target.DeregistrationInProgress) for the
-group's deregistration delay, then gone (Target.NotRegistered).
+group's deregistration delay, then gone (Target.NotRegistered). A target group
+that no load balancer uses is not checked at all: its targets are ``unused``
+(Target.NotInUse) until a listener or rule forwards to the group, then
+``initial`` and checked as new targets.
 
 Source: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html
 and https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetHealth.html
@@ -36,6 +39,33 @@ log = logging.getLogger("awslab.sim")
 #: a few seconds keeps the lab's timelines readable.
 REGISTRATION_S = 5.0
 
+#: How often (simulated seconds) an unused target group looks for a load balancer that uses it.
+IN_USE_POLL_S = 5.0
+
+
+def in_use(tg: Any) -> bool:
+    """Does a load balancer use the group now: does a listener's default action, or a rule, forward to it?
+
+    Read from the load balancers themselves: moto's ``load_balancer_arns`` on the group only ever grows
+    (a deleted listener stays in it). A group whose backend cannot be found counts as used.
+    """
+    from moto.elbv2.models import elbv2_backends
+
+    try:
+        backend = elbv2_backends[tg.account_id][tg.region_name]
+    except (AttributeError, KeyError):
+        return True
+    for lb in list(backend.load_balancers.values()):
+        for listener in list(lb.listeners.values()):
+            actions = list(listener.default_actions)
+            for rule in list(listener.rules.values()):
+                actions += list(rule.actions)
+            for action in actions:
+                if action.type == "forward" and tg.arn in backend._get_target_group_arns_from(action_data=action.data):
+                    return True
+    return False
+
+
 #: API_TargetHealth reason descriptions (aws-semantics §1.2).
 DESCRIPTIONS = {
     "Elb.RegistrationInProgress": "Target registration is in progress",
@@ -43,6 +73,7 @@ DESCRIPTIONS = {
     "Target.Timeout": "Request timed out",
     "Target.FailedHealthChecks": "Health checks failed",
     "Target.NotRegistered": "Target is not registered to the target group",
+    "Target.NotInUse": "Target group is not configured to receive traffic from the load balancer",
     "Target.DeregistrationInProgress": "Target deregistration is in progress",
     "Elb.InternalError": "Health checks failed due to an internal error",
 }
@@ -185,6 +216,9 @@ class ELBHealth:
                 return
             interval = float(tg.health_check_interval_seconds or 30)
             timeout = float(tg.health_check_timeout_seconds or 5)
+            if not in_use(tg):
+                yield from self._wait_until_used(th, gen, tg)
+                continue
             if th.state == "unused":  # stopped instance: no checks until it runs again
                 yield env.timeout(interval)
                 continue
@@ -200,6 +234,19 @@ class ELBHealth:
                     return
             self._apply(th, tg, result)
             yield env.timeout(max(interval - latency, 0.001))
+
+    def _wait_until_used(self, th: TargetHealth, gen: int, tg):
+        """No load balancer uses the group: ``unused``/Target.NotInUse, no checks; once used, a new target again."""
+        if th.reason != "Target.NotInUse":
+            th.ok_streak = th.fail_streak = 0
+            self._changed(th, "unused", "Target.NotInUse")
+        while th.gen == gen and not in_use(tg):
+            yield self.sim.env.timeout(IN_USE_POLL_S)
+        if th.gen == gen and th.reason == "Target.NotInUse":
+            self._changed(th, "initial", "Elb.RegistrationInProgress")
+            yield self.sim.env.timeout(REGISTRATION_S)
+            if th.gen == gen:
+                self._changed(th, "initial", "Elb.InitialHealthChecking")
 
     def _apply(self, th: TargetHealth, tg, result: ProbeResult) -> None:
         th.checks += 1
@@ -221,7 +268,7 @@ class ELBHealth:
 
     def _on_instance_state(self, instance_id: str, state: str) -> None:
         for (arn, iid), th in list(self.targets.items()):
-            if iid != instance_id or th.state == "draining":
+            if iid != instance_id or th.state == "draining" or th.reason == "Target.NotInUse":
                 continue
             if state in ("stopping", "stopped", "shutting-down", "terminated"):
                 if th.state != "unused":

@@ -42,16 +42,29 @@ class World:
                                         LaunchTemplateData={"ImageId": "ami-12c6146b", "InstanceType": "t3.micro"})
 
     def target_group(self, name="web-tg", interval=30, timeout=5, healthy=2, unhealthy=3, path="/health",
-                     deregistration_delay=None) -> str:
-        """The seed's settings by default: 30 s interval, healthy 2, unhealthy 3, path /health."""
+                     deregistration_delay=None, behind_alb=True) -> str:
+        """The seed's settings by default: 30 s interval, healthy 2, unhealthy 3, path /health.
+
+        ``behind_alb`` puts the group behind an ALB listener, as on AWS, where a group no load balancer uses is
+        not health-checked (its targets are unused / Target.NotInUse).
+        """
         arn = self.elbv2.create_target_group(
             Name=name, Protocol="HTTP", Port=80, VpcId=self.vpc_id, HealthCheckPath=path,
             HealthCheckIntervalSeconds=interval, HealthCheckTimeoutSeconds=timeout,
             HealthyThresholdCount=healthy, UnhealthyThresholdCount=unhealthy)["TargetGroups"][0]["TargetGroupArn"]
+        if behind_alb:
+            self.listener(arn, name)
         if deregistration_delay is not None:
             self.elbv2.modify_target_group_attributes(TargetGroupArn=arn, Attributes=[
                 {"Key": "deregistration_delay.timeout_seconds", "Value": str(deregistration_delay)}])
         return arn
+
+    def listener(self, tg_arn: str, name: str = "web") -> str:
+        """An ALB (one per call) whose HTTP:80 listener forwards to ``tg_arn``; returns the listener's ARN."""
+        lb = self.elbv2.create_load_balancer(Name=f"{name}-alb"[:32], Subnets=list(self.subnets.values()),
+                                             Scheme="internet-facing", Type="application")["LoadBalancers"][0]
+        return self.elbv2.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80,
+                                          DefaultActions=[{"Type": "forward", "TargetGroupArn": tg_arn}])["Listeners"][0]["ListenerArn"]
 
     def asg(self, name="web-asg", desired=2, min_size=1, max_size=10, tg_arns=(), health_check_type="ELB",
             grace=60, **kw) -> str:

@@ -36,6 +36,9 @@ def test_asg_behind_target_group_through_boto3_and_control_api(virtual_cloud):
     tg = elbv2.create_target_group(Name=f"e2e-{sfx}", Protocol="HTTP", Port=80, VpcId=vpc, HealthCheckPath="/health",
                                    HealthCheckIntervalSeconds=30, HealthCheckTimeoutSeconds=5, HealthyThresholdCount=2,
                                    UnhealthyThresholdCount=3)["TargetGroups"][0]["TargetGroupArn"]
+    lb = elbv2.create_load_balancer(Name=f"e2e-{sfx}", Subnets=subnets)["LoadBalancers"][0]  # a used group is checked
+    elbv2.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80,
+                          DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
     ec2.create_launch_template(LaunchTemplateName=f"e2e-{sfx}", LaunchTemplateData={"ImageId": "ami-12c6146b", "InstanceType": "t3.micro"})
     name = f"e2e-{sfx}"
     asg.create_auto_scaling_group(AutoScalingGroupName=name, MinSize=2, MaxSize=4, DesiredCapacity=2,

@@ -86,3 +86,31 @@ def test_matcher_syntax():
     assert matcher_accepts({"HttpCode": "200,202"}, 202)
     assert matcher_accepts({"HttpCode": "200-299"}, 204) and not matcher_accepts({"HttpCode": "200-299"}, 301)
     assert matcher_accepts(None, 200)
+
+
+def test_a_group_no_load_balancer_uses_is_not_checked_until_a_listener_forwards_to_it(world):
+    """AWS: targets of a group no listener forwards to are unused / Target.NotInUse, and nothing checks them.
+    Once a listener forwards to the group they start over as new targets: initial, then healthy after ONE pass
+    (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html)."""
+    from awslab.sim.elb_health import IN_USE_POLL_S
+
+    w = world
+    w.network()
+    tg = w.target_group(name="lonely-tg", behind_alb=False)
+    iid = w.run_instance()
+    w.advance(PENDING_TO_RUNNING_S[1] + APP_START_S[1])
+    w.elbv2.register_targets(TargetGroupArn=tg, Targets=[{"Id": iid}])
+    w.advance(REGISTRATION_S + 3 * 30)
+    assert w.health(tg)[iid] == ("unused", "Target.NotInUse",
+                                 "Target group is not configured to receive traffic from the load balancer")
+    assert w.sim.elb.health(tg, iid).checks == 0  # nobody sent a single health check
+    t0 = w.now
+    listener = w.listener(tg, "late")
+    w.run_until(lambda: w.state(tg, iid) == "healthy", limit=120)
+    became_healthy = w.first("target_health_changed", since=t0, resource=iid, state="healthy")
+    assert became_healthy <= t0 + IN_USE_POLL_S + REGISTRATION_S + 5  # noticed, registered, one passing check
+    assert w.sim.elb.health(tg, iid).checks == 1
+
+    w.elbv2.delete_listener(ListenerArn=listener)  # the group is unused again: checks stop
+    w.run_until(lambda: w.state(tg, iid) == "unused", limit=60)
+    assert w.health(tg)[iid][1] == "Target.NotInUse"
