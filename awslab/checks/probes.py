@@ -10,7 +10,7 @@ from typing import Any, Iterator
 
 from .. import config
 
-__all__ = ["pages", "tags_of", "name_of", "lab_items", "by_name", "short_id", "label", "LAB_TAG"]
+__all__ = ["pages", "tags_of", "name_of", "lab_items", "lab_instances", "by_name", "short_id", "label", "LAB_TAG"]
 
 LAB_TAG = config.LAB_TAG
 
@@ -38,6 +38,14 @@ def lab_items(lab: Any, operation: str, key: str, **kwargs: Any) -> list[dict]:
     ec2 = lab.client("ec2")
     filters = list(kwargs.pop("Filters", [])) + [{"Name": f"tag:{LAB_TAG}", "Values": [lab.name]}]
     return [i for i in pages(ec2, operation, key, Filters=filters, **kwargs) if tags_of(i).get(LAB_TAG) == lab.name]
+
+
+def lab_instances(lab: Any, states: tuple[str, ...] = ("pending", "running")) -> list[dict]:
+    """The lab's EC2 instances (flattened out of their reservations) in ``states``."""
+    ec2 = lab.client("ec2")
+    filters = [{"Name": f"tag:{LAB_TAG}", "Values": [lab.name]}, {"Name": "instance-state-name", "Values": list(states)}]
+    return [i for r in pages(ec2, "describe_instances", "Reservations", Filters=filters) for i in r.get("Instances", [])
+            if tags_of(i).get(LAB_TAG) == lab.name and i["State"]["Name"] in states]
 
 
 def by_name(items: list[dict], name: str) -> list[dict]:

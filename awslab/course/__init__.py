@@ -22,8 +22,11 @@ from ..i18n import _, language, set_language
 from .catalog import COURSE_LAB, LABS, LabInfo, lab_info
 from .measure import expect
 from .quiz import ask
+from .watch import break_app, repair_app, wait_for_target
+from .web import curl
 
-__all__ = ["start", "check", "ask", "expect", "progress", "current_lab", "LABS", "lab_info", "set_language", "language"]
+__all__ = ["start", "check", "catch_up", "ask", "expect", "progress", "curl", "wait_for_target", "break_app", "repair_app", "current_lab", "LABS", "lab_info", "set_language",
+           "language"]
 
 _CURRENT: dict[str, Any] = {}
 
@@ -88,6 +91,16 @@ def check(task_id: str, lab=None, record: bool = True):
     if record:
         ProgressStore().record(task_id, verdict.passed, lab.name, lab.backend)
     return verdict
+
+
+def catch_up(upto: str):
+    """The resources the lab goes on with after task ``upto`` ("05.3"); builds only what a skipped task should have.
+
+    A task you did stays yours. One you skipped is done for you, said so, and stays unchecked in your progress.
+    """
+    from .prepare import catch_up as _catch_up
+
+    return _catch_up(current_lab(), upto)
 
 
 def progress():

@@ -51,8 +51,33 @@ def _num(x: float) -> str:
     return f"{x:.0f}" if abs(x - round(x)) < 0.05 or abs(x) >= 100 else f"{x:.1f}"
 
 
-def expect(value: float, between: tuple[float, float], what: str, unit: str = "") -> Measurement:
-    """Compare a measured ``value`` with the window the resource's own settings predict."""
+@dataclass
+class Observation:
+    """A state the lab said AWS would report, and what AWS reported."""
+
+    what: str
+    value: object
+    expected: object
+
+    @property
+    def inside(self) -> bool:
+        return self.value == self.expected
+
+    def text(self) -> str:
+        return _("{what}: AWS reports {value}; the lab said {expected} {mark}").format(
+            what=self.what, value=self.value, expected=self.expected, mark="✓" if self.inside else "✗")
+
+    __repr__ = text
+    _repr_html_ = Measurement._repr_html_
+
+
+def expect(value, between: tuple[float, float] | None = None, what: str = "", unit: str = "", equals=None):
+    """Compare what the cloud shows with what the lab predicted: a window (``between``) or a value (``equals``)."""
+    if between is None:
+        seen = Observation(what, value, equals)
+        if os.environ.get(VERIFY_ENV) == "1" and not seen.inside:
+            raise AssertionError(f"the lab says {what} is {equals!r}, but AWS reports {value!r}")
+        return seen
     low, high = sorted(float(b) for b in between)
     m = Measurement(what, float(value), low, high, unit)
     if os.environ.get(VERIFY_ENV) == "1" and not m.inside:

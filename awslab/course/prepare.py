@@ -58,3 +58,67 @@ def prepare(lab: Any, info: LabInfo) -> Prepared:
     done.layers = list(LAYERS[: LAYERS.index(info.needs) + 1])
     done.created = list(stack.created)
     return done
+
+
+# -- catching up: what a task should have built, built for a student who skipped it ----------------------
+
+#: task id -> an idempotent step that makes that task's result exist and returns the resources a lab reads next.
+_STEPS: dict[str, Any] = {}
+
+
+def step(task_id: str):
+    """Register ``fn(lab, resources) -> dict`` as task ``task_id``'s catch-up (found by tag first, like the builder)."""
+
+    def register(fn):
+        _STEPS[task_id] = fn
+        return fn
+
+    return register
+
+
+@dataclass
+class CaughtUp:
+    """The resources a lab goes on with, and which tasks awslab had to do for the student."""
+
+    upto: str
+    resources: dict[str, Any] = field(default_factory=dict)
+    done_by_you: list[str] = field(default_factory=list)
+    done_for_you: list[str] = field(default_factory=list)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.resources[key]
+
+    def text(self) -> str:
+        if not self.done_for_you:
+            return _("Tasks up to {upto} are yours: nothing was added.").format(upto=self.upto)
+        return _("awslab did task(s) {tasks} for you so that the lab can go on; they stay unchecked in your progress. "
+                 "Go back and do them yourself when you like.").format(tasks=", ".join(self.done_for_you))
+
+    def __repr__(self) -> str:
+        return self.text()
+
+    def _repr_html_(self) -> str:
+        colour = "#1a7f37" if not self.done_for_you else "#9a6700"
+        return f"<div style='border-left:4px solid {colour};padding:4px 10px'>{html.escape(self.text())}</div>"
+
+
+def catch_up(lab: Any, upto: str) -> CaughtUp:
+    """Check each task of ``upto``'s lab up to ``upto``; build what a failed one should have; return the resources."""
+    from ..checks.registry import run_check, tasks
+    from . import steps  # noqa: F401  (registers the catch-up steps)
+
+    lab_id, _sep, n = upto.partition(".")
+    done = CaughtUp(upto)
+    for t in tasks(lab_id):
+        if int(t.id.split(".")[1]) > int(n):
+            break
+        fn = _STEPS.get(t.id)
+        if not run_check(t.id, lab).passed:
+            if fn is None:
+                continue
+            done.done_for_you.append(t.id)
+        else:
+            done.done_by_you.append(t.id)
+        if fn is not None:
+            done.resources.update(fn(lab, done.resources) or {})
+    return done

@@ -1,0 +1,76 @@
+"""``curl`` for notebooks: send a request to a load balancer by its DNS name, as a user's browser would.
+
+On AWS the name resolves through DNS. The embedded cloud serves each ALB
+listener on a local address, so here the name is looked up in the data plane
+(:func:`awslab.traffic.target.alb_url`) and the request carries
+``Host: <dns name>``, as it would on AWS.
+"""
+from __future__ import annotations
+
+import html
+import http.client
+import time
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from ..i18n import _
+
+__all__ = ["curl", "Reply"]
+
+
+@dataclass
+class Reply:
+    """One HTTP answer: status, the first line of the body, and the headers a lesson points at."""
+
+    url: str
+    status: int | None
+    reason: str
+    body: str
+    seconds: float
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def text(self) -> str:
+        first = self.body.strip().splitlines()[0] if self.body.strip() else ""
+        if self.status is None:
+            return _("{url}: no answer ({reason}) after {s:.1f} s").format(url=self.url, reason=self.reason, s=self.seconds)
+        return f"{self.status} {self.reason} · {first[:200]}"
+
+    def __repr__(self) -> str:
+        return self.text()
+
+    def _repr_html_(self) -> str:
+        ok = self.status is not None and self.status < 400
+        colour = "#1a7f37" if ok else "#b42318"
+        return f"<div style='border-left:4px solid {colour};padding:2px 10px'><code>{html.escape(self.text())}</code></div>"
+
+
+def _local(url: str, endpoint_url: str | None) -> tuple[str, int, str]:
+    """(host, port, Host header) to connect to for ``url``: the data plane's address for an ALB's DNS name."""
+    parts = urlsplit(url)
+    host, port = parts.hostname or "", parts.port or 80
+    if endpoint_url and host.endswith(".elb.amazonaws.com"):
+        from ..traffic.target import alb_url
+
+        local = urlsplit(alb_url(host, endpoint_url, port))
+        return local.hostname or "127.0.0.1", local.port or 80, host
+    return host, port, parts.netloc
+
+
+def curl(url: str, lab=None, timeout_s: float = 15.0, headers: dict[str, str] | None = None) -> Reply:
+    """GET ``url`` (an ALB's ``http://<dns name>/path``) and return the :class:`Reply`; never raises for a network error."""
+    from . import current_lab
+
+    lab = lab or current_lab()
+    parts = urlsplit(url)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    t0 = time.monotonic()
+    try:
+        host, port, host_header = _local(url, lab.endpoint_url)
+        conn = http.client.HTTPConnection(host, port, timeout=timeout_s)
+        conn.request("GET", path, headers={"Host": host_header, "User-Agent": "awslab-curl", **(headers or {})})
+        r = conn.getresponse()
+        body = r.read(65536).decode("utf-8", errors="replace")
+        conn.close()
+        return Reply(url, r.status, r.reason, body, time.monotonic() - t0, {k.lower(): v for k, v in r.getheaders()})
+    except Exception as e:  # a timeout, a refused connection: the student's answer, not a crash
+        return Reply(url, None, type(e).__name__, "", time.monotonic() - t0)
