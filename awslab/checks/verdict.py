@@ -35,10 +35,11 @@ class Verdict:
 
     def __str__(self) -> str:
         mark = "✓" if self.passed else "✗"
+        found, how = _("found"), _("How to fix")
         lines = [f"{mark} {self.task}  {self.title}", f"    {self.message}"]
-        lines += [f"    {_('found')}: {item}" for item in self.found]
+        lines += [f"    {found}: {item}" for item in self.found]
         if self.fix:
-            lines += [f"    {_('How to fix')}:"] + [f"      {line}" for line in self.fix.splitlines()]
+            lines += [f"    {how}:"] + [f"      {line}" for line in self.fix.splitlines()]
         return "\n".join(lines)
 
     __repr__ = __str__
@@ -46,7 +47,8 @@ class Verdict:
     def _repr_html_(self) -> str:
         colour, mark = ("#1a7f37", "✓") if self.passed else ("#b42318", "✗")
         found = "".join(f"<li><code>{html.escape(item)}</code></li>" for item in self.found)
-        fix = (f"<div style='margin-top:4px'><b>{html.escape(_('How to fix'))}</b>"
+        how = html.escape(_("How to fix"))
+        fix = (f"<div style='margin-top:4px'><b>{how}</b>"
                f"<pre style='white-space:pre-wrap;margin:2px 0 0 0'>{html.escape(self.fix)}</pre></div>") if self.fix else ""
         return (f"<div style='border-left:4px solid {colour};padding:4px 10px;margin:4px 0'>"
                 f"<b style='color:{colour}'>{mark} {html.escape(self.task)}</b> {html.escape(self.title)}"

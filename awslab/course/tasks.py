@@ -51,7 +51,8 @@ def _verifying() -> bool:
 
 
 def _box(colour: str, title: str, body: str, details: str = "") -> str:
-    more = (f"<details><summary>{html.escape(_('the full traceback'))}</summary>"
+    label = html.escape(_("the full traceback"))
+    more = (f"<details><summary>{label}</summary>"
             f"<pre style='white-space:pre-wrap'>{html.escape(details)}</pre></details>") if details else ""
     return (f"<div style='border-left:4px solid {colour};padding:4px 10px;margin:4px 0'><b>{html.escape(title)}</b>"
             f"<div style='white-space:pre-wrap'>{html.escape(body)}</div>{more}</div>")

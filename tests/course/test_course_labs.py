@@ -1,0 +1,36 @@
+"""Every lab runs, in both languages: the solution in verify mode, the student version with no error output.
+
+Verify mode (awslab.course.tasks) makes the solution run strict: each check must fail before its task and
+pass after it (a check that cannot fail is a defect), each question must be answered right, and each number
+the lab predicts must be the number it measures. Each run has a cloud of its own.
+"""
+from __future__ import annotations
+
+import pytest
+
+from awslab.course.lessons import lessons
+from awslab.course.run import run_lab
+
+LABS = [info.id for info in lessons()]
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize("lab_id", LABS)
+def test_the_solution_passes_every_check_and_prediction(lab_id, lang):
+    run = run_lab(lab_id, lang, "solution")
+    assert run.ok, run.error or run.errors
+    assert run.seconds < 240, f"lab {lab_id} took {run.seconds:.0f} s headless (goal: under 60 s)"
+    text = "\n".join(run.outputs())
+    assert "[verify]" in text or lab_id in ("00",), "the checks ran before their tasks"
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+@pytest.mark.parametrize("lab_id", LABS)
+def test_the_student_version_runs_to_the_end_without_an_error(lab_id):
+    run = run_lab(lab_id, "ko", "student")
+    assert run.ok, run.error or run.errors
+    text = "\n".join(run.outputs())
+    assert "___" in text or "빈칸" in text, "each unfilled task says which blanks to fill"
