@@ -30,6 +30,9 @@ class LabInfo:
     needs: str | None  # the builder layer to build first (None: a clean lab)
     lab_name: str = COURSE_LAB
     minutes: int = 30
+    #: The last task of an earlier lab this one also stands on (built by :func:`awslab.course.catch_up`'s steps
+    #: when the student skipped it), e.g. lab 06 stands on lab 05's two registered web servers ("05.3").
+    after: str | None = None
 
     @property
     def stem(self) -> str:
@@ -46,7 +49,7 @@ LABS: tuple[LabInfo, ...] = (
     LabInfo("03", "key-pair-bastion", N_("A key pair and a bastion host"), "security"),
     LabInfo("04", "launch-template", N_("The launch template and the web app"), "keys"),
     LabInfo("05", "health-checks", N_("Target group and health checks"), "compute"),
-    LabInfo("06", "load-balancer", N_("The Application Load Balancer"), "compute"),
+    LabInfo("06", "load-balancer", N_("The Application Load Balancer"), "compute", after="05.3"),
     LabInfo("07", "auto-scaling-group", N_("The Auto Scaling group"), "loadbalancing"),
     LabInfo("08", "scaling-policies", N_("CloudWatch and the four scaling policies"), "autoscaling", minutes=40),
     LabInfo("09", "database", N_("The database tier"), "autoscaling"),

@@ -29,6 +29,7 @@ class Prepared:
     layers: list[str] = field(default_factory=list)
     created: list[str] = field(default_factory=list)
     stack: Any = None
+    caught_up: Any = None  # a CaughtUp when the lab also stands on an earlier lab's tasks
 
     def text(self) -> str:
         where = self.endpoint or _("real AWS")
@@ -57,6 +58,9 @@ def prepare(lab: Any, info: LabInfo) -> Prepared:
     done.stack = stack
     done.layers = list(LAYERS[: LAYERS.index(info.needs) + 1])
     done.created = list(stack.created)
+    if info.after:
+        done.caught_up = catch_up(lab, info.after)
+        done.layers.append(_("lab {id}'s tasks up to {task}").format(id=info.after.split(".")[0], task=info.after))
     return done
 
 
@@ -105,7 +109,7 @@ class CaughtUp:
 def catch_up(lab: Any, upto: str) -> CaughtUp:
     """Check each task of ``upto``'s lab up to ``upto``; build what a failed one should have; return the resources."""
     from ..checks.registry import run_check, tasks
-    from . import steps  # noqa: F401  (registers the catch-up steps)
+    from . import steps  # noqa: F401  (importing the package registers every lab's steps)
 
     lab_id, _sep, n = upto.partition(".")
     done = CaughtUp(upto)

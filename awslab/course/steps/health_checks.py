@@ -1,28 +1,22 @@
-"""The catch-up steps: for each task a later cell depends on, the idempotent action that makes its result exist.
-
-Each step finds its resource by tag first (as the builder does), creates it
-only if it is missing, and returns the resources the lab reads next. They use
-the same names and settings the lesson asks for, so what they build is what
-the student would have built.
-"""
+"""Lab 05's catch-up steps: the target group, two web servers launched from the template, registered."""
 from __future__ import annotations
 
 from typing import Any
 
-from .prepare import step
+from ..prepare import step
 
 __all__: list[str] = []
 
 
 def _vpc_id(lab: Any) -> str:
-    from ..checks.network import the_vpc
+    from ...checks.network import the_vpc
 
     return the_vpc(lab)["VpcId"]
 
 
 @step("05.1")
 def _target_group(lab: Any, resources: dict) -> dict:
-    from ..layers.loadbalancing import LoadBalancerSpec, ensure_target_group
+    from ...layers.loadbalancing import LoadBalancerSpec, ensure_target_group
 
     arn = ensure_target_group(lab, f"{lab.name}-tg", _vpc_id(lab), 80, LoadBalancerSpec(), [])
     return {"target_group_arn": arn}
@@ -30,8 +24,8 @@ def _target_group(lab: Any, resources: dict) -> dict:
 
 @step("05.2")
 def _app_servers(lab: Any, resources: dict) -> dict:
-    from ..checks.health_checks import app_instances, is_private
-    from ..checks.probes import lab_items
+    from ...checks.health_checks import app_instances, is_private
+    from ...checks.probes import lab_items
 
     ec2 = lab.client("ec2")
     mine = app_instances(lab)
