@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from .. import config
+from ..names import readable
 
 __all__ = ["pages", "tags_of", "name_of", "lab_items", "lab_instances", "by_name", "short_id", "label", "LAB_TAG"]
 
@@ -54,13 +55,7 @@ def by_name(items: list[dict], name: str) -> list[dict]:
 
 def short_id(arn_or_id: str) -> str:
     """A name a person reads: ``targetgroup/awslab-tg/73e2…`` -> ``awslab-tg``; an id stays an id."""
-    if not arn_or_id.startswith("arn:"):
-        return arn_or_id
-    resource = arn_or_id.split(":", 5)[-1]
-    parts = resource.split("/")
-    if parts[0] in ("targetgroup", "loadbalancer") and len(parts) >= 3:
-        return parts[-2]
-    return parts[-1] if "/" in resource else resource.split(":")[-1]
+    return readable(arn_or_id)
 
 
 def label(item_id: str, name: str = "") -> str:

@@ -13,23 +13,42 @@ from typing import Any, Callable, Iterator
 from botocore.exceptions import ClientError
 
 from ..errors import AwslabError, translate
+from ..names import readable
 
 
 @dataclasses.dataclass
 class Built:
-    """Base of every build step's result: a small dataclass that shows itself as a table.
+    """Base of every build step's result: a small dataclass that shows itself as a tidy table.
 
-    ``created`` lists the IDs this run created; it is empty on a re-run.
+    ``created`` lists the IDs this run created; it is empty on a re-run. In a
+    notebook and in ``repr`` an ARN shows as the name the console shows
+    (``awslab-tg``); the full ARN stays in the field for code to use.
     """
+
+    def __init_subclass__(cls, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        # @dataclass keeps a __repr__ the class body already has, so every result gets the tidy one.
+        if "__repr__" not in cls.__dict__:
+            cls.__repr__ = Built.__repr__
 
     def _fields(self) -> list[tuple[str, Any]]:
         return [(f.name, getattr(self, f.name)) for f in dataclasses.fields(self) if not f.name.startswith("_")]
 
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{k}={_short(v)}" for k, v in self._fields() if k != "created")
+        made = getattr(self, "created", None)
+        tail = f", created={len(made)}" if isinstance(made, list) else ""
+        return f"{type(self).__name__}({shown}{tail})"
+
     def _repr_html_(self) -> str:
         rows = "".join(
-            f"<tr><th style='text-align:left'>{html.escape(k)}</th><td style='text-align:left'><code>{html.escape(_short(v))}</code></td></tr>"
-            for k, v in self._fields()
-        )
+            f"<tr><th style='text-align:left;vertical-align:top'>{html.escape(k)}</th>"
+            f"<td style='text-align:left;white-space:normal'><code>{html.escape(_short(v))}</code></td></tr>"
+            for k, v in self._fields() if k != "created")
+        made = getattr(self, "created", None)
+        if isinstance(made, list):
+            rows += (f"<tr><th style='text-align:left'>created</th><td style='text-align:left;white-space:normal'>"
+                     f"{len(made)}{': ' + html.escape(', '.join(map(readable, made))) if made else ''}</td></tr>")
         return f"<table><caption style='text-align:left'><b>{type(self).__name__}</b></caption>{rows}</table>"
 
 
@@ -40,7 +59,7 @@ def _short(v: Any) -> str:
         return "[" + ", ".join(_short(x) for x in v) + "]"
     if isinstance(v, dict):
         return "{" + ", ".join(f"{k}: {_short(x)}" for k, x in v.items()) + "}"
-    return str(v)
+    return readable(v) if isinstance(v, str) else str(v)
 
 
 def call(fn: Callable[..., Any], doing: str, fix: str = "", error: type[AwslabError] = AwslabError, **kwargs: Any) -> Any:
