@@ -133,8 +133,9 @@ def alb_node_addresses(lb_arn: str, subnets: list[dict], taken: set[str] = froze
     return out
 
 
-#: ALB listeners get stable ports on 127.0.0.1 in this range (ports below 1024 need root).
-ALB_PORT_BASE = 18000
+#: ALB listeners get stable ports on 127.0.0.1 in this range (ports below 1024 need root): above every app
+#: port block, below Linux's ephemeral ports (32768-60999, /proc/sys/net/ipv4/ip_local_port_range).
+ALB_PORT_BASE = 30000
 ALB_PORT_SPAN = 2000
 
 
@@ -153,10 +154,11 @@ def alb_listen_port(lb_name: str, listener_port: int, in_use: set[int] = frozens
 
 
 #: Apps of the k-th cloud on this machine listen on their port + k x this. The k-th block holds
-#: ports p + 1000k; with 8 blocks a port-80 app is served on 80..7080 (10080..17080 without root),
-#: below the ALB listeners' 18000-19999.
+#: ports p + 1000k; with 16 blocks a port-80 app is served on 80..15080 (10080..25080 without root),
+#: below the ALB listeners' 30000-31999. Sixteen clouds side by side: a class's instructor and
+#: a test run beside a dozen other clouds (a larger class needs network namespaces, see issue 16).
 PORT_BLOCK_SIZE = 1000
-PORT_BLOCKS = 8
+PORT_BLOCKS = 16
 
 
 @dataclass
