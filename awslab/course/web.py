@@ -28,12 +28,15 @@ class Reply:
     body: str
     seconds: float
     headers: dict[str, str] = field(default_factory=dict)
+    aws_seconds: float | None = None  # the same wait on the cloud's clock (simulated time on the embedded cloud)
 
     def text(self) -> str:
         first = self.body.strip().splitlines()[0] if self.body.strip() else ""
+        took = self.seconds if self.aws_seconds is None else self.aws_seconds
         if self.status is None:
-            return _("{url}: no answer ({reason}) after {s:.1f} s").format(url=self.url, reason=self.reason, s=self.seconds)
-        return f"{self.status} {self.reason} · {first[:200]}"
+            return _("{url}: no answer ({reason}) after {s:.1f} s").format(url=self.url, reason=self.reason, s=took)
+        wait = f" ({took:.1f} s)" if took >= 1 else ""
+        return f"{self.status} {self.reason} · {first[:200]}{wait}"
 
     def __repr__(self) -> str:
         return self.text()
@@ -60,9 +63,13 @@ def curl(url: str, lab=None, timeout_s: float = 15.0, headers: dict[str, str] | 
     """GET ``url`` (an ALB's ``http://<dns name>/path``) and return the :class:`Reply`; never raises for a network error."""
     from . import current_lab
 
+    from .watch import _simulator
+
     lab = lab or current_lab()
     parts = urlsplit(url)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    sim = _simulator(lab)
+    aws0 = sim.now() if sim is not None else None
     t0 = time.monotonic()
     try:
         host, port, host_header = _local(url, lab.endpoint_url)
@@ -71,6 +78,9 @@ def curl(url: str, lab=None, timeout_s: float = 15.0, headers: dict[str, str] | 
         r = conn.getresponse()
         body = r.read(65536).decode("utf-8", errors="replace")
         conn.close()
-        return Reply(url, r.status, r.reason, body, time.monotonic() - t0, {k.lower(): v for k, v in r.getheaders()})
+        reply = Reply(url, r.status, r.reason, body, time.monotonic() - t0, {k.lower(): v for k, v in r.getheaders()})
     except Exception as e:  # a timeout, a refused connection: the student's answer, not a crash
-        return Reply(url, None, type(e).__name__, "", time.monotonic() - t0)
+        reply = Reply(url, None, type(e).__name__, "", time.monotonic() - t0)
+    if sim is not None:
+        reply.aws_seconds = sim.now() - aws0
+    return reply

@@ -12,7 +12,8 @@ moto's *model* methods (one file per service) so that:
 - Auto Scaling reconciliation, lifecycle states and scaling activities come
   from the simulator (:mod:`.autoscaling`);
 - CloudWatch metrics and alarms come from the simulator (:mod:`.cloudwatch`,
-  owned by the CloudWatch subsystem).
+  owned by the CloudWatch subsystem);
+- a security-group rule is matched without its description, as AWS does (:mod:`.security_groups`).
 
 Every patched method falls back to moto's own behaviour when no simulator is
 installed. ``tests/cloud/test_moto_contract.py`` checks that the moto
@@ -56,9 +57,10 @@ def install(sim) -> None:
     SIM = sim
     if _PATCHED:
         return
-    from . import autoscaling, ec2, elbv2
+    from . import autoscaling, ec2, elbv2, security_groups
 
     ec2.install()
+    security_groups.install()
     elbv2.install()
     autoscaling.install()
     try:  # the CloudWatch part is another subsystem's; it may not exist yet
