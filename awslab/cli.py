@@ -8,6 +8,8 @@
     awslab teardown    delete everything the lab created
     awslab doctor      check this machine and say how to fix what is missing
     awslab topology    draw the running architecture to FILE.svg|png (-o FILE)
+    awslab progress    which of the course's checks you have passed
+    awslab lab         list the labs, or reset one (a fresh copy in your workspace)
 
 Every command but `up`, `cloud` and `doctor` takes the same options to say which
 lab and which cloud: --lab, --backend, --endpoint-url, --region, --allow-real-aws.
@@ -65,8 +67,11 @@ def labs_dir(explicit: str | None = None) -> Path:
                       "Run `awslab up` from the awslab checkout, or pass --notebook-dir PATH.")
 
 
-def _jupyter_command(args: argparse.Namespace, extra: list[str]) -> list[str]:
-    cmd = [sys.executable, "-m", "jupyterlab", f"--notebook-dir={labs_dir(args.notebook_dir)}"]
+def _jupyter_command(args: argparse.Namespace, extra: list[str], root: Path | None = None,
+                     open_at: str | None = None) -> list[str]:
+    cmd = [sys.executable, "-m", "jupyterlab", f"--notebook-dir={root or labs_dir(args.notebook_dir)}"]
+    if open_at:
+        cmd.append(f"--ServerApp.default_url=/lab/tree/{open_at}")
     if args.port:
         cmd += [f"--port={args.port}", "--ServerApp.port_retries=0"]  # a port you asked for, or a clear error
     if args.ip:
@@ -78,17 +83,39 @@ def _jupyter_command(args: argparse.Namespace, extra: list[str]) -> list[str]:
     return cmd + extra
 
 
+def _course_workspace(args: argparse.Namespace) -> tuple[Path | None, str | None]:
+    """The folder JupyterLab opens and the path it shows first: the student's workspace copy of the course.
+
+    ``--notebook-dir`` opens that folder as it is (the repository's own labs/, for course authors).
+    """
+    if args.notebook_dir:
+        return None, None
+    from .course.workspace import Workspace
+
+    ws = Workspace()
+    added = ws.prepare()
+    if added:
+        print(f"awslab: copied {len(added)} lab notebook(s) into your workspace {ws.root} "
+              "(your copies: the repository stays clean; `awslab lab reset NN` gives you a fresh one)", flush=True)
+    return ws.root, f"labs/{args.lang}"
+
+
 def _cmd_up(args: argparse.Namespace, extra: list[str]) -> int:
     """Cloud (if not running) + JupyterLab; on exit, stop the cloud if this command started it."""
     from . import config
     from .cloud import cloud_status, ensure_cloud, stop_cloud
 
+    from .i18n import language, set_language
+
     port = args.cloud_port or config.port()
-    env = dict(os.environ, AWSLAB_PORT=str(port))
+    args.lang = set_language(args.lang) if args.lang else language()
+    env = dict(os.environ, AWSLAB_PORT=str(port), AWSLAB_LANG=args.lang)
+    root, open_at = _course_workspace(args)
     if (os.environ.get("AWSLAB_BACKEND") or "embedded") != "embedded":
         print(f"awslab: AWSLAB_BACKEND={os.environ['AWSLAB_BACKEND']}: no embedded cloud; the labs use "
               f"{os.environ.get('AWS_ENDPOINT_URL') or 'real AWS'}", flush=True)
-        return _supervise(subprocess.Popen(_jupyter_command(args, extra), env=env, start_new_session=True), lambda: None)
+        return _supervise(subprocess.Popen(_jupyter_command(args, extra, root, open_at), env=env, start_new_session=True),
+                          lambda: None)
     started_cloud = not cloud_status(port).running
     cloud = ensure_cloud(port)
     print(f"awslab: embedded cloud {'started' if started_cloud else 'already running'} at {cloud.endpoint_url} "
@@ -100,11 +127,11 @@ def _cmd_up(args: argparse.Namespace, extra: list[str]) -> int:
 
     # the first notebook's clients then read their service models from the cache (see awslab.sdk)
     threading.Thread(target=sdk.warm_model_cache, name="awslab-warm-models", daemon=True).start()
-    if args.export_endpoint:  # plain boto3 / aws CLI in notebooks and terminals then talk to the embedded cloud
+    if not args.no_export_endpoint:  # plain boto3 / aws CLI in notebooks and terminals then talk to the embedded cloud
         env.update(AWS_ENDPOINT_URL=cloud.endpoint_url, AWS_DEFAULT_REGION=config.region(),
                    AWS_ACCESS_KEY_ID=env.get("AWS_ACCESS_KEY_ID", "test"), AWS_SECRET_ACCESS_KEY=env.get("AWS_SECRET_ACCESS_KEY", "test"))
     try:
-        cmd = _jupyter_command(args, extra)
+        cmd = _jupyter_command(args, extra, root, open_at)
         # Its own session: a Ctrl-C in the terminal reaches only us, and we stop JupyterLab (and its kernels) cleanly.
         proc = subprocess.Popen(cmd, env=env, start_new_session=True)
     except BaseException:
@@ -287,6 +314,37 @@ def _cmd_teardown(args: argparse.Namespace) -> int:
     return 0 if getattr(report, "clean", True) else 1
 
 
+# -- the course --------------------------------------------------------------------------------
+def _cmd_progress(args: argparse.Namespace) -> int:
+    from .course.store import course_progress
+
+    print(course_progress())
+    return 0
+
+
+def _cmd_lab(args: argparse.Namespace) -> int:
+    from .course.catalog import LABS, lab_info
+    from .course.store import ProgressStore, course_progress
+    from .course.workspace import Workspace
+    from .i18n import language
+
+    if args.action == "list":
+        progress = {lp.lab_id: lp for lp in course_progress().labs}
+        for info in LABS:
+            lp = progress.get(info.id)
+            done = f"{len(lp.passed)}/{len(lp.passed) + len(lp.open)}" if lp else "-"
+            print(f"{info.id}  {done:>5}  {info.minutes:>3} min  {info.display_title()}")
+        return 0
+    if not args.lab_id:
+        raise SystemExit("awslab lab reset: name the lab, e.g. `awslab lab reset 05`")
+    info = lab_info(args.lab_id)
+    new, kept = Workspace().reset(info.id, args.lang or language())
+    print(f"lab {info.id}: a fresh copy at {new}" + (f"; your previous one is kept as {kept.name}" if kept else ""))
+    if args.progress:
+        print(f"forgot {ProgressStore().reset(info.id)} passed check(s) of lab {info.id}")
+    return 0
+
+
 # -- doctor ---------------------------------------------------------------------------------
 #: distribution name -> module to import. The lab needs every one of them. JupyterLab and ipywidgets
 #: take seconds to import, so doctor only finds them (their own tests import them).
@@ -420,16 +478,23 @@ def build_parser() -> argparse.ArgumentParser:
     lab_opts = _lab_options()
 
     p = _sub(sub, "up", "start the embedded cloud and JupyterLab on labs/ (Ctrl-C stops both)",
-             "Start the embedded cloud - AWS's APIs on http://127.0.0.1:4566 - if it is not running, then JupyterLab on labs/.\n"
+             "Start the embedded cloud - AWS's APIs on http://127.0.0.1:4566 - if it is not running, then JupyterLab on your\n"
+             "workspace copy of the course ($AWSLAB_HOME/workspace: your notebooks; the repository stays clean), in Korean\n"
+             "or English (--lang). Terminals and notebooks in it reach the embedded cloud with plain `aws` and boto3.\n"
              "Ctrl-C (or SIGTERM) stops JupyterLab, and the cloud too if `up` started it, leaving no process and no open port.\n"
              "Options JupyterLab knows (e.g. --IdentityProvider.token=SECRET) are passed through to it.")
     p.add_argument("--port", type=int, default=None, help="JupyterLab's port (default 8888, or the next free one)")
     p.add_argument("--ip", default=None, help="JupyterLab's address (default localhost; 0.0.0.0 in a container)")
     p.add_argument("--no-browser", action="store_true", help="don't open a browser; JupyterLab prints its URL")
-    p.add_argument("--notebook-dir", default=None, help="the notebooks' folder (default ./labs, or labs/ beside the package)")
+    p.add_argument("--lang", choices=["ko", "en"], default=None,
+                   help="the course's language: ko (한국어) or en (default: AWSLAB_LANG, else your locale)")
+    p.add_argument("--notebook-dir", default=None,
+                   help="open this folder instead of your workspace copy of the course (for course authors: labs/)")
     p.add_argument("--cloud-port", type=int, default=None, help="the embedded cloud's port (default 4566, or AWSLAB_PORT)")
-    p.add_argument("--export-endpoint", action="store_true",
-                   help="set AWS_ENDPOINT_URL and test credentials for JupyterLab, so plain boto3 and `aws` talk to the embedded cloud")
+    p.add_argument("--export-endpoint", action="store_true", help=argparse.SUPPRESS)  # the default now; kept for old scripts
+    p.add_argument("--no-export-endpoint", action="store_true",
+                   help="don't set AWS_ENDPOINT_URL and test credentials for JupyterLab (by default plain boto3 and `aws` "
+                        "in notebooks and terminals talk to the embedded cloud)")
     p.set_defaults(func=_cmd_up, takes_extra=True)
 
     p = _sub(sub, "cloud", "run the embedded cloud (AWS APIs on http://127.0.0.1:4566)",
@@ -475,6 +540,21 @@ def build_parser() -> argparse.ArgumentParser:
              "It finds everything by tag, so it works after any restart or a build that stopped halfway.", [lab_opts])
     p.add_argument("--yes", action="store_true", help="don't ask for confirmation")
     p.set_defaults(func=_cmd_teardown)
+
+    p = _sub(sub, "progress", "which of the course's checks you have passed, lab by lab",
+             "Every task a lab checks (and every question it asks) that you have passed, lab by lab. The record is local:\n"
+             "$AWSLAB_HOME/progress.json, ids and times only.")
+    p.set_defaults(func=_cmd_progress)
+
+    p = _sub(sub, "lab", "the course's labs: list them, or give yourself a fresh copy of one",
+             "  awslab lab list               the labs in order, with your progress and the time each takes\n"
+             "  awslab lab reset 05           a fresh copy of lab 05 in your workspace (yours is kept beside it)\n"
+             "  awslab lab reset 05 --progress  ... and forget which of its checks you passed")
+    p.add_argument("action", choices=["list", "reset"])
+    p.add_argument("lab_id", nargs="?", help="the lab's number, e.g. 05")
+    p.add_argument("--lang", choices=["ko", "en"], default=None, help="which language's copy (default: your language)")
+    p.add_argument("--progress", action="store_true", help="with reset: also forget the lab's passed checks")
+    p.set_defaults(func=_cmd_lab)
 
     p = _sub(sub, "doctor", "check this machine, and print the fix for whatever is missing",
              "Check Python, every package the lab needs (with versions), the cloud's port, JupyterLab, a Graphviz\n"

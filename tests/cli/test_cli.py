@@ -213,9 +213,10 @@ def test_up_starts_cloud_and_jupyterlab_and_sigint_stops_both(tmp_path):
     try:
         kids = _wait_up(proc, cloud_port, jupyter_port)
         assert len(kids) >= 2  # the cloud and JupyterLab
-        with urllib.request.urlopen(f"http://127.0.0.1:{jupyter_port}/api/contents?token=awslab-test", timeout=5) as r:
+        with urllib.request.urlopen(f"http://127.0.0.1:{jupyter_port}/api/contents/labs/en?token=awslab-test", timeout=5) as r:
             listing = r.read().decode()
-        assert "00-quickstart" in listing  # opened on labs/
+        assert "01-network" in listing  # opened on the student's workspace copy of the course
+        assert (tmp_path / "workspace" / "labs" / "ko" / "01-network.ipynb").exists()
         proc.send_signal(signal.SIGINT)
         assert proc.wait(60) == 0
         wait_until(lambda: not port_open(jupyter_port) and not port_open(cloud_port), 15, "both ports to close")
