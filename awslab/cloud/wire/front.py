@@ -1,0 +1,105 @@
+"""The cloud's front door for AWS calls: a WSGI layer around moto's app.
+
+For each AWS request, in order:
+
+1. read the whole body, with an idle timeout, before taking the state lock
+   (:mod:`.body`): a stalled client costs only its own connection;
+2. check what AWS checks before it acts (:mod:`.checks`): a known action,
+   parameters of their modelled types, a readable JSON body;
+3. hold the state lock while moto answers, consuming its lazily built response;
+4. if moto fails instead of answering, answer what AWS answers for that input
+   (malformed XML, an unimplemented feature) in the request's own protocol, and
+   keep serving. Only a failure nobody foresaw becomes ``500 InternalFailure``, logged.
+
+moto's answers (its successes and its own AWS errors) pass through unchanged.
+"""
+from __future__ import annotations
+
+import io
+import json
+import logging
+import sys
+import threading
+from typing import Any, Callable
+from xml.etree.ElementTree import ParseError
+from xml.parsers.expat import ExpatError
+
+from . import checks, errors
+from .body import BodyTimeout, read_body
+from .request import AwsRequest, identify
+
+__all__ = ["AwsFront", "from_failure"]
+
+log = logging.getLogger("awslab.cloud")
+
+
+class AwsFront:
+    """WSGI app: ``moto_app`` behind a body reader, AWS's input checks and ``lock``."""
+
+    def __init__(self, moto_app: Any, lock: threading.RLock, body_timeout_s: float | None = None):
+        self.moto_app = moto_app
+        self.lock = lock
+        self.body_timeout_s = body_timeout_s
+
+    def __call__(self, environ: dict, start_response: Callable) -> list[bytes]:
+        try:
+            body = read_body(environ, self.body_timeout_s)
+        except BodyTimeout as e:
+            # The server closes every connection after its answer, so the rest of the body is never read.
+            environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(e.received), str(len(e.received))
+            log.info("request body stalled (%s); answered RequestTimeout", e)
+            return _answer(start_response, identify(self.moto_app, environ, e.received), errors.request_timeout())
+        req = identify(self.moto_app, environ, body)
+        problem = checks.check(req) if req is not None else None
+        if problem is not None:
+            return _answer(start_response, req, problem)
+        with self.lock:
+            try:  # consume the whole response inside the lock: moto builds it lazily
+                return list(self.moto_app(environ, start_response))
+            except Exception as e:  # noqa: BLE001 - every failure gets an AWS-shaped answer; unforeseen ones are logged
+                problem = from_failure(req, e)
+                exc_info = sys.exc_info()
+        return _answer(start_response, req, problem, exc_info=exc_info)
+
+
+def from_failure(req: AwsRequest | None, exc: BaseException) -> errors.AwsError:
+    """What AWS answers for the input that made moto fail with ``exc``."""
+    from botocore.model import OperationNotFoundError
+
+    from moto.core.parse import RequestParserError
+
+    if isinstance(exc, NotImplementedError):
+        return errors.not_implemented(req, str(exc) or type(exc).__name__)
+    if isinstance(exc, (ExpatError, ParseError, RequestParserError)):
+        return errors.malformed_xml(req)
+    if isinstance(exc, (json.JSONDecodeError, RecursionError)):
+        return errors.serialization(req, "The request body is not valid JSON. Send a JSON object such as {}.")
+    if isinstance(exc, OperationNotFoundError) and req is not None:
+        return errors.invalid_action(req) if req.protocol != "json" else errors.unknown_operation(req)
+    if isinstance(exc, (ValueError, TypeError)) and _raised_in(exc, "moto.core.parse"):
+        return _unreadable_parameter(req, exc)
+    log.error("moto failed on %s %s; answered InternalFailure", req.service_name if req else "?",
+              req.action if req else "", exc_info=exc)
+    return errors.internal_failure()
+
+
+def _unreadable_parameter(req: AwsRequest | None, exc: BaseException) -> errors.AwsError:
+    """A REST request whose URI, header or body held a value of the wrong type (moto's parser said which value)."""
+    text = "A parameter's value is of the wrong type ({reason}). Check the parameters' types in the API reference."
+    code = {"route53": "InvalidInput", "cloudfront": "InvalidArgument"}.get(req.service_name if req else "", "InvalidArgument")
+    return errors.AwsError(code, text.format(reason=exc))
+
+
+def _raised_in(exc: BaseException, module: str) -> bool:
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_globals.get("__name__") == module:
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def _answer(start_response: Callable, req: AwsRequest | None, error: errors.AwsError, exc_info: Any = None) -> list[bytes]:
+    answer = errors.render(req, error)
+    start_response(answer.status_line, answer.headers, exc_info)
+    return [answer.body]
