@@ -39,8 +39,8 @@ class Route:
     """A control route: its handler, the body and query it takes, and whether it needs the state lock."""
 
     handler: Handler
-    body: Schema = NO_BODY
-    query: Schema = NO_BODY
+    body: Schema | None = NO_BODY
+    query: Schema | None = None
     locked: bool = True
 
 
@@ -56,14 +56,19 @@ class ControlError(Exception):
         self.field = field
 
 
-def route(method: str, path: str, body: Schema = NO_BODY, query: Schema = NO_BODY,
+def route(method: str, path: str, body: Schema | None = None, query: Schema | None = None,
           locked: bool = True) -> Callable[[Handler], Handler]:
     """Register ``handler`` for ``METHOD /_awslab/<path>``.
 
-    ``body`` and ``query`` declare what the route takes (:mod:`awslab.cloud.schema`); both are
-    checked before the handler runs. ``locked=False`` runs it without the state lock (only for
+    ``body`` and ``query`` declare what the route takes (:mod:`awslab.cloud.schema`); each is
+    checked before the handler runs. A GET takes no body unless it declares one; a route of
+    another method must declare its body (``NO_BODY`` if it takes none): an undeclared body is
+    only checked to be a JSON object, and ``tests/cloud/test_cloud_control_schema.py`` lists
+    such routes as failures. ``locked=False`` runs the handler without the state lock (only for
     routes that read nothing moto or the simulator change, such as health).
     """
+    if body is None and method.upper() == "GET":
+        body = NO_BODY
 
     def register(handler: Handler) -> Handler:
         _ROUTES[(method.upper(), path.strip("/"))] = Route(handler, body, query, locked)
@@ -93,10 +98,15 @@ def handle(environ: dict, start_response: Callable) -> list[bytes]:
     return [data]
 
 
+def undeclared() -> list[str]:
+    """Routes that take a body they have not declared (each should declare one)."""
+    return sorted(f"{m} {PREFIX}{p}" for (m, p), r in _ROUTES.items() if r.body is None)
+
+
 def _run(found: Route, environ: dict, query: dict) -> tuple[int, Any]:
     try:
-        body = found.body.check(_json_body(environ), "body")
-        query = found.query.check(query, "query")
+        body = (found.body or _ANY_OBJECT).check(_json_body(environ), "body")
+        query = found.query.check(query, "query") if found.query is not None else query
         if not found.locked:
             return 200, found.handler(body, query)
         with STATE_LOCK:
@@ -110,6 +120,18 @@ def _run(found: Route, environ: dict, query: dict) -> tuple[int, Any]:
     except Exception as e:  # noqa: BLE001 - answer in JSON and keep serving; the log has the traceback
         log.exception("control route %s failed", environ.get("PATH_INFO"))
         return 500, {"error": f"the embedded cloud failed on this request ({type(e).__name__}); its log has the details"}
+
+
+class _AnyObject(Schema):
+    """An undeclared body: any JSON object."""
+
+    def check(self, body: Any, where: str = "body") -> dict:
+        if isinstance(body, dict):
+            return body
+        return super().check(body, where)
+
+
+_ANY_OBJECT = _AnyObject()
 
 
 def _json_body(environ: dict) -> Any:
@@ -136,7 +158,7 @@ def _health(body: dict, query: dict) -> dict:
     return {"status": "running", "service": "awslab-embedded-cloud", "region": config.region(), "routes": routes()}
 
 
-@route("POST", "reset")
+@route("POST", "reset", body=NO_BODY)
 def _reset(body: dict, query: dict) -> dict:
     """Forget every resource in every service (like a brand-new account)."""
     from moto.moto_api._internal.models import moto_api_backend

@@ -94,6 +94,8 @@ def _from_query(kind: str, value: str) -> Any:
 
 
 def _num(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 

@@ -53,11 +53,37 @@ def _check_query(req: AwsRequest) -> errors.AwsError | None:
         return errors.missing_action(req)
     if req.action not in req.service.operation_names:
         return errors.invalid_action(req)
+    operation = req.service.operation_model(req.action)
     try:
-        _query_parser(req.protocol)(req.service.operation_model(req.action)).parse(
+        parsed = _query_parser(req.protocol)(operation).parse(
             {"values": req.values, "headers": {}, "body": b"", "method": "POST", "url_path": "/", "url_params": {}})
     except ParameterValueError as e:
         return errors.invalid_parameter(req, e.name, e.value, e.type_name)
+    missing = _missing_member(operation.input_shape, parsed, "") if operation.input_shape is not None else None
+    return errors.missing_parameter(req, missing) if missing else None
+
+
+def _missing_member(shape: Any, value: Any, path: str) -> str | None:
+    """The first required member absent from ``value`` (parsed input, by member name), as a path; or None.
+
+    AWS refuses a request without a member its model requires (botocore checks the same before sending).
+    """
+    if shape.type_name == "structure" and isinstance(value, dict):
+        for name in shape.required_members:
+            if value.get(name) is None:
+                return f"{path}.{name}" if path else name
+        items = [(shape.members[name], item, f"{path}.{name}" if path else name)
+                 for name, item in value.items() if name in shape.members]
+    elif shape.type_name == "list" and isinstance(value, list):
+        items = [(shape.member, item, f"{path}[{i}]") for i, item in enumerate(value)]
+    elif shape.type_name == "map" and isinstance(value, dict):
+        items = [(shape.value, item, f"{path}.{key}") for key, item in value.items()]
+    else:
+        return None
+    for member, item, where in items:
+        found = _missing_member(member, item, where)
+        if found:
+            return found
     return None
 
 
@@ -82,7 +108,7 @@ class _NamingQueryParser:
             value = super()._parse_shape(shape, node, prefix)  # type: ignore[misc]
         except ParameterValueError:
             raise
-        except (ValueError, TypeError, OverflowError) as e:  # int("abc"), float("x"), bad base64 or timestamp
+        except Exception as e:  # noqa: BLE001 - int("abc"), float("x"), bad base64, a timestamp botocore can't place
             raise ParameterValueError(prefix, node.get(prefix, ""), shape.type_name) from e
         if _out_of_range(shape.type_name, value):
             raise ParameterValueError(prefix, node.get(prefix, ""), shape.type_name)
@@ -118,7 +144,14 @@ def _check_json(req: AwsRequest) -> errors.AwsError | None:
     mismatch = _json_mismatch(shape, document, "", 0) if shape is not None else None
     if mismatch is not None:
         return errors.invalid_parameter(req, *mismatch)
-    return None
+    missing = _missing_member(shape, _by_member_name(shape, document), "") if shape is not None else None
+    return errors.missing_parameter(req, missing) if missing else None
+
+
+def _by_member_name(shape: Any, document: dict) -> dict:
+    """A JSON body keyed by member name (JSON APIs may rename members on the wire)."""
+    wire = {member.serialization.get("name", name): name for name, member in shape.members.items()}
+    return {wire.get(key, key): value for key, value in document.items()}
 
 
 _JSON_TYPES: dict[str, tuple[type, ...]] = {

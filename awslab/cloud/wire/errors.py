@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import uuid
+import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -25,8 +26,13 @@ if TYPE_CHECKING:
     from .request import AwsRequest
 
 __all__ = ["AwsError", "Answer", "render", "missing_action", "invalid_action", "unknown_operation",
-           "invalid_parameter", "serialization", "malformed_xml", "request_timeout", "not_implemented",
+           "invalid_parameter", "missing_parameter", "serialization", "unknown_filter", "unprocessable", "malformed_xml", "request_timeout", "not_implemented",
            "internal_failure", "json_token", "EXPECTED"]
+
+
+# moto warns when an error code is not among a service's modelled errors; AWS's common errors
+# (InvalidAction, MissingAction, SerializationException, ...) never are, and that is expected.
+warnings.filterwarnings("ignore", message=r"Exception\(AwsError\) with code", category=UserWarning)
 
 
 class AwsError(ServiceException):
@@ -107,9 +113,38 @@ def invalid_parameter(req: AwsRequest, name: str, value: object, type_name: str)
     return AwsError(code, text.format(value=_short(value), name=name, expected=EXPECTED.get(type_name, type_name)))
 
 
+def missing_parameter(req: AwsRequest, name: str) -> AwsError:
+    """A member the API's model requires is absent (``name`` is its path, as boto3 names it)."""
+    if req.protocol == "ec2" or _service(req) == "rds":
+        text = "The request must contain the parameter {name}. Add it, as the API reference shows."
+        return AwsError("MissingParameter", text.format(name=name))
+    text = ("1 validation error detected: Value null at '{name}' failed to satisfy constraint: Member must not be "
+            "null. Add {name}, as the API reference shows.")
+    return AwsError("ValidationException" if req.protocol == "json" else "ValidationError", text.format(name=name))
+
+
 def serialization(req: AwsRequest | None, detail: str) -> AwsError:
     """A JSON body AWS cannot read (not JSON, not an object, a member of the wrong type, nested too deeply)."""
     return AwsError("SerializationException", detail)
+
+
+def unknown_filter(req: AwsRequest | None, detail: str) -> AwsError:
+    """EC2 answers an unknown filter name with InvalidParameterValue; moto also says so for filters it lacks."""
+    text = ("{detail} The filter is not valid for {action}, or the embedded cloud (moto) does not support it yet. "
+            "Use a filter the API reference lists for {action}.")
+    return AwsError("InvalidParameterValue", text.format(detail=detail.split(" Feel free")[0],
+                                                         action=req.action if req else "this action"))
+
+
+def unprocessable(req: AwsRequest | None, detail: str) -> AwsError:
+    """moto failed on input it doesn't handle (a resource that doesn't exist, an odd value)."""
+    text = ("The embedded cloud could not process this {action} request ({detail}). Check that its parameters name "
+            "resources that exist and take values the API reference allows; if they do, moto does not support "
+            "this case yet (AWS does).")
+    code = _BAD_PARAMETER_CODE.get(_service(req), "ValidationError")
+    if req is not None and req.protocol == "json":
+        code = "ValidationException"
+    return AwsError(code, text.format(action=(req.action if req else "") or "", detail=_short(detail, 120)))
 
 
 def malformed_xml(req: AwsRequest | None) -> AwsError:

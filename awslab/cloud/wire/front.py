@@ -50,7 +50,7 @@ class AwsFront:
             log.info("request body stalled (%s); answered RequestTimeout", e)
             return _answer(start_response, identify(self.moto_app, environ, e.received), errors.request_timeout())
         req = identify(self.moto_app, environ, body)
-        problem = checks.check(req) if req is not None else None
+        problem = _checked(req)
         if problem is not None:
             return _answer(start_response, req, problem)
         with self.lock:
@@ -62,13 +62,33 @@ class AwsFront:
         return _answer(start_response, req, problem, exc_info=exc_info)
 
 
+def _checked(req: AwsRequest | None) -> errors.AwsError | None:
+    """The checks' verdict; a check that fails itself lets the request through to moto (never a false refusal)."""
+    if req is None:
+        return None
+    try:
+        return checks.check(req)
+    except Exception:  # noqa: BLE001
+        log.warning("checking %s %s failed; passing it to moto", req.service_name, req.action, exc_info=True)
+        return None
+
+
 def from_failure(req: AwsRequest | None, exc: BaseException) -> errors.AwsError:
-    """What AWS answers for the input that made moto fail with ``exc``."""
+    """What AWS answers for the input that made moto fail with ``exc``.
+
+    Input AWS refuses before acting (malformed XML or JSON, a value of the wrong type,
+    an unknown filter) gets AWS's error. A Python error raised inside moto's service code
+    is moto meeting input it doesn't handle (an id that doesn't exist, an odd value):
+    the client hears, as a 400, that these parameters could not be processed. An error
+    raised in awslab's own code is a bug in the cloud: ``500 InternalFailure``, logged.
+    """
     from botocore.model import OperationNotFoundError
 
     from moto.core.parse import RequestParserError
 
     if isinstance(exc, NotImplementedError):
+        if type(exc).__name__ == "FilterNotImplementedError":
+            return errors.unknown_filter(req, str(exc))
         return errors.not_implemented(req, str(exc) or type(exc).__name__)
     if isinstance(exc, (ExpatError, ParseError, RequestParserError)):
         return errors.malformed_xml(req)
@@ -76,11 +96,20 @@ def from_failure(req: AwsRequest | None, exc: BaseException) -> errors.AwsError:
         return errors.serialization(req, "The request body is not valid JSON. Send a JSON object such as {}.")
     if isinstance(exc, OperationNotFoundError) and req is not None:
         return errors.invalid_action(req) if req.protocol != "json" else errors.unknown_operation(req)
-    if isinstance(exc, (ValueError, TypeError)) and _raised_in(exc, "moto.core.parse"):
+    where = _raised_in(exc)
+    if where == "moto.core.parse" and isinstance(exc, (ValueError, TypeError)):
         return _unreadable_parameter(req, exc)
-    log.error("moto failed on %s %s; answered InternalFailure", req.service_name if req else "?",
+    if where.startswith("moto.") and isinstance(exc, _INPUT_FAILURES):
+        log.warning("moto could not process %s %s; answered 400", req.service_name if req else "?",
+                    req.action if req else "", exc_info=exc)
+        return errors.unprocessable(req, f"{type(exc).__name__}: {exc}")
+    log.error("the cloud failed on %s %s; answered InternalFailure", req.service_name if req else "?",
               req.action if req else "", exc_info=exc)
     return errors.internal_failure()
+
+
+#: Python errors that, raised in moto's service code, mean input it does not handle.
+_INPUT_FAILURES = (LookupError, ValueError, TypeError, AttributeError, RuntimeError, ArithmeticError, StopIteration)
 
 
 def _unreadable_parameter(req: AwsRequest | None, exc: BaseException) -> errors.AwsError:
@@ -90,13 +119,16 @@ def _unreadable_parameter(req: AwsRequest | None, exc: BaseException) -> errors.
     return errors.AwsError(code, text.format(reason=exc))
 
 
-def _raised_in(exc: BaseException, module: str) -> bool:
+def _raised_in(exc: BaseException) -> str:
+    """The module of the innermost moto or awslab frame the error passed through ("" if none)."""
+    module = ""
     tb = exc.__traceback__
     while tb is not None:
-        if tb.tb_frame.f_globals.get("__name__") == module:
-            return True
+        name = tb.tb_frame.f_globals.get("__name__", "")
+        if name.startswith(("moto.", "awslab.")):
+            module = name
         tb = tb.tb_next
-    return False
+    return module
 
 
 def _answer(start_response: Callable, req: AwsRequest | None, error: errors.AwsError, exc_info: Any = None) -> list[bytes]:
