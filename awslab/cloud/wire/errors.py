@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from .request import AwsRequest
 
 __all__ = ["AwsError", "Answer", "render", "missing_action", "invalid_action", "unknown_operation",
-           "invalid_parameter", "missing_parameter", "serialization", "unknown_filter", "unprocessable", "malformed_xml", "request_timeout", "not_implemented",
+           "invalid_parameter", "missing_parameter", "serialization", "unknown_filter", "unprocessable", "no_such_route", "malformed_xml", "request_timeout", "not_implemented",
            "internal_failure", "json_token", "EXPECTED"]
 
 
@@ -151,6 +151,15 @@ def malformed_xml(req: AwsRequest | None) -> AwsError:
     default = ("MalformedInput", "Could not parse XML. Send a well-formed XML document as the API reference shows it.")
     code, message = _MALFORMED_XML.get(_service(req), default)
     return AwsError(code, message)
+
+
+def no_such_route(req: AwsRequest | None, environ: dict, status: str) -> AwsError:
+    """No operation of the API matches the method and path (a REST API's unknown operation)."""
+    text = ("No {service} operation matches {method} {path}. Check the method and the path against the API "
+            "reference.")
+    message = text.format(service=_service(req) or "AWS", method=environ.get("REQUEST_METHOD", ""),
+                          path=_short(environ.get("PATH_INFO", ""), 80))
+    return AwsError("UnknownOperationException" if status == "404" else "MethodNotAllowed", message, int(status))
 
 
 def request_timeout() -> AwsError:

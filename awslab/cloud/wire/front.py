@@ -18,7 +18,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import sys
 import threading
 from typing import Any, Callable
 from xml.etree.ElementTree import ParseError
@@ -51,15 +50,37 @@ class AwsFront:
             return _answer(start_response, identify(self.moto_app, environ, e.received), errors.request_timeout())
         req = identify(self.moto_app, environ, body)
         problem = _checked(req)
+        if problem is None:
+            status, headers, parts, problem = self._moto(req, environ)
         if problem is not None:
             return _answer(start_response, req, problem)
+        start_response(status, headers)
+        return parts
+
+    def _moto(self, req: AwsRequest | None, environ: dict) -> tuple[str, list, list[bytes], errors.AwsError | None]:
+        """moto's answer (status, headers, body parts), or the error to answer instead of it."""
+        answered: list = []
+
+        def capture(status: str, headers: list, exc_info: Any = None) -> Callable[[bytes], None]:
+            answered[:] = [status, headers]
+            return _no_write
+
+        failure = None
         with self.lock:
             try:  # consume the whole response inside the lock: moto builds it lazily
-                return list(self.moto_app(environ, start_response))
+                parts = list(self.moto_app(environ, capture))
             except Exception as e:  # noqa: BLE001 - every failure gets an AWS-shaped answer; unforeseen ones are logged
-                problem = from_failure(req, e)
-                exc_info = sys.exc_info()
-        return _answer(start_response, req, problem, exc_info=exc_info)
+                failure = e
+        if failure is not None:
+            return "", [], [], from_failure(req, failure)
+        status, headers = answered
+        if status[:3] in ("404", "405") and _is_html(headers):  # no route of moto's matched: werkzeug's HTML page
+            return status, headers, parts, errors.no_such_route(req, environ, status[:3])
+        return status, headers, parts, None
+
+
+def _no_write(data: bytes) -> None:
+    raise RuntimeError("moto's app wrote through start_response's write(); the cloud collects its answer instead")
 
 
 def _checked(req: AwsRequest | None) -> errors.AwsError | None:
@@ -100,8 +121,8 @@ def from_failure(req: AwsRequest | None, exc: BaseException) -> errors.AwsError:
     if where == "moto.core.parse" and isinstance(exc, (ValueError, TypeError)):
         return _unreadable_parameter(req, exc)
     if where.startswith("moto.") and isinstance(exc, _INPUT_FAILURES):
-        log.warning("moto could not process %s %s; answered 400", req.service_name if req else "?",
-                    req.action if req else "", exc_info=exc)
+        log.info("moto could not process %s %s; answered 400", req.service_name if req else "?",
+                 req.action if req else "", exc_info=exc)
         return errors.unprocessable(req, f"{type(exc).__name__}: {exc}")
     log.error("the cloud failed on %s %s; answered InternalFailure", req.service_name if req else "?",
               req.action if req else "", exc_info=exc)
@@ -131,7 +152,11 @@ def _raised_in(exc: BaseException) -> str:
     return module
 
 
-def _answer(start_response: Callable, req: AwsRequest | None, error: errors.AwsError, exc_info: Any = None) -> list[bytes]:
+def _is_html(headers: list[tuple[str, str]]) -> bool:
+    return any(k.lower() == "content-type" and v.startswith("text/html") for k, v in headers)
+
+
+def _answer(start_response: Callable, req: AwsRequest | None, error: errors.AwsError) -> list[bytes]:
     answer = errors.render(req, error)
-    start_response(answer.status_line, answer.headers, exc_info)
+    start_response(answer.status_line, answer.headers)
     return [answer.body]
