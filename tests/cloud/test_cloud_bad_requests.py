@@ -49,6 +49,8 @@ QUERY_CASES = [
      "&MetricData.member.1.Value=NaN", 400, "InvalidParameterValue", b"<ErrorResponse"),
     ("rds", "Action=DescribeDBInstances&Version=2014-10-31&MaxRecords=abc", 400, "InvalidParameterValue", b"<ErrorResponse"),
     ("sts", "Action=AssumeRole&Version=2011-06-15", 400, "ValidationError", b"<ErrorResponse"),
+    ("autoscaling", "Action=TerminateInstanceInAutoScalingGroup&Version=2011-01-01&InstanceId=i-0123456789abcdef0"
+     "&ShouldDecrementDesiredCapacity=true", 400, "ValidationError", b"<ErrorResponse"),
 ]
 
 
@@ -63,6 +65,8 @@ def test_the_message_names_the_parameter_and_what_it_takes(cloud_url):
     _, _, reply = send(cloud_url, "elasticloadbalancing", QUERY_CASES[4][1])
     assert b"Value (abc) for parameter HealthCheckIntervalSeconds is invalid" in reply
     assert b"a whole number" in reply
+    _, _, reply = send(cloud_url, "monitoring", QUERY_CASES[8][1])  # NaN: CloudWatch's (and moto's) own words
+    assert b"<Message>The value NaN for parameter MetricData.member.1.Value is invalid." in reply
 
 
 LOGS = "application/x-amz-json-1.1"

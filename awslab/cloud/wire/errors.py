@@ -109,6 +109,9 @@ def invalid_parameter(req: AwsRequest, name: str, value: object, type_name: str)
         return serialization(req, "{found} can not be converted to {expected} at {name}: send {name} as {how}.".format(
             found=json_token(value), expected=type_name.capitalize(), name=name, how=EXPECTED.get(type_name, type_name)))
     text = "Value ({value}) for parameter {name} is invalid: {name} takes {expected}."
+    if str(value).strip().lstrip("+-").lower() in ("nan", "inf", "infinity"):
+        # CloudWatch's own words for NaN (moto says the same); AWS takes no special values anywhere
+        text = "The value {value} for parameter {name} is invalid. {name} takes a finite number."
     code = _BAD_PARAMETER_CODE.get(_service(req), "ValidationError")
     return AwsError(code, text.format(value=_short(value), name=name, expected=EXPECTED.get(type_name, type_name)))
 
