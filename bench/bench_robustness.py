@@ -10,8 +10,9 @@ Run: ``python bench/bench_robustness.py [SECTION ...] [--no-write] [--cloud-src 
   ``--examples`` per API and for the control API, counted per API by answer class; any 5xx other than
   ``501 NotImplemented`` is listed. The cloud must answer health and ``DescribeVpcs`` afterwards.
 
-Each section replaces its own part of docs/benchmarks.md (machine, load average, date). ``--cloud-src`` runs
-the cloud from another checkout (e.g. ``git worktree add /tmp/before main``) to take the "before" figure.
+Each section replaces its own part of docs/benchmarks.md (machine, load average, date). ``--cloud-src DIR
+--label before`` runs the cloud from another checkout (e.g. ``git archive <commit> | tar -x -C DIR``) to take a
+"before" figure, written to a section of its own.
 Other parts of issue 10 may add sections: one function each, registered in :data:`SECTIONS`.
 """
 from __future__ import annotations
@@ -171,7 +172,8 @@ def fuzz(args: argparse.Namespace) -> str:
     rows = ["| API | requests | 2xx | 4xx | 501 NotImplemented | other 5xx |", "|---|---|---|---|---|---|"]
     rows += [f"| {api} | {sum(c.values())} | {c['2xx']} | {c['4xx']} | {c['501']} | {c['5xx']} |" for api, c in counts.items()]
     verdict = "PASS" if not failures and healthy else "FAIL"
-    lines = [f"- **{total} malformed requests** to {len(counts) - 1} APIs and the control API in "
+    lines = [f"- **{total} malformed requests** to {len(counts) - 1} APIs (CloudWatch in its query and its JSON protocol) "
+             "and the control API in "
              f"{time.monotonic() - started:.0f} s: **{len(failures)} answered 5xx** other than 501 NotImplemented "
              f"({verdict}); cloud healthy afterwards: {healthy}", "", *rows]
     lines += [f"- 5xx: `{f}`" for f in failures[:20]]
@@ -185,15 +187,15 @@ SECTIONS: dict[str, tuple[str, Callable[[argparse.Namespace], str]]] = {
 }
 
 
-def write(name: str, title: str, text: str, cloud_src: Path) -> None:
-    """Replace section ``name`` of docs/benchmarks.md (or append it); a cloud from another checkout gets its own."""
-    if cloud_src != REPO:
-        name, title = f"{name}-other-checkout", f"{title}, the cloud from another checkout"
+def write(name: str, title: str, text: str, args: argparse.Namespace) -> None:
+    """Replace section ``name`` of docs/benchmarks.md (or append it); a ``--label`` ed run gets a section of its own."""
+    command = f"python bench/bench_robustness.py {name}"
+    if args.label:
+        command += f" --cloud-src <checkout> --label '{args.label}'"
+        name, title = f"{name}:{args.label}", f"{title}: {args.label}"
     start, end = f"<!-- bench_robustness:{name}:start -->", f"<!-- bench_robustness:{name}:end -->"
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    source = "" if cloud_src == REPO else f" The cloud ran from `{cloud_src}`."
-    section = (f"{start}\n## {title} ({stamp})\n\n`python bench/bench_robustness.py {name}`. Machine: {machine()}."
-               f"{source}\n\n{text}\n{end}")
+    section = f"{start}\n## {title} ({stamp})\n\n`{command}`. Machine: {machine()}.\n\n{text}\n{end}"
     current = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n"
     if start in current and end in current:
         current = current[: current.index(start)] + section + current[current.index(end) + len(end):]
@@ -207,8 +209,11 @@ def main() -> int:
     ap.add_argument("sections", nargs="*", help=f"any of {', '.join(SECTIONS)} (default: all)")
     ap.add_argument("--examples", type=int, default=200, help="fuzz: requests per API (default 200)")
     ap.add_argument("--cloud-src", type=Path, default=REPO, help="run the cloud from this checkout (default: this one)")
+    ap.add_argument("--label", default="", help="names a run from another checkout (its own section), e.g. 'before'")
     ap.add_argument("--no-write", action="store_true", help="print only; don't touch docs/benchmarks.md")
     args = ap.parse_args()
+    if args.cloud_src.resolve() != REPO and not args.label:
+        ap.error("--cloud-src needs a --label naming that checkout (its figures get a section of their own)")
     unknown = sorted(set(args.sections) - set(SECTIONS))
     if unknown:
         ap.error(f"no section {', '.join(unknown)}; the sections are {', '.join(SECTIONS)}")
@@ -217,7 +222,7 @@ def main() -> int:
         text = run(args)
         print(f"## {title}\n{text}\n", flush=True)
         if not args.no_write:
-            write(name, title, text, args.cloud_src.resolve())
+            write(name, title, text, args)
     return 0
 
 
