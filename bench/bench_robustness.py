@@ -113,7 +113,8 @@ def stall(args: argparse.Namespace) -> str:
         quiet = _probed(url, 5.0)
         holder: dict = {}
         # after the hold the client gives up, as the issue's did
-        stalled = _probed(url, HOLD_S, lambda: holder.setdefault("sock", _half_sent(url)), lambda: holder["sock"].close())
+        stalled = _probed(url, HOLD_S, lambda: holder.setdefault("sock", _half_sent(url)),
+                          lambda: holder["sock"].close())
         never = _half_sent(url)
         t0 = time.monotonic()
         never.settimeout(60)
@@ -137,47 +138,56 @@ def stall(args: argparse.Namespace) -> str:
 
 def fuzz(args: argparse.Namespace) -> str:
     """Section ``fuzz``: malformed requests per API and to the control API, counted by answer class."""
-    from hypothesis import HealthCheck, given, settings
-
-    from tests.cloud.fuzzing import CONTROL_FIELDS, SERVICES, Probe, control_probe, service_probe
-
     proc, url = _cloud(args.cloud_src, AWSLAB_SIM_MODE="virtual")
-    port = int(url.rsplit(":", 1)[1])
     counts: dict[str, Counter] = defaultdict(Counter)
     failures: list[str] = []
     started = time.monotonic()
     try:
-        routes = json.loads(urllib.request.urlopen(f"{url}/_awslab/health", timeout=30).read())["routes"]
-        for api in [*SERVICES, "control"]:
-            strategy = control_probe(routes, CONTROL_FIELDS) if api == "control" else service_probe(api)
-
-            @settings(max_examples=args.examples, deadline=None, database=None, suppress_health_check=list(HealthCheck))
-            @given(strategy)
-            def send(request: Probe) -> None:
-                status, _, body = request.send(port)
-                counts[api][f"{status // 100}xx" if status != 501 else "501"] += 1
-                if status >= 500 and not (status == 501 and b"NotImplemented" in body):
-                    failures.append(f"{api} {status} {request.method} {request.path} {request.body[:80]!r}")
-
-            send()
-        healthy = json.loads(urllib.request.urlopen(f"{url}/_awslab/health", timeout=30).read())["status"] == "running"
-        import boto3
-
-        ec2 = boto3.client("ec2", endpoint_url=url, region_name="ap-northeast-2", aws_access_key_id="b",
-                           aws_secret_access_key="b")
-        healthy = healthy and ec2.describe_vpcs()["ResponseMetadata"]["HTTPStatusCode"] == 200
+        _fuzz_each_api(url, args.examples, counts, failures)
+        healthy = _healthy(url)
     finally:
         stop_spawned(proc)
     total = sum(sum(c.values()) for c in counts.values())
     rows = ["| API | requests | 2xx | 4xx | 501 NotImplemented | other 5xx |", "|---|---|---|---|---|---|"]
-    rows += [f"| {api} | {sum(c.values())} | {c['2xx']} | {c['4xx']} | {c['501']} | {c['5xx']} |" for api, c in counts.items()]
+    rows += [f"| {api} | {sum(c.values())} | {c['2xx']} | {c['4xx']} | {c['501']} | {c['5xx']} |"
+             for api, c in counts.items()]
     verdict = "PASS" if not failures and healthy else "FAIL"
-    lines = [f"- **{total} malformed requests** to {len(counts) - 1} APIs (CloudWatch in its query and its JSON protocol) "
-             "and the control API in "
-             f"{time.monotonic() - started:.0f} s: **{len(failures)} answered 5xx** other than 501 NotImplemented "
-             f"({verdict}); cloud healthy afterwards: {healthy}", "", *rows]
+    lines = [f"- **{total} malformed requests** to {len(counts) - 1} APIs (CloudWatch in its query and its JSON "
+             f"protocol) and the control API in {time.monotonic() - started:.0f} s: **{len(failures)} answered 5xx** "
+             f"other than 501 NotImplemented ({verdict}); cloud healthy afterwards: {healthy}", "", *rows]
     lines += [f"- 5xx: `{f}`" for f in failures[:20]]
     return "\n".join(lines)
+
+
+def _fuzz_each_api(url: str, examples: int, counts: dict[str, Counter], failures: list[str]) -> None:
+    from hypothesis import HealthCheck, given, settings
+
+    from tests.cloud.fuzzing import CONTROL_FIELDS, SERVICES, Probe, control_probe, service_probe
+
+    port = int(url.rsplit(":", 1)[1])
+    routes = json.loads(urllib.request.urlopen(f"{url}/_awslab/health", timeout=30).read())["routes"]
+    for api in [*SERVICES, "control"]:
+        strategy = control_probe(routes, CONTROL_FIELDS) if api == "control" else service_probe(api)
+
+        @settings(max_examples=examples, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+        @given(strategy)
+        def send(request: Probe) -> None:
+            status, _, body = request.send(port)
+            counts[api][f"{status // 100}xx" if status != 501 else "501"] += 1
+            if status >= 500 and not (status == 501 and b"NotImplemented" in body):
+                failures.append(f"{api} {status} {request.method} {request.path} {request.body[:80]!r}")
+
+        send()
+
+
+def _healthy(url: str) -> bool:
+    """The cloud answers health and an AWS call."""
+    import boto3
+
+    health = json.loads(urllib.request.urlopen(f"{url}/_awslab/health", timeout=30).read())
+    ec2 = boto3.client("ec2", endpoint_url=url, region_name="ap-northeast-2", aws_access_key_id="b",
+                       aws_secret_access_key="b")
+    return health["status"] == "running" and ec2.describe_vpcs()["ResponseMetadata"]["HTTPStatusCode"] == 200
 
 
 #: Section name -> (title in docs/benchmarks.md, function). Other parts of issue 10 add theirs here.

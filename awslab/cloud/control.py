@@ -119,7 +119,8 @@ def _run(found: Route, environ: dict, query: dict) -> tuple[int, Any]:
         return 400, {"error": f"{type(e).__name__}: {e}"}
     except Exception as e:  # noqa: BLE001 - answer in JSON and keep serving; the log has the traceback
         log.exception("control route %s failed", environ.get("PATH_INFO"))
-        return 500, {"error": f"the embedded cloud failed on this request ({type(e).__name__}); its log has the details"}
+        text = "The embedded cloud failed on this request ({error}); its log has the details, and it keeps serving."
+        return 500, {"error": text.format(error=type(e).__name__)}
 
 
 class _AnyObject(Schema):

@@ -116,7 +116,8 @@ def _query_operation(draw, api: str) -> dict:
     params = {"Action": operation, "Version": model(api).api_version}
     shape = model(api).operation_model(operation).input_shape
     members = list(shape.members.items()) if shape is not None else []
-    for member_name, member in draw(st.lists(st.sampled_from(members), max_size=4, unique_by=lambda m: m[0])) if members else []:
+    chosen = draw(st.lists(st.sampled_from(members), max_size=4, unique_by=lambda m: m[0])) if members else []
+    for member_name, member in chosen:
         key = _query_name(api, member_name, member)
         if member.type_name in ("list", "structure", "map"):
             key = draw(st.sampled_from([key, f"{key}.1", f"{key}.member.1", f"{key}.{draw(_TEXT)}"]))
@@ -171,9 +172,11 @@ def json_probe(draw, api: str) -> Probe:
         body = draw(st.binary(max_size=200))
     elif kind == "deep":
         depth = draw(st.integers(50, 5000))
-        body = ("[" * depth + "]" * depth).encode() if draw(st.booleans()) else ('{"a":' * depth + "1" + "}" * depth).encode()
+        arrays, objects = "[" * depth + "]" * depth, '{"a":' * depth + "1" + "}" * depth
+        body = draw(st.sampled_from([arrays, objects])).encode()
     else:
-        target, body = draw(st.sampled_from([draw(_HEADER_TEXT), f"{prefix}.{draw(_HEADER_TEXT)}", f"Other.{operation}", ""])), b"{}"
+        wrong = [draw(_HEADER_TEXT), f"{prefix}.{draw(_HEADER_TEXT)}", f"Other.{operation}", ""]
+        target, body = draw(st.sampled_from(wrong)), b"{}"
     return Probe(api, "POST", "/", {**auth(signing), "Content-Type": content_type, "X-Amz-Target": target}, body)
 
 
@@ -185,8 +188,9 @@ def _rest_path(uri: str, draw) -> str:
     return path if path.startswith("/") else "/" + path
 
 
-_XML = st.one_of(st.binary(max_size=200), st.sampled_from([b"<", b"<a>", b"<a><b></a>", b"<?xml version='1.0'?>",
-                                                           b"<!DOCTYPE x [<!ENTITY a 'b'>]><x>&a;</x>", b"\xff\xfe<x/>"]),
+_BROKEN_XML = [b"<", b"<a>", b"<a><b></a>", b"<?xml version='1.0'?>", b"<!DOCTYPE x [<!ENTITY a 'b'>]><x>&a;</x>",
+               b"\xff\xfe<x/>"]
+_XML = st.one_of(st.binary(max_size=200), st.sampled_from(_BROKEN_XML),
                  st.text(max_size=60).map(lambda t: f"<Root>{t}</Root>".encode()))
 
 
@@ -195,8 +199,9 @@ def rest_probe(draw, api: str) -> Probe:
     operation = model(api).operation_model(draw(st.sampled_from(model(api).operation_names)))
     method, uri = operation.http["method"], operation.http["requestUri"]
     path = _rest_path(uri.split("?")[0], draw)
-    query = draw(st.dictionaries(st.sampled_from(["max-items", "maxitems", "MaxItems", "Marker", "tagging", "delete",
-                                                  "uploadId", "partNumber", "versionId", "list-type"]), _TEXT, max_size=2))
+    names = ["max-items", "maxitems", "MaxItems", "Marker", "tagging", "delete", "uploadId", "partNumber", "versionId",
+             "list-type"]
+    query = draw(st.dictionaries(st.sampled_from(names), _TEXT, max_size=2))
     if query:
         path += "?" + urlencode(query)
     headers = {**auth(REST_APIS[api]), "Content-Type": "application/xml"}

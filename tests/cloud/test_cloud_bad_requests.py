@@ -32,7 +32,8 @@ def xml_code(body: bytes) -> str:
     return body.split(b"<Code>", 1)[1].split(b"</Code>", 1)[0].decode()
 
 
-# (signing name, form body, status, code, the error's outer element: EC2's <Response> or the query APIs' <ErrorResponse>)
+# (signing name, form body, status, code, the error's outer element:
+#  EC2's <Response> or the query APIs' <ErrorResponse>)
 QUERY_CASES = [
     ("ec2", b"\x00\xff%%%&&==garbage", 400, "MissingAction", b"<Response"),
     ("ec2", "Action=NoSuchThing&Version=2016-11-15", 400, "InvalidAction", b"<Response"),
@@ -47,7 +48,8 @@ QUERY_CASES = [
      "&MetricData.member.1.Value=abc", 400, "InvalidParameterValue", b"<ErrorResponse"),
     ("monitoring", "Action=PutMetricData&Version=2010-08-01&Namespace=X&MetricData.member.1.MetricName=m"
      "&MetricData.member.1.Value=NaN", 400, "InvalidParameterValue", b"<ErrorResponse"),
-    ("rds", "Action=DescribeDBInstances&Version=2014-10-31&MaxRecords=abc", 400, "InvalidParameterValue", b"<ErrorResponse"),
+    ("rds", "Action=DescribeDBInstances&Version=2014-10-31&MaxRecords=abc", 400, "InvalidParameterValue",
+     b"<ErrorResponse"),
     ("sts", "Action=AssumeRole&Version=2011-06-15", 400, "ValidationError", b"<ErrorResponse"),
     ("autoscaling", "Action=TerminateInstanceInAutoScalingGroup&Version=2011-01-01&InstanceId=i-0123456789abcdef0"
      "&ShouldDecrementDesiredCapacity=true", 400, "ValidationError", b"<ErrorResponse"),

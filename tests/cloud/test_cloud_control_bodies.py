@@ -58,7 +58,8 @@ def test_a_body_that_is_not_a_json_object_gets_400(cloud_url, raw):
 def test_a_refused_load_changes_nothing(cloud_url):
     before = control(cloud_url, "GET", "load")
     refused(cloud_url, "POST", "load", json.dumps({"shape": "steady", "rps": -5}).encode())
-    refused(cloud_url, "POST", "load", json.dumps({"shape": "users", "start": 1, "end": 2, "think_time_s": -0.05}).encode())
+    users = {"shape": "users", "start": 1, "end": 2, "think_time_s": -0.05}
+    refused(cloud_url, "POST", "load", json.dumps(users).encode())
     assert control(cloud_url, "GET", "load") == before
 
 

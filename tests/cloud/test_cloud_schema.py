@@ -33,7 +33,8 @@ def test_a_good_body_passes_unchanged():
     ({"instance_id": "i-1", "kind": "cpu_burn", "percent": 150}, "percent", "between 0 and 100, not 150"),
     ({"instance_id": "i-1", "kind": "cpu_burn", "percent": "50"}, "percent", 'a number, not "50"'),
     ({"instance_id": "i-1", "kind": "cpu_burn", "percent": True}, "percent", "a number, not true"),
-    ({"instance_id": "i-1", "kind": "crash", "percent": 50}, "percent", "not one this route takes; it takes instance_id, kind"),
+    ({"instance_id": "i-1", "kind": "crash", "percent": 50}, "percent",
+     "not one this route takes; it takes instance_id, kind"),
     ({"instance_id": 5, "kind": "crash"}, "instance_id", "must be text, not 5"),
 ])
 def test_each_wrong_body_names_its_field(body, field, words):

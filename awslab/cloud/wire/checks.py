@@ -120,7 +120,8 @@ def _out_of_range(type_name: str, value: Any) -> bool:
         low, high = INT_RANGE[type_name]
         return not low <= value <= high
     # NaN and infinities: AWS takes none (CloudWatch: "special values (for example, NaN, +Infinity,
-    # -Infinity) are not supported", https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricDatum.html)
+    # -Infinity) are not supported",
+    # https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricDatum.html)
     return type_name in ("float", "double") and isinstance(value, float) and not math.isfinite(value)
 
 
@@ -167,7 +168,8 @@ def _json_mismatch(shape: Any, value: Any, path: str, depth: int) -> tuple[str, 
         return None
     kind = shape.type_name
     allowed = _JSON_TYPES.get(kind)
-    wrong_type = allowed is not None and (not isinstance(value, allowed) or (isinstance(value, bool) and bool not in allowed))
+    is_bool = isinstance(value, bool)  # a JSON true is not a number, though Python's bool is an int
+    wrong_type = allowed is not None and (not isinstance(value, allowed) or (is_bool and bool not in allowed))
     if wrong_type or depth > MAX_JSON_DEPTH or _out_of_range(kind, value):
         return path or "the body", value, kind
     children: list[tuple[Any, Any, str]] = []

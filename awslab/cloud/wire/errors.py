@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     from .request import AwsRequest
 
 __all__ = ["AwsError", "Answer", "render", "missing_action", "invalid_action", "unknown_operation",
-           "invalid_parameter", "missing_parameter", "serialization", "unknown_filter", "unprocessable", "no_such_route", "malformed_xml", "request_timeout", "not_implemented",
+           "invalid_parameter", "unreadable_parameter", "missing_parameter", "serialization", "unknown_filter",
+           "unprocessable", "no_such_route", "malformed_xml", "request_timeout", "not_implemented",
            "internal_failure", "json_token", "EXPECTED"]
 
 
@@ -71,8 +72,9 @@ EXPECTED = {
 }
 
 #: Error codes for a parameter of the wrong type, by service (AWS's own vocabulary for each API).
-_BAD_PARAMETER_CODE = {"ec2": "InvalidParameterValue", "rds": "InvalidParameterValue", "cloudwatch": "InvalidParameterValue",
-                       "route53": "InvalidInput", "cloudfront": "InvalidArgument", "s3": "InvalidArgument"}
+_BAD_PARAMETER_CODE = {"ec2": "InvalidParameterValue", "rds": "InvalidParameterValue",
+                       "cloudwatch": "InvalidParameterValue", "route53": "InvalidInput",
+                       "cloudfront": "InvalidArgument", "s3": "InvalidArgument"}
 _MALFORMED_XML = {"s3": ("MalformedXML", "The XML you provided was not well-formed or did not validate against our "
                                          "published schema.")}
 
@@ -106,14 +108,22 @@ def unknown_operation(req: AwsRequest) -> AwsError:
 def invalid_parameter(req: AwsRequest, name: str, value: object, type_name: str) -> AwsError:
     """A parameter of the wrong type: ``name`` as the client sent it, ``value`` what it sent."""
     if req.protocol == "json":
-        return serialization(req, "{found} can not be converted to {expected} at {name}: send {name} as {how}.".format(
-            found=json_token(value), expected=type_name.capitalize(), name=name, how=EXPECTED.get(type_name, type_name)))
+        text = "{found} can not be converted to {expected} at {name}: send {name} as {how}."
+        return serialization(req, text.format(found=json_token(value), expected=type_name.capitalize(), name=name,
+                                              how=EXPECTED.get(type_name, type_name)))
     text = "Value ({value}) for parameter {name} is invalid: {name} takes {expected}."
     if str(value).strip().lstrip("+-").lower() in ("nan", "inf", "infinity"):
         # CloudWatch's own words for NaN (moto says the same); AWS takes no special values anywhere
         text = "The value {value} for parameter {name} is invalid. {name} takes a finite number."
     code = _BAD_PARAMETER_CODE.get(_service(req), "ValidationError")
     return AwsError(code, text.format(value=_short(value), name=name, expected=EXPECTED.get(type_name, type_name)))
+
+
+def unreadable_parameter(req: AwsRequest | None, reason: str) -> AwsError:
+    """A REST request whose URI, header or body held a value of the wrong type (moto's parser named the value)."""
+    text = "A parameter's value is of the wrong type ({reason}). Check the parameters' types in the API reference."
+    code = _BAD_PARAMETER_CODE.get(_service(req), "InvalidArgument")
+    return AwsError(code, text.format(reason=reason))
 
 
 def missing_parameter(req: AwsRequest, name: str) -> AwsError:
@@ -227,4 +237,5 @@ def _generic_xml(error: AwsError, request_id: str) -> bytes:
 
     fault = "Receiver" if error.status >= 500 else "Sender"
     return (f"<ErrorResponse><Error><Type>{fault}</Type><Code>{escape(error.code)}</Code>"
-            f"<Message>{escape(error.message)}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>").encode()
+            f"<Message>{escape(error.message)}</Message></Error>"
+            f"<RequestId>{request_id}</RequestId></ErrorResponse>").encode()

@@ -119,7 +119,7 @@ def from_failure(req: AwsRequest | None, exc: BaseException) -> errors.AwsError:
         return errors.invalid_action(req) if req.protocol != "json" else errors.unknown_operation(req)
     where = _raised_in(exc)
     if where == "moto.core.parse" and isinstance(exc, (ValueError, TypeError)):
-        return _unreadable_parameter(req, exc)
+        return errors.unreadable_parameter(req, str(exc))
     if where.startswith("moto.") and isinstance(exc, _INPUT_FAILURES):
         log.info("moto could not process %s %s; answered 400", req.service_name if req else "?",
                  req.action if req else "", exc_info=exc)
@@ -131,13 +131,6 @@ def from_failure(req: AwsRequest | None, exc: BaseException) -> errors.AwsError:
 
 #: Python errors that, raised in moto's service code, mean input it does not handle.
 _INPUT_FAILURES = (LookupError, ValueError, TypeError, AttributeError, RuntimeError, ArithmeticError, StopIteration)
-
-
-def _unreadable_parameter(req: AwsRequest | None, exc: BaseException) -> errors.AwsError:
-    """A REST request whose URI, header or body held a value of the wrong type (moto's parser said which value)."""
-    text = "A parameter's value is of the wrong type ({reason}). Check the parameters' types in the API reference."
-    code = {"route53": "InvalidInput", "cloudfront": "InvalidArgument"}.get(req.service_name if req else "", "InvalidArgument")
-    return errors.AwsError(code, text.format(reason=exc))
 
 
 def _raised_in(exc: BaseException) -> str:
