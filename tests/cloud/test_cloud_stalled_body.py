@@ -45,20 +45,20 @@ def test_a_slowly_arriving_body_blocks_no_other_call(scratch_cloud):
 
     Before, moto read the body holding the state lock: every other call waited for the last byte.
     """
-    sock = ec2_request(scratch_cloud, BODY[:len(BODY) - 16])
+    ec2 = boto3.client("ec2", endpoint_url=scratch_cloud, region_name="ap-northeast-2", aws_access_key_id="t",
+                       aws_secret_access_key="t")  # made first: on a busy machine a client takes a while to build
+    sock = ec2_request(scratch_cloud, BODY[:len(BODY) - 24])
     dripping = threading.Event()
     dripping.set()
 
     def drip() -> None:
-        for i in range(len(BODY) - 16, len(BODY)):  # 0.6 s a byte, well inside the idle timeout: about 10 s in all
+        for i in range(len(BODY) - 24, len(BODY)):  # 0.6 s a byte, well inside the idle timeout: about 14 s in all
             time.sleep(SCRATCH_BODY_TIMEOUT_S * 0.3)
             sock.sendall(BODY[i:i + 1])
         dripping.clear()
 
     dripper = threading.Thread(target=drip, daemon=True)
     dripper.start()
-    ec2 = boto3.client("ec2", endpoint_url=scratch_cloud, region_name="ap-northeast-2", aws_access_key_id="t",
-                       aws_secret_access_key="t")
     answered = []
     for call in (lambda: ec2.describe_vpcs()["Vpcs"],
                  lambda: urllib.request.urlopen(f"{scratch_cloud}/_awslab/health", timeout=60).status,
