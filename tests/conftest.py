@@ -25,33 +25,47 @@ def awslab_home(tmp_path_factory) -> str:
     return home
 
 
-@pytest.fixture(scope="session")
-def cloud_url(awslab_home):
-    """A real embedded cloud process (``python -m awslab cloud``) for the whole session."""
+def spawn_cloud(home: str, **env: str) -> tuple[subprocess.Popen, str]:
+    """Start ``python -m awslab cloud`` on a free port with ``env`` added; return (process, url) once it answers.
+
+    Its output goes to ``<home>/cloud-<port>.log`` (a pipe nobody reads would fill up and stall the cloud).
+    """
     port = free_port()
-    env = dict(os.environ, AWSLAB_PORT=str(port), AWSLAB_HOME=awslab_home)
-    proc = subprocess.Popen([sys.executable, "-m", "awslab", "cloud", "--port", str(port)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    full_env = dict(os.environ, AWSLAB_PORT=str(port), AWSLAB_HOME=home, **env)
+    log_path = os.path.join(home, f"cloud-{port}.log")
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "awslab", "cloud", "--port", str(port)], env=full_env,
+                                stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(f"{url}/_awslab/health", timeout=0.5)
-            break
+            return proc, url
         except OSError:
             if proc.poll() is not None:
-                raise RuntimeError(proc.stdout.read().decode())
+                with open(log_path, errors="replace") as log:
+                    raise RuntimeError(log.read())
             time.sleep(0.05)
-    else:
-        proc.kill()
-        raise RuntimeError("embedded cloud did not start")
-    os.environ["AWSLAB_PORT"] = str(port)
-    yield url
+    proc.kill()
+    raise RuntimeError("embedded cloud did not start")
+
+
+def stop_spawned(proc: subprocess.Popen) -> None:
     proc.terminate()
     try:
         proc.wait(10)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+@pytest.fixture(scope="session")
+def cloud_url(awslab_home):
+    """A real embedded cloud process (``python -m awslab cloud``) for the whole session."""
+    proc, url = spawn_cloud(awslab_home)
+    os.environ["AWSLAB_PORT"] = url.rsplit(":", 1)[1]
+    yield url
+    stop_spawned(proc)
 
 
 @pytest.fixture

@@ -71,7 +71,7 @@ def install() -> None:
             result = original(self)
         finally:  # a failed change may still have changed something: count it too
             try:
-                action = self._get_action()
+                action = self._get_action() or ""  # None when moto found no action in the request
             except Exception:  # noqa: BLE001 - no action name: treat as a change (re-reading is always safe)
                 action = ""
             if not is_read_only(action):

@@ -4,8 +4,10 @@ Run it with ``awslab cloud`` (foreground) or let :class:`awslab.Lab` start it.
 It is its own process so that restarting a notebook kernel loses nothing.
 
 Requests under ``/_awslab/`` go to :mod:`awslab.cloud.control`; everything
-else is an AWS API call and goes to moto, holding the cloud's state lock so
-the simulator never sees a half-applied change.
+else is an AWS API call and goes through :mod:`awslab.cloud.wire` to moto: its
+body is read first (a stalled client holds no lock), it is checked as AWS
+checks it, and moto answers it holding the cloud's state lock so the simulator
+never sees a half-applied change.
 """
 from __future__ import annotations
 
@@ -48,18 +50,19 @@ def make_app() -> Callable:
 
     from . import changes
     from .moto_ext import speed
+    from .wire.front import AwsFront
 
     speed.install()  # the same responses, several times cheaper (see its docstring)
     changes.install()  # count the calls that change something, so readers re-read only then
     moto_app = DomainDispatcherApplication(create_backend_app)
     _load_extensions()
+    # Reads each body before the state lock, checks it as AWS would, then lets moto answer under the lock.
+    aws = AwsFront(moto_app, control.STATE_LOCK)
 
     def app(environ: dict, start_response: Callable):
         if environ.get("PATH_INFO", "").startswith(control.PREFIX):
             return control.handle(environ, start_response)
-        with control.STATE_LOCK:
-            # Consume the whole response inside the lock: moto builds it lazily.
-            return list(moto_app(environ, start_response))
+        return aws(environ, start_response)
 
     return app
 
@@ -85,10 +88,14 @@ def serve(host: str = config.DEFAULT_HOST, port: int | None = None, ready: threa
 
     from moto.moto_server.werkzeug_app import MotoRequestHandler
 
+    from .wire.body import body_timeout_s
+
     port = port or config.port()
     app = make_app()
 
     class QuietHandler(MotoRequestHandler):
+        timeout = body_timeout_s()  # a client that stops sending (headers or body) is dropped after this idle time
+
         def log_request(self, code="-", size="-"):  # one line per AWS call is noise in a notebook
             if os.environ.get("AWSLAB_LOG_REQUESTS"):
                 WSGIRequestHandler.log_request(self, code, size)

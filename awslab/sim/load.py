@@ -175,8 +175,12 @@ def users(start: int, end: int, at_s: float = 0.0, ramp_s: float = 0.0,
     """A closed model: ``n`` users each send a request, wait for it, then think.
 
     Each user sends ``1 / (think_time + response_time)`` req/s (Little's law),
-    so 1000 users thinking 5 s make about 200 req/s.
+    so 1000 users thinking 5 s make about 200 req/s. A user needs some time per
+    request: ``response_time_s`` must be above 0 and ``think_time_s`` at least 0.
     """
+    if not (think_time_s >= 0 and response_time_s > 0):  # also refuses NaN
+        raise ValueError("think_time_s must be at least 0 and response_time_s above 0 (seconds), not {think} and "
+                         "{response}".format(think=think_time_s, response=response_time_s))
     per_user = 1.0 / (think_time_s + response_time_s)
     n = ramp(start, end, ramp_s, at_s) if ramp_s > 0 else step(start, end, at_s)
     return lambda t: n(t) * per_user

@@ -17,13 +17,28 @@ from __future__ import annotations
 import os
 
 from ..cloud import control, server
+from ..cloud.schema import NO_BODY, Schema, boolean, choice, integer, number, text
+from .clock import MODES
 from .core import Simulator
+from .faults import FAULT_KINDS
 
 __all__ = ["SIM", "clock_state"]
 
 SIM = Simulator(mode=os.environ.get("AWSLAB_SIM_MODE", "realtime"),
                 speed=float(os.environ.get("AWSLAB_SIM_SPEED", "20")),
                 seed=int(os.environ.get("AWSLAB_SIM_SEED", "0"))).install()
+
+
+#: What each route takes (checked by the control API before the route runs).
+#: Speeds and advances as the clock accepts them (Clock._check_speed; 30 simulated days at most).
+CLOCK_BODY = Schema({"mode": choice(*MODES), "speed": number(0.1, 10_000), "paused": boolean()})
+ADVANCE = Schema({"seconds": number(0, 30 * 86400)})
+TIMELINE_QUERY = Schema({"since": number(), "component": text(), "resource": text(), "limit": integer(0, 1_000_000)})
+#: A fault's parameters, by kind (as :func:`awslab.sim.faults.make_fault` reads them).
+FAULT_PARAMETERS = {"cpu_burn": {"percent": number(0, 100)}, "slow": {"delay_ms": number(0, 3_600_000)}}
+FAULT_BODY = Schema({"instance_id": text(required=True)}, tag="kind",
+                    variants={kind: FAULT_PARAMETERS.get(kind, {}) for kind in FAULT_KINDS})
+CLEAR_FAULT = Schema({"instance_id": text()})
 
 
 def clock_state() -> dict:
@@ -36,7 +51,7 @@ def _get_clock(body: dict, query: dict) -> dict:
     return clock_state()
 
 
-@control.route("POST", "clock")
+@control.route("POST", "clock", body=CLOCK_BODY)
 def _set_clock(body: dict, query: dict) -> dict:
     c = SIM.clock
     try:
@@ -51,7 +66,7 @@ def _set_clock(body: dict, query: dict) -> dict:
     return clock_state()
 
 
-@control.route("POST", "clock/advance")
+@control.route("POST", "clock/advance", body=ADVANCE, query=ADVANCE)
 def _advance(body: dict, query: dict) -> dict:
     seconds = float(body.get("seconds", query.get("seconds", 0)))
     if not 0 <= seconds <= 30 * 86400:
@@ -60,19 +75,19 @@ def _advance(body: dict, query: dict) -> dict:
     return clock_state()
 
 
-@control.route("POST", "clock/pause")
+@control.route("POST", "clock/pause", body=NO_BODY)
 def _pause(body: dict, query: dict) -> dict:
     SIM.clock.pause()
     return clock_state()
 
 
-@control.route("POST", "clock/resume")
+@control.route("POST", "clock/resume", body=NO_BODY)
 def _resume(body: dict, query: dict) -> dict:
     SIM.clock.resume()
     return clock_state()
 
 
-@control.route("GET", "timeline")
+@control.route("GET", "timeline", query=TIMELINE_QUERY)
 def _timeline(body: dict, query: dict) -> list:
     since = query.get("since")
     limit = query.get("limit")
@@ -81,7 +96,7 @@ def _timeline(body: dict, query: dict) -> list:
     return [e.to_dict() for e in events]
 
 
-@control.route("POST", "faults")
+@control.route("POST", "faults", body=FAULT_BODY)
 def _inject(body: dict, query: dict) -> dict:
     params = {k: v for k, v in body.items() if k not in ("instance_id", "kind")}
     try:
@@ -92,9 +107,12 @@ def _inject(body: dict, query: dict) -> dict:
         raise control.ControlError(str(e))
 
 
-@control.route("DELETE", "faults")
+@control.route("DELETE", "faults", body=CLEAR_FAULT, query=CLEAR_FAULT)
 def _clear(body: dict, query: dict) -> dict:
     iid = body.get("instance_id") or query.get("instance_id")
+    if not iid:
+        raise control.ControlError("instance_id is required (in the body or the query string): the instance whose "
+                                   "fault to clear, as GET /_awslab/faults lists them.", field="instance_id")
     try:
         SIM.ec2.clear_fault(iid)
     except KeyError as e:

@@ -374,3 +374,29 @@ def test_moto_still_lacks_alarm_history_and_dispatches_by_class_method():
     assert "method_names_from_class(self.__class__)" in inspect.getsource(core_responses.BaseResponse.call_action)
     assert "describe_alarm_history" in moto_utils.method_names_from_class(cw_responses.CloudWatchResponse), (
         f"moto no longer dispatches to a method added to the response class ({CW_EXT}.describe_alarm_history)")
+
+
+WIRE = "awslab.cloud.wire"
+
+
+def test_the_front_door_relies_on_motos_dispatcher_parsers_serializers_and_propagation():
+    """awslab.cloud.wire patches nothing, but reads moto's routing, parses with moto's parsers and writes
+    errors with moto's serializers; each of those must still be there, with the shape it calls."""
+    from moto.core.exceptions import ServiceException
+    from moto.core.parse import PROTOCOL_PARSERS, QueryParser
+    from moto.core.request import determine_request_protocol
+    from moto.core.serialize import get_serializer_class
+    from moto.ec2 import exceptions as ec2_exceptions
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    assert {"ec2", "query", "json", "rest-xml"} <= set(PROTOCOL_PARSERS), f"moto's parsers changed ({WIRE}.checks)"
+    assert _params(QueryParser._parse_shape) == ["self", "shape", "node", "prefix"], f"{WIRE}.checks._NamingQueryParser"
+    assert _params(determine_request_protocol)[:2] == ["service_model", "content_type"], f"{WIRE}.request"
+    assert _params(get_serializer_class) == ["service_name", "protocol"], f"{WIRE}.errors.render"
+    assert ServiceException("Code", "text").code == "Code", f"{WIRE}.errors.AwsError"
+    infer = DomainDispatcherApplication.infer_service_region_host
+    assert _params(infer) == ["self", "environ", "path"], f"{WIRE}.request"
+    assert _params(DomainDispatcherApplication.get_backend_for_host) == ["self", "host"], f"{WIRE}.request"
+    assert issubclass(ec2_exceptions.FilterNotImplementedError, NotImplementedError), f"{WIRE}.front.from_failure"
+    # A failure inside moto must reach the front door as an exception, not as Flask's own 500 page.
+    assert create_backend_app("sts").debug is True, f"moto's backend apps no longer propagate exceptions ({WIRE}.front)"

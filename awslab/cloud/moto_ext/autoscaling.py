@@ -158,7 +158,11 @@ def _asg_terminate_instance(self, instance_id, should_decrement):
     sim = active()
     if sim is None:
         return _ORIG["terminate_instance"](self, instance_id, should_decrement)
-    return sim.autoscaling.terminate_instance_api(instance_id, should_decrement)
+    try:
+        return sim.autoscaling.terminate_instance_api(instance_id, should_decrement)
+    except KeyError:  # not an instance of any group: AWS's ValidationError, in AWS's words
+        raise AutoscalingClientError("ValidationError", "Instance Id not found - No managed instance found for "
+                                     f"instance ID {instance_id}") from None
 
 
 def _asg_set_instance_health(self, instance_id, health_status):
