@@ -129,6 +129,7 @@ def test_module_clocks_we_replace_exist():
     from moto.elbv2 import models as e
 
     assert callable(i.utcnow) and callable(a.utcnow) and callable(e.iso_8601_datetime_with_milliseconds)
+    assert callable(cw_models.utcnow)  # PutMetricData without a Timestamp (awslab.cloud.moto_ext.cloudwatch)
 
 
 def test_moto_still_lacks_what_we_add():
@@ -211,7 +212,7 @@ def test_cloudwatch_and_policy_model_attributes():
             "self.state_reason = reason", "self.state_reason_data = reason_data", "self.state_value = state_value"]),
         (cw_models.Dimension, "__init__"): ((CW_EXT, ALARMS, PUBLISHER), ["self.name = name", "self.value = value"]),
         (cw_models.MetricDatumBase, "__init__"): ((CW_EXT, STORE, EVALUATOR), [
-            "self.namespace", "self.name", "self.timestamp", "self.dimensions", "self.unit",
+            "self.namespace", "self.name", "self.timestamp = timestamp or utcnow()", "self.dimensions", "self.unit",
             'Dimension(dimension["Name"], dimension["Value"])']),
         (cw_models.MetricDatum, "__init__"): ((STORE, EVALUATOR), ["self.value = value"]),
         (cw_models.MetricAggregatedDatum, "__init__"): ((STORE, EVALUATOR), [  # statistic sets: basic monitoring

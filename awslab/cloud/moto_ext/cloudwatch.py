@@ -11,6 +11,7 @@ creates no alarms for a target-tracking policy. Patched here:
 - ``CloudWatchBackend.set_alarm_state``: records history and lets the
   simulator run the alarm's actions, as AWS does.
 - ``CloudWatchBackend.get_metric_statistics``: dimensions match exactly, as on AWS.
+- ``moto.cloudwatch.models.utcnow``: a datapoint put without a Timestamp is stamped in simulated time.
 - ``CloudWatchResponse.describe_alarm_history``: the API moto lacks.
 - ``AutoScalingBackend.put_scaling_policy/delete_policy/describe_policies`` and
   ``AutoScalingResponse.put_scaling_policy``: a ``TargetTrackingScaling``
@@ -32,11 +33,12 @@ from typing import Any
 
 from moto.autoscaling.models import AutoScalingBackend
 from moto.autoscaling.responses import AutoScalingResponse
+from moto.cloudwatch import models as cw_models
 from moto.cloudwatch.models import Alarm, CloudWatchBackend, cloudwatch_backends
 from moto.cloudwatch.responses import CloudWatchResponse
 from moto.core.responses import ActionResult
 
-from . import active
+from . import active, sim_utcnow
 
 __all__ = ["install", "record_state", "record_action", "sim_time", "history_of"]
 
@@ -67,10 +69,7 @@ def _add_history(alarm: Alarm, kind: str, summary: str, data: dict[str, Any], wh
     items.append({"AlarmName": alarm.name, "AlarmType": "CompositeAlarm" if alarm.rule else "MetricAlarm",
                   "Timestamp": when, "HistoryItemType": kind, "HistorySummary": summary,
                   "HistoryData": json.dumps(data)})
-    expired = 0  # items are appended in time order: the expired ones lead
-    while expired < len(items) and items[expired]["Timestamp"] < when - HISTORY_RETENTION:
-        expired += 1
-    del items[:max(expired, len(items) - MAX_HISTORY)]
+    items[:] = [i for i in items if i["Timestamp"] >= when - HISTORY_RETENTION][-MAX_HISTORY:]
 
 
 def record_state(alarm: Alarm, state: str, reason: str, reason_data: str, when: datetime | None = None) -> bool:
@@ -115,6 +114,8 @@ def install() -> None:
                  delete_policy=AutoScalingBackend.delete_policy,
                  describe_policies=AutoScalingBackend.describe_policies,
                  put_scaling_policy_response=AutoScalingResponse.put_scaling_policy)
+    # PutMetricData without a Timestamp: AWS stamps the time it receives the datapoint, here simulated time
+    cw_models.utcnow = sim_utcnow
     Alarm.__init__ = _alarm_init
     CloudWatchBackend.put_metric_alarm = _put_metric_alarm
     CloudWatchBackend.set_alarm_state = _set_alarm_state

@@ -7,7 +7,7 @@ region's CloudWatch store, writes the state and history into moto (through the m
 (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html).
 
 The datapoints an alarm needs are kept in an index per watched metric, only as far back as the
-longest alarm's evaluation range reaches; a store that is rolled up or replaced is indexed again.
+longest alarm's evaluation range reaches; a store that is replaced is indexed again.
 """
 from __future__ import annotations
 
@@ -101,11 +101,12 @@ class AlarmEvaluator:
         index.trim(since)
         return index
 
-    def forget_store(self, store: list) -> None:
-        """The store was rolled up in place: index it again at the next evaluation."""
-        for key, index in list(self._indexes.items()):
+    def store_moved(self, store: list, by: int) -> None:
+        """Retention rolled up old datapoints in front of what this index read (all older than any alarm
+        looks back): the datapoints it has read moved ``by`` places."""
+        for index in self._indexes.values():
             if index.store is store:
-                del self._indexes[key]
+                index.read = max(0, index.read + by)
 
     # -- applying a result ---------------------------------------------------------
     def _apply(self, alarm: Any, ev: Any, now: float) -> None:

@@ -222,7 +222,7 @@ class CloudWatchSim:
                         or detailed_monitoring(owners.get(iid)))
             dp = self.cpu.datapoint(iid, now, detailed)
             if dp is not None:
-                self._send_cpu(rec.instance, dp, [("InstanceId", iid)], now, detailed)
+                self._send_cpu(rec.instance, dp, [("InstanceId", iid)], now)
 
     def _publish_groups(self, now: float, samples: dict[str, float], traffic: dict[str, GroupMinute]) -> None:
         asg = self.sim.autoscaling
@@ -234,7 +234,7 @@ class CloudWatchSim:
                 if i.instance_id in samples and self._in_aggregate(view, i):
                     dp = self.cpu.datapoint(i.instance_id, now, detailed)
                     if dp is not None:  # each instance's datapoint joins the aggregate as it is
-                        self._send_cpu(moto_group, dp, [("AutoScalingGroupName", name)], now, detailed)
+                        self._send_cpu(moto_group, dp, [("AutoScalingGroupName", name)], now)
             self._publish_group_metrics(now, view, moto_group)
             if self.record_minutes:
                 self._record(now, view, samples, [traffic[a] for a in view.target_group_arns if a in traffic])
@@ -246,14 +246,12 @@ class CloudWatchSim:
             return instance.lifecycle_state == "InService"
         return warmup.in_aggregate(view, instance)
 
-    def _send_cpu(self, owner: Any, dp: CpuDatapoint, dims: list[tuple[str, str]], now: float,
-                  detailed: bool) -> None:
+    def _send_cpu(self, owner: Any, dp: CpuDatapoint, dims: list[tuple[str, str]], now: float) -> None:
         if dp.count == 1:
             md = raw_datum("AWS/EC2", "CPUUtilization", dp.total, dims, dp.timestamp, "Percent")
         else:
             md = statistic_set_datum("AWS/EC2", "CPUUtilization", dp.total, dp.count, dp.minimum, dp.maximum,
-                                     dims, dp.timestamp, "Percent",
-                                     resolution=DETAILED_PERIOD_S if detailed else BASIC_PERIOD_S)
+                                     dims, dp.timestamp, "Percent")
         self._send(owner, md, now)
 
     def _publish_group_metrics(self, now: float, view: Any, moto_group: Any) -> None:
@@ -295,8 +293,8 @@ class CloudWatchSim:
                 self.put(tg, "AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", g.target_5xx, both, ts, "Count")
             if g.elb_5xx:
                 self.put(tg, "AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", g.elb_5xx, [lb], ts, "Count")
-            self.put(tg, "AWS/ApplicationELB", "HealthyHostCount", float(states.count("healthy")), both, ts, "Count")
-            self.put(tg, "AWS/ApplicationELB", "UnHealthyHostCount", float(states.count("unhealthy")), both, ts, "Count")
+            for metric, state in (("HealthyHostCount", "healthy"), ("UnHealthyHostCount", "unhealthy")):
+                self.put(tg, "AWS/ApplicationELB", metric, float(states.count(state)), both, ts, "Count")
         self.put(tg, "AWS/ApplicationELB", "RequestCountPerTarget", g.per_target, [tg_dim], ts, "Count")
         for lb in lb_dims:
             self.put(tg, "AWS/ApplicationELB", "RequestCountPerTarget", g.per_target, [lb, tg_dim], ts, "Count")
@@ -322,8 +320,9 @@ class CloudWatchSim:
         from moto.cloudwatch.models import cloudwatch_backends
 
         for backend in moto_backends(cloudwatch_backends):
-            if self.retention.apply(backend.metric_data, now):
-                self.evaluator.forget_store(backend.metric_data)
+            moved = self.retention.apply(backend.metric_data, now)
+            if moved:
+                self.evaluator.store_moved(backend.metric_data, moved)
 
     @staticmethod
     def _backend_for(owner: Any) -> Any:
@@ -332,7 +331,8 @@ class CloudWatchSim:
         account = getattr(owner, "account_id", None) or getattr(getattr(owner, "ec2_backend", None), "account_id", None)
         # The EC2 backend's region first: moto 5.2.5 creates Auto Scaling's instances without a region,
         # so their own ``region_name`` says us-east-1 whatever region they run in.
-        region = getattr(getattr(owner, "ec2_backend", None), "region_name", None) or getattr(owner, "region_name", None)
+        region = (getattr(getattr(owner, "ec2_backend", None), "region_name", None)
+                  or getattr(owner, "region_name", None))
         if account is None or region is None:
             from ... import config
 

@@ -1,14 +1,16 @@
 """The CloudWatch metric store: datapoints as moto keeps them, and how long CloudWatch keeps them.
 
 moto keeps every datapoint of a region in one list (``CloudWatchBackend.metric_data``) forever.
-CloudWatch does not (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html#metrics-retention):
+CloudWatch does not
+(https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html#metrics-retention):
 
 * "Data points with a period of 60 seconds (1 minute) are available for 15 days";
 * "Data points with a period of 300 seconds (5 minute) are available for 63 days";
 * "Data points with a period of 3600 seconds (1 hour) are available for 455 days (15 months)";
 * "Data points that are initially published with a shorter period are aggregated together for
   long-term storage": after 15 days 1-minute data is retrievable only at 5-minute resolution, after
-  63 days only at 1-hour resolution.
+  63 days only at 1-hour resolution. (A basic-monitoring datapoint already covers five minutes:
+  rolling it into its 5-minute bucket leaves it as it was.)
 
 :class:`Retention` does the same to the list, so a long simulation keeps a bounded store: a metric
 holds at most 15 days of 1-minute points, 48 more days of 5-minute and 392 more days of hourly
@@ -17,8 +19,9 @@ statistic sets.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Iterable
+from typing import Any
 
 from moto.cloudwatch.models import MetricAggregatedDatum, MetricDatum
 
@@ -27,8 +30,6 @@ __all__ = ["RETENTION", "Retention", "epoch_of", "raw_datum", "statistic_set_dat
 DAY_S = 86400
 #: (resolution in seconds, how long data at that resolution is kept).
 RETENTION = ((60, 15 * DAY_S), (300, 63 * DAY_S), (3600, 455 * DAY_S))
-#: Attribute on a moto datum that says its resolution when it is coarser than a minute.
-RESOLUTION_ATTR = "awslab_resolution"
 
 
 def epoch_of(timestamp: Any) -> float:
@@ -52,14 +53,10 @@ def raw_datum(namespace: str, name: str, value: float, dims: list[tuple[str, str
 
 
 def statistic_set_datum(namespace: str, name: str, total: float, count: float, minimum: float, maximum: float,
-                        dims: list[tuple[str, str]], timestamp: float, unit: str,
-                        resolution: int = 60) -> MetricAggregatedDatum:
+                        dims: list[tuple[str, str]], timestamp: float, unit: str) -> MetricAggregatedDatum:
     """A statistic set, as PutMetricData ``StatisticValues`` stores it."""
-    md = MetricAggregatedDatum(namespace, name, float(minimum), float(maximum), float(count), float(total),
-                               [{"Name": n, "Value": v} for n, v in dims], _naive(timestamp), unit)
-    if resolution > 60:
-        setattr(md, RESOLUTION_ATTR, resolution)
-    return md
+    return MetricAggregatedDatum(namespace, name, float(minimum), float(maximum), float(count), float(total),
+                                 [{"Name": n, "Value": v} for n, v in dims], _naive(timestamp), unit)
 
 
 def datum_parts(md: Any) -> tuple[float, float, float, float] | None:
@@ -73,67 +70,72 @@ def datum_parts(md: Any) -> tuple[float, float, float, float] | None:
     return float(md.sum), float(count), float(md.min), float(md.max)
 
 
-def _resolution(md: Any) -> int:
-    return getattr(md, RESOLUTION_ATTR, 60)
+@dataclass
+class _Layout:
+    """How :class:`Retention` keeps a store: ``[hourly sets][5-minute sets][raw datapoints, as they arrived]``."""
 
-
-def _kept_until(md: Any) -> float:
-    """When this datum must be rolled up (or dropped)."""
-    res = _resolution(md)
-    keep = next((k for r, k in RETENTION if r >= res), RETENTION[-1][1])
-    return epoch_of(md.timestamp) + keep
+    hourly: int = 0
+    five: int = 0
 
 
 class Retention:
-    """Rolls a store up as it ages; cheap when nothing is due (it only reads datapoints added since last time)."""
+    """Rolls a store up as it ages, touching only the datapoints that are due.
+
+    The store is kept as three runs: hourly statistic sets, 5-minute statistic sets (each in time order)
+    and the raw datapoints in the order they arrived, which is time order give or take a delivery. Each
+    sweep takes what has aged out from the front of each run, so its work is proportional to what it
+    rolls up, not to the store. (A raw datapoint put with an older timestamp than its neighbours is
+    rolled up when the ones before it are.)
+    """
 
     def __init__(self) -> None:
-        self._state: dict[int, tuple[int, float]] = {}  # id(store) -> (datapoints checked, next due time)
+        self._layout: dict[int, _Layout] = {}
 
     def reset(self) -> None:
-        self._state.clear()
+        self._layout.clear()
 
-    def due(self, store: list, now: float) -> bool:
-        checked, next_due = self._state.get(id(store), (0, math.inf))
-        if checked > len(store):
-            checked, next_due = 0, math.inf
-        for md in store[checked:]:
-            next_due = min(next_due, _kept_until(md))
-        self._state[id(store)] = (len(store), next_due)
-        return now >= next_due
+    def apply(self, store: list, now: float) -> int:
+        """Roll up or drop what has aged out of its resolution. Returns how far the raw run moved
+        (positive: the store grew in front of it), so an index into the raw run can follow."""
+        lay = self._layout.setdefault(id(store), _Layout())
+        if lay.hourly + lay.five > len(store):
+            lay.hourly = lay.five = 0  # the store was replaced or cut behind our back: all of it counts as raw
+        raw_at = lay.hourly + lay.five
+        hourly_drop = _aged(store, 0, lay.hourly, now - RETENTION[2][1], 3600)
+        to_hourly = _aged(store, lay.hourly, raw_at, now - RETENTION[1][1], 3600)
+        to_five = _aged(store, raw_at, len(store), now - RETENTION[0][1], 300)
+        if not (hourly_drop or to_hourly or to_five):
+            return 0
+        five = store[lay.hourly + to_hourly:raw_at] + _roll_up(store[raw_at:raw_at + to_five], 300)
+        hourly = store[hourly_drop:lay.hourly] + _roll_up(store[lay.hourly:lay.hourly + to_hourly], 3600)
+        very_old = _aged(five, 0, len(five), now - RETENTION[1][1], 3600)  # raw data already past 63 days
+        if very_old:
+            hourly = sorted(hourly + _roll_up(five[:very_old], 3600), key=lambda md: epoch_of(md.timestamp))
+            five = five[very_old:]
+        hourly = hourly[_aged(hourly, 0, len(hourly), now - RETENTION[2][1], 3600):]
+        store[:raw_at + to_five] = hourly + five
+        lay.hourly, lay.five = len(hourly), len(five)
+        return len(hourly) + len(five) - raw_at - to_five
 
-    def apply(self, store: list, now: float) -> bool:
-        """Roll up or drop what has aged out of its resolution; True if the store changed."""
-        if not self.due(store, now):
-            return False
-        store[:] = _rolled_up(store, now)
-        self._state[id(store)] = (len(store), min((_kept_until(md) for md in store), default=math.inf))
-        return True
+
+def _aged(store: list, start: int, end: int, cutoff: float, bucket: int) -> int:
+    """How many datapoints from ``start`` on are older than ``cutoff`` (cut to a whole ``bucket``)."""
+    cutoff = math.floor(cutoff / bucket) * bucket
+    n = 0
+    while start + n < end and epoch_of(store[start + n].timestamp) < cutoff:
+        n += 1
+    return n
 
 
-def _target_resolution(age: float) -> int | None:
-    return next((res for res, keep in RETENTION if age < keep), None)
-
-
-def _rolled_up(store: Iterable[Any], now: float) -> list[Any]:
-    keep, buckets = [], {}
-    for md in store:
-        ts = epoch_of(md.timestamp)
-        res = _target_resolution(now - ts)
-        if res is None:
-            continue  # older than 455 days: gone
-        if res <= _resolution(md):
-            keep.append(md)
-            continue
-        dims = tuple((d.name, d.value) for d in md.dimensions)
-        key = (md.namespace, md.name, dims, md.unit, res, math.floor(ts / res) * res)
-        buckets.setdefault(key, []).append(md)
-    rolled = []
-    for (ns, name, dims, unit, res, start), mds in buckets.items():
-        parts = [p for p in map(datum_parts, mds) if p is not None]
-        if parts:
-            rolled.append(statistic_set_datum(ns, name, sum(p[0] for p in parts), sum(p[1] for p in parts),
-                                              min(p[2] for p in parts), max(p[3] for p in parts), list(dims), start,
-                                              unit, resolution=res))
-    rolled.sort(key=lambda md: epoch_of(md.timestamp))
-    return rolled + keep
+def _roll_up(data: list, resolution: int) -> list:
+    """Statistic sets per metric and ``resolution``-second bucket, in time order."""
+    buckets: dict[tuple, list] = {}
+    for md in data:
+        start = math.floor(epoch_of(md.timestamp) / resolution) * resolution
+        key = (start, md.namespace, md.name, tuple((d.name, d.value) for d in md.dimensions), md.unit)
+        parts = datum_parts(md)
+        if parts is not None:
+            buckets.setdefault(key, []).append(parts)
+    return [statistic_set_datum(ns, name, sum(p[0] for p in ps), sum(p[1] for p in ps), min(p[2] for p in ps),
+                                max(p[3] for p in ps), list(dims), start, unit)
+            for (start, ns, name, dims, unit), ps in sorted(buckets.items(), key=lambda kv: kv[0][0])]

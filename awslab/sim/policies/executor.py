@@ -82,7 +82,8 @@ class PoliciesSim:
         group = policy.auto_scaling_group_name
         if group not in getattr(self.sim.autoscaling, "groups", {}):
             return False, f"AutoScalingGroup {group} not found"
-        if "AlarmNotification" in {p["ProcessName"] for p in self.sim.autoscaling.groups[group].group.suspended_processes}:
+        suspended = self.sim.autoscaling.groups[group].group.suspended_processes
+        if "AlarmNotification" in {p["ProcessName"] for p in suspended}:
             return True, ""
         view = self.sim.autoscaling.group(group)
         kind = policy.policy_type or "SimpleScaling"
