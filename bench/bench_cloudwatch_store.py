@@ -13,16 +13,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
-import subprocess
 import sys
 import time
-from datetime import datetime, timezone
-from pathlib import Path
+
+from _report import machine, write_section
 
 REGION = "ap-northeast-2"
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
-START, END = "<!-- bench_cloudwatch_store:start -->", "<!-- bench_cloudwatch_store:end -->"
 
 
 def _stack(clients) -> None:
@@ -94,11 +90,6 @@ def run(days: int, checkpoints: list[int]) -> list[dict]:
     return rows
 
 
-def machine() -> str:
-    nproc = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip() or str(os.cpu_count())
-    return f"load average {os.getloadavg()[0]:.1f} while measuring; nproc {nproc}, Python {platform.python_version()}"
-
-
 def report(rows: list[dict]) -> str:
     lines = ["| simulated day | datapoints in the store | their heap | indexed for alarms | alarm-history items "
              "| CPU so far |",
@@ -107,18 +98,6 @@ def report(rows: list[dict]) -> str:
         lines.append(f"| {r['day']} | {r['store']:,} | {r['store_mib']:.1f} MiB | {r['indexed']:,} | {r['history']} | "
                      f"{r['cpu_s']:.0f} s |")
     return "\n".join(lines)
-
-
-def write(text: str) -> None:
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    section = (f"{START}\n## CloudWatch stores over a long simulation ({stamp})\n\n"
-               f"`python bench/bench_cloudwatch_store.py` (virtual time). Machine: {machine()}.\n\n{text}\n{END}")
-    current = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n"
-    if START in current and END in current:
-        current = current[: current.index(START)] + section + current[current.index(END) + len(END):]
-    else:
-        current = current.rstrip("\n") + "\n\n" + section + "\n"
-    DOCS.write_text(current)
 
 
 def main() -> int:
@@ -130,7 +109,8 @@ def main() -> int:
     text = report(run(args.days, checkpoints))
     print(text)
     if not args.no_write:
-        write(text)
+        write_section("bench_cloudwatch_store", "CloudWatch stores over a long simulation",
+                      f"`python bench/bench_cloudwatch_store.py` (virtual time). Machine: {machine()}.\n\n{text}")
     return 0
 
 

@@ -14,16 +14,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
-import subprocess
-from datetime import datetime, timezone
-from pathlib import Path
+
+from _report import machine, write_section
 
 REGION = "ap-northeast-2"
 START_EPOCH = 1_796_000_000
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
-START, END = "<!-- bench_surge:start -->", "<!-- bench_surge:end -->"
 #: aws-semantics.md §7: "Target-tracking scale-out after a load step (detailed monitoring): about 4-7 min".
 AWS_RANGE_S = (240, 420)
 
@@ -100,19 +96,13 @@ def run(delays: list[float], offsets: list[float]) -> list[dict]:
     return [one_surge(d, o) for d in delays for o in offsets]
 
 
-def machine() -> str:
-    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
-                if ln.startswith("model name")), platform.processor() or "unknown")
-    nproc = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip() or str(os.cpu_count())
-    return f"load average {os.getloadavg()[0]:.1f} while measuring; nproc {nproc}, {cpu}, Python {platform.python_version()}"
-
-
 def _mmss(s: float | None) -> str:
     return "-" if s is None else f"{int(s // 60)}:{int(s % 60):02d}"
 
 
 def report(rows: list[dict]) -> str:
-    lines = ["| delivery delay | step at second | AlarmHigh ALARM | scale-out | first InService | all healthy | desired |",
+    lines = ["| delivery delay | step at second | AlarmHigh ALARM | scale-out | first InService | all healthy "
+             "| desired |",
              "|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['delay_s']:g} s | {r['offset_s']:g} | {_mmss(r['alarm'])} | {_mmss(r['scaling'])} | "
@@ -128,19 +118,6 @@ def report(rows: list[dict]) -> str:
     return "\n".join(lines + [""] + summary)
 
 
-def write(text: str) -> None:
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    section = (f"{START}\n## Surge under target tracking: load step to healthy capacity ({stamp})\n\n"
-               f"`python bench/bench_surge.py` (virtual time, so the figures do not depend on the machine's load). "
-               f"Machine: {machine()}.\n\n{text}\n{END}")
-    current = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n"
-    if START in current and END in current:
-        current = current[: current.index(START)] + section + current[current.index(END) + len(END):]
-    else:
-        current = current.rstrip("\n") + "\n\n" + section + "\n"
-    DOCS.write_text(current)
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--delays", default="60", help="delivery delays to compare, seconds (default: 60, AWS's)")
@@ -151,7 +128,9 @@ def main() -> int:
     text = report(rows)
     print(text)
     if not args.no_write:
-        write(text)
+        write_section("bench_surge", "Surge under target tracking: load step to healthy capacity",
+                      f"`python bench/bench_surge.py` (virtual time, so the figures do not depend on the machine's "
+                      f"load). Machine: {machine()}.\n\n{text}")
     healthy = [r.get("healthy") for r in rows]
     return 0 if all(h is not None for h in healthy) else 1
 

@@ -117,7 +117,7 @@ class WarmupTracker:
         """The warm-up of ``instance`` (an InstanceView) in the group ``view`` (a GroupView)."""
         iid = instance.instance_id
         at, policy_name = self._in_service.get(iid, (None, None))
-        if instance.lifecycle_state != "Pending" and at is None:
+        if at is None and not instance.lifecycle_state.startswith("Pending"):
             at = -float("inf")  # InService before we could see it (e.g. attached): warm already
         policy = self._policy(view.name, policy_name)
         if policy is not None:
