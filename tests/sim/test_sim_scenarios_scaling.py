@@ -28,7 +28,7 @@ def stack(w, name, monitoring=True, desired=2, min_size=2, max_size=10, warmup=6
         w.network()
     w.ec2.create_launch_template(LaunchTemplateName=f"{name}-tmpl", LaunchTemplateData={
         "ImageId": "ami-12c6146b", "InstanceType": "t3.micro", "Monitoring": {"Enabled": monitoring}})
-    tg = w.target_group(name=f"{name}-tg")
+    tg = w.target_group(name=f"{name}-tg", behind_alb=False)  # its own ALB below
     lb = w.elbv2.create_load_balancer(Name=f"{name}-alb", Subnets=list(w.subnets.values()))["LoadBalancers"][0]
     w.elbv2.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80,
                             DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
