@@ -204,10 +204,12 @@ def is_autoscaling_action(arn: str) -> bool:
     return arn.startswith("arn:aws:autoscaling:") or ":autoscaling:" in arn.split("/")[0]
 
 
-def evaluate(spec: AlarmSpec, samples: Iterable[Sample], now: float, current_state: str) -> AlarmEvaluation:
+def evaluate(spec: AlarmSpec, samples: Iterable[Sample], now: float, current_state: str,
+             in_flight_periods: int = 0) -> AlarmEvaluation:
     """Evaluate ``spec`` at ``now`` over ``samples``, as CloudWatch does each minute.
 
-    * Fetch the evaluation range (N + :data:`EVALUATION_RANGE_EXTRA` periods).
+    * Fetch the evaluation range (N + :data:`EVALUATION_RANGE_EXTRA` periods, plus
+      ``in_flight_periods``: the newest periods whose datapoints are still being delivered).
     * With at least N real datapoints, judge the newest N real ones (missing ones are skipped).
     * With fewer, fill the gaps as ``TreatMissingData`` says; with ``missing`` or
       ``ignore`` the alarm only moves when the real points already decide it
@@ -216,7 +218,7 @@ def evaluate(spec: AlarmSpec, samples: Iterable[Sample], now: float, current_sta
     """
     n = spec.evaluation_periods
     end = math.floor(now / 60) * 60
-    window = period_values(samples, spec.statistic, spec.period, end, n + EVALUATION_RANGE_EXTRA)
+    window = period_values(samples, spec.statistic, spec.period, end, n + EVALUATION_RANGE_EXTRA + in_flight_periods)
     real = [p for p in window if p.value is not None]
     if len(real) >= n:
         state, points = _judge(spec, real[:n]), real[:n]

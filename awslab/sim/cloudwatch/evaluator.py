@@ -11,6 +11,7 @@ longest alarm's evaluation range reaches; a store that is replaced is indexed ag
 """
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -72,7 +73,9 @@ class AlarmEvaluator:
     def reset(self) -> None:
         self._indexes.clear()
 
-    def evaluate_all(self, now: float) -> None:
+    def evaluate_all(self, now: float, delivery_delay_s: float = 0.0) -> None:
+        """Evaluate every metric alarm at ``now``; the newest ``delivery_delay_s`` worth of periods is still on
+        its way, so the evaluation range reaches that much further back."""
         from moto.cloudwatch.models import cloudwatch_backends
 
         for backend in moto_backends(cloudwatch_backends):
@@ -80,14 +83,16 @@ class AlarmEvaluator:
             if not alarms:  # composite and metric-math alarms are not evaluated (yet)
                 continue
             specs = [(a, AlarmSpec.from_moto(a)) for a in alarms]
-            index = self._index_of(backend, specs, now)
+            index = self._index_of(backend, specs, now, delivery_delay_s)
             for alarm, spec in specs:
                 samples = index.series.get((spec.namespace, spec.metric_name, frozenset(spec.dimensions)), ())
-                self._apply(alarm, evaluate(spec, samples, now, alarm.state_value), now)
+                in_flight = math.ceil(delivery_delay_s / spec.period)
+                self._apply(alarm, evaluate(spec, samples, now, alarm.state_value, in_flight), now)
 
-    def _index_of(self, backend: Any, specs: list[tuple[Any, AlarmSpec]], now: float) -> _Index:
+    def _index_of(self, backend: Any, specs: list[tuple[Any, AlarmSpec]], now: float, delay: float) -> _Index:
         keys = frozenset((s.namespace, s.metric_name, frozenset(s.dimensions)) for _, s in specs)
-        horizon = max([MIN_HORIZON_S] + [(s.evaluation_periods + EVALUATION_RANGE_EXTRA) * s.period for _, s in specs])
+        horizon = max([MIN_HORIZON_S] + [(s.evaluation_periods + EVALUATION_RANGE_EXTRA + 1) * s.period + delay
+                                          for _, s in specs])
         store = backend.metric_data
         index = self._indexes.get(id(backend))
         stale = (index is None or index.store is not store or index.read > len(store)

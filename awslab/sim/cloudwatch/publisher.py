@@ -159,13 +159,13 @@ class CloudWatchSim:
             if g.tg is not None:
                 self._publish_alb(now, g)
         self.delivery.deliver_due(now)
-        self.evaluator.evaluate_all(now)
+        self.evaluator.evaluate_all(now, self.delivery_delay_s)
         if int(now) % RETENTION_SWEEP_S == 0:
             self._apply_retention(now)
 
     def evaluate_alarms(self, now: float | None = None) -> None:
         """Evaluate every metric alarm now (CloudWatch does this each minute)."""
-        self.evaluator.evaluate_all(self.sim.now if now is None else now)
+        self.evaluator.evaluate_all(self.sim.now if now is None else now, self.delivery_delay_s)
 
     def on_state_set(self, backend: Any, alarm: Any) -> None:
         """SetAlarmState changed an alarm (the moto extension's hook): run its actions."""
