@@ -129,6 +129,7 @@ def test_module_clocks_we_replace_exist():
     from moto.elbv2 import models as e
 
     assert callable(i.utcnow) and callable(a.utcnow) and callable(e.iso_8601_datetime_with_milliseconds)
+    assert callable(cw_models.utcnow)  # PutMetricData without a Timestamp (awslab.cloud.moto_ext.cloudwatch)
 
 
 def test_moto_still_lacks_what_we_add():
@@ -153,7 +154,10 @@ def _ext_modules():
 CW_EXT = "awslab.cloud.moto_ext.cloudwatch"
 PUBLISHER = "awslab.sim.cloudwatch.publisher"
 ALARMS = "awslab.sim.cloudwatch.alarms"
+STORE = "awslab.sim.cloudwatch.store"
+EVALUATOR = "awslab.sim.cloudwatch.evaluator"
 EXECUTOR = "awslab.sim.policies.executor"
+WARMUP = "awslab.sim.policies.warmup"
 
 # (owner, attribute, the leading parameters we call/replace it with, the awslab module relying on it)
 CLOUDWATCH_METHODS = [
@@ -166,7 +170,9 @@ CLOUDWATCH_METHODS = [
      ["self", "namespace", "metric_name", "start_time", "end_time", "period", "stats", "dimensions", "unit"], CW_EXT),
     (cw_models.CloudWatchBackend, "get_all_metrics", ["self"], CW_EXT),
     (cw_models.MetricDatum, "__init__", ["self", "namespace", "name", "value", "dimensions", "timestamp", "unit"],
-     PUBLISHER),
+     STORE),
+    (cw_models.MetricAggregatedDatum, "__init__", ["self", "namespace", "name", "min_stat", "max_stat", "sample_count",
+                                                   "sum_stat", "dimensions", "timestamp", "unit"], STORE),
     (cw_responses.CloudWatchResponse, "cloudwatch_backend", ["self"], CW_EXT),
     (cw_responses.CloudWatchResponse, "_get_param", ["self", "param_name"], CW_EXT),
     (asg_models.AutoScalingBackend, "put_scaling_policy",  # our wrapper reads target_tracking_config as args[6]
@@ -205,10 +211,14 @@ def test_cloudwatch_and_policy_model_attributes():
         (cw_models.Alarm, "update_state"): ((CW_EXT,), [  # SetAlarmState's writes, undone to record the transition
             "self.state_reason = reason", "self.state_reason_data = reason_data", "self.state_value = state_value"]),
         (cw_models.Dimension, "__init__"): ((CW_EXT, ALARMS, PUBLISHER), ["self.name = name", "self.value = value"]),
-        (cw_models.MetricDatumBase, "__init__"): ((CW_EXT, PUBLISHER), [
-            "self.namespace", "self.name", "self.timestamp", "self.dimensions",
+        (cw_models.MetricDatumBase, "__init__"): ((CW_EXT, STORE, EVALUATOR), [
+            "self.namespace", "self.name", "self.timestamp = timestamp or utcnow()", "self.dimensions", "self.unit",
             'Dimension(dimension["Name"], dimension["Value"])']),
-        (cw_models.MetricDatum, "__init__"): ((PUBLISHER,), ["self.value = value"]),
+        (cw_models.MetricDatum, "__init__"): ((STORE, EVALUATOR), ["self.value = value"]),
+        (cw_models.MetricAggregatedDatum, "__init__"): ((STORE, EVALUATOR), [  # statistic sets: basic monitoring
+            "self.min = min_stat", "self.max = max_stat", "self.sample_count = sample_count", "self.sum = sum_stat"]),
+        (cw_models.Statistics, "calc_sum"): ((STORE,), ["s.sum for s in self.metric_aggregated_list"]),
+        (cw_models.Statistics, "calc_sample_count"): ((STORE,), ["s.sample_count for s in self.metric_aggregated_list"]),
         (cw_models.CloudWatchBackend, "__init__"): ((CW_EXT, PUBLISHER, EXECUTOR), [
             "self.alarms: dict[str, Alarm] = {}", "self.metric_data: list[MetricDatumBase] = []"]),
         (cw_models.CloudWatchBackend, "put_metric_alarm"): ((CW_EXT,), [
@@ -231,10 +241,11 @@ def test_cloudwatch_and_policy_model_attributes():
             "self.scheduled_actions[scheduled_action_name] = scheduled_action"]),
         (asg_responses.AutoScalingResponse, "put_scaling_policy"): ((CW_EXT,), [  # we rename PolicyArn -> PolicyARN
             'params.get("PolicyName")', 'ActionResult({"PolicyArn": policy.arn})']),
-        (asg_models.FakeScalingPolicy, "__init__"): ((CW_EXT, EXECUTOR), [
+        (asg_models.FakeScalingPolicy, "__init__"): ((CW_EXT, EXECUTOR, WARMUP), [
             "self.name", "self.policy_type", "self.auto_scaling_group_name", "self.adjustment_type",
             "self.min_adjustment_magnitude", "self.scaling_adjustment", "self.cooldown",
-            "self.target_tracking_configuration", "self.step_adjustments", "self.autoscaling_backend"]),
+            "self.target_tracking_configuration", "self.step_adjustments", "self.autoscaling_backend",
+            "self.estimated_instance_warmup"]),
         (asg_models.TargetTrackingConfiguration, "__init__"): ((EXECUTOR,), ["self.__dict__.update(data)"]),
         (asg_models.FakeScheduledAction, "__init__"): ((EXECUTOR,), [
             "self.auto_scaling_group_name", "self.desired_capacity", "self.max_size", "self.min_size",
@@ -303,9 +314,11 @@ def test_our_calls_fit_moto():
     """The calls awslab makes into moto bind to moto's signatures (keywords exist, required ones given)."""
     import awslab.cloud.moto_ext.cloudwatch as ext
     import awslab.sim.cloudwatch.publisher as pub
+    import awslab.sim.cloudwatch.store as store
 
     cases = [(ext, "put_metric_alarm", _original(cw_models.CloudWatchBackend, "put_metric_alarm")),
-             (pub, "MetricDatum", cw_models.MetricDatum.__init__),
+             (store, "MetricDatum", cw_models.MetricDatum.__init__),
+             (store, "MetricAggregatedDatum", cw_models.MetricAggregatedDatum.__init__),
              (pub, "get_version", ec2_launch_templates.LaunchTemplate.get_version)]
     for module, name, moto_fn in cases:
         calls = _calls(module.__file__, name)

@@ -116,3 +116,12 @@ def test_actions_fire_on_change_and_autoscaling_actions_repeat_every_minute():
     assert evaluate(s, minutes(10), T, ALARM).actions == (SNS_ARN,)
     off = spec(evaluation_periods=1, alarm_actions=(ASG_ARN,), actions_enabled=False)
     assert evaluate(off, minutes(90), T, OK).actions == ()
+
+
+def test_periods_still_in_flight_widen_the_evaluation_range():
+    """With datapoints arriving three minutes late, the newest three periods are empty when CloudWatch evaluates:
+    the range reaches back past them, so 3 of 3 is judged on the three newest delivered points."""
+    late = minutes(None, None, None, 80.0, 90.0, 85.0)
+    assert evaluate(spec(), late, T + 5, OK).state == OK  # N + 2 periods hold only two points: no decision
+    e = evaluate(spec(), late, T + 5, OK, in_flight_periods=3)
+    assert e.state == ALARM and [p.value for p in e.evaluated] == [80.0, 90.0, 85.0]

@@ -11,32 +11,42 @@ creates no alarms for a target-tracking policy. Patched here:
 - ``CloudWatchBackend.set_alarm_state``: records history and lets the
   simulator run the alarm's actions, as AWS does.
 - ``CloudWatchBackend.get_metric_statistics``: dimensions match exactly, as on AWS.
+- ``moto.cloudwatch.models.utcnow``: a datapoint put without a Timestamp is stamped in simulated time.
 - ``CloudWatchResponse.describe_alarm_history``: the API moto lacks.
 - ``AutoScalingBackend.put_scaling_policy/delete_policy/describe_policies`` and
   ``AutoScalingResponse.put_scaling_policy``: a ``TargetTrackingScaling``
   policy creates and owns its two alarms and returns them (``Alarms``), as
   https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_PutScalingPolicy.html says.
+  What the alarms look like is the simulator's decision: this module asks the hook
+  ``sim.policies.target_tracking_alarms(group_name, group, policy_arn, config)``.
 
+Dependencies point one way: the simulator imports this module (``record_state``, ``record_action``);
+this module never imports the simulator, it only calls the hooks the simulator's subsystems
+register on the installed simulator (``sim.cloudwatch.on_state_set``, ``sim.policies.target_tracking_alarms``).
 Every patch falls back to moto's behaviour when no simulator is installed.
 """
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from moto.autoscaling.models import AutoScalingBackend
 from moto.autoscaling.responses import AutoScalingResponse
+from moto.cloudwatch import models as cw_models
 from moto.cloudwatch.models import Alarm, CloudWatchBackend, cloudwatch_backends
 from moto.cloudwatch.responses import CloudWatchResponse
 from moto.core.responses import ActionResult
 
-from . import active
+from . import active, sim_utcnow
 
 __all__ = ["install", "record_state", "record_action", "sim_time", "history_of"]
 
 _ORIG: dict[str, Any] = {}
-#: DescribeAlarmHistory keeps items for 30 days on AWS; we keep at most this many per alarm.
+#: "CloudWatch preserves alarm history for 30 days"
+#: (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html).
+HISTORY_RETENTION = timedelta(days=30)
+#: ...and we keep at most this many items per alarm, however busy those 30 days were.
 MAX_HISTORY = 1000
 
 
@@ -59,7 +69,7 @@ def _add_history(alarm: Alarm, kind: str, summary: str, data: dict[str, Any], wh
     items.append({"AlarmName": alarm.name, "AlarmType": "CompositeAlarm" if alarm.rule else "MetricAlarm",
                   "Timestamp": when, "HistoryItemType": kind, "HistorySummary": summary,
                   "HistoryData": json.dumps(data)})
-    del items[:-MAX_HISTORY]
+    items[:] = [i for i in items if i["Timestamp"] >= when - HISTORY_RETENTION][-MAX_HISTORY:]
 
 
 def record_state(alarm: Alarm, state: str, reason: str, reason_data: str, when: datetime | None = None) -> bool:
@@ -104,6 +114,8 @@ def install() -> None:
                  delete_policy=AutoScalingBackend.delete_policy,
                  describe_policies=AutoScalingBackend.describe_policies,
                  put_scaling_policy_response=AutoScalingResponse.put_scaling_policy)
+    # PutMetricData without a Timestamp: AWS stamps the time it receives the datapoint, here simulated time
+    cw_models.utcnow = sim_utcnow
     Alarm.__init__ = _alarm_init
     CloudWatchBackend.put_metric_alarm = _put_metric_alarm
     CloudWatchBackend.set_alarm_state = _set_alarm_state
@@ -189,7 +201,9 @@ def _describe_alarm_history(self: CloudWatchResponse) -> ActionResult:
     offset = int(self._get_param("NextToken") or 0)
     items = [i for a in self.cloudwatch_backend.alarms.values() if not name or a.name == name
              for i in history_of(a)]
+    oldest = sim_time() - HISTORY_RETENTION
     items = [i for i in items if (not kind or i["HistoryItemType"] == kind) and i["AlarmType"] in types
+             and i["Timestamp"] >= oldest
              and (start is None or i["Timestamp"] >= _naive(start))
              and (end is None or i["Timestamp"] <= _naive(end))]
     items.sort(key=lambda i: i["Timestamp"])  # stable: same-second items keep the order they happened
@@ -217,23 +231,21 @@ def _cw_backend(asg_backend: AutoScalingBackend) -> CloudWatchBackend:
 def _put_scaling_policy(self: AutoScalingBackend, name: str, policy_type: str, *args: Any, **kwargs: Any):
     old = self.policies.get(name)
     policy = _ORIG["put_scaling_policy"](self, name, policy_type, *args, **kwargs)
-    if active() is None:
+    sim = active()
+    if sim is None:
         return policy
     cw = _cw_backend(self)
     if old is not None and old.auto_scaling_group_name == policy.auto_scaling_group_name:
         for a in getattr(old, "awslab_owned_alarms", []):  # a replaced TT policy's alarms go with it
             cw.alarms.pop(a, None)
     policy.awslab_owned_alarms = []
-    if policy_type == "TargetTrackingScaling":
-        from ...sim.cloudwatch.publisher import alarm_period_for_group
-        from ...sim.policies.target_tracking import DETAILED_PERIOD_S, alarm_definitions, tracked_metric
-
+    # Hook: the simulator's policies subsystem (``sim.policies``) decides the alarms' shape; this
+    # module only stores them, so the moto patch never imports the simulator.
+    hook = getattr(getattr(sim, "policies", None), "target_tracking_alarms", None)
+    if policy_type == "TargetTrackingScaling" and hook is not None:
         config = kwargs.get("target_tracking_config") or (args[6] if len(args) > 6 else {})
         group = self.autoscaling_groups.get(policy.auto_scaling_group_name)
-        # EC2 metrics follow the launch template's monitoring; ALB metrics are always 1-minute
-        ec2_metric = tracked_metric(policy.auto_scaling_group_name, dict(config)).namespace == "AWS/EC2"
-        period = alarm_period_for_group(group) if ec2_metric else DETAILED_PERIOD_S
-        for d in alarm_definitions(policy.auto_scaling_group_name, policy.arn, dict(config), period):
+        for d in hook(policy.auto_scaling_group_name, group, policy.arn, dict(config)):
             cw.put_metric_alarm(
                 name=d["AlarmName"], namespace=d["Namespace"], metric_name=d["MetricName"],
                 comparison_operator=d["ComparisonOperator"], evaluation_periods=d["EvaluationPeriods"],

@@ -21,7 +21,7 @@ from typing import Any, Iterable, Sequence
 __all__ = [
     "OK", "ALARM", "INSUFFICIENT_DATA", "STATES", "TREAT_MISSING_DATA", "COMPARISONS",
     "EVALUATION_RANGE_EXTRA", "Sample", "AlarmSpec", "PeriodValue", "AlarmEvaluation",
-    "period_values", "evaluate", "statistic_of", "is_autoscaling_action",
+    "period_values", "evaluate", "statistic_of", "statistic_of_samples", "is_autoscaling_action",
 ]
 
 OK, ALARM, INSUFFICIENT_DATA = "OK", "ALARM", "INSUFFICIENT_DATA"
@@ -43,10 +43,37 @@ EVALUATION_RANGE_EXTRA = 2
 
 @dataclass(frozen=True)
 class Sample:
-    """One raw value put into a metric at ``timestamp`` (epoch seconds)."""
+    """What one datapoint put into a metric at ``timestamp`` (epoch seconds) holds.
+
+    A raw value is ``Sample(t, value)``: one sample. A statistic set (PutMetricData
+    ``StatisticValues``, or an EC2 basic-monitoring datapoint made of five one-minute
+    samples) is :meth:`statistic_set`: ``value`` is then its mean and ``count`` its
+    SampleCount, so Sum, Minimum, Maximum and SampleCount stay exact when periods combine them.
+    """
 
     timestamp: float
     value: float
+    count: float = 1.0
+    minimum: float | None = None
+    maximum: float | None = None
+
+    @classmethod
+    def statistic_set(cls, timestamp: float, total: float, count: float, minimum: float,
+                      maximum: float) -> "Sample":
+        return cls(timestamp, total / count if count else 0.0, float(count), float(minimum), float(maximum))
+
+    @property
+    def total(self) -> float:
+        """The Sum this datapoint contributes."""
+        return self.value * self.count
+
+    @property
+    def low(self) -> float:
+        return self.value if self.minimum is None else self.minimum
+
+    @property
+    def high(self) -> float:
+        return self.value if self.maximum is None else self.maximum
 
 
 @dataclass(frozen=True)
@@ -107,7 +134,7 @@ class PeriodValue:
 
     start: float
     value: float | None
-    sample_count: int = 0
+    sample_count: float = 0
 
 
 @dataclass(frozen=True)
@@ -145,16 +172,31 @@ def statistic_of(values: Sequence[float], statistic: str) -> float:
     raise ValueError(f"unknown statistic {statistic!r}")
 
 
+def statistic_of_samples(samples: Sequence[Sample], statistic: str) -> float:
+    """The statistic of the datapoints in one period, statistic sets included (Average = Sum / SampleCount)."""
+    if statistic == "Average":
+        return sum(s.total for s in samples) / sum(s.count for s in samples)
+    if statistic == "Sum":
+        return float(sum(s.total for s in samples))
+    if statistic == "Minimum":
+        return float(min(s.low for s in samples))
+    if statistic == "Maximum":
+        return float(max(s.high for s in samples))
+    if statistic == "SampleCount":
+        return float(sum(s.count for s in samples))
+    return statistic_of([s.value for s in samples], statistic)
+
+
 def period_values(samples: Iterable[Sample], statistic: str, period: int, end: float,
                   count: int) -> list[PeriodValue]:
     """The last ``count`` periods ending at ``end``, newest first (a sliding window)."""
-    buckets: list[list[float]] = [[] for _ in range(count)]
+    buckets: list[list[Sample]] = [[] for _ in range(count)]
     start = end - count * period
     for s in samples:
         if start <= s.timestamp < end:
-            buckets[int((end - s.timestamp - 1e-9) // period)].append(s.value)
-    return [PeriodValue(end - (k + 1) * period, statistic_of(b, statistic) if b else None, len(b))
-            for k, b in enumerate(buckets)]
+            buckets[int((end - s.timestamp - 1e-9) // period)].append(s)
+    return [PeriodValue(end - (k + 1) * period, statistic_of_samples(b, statistic) if b else None,
+                        sum(s.count for s in b)) for k, b in enumerate(buckets)]
 
 
 def is_autoscaling_action(arn: str) -> bool:
@@ -162,10 +204,12 @@ def is_autoscaling_action(arn: str) -> bool:
     return arn.startswith("arn:aws:autoscaling:") or ":autoscaling:" in arn.split("/")[0]
 
 
-def evaluate(spec: AlarmSpec, samples: Iterable[Sample], now: float, current_state: str) -> AlarmEvaluation:
+def evaluate(spec: AlarmSpec, samples: Iterable[Sample], now: float, current_state: str,
+             in_flight_periods: int = 0) -> AlarmEvaluation:
     """Evaluate ``spec`` at ``now`` over ``samples``, as CloudWatch does each minute.
 
-    * Fetch the evaluation range (N + :data:`EVALUATION_RANGE_EXTRA` periods).
+    * Fetch the evaluation range (N + :data:`EVALUATION_RANGE_EXTRA` periods, plus
+      ``in_flight_periods``: the newest periods whose datapoints are still being delivered).
     * With at least N real datapoints, judge the newest N real ones (missing ones are skipped).
     * With fewer, fill the gaps as ``TreatMissingData`` says; with ``missing`` or
       ``ignore`` the alarm only moves when the real points already decide it
@@ -174,7 +218,7 @@ def evaluate(spec: AlarmSpec, samples: Iterable[Sample], now: float, current_sta
     """
     n = spec.evaluation_periods
     end = math.floor(now / 60) * 60
-    window = period_values(samples, spec.statistic, spec.period, end, n + EVALUATION_RANGE_EXTRA)
+    window = period_values(samples, spec.statistic, spec.period, end, n + EVALUATION_RANGE_EXTRA + in_flight_periods)
     real = [p for p in window if p.value is not None]
     if len(real) >= n:
         state, points = _judge(spec, real[:n]), real[:n]

@@ -20,7 +20,9 @@ from .adjustments import (DEFAULT_COOLDOWN_S, SimpleScalingGate, StepAdjustment,
                           select_step, step_scale_out_desired)
 from .causes import alarm_cause, scheduled_cause
 from .scheduled import SCHEDULED_ACTION_DELAY_S, ScheduledActionSpec, next_run
-from .target_tracking import combine, scale_in_desired, scale_out_desired
+from .target_tracking import (DETAILED_PERIOD_S, alarm_definitions, combine, scale_in_desired, scale_out_desired,
+                              tracked_metric)
+from .warmup import WarmupTracker
 
 __all__ = ["PoliciesSim", "SCHEDULE_TICK_S", "ACTIVITY_POLL_S"]
 
@@ -38,20 +40,37 @@ class PoliciesSim:
     def __init__(self) -> None:
         self.sim: Any = None
         self.gates: dict[tuple[str, str], SimpleScalingGate] = {}
+        self.warmup: WarmupTracker | None = None
         self._last_schedule_check: datetime | None = None
         self._gen = 0  # bumps on reset: an older schedule loop sees it and stops
 
     def start(self, sim: Any) -> None:
         self.sim = sim
         sim.policies = self  # hook: the interface names no attribute for this subsystem
+        self.warmup = WarmupTracker(sim)
+        sim.on("asg_instance", self.warmup.on_asg_instance)
         sim.env.process(self._schedule_loop(sim.env, self._gen))
 
     def reset(self) -> None:
         self.gates.clear()
+        if self.warmup is not None:
+            self.warmup.reset()
         self._last_schedule_check = None
         self._gen += 1
         if self.sim is not None:
             self.sim.env.process(self._schedule_loop(self.sim.env, self._gen))
+
+    # -- hook for the moto extension ------------------------------------------------
+    def target_tracking_alarms(self, group_name: str, group: Any, policy_arn: str,
+                               config: dict[str, Any]) -> list[dict[str, Any]]:
+        """The PutMetricAlarm arguments of a target-tracking policy's two alarms; the moto extension creates
+        them when the policy is put. EC2 metrics follow the launch template's monitoring (1- or 5-minute
+        points); ALB metrics are always 1-minute."""
+        from ..cloudwatch.publisher import alarm_period_for_group
+
+        ec2_metric = tracked_metric(group_name, config).namespace == "AWS/EC2"
+        period = alarm_period_for_group(group) if ec2_metric else DETAILED_PERIOD_S
+        return alarm_definitions(group_name, policy_arn, config, period)
 
     # -- alarm actions ------------------------------------------------------------
     def execute(self, policy_arn: str, alarm: Any, state: str, ev: Any) -> tuple[bool, str]:
@@ -63,7 +82,8 @@ class PoliciesSim:
         group = policy.auto_scaling_group_name
         if group not in getattr(self.sim.autoscaling, "groups", {}):
             return False, f"AutoScalingGroup {group} not found"
-        if "AlarmNotification" in {p["ProcessName"] for p in self.sim.autoscaling.groups[group].group.suspended_processes}:
+        suspended = self.sim.autoscaling.groups[group].group.suspended_processes
+        if "AlarmNotification" in {p["ProcessName"] for p in suspended}:
             return True, ""
         view = self.sim.autoscaling.group(group)
         kind = policy.policy_type or "SimpleScaling"
@@ -99,14 +119,22 @@ class PoliciesSim:
         return None
 
     def _warming(self, view: Any) -> list[str]:
-        return [i.instance_id for i in view.instances
-                if i.lifecycle_state.startswith(("Pending", "InService")) and self.sim.autoscaling.in_warmup(view.name, i.instance_id)]
+        return self.warmup.warming(view)
 
     @staticmethod
     def _metric(alarm: Any, ev: Any) -> float | None:
         """The newest datapoint the alarm evaluated (MetricAggregationType Average of one point)."""
         points = getattr(ev, "evaluated", ()) if ev is not None else ()
         return points[0].value if points else None
+
+    @staticmethod
+    def _instances_behind(alarm: Any, ev: Any) -> int:
+        """How many instances the group aggregate's newest datapoint averaged: each contributes one sample
+        a minute (SampleCount = instances x period / 60), so warming instances are not among them."""
+        points = getattr(ev, "evaluated", ()) if ev is not None else ()
+        if alarm.namespace != "AWS/EC2" or not points or not points[0].sample_count:
+            return 0
+        return max(1, round(points[0].sample_count * 60 / int(alarm.period or 60)))
 
     def _target_tracking(self, backend: Any, policy: Any, alarm: Any, view: Any, ev: Any) -> int | None:
         config = _config(policy)
@@ -116,11 +144,9 @@ class PoliciesSim:
             return None
         warming = self._warming(view)
         counted = sum(1 for i in view.instances if i.lifecycle_state == "InService" and i.instance_id not in warming)
-        points = getattr(ev, "evaluated", ()) if ev is not None else ()
-        if alarm.namespace == "AWS/EC2" and points and points[0].sample_count:
-            # the ASG aggregate's SampleCount = the instances behind that datapoint; a 5-minute
-            # point must not be applied again to capacity added since it was measured
-            counted = min(counted, points[0].sample_count) if counted else points[0].sample_count
+        behind = self._instances_behind(alarm, ev)
+        if behind:  # a datapoint must not be applied again to capacity added since it was measured
+            counted = min(counted, behind) if counted else behind
         if alarm.comparison_operator.startswith("Greater"):  # AlarmHigh: any policy may scale out
             return scale_out_desired(view.desired_capacity, counted, metric, target)
         if config.get("DisableScaleIn"):
