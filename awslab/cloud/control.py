@@ -156,7 +156,9 @@ def _health(body: dict, query: dict) -> dict:
     """Liveness: answers as soon as the cloud can serve AWS calls."""
     from .. import config
 
-    return {"status": "running", "service": "awslab-embedded-cloud", "region": config.region(), "routes": routes()}
+    from .identity import health_fields
+
+    return {"status": "running", "service": "awslab-embedded-cloud", "region": config.region(), "routes": routes(), **health_fields()}
 
 
 @route("POST", "reset", body=NO_BODY)

@@ -1,0 +1,125 @@
+"""The one client of the embedded cloud's control API (``/_awslab/``).
+
+AWS has no API for "advance the clock" or "crash this app", so the cloud adds
+its own, beside the AWS APIs. Everything in awslab that uses it (the Lab and
+the CLI, the drills, the traffic helpers, the tests) goes through
+:class:`ControlClient`, which sends the cloud's token and JSON bodies as the
+cloud's guard requires (:mod:`awslab.cloud.guard`).
+
+>>> ControlClient("http://127.0.0.1:4566").call("POST", "clock/advance", {"seconds": 60})  # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import BackendError, CloudNotRunning
+from . import identity
+
+__all__ = ["ControlClient", "ControlRefused"]
+
+REFUSED = "The embedded cloud refused {method} /_awslab/{path}: {detail}"
+REFUSED_FIX = "Read the cloud's answer above; `awslab status` shows what is running."
+UNREACHABLE = "The embedded cloud at {url} did not answer {method} /_awslab/{path} ({reason})."
+UNREACHABLE_FIX = "Start it with `awslab cloud start` (or `awslab up`), then try again."
+NO_TOKEN = ("The embedded cloud at {url} keeps its control API for programs that hold its token, and this one "
+            "found none in {path}. The cloud writes it to its own AWSLAB_HOME{where}.")
+NO_TOKEN_FIX = ("Run this with the same AWSLAB_HOME as the cloud (or leave AWSLAB_HOME unset in both), or restart "
+                "the cloud from here: awslab cloud stop; awslab cloud start.")
+
+
+class ControlRefused(BackendError):
+    """The cloud answered a control call with an error (``status`` is its HTTP status)."""
+
+    def __init__(self, problem: str, fix: str, status: int):
+        super().__init__(problem, fix)
+        self.status = status
+
+
+@dataclass
+class ControlClient:
+    """Calls ``/_awslab/<path>`` on the cloud at ``endpoint_url`` with its token.
+
+    The token is read from ``home`` (default ``AWSLAB_HOME``), where the cloud on
+    that port wrote it; ``token`` overrides.
+    """
+
+    endpoint_url: str
+    home: Path | None = None
+    token: str | None = None
+    timeout: float = 60.0
+
+    @property
+    def port(self) -> int:
+        parts = urllib.parse.urlsplit(self.endpoint_url)
+        return parts.port or (443 if parts.scheme == "https" else 80)
+
+    def health(self, timeout: float = 0.5) -> dict | None:
+        """Probe: the cloud's ``GET /_awslab/health`` answer, or None if nothing awslab answers there."""
+        try:
+            answer = self.request("GET", "health", timeout=timeout)
+        except (OSError, ValueError):
+            return None
+        return answer if isinstance(answer, dict) and answer.get("service") == "awslab-embedded-cloud" else None
+
+    def request(self, method: str, path: str, body: Any = None, query: dict | None = None,
+                timeout: float | None = None) -> Any:
+        """The JSON answer; raises ``urllib.error.HTTPError`` for an error status and ``OSError`` when nothing answers.
+
+        The token is read from its file on every call: a cloud that restarted wrote a new one.
+        """
+        url = f"{self.endpoint_url.rstrip('/')}/_awslab/{path.lstrip('/')}"
+        if query:
+            url += ("&" if "?" in url else "?") + urllib.parse.urlencode(query)
+        headers = {"Content-Type": "application/json"}
+        token = self._token()
+        if token and path.strip("/") != "health":
+            headers[identity.TOKEN_HEADER] = token
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(url, data=data, method=method.upper(), headers=headers)
+        with urllib.request.urlopen(req, timeout=timeout or self.timeout) as r:
+            raw = r.read()
+        return json.loads(raw) if raw else None
+
+    def call(self, method: str, path: str, body: Any = None, query: dict | None = None, fix: str = REFUSED_FIX) -> Any:
+        """Action or probe: like :meth:`request`, with errors a student can act on (:class:`ControlRefused`, CloudNotRunning)."""
+        try:
+            return self.request(method, path, body, query)
+        except urllib.error.HTTPError as e:
+            detail = _detail(e)
+            if e.code == 401 and not self._token():
+                raise ControlRefused(NO_TOKEN.format(url=self.endpoint_url, path=self._token_path(),
+                                                     where=self._cloud_token_file()), NO_TOKEN_FIX, 401) from e
+            raise ControlRefused(REFUSED.format(method=method, path=path, detail=detail), fix, e.code) from e
+        except OSError as e:
+            reason = getattr(e, "reason", None) or e
+            raise CloudNotRunning(UNREACHABLE.format(url=self.endpoint_url, method=method, path=path, reason=reason),
+                                  UNREACHABLE_FIX) from e
+
+    # -- plumbing --------------------------------------------------------------------------
+    def _token_path(self) -> Path:
+        return identity.token_path(self.port, self.home)
+
+    def _token(self) -> str | None:
+        return self.token or identity.read_token(self.port, self.home)
+
+    def _cloud_token_file(self) -> str:
+        answer = self.health(timeout=2)
+        return f" ({answer['token_file']})" if answer and answer.get("token_file") else ""
+
+
+def _detail(e: urllib.error.HTTPError) -> str:
+    try:
+        raw = e.read().decode(errors="replace")
+    except OSError:
+        return f"HTTP {e.code}"
+    try:
+        answer = json.loads(raw)
+        return str(answer.get("error", raw))[:300] if isinstance(answer, dict) else raw[:300]
+    except ValueError:
+        return raw[:300] or f"HTTP {e.code}"
