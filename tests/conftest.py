@@ -76,24 +76,11 @@ def lab(cloud_url):
     return Lab(name="t" + uuid.uuid4().hex[:8], backend="embedded", endpoint_url=cloud_url)
 
 
-#: Clouds the tests started with an AWSLAB_HOME of their own: url -> that home (where the cloud keeps its token).
-CLOUD_HOMES: dict[str, str] = {}
-
-
-def cloud_home(url: str, home) -> str:
-    """Note that the cloud at ``url`` keeps its files (its control-API token) in ``home``; returns ``url``."""
-    CLOUD_HOMES[url.rstrip("/")] = str(home)
-    return url
-
-
 def control(cloud_url: str, method: str, path: str, body: dict | None = None):
     """Call the embedded cloud's control API (``/_awslab/<path>``) through awslab's one control client.
 
     Raises ``urllib.error.HTTPError`` for an error answer, as urllib does.
     """
-    from pathlib import Path
-
     from awslab.cloud.client import ControlClient
 
-    home = CLOUD_HOMES.get(cloud_url.rstrip("/"))
-    return ControlClient(cloud_url, home=Path(home) if home else None, timeout=30).request(method, path, body)
+    return ControlClient(cloud_url, timeout=30).request(method, path, body)

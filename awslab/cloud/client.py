@@ -11,10 +11,12 @@ cloud's guard requires (:mod:`awslab.cloud.guard`).
 from __future__ import annotations
 
 import json
+import os
+import stat
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +55,7 @@ class ControlClient:
     home: Path | None = None
     token: str | None = None
     timeout: float = 60.0
+    _found: str | None = field(default=None, repr=False)
 
     @property
     def port(self) -> int:
@@ -71,13 +74,27 @@ class ControlClient:
                 timeout: float | None = None) -> Any:
         """The JSON answer; raises ``urllib.error.HTTPError`` for an error status and ``OSError`` when nothing answers.
 
-        The token is read from its file on every call: a cloud that restarted wrote a new one.
+        The token is read from its file on every call: a cloud that restarted wrote a new one. A cloud
+        started with another AWSLAB_HOME names its token file in its health answer; that file is used
+        when it is this port's token file, this user's own, and readable by this user only.
         """
+        token = self._token()
+        try:
+            return self._send(method, path, body, query, timeout, token)
+        except urllib.error.HTTPError as e:
+            other = None if e.code != 401 or self.token else self._token_named_by_cloud()
+            if other is None or other == token:
+                raise
+            e.close()
+        self._found = other
+        return self._send(method, path, body, query, timeout, other)
+
+    def _send(self, method: str, path: str, body: Any, query: dict | None, timeout: float | None,
+              token: str | None) -> Any:
         url = f"{self.endpoint_url.rstrip('/')}/_awslab/{path.lstrip('/')}"
         if query:
             url += ("&" if "?" in url else "?") + urllib.parse.urlencode(query)
         headers = {"Content-Type": "application/json"}
-        token = self._token()
         if token and path.strip("/") != "health":
             headers[identity.TOKEN_HEADER] = token
         data = json.dumps(body).encode() if body is not None else None
@@ -92,7 +109,7 @@ class ControlClient:
             return self.request(method, path, body, query)
         except urllib.error.HTTPError as e:
             detail = _detail(e)
-            if e.code == 401 and not self._token():
+            if e.code == 401 and not self._token() and self._token_named_by_cloud() is None:
                 raise ControlRefused(NO_TOKEN.format(url=self.endpoint_url, path=self._token_path(),
                                                      where=self._cloud_token_file()), NO_TOKEN_FIX, 401) from e
             raise ControlRefused(REFUSED.format(method=method, path=path, detail=detail), fix, e.code) from e
@@ -106,7 +123,24 @@ class ControlClient:
         return identity.token_path(self.port, self.home)
 
     def _token(self) -> str | None:
-        return self.token or identity.read_token(self.port, self.home)
+        return self.token or self._found or identity.read_token(self.port, self.home)
+
+    def _token_named_by_cloud(self) -> str | None:
+        """The token in the file the cloud's health answer names, if that file can be trusted (see :meth:`request`).
+
+        Only a file named ``cloud-<this port>.token``, a regular file of this user's, mode 0600: a program that
+        pretends to be the cloud can name no other file, and a token is worth nothing once its cloud is gone.
+        """
+        named = (self.health(timeout=min(self.timeout, 10.0)) or {}).get("token_file")  # patient: a busy cloud
+        if not isinstance(named, str) or Path(named).name != identity.token_path(self.port, Path("/")).name:
+            return None
+        try:
+            info = os.lstat(named)
+            if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
+                return None
+            return Path(named).read_text().strip() or None
+        except OSError:
+            return None
 
     def _cloud_token_file(self) -> str:
         answer = self.health(timeout=2)

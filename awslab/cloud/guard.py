@@ -24,6 +24,7 @@ boto3 with ``AWS_ENDPOINT_URL`` cannot send one, and they must keep working.
 """
 from __future__ import annotations
 
+import functools
 import hmac
 import ipaddress
 import json
@@ -86,6 +87,7 @@ def _wants_json(environ: dict) -> bool:
     return "HTTP_X_AMZ_TARGET" in environ or "json" in environ.get("CONTENT_TYPE", "")
 
 
+@functools.lru_cache(maxsize=256)  # a handful of Host values, parsed once each (ipaddress is slow)
 def _split_host(value: str) -> tuple[str, int | None]:
     """``"Example.com:80"`` -> ``("example.com", 80)``; ``"[::1]:4566"`` -> ``("::1", 4566)``; no port -> None."""
     host, _, port = value.strip().lower().rpartition(":")
@@ -94,6 +96,7 @@ def _split_host(value: str) -> tuple[str, int | None]:
     return host.strip("[]"), int(port) if port else None
 
 
+@functools.lru_cache(maxsize=256)
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..cloud.client import ControlClient
+from ..cloud.client import ControlClient, ControlRefused
 from ..errors import BackendError
 from ..lab import Lab
 
@@ -66,6 +66,10 @@ def simulator(lab: Lab) -> Simulator | None:
     sim = Simulator(lab.endpoint_url.rstrip("/"))
     try:
         sim.clock()
+    except ControlRefused as e:
+        if e.status == 401:  # awslab's cloud, whose token this process cannot read: say so, don't pretend
+            raise
+        return None
     except BackendError:
         return None
     return sim

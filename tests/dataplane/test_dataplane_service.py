@@ -19,7 +19,7 @@ import pytest
 
 from awslab.dataplane.accesslogs import parse_line
 
-from ..conftest import cloud_home, control, free_port
+from ..conftest import control, free_port
 
 REGION = "ap-northeast-2"
 SPEED = 25
@@ -30,7 +30,7 @@ def start_cloud(tmp_path) -> tuple[subprocess.Popen, str]:
     env = dict(os.environ, AWSLAB_PORT=str(port), AWSLAB_HOME=str(tmp_path), AWSLAB_SIM_SPEED=str(SPEED), AWSLAB_SIM_MODE="realtime")
     proc = subprocess.Popen([sys.executable, "-m", "awslab", "cloud", "--port", str(port)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = cloud_home(f"http://127.0.0.1:{port}", tmp_path)  # its control-API token is in tmp_path
+    url = f"http://127.0.0.1:{port}"
     wait_for(lambda: _ok(url + "/_awslab/health") or (proc.poll() is not None and pytest.fail(proc.stdout.read().decode())), 30)
     return proc, url
 
