@@ -108,7 +108,7 @@ def _csv(variable: str) -> list[str]:
 
 
 def allowed_hosts() -> list[str]:
-    """Extra names the embedded cloud answers to, from ``AWSLAB_ALLOWED_HOSTS`` (``host`` or ``host:port``, comma-separated).
+    """Extra names the embedded cloud answers to: ``AWSLAB_ALLOWED_HOSTS``, ``host`` or ``host:port``, comma-separated.
 
     Without it the cloud answers only requests addressed to a loopback address or
     ``localhost`` on its own port (see :mod:`awslab.cloud.guard`). ``*`` accepts

@@ -104,7 +104,7 @@ class ControlClient:
         return json.loads(raw) if raw else None
 
     def call(self, method: str, path: str, body: Any = None, query: dict | None = None, fix: str = REFUSED_FIX) -> Any:
-        """Action or probe: like :meth:`request`, with errors a student can act on (:class:`ControlRefused`, CloudNotRunning)."""
+        """Action or probe: like :meth:`request`, with errors a student can act on (ControlRefused, CloudNotRunning)."""
         try:
             return self.request(method, path, body, query)
         except urllib.error.HTTPError as e:

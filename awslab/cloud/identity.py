@@ -23,8 +23,8 @@ from pathlib import Path
 
 from .. import config
 
-__all__ = ["BOOT_ID", "BOOT_HEADER", "TOKEN_HEADER", "current_token", "health_fields", "issue_token", "read_token", "token_path",
-           "withdraw_token"]
+__all__ = ["BOOT_ID", "BOOT_HEADER", "TOKEN_HEADER", "current_token", "health_fields", "issue_token", "read_token",
+           "token_path", "withdraw_token"]
 
 #: This process's boot id (meaningful in the cloud process; each process gets its own).
 BOOT_ID = uuid.uuid4().hex

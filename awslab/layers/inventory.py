@@ -86,7 +86,8 @@ def _tagged_layers(lab: Lab) -> dict[str, str]:
     layers = {}
     for item in paginate(tagging, "get_resources", "ResourceTagMappingList",
                          TagFilters=[{"Key": config.LAB_TAG, "Values": [lab.name]}]):
-        layers[item["ResourceARN"]] = next((t["Value"] for t in item.get("Tags", []) if t["Key"] == config.LAYER_TAG), "?")
+        tags = {t["Key"]: t["Value"] for t in item.get("Tags", [])}
+        layers[item["ResourceARN"]] = tags.get(config.LAYER_TAG, "?")
     return layers
 
 

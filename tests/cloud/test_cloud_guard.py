@@ -23,10 +23,12 @@ from awslab.cloud.guard import Guard
 from tests.conftest import control
 
 EVIL = "http://evil.example"
-SIGNED = "AWS4-HMAC-SHA256 Credential=test/20260101/ap-northeast-2/{service}/aws4_request, SignedHeaders=host, Signature=0"
+SIGNED = ("AWS4-HMAC-SHA256 Credential=test/20260101/ap-northeast-2/{service}/aws4_request, SignedHeaders=host, "
+          "Signature=0")
 
 
-def send(url: str, method: str, path: str, body: bytes | str = b"", headers: dict | None = None) -> tuple[int, dict, str]:
+def send(url: str, method: str, path: str, body: bytes | str = b"",
+         headers: dict | None = None) -> tuple[int, dict, str]:
     """One raw HTTP request, exactly as given (http.client sends our Host header, not its own)."""
     parts = urllib.parse.urlsplit(url)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
@@ -79,8 +81,9 @@ def test_a_page_on_another_site_cannot_read_a_secret(cloud_url):
     assert not any(k.startswith("access-control-") for k in got)
 
 
-@pytest.mark.parametrize("service,call", [("ec2", "describe_vpcs"), ("secretsmanager", "list_secrets"), ("s3", "list_buckets"),
-                                          ("route53", "list_hosted_zones"), ("logs", "describe_log_groups")])
+@pytest.mark.parametrize("service,call", [("ec2", "describe_vpcs"), ("secretsmanager", "list_secrets"),
+                                          ("s3", "list_buckets"), ("route53", "list_hosted_zones"),
+                                          ("logs", "describe_log_groups")])
 def test_sdks_read_the_refusal_as_an_aws_error_in_every_protocol(cloud_url, service, call):
     getattr(client(cloud_url, service), call)()
     with pytest.raises(ClientError) as e:
@@ -180,7 +183,8 @@ def test_the_compose_setup_reaches_the_cloud_under_an_allowed_host():
     lab = yaml.safe_load((repo / "docker-compose.yml").read_text())["services"]["lab"]
     cloud = [p for p in lab["ports"] if p.endswith(":4566")]
     host_ip, host_port, container_port = cloud[0].split(":")
-    guard = Guard(app=None, allowed=[h for h in lab.get("environment", {}).get("AWSLAB_ALLOWED_HOSTS", "").split(",") if h])
+    extra = lab.get("environment", {}).get("AWSLAB_ALLOWED_HOSTS", "")
+    guard = Guard(app=None, allowed=[h for h in extra.split(",") if h])
     assert guard.refusal(environ(f"{host_ip}:{host_port}", int(container_port))) is None
     assert "http://127.0.0.1:4566/_awslab/health" in " ".join(lab["healthcheck"]["test"])
     assert guard.refusal(environ("127.0.0.1:4566", int(container_port), path="/_awslab/health")) is None

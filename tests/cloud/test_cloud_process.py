@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,10 @@ def clouds_on(port: int) -> list[int]:
 def unrelated():
     """A real process that has nothing to do with awslab (what a stale pid file may name after a reboot)."""
     proc = subprocess.Popen(["sleep", "300"])
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{proc.pid}/cmdline").read_bytes() != b"sleep\x00300\x00":  # until it has exec'd
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
     yield proc
     proc.kill()
     proc.wait()
@@ -61,7 +66,8 @@ class _Impostor(http.server.BaseHTTPRequestHandler):
     pid = 0
 
     def do_GET(self):
-        body = json.dumps({"status": "running", "service": "awslab-embedded-cloud", "pid": self.pid, "boot_id": "x"}).encode()
+        answer = {"status": "running", "service": "awslab-embedded-cloud", "pid": self.pid, "boot_id": "x"}
+        body = json.dumps(answer).encode()
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -110,7 +116,8 @@ def test_start_closes_its_copy_of_the_log_and_stop_removes_the_token(awslab_home
     try:
         assert status.running and status.started and status.log == str(log)
         assert "Started awslab's embedded cloud in the background" in str(status) and "awslab cloud stop" in str(status)
-        ours = [os.readlink(f"/proc/self/fd/{fd}") for fd in os.listdir("/proc/self/fd") if os.path.exists(f"/proc/self/fd/{fd}")]
+        fds = [f"/proc/self/fd/{fd}" for fd in os.listdir("/proc/self/fd")]
+        ours = [os.readlink(fd) for fd in fds if os.path.exists(fd)]
         assert str(log) not in ours
         assert identity.token_path(port).exists()
         again = start_cloud(port)
