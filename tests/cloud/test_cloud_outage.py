@@ -81,12 +81,16 @@ def test_the_cli_prints_a_paragraph_when_the_cloud_stops_mid_build(port):
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO,
                              env=dict(os.environ, AWSLAB_PORT=str(port)))
     lab = Lab(name=name, endpoint_url=url, start_cloud=False)
-    deadline = time.monotonic() + 240
-    while not lab.client("ec2").describe_instances(Filters=lab.lab_filters())["Reservations"]:
-        assert build.poll() is None and time.monotonic() < deadline, build.stdout.read()
-        time.sleep(0.2)
-    stop_cloud(port)
-    out, _ = build.communicate(timeout=120)
+    try:
+        deadline = time.monotonic() + 240
+        while not lab.client("ec2").describe_instances(Filters=lab.lab_filters())["Reservations"]:
+            assert build.poll() is None and time.monotonic() < deadline, build.stdout.read()
+            time.sleep(0.2)
+        stop_cloud(port)
+        out, _ = build.communicate(timeout=120)
+    finally:
+        if build.poll() is None:
+            build.kill()
     assert build.returncode == 2, out
     assert "Traceback" not in out and len(out.strip().splitlines()) <= 6, out
     assert "is not answering" in out and "keeps everything in memory" in out and "awslab cloud start" in out
