@@ -118,6 +118,11 @@ class ControlClient:
             raise CloudNotRunning(UNREACHABLE.format(url=self.endpoint_url, method=method, path=path, reason=reason),
                                   UNREACHABLE_FIX) from e
 
+    def headers(self) -> dict[str, str]:
+        """The headers a raw HTTP client (curl, a test, a bench) sends to the control API: JSON and the token."""
+        token = self._token() or self._token_named_by_cloud()
+        return {"Content-Type": "application/json", **({identity.TOKEN_HEADER: token} if token else {})}
+
     # -- plumbing --------------------------------------------------------------------------
     def _token_path(self) -> Path:
         return identity.token_path(self.port, self.home)
