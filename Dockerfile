@@ -7,7 +7,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    # The cloud listens on all of the container's addresses so the port can be published.
+    # The cloud listens on all of the container's addresses so the port can be published. It still answers
+    # only requests addressed to 127.0.0.1/localhost:4566 (AWSLAB_ALLOWED_HOSTS adds names).
     AWSLAB_HOST=0.0.0.0 \
     AWSLAB_HOME=/home/lab/.awslab
 

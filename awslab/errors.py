@@ -45,6 +45,20 @@ class BackendError(AwslabError):
 class CloudNotRunning(BackendError):
     """The embedded cloud isn't answering on its port."""
 
+    def _render_traceback_(self) -> list[str]:
+        """What JupyterLab shows instead of a traceback: the paragraph alone (IPython's documented hook)."""
+        return [f"{type(self).__name__}: {self}"]
+
+
+class CloudNotAnswering(CloudNotRunning):
+    """The embedded cloud stopped answering in the middle of something (a build, a teardown, a drill)."""
+
+
+class CloudRestarted(BackendError):
+    """The embedded cloud restarted under a lab: it keeps everything in memory, so every resource is gone."""
+
+    _render_traceback_ = CloudNotRunning._render_traceback_
+
 
 class AwsCallError(AwslabError):
     """AWS (or the embedded cloud) refused a call. ``code`` is AWS's error code."""

@@ -11,16 +11,22 @@ restart) and keeps the AWS CLI command for every step (``lab.cli_log()``).
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlsplit
 
 from botocore.config import Config
 
 from . import config, sdk
+from .cloud.outage import BootWatch, CloudRestart, restart_since_built, watch
 from .errors import BackendError, ValidationError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .cloud.process import CloudProcess
 
 Backend = Literal["embedded", "endpoint", "aws"]
 BACKENDS = ("embedded", "endpoint", "aws")
@@ -38,6 +44,8 @@ class CliStep:
     key: str
     command: str
     comment: str = ""
+    #: The embedded cloud's boot id when the step ran (a restart forgets what it built).
+    boot: str | None = None
 
 
 @dataclass
@@ -97,15 +105,19 @@ class Lab:
                                   "Use a short name such as 'awslab' or 'team-7'.")
         self.name = name
         self.backend: Backend = backend  # type: ignore[assignment]
-        self.region = region or config.region()
+        self.region = config.check_region(region, "region") if region is not None else config.region()
         self.profile = profile
+        #: The embedded cloud as this Lab found it (``started`` says whether the Lab started it); None elsewhere.
+        self.cloud: CloudProcess | None = None
+        self._boot: BootWatch | None = None
         if backend == "embedded":
             self.endpoint_url: str | None = endpoint_url or config.endpoint_url()
+            self._boot = BootWatch(self.endpoint_url)
             if start_cloud:
                 from .cloud import ensure_cloud
 
-                port = int(self.endpoint_url.rsplit(":", 1)[1].split("/")[0])
-                ensure_cloud(port)
+                self.cloud = ensure_cloud(config.check_port(urlsplit(self.endpoint_url).port or 80, "endpoint_url"))
+                self._boot.boot_id = self.cloud.boot_id
         elif backend == "endpoint":
             self.endpoint_url = endpoint_url or os.environ.get("AWS_ENDPOINT_URL")
             if not self.endpoint_url:
@@ -137,7 +149,10 @@ class Lab:
                 if self.endpoint_url:
                     kwargs["endpoint_url"] = self.endpoint_url
                     kwargs.update(config.EMBEDDED_CREDENTIALS)
-                self._clients[service] = sdk.session(None if self.endpoint_url else self.profile).client(service, **kwargs)
+                client = sdk.session(None if self.endpoint_url else self.profile).client(service, **kwargs)
+                if self._boot is not None:  # the embedded cloud stopping or restarting reads as a paragraph
+                    watch(client, self._boot)
+                self._clients[service] = client
             return self._clients[service]
 
     # -- tags --------------------------------------------------------------
@@ -176,7 +191,7 @@ class Lab:
             command = " ".join(a if a.startswith("$") else shlex.quote(a) for a in command)
         if var and query:
             command = f"{var}=$({command} --query {shlex.quote(query)} --output text)"
-        self._cli[key] = CliStep(key, command, comment)
+        self._cli[key] = CliStep(key, command, comment, self._boot.boot_id if self._boot else None)
         self._save_cli_log()
 
     def cli_log(self) -> CliLog:
@@ -185,9 +200,26 @@ class Lab:
 
     def state_dir(self) -> Path:
         """This lab's local files (CLI log, where its keys live): ``$AWSLAB_HOME/labs/<lab>-<backend>-<region>``."""
-        where = config.home() / "labs" / f"{self.name}-{self.backend}-{self.region}"
+        where = config.lab_dir(self.name, self.backend, self.region)
         where.mkdir(parents=True, exist_ok=True)
         return where
+
+    # -- the embedded cloud under the lab ----------------------------------------------
+    def cloud_restart(self) -> CloudRestart | None:
+        """Probe: did the embedded cloud restart since this lab built something (so its resources are gone)?
+
+        The answer also lists the lab's key files still on this machine. None when it did not, or on other backends.
+        """
+        restart = restart_since_built(self)
+        if restart is None:
+            return None
+        from .layers.keys import local_key_files
+
+        return dataclasses.replace(restart, key_files=tuple(local_key_files(self)))
+
+    def _acknowledge_restart(self) -> None:
+        if self._boot is not None:
+            self._boot.acknowledge()
 
     def _cli_path(self) -> Path:
         return self.state_dir() / "cli-log.json"
@@ -216,12 +248,14 @@ class Lab:
         """Build every layer in order (or up to and including ``until``). See :mod:`awslab.layers.stack`."""
         from .layers.stack import build_stack
 
+        self._acknowledge_restart()  # a build after a restart simply builds everything again
         return build_stack(self, spec, until=until)
 
     def teardown(self):
         """Delete everything this lab created, found by its tag, in dependency order. See :mod:`awslab.layers.teardown`."""
         from .layers.teardown import teardown
 
+        self._acknowledge_restart()  # after a restart there is less to delete, not an error
         return teardown(self)
 
     def topology(self, **kw: Any):

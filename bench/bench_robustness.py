@@ -66,12 +66,15 @@ def _probe(name: str, url: str, ready: threading.Barrier, stop: threading.Event,
     """Call one thing back to back from when all probes are ready until ``stop``; record each call's seconds."""
     import boto3
 
+    from awslab.cloud.client import ControlClient
+
     ec2 = boto3.client("ec2", endpoint_url=url, region_name="ap-northeast-2", aws_access_key_id="bench",
                        aws_secret_access_key="bench")
+    clock = urllib.request.Request(f"{url}/_awslab/clock", headers=ControlClient(url).headers())  # with the token
     calls: dict[str, Callable[[], object]] = {
         "DescribeVpcs": ec2.describe_vpcs,
         "/_awslab/health": lambda: urllib.request.urlopen(f"{url}/_awslab/health", timeout=120).read(),
-        "/_awslab/clock": lambda: urllib.request.urlopen(f"{url}/_awslab/clock", timeout=120).read(),
+        "/_awslab/clock": lambda: urllib.request.urlopen(clock, timeout=120).read(),
     }
     calls[name]()  # warm up: the first call loads moto's backend for the service
     ready.wait(120)
@@ -164,15 +167,18 @@ def _fuzz_each_api(url: str, examples: int, counts: dict[str, Counter], failures
 
     from tests.cloud.fuzzing import CONTROL_FIELDS, SERVICES, Probe, control_probe, service_probe
 
+    from awslab.cloud.client import ControlClient
+
     port = int(url.rsplit(":", 1)[1])
     routes = json.loads(urllib.request.urlopen(f"{url}/_awslab/health", timeout=30).read())["routes"]
+    token = ControlClient(url).headers()  # the control fuzz is for the routes, past the guard
     for api in [*SERVICES, "control"]:
         strategy = control_probe(routes, CONTROL_FIELDS) if api == "control" else service_probe(api)
 
         @settings(max_examples=examples, deadline=None, database=None, suppress_health_check=list(HealthCheck))
         @given(strategy)
         def send(request: Probe) -> None:
-            status, _, body = request.send(port)
+            status, _, body = request.send(port, extra=token if api == "control" else None)
             counts[api][f"{status // 100}xx" if status != 501 else "501"] += 1
             if status >= 500 and not (status == 501 and b"NotImplemented" in body):
                 failures.append(f"{api} {status} {request.method} {request.path} {request.body[:80]!r}")

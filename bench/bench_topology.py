@@ -201,6 +201,7 @@ def run() -> dict:
     proc, url = start_cloud(home)
     try:
         from awslab import Lab
+        from awslab.cloud.client import ControlClient
         from awslab.topology.engine import engine_name, render_dot
 
         t = time.perf_counter()
@@ -211,7 +212,7 @@ def run() -> dict:
         settle(lab)
         stack = measure(lab, "lab")
         cli = cold_cli(url, home, "bench", Path(home) / "cli.svg")
-        urllib.request.urlopen(urllib.request.Request(f"{url}/_awslab/reset", data=b"{}", method="POST"), timeout=60)
+        ControlClient(url, home=Path(home)).call("POST", "reset", {})
         lab2 = Lab(name="synthetic", endpoint_url=url)
         build_synthetic(lab2)
         settle(lab2)

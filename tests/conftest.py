@@ -76,12 +76,11 @@ def lab(cloud_url):
     return Lab(name="t" + uuid.uuid4().hex[:8], backend="embedded", endpoint_url=cloud_url)
 
 
-def control(cloud_url: str, method: str, path: str, body: dict | None = None) -> dict:
-    """Call the embedded cloud's control API (``/_awslab/<path>``)."""
-    import json
+def control(cloud_url: str, method: str, path: str, body: dict | None = None):
+    """Call the embedded cloud's control API (``/_awslab/<path>``) through awslab's one control client.
 
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(f"{cloud_url}/_awslab/{path}", data=data, method=method,
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=30) as r:
-        return json.loads(r.read())
+    Raises ``urllib.error.HTTPError`` for an error answer, as urllib does.
+    """
+    from awslab.cloud.client import ControlClient
+
+    return ControlClient(cloud_url, timeout=30).request(method, path, body)

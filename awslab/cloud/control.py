@@ -155,8 +155,9 @@ def _json_body(environ: dict) -> Any:
 def _health(body: dict, query: dict) -> dict:
     """Liveness: answers as soon as the cloud can serve AWS calls."""
     from .. import config
+    from .identity import health_fields
 
-    return {"status": "running", "service": "awslab-embedded-cloud", "region": config.region(), "routes": routes()}
+    return {"status": "running", "service": "awslab-embedded-cloud", "region": config.region(), "routes": routes(), **health_fields()}
 
 
 @route("POST", "reset", body=NO_BODY)

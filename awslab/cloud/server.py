@@ -18,7 +18,7 @@ import threading
 from typing import Callable
 
 from .. import config
-from . import control
+from . import control, guard
 
 log = logging.getLogger("awslab.cloud")
 
@@ -64,7 +64,7 @@ def make_app() -> Callable:
             return control.handle(environ, start_response)
         return aws(environ, start_response)
 
-    return app
+    return guard.wrap(app)  # only local programs, never a web page (see awslab.cloud.guard)
 
 
 def _load_extensions() -> None:

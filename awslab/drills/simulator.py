@@ -7,17 +7,16 @@ hand that breaks things and the clock that can be sped up.
 """
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
+from ..cloud.client import ControlClient, ControlRefused
 from ..errors import BackendError
 from ..lab import Lab
 
 __all__ = ["Simulator", "simulator"]
+
+REFUSED_FIX = "Check the instance id and the fault's settings; `awslab status` shows what is running."
 
 
 @dataclass(frozen=True)
@@ -27,19 +26,7 @@ class Simulator:
     url: str
 
     def _call(self, method: str, path: str, body: dict | None = None, query: dict | None = None) -> Any:
-        target = f"{self.url}/_awslab/{path}" + (f"?{urllib.parse.urlencode(query)}" if query else "")
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(target, data=data, method=method, headers={"Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(req, timeout=60) as r:
-                return json.loads(r.read())
-        except urllib.error.HTTPError as e:
-            detail = e.read().decode(errors="replace")[:300]
-            raise BackendError(f"The embedded cloud refused {method} /_awslab/{path}: {detail}",
-                               "Check the instance id and the fault's settings; `awslab status` shows what is running.") from e
-        except OSError as e:
-            raise BackendError(f"The embedded cloud at {self.url} did not answer ({e}).",
-                               "Start it with `awslab cloud start` (or `awslab up`), then run the drill again.") from e
+        return ControlClient(self.url).call(method, path, body, query, fix=REFUSED_FIX)
 
     def now(self) -> float:
         """Simulated time, in epoch seconds (what every AWS timestamp in the lab is stamped with)."""
@@ -79,6 +66,10 @@ def simulator(lab: Lab) -> Simulator | None:
     sim = Simulator(lab.endpoint_url.rstrip("/"))
     try:
         sim.clock()
+    except ControlRefused as e:
+        if e.status == 401:  # awslab's cloud, whose token this process cannot read: say so, don't pretend
+            raise
+        return None
     except BackendError:
         return None
     return sim

@@ -47,7 +47,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 LAYER = "keys"
 __all__ = ["KeyPairSpec", "KeyPair", "create_key_pair", "describe_key_pair", "delete_key_files", "ssh_agent_commands",
-           "key_fingerprint", "default_key_dir"]
+           "key_fingerprint", "default_key_dir", "local_key_files"]
 
 #: EC2 imports RSA (2048 bits here, as the seed's ``ssh-keygen -b 2048``) and ED25519 keys
 #: (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/create-key-pairs.html#how-to-generate-your-own-key-and-import-it-to-aws).
@@ -293,6 +293,12 @@ def _remember_key_dir(lab: Lab, name: str, key_dir: Path) -> None:
     if dirs.get(name) != str(key_dir):
         dirs[name] = str(key_dir)
         (lab.state_dir() / "key-dirs.json").write_text(json.dumps(dirs, indent=1))
+
+
+def local_key_files(lab: Lab) -> list[str]:
+    """Probe: the key files this lab wrote that are still on this machine (private key, .pem, .pub). Changes nothing."""
+    return [str(path) for name, where in _key_dirs(lab).items()
+            for path in (Path(where) / name, Path(where) / f"{name}.pem", Path(where) / f"{name}.pub") if path.is_file()]
 
 
 def delete_key_files(lab: Lab, key_name: str | None = None, key_dir: str | Path | None = None) -> list[str]:

@@ -6,10 +6,8 @@ turns a name or DNS name into that URL. A probe: it changes nothing.
 """
 from __future__ import annotations
 
-import json
-import urllib.request
-
 from .. import config
+from ..cloud.client import ControlClient
 from ..errors import AwslabError
 
 __all__ = ["alb_url"]
@@ -17,12 +15,11 @@ __all__ = ["alb_url"]
 
 def alb_url(name_or_dns: str, endpoint_url: str | None = None, listener_port: int = 80) -> str:
     """``http://127.0.0.1:<port>`` serving listener ``listener_port`` of the ALB named (or DNS-named) ``name_or_dns``."""
-    url = (endpoint_url or config.endpoint_url()).rstrip("/") + "/_awslab/dataplane"
+    client = ControlClient(endpoint_url or config.endpoint_url(), timeout=5)
     try:
-        with urllib.request.urlopen(url, timeout=5) as r:
-            info = json.loads(r.read())
-    except OSError as e:
-        raise AwslabError(f"could not ask the embedded cloud's data plane at {url}: {e}",
+        info = client.call("GET", "dataplane")
+    except AwslabError as e:
+        raise AwslabError(f"could not ask the embedded cloud's data plane at {client.endpoint_url}: {e.problem}",
                           "Start the cloud (`awslab cloud start`); on real AWS use the ALB's DNS name instead.") from e
     for lb in info.get("load_balancers", []):
         if name_or_dns in (lb.get("name"), lb.get("dns_name")):

@@ -132,12 +132,13 @@ def test_status_shows_the_cloud_clock_and_the_lab_resources_by_layer(lab, cloud_
     build_network(lab)
     out = awslab("status", "--lab", lab.name)
     assert out.returncode == 0, out.stderr
-    assert f"embedded cloud: running at {cloud_url}" in out.stdout
-    assert "simulated clock:" in out.stdout
+    assert f"awslab's embedded cloud is running at {cloud_url} (pid " in out.stdout
+    assert "simulated clock: 20" in out.stdout  # read with the cloud's token
     network_line = [line for line in out.stdout.splitlines() if line.strip().startswith("network")][0]
-    assert int(network_line.split()[1]) >= 9  # vpc, 6 subnets, igw, route tables, ...
+    assert "VPC 1 (vpc-" in network_line and "subnet 6" in network_line and "internet gateway 1" in network_line
     empty = awslab("status", "--lab", "nothing-here")
     assert "none tagged awslab:lab=nothing-here" in empty.stdout
+    assert "Labs with resources here: " in empty.stdout and lab.name in empty.stdout  # the labs that do exist
 
 
 def test_status_says_how_to_start_a_cloud_that_is_not_running(tmp_path):
@@ -240,3 +241,57 @@ def test_up_sigterm_stops_jupyterlab_but_keeps_a_cloud_it_did_not_start(tmp_path
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_status_lists_only_live_resources_and_the_auto_scaling_group(lab):
+    """A rebuild after a teardown: AWS still shows the deleted NAT gateway and the terminated instances for a while."""
+    first = awslab("build", "--lab", lab.name, "--until", "bastion", timeout=300)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert awslab("teardown", "--lab", lab.name, "--yes", timeout=300).returncode == 0
+    again = awslab("build", "--lab", lab.name, "--until", "autoscaling", timeout=300)
+    assert again.returncode == 0, again.stdout + again.stderr
+    out = awslab("status", "--lab", lab.name)
+    assert out.returncode == 0, out.stderr
+    layers = {line.split()[0]: line for line in out.stdout.splitlines() if line.startswith("  ")}
+    assert "NAT gateway 1 (" in layers["network"] and "instance 1 (" in layers["bastion"], out.stdout
+    assert f"Auto Scaling group 1 ({lab.name}-asg)" in layers["autoscaling"], out.stdout
+    assert "key pair 1" in layers["keys"] and "security group 4" in layers["security"], out.stdout
+
+
+def test_help_texts_carry_no_markup():
+    for command in ("", "up", "cloud", "build", "status", "cli-log", "teardown", "doctor", "topology"):
+        out = awslab(*([command] if command else []), "--help")
+        assert out.returncode == 0 and "`" not in out.stdout and ":class:" not in out.stdout, (command, out.stdout)
+
+
+def test_teardown_without_a_terminal_says_what_it_did_and_how(lab):
+    helptext = " ".join(awslab("teardown", "--help").stdout.split())
+    assert "no terminal to ask in" in helptext and "exits with status 2, unless you pass --yes" in helptext
+    refused = awslab("teardown", "--lab", lab.name)
+    assert refused.returncode == 2 and "no terminal to ask in" in refused.stderr and "--yes" in refused.stderr
+
+
+def test_build_that_starts_a_cloud_says_so_and_how_to_stop_it(tmp_path):
+    port = free_port()
+    env = {"AWSLAB_PORT": str(port), "AWSLAB_HOME": str(tmp_path)}
+    try:
+        out = awslab("build", "--until", "network", env=env, timeout=300)
+        assert out.returncode == 0, out.stdout + out.stderr
+        assert "Started awslab's embedded cloud in the background" in out.stdout
+        assert "awslab cloud stop" in out.stdout and str(tmp_path / f"cloud-{port}.log") in out.stdout
+        again = awslab("build", "--until", "network", env=env, timeout=300)
+        assert "Started" not in again.stdout  # it was running already
+    finally:
+        stopped = awslab("cloud", "stop", env=env)
+    assert stopped.returncode == 0 and "Stopped awslab's embedded cloud" in stopped.stdout and not port_open(port)
+
+
+def test_a_region_that_is_not_a_region_builds_no_path(tmp_path):
+    home = tmp_path / "home"
+    for args, env in ((["build", "--region", "x/../../../elsewhere"], {}), (["status"], {"AWSLAB_REGION": "x/../../elsewhere"}),
+                      (["cloud", "start", "--region", "../x"], {})):
+        out = awslab(*args, env={"AWSLAB_HOME": str(home), "AWSLAB_PORT": str(free_port()), **env})
+        assert out.returncode == 2 and "is not valid: an AWS Region code looks like ap-northeast-2" in out.stderr, out.stderr
+        assert "Traceback" not in out.stderr
+    assert [p.name for p in tmp_path.iterdir()] in ([], ["home"])  # nothing beside AWSLAB_HOME
+    assert not (home / "labs").exists() and not (tmp_path / "elsewhere").exists()

@@ -54,11 +54,11 @@ class Probe:
     headers: dict = field(default_factory=dict)
     body: bytes = b""
 
-    def send(self, port: int, timeout: float = 30.0) -> tuple[int, str, bytes]:
-        """Send it; return (status, content type, body)."""
+    def send(self, port: int, timeout: float = 30.0, extra: dict | None = None) -> tuple[int, str, bytes]:
+        """Send it (with the ``extra`` headers, e.g. the control API's token); return (status, content type, body)."""
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
         try:
-            conn.request(self.method, self.path, body=self.body, headers=self.headers)
+            conn.request(self.method, self.path, body=self.body, headers={**self.headers, **(extra or {})})
             resp = conn.getresponse()
             return resp.status, resp.getheader("Content-Type", ""), resp.read()
         finally:

@@ -2,15 +2,14 @@
 re-reads the APIs after a change instead of on a timer."""
 from __future__ import annotations
 
-import json
 import time
-import urllib.request
 
 import boto3
 import pytest
 
 from awslab.cloud import changes
 
+from ..conftest import control
 from ..dataplane.test_dataplane_service import start_cloud, stop_cloud, wait_for
 
 
@@ -36,7 +35,7 @@ def test_record_counts_per_service_and_tells_listeners():
 
 
 def _reads(url: str) -> int:
-    return json.loads(urllib.request.urlopen(f"{url}/_awslab/dataplane", timeout=10).read())["api_reads"]
+    return control(url, "GET", "dataplane")["api_reads"]
 
 
 def test_the_data_plane_reads_the_apis_after_a_change_not_on_a_timer(tmp_path):

@@ -10,12 +10,12 @@ import urllib.request
 
 import pytest
 
+from awslab.cloud.client import ControlClient
 from tests.conftest import control
 
 
 def refused(url: str, method: str, path: str, raw: bytes) -> tuple[int, dict]:
-    req = urllib.request.Request(f"{url}/_awslab/{path}", data=raw, method=method,
-                                 headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(f"{url}/_awslab/{path}", data=raw, method=method, headers=ControlClient(url).headers())
     try:
         with urllib.request.urlopen(req, timeout=30) as r:
             return r.status, json.loads(r.read())
@@ -64,7 +64,7 @@ def test_a_refused_load_changes_nothing(cloud_url):
 
 
 def test_a_query_of_the_wrong_type_gets_400(cloud_url):
-    req = urllib.request.Request(f"{cloud_url}/_awslab/timeline?since=abc")
+    req = urllib.request.Request(f"{cloud_url}/_awslab/timeline?since=abc", headers=ControlClient(cloud_url).headers())
     with pytest.raises(urllib.error.HTTPError) as e:
         urllib.request.urlopen(req, timeout=30)
     assert e.value.code == 400

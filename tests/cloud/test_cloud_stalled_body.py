@@ -13,6 +13,8 @@ from urllib.parse import urlparse
 
 import boto3
 
+from awslab.cloud.client import ControlClient
+from awslab.cloud.identity import TOKEN_HEADER
 from tests.cloud.conftest import SCRATCH_BODY_TIMEOUT_S
 
 EC2_AUTH = "AWS4-HMAC-SHA256 Credential=test/20260101/ap-northeast-2/ec2/aws4_request, SignedHeaders=host, Signature=0"
@@ -60,9 +62,11 @@ def test_a_slowly_arriving_body_blocks_no_other_call(scratch_cloud):
     dripper = threading.Thread(target=drip, daemon=True)
     dripper.start()
     answered = []
+    token = ControlClient(scratch_cloud).headers()
     for call in (lambda: ec2.describe_vpcs()["Vpcs"],
                  lambda: urllib.request.urlopen(f"{scratch_cloud}/_awslab/health", timeout=60).status,
-                 lambda: urllib.request.urlopen(f"{scratch_cloud}/_awslab/clock", timeout=60).status):
+                 lambda: urllib.request.urlopen(urllib.request.Request(f"{scratch_cloud}/_awslab/clock", headers=token),
+                                                timeout=60).status):
         call()
         answered.append(dripping.is_set())
     assert answered == [True, True, True], "a call waited for the slow client's body"
@@ -97,7 +101,9 @@ def test_a_stalled_s3_upload_gets_s3s_request_timeout(scratch_cloud):
 
 
 def test_a_stalled_control_body_gets_400_naming_the_timeout(scratch_cloud):
-    sock = open_request(scratch_cloud, "POST /_awslab/clock HTTP/1.1\r\nContent-Type: application/json", 100, b'{"sp')
+    token = ControlClient(scratch_cloud).headers()[TOKEN_HEADER]
+    sock = open_request(scratch_cloud, f"POST /_awslab/clock HTTP/1.1\r\nContent-Type: application/json\r\n"
+                                       f"{TOKEN_HEADER}: {token}", 100, b'{"sp')
     status, _, rest = read_all(sock).partition(b"\r\n")
     assert status == b"HTTP/1.1 400 Bad Request"
     payload = json.loads(rest.split(b"\r\n\r\n", 1)[1])
