@@ -4,30 +4,41 @@ Nothing here remembers what was built: every resource is found by its
 ``awslab:lab`` tag, so teardown works after a kernel restart, a crash halfway
 through a build, or from the CLI (``awslab teardown``).
 
-The order is the build order reversed, because AWS refuses to delete a thing
-that something else still uses: a VPC with subnets, a subnet with a NAT
-gateway, a security group another group refers to, a target group behind a
-load balancer.
+AWS refuses to delete a thing that something else still uses: a VPC with subnets, a subnet with an
+instance in it (even one that is ``shutting-down``), a security group an instance or another group
+still uses, a target group behind a listener. And several deletions finish in the background: an
+Auto Scaling group is "Delete in progress" until its instances are terminated, an instance is
+``shutting-down`` for a while, a NAT gateway, an RDS instance and a load balancer take minutes. So
+teardown runs in four steps:
+
+1. start every deletion AWS finishes in the background (Auto Scaling groups, instances, RDS, NAT
+   gateways, CloudFront distributions), so they all run at once;
+2. meanwhile delete what goes at once (Route 53, S3, alarms, load balancers, launch templates, keys);
+3. wait for step 1, bounded, at the backend's pace (:mod:`awslab.layers.waits`);
+4. delete what those were holding: target groups, IAM, security groups, Elastic IPs, then the network.
 """
 from __future__ import annotations
 
 import html
-import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, WaiterError
 
 from .. import config
+from ..errors import AwslabError
 from ..lab import Lab
 from ._base import Built, lab_nat_gateways, paginate, tag_value
+from .waits import Wait, pace_of, wait_for, waiter
 
 __all__ = ["Deleted", "TeardownReport", "teardown", "find_lab_resources"]
 
-#: How long to wait for a resource that deletes in the background (NAT gateway,
-#: RDS instance, instances). The CLI waiters use similar bounds.
-WAIT_TIMEOUT_S = 600.0
-POLL_S = 0.5
+#: Asked again later by name, the group is this far into its deletion.
+DELETE_IN_PROGRESS = "Delete in progress"
+#: Instance states that still hold an address in a subnet (and a security group).
+NOT_TERMINATED = ["pending", "running", "stopping", "stopped", "shutting-down"]
+#: What to do when a wait reaches its bound: nothing is lost, the tags still find everything.
+AGAIN = "Nothing is lost: run teardown again in a few minutes; it finds what is left by its tag."
 
 
 @dataclass
@@ -39,12 +50,19 @@ class Deleted(Built):
 
 @dataclass
 class TeardownReport(Built):
-    """What teardown deleted, what it could not, and what (if anything) still carries the lab's tag."""
+    """What teardown deleted, what it could not, and what (if anything) still carries the lab's tag.
+
+    ``waited_s`` is the wall time spent waiting for deletions AWS finishes in the background;
+    ``clock_advanced_s`` the simulated seconds teardown moved the embedded cloud's clock itself
+    (only when that clock runs in virtual mode or is paused: then time passes only when told).
+    """
 
     lab: str
     deleted: list[Deleted] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     remaining: list[str] = field(default_factory=list)
+    waited_s: float = 0.0
+    clock_advanced_s: float = 0.0
 
     @property
     def clean(self) -> bool:
@@ -54,6 +72,9 @@ class TeardownReport(Built):
         lines = [f"Teardown of lab '{self.lab}': deleted {len(self.deleted)} resources."]
         lines += [f"  - {d.service} {d.resource_type} {d.resource_id}" for d in self.deleted]
         lines += [f"  ! {e}" for e in self.errors]
+        if self.clock_advanced_s:
+            lines.append("The simulated clock moves only when told (virtual mode or paused): teardown moved it "
+                         "{seconds:.0f} s so the deletions could finish.".format(seconds=self.clock_advanced_s))
         if self.remaining:
             lines.append("Still tagged with the lab (delete by hand or run teardown again):")
             lines += [f"  ? {r}" for r in self.remaining]
@@ -74,19 +95,18 @@ def _has_lab_tag(tags: list[dict] | dict | None, lab: Lab) -> bool:
     return tag_value(tags, config.LAB_TAG) == lab.name
 
 
-def _wait(predicate: Callable[[], bool], what: str, timeout: float = WAIT_TIMEOUT_S) -> None:
-    """Poll ``predicate`` until true (bounded). The embedded cloud's simulated time makes this short."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out waiting for {what}")
-        time.sleep(POLL_S)
-
-
 class _Teardown:
     def __init__(self, lab: Lab):
         self.lab = lab
         self.report = TeardownReport(lab.name)
+        self.pace = pace_of(lab)
+        # What step 1 started and step 3 waits for.
+        self.group_names: list[str] = []
+        self.db_ids: list[str] = []
+        self.nat_ids: list[str] = []
+        self.lb_arns: list[str] = []
+        self.tg_arns: list[str] = []
+        self.distribution_ids: list[str] = []
 
     def step(self, service: str, rtype: str, rid: str, fn: Callable[[], Any]) -> bool:
         try:
@@ -97,13 +117,116 @@ class _Teardown:
                 return False  # already gone: that is what we wanted
             self.report.errors.append(f"{service} {rtype} {rid}: [{code}] {e.response.get('Error', {}).get('Message', e)}")
             return False
+        except (WaiterError, AwslabError) as e:
+            self.report.errors.append(f"{service} {rtype} {rid}: {e}")
+            return False
         self.report.deleted.append(Deleted(service, rtype, rid))
         return True
+
+    def wait(self, w: Wait) -> None:
+        waited, advanced = wait_for(w, self.pace)
+        self.report.waited_s += waited
+        self.report.clock_advanced_s += advanced
 
     def ec2_filters(self) -> list[dict]:
         return self.lab.lab_filters()
 
-    # -- edge ------------------------------------------------------------------
+    def run(self) -> TeardownReport:
+        phases = (
+            # 1. start what finishes in the background
+            self.stop_draining, self.autoscaling, self.instances, self.rds, self.cloudfront_disable, self.nat_gateways,
+            # 2. what goes at once
+            self.route53, self.s3, self.cloudwatch, self.load_balancers, self.launch_templates, self.key_pairs,
+            # 3. wait, bounded
+            self.wait_for_groups, self.wait_for_instances, self.wait_for_databases, self.wait_for_nat_gateways,
+            self.wait_for_load_balancers,
+            # 4. what those held, then the network
+            self.cloudfront_delete, self.delete_target_groups, self.iam, self.db_subnet_groups, self.security_groups,
+            self.elastic_ips, self.wait_for_service_interfaces, self.vpcs)
+        for phase in phases:
+            try:
+                phase()
+            except (ClientError, WaiterError, AwslabError) as e:  # report and carry on: later phases may still free things
+                self.report.errors.append(f"{phase.__name__}: {e}")
+        self.report.remaining = [f"{r.service} {r.resource_type} {r.resource_id}" for r in find_lab_resources(self.lab)]
+        return self.report
+
+    # -- 1. what AWS finishes in the background ------------------------------------------
+    def stop_draining(self) -> None:
+        """Deregistration delay 0 on the lab's target groups: a deleted group's instances are deregistered and
+        drain for it (300 s by default) before they terminate, and a lab being deleted has no requests to finish."""
+        elb = self.lab.client("elbv2")
+        tgs = [tg["TargetGroupArn"] for tg in paginate(elb, "describe_target_groups", "TargetGroups")]
+        self.tg_arns = sorted(self._elbv2_tagged(tgs))
+        for arn in self.tg_arns:
+            attrs = {a["Key"]: a["Value"] for a in elb.describe_target_group_attributes(TargetGroupArn=arn)["Attributes"]}
+            if attrs.get("deregistration_delay.timeout_seconds") != "0":
+                elb.modify_target_group_attributes(TargetGroupArn=arn, Attributes=[
+                    {"Key": "deregistration_delay.timeout_seconds", "Value": "0"}])
+
+    def autoscaling(self) -> None:
+        asg = self.lab.client("autoscaling")
+        groups = [g for g in paginate(asg, "describe_auto_scaling_groups", "AutoScalingGroups") if _has_lab_tag(g.get("Tags"), self.lab)]
+        for g in groups:
+            name = g["AutoScalingGroupName"]
+            self.group_names.append(name)
+            if g.get("Status") == DELETE_IN_PROGRESS:
+                continue  # an earlier teardown started it: only wait for it
+            for a in paginate(asg, "describe_scheduled_actions", "ScheduledUpdateGroupActions", AutoScalingGroupName=name):
+                self.step("autoscaling", "scheduled-action", a["ScheduledActionName"],
+                          lambda a=a: asg.delete_scheduled_action(AutoScalingGroupName=name, ScheduledActionName=a["ScheduledActionName"]))
+            for p in paginate(asg, "describe_policies", "ScalingPolicies", AutoScalingGroupName=name):
+                # Deleting a target tracking policy also deletes the alarms it created.
+                self.step("autoscaling", "scaling-policy", p["PolicyName"],
+                          lambda p=p: asg.delete_policy(AutoScalingGroupName=name, PolicyName=p["PolicyName"]))
+            # ForceDelete: the group terminates its instances (it is "Delete in progress" until they are terminated).
+            self.step("autoscaling", "auto-scaling-group", name, lambda name=name: asg.delete_auto_scaling_group(AutoScalingGroupName=name, ForceDelete=True))
+
+    def _live_instances(self, states: list[str]) -> list[dict]:
+        ec2 = self.lab.client("ec2")
+        live = [{"Name": "instance-state-name", "Values": states}]
+        return [i for r in paginate(ec2, "describe_instances", "Reservations", Filters=self.ec2_filters() + live) for i in r["Instances"]]
+
+    def instances(self) -> None:
+        """Terminate the lab's instances, except those of a group being deleted (the group terminates its own)."""
+        ec2 = self.lab.client("ec2")
+        ids = [i["InstanceId"] for i in self._live_instances(["pending", "running", "stopping", "stopped"])
+               if tag_value(i.get("Tags"), "aws:autoscaling:groupName") not in self.group_names]
+        if ids:
+            self.step("ec2", "instances", " ".join(ids), lambda: ec2.terminate_instances(InstanceIds=ids))
+
+    def rds(self) -> None:
+        rds = self.lab.client("rds")
+        for db in paginate(rds, "describe_db_instances", "DBInstances"):
+            if not _has_lab_tag(db.get("TagList"), self.lab):
+                continue
+            ident = db["DBInstanceIdentifier"]
+            self.db_ids.append(ident)
+            if db.get("DBInstanceStatus") != "deleting":
+                self.step("rds", "db-instance", ident, lambda ident=ident: rds.delete_db_instance(
+                    DBInstanceIdentifier=ident, SkipFinalSnapshot=True, DeleteAutomatedBackups=True))
+
+    def cloudfront_disable(self) -> None:
+        """A distribution must be disabled, and (on AWS) deployed again, before it can be deleted."""
+        cf = self.lab.client("cloudfront")
+        for d in cf.list_distributions().get("DistributionList", {}).get("Items", []) or []:
+            tags = cf.list_tags_for_resource(Resource=d["ARN"]).get("Tags", {}).get("Items", [])
+            if not _has_lab_tag(tags, self.lab):
+                continue
+            self.distribution_ids.append(d["Id"])
+            got = cf.get_distribution_config(Id=d["Id"])
+            if got["DistributionConfig"].get("Enabled"):
+                conf = dict(got["DistributionConfig"], Enabled=False)
+                cf.update_distribution(Id=d["Id"], IfMatch=got["ETag"], DistributionConfig=conf)
+
+    def nat_gateways(self) -> None:
+        ec2 = self.lab.client("ec2")
+        for n in lab_nat_gateways(self.lab, states=("pending", "available", "deleting", "failed")):
+            self.nat_ids.append(n["NatGatewayId"])
+            if n["State"] in ("pending", "available"):
+                self.step("ec2", "nat-gateway", n["NatGatewayId"], lambda n=n: ec2.delete_nat_gateway(NatGatewayId=n["NatGatewayId"]))
+
+    # -- 2. what goes at once ---------------------------------------------------------------
     def route53(self) -> None:
         r53 = self.lab.client("route53")
         for zone in paginate(r53, "list_hosted_zones", "HostedZones"):
@@ -117,34 +240,6 @@ class _Teardown:
             if changes:
                 self.step("route53", "record-sets", zid, lambda: r53.change_resource_record_sets(HostedZoneId=zid, ChangeBatch={"Changes": changes}))
             self.step("route53", "hosted-zone", f"{zid} ({zone['Name']})", lambda: r53.delete_hosted_zone(Id=zid))
-
-    def cloudfront(self) -> None:
-        cf = self.lab.client("cloudfront")
-        items = cf.list_distributions().get("DistributionList", {}).get("Items", []) or []
-        for d in items:
-            tags = cf.list_tags_for_resource(Resource=d["ARN"]).get("Tags", {}).get("Items", [])
-            if not _has_lab_tag(tags, self.lab):
-                continue
-            did = d["Id"]
-
-            def delete(did: str = did) -> None:
-                got = cf.get_distribution_config(Id=did)
-                conf, etag = got["DistributionConfig"], got["ETag"]
-                if conf.get("Enabled"):
-                    # A distribution must be disabled (and, on real AWS, deployed) before it can be deleted.
-                    conf["Enabled"] = False
-                    etag = cf.update_distribution(Id=did, IfMatch=etag, DistributionConfig=conf)["ETag"]
-                    if self.lab.backend == "aws":
-                        cf.get_waiter("distribution_deployed").wait(Id=did)
-                cf.delete_distribution(Id=did, IfMatch=etag)
-
-            self.step("cloudfront", "distribution", did, delete)
-        # An Origin Access Control can't carry tags; the lab's own is known by its name.
-        for oac in lab_origin_access_controls(self.lab):
-            def delete_oac(oid: str = oac["Id"]) -> None:
-                cf.delete_origin_access_control(Id=oid, IfMatch=cf.get_origin_access_control(Id=oid)["ETag"])
-
-            self.step("cloudfront", "origin-access-control", oac["Id"], delete_oac)
 
     def s3(self) -> None:
         s3 = self.lab.client("s3")
@@ -172,26 +267,6 @@ class _Teardown:
                 s3.delete_bucket(Bucket=name)
 
             self.step("s3", "bucket", name, delete)
-
-    # -- scaling and load balancing ---------------------------------------------
-    def autoscaling(self) -> None:
-        asg = self.lab.client("autoscaling")
-        groups = [g for g in paginate(asg, "describe_auto_scaling_groups", "AutoScalingGroups") if _has_lab_tag(g.get("Tags"), self.lab)]
-        for g in groups:
-            name = g["AutoScalingGroupName"]
-            for a in paginate(asg, "describe_scheduled_actions", "ScheduledUpdateGroupActions", AutoScalingGroupName=name):
-                self.step("autoscaling", "scheduled-action", a["ScheduledActionName"],
-                          lambda a=a: asg.delete_scheduled_action(AutoScalingGroupName=name, ScheduledActionName=a["ScheduledActionName"]))
-            for p in paginate(asg, "describe_policies", "ScalingPolicies", AutoScalingGroupName=name):
-                # Deleting a target tracking policy also deletes the alarms it created.
-                self.step("autoscaling", "scaling-policy", p["PolicyName"],
-                          lambda p=p: asg.delete_policy(AutoScalingGroupName=name, PolicyName=p["PolicyName"]))
-            # ForceDelete terminates the group's instances too.
-            self.step("autoscaling", "auto-scaling-group", name, lambda name=name: asg.delete_auto_scaling_group(AutoScalingGroupName=name, ForceDelete=True))
-        names = {g["AutoScalingGroupName"] for g in groups}
-        if names:
-            _wait(lambda: not [g for g in asg.describe_auto_scaling_groups(AutoScalingGroupNames=sorted(names))["AutoScalingGroups"]],
-                  "the Auto Scaling groups to be deleted")
 
     def cloudwatch(self) -> None:
         cw = self.lab.client("cloudwatch")
@@ -223,56 +298,13 @@ class _Teardown:
         for arn in sorted(self._elbv2_tagged(lbs)):
             for listener in paginate(elb, "describe_listeners", "Listeners", LoadBalancerArn=arn):
                 self.step("elbv2", "listener", listener["ListenerArn"].split("/", 1)[-1], lambda l=listener: elb.delete_listener(ListenerArn=l["ListenerArn"]))
-            self.step("elbv2", "load-balancer", arn.split("/", 1)[-1], lambda arn=arn: elb.delete_load_balancer(LoadBalancerArn=arn))
-        tgs = [tg["TargetGroupArn"] for tg in paginate(elb, "describe_target_groups", "TargetGroups")]
-        for arn in sorted(self._elbv2_tagged(tgs)):
-            self.step("elbv2", "target-group", arn.split("/", 1)[-1], lambda arn=arn: elb.delete_target_group(TargetGroupArn=arn))
-
-    # -- compute and data --------------------------------------------------------
-    def instances(self) -> None:
-        ec2 = self.lab.client("ec2")
-        live = [{"Name": "instance-state-name", "Values": ["pending", "running", "stopping", "stopped"]}]
-        ids = [i["InstanceId"] for r in paginate(ec2, "describe_instances", "Reservations", Filters=self.ec2_filters() + live) for i in r["Instances"]]
-        if not ids:
-            return
-        if self.step("ec2", "instances", " ".join(ids), lambda: ec2.terminate_instances(InstanceIds=ids)):
-            _wait(lambda: all(i["State"]["Name"] == "terminated"
-                              for r in ec2.describe_instances(InstanceIds=ids)["Reservations"] for i in r["Instances"]),
-                  "the instances to terminate")
+            if self.step("elbv2", "load-balancer", arn.split("/", 1)[-1], lambda arn=arn: elb.delete_load_balancer(LoadBalancerArn=arn)):
+                self.lb_arns.append(arn)
 
     def launch_templates(self) -> None:
         ec2 = self.lab.client("ec2")
         for lt in paginate(ec2, "describe_launch_templates", "LaunchTemplates", Filters=self.ec2_filters()):
             self.step("ec2", "launch-template", lt["LaunchTemplateId"], lambda lt=lt: ec2.delete_launch_template(LaunchTemplateId=lt["LaunchTemplateId"]))
-
-    def iam(self) -> None:
-        """The app servers' role and instance profile (they let the app read the database password)."""
-        from .compute import delete_instance_profile
-
-        for name in delete_instance_profile(self.lab):
-            self.report.deleted.append(Deleted("iam", "role" if name.endswith("-role") else "instance-profile", name))
-
-    def rds(self) -> None:
-        rds = self.lab.client("rds")
-        doomed = []
-        for db in paginate(rds, "describe_db_instances", "DBInstances"):
-            if _has_lab_tag(db.get("TagList"), self.lab) and db.get("DBInstanceStatus") != "deleting":
-                ident = db["DBInstanceIdentifier"]
-                if self.step("rds", "db-instance", ident, lambda ident=ident: rds.delete_db_instance(
-                        DBInstanceIdentifier=ident, SkipFinalSnapshot=True, DeleteAutomatedBackups=True)):
-                    doomed.append(ident)
-        for ident in doomed:
-            def gone(ident: str = ident) -> bool:
-                try:
-                    rds.describe_db_instances(DBInstanceIdentifier=ident)
-                    return False
-                except ClientError:
-                    return True
-            _wait(gone, f"RDS instance {ident} to be deleted", timeout=1800 if self.lab.backend == "aws" else 60)
-        for g in paginate(rds, "describe_db_subnet_groups", "DBSubnetGroups"):
-            tags = rds.list_tags_for_resource(ResourceName=g["DBSubnetGroupArn"]).get("TagList", [])
-            if _has_lab_tag(tags, self.lab):
-                self.step("rds", "db-subnet-group", g["DBSubnetGroupName"], lambda g=g: rds.delete_db_subnet_group(DBSubnetGroupName=g["DBSubnetGroupName"]))
 
     def key_pairs(self) -> None:
         ec2 = self.lab.client("ec2")
@@ -286,7 +318,101 @@ class _Teardown:
                 for path in delete_key_files(self.lab, name) or []:
                     self.report.deleted.append(Deleted("local", "key-file", str(path)))
 
-    # -- network -------------------------------------------------------------------
+    # -- 3. wait for step 1, bounded, at the backend's pace ------------------------------------
+    def wait_for_groups(self) -> None:
+        if not self.group_names:
+            return
+        asg, names = self.lab.client("autoscaling"), sorted(self.group_names)
+
+        def gone() -> bool:
+            return not asg.describe_auto_scaling_groups(AutoScalingGroupNames=names)["AutoScalingGroups"]
+
+        # AWS's SDKs have no waiter for this. Bound: the instance_terminated waiter's 10 min, plus 5 for draining.
+        self.wait(Wait("the Auto Scaling group {names} to finish deleting (it is listed with Status \"Delete in progress\" "
+                       "until its instances are terminated)".format(names=", ".join(names)), gone, AGAIN, 15.0, 900.0))
+
+    def wait_for_instances(self) -> None:
+        """Every lab instance terminated, ``shutting-down`` ones too: until then each holds an address in its
+        subnet and uses its security groups, and AWS refuses to delete either (DependencyViolation)."""
+        ec2 = self.lab.client("ec2")
+        left = self._live_instances(NOT_TERMINATED)
+        late = [i["InstanceId"] for i in left if i["State"]["Name"] != "shutting-down"]
+        if late:  # launched meanwhile, or left by a group whose deletion did not finish
+            self.step("ec2", "instances", " ".join(late), lambda: ec2.terminate_instances(InstanceIds=late))
+        ids = sorted(i["InstanceId"] for i in left)
+        if ids:
+            self.wait(waiter(ec2, "instance_terminated", "the instances {ids} to be terminated".format(ids=", ".join(ids)),
+                             AGAIN, InstanceIds=ids))
+
+    def wait_for_databases(self) -> None:
+        rds = self.lab.client("rds")
+        for ident in self.db_ids:
+            self.wait(waiter(rds, "db_instance_deleted", "the RDS instance {name} to be deleted".format(name=ident), AGAIN,
+                             DBInstanceIdentifier=ident))
+
+    def wait_for_nat_gateways(self) -> None:
+        if self.nat_ids:
+            self.wait(waiter(self.lab.client("ec2"), "nat_gateway_deleted", "the NAT gateways {ids} to be deleted (their "
+                             "Elastic IPs can be released only after)".format(ids=", ".join(self.nat_ids)), AGAIN,
+                             NatGatewayIds=self.nat_ids))
+
+    def wait_for_load_balancers(self) -> None:
+        if self.lb_arns:
+            names = ", ".join(a.split("/")[-2] for a in self.lb_arns)
+            self.wait(waiter(self.lab.client("elbv2"), "load_balancers_deleted", "the load balancers {names} to be deleted"
+                             .format(names=names), AGAIN, LoadBalancerArns=self.lb_arns))
+
+    # -- 4. what they held, then the network ----------------------------------------------------
+    def cloudfront_delete(self) -> None:
+        cf = self.lab.client("cloudfront")
+        for did in self.distribution_ids:
+            def delete(did: str = did) -> None:
+                if self.lab.backend == "aws":  # disabled in step 1; deletable once deployed again
+                    self.wait(waiter(cf, "distribution_deployed", "the CloudFront distribution {id} to deploy as disabled"
+                                     .format(id=did), AGAIN, Id=did))
+                cf.delete_distribution(Id=did, IfMatch=cf.get_distribution_config(Id=did)["ETag"])
+
+            self.step("cloudfront", "distribution", did, delete)
+        # An Origin Access Control can't carry tags; the lab's own is known by its name.
+        for oac in lab_origin_access_controls(self.lab):
+            def delete_oac(oid: str = oac["Id"]) -> None:
+                cf.delete_origin_access_control(Id=oid, IfMatch=cf.get_origin_access_control(Id=oid)["ETag"])
+
+            self.step("cloudfront", "origin-access-control", oac["Id"], delete_oac)
+
+    def delete_target_groups(self) -> None:
+        elb = self.lab.client("elbv2")
+        for arn in self.tg_arns:
+            self.step("elbv2", "target-group", arn.split("/", 1)[-1], lambda arn=arn: self._delete_target_group(elb, arn))
+
+    def _delete_target_group(self, elb: Any, arn: str) -> None:
+        """Delete, retrying while AWS still counts the deleted load balancer's listener as using it (ResourceInUse)."""
+        def deleted() -> bool:
+            try:
+                elb.delete_target_group(TargetGroupArn=arn)
+            except ClientError as e:
+                if e.response.get("Error", {}).get("Code") == "ResourceInUse":
+                    return False
+                raise
+            return True
+
+        self.wait(Wait("the target group {name} to be released by its load balancer".format(name=arn.split("/")[-2]),
+                       deleted, AGAIN, 15.0, 300.0))
+
+    def iam(self) -> None:
+        """The app servers' role and instance profile (they let the app read the database password)."""
+        from .compute import delete_instance_profile
+
+        for name in delete_instance_profile(self.lab):
+            self.report.deleted.append(Deleted("iam", "role" if name.endswith("-role") else "instance-profile", name))
+
+    def db_subnet_groups(self) -> None:
+        rds = self.lab.client("rds")
+        for g in paginate(rds, "describe_db_subnet_groups", "DBSubnetGroups"):
+            tags = rds.list_tags_for_resource(ResourceName=g["DBSubnetGroupArn"]).get("TagList", [])
+            if _has_lab_tag(tags, self.lab):
+                self.step("rds", "db-subnet-group", g["DBSubnetGroupName"], lambda g=g: rds.delete_db_subnet_group(DBSubnetGroupName=g["DBSubnetGroupName"]))
+
     def security_groups(self) -> None:
         ec2 = self.lab.client("ec2")
         groups = list(paginate(ec2, "describe_security_groups", "SecurityGroups", Filters=self.ec2_filters()))
@@ -302,18 +428,30 @@ class _Teardown:
         for g in groups:
             self.step("ec2", "security-group", f"{g['GroupId']} ({g['GroupName']})", lambda g=g: ec2.delete_security_group(GroupId=g["GroupId"]))
 
-    def nat_gateways(self) -> None:
+    def elastic_ips(self) -> None:
         ec2 = self.lab.client("ec2")
-        nats = [n["NatGatewayId"] for n in lab_nat_gateways(self.lab)]
-        for nat in nats:
-            self.step("ec2", "nat-gateway", nat, lambda nat=nat: ec2.delete_nat_gateway(NatGatewayId=nat))
-        if nats:
-            _wait(lambda: all(n["State"] in ("deleted", "failed") for n in ec2.describe_nat_gateways(NatGatewayIds=nats)["NatGateways"]),
-                  "the NAT gateways to be deleted (their Elastic IPs are released after)")
         for a in ec2.describe_addresses(Filters=self.ec2_filters()).get("Addresses", []):
             if a.get("AssociationId"):
                 self.step("ec2", "elastic-ip-association", a["AssociationId"], lambda a=a: ec2.disassociate_address(AssociationId=a["AssociationId"]))
             self.step("ec2", "elastic-ip", a["AllocationId"], lambda a=a: ec2.release_address(AllocationId=a["AllocationId"]))
+
+    def wait_for_service_interfaces(self) -> None:
+        """Network interfaces a service keeps in the lab's subnets (a load balancer's, a NAT gateway's, RDS's)
+        go a little after the service itself; until then AWS refuses to delete the subnet."""
+        ec2 = self.lab.client("ec2")
+        vpcs = [v["VpcId"] for v in paginate(ec2, "describe_vpcs", "Vpcs", Filters=self.ec2_filters())]
+
+        def held() -> list[str]:
+            if not vpcs:
+                return []
+            return [e["NetworkInterfaceId"] for e in paginate(ec2, "describe_network_interfaces", "NetworkInterfaces",
+                                                              Filters=[{"Name": "vpc-id", "Values": vpcs}])
+                    if e.get("RequesterManaged") and e.get("Status") == "in-use"]
+
+        first = held()
+        if first:
+            self.wait(Wait("the network interfaces {ids} that AWS services kept in the lab's subnets to go".format(
+                ids=", ".join(first)), lambda: not held(), AGAIN, 15.0, 600.0))
 
     def vpcs(self) -> None:
         ec2 = self.lab.client("ec2")
@@ -330,7 +468,7 @@ class _Teardown:
             self.step("ec2", "internet-gateway", igw["InternetGatewayId"], lambda i=igw: ec2.delete_internet_gateway(InternetGatewayId=i["InternetGatewayId"]))
         vpcs = list(paginate(ec2, "describe_vpcs", "Vpcs", Filters=self.ec2_filters()))
         for vpc in vpcs:
-            # Interfaces a service left behind (a deleted ALB's or NAT's) would block the subnet.
+            # Interfaces left behind and detached (moto keeps a deleted NAT gateway's) would block the subnet.
             for eni in paginate(ec2, "describe_network_interfaces", "NetworkInterfaces", Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}]):
                 if eni.get("Status") == "available":
                     self.step("ec2", "network-interface", eni["NetworkInterfaceId"], lambda e=eni: ec2.delete_network_interface(NetworkInterfaceId=e["NetworkInterfaceId"]))
@@ -338,18 +476,6 @@ class _Teardown:
             self.step("ec2", "subnet", subnet["SubnetId"], lambda s=subnet: ec2.delete_subnet(SubnetId=s["SubnetId"]))
         for vpc in vpcs:
             self.step("ec2", "vpc", vpc["VpcId"], lambda v=vpc: ec2.delete_vpc(VpcId=v["VpcId"]))
-
-    def run(self) -> TeardownReport:
-        # Reverse build order: edge, scaling, load balancing, compute, data, keys, network.
-        for phase in (self.route53, self.cloudfront, self.s3, self.autoscaling, self.cloudwatch, self.load_balancers,
-                      self.instances, self.launch_templates, self.iam, self.rds, self.key_pairs, self.security_groups,
-                      self.nat_gateways, self.vpcs):
-            try:
-                phase()
-            except (ClientError, TimeoutError) as e:  # report and carry on: later phases may still free things
-                self.report.errors.append(f"{phase.__name__}: {e}")
-        self.report.remaining = [f"{r.service} {r.resource_type} {r.resource_id}" for r in find_lab_resources(self.lab)]
-        return self.report
 
 
 def find_lab_resources(lab: Lab) -> list[Deleted]:
