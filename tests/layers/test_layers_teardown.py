@@ -173,3 +173,16 @@ def test_three_build_teardown_cycles_beside_a_cpu_hog_all_end_clean(lab, cloud_u
             report = teardown(each)
             assert report.clean, f"cycle {cycle}: {report.summary()}"
             assert not_terminated(each) == []
+
+
+def test_building_again_while_the_group_is_still_being_deleted_says_so_and_teardown_finishes_it(lab, virtual_clock):
+    from awslab.errors import ScalingError
+
+    group = build_group_without_bastion(lab)
+    lab.client("autoscaling").delete_auto_scaling_group(AutoScalingGroupName=group.name, ForceDelete=True)
+    with pytest.raises(ScalingError, match="still being deleted") as e:
+        build_group_without_bastion(lab)  # an interrupted teardown, then a build
+    assert "awslab teardown" in e.value.fix
+    report = teardown(lab)  # finds the group "Delete in progress" and waits for it
+    assert report.clean, report.summary()
+    assert_nothing_left(lab)
