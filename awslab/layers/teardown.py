@@ -20,6 +20,7 @@ teardown runs in four steps:
 from __future__ import annotations
 
 import html
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -82,8 +83,6 @@ class TeardownReport(Built):
         return f"<pre>{html.escape(self.summary())}</pre>"
 
 
-_has_lab_tag = has_lab_tag
-
 
 class _Teardown(BackgroundDeletions):
     def __init__(self, lab: Lab):
@@ -114,9 +113,11 @@ class _Teardown(BackgroundDeletions):
         return True
 
     def wait(self, w: Wait) -> None:
-        waited, advanced = wait_for(w, self.pace)
-        self.report.waited_s += waited
-        self.report.clock_advanced_s += advanced
+        start = time.monotonic()
+        try:
+            self.report.clock_advanced_s += wait_for(w, self.pace)[1]
+        finally:
+            self.report.waited_s += time.monotonic() - start
 
     def ec2_filters(self) -> list[dict]:
         return self.lab.lab_filters()
@@ -147,7 +148,7 @@ class _Teardown(BackgroundDeletions):
         for zone in paginate(r53, "list_hosted_zones", "HostedZones"):
             zid = zone["Id"].split("/")[-1]
             tags = r53.list_tags_for_resource(ResourceType="hostedzone", ResourceId=zid).get("ResourceTagSet", {}).get("Tags", [])
-            if not _has_lab_tag(tags, self.lab):
+            if not has_lab_tag(tags, self.lab):
                 continue
             changes = [{"Action": "DELETE", "ResourceRecordSet": rr}
                        for rr in paginate(r53, "list_resource_record_sets", "ResourceRecordSets", HostedZoneId=zid)
@@ -169,7 +170,7 @@ class _Teardown(BackgroundDeletions):
                 tags = s3.get_bucket_tagging(Bucket=name).get("TagSet", [])
             except ClientError:
                 tags = []
-            if not (_has_lab_tag(tags, self.lab) or name == own):
+            if not (has_lab_tag(tags, self.lab) or name == own):
                 continue
 
             def delete(name: str = name) -> None:
@@ -187,7 +188,7 @@ class _Teardown(BackgroundDeletions):
         cw = self.lab.client("cloudwatch")
         for alarm in paginate(cw, "describe_alarms", "MetricAlarms"):
             tags = cw.list_tags_for_resource(ResourceARN=alarm["AlarmArn"]).get("Tags", [])
-            if _has_lab_tag(tags, self.lab):
+            if has_lab_tag(tags, self.lab):
                 self.step("cloudwatch", "alarm", alarm["AlarmName"], lambda a=alarm: cw.delete_alarms(AlarmNames=[a["AlarmName"]]))
         logs = self.lab.client("logs")
         for group in paginate(logs, "describe_log_groups", "logGroups"):
@@ -195,7 +196,7 @@ class _Teardown(BackgroundDeletions):
                 tags = logs.list_tags_for_resource(resourceArn=group["arn"].rstrip("*").rstrip(":")).get("tags", {})
             except ClientError:
                 tags = logs.list_tags_log_group(logGroupName=group["logGroupName"]).get("tags", {})
-            if _has_lab_tag(tags, self.lab):
+            if has_lab_tag(tags, self.lab):
                 self.step("logs", "log-group", group["logGroupName"], lambda g=group: logs.delete_log_group(logGroupName=g["logGroupName"]))
 
     def _elbv2_tagged(self, arns: list[str]) -> set[str]:
@@ -203,7 +204,7 @@ class _Teardown(BackgroundDeletions):
         ours = set()
         for i in range(0, len(arns), 20):  # DescribeTags takes at most 20 ARNs
             for d in elb.describe_tags(ResourceArns=arns[i:i + 20])["TagDescriptions"]:
-                if _has_lab_tag(d.get("Tags"), self.lab):
+                if has_lab_tag(d.get("Tags"), self.lab):
                     ours.add(d["ResourceArn"])
         return ours
 
@@ -262,7 +263,7 @@ class _Teardown(BackgroundDeletions):
         rds = self.lab.client("rds")
         for g in paginate(rds, "describe_db_subnet_groups", "DBSubnetGroups"):
             tags = rds.list_tags_for_resource(ResourceName=g["DBSubnetGroupArn"]).get("TagList", [])
-            if _has_lab_tag(tags, self.lab):
+            if has_lab_tag(tags, self.lab):
                 self.step("rds", "db-subnet-group", g["DBSubnetGroupName"], lambda g=g: rds.delete_db_subnet_group(DBSubnetGroupName=g["DBSubnetGroupName"]))
 
     def security_groups(self) -> None:
@@ -347,7 +348,7 @@ def find_lab_resources(lab: Lab) -> list[Deleted]:
             pass
     asg = lab.client("autoscaling")
     found += [Deleted("autoscaling", "auto-scaling-group", g["AutoScalingGroupName"])
-              for g in paginate(asg, "describe_auto_scaling_groups", "AutoScalingGroups") if _has_lab_tag(g.get("Tags"), lab)]
+              for g in paginate(asg, "describe_auto_scaling_groups", "AutoScalingGroups") if has_lab_tag(g.get("Tags"), lab)]
     return found
 
 

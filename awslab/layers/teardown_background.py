@@ -53,33 +53,39 @@ class BackgroundDeletions:
         tgs = [tg["TargetGroupArn"] for tg in paginate(elb, "describe_target_groups", "TargetGroups")]
         self.tg_arns = sorted(self._elbv2_tagged(tgs))
         for arn in self.tg_arns:
-            attrs = {a["Key"]: a["Value"] for a in elb.describe_target_group_attributes(TargetGroupArn=arn)["Attributes"]}
+            attrs = elb.describe_target_group_attributes(TargetGroupArn=arn)["Attributes"]
+            attrs = {a["Key"]: a["Value"] for a in attrs}
             if attrs.get("deregistration_delay.timeout_seconds") != "0":
                 elb.modify_target_group_attributes(TargetGroupArn=arn, Attributes=[
                     {"Key": "deregistration_delay.timeout_seconds", "Value": "0"}])
 
     def autoscaling(self) -> None:
         asg = self.lab.client("autoscaling")
-        groups = [g for g in paginate(asg, "describe_auto_scaling_groups", "AutoScalingGroups") if has_lab_tag(g.get("Tags"), self.lab)]
+        groups = [g for g in paginate(asg, "describe_auto_scaling_groups", "AutoScalingGroups")
+                  if has_lab_tag(g.get("Tags"), self.lab)]
         for g in groups:
             name = g["AutoScalingGroupName"]
-            self.group_names.append(name)
             if g.get("Status") == DELETE_IN_PROGRESS:
-                continue  # an earlier teardown started it: only wait for it
-            for a in paginate(asg, "describe_scheduled_actions", "ScheduledUpdateGroupActions", AutoScalingGroupName=name):
-                self.step("autoscaling", "scheduled-action", a["ScheduledActionName"],
-                          lambda a=a: asg.delete_scheduled_action(AutoScalingGroupName=name, ScheduledActionName=a["ScheduledActionName"]))
+                self.group_names.append(name)  # an earlier teardown started it: only wait for it
+                continue
+            for a in paginate(asg, "describe_scheduled_actions", "ScheduledUpdateGroupActions",
+                              AutoScalingGroupName=name):
+                self.step("autoscaling", "scheduled-action", a["ScheduledActionName"], lambda a=a: (
+                    asg.delete_scheduled_action(AutoScalingGroupName=name, ScheduledActionName=a["ScheduledActionName"])))
             for p in paginate(asg, "describe_policies", "ScalingPolicies", AutoScalingGroupName=name):
                 # Deleting a target tracking policy also deletes the alarms it created.
                 self.step("autoscaling", "scaling-policy", p["PolicyName"],
                           lambda p=p: asg.delete_policy(AutoScalingGroupName=name, PolicyName=p["PolicyName"]))
             # ForceDelete: the group terminates its instances (it is "Delete in progress" until they are terminated).
-            self.step("autoscaling", "auto-scaling-group", name, lambda name=name: asg.delete_auto_scaling_group(AutoScalingGroupName=name, ForceDelete=True))
+            if self.step("autoscaling", "auto-scaling-group", name,
+                         lambda name=name: asg.delete_auto_scaling_group(AutoScalingGroupName=name, ForceDelete=True)):
+                self.group_names.append(name)
 
     def _live_instances(self, states: list[str]) -> list[dict]:
         ec2 = self.lab.client("ec2")
         live = [{"Name": "instance-state-name", "Values": states}]
-        return [i for r in paginate(ec2, "describe_instances", "Reservations", Filters=self.ec2_filters() + live) for i in r["Instances"]]
+        return [i for r in paginate(ec2, "describe_instances", "Reservations", Filters=self.ec2_filters() + live)
+                for i in r["Instances"]]
 
     def instances(self) -> None:
         """Terminate the lab's instances, except those of a group being deleted (the group terminates its own)."""
@@ -95,10 +101,12 @@ class BackgroundDeletions:
             if not has_lab_tag(db.get("TagList"), self.lab):
                 continue
             ident = db["DBInstanceIdentifier"]
-            self.db_ids.append(ident)
-            if db.get("DBInstanceStatus") != "deleting":
-                self.step("rds", "db-instance", ident, lambda ident=ident: rds.delete_db_instance(
-                    DBInstanceIdentifier=ident, SkipFinalSnapshot=True, DeleteAutomatedBackups=True))
+
+            def delete(ident: str = ident) -> None:
+                rds.delete_db_instance(DBInstanceIdentifier=ident, SkipFinalSnapshot=True, DeleteAutomatedBackups=True)
+
+            if db.get("DBInstanceStatus") == "deleting" or self.step("rds", "db-instance", ident, delete):
+                self.db_ids.append(ident)
 
     def cloudfront_disable(self) -> None:
         """A distribution must be disabled, and (on AWS) deployed again, before it can be deleted."""
@@ -115,11 +123,11 @@ class BackgroundDeletions:
 
     def nat_gateways(self) -> None:
         ec2 = self.lab.client("ec2")
-        for n in lab_nat_gateways(self.lab, states=("pending", "available", "deleting", "failed")):
-            self.nat_ids.append(n["NatGatewayId"])
-            if n["State"] in ("pending", "available"):
-                self.step("ec2", "nat-gateway", n["NatGatewayId"], lambda n=n: ec2.delete_nat_gateway(NatGatewayId=n["NatGatewayId"]))
-
+        for n in lab_nat_gateways(self.lab, states=("pending", "available", "deleting")):
+            nid = n["NatGatewayId"]
+            if n["State"] == "deleting" or self.step("ec2", "nat-gateway", nid,
+                                                      lambda nid=nid: ec2.delete_nat_gateway(NatGatewayId=nid)):
+                self.nat_ids.append(nid)
 
     # -- 3. wait for step 1, bounded, at the backend's pace ------------------------------------
     def wait_for_groups(self) -> None:
@@ -165,7 +173,6 @@ class BackgroundDeletions:
             self.wait(waiter(self.lab.client("elbv2"), "load_balancers_deleted", "the load balancers {names} to be deleted"
                              .format(names=names), AGAIN, LoadBalancerArns=self.lb_arns))
 
-
     # -- 4. deletions that wait for AWS to let go --------------------------------------------
     def delete_target_groups(self) -> None:
         elb = self.lab.client("elbv2")
@@ -185,7 +192,6 @@ class BackgroundDeletions:
 
         self.wait(Wait("the target group {name} to be released by its load balancer".format(name=arn.split("/")[-2]),
                        deleted, AGAIN, 15.0, 300.0))
-
 
     def wait_for_service_interfaces(self) -> None:
         """Network interfaces a service keeps in the lab's subnets (a load balancer's, a NAT gateway's, RDS's)

@@ -17,6 +17,8 @@ the first subnet):
   capacity at a time (at least 1).
   https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-health-checks.html
 - **Activities** with AWS's Description/Cause wording, StatusCode and Progress.
+- **Deletion** (:mod:`.asg_delete`): "Delete in progress", desired/min/max 0, until every instance
+  is terminated; then the group is gone.
 """
 from __future__ import annotations
 

@@ -10,6 +10,7 @@ import pytest
 from awslab.layers._base import lab_nat_gateways
 from awslab.layers.stack import LAYERS, build_stack
 from awslab.layers.teardown import find_lab_resources, teardown
+from tests.conftest import clock
 
 
 class Interrupted(Exception):
@@ -110,19 +111,6 @@ def not_terminated(lab) -> list[tuple[str, str]]:
     states = ["pending", "running", "stopping", "stopped", "shutting-down"]
     return [(i["InstanceId"], i["State"]["Name"]) for r in lab.client("ec2").describe_instances(
         Filters=lab.lab_filters() + [{"Name": "instance-state-name", "Values": states}])["Reservations"] for i in r["Instances"]]
-
-
-@contextlib.contextmanager
-def clock(cloud_url: str, **settings):
-    """The session cloud's clock with ``settings`` (mode, speed), restored afterwards."""
-    from tests.conftest import control
-
-    before = control(cloud_url, "GET", "clock")
-    control(cloud_url, "POST", "clock", settings)
-    try:
-        yield
-    finally:
-        control(cloud_url, "POST", "clock", {"mode": before["mode"], "speed": before["speed"], "paused": before["paused"]})
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """Waiting for what AWS finishes in the background: AWS's own waiters, bounded, at the backend's pace."""
 from __future__ import annotations
 
-import contextlib
 import time
 from types import SimpleNamespace
 
@@ -9,6 +8,7 @@ import pytest
 
 from awslab.errors import AwslabError
 from awslab.layers.waits import SIM_CHECK_S, Pace, Wait, WaitTimeout, pace_of, wait_for, waiter
+from tests.conftest import clock
 
 
 class FakeClock:
@@ -46,18 +46,6 @@ def test_in_real_time_the_bound_is_wall_time():
     with pytest.raises(WaitTimeout):
         wait_for(Wait("nothing", lambda: False, "fix", delay_s=0.05, bound_s=0.3), Pace())
     assert 0.3 <= time.monotonic() - t0 < 3
-
-
-@contextlib.contextmanager
-def clock(cloud_url: str, **settings):
-    from tests.conftest import control
-
-    before = control(cloud_url, "GET", "clock")
-    control(cloud_url, "POST", "clock", settings)
-    try:
-        yield
-    finally:
-        control(cloud_url, "POST", "clock", {"mode": before["mode"], "speed": before["speed"], "paused": before["paused"]})
 
 
 def test_the_pace_of_each_backend(lab, cloud_url):
