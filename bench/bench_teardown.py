@@ -63,7 +63,8 @@ def hog(seconds: float) -> subprocess.Popen:
 
 def measure(cycles: int, with_hog: bool, code: Path) -> list[dict]:
     home = tempfile.mkdtemp(prefix="awslab-bench-teardown-")
-    os.environ["PYTHONPATH"] = str(code)  # the cloud and the worker run the measured code
+    os.environ["PYTHONPATH"] = str(code)  # the cloud and the worker run the measured code...
+    os.chdir(home)  # ...and not the checkout in the current folder (`python -m` puts it first on sys.path)
     proc, port, _ = start_cloud(home)
     burner = hog(cycles * 120.0) if with_hog else None
     try:
