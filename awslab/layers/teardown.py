@@ -35,6 +35,7 @@ from .waits import Wait, pace_of, wait_for, waiter
 
 __all__ = ["Deleted", "TeardownReport", "teardown", "find_lab_resources"]
 
+
 @dataclass
 class Deleted(Built):
     service: str
@@ -81,7 +82,6 @@ class TeardownReport(Built):
 
     def _repr_html_(self) -> str:
         return f"<pre>{html.escape(self.summary())}</pre>"
-
 
 
 class _Teardown(BackgroundDeletions):

@@ -132,12 +132,16 @@ def wait_for(wait: Wait, pace: Pace) -> tuple[float, float]:
     while not wait.done():
         waited = time.monotonic() - start
         if waited >= pace.wall_bound(wait.bound_s) or advanced >= wait.bound_s:
-            raise WaitTimeout(
-                "Waited {seconds:.0f} s for {what}, and it has not happened (the bound AWS's own waiter uses is "
-                "{bound:.0f} s{clock}).".format(seconds=advanced or waited * pace.speed, what=wait.what,
-                                                bound=wait.bound_s, clock=" of simulated time" if pace.simulated else ""),
-                wait.fix)
+            raise _timeout(wait, pace, advanced or waited * pace.speed)
         pace.let_pass(step)
         if pace.fast_forward:
             advanced += step
     return time.monotonic() - start, advanced
+
+
+def _timeout(wait: Wait, pace: Pace, seconds: float) -> WaitTimeout:
+    if pace.simulated:
+        problem = "Waited {seconds:.0f} simulated seconds for {what}, and it has not happened (the bound is {bound:.0f} s)."
+    else:
+        problem = "Waited {seconds:.0f} s for {what}, and it has not happened (the bound is {bound:.0f} s)."
+    return WaitTimeout(problem.format(seconds=seconds, what=wait.what, bound=wait.bound_s), wait.fix)

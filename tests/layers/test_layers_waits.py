@@ -37,8 +37,8 @@ def test_a_wait_that_reaches_its_bound_says_what_it_waited_for_and_what_to_do():
         wait_for(Wait("the instances i-1 to be terminated", lambda: False, "Run teardown again.", bound_s=20), pace)
     assert clock.advanced == pytest.approx(20)  # bounded in simulated time, as AWS's waiter is in real time
     assert isinstance(e.value, AwslabError) and e.value.fix == "Run teardown again."
-    assert "Waited 20 s for the instances i-1 to be terminated" in str(e.value)
-    assert "20 s of simulated time" in str(e.value)
+    assert "Waited 20 simulated seconds for the instances i-1 to be terminated" in str(e.value)
+    assert "(the bound is 20 s)" in str(e.value)
 
 
 def test_in_real_time_the_bound_is_wall_time():
