@@ -98,27 +98,27 @@ def row(label: str, with_hog: bool, results: list[dict]) -> str:
 
 
 def unclean(label: str, with_hog: bool, results: list[dict]) -> list[str]:
-    return [f"- {key(label, with_hog)}, cycle {r['cycle']}: left {', '.join(r['left'] or r['remaining'])}"
+    return [f"- Unclean: {key(label, with_hog)}, cycle {r['cycle']}: left {', '.join(r['left'] or r['remaining'])}"
             + (f"; errors: {'; '.join(r['errors'])}" if r["errors"] else "") for r in results if not r["clean"]]
 
 
 def write(kept_by: str, new_row: str, notes: list[str]) -> None:
-    """Replace this bench's section, keeping the rows (and notes) of other labels."""
+    """Replace this bench's section, keeping the rows and unclean-cycle notes of other labels, and notes by hand."""
     current = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n"
-    rows, kept_notes = [], []
+    rows, unclean_notes, by_hand = [], [], []
     if START in current and END in current:
-        old = current[current.index(START):current.index(END)]
-        rows = [ln for ln in old.splitlines() if ln.startswith("| ") and not ln.startswith(("| code", "|---"))
-                and not ln.startswith(f"| {kept_by} |")]
-        kept_notes = [ln for ln in old.splitlines() if ln.startswith("- ") and not ln.startswith(f"- {kept_by},")
-                      and ln != "- Every cycle was clean."]
+        old = current[current.index(START):current.index(END)].splitlines()
+        rows = [ln for ln in old if ln.startswith("| ") and not ln.startswith(("| code", "|---", f"| {kept_by} |"))]
+        unclean_notes = [ln for ln in old if ln.startswith("- Unclean: ") and not ln.startswith(f"- Unclean: {kept_by},")]
+        by_hand = [ln for ln in old if ln.startswith("- ") and not ln.startswith("- Unclean: ")
+                   and ln != "- Every cycle was clean."]
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     section = "\n".join([
         START, f"## Teardown: build -> teardown cycles in a row beside a CPU hog (last run {stamp})", "",
         "`python bench/bench_teardown.py` (full stack each cycle; clean = the report is clean and no instance of the lab "
         "is left in any state but terminated; the CPU hog is a bounded busy loop in its own process). "
         f"Machine of the last run: {machine()}.", "", HEADER, *rows, new_row, "",
-        *(kept_notes + notes or ["- Every cycle was clean."]), END])
+        *(unclean_notes + notes or ["- Every cycle was clean."]), *by_hand, END])
     if START in current and END in current:
         current = current[:current.index(START)] + section + current[current.index(END) + len(END):]
     else:
