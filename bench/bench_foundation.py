@@ -123,34 +123,17 @@ def warm_up(port: int) -> None:
                              aws_access_key_id="test", aws_secret_access_key="test"), operation)()
 
 
-class SleepCounter:
-    """Stands in for the ``time`` module inside teardown, adding up the seconds it sleeps between polls."""
-
-    def __init__(self):
-        self.slept = 0.0
-
-    def sleep(self, seconds: float) -> None:
-        self.slept += seconds
-        time.sleep(seconds)
-
-    def __getattr__(self, name):
-        return getattr(time, name)
-
-
 def run_stack(port: int, home: str, until: str | None, recorder: Recorder) -> tuple[float, float, float, int, int]:
     """Build then tear down the stack on the cloud at ``port``.
 
-    Returns (build s, teardown s, teardown's poll sleeps s, calls in build, resources created).
+    Returns (build s, teardown s, teardown's waits for background deletions s, calls in build, resources created).
     """
     os.environ.update(AWSLAB_HOME=home, AWSLAB_PORT=str(port))
-    import awslab.layers.teardown as teardown_module
     from awslab import Lab
     from awslab.layers.stack import build_stack
     from awslab.layers.teardown import teardown
 
     warm_up(port)
-    sleeps = SleepCounter()
-    teardown_module.time = sleeps  # type: ignore[assignment]
 
     lab = Lab(name="bench", region=REGION, endpoint_url=f"http://127.0.0.1:{port}")
     make_client = lab.client
@@ -170,10 +153,9 @@ def run_stack(port: int, home: str, until: str | None, recorder: Recorder) -> tu
     t0 = time.perf_counter()
     report = teardown(lab)
     teardown_s = time.perf_counter() - t0
-    teardown_module.time = time
     if not report.clean:
         print(f"warning: teardown left {report.remaining} / errors {report.errors}", file=sys.stderr)
-    return build_s, teardown_s, sleeps.slept, build_calls, len(stack.created)
+    return build_s, teardown_s, report.waited_s, build_calls, len(stack.created)
 
 
 _ID = re.compile(r"^([a-z0-9]+-)+[0-9a-f]{8,17}$|^arn:|\.amazonaws\.com$|^/hostedzone/|^[A-Z0-9]{12,}$")
@@ -324,7 +306,7 @@ def report(r: dict) -> str:
         f"- **Full-stack build** (`build_stack`, up to {r['until']}): **{r['build_s']:.2f} s**, {r['build_calls']} boto3 calls, "
         f"{r['created']} resources created",
         f"- **Teardown** (`teardown`): **{r['teardown_s']:.2f} s**, {r['teardown_calls']} boto3 calls; "
-        f"{r['slept']:.1f} s of it is sleeping between polls of resources that delete in the background",
+        f"{r['slept']:.1f} s of it is waiting for deletions AWS finishes in the background (instances shutting down)",
         f"- **Same calls raw against moto** (plain `moto_server` process, both clouds warmed up, IDs substituted): "
         f"build {r['raw_build_s']:.2f} s, teardown {r['raw_teardown_s']:.2f} s. Ratio embedded / raw: "
         f"**{r['build_s'] / r['raw_build_s']:.2f}x** for the build, "

@@ -1,6 +1,7 @@
 """Shared fixtures: one embedded cloud per test session, on a free port, and a fresh Lab per test."""
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -84,3 +85,14 @@ def control(cloud_url: str, method: str, path: str, body: dict | None = None):
     from awslab.cloud.client import ControlClient
 
     return ControlClient(cloud_url, timeout=30).request(method, path, body)
+
+
+@contextlib.contextmanager
+def clock(cloud_url: str, **settings):
+    """The cloud's simulated clock with ``settings`` (``mode``, ``speed``, ``paused``), restored afterwards."""
+    before = control(cloud_url, "GET", "clock")
+    control(cloud_url, "POST", "clock", settings)
+    try:
+        yield
+    finally:
+        control(cloud_url, "POST", "clock", {"mode": before["mode"], "speed": before["speed"], "paused": before["paused"]})

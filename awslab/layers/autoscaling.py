@@ -177,6 +177,10 @@ def ensure_auto_scaling_group(lab: Lab, name: str, network: Network, lt_id: str,
         group = _describe(lab, name) or {}
         created.append(group.get("AutoScalingGroupARN", name))
     else:
+        if group.get("Status") == "Delete in progress":  # AWS lists it until its instances are terminated
+            raise ScalingError("The Auto Scaling group {name} is still being deleted (Status \"Delete in progress\"), and AWS "
+                               "refuses any change to it until its instances are terminated.".format(name=name),
+                               "Let the deletion finish (`awslab teardown` waits for it), then build again.")
         owner = tag_value(group.get("Tags"), config.LAB_TAG)
         if owner != lab.name:
             raise ScalingError(f"An Auto Scaling group named {name!r} exists and belongs to {'lab ' + repr(owner) if owner else 'someone else'}.",

@@ -4,10 +4,18 @@ Nothing here remembers what was built: every resource is found by its
 ``awslab:lab`` tag, so teardown works after a kernel restart, a crash halfway
 through a build, or from the CLI (``awslab teardown``).
 
-The order is the build order reversed, because AWS refuses to delete a thing
-that something else still uses: a VPC with subnets, a subnet with a NAT
-gateway, a security group another group refers to, a target group behind a
-load balancer.
+AWS refuses to delete a thing that something else still uses: a VPC with subnets, a subnet with an
+instance in it (even one that is ``shutting-down``), a security group an instance or another group
+still uses, a target group behind a listener. And several deletions finish in the background: an
+Auto Scaling group is "Delete in progress" until its instances are terminated, an instance is
+``shutting-down`` for a while, a NAT gateway, an RDS instance and a load balancer take minutes. So
+teardown runs in four steps:
+
+1. start every deletion AWS finishes in the background (Auto Scaling groups, instances, RDS, NAT
+   gateways, CloudFront distributions), so they all run at once;
+2. meanwhile delete what goes at once (Route 53, S3, alarms, load balancers, launch templates, keys);
+3. wait for step 1, bounded, at the backend's pace (:mod:`awslab.layers.waits`);
+4. delete what those were holding: target groups, IAM, security groups, Elastic IPs, then the network.
 """
 from __future__ import annotations
 
@@ -16,18 +24,16 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, WaiterError
 
 from .. import config
+from ..errors import AwslabError
 from ..lab import Lab
-from ._base import Built, lab_nat_gateways, paginate, tag_value
+from ._base import Built, lab_nat_gateways, paginate
+from .teardown_background import AGAIN, BackgroundDeletions, has_lab_tag
+from .waits import Wait, pace_of, wait_for, waiter
 
 __all__ = ["Deleted", "TeardownReport", "teardown", "find_lab_resources"]
-
-#: How long to wait for a resource that deletes in the background (NAT gateway,
-#: RDS instance, instances). The CLI waiters use similar bounds.
-WAIT_TIMEOUT_S = 600.0
-POLL_S = 0.5
 
 
 @dataclass
@@ -39,12 +45,19 @@ class Deleted(Built):
 
 @dataclass
 class TeardownReport(Built):
-    """What teardown deleted, what it could not, and what (if anything) still carries the lab's tag."""
+    """What teardown deleted, what it could not, and what (if anything) still carries the lab's tag.
+
+    ``waited_s`` is the wall time spent waiting for deletions AWS finishes in the background;
+    ``clock_advanced_s`` the simulated seconds teardown moved the embedded cloud's clock itself
+    (only when that clock runs in virtual mode or is paused: then time passes only when told).
+    """
 
     lab: str
     deleted: list[Deleted] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     remaining: list[str] = field(default_factory=list)
+    waited_s: float = 0.0
+    clock_advanced_s: float = 0.0
 
     @property
     def clean(self) -> bool:
@@ -54,6 +67,9 @@ class TeardownReport(Built):
         lines = [f"Teardown of lab '{self.lab}': deleted {len(self.deleted)} resources."]
         lines += [f"  - {d.service} {d.resource_type} {d.resource_id}" for d in self.deleted]
         lines += [f"  ! {e}" for e in self.errors]
+        if self.clock_advanced_s:
+            lines.append("The simulated clock moves only when told (virtual mode or paused): teardown moved it "
+                         "{seconds:.0f} s so the deletions could finish.".format(seconds=self.clock_advanced_s))
         if self.remaining:
             lines.append("Still tagged with the lab (delete by hand or run teardown again):")
             lines += [f"  ? {r}" for r in self.remaining]
@@ -68,25 +84,18 @@ class TeardownReport(Built):
         return f"<pre>{html.escape(self.summary())}</pre>"
 
 
-def _has_lab_tag(tags: list[dict] | dict | None, lab: Lab) -> bool:
-    if isinstance(tags, dict):
-        return tags.get(config.LAB_TAG) == lab.name
-    return tag_value(tags, config.LAB_TAG) == lab.name
-
-
-def _wait(predicate: Callable[[], bool], what: str, timeout: float = WAIT_TIMEOUT_S) -> None:
-    """Poll ``predicate`` until true (bounded). The embedded cloud's simulated time makes this short."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out waiting for {what}")
-        time.sleep(POLL_S)
-
-
-class _Teardown:
+class _Teardown(BackgroundDeletions):
     def __init__(self, lab: Lab):
         self.lab = lab
         self.report = TeardownReport(lab.name)
+        self.pace = pace_of(lab)
+        # What step 1 started and step 3 waits for.
+        self.group_names: list[str] = []
+        self.db_ids: list[str] = []
+        self.nat_ids: list[str] = []
+        self.lb_arns: list[str] = []
+        self.tg_arns: list[str] = []
+        self.distribution_ids: list[str] = []
 
     def step(self, service: str, rtype: str, rid: str, fn: Callable[[], Any]) -> bool:
         try:
@@ -97,19 +106,49 @@ class _Teardown:
                 return False  # already gone: that is what we wanted
             self.report.errors.append(f"{service} {rtype} {rid}: [{code}] {e.response.get('Error', {}).get('Message', e)}")
             return False
+        except (WaiterError, AwslabError) as e:
+            self.report.errors.append(f"{service} {rtype} {rid}: {e}")
+            return False
         self.report.deleted.append(Deleted(service, rtype, rid))
         return True
+
+    def wait(self, w: Wait) -> None:
+        start = time.monotonic()
+        try:
+            self.report.clock_advanced_s += wait_for(w, self.pace)[1]
+        finally:
+            self.report.waited_s += time.monotonic() - start
 
     def ec2_filters(self) -> list[dict]:
         return self.lab.lab_filters()
 
-    # -- edge ------------------------------------------------------------------
+    def run(self) -> TeardownReport:
+        phases = (
+            # 1. start what finishes in the background
+            self.stop_draining, self.autoscaling, self.instances, self.rds, self.cloudfront_disable, self.nat_gateways,
+            # 2. what goes at once
+            self.route53, self.s3, self.cloudwatch, self.load_balancers, self.launch_templates, self.key_pairs,
+            # 3. wait, bounded
+            self.wait_for_groups, self.wait_for_instances, self.wait_for_databases, self.wait_for_nat_gateways,
+            self.wait_for_load_balancers,
+            # 4. what those held, then the network
+            self.cloudfront_delete, self.delete_target_groups, self.iam, self.db_subnet_groups, self.security_groups,
+            self.elastic_ips, self.wait_for_service_interfaces, self.vpcs)
+        for phase in phases:
+            try:
+                phase()
+            except (ClientError, WaiterError, AwslabError) as e:  # report and carry on: later phases may still free things
+                self.report.errors.append(f"{phase.__name__}: {e}")
+        self.report.remaining = [f"{r.service} {r.resource_type} {r.resource_id}" for r in find_lab_resources(self.lab)]
+        return self.report
+
+    # -- 2. what goes at once ---------------------------------------------------------------
     def route53(self) -> None:
         r53 = self.lab.client("route53")
         for zone in paginate(r53, "list_hosted_zones", "HostedZones"):
             zid = zone["Id"].split("/")[-1]
             tags = r53.list_tags_for_resource(ResourceType="hostedzone", ResourceId=zid).get("ResourceTagSet", {}).get("Tags", [])
-            if not _has_lab_tag(tags, self.lab):
+            if not has_lab_tag(tags, self.lab):
                 continue
             changes = [{"Action": "DELETE", "ResourceRecordSet": rr}
                        for rr in paginate(r53, "list_resource_record_sets", "ResourceRecordSets", HostedZoneId=zid)
@@ -117,34 +156,6 @@ class _Teardown:
             if changes:
                 self.step("route53", "record-sets", zid, lambda: r53.change_resource_record_sets(HostedZoneId=zid, ChangeBatch={"Changes": changes}))
             self.step("route53", "hosted-zone", f"{zid} ({zone['Name']})", lambda: r53.delete_hosted_zone(Id=zid))
-
-    def cloudfront(self) -> None:
-        cf = self.lab.client("cloudfront")
-        items = cf.list_distributions().get("DistributionList", {}).get("Items", []) or []
-        for d in items:
-            tags = cf.list_tags_for_resource(Resource=d["ARN"]).get("Tags", {}).get("Items", [])
-            if not _has_lab_tag(tags, self.lab):
-                continue
-            did = d["Id"]
-
-            def delete(did: str = did) -> None:
-                got = cf.get_distribution_config(Id=did)
-                conf, etag = got["DistributionConfig"], got["ETag"]
-                if conf.get("Enabled"):
-                    # A distribution must be disabled (and, on real AWS, deployed) before it can be deleted.
-                    conf["Enabled"] = False
-                    etag = cf.update_distribution(Id=did, IfMatch=etag, DistributionConfig=conf)["ETag"]
-                    if self.lab.backend == "aws":
-                        cf.get_waiter("distribution_deployed").wait(Id=did)
-                cf.delete_distribution(Id=did, IfMatch=etag)
-
-            self.step("cloudfront", "distribution", did, delete)
-        # An Origin Access Control can't carry tags; the lab's own is known by its name.
-        for oac in lab_origin_access_controls(self.lab):
-            def delete_oac(oid: str = oac["Id"]) -> None:
-                cf.delete_origin_access_control(Id=oid, IfMatch=cf.get_origin_access_control(Id=oid)["ETag"])
-
-            self.step("cloudfront", "origin-access-control", oac["Id"], delete_oac)
 
     def s3(self) -> None:
         s3 = self.lab.client("s3")
@@ -159,7 +170,7 @@ class _Teardown:
                 tags = s3.get_bucket_tagging(Bucket=name).get("TagSet", [])
             except ClientError:
                 tags = []
-            if not (_has_lab_tag(tags, self.lab) or name == own):
+            if not (has_lab_tag(tags, self.lab) or name == own):
                 continue
 
             def delete(name: str = name) -> None:
@@ -173,31 +184,11 @@ class _Teardown:
 
             self.step("s3", "bucket", name, delete)
 
-    # -- scaling and load balancing ---------------------------------------------
-    def autoscaling(self) -> None:
-        asg = self.lab.client("autoscaling")
-        groups = [g for g in paginate(asg, "describe_auto_scaling_groups", "AutoScalingGroups") if _has_lab_tag(g.get("Tags"), self.lab)]
-        for g in groups:
-            name = g["AutoScalingGroupName"]
-            for a in paginate(asg, "describe_scheduled_actions", "ScheduledUpdateGroupActions", AutoScalingGroupName=name):
-                self.step("autoscaling", "scheduled-action", a["ScheduledActionName"],
-                          lambda a=a: asg.delete_scheduled_action(AutoScalingGroupName=name, ScheduledActionName=a["ScheduledActionName"]))
-            for p in paginate(asg, "describe_policies", "ScalingPolicies", AutoScalingGroupName=name):
-                # Deleting a target tracking policy also deletes the alarms it created.
-                self.step("autoscaling", "scaling-policy", p["PolicyName"],
-                          lambda p=p: asg.delete_policy(AutoScalingGroupName=name, PolicyName=p["PolicyName"]))
-            # ForceDelete terminates the group's instances too.
-            self.step("autoscaling", "auto-scaling-group", name, lambda name=name: asg.delete_auto_scaling_group(AutoScalingGroupName=name, ForceDelete=True))
-        names = {g["AutoScalingGroupName"] for g in groups}
-        if names:
-            _wait(lambda: not [g for g in asg.describe_auto_scaling_groups(AutoScalingGroupNames=sorted(names))["AutoScalingGroups"]],
-                  "the Auto Scaling groups to be deleted")
-
     def cloudwatch(self) -> None:
         cw = self.lab.client("cloudwatch")
         for alarm in paginate(cw, "describe_alarms", "MetricAlarms"):
             tags = cw.list_tags_for_resource(ResourceARN=alarm["AlarmArn"]).get("Tags", [])
-            if _has_lab_tag(tags, self.lab):
+            if has_lab_tag(tags, self.lab):
                 self.step("cloudwatch", "alarm", alarm["AlarmName"], lambda a=alarm: cw.delete_alarms(AlarmNames=[a["AlarmName"]]))
         logs = self.lab.client("logs")
         for group in paginate(logs, "describe_log_groups", "logGroups"):
@@ -205,7 +196,7 @@ class _Teardown:
                 tags = logs.list_tags_for_resource(resourceArn=group["arn"].rstrip("*").rstrip(":")).get("tags", {})
             except ClientError:
                 tags = logs.list_tags_log_group(logGroupName=group["logGroupName"]).get("tags", {})
-            if _has_lab_tag(tags, self.lab):
+            if has_lab_tag(tags, self.lab):
                 self.step("logs", "log-group", group["logGroupName"], lambda g=group: logs.delete_log_group(logGroupName=g["logGroupName"]))
 
     def _elbv2_tagged(self, arns: list[str]) -> set[str]:
@@ -213,7 +204,7 @@ class _Teardown:
         ours = set()
         for i in range(0, len(arns), 20):  # DescribeTags takes at most 20 ARNs
             for d in elb.describe_tags(ResourceArns=arns[i:i + 20])["TagDescriptions"]:
-                if _has_lab_tag(d.get("Tags"), self.lab):
+                if has_lab_tag(d.get("Tags"), self.lab):
                     ours.add(d["ResourceArn"])
         return ours
 
@@ -223,56 +214,13 @@ class _Teardown:
         for arn in sorted(self._elbv2_tagged(lbs)):
             for listener in paginate(elb, "describe_listeners", "Listeners", LoadBalancerArn=arn):
                 self.step("elbv2", "listener", listener["ListenerArn"].split("/", 1)[-1], lambda l=listener: elb.delete_listener(ListenerArn=l["ListenerArn"]))
-            self.step("elbv2", "load-balancer", arn.split("/", 1)[-1], lambda arn=arn: elb.delete_load_balancer(LoadBalancerArn=arn))
-        tgs = [tg["TargetGroupArn"] for tg in paginate(elb, "describe_target_groups", "TargetGroups")]
-        for arn in sorted(self._elbv2_tagged(tgs)):
-            self.step("elbv2", "target-group", arn.split("/", 1)[-1], lambda arn=arn: elb.delete_target_group(TargetGroupArn=arn))
-
-    # -- compute and data --------------------------------------------------------
-    def instances(self) -> None:
-        ec2 = self.lab.client("ec2")
-        live = [{"Name": "instance-state-name", "Values": ["pending", "running", "stopping", "stopped"]}]
-        ids = [i["InstanceId"] for r in paginate(ec2, "describe_instances", "Reservations", Filters=self.ec2_filters() + live) for i in r["Instances"]]
-        if not ids:
-            return
-        if self.step("ec2", "instances", " ".join(ids), lambda: ec2.terminate_instances(InstanceIds=ids)):
-            _wait(lambda: all(i["State"]["Name"] == "terminated"
-                              for r in ec2.describe_instances(InstanceIds=ids)["Reservations"] for i in r["Instances"]),
-                  "the instances to terminate")
+            if self.step("elbv2", "load-balancer", arn.split("/", 1)[-1], lambda arn=arn: elb.delete_load_balancer(LoadBalancerArn=arn)):
+                self.lb_arns.append(arn)
 
     def launch_templates(self) -> None:
         ec2 = self.lab.client("ec2")
         for lt in paginate(ec2, "describe_launch_templates", "LaunchTemplates", Filters=self.ec2_filters()):
             self.step("ec2", "launch-template", lt["LaunchTemplateId"], lambda lt=lt: ec2.delete_launch_template(LaunchTemplateId=lt["LaunchTemplateId"]))
-
-    def iam(self) -> None:
-        """The app servers' role and instance profile (they let the app read the database password)."""
-        from .compute import delete_instance_profile
-
-        for name in delete_instance_profile(self.lab):
-            self.report.deleted.append(Deleted("iam", "role" if name.endswith("-role") else "instance-profile", name))
-
-    def rds(self) -> None:
-        rds = self.lab.client("rds")
-        doomed = []
-        for db in paginate(rds, "describe_db_instances", "DBInstances"):
-            if _has_lab_tag(db.get("TagList"), self.lab) and db.get("DBInstanceStatus") != "deleting":
-                ident = db["DBInstanceIdentifier"]
-                if self.step("rds", "db-instance", ident, lambda ident=ident: rds.delete_db_instance(
-                        DBInstanceIdentifier=ident, SkipFinalSnapshot=True, DeleteAutomatedBackups=True)):
-                    doomed.append(ident)
-        for ident in doomed:
-            def gone(ident: str = ident) -> bool:
-                try:
-                    rds.describe_db_instances(DBInstanceIdentifier=ident)
-                    return False
-                except ClientError:
-                    return True
-            _wait(gone, f"RDS instance {ident} to be deleted", timeout=1800 if self.lab.backend == "aws" else 60)
-        for g in paginate(rds, "describe_db_subnet_groups", "DBSubnetGroups"):
-            tags = rds.list_tags_for_resource(ResourceName=g["DBSubnetGroupArn"]).get("TagList", [])
-            if _has_lab_tag(tags, self.lab):
-                self.step("rds", "db-subnet-group", g["DBSubnetGroupName"], lambda g=g: rds.delete_db_subnet_group(DBSubnetGroupName=g["DBSubnetGroupName"]))
 
     def key_pairs(self) -> None:
         ec2 = self.lab.client("ec2")
@@ -286,7 +234,38 @@ class _Teardown:
                 for path in delete_key_files(self.lab, name) or []:
                     self.report.deleted.append(Deleted("local", "key-file", str(path)))
 
-    # -- network -------------------------------------------------------------------
+    # -- 4. what they held, then the network ----------------------------------------------------
+    def cloudfront_delete(self) -> None:
+        cf = self.lab.client("cloudfront")
+        for did in self.distribution_ids:
+            def delete(did: str = did) -> None:
+                if self.lab.backend == "aws":  # disabled in step 1; deletable once deployed again
+                    self.wait(waiter(cf, "distribution_deployed", "the CloudFront distribution {id} to deploy as disabled"
+                                     .format(id=did), AGAIN, Id=did))
+                cf.delete_distribution(Id=did, IfMatch=cf.get_distribution_config(Id=did)["ETag"])
+
+            self.step("cloudfront", "distribution", did, delete)
+        # An Origin Access Control can't carry tags; the lab's own is known by its name.
+        for oac in lab_origin_access_controls(self.lab):
+            def delete_oac(oid: str = oac["Id"]) -> None:
+                cf.delete_origin_access_control(Id=oid, IfMatch=cf.get_origin_access_control(Id=oid)["ETag"])
+
+            self.step("cloudfront", "origin-access-control", oac["Id"], delete_oac)
+
+    def iam(self) -> None:
+        """The app servers' role and instance profile (they let the app read the database password)."""
+        from .compute import delete_instance_profile
+
+        for name in delete_instance_profile(self.lab):
+            self.report.deleted.append(Deleted("iam", "role" if name.endswith("-role") else "instance-profile", name))
+
+    def db_subnet_groups(self) -> None:
+        rds = self.lab.client("rds")
+        for g in paginate(rds, "describe_db_subnet_groups", "DBSubnetGroups"):
+            tags = rds.list_tags_for_resource(ResourceName=g["DBSubnetGroupArn"]).get("TagList", [])
+            if has_lab_tag(tags, self.lab):
+                self.step("rds", "db-subnet-group", g["DBSubnetGroupName"], lambda g=g: rds.delete_db_subnet_group(DBSubnetGroupName=g["DBSubnetGroupName"]))
+
     def security_groups(self) -> None:
         ec2 = self.lab.client("ec2")
         groups = list(paginate(ec2, "describe_security_groups", "SecurityGroups", Filters=self.ec2_filters()))
@@ -302,14 +281,8 @@ class _Teardown:
         for g in groups:
             self.step("ec2", "security-group", f"{g['GroupId']} ({g['GroupName']})", lambda g=g: ec2.delete_security_group(GroupId=g["GroupId"]))
 
-    def nat_gateways(self) -> None:
+    def elastic_ips(self) -> None:
         ec2 = self.lab.client("ec2")
-        nats = [n["NatGatewayId"] for n in lab_nat_gateways(self.lab)]
-        for nat in nats:
-            self.step("ec2", "nat-gateway", nat, lambda nat=nat: ec2.delete_nat_gateway(NatGatewayId=nat))
-        if nats:
-            _wait(lambda: all(n["State"] in ("deleted", "failed") for n in ec2.describe_nat_gateways(NatGatewayIds=nats)["NatGateways"]),
-                  "the NAT gateways to be deleted (their Elastic IPs are released after)")
         for a in ec2.describe_addresses(Filters=self.ec2_filters()).get("Addresses", []):
             if a.get("AssociationId"):
                 self.step("ec2", "elastic-ip-association", a["AssociationId"], lambda a=a: ec2.disassociate_address(AssociationId=a["AssociationId"]))
@@ -330,7 +303,7 @@ class _Teardown:
             self.step("ec2", "internet-gateway", igw["InternetGatewayId"], lambda i=igw: ec2.delete_internet_gateway(InternetGatewayId=i["InternetGatewayId"]))
         vpcs = list(paginate(ec2, "describe_vpcs", "Vpcs", Filters=self.ec2_filters()))
         for vpc in vpcs:
-            # Interfaces a service left behind (a deleted ALB's or NAT's) would block the subnet.
+            # Interfaces left behind and detached (moto keeps a deleted NAT gateway's) would block the subnet.
             for eni in paginate(ec2, "describe_network_interfaces", "NetworkInterfaces", Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}]):
                 if eni.get("Status") == "available":
                     self.step("ec2", "network-interface", eni["NetworkInterfaceId"], lambda e=eni: ec2.delete_network_interface(NetworkInterfaceId=e["NetworkInterfaceId"]))
@@ -338,18 +311,6 @@ class _Teardown:
             self.step("ec2", "subnet", subnet["SubnetId"], lambda s=subnet: ec2.delete_subnet(SubnetId=s["SubnetId"]))
         for vpc in vpcs:
             self.step("ec2", "vpc", vpc["VpcId"], lambda v=vpc: ec2.delete_vpc(VpcId=v["VpcId"]))
-
-    def run(self) -> TeardownReport:
-        # Reverse build order: edge, scaling, load balancing, compute, data, keys, network.
-        for phase in (self.route53, self.cloudfront, self.s3, self.autoscaling, self.cloudwatch, self.load_balancers,
-                      self.instances, self.launch_templates, self.iam, self.rds, self.key_pairs, self.security_groups,
-                      self.nat_gateways, self.vpcs):
-            try:
-                phase()
-            except (ClientError, TimeoutError) as e:  # report and carry on: later phases may still free things
-                self.report.errors.append(f"{phase.__name__}: {e}")
-        self.report.remaining = [f"{r.service} {r.resource_type} {r.resource_id}" for r in find_lab_resources(self.lab)]
-        return self.report
 
 
 def find_lab_resources(lab: Lab) -> list[Deleted]:
@@ -387,7 +348,7 @@ def find_lab_resources(lab: Lab) -> list[Deleted]:
             pass
     asg = lab.client("autoscaling")
     found += [Deleted("autoscaling", "auto-scaling-group", g["AutoScalingGroupName"])
-              for g in paginate(asg, "describe_auto_scaling_groups", "AutoScalingGroups") if _has_lab_tag(g.get("Tags"), lab)]
+              for g in paginate(asg, "describe_auto_scaling_groups", "AutoScalingGroups") if has_lab_tag(g.get("Tags"), lab)]
     return found
 
 

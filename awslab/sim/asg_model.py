@@ -58,6 +58,7 @@ class GroupSim:
     replacements_owed: int = 0
     cooldown_until: float = 0.0
     gen: int = 0
+    deleting: bool = False  # DeleteAutoScalingGroup accepted: "Delete in progress" until the instances are gone
 
     @property
     def name(self) -> str:

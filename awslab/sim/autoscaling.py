@@ -17,12 +17,15 @@ the first subnet):
   capacity at a time (at least 1).
   https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-health-checks.html
 - **Activities** with AWS's Description/Cause wording, StatusCode and Progress.
+- **Deletion** (:mod:`.asg_delete`): "Delete in progress", desired/min/max 0, until every instance
+  is terminated; then the group is gone.
 """
 from __future__ import annotations
 
 from typing import Any
 
 from . import asg_activity as act
+from .asg_delete import AutoScalingDeletion
 from .asg_health import ASG_HEALTH_SWEEP_S, DEFAULT_RESPECT_GRACE, REPLACE_FRACTION, AutoScalingHealth
 from .asg_model import GroupSim, GroupView, InstanceView, Member
 from .asg_rules import cause_sentence, iso_z, launch_cause, pick_launch_az, pick_victim, terminate_cause
@@ -30,7 +33,7 @@ from .asg_rules import cause_sentence, iso_z, launch_cause, pick_launch_az, pick
 __all__ = ["AutoScalingSim", "GroupView", "InstanceView", "ASG_HEALTH_SWEEP_S", "REPLACE_FRACTION", "DEFAULT_RESPECT_GRACE"]
 
 
-class AutoScalingSim(AutoScalingHealth):
+class AutoScalingSim(AutoScalingHealth, AutoScalingDeletion):
     """The Auto Scaling subsystem (``sim.autoscaling``)."""
 
     def __init__(self) -> None:
@@ -65,9 +68,10 @@ class AutoScalingSim(AutoScalingHealth):
     def set_desired_capacity(self, group_name: str, desired: int, cause: str, honor_cooldown: bool = False) -> bool:
         """Change desired capacity as a policy/alarm would; ``cause`` is the first Cause sentence
         (e.g. ``"a monitor alarm X in state ALARM triggered policy P"``). Clamped to [min, max].
-        Returns False (nothing changed) when ``honor_cooldown`` and the group is in its cooldown."""
+        Returns False (nothing changed) when the group is being deleted, or when ``honor_cooldown`` and the group is in
+        its cooldown."""
         gs = self._require(group_name)
-        if honor_cooldown and self.in_cooldown(group_name):
+        if gs.deleting or (honor_cooldown and self.in_cooldown(group_name)):
             return False
         g = gs.group
         new = max(int(g.min_size or 0), min(int(g.max_size or 0), int(desired)))
@@ -127,18 +131,6 @@ class AutoScalingSim(AutoScalingHealth):
         if gs is not None and gs.group is group:
             self.reconcile(gs)
 
-    def on_group_deleted(self, name: str) -> None:
-        gs = self.groups.pop(name, None)
-        if gs is None:
-            return
-        gs.gen += 1
-        ids = [iid for iid, m in gs.members.items() if self.sim.ec2.state_of(iid) not in ("shutting-down", "terminated")]
-        for iid in gs.members:
-            self._owner.pop(iid, None)
-        if ids:
-            gs.group.ec2_backend.terminate_instances(ids)
-        self.sim.timeline.record("autoscaling", name, "group_deleted", terminated=ids)
-
     def sync_members(self, group) -> None:
         """Adopt instances moto added itself (attach-instances, exit-standby) and drop detached ones."""
         gs = self.groups.get(group.name)
@@ -177,7 +169,7 @@ class AutoScalingSim(AutoScalingHealth):
     def reconcile(self, gs: GroupSim) -> None:
         """Launch or terminate until Pending+InService == desired capacity."""
         g = gs.group
-        if self.groups.get(g.name) is not gs:
+        if self.groups.get(g.name) is not gs or gs.deleting:
             return
         if getattr(g, "_awslab_cause", None):
             gs.cause_prefix, g._awslab_cause = g._awslab_cause, None
@@ -260,6 +252,7 @@ class AutoScalingSim(AutoScalingHealth):
         self._owner.pop(m.instance_id, None)
         act.finish(self, m.activity, "Successful")
         gs.cooldown_until = self.sim.now + int(g.default_cooldown or 0)
+        self.finish_delete_if_empty(gs)
 
     def _in_service(self, gs: GroupSim, m: Member) -> None:
         """The instance runs: register it with the target groups, then mark it InService."""

@@ -43,6 +43,7 @@ METHODS = [
     (ec2_instances.Instance, "terminate", ["self"]),
     (ec2_instances.Instance, "instance_status", ["self"]),
     (ec2_subnets.Subnet, "get_available_subnet_ip", ["self", "instance"]),
+    (ec2_subnets.SubnetBackend, "delete_subnet", ["self", "subnet_id"]),
     (ec2_instances.InstanceBackend, "run_instances", ["self", "image_id", "count", "user_data", "security_group_names", "kwargs"]),
     (ec2_instances.InstanceBackend, "terminate_instances", ["self", "instance_ids"]),
     (elbv2_models.FakeTargetGroup, "register", ["self", "targets"]),
@@ -118,8 +119,25 @@ def test_model_attributes_the_extension_reads_and_writes():
         missing = [n for n in needles if n not in src]
         assert not missing, f"moto {owner.__name__}.{name} no longer has {missing}"
     assert asg_models.ASG_NAME_TAG == "aws:autoscaling:groupName"
+    _deletion_contract()
     assert set(inspect.signature(elbv2_models.FakeHealthStatus.__init__).parameters) >= {
         "instance_id", "port", "health_port", "status", "reason", "description"}
+
+
+def _deletion_contract() -> None:
+    """moto_ext.ec2._ec2_delete_subnet scans instances by subnet; moto_ext.autoscaling keeps a group being deleted
+    in the backend's dict with a ``status`` (which moto's serializer writes as Status) and raises moto's errors."""
+    from moto.ec2.exceptions import DependencyViolationError
+    from moto.ec2.models import vpcs as ec2_vpcs
+
+    src = inspect.getsource(_original(ec2_instances.Instance, "__init__"))
+    assert "self.subnet_id" in src, "moto Instance no longer has subnet_id (awslab.cloud.moto_ext.ec2 reads it)"
+    assert "self.reservations" in inspect.getsource(ec2_instances.InstanceBackend.__init__)
+    assert DependencyViolationError("x").code == "DependencyViolation"
+    # DeleteVpc is moto's own: it refuses a VPC with subnets, worded as AWS words it. If this goes, patch it too.
+    assert "has dependencies and cannot be deleted." in inspect.getsource(ec2_vpcs.VPCBackend.delete_vpc)
+    assert "self.status" not in inspect.getsource(_original(asg_models.FakeAutoScalingGroup, "__init__")), (
+        "moto's FakeAutoScalingGroup now sets a status itself: check it against awslab.sim.asg_delete")
 
 
 def test_module_clocks_we_replace_exist():

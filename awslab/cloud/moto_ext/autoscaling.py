@@ -13,13 +13,16 @@ records no activities. With a simulator installed:
   parameters moto's responses drop (``DefaultInstanceWarmup``, ``ShouldRespectGracePeriod``,
   ``ForceDelete``) need thin response wrappers; everything else is model-level.
 - DescribeAutoScalingInstances spells health in capitals, as AWS does.
+- DeleteAutoScalingGroup leaves the group listed with Status "Delete in progress" until its
+  instances are terminated (:mod:`awslab.sim.asg_delete`); changing such a group is refused, and
+  creating a group whose name is taken answers AlreadyExists, as on AWS.
 """
 from __future__ import annotations
 
 import threading
 
 from moto.autoscaling import models as _asg_module
-from moto.autoscaling.exceptions import AutoscalingClientError
+from moto.autoscaling.exceptions import AutoscalingClientError, ValidationError
 from moto.autoscaling.models import ASG_NAME_TAG, AutoScalingBackend, FakeAutoScalingGroup, InstanceState
 from moto.autoscaling.responses import AutoScalingResponse
 from moto.core.responses import ActionResult
@@ -102,6 +105,9 @@ def _asg_create_auto_scaling_group(self, name, *args, **kwargs):
     sim = active()
     if sim is None:
         return _ORIG["create"](self, name, *args, **kwargs)
+    if name in self.autoscaling_groups:  # moto would replace it (and orphan its instances); AWS refuses
+        raise AutoscalingClientError("AlreadyExists", f"AutoScalingGroup by this name already exists - A group with the "
+                                     f"name {name} already exists")
     _HINT.why = "a user request created an AutoScalingGroup"
     try:
         group = _ORIG["create"](self, name, *args, **kwargs)
@@ -120,6 +126,7 @@ def _asg_update_auto_scaling_group(self, name, *args, **kwargs):
     sim = active()
     if sim is None:
         return _ORIG["update"](self, name, *args, **kwargs)
+    _refuse_while_pending_delete(sim, name)
     g = self.autoscaling_groups.get(name)
     mn, mx, ds = kwargs.get("min_size"), kwargs.get("max_size"), kwargs.get("desired_capacity")
     if g is not None:
@@ -135,6 +142,9 @@ def _asg_update_auto_scaling_group(self, name, *args, **kwargs):
 
 
 def _asg_set_desired_capacity(self, group_name, desired_capacity):
+    sim = active()
+    if sim is not None:
+        _refuse_while_pending_delete(sim, group_name)
     _HINT.why = "a user request explicitly set group desired capacity"
     try:
         return _ORIG["set_desired"](self, group_name, desired_capacity)
@@ -144,14 +154,23 @@ def _asg_set_desired_capacity(self, group_name, desired_capacity):
 
 def _asg_delete_auto_scaling_group(self, group_name):
     sim = active()
-    if sim is None or group_name not in self.autoscaling_groups:
+    if sim is None or group_name not in self.autoscaling_groups or group_name not in sim.autoscaling.groups:
         return _ORIG["delete"](self, group_name)
+    if sim.autoscaling.is_deleting(group_name):
+        return  # already "Delete in progress": asking again changes nothing
     if self.autoscaling_groups[group_name].instance_states and not getattr(_HINT, "force_delete", True):
         # https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DeleteAutoScalingGroup.html (ForceDelete)
         raise AutoscalingClientError("ResourceInUse", "You cannot delete an AutoScalingGroup while there are instances "
                                      "or pending Spot instance request(s) still in the group.")
-    self.autoscaling_groups.pop(group_name)
-    sim.autoscaling.on_group_deleted(group_name)
+    # The group stays listed, Status "Delete in progress", until its instances are terminated (sim.asg_delete).
+    sim.autoscaling.begin_delete(group_name)
+
+
+def _refuse_while_pending_delete(sim, group_name: str) -> None:
+    """What AWS answers a change to a group being deleted (ValidationError, as AWS words it; observed in
+    https://github.com/kubernetes/kops/issues/844 for UpdateAutoScalingGroup)."""
+    if sim.autoscaling.is_deleting(group_name):
+        raise ValidationError("The AutoScaling group may not be modified while it is pending delete")
 
 
 def _asg_terminate_instance(self, instance_id, should_decrement):

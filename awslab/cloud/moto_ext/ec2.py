@@ -3,14 +3,16 @@
 Patched: ``Instance.__init__`` (new instances start ``pending``, LaunchTime in
 simulated time), ``Instance.start/stop/terminate`` (``pending``/``stopping``/
 ``shutting-down`` first; the simulator finishes the transition later) and
-``Instance.instance_status`` (``initializing`` until status checks pass) and
-``Subnet.get_available_subnet_ip`` (a private IP no other VPC in this cloud uses).
+``Instance.instance_status`` (``initializing`` until status checks pass),
+``Subnet.get_available_subnet_ip`` (a private IP no other VPC in this cloud uses) and
+``SubnetBackend.delete_subnet`` (refused while an instance in it is not yet terminated).
 """
 from __future__ import annotations
 
 from moto.ec2.models import instances as _instances_module
 from moto.ec2.models.instances import Instance, InstanceState, StateReason
-from moto.ec2.models.subnets import Subnet
+from moto.ec2.exceptions import DependencyViolationError
+from moto.ec2.models.subnets import Subnet, SubnetBackend
 
 from . import active, sim_utcnow
 
@@ -28,8 +30,9 @@ def install() -> None:
     _instances_module.utcnow = sim_utcnow
     _ORIG.update(init=Instance.__init__, start=Instance.start, stop=Instance.stop,
                  terminate=Instance.terminate, instance_status=Instance.instance_status,
-                 subnet_ip=Subnet.get_available_subnet_ip)
+                 subnet_ip=Subnet.get_available_subnet_ip, delete_subnet=SubnetBackend.delete_subnet)
     Subnet.get_available_subnet_ip = _unique_subnet_ip
+    SubnetBackend.delete_subnet = _ec2_delete_subnet
     Instance.__init__ = _ec2_init
     Instance.start = _ec2_start
     Instance.stop = _ec2_stop
@@ -68,6 +71,20 @@ def _ip_held_elsewhere(subnet, ip: str) -> bool:
                     if other is not subnet and ip in other._subnet_ips:
                         return True
     return False
+
+
+def _ec2_delete_subnet(self, subnet_id):
+    """DeleteSubnet: "You must terminate all running instances in the subnet before you can delete the subnet."
+    (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteSubnet.html). Until an instance is
+    ``terminated`` (``shutting-down`` too) its network interface is in the subnet, and AWS answers
+    DependencyViolation, worded as below (as AWS returns it, e.g.
+    https://github.com/terraform-aws-modules/terraform-aws-vpc/issues/1081). moto deletes the subnet.
+    DeleteVpc needs no patch: moto already refuses a VPC that still has subnets, with AWS's message.
+    """
+    if active() is not None and any(i.subnet_id == subnet_id and i._state.name != "terminated"
+                                    for r in self.reservations.values() for i in r.instances):
+        raise DependencyViolationError(f"The subnet '{subnet_id}' has dependencies and cannot be deleted.")
+    return _ORIG["delete_subnet"](self, subnet_id)
 
 
 def _ec2_init(self, ec2_backend, image_id, user_data, security_groups, **kwargs):
