@@ -52,7 +52,7 @@ def make_app() -> Callable:
     from .moto_ext import speed
     from .wire.front import AwsFront
 
-    speed.install()  # the same responses, several times cheaper (see its docstring)
+    speed.install()  # the same responses; two lookups moto repeats are done once (see its docstring)
     changes.install()  # count the calls that change something, so readers re-read only then
     moto_app = DomainDispatcherApplication(create_backend_app)
     _load_extensions()
