@@ -60,8 +60,11 @@ def make_app() -> Callable:
     aws = AwsFront(moto_app, control.STATE_LOCK)
 
     def app(environ: dict, start_response: Callable):
-        if environ.get("PATH_INFO", "").startswith(control.PREFIX):
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(control.PREFIX):
             return control.handle(environ, start_response)
+        if path == control.MOTO_RESET and environ.get("REQUEST_METHOD", "").upper() == "POST":
+            return control.handle_moto_reset(environ, start_response)
         return aws(environ, start_response)
 
     return guard.wrap(app)  # only local programs, never a web page (see awslab.cloud.guard)
