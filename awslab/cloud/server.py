@@ -49,9 +49,10 @@ def make_app() -> Callable:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
     from . import changes
-    from .moto_ext import speed
+    from .moto_ext import shapes, speed
     from .wire.front import AwsFront
 
+    shapes.install()  # response shapes as AWS sends them, where moto's differ
     speed.install()  # the same responses; two lookups moto repeats are done once (see its docstring)
     changes.install()  # count the calls that change something, so readers re-read only then
     moto_app = DomainDispatcherApplication(create_backend_app)

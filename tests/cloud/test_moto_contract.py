@@ -561,3 +561,40 @@ def test_the_module_list_is_read_from_moto_s_own_folder_and_only_tested_for_memb
             f"moto {path.relative_to(root)} uses list_of_moto_modules() other than with `in` ({SPEED} returns a tuple)")
         tested += len(membership)
     assert tested, f"moto no longer routes by list_of_moto_modules: drop {SPEED}'s memo of it"
+
+
+# -- shapes (awslab.cloud.moto_ext.shapes): what it adds moto still lacks, and how it adds it ------------------
+
+SHAPES = "awslab.cloud.moto_ext.shapes"
+
+
+def test_moto_still_lacks_the_members_shapes_adds():
+    """When moto sends these itself, the corresponding fix in moto_ext.shapes should go."""
+    from moto.autoscaling import models as asg
+    from moto.cloudfront import models as cloudfront
+
+    from awslab.cloud.moto_ext import shapes
+
+    shapes.install()
+    by_name = inspect.getsource(shapes._ORIG["list_hosted_zones_by_name"])
+    assert 'result = {"DNSName": dnsname, "HostedZones": zones}' in by_name and "return ActionResult(result)" in by_name, (
+        f"moto's ListHostedZonesByName changed: re-check {SHAPES}")
+    assert "staging" not in inspect.getsource(cloudfront).lower(), f"moto knows staging distributions: re-check {SHAPES}"
+    assert "self.predictive_scaling_configuration = predictive_scaling_configuration" in inspect.getsource(
+        asg.FakeScalingPolicy.__init__), f"moto's FakeScalingPolicy changed: re-check {SHAPES}"
+
+
+def test_shapes_gives_each_patched_response_class_a_table_of_its_own():
+    """moto's BaseResponse holds one class-level transformer table that every response class without its own shares;
+    moto_ext.shapes must never write into that shared one."""
+    from moto.core.responses import BaseResponse
+
+    from awslab.cloud.moto_ext import shapes
+
+    shapes.install()
+    assert isinstance(BaseResponse.__dict__.get("RESPONSE_KEY_PATH_TO_TRANSFORMER"), dict)
+    for cls, table in shapes.TRANSFORMERS.items():
+        own = vars(cls).get("RESPONSE_KEY_PATH_TO_TRANSFORMER")
+        assert own is not None and own is not BaseResponse.RESPONSE_KEY_PATH_TO_TRANSFORMER
+        assert all(own[k] is v for k, v in table.items())
+    assert not set(BaseResponse.RESPONSE_KEY_PATH_TO_TRANSFORMER) & {k for t in shapes.TRANSFORMERS.values() for k in t}
