@@ -69,7 +69,21 @@ REASONS: dict[str, tuple[str, str]] = {
     "instance-status-running": (
         "DescribeInstanceStatus lists only `running` instances unless IncludeAllInstances is true",
         "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeInstanceStatus.html"),
+    "grace-default": (
+        "HealthCheckGracePeriod defaults to 0 through the API (300 is the console's default, which moto uses)",
+        "https://docs.aws.amazon.com/autoscaling/ec2/userguide/health-check-grace-period.html"),
+    "delete-in-use": (
+        "DeleteAutoScalingGroup refuses a group that still has instances unless ForceDelete is true",
+        "https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DeleteAutoScalingGroup.html"),
 }
+
+#: Auto Scaling tests whose failure on the cloud was read and is the asynchronous launch/terminate of AWS (they count
+#: or register instances straight after the call). Another Auto Scaling failure is a regression until read.
+_ASG_ASYNC_READ = "|".join([
+    "test_attach_load_balancer", "test_create_autoscaling_group_within_elb", "test_detach_one_instance_decrement",
+    "test_standby_[a-z_]+", "test_terminate_instance_in_auto_scaling_group_(no_)?decrement",
+    "test_set_desired_capacity_down", "test_terminate_instance_via_ec2_in_autoscaling_group",
+    "test_set_desired_capacity_without_protection"])
 
 #: (reason, test id pattern, failure message pattern): a difference is deliberate only when both match, i.e. the
 #: failure was read and is the named AWS behaviour. Anything else is a regression to fix.
@@ -79,8 +93,9 @@ RULES: list[tuple[str, str, str]] = [
     ("ec2-lifecycle", r"test_ec2/|test_elbv2/", r"'(pending|stopping|shutting-down)'|"
                                                r"IncorrectInstanceState|not in a valid state"),
     ("alarm-insufficient", r"test_cloudwatch/|test_autoscaling/", r"INSUFFICIENT_DATA"),
-    ("asg-async", r"test_autoscaling/|test_elbv2/", r"'Pending'|Pending|assert \d+ == \d+$|len\(|"
-                                                    r"IndexError|list index out of range"),
+    ("grace-default", r"test_autoscaling/", r"assert 0 == 300$"),
+    ("delete-in-use", r"test_autoscaling/", r"ResourceInUse.*DeleteAutoScalingGroup"),
+    ("asg-async", rf"test_autoscaling/.*::({_ASG_ASYNC_READ})\b", r"AssertionError|^assert "),
 ]
 
 
@@ -370,12 +385,12 @@ def load_average() -> str:
     return " / ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
-def section(c: Comparison, started_load: str) -> str:
+def section(c: Comparison, started_load: str, files: list[str]) -> str:
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     plain_ok = len(c.passing_on_plain())
     return "\n".join([
         START, f"## Results ({stamp})", "",
-        f"`python bench/bench_moto_suite.py`, moto {MOTO_VERSION}'s own tests ({', '.join(f'`{f}`' for f in FILES)}) "
+        f"`python bench/bench_moto_suite.py`, moto {MOTO_VERSION}'s own tests ({', '.join(f'`{f}`' for f in files)}) "
         f"in server mode, 2 pytest workers with a server each. Machine: {os.cpu_count()} CPUs, load average "
         f"{started_load} (1/5/15 min) when it started and {load_average()} when it finished (the machine is shared).",
         f"Plain moto_server: {c.plain.seconds:.0f} s, peak RSS {c.plain.peak_mib:.0f} MiB per server; "
@@ -428,8 +443,11 @@ def main() -> int:
         print(f"{kind}: {dict(counts)} in {runs[kind].seconds:.0f} s", flush=True)
     if args.only:
         return 0
+    if args.files != FILES:  # a subset: compare only the tests that were run
+        runs["plain"].outcomes = {t: o for t, o in runs["plain"].outcomes.items()
+                                  if any(t.startswith(f.rstrip("/")) for f in args.files)}
     comparison = Comparison(runs["plain"], runs["cloud"])
-    text = section(comparison, started_load)
+    text = section(comparison, started_load, args.files)
     print(text)
     if not (args.no_write or args.keyword or args.files != FILES):
         write(text)

@@ -122,3 +122,15 @@ def test_without_weights_desired_capacity_counts_instances():
     assert instances_for_desired(_Group(5)) == 5 and instance_weight(_Group(5)) == 1
     assert instances_for_desired(_Group(5, [{"InstanceType": "t3.micro"}])) == 5
     assert instance_weight(_Group(5, [{"InstanceType": "t3.micro", "WeightedCapacity": "0"}])) == 1
+
+
+def test_a_lower_max_size_lowers_the_desired_capacity(world):
+    """UpdateAutoScalingGroup MaxSize below DesiredCapacity (none given) sets the desired capacity to it."""
+    w = world
+    w.network()
+    w.asg(desired=4, max_size=10, health_check_type="EC2")
+    w.autoscaling.update_auto_scaling_group(AutoScalingGroupName="web-asg", MaxSize=2)
+    assert w.group()["DesiredCapacity"] == 2
+    w.autoscaling.update_auto_scaling_group(AutoScalingGroupName="web-asg", MinSize=3, MaxSize=5)
+    assert w.group()["DesiredCapacity"] == 3
+    w.run_until(lambda: len(_in_service(w)) == 3 and len(w.group()["Instances"]) == 3, limit=900)
