@@ -47,8 +47,11 @@ def test_reset_forgets_the_simulator_too(own_cloud, route):
     _group(own_cloud)
     control(own_cloud, "POST", "clock/advance", {"seconds": 60})
     assert len(_instances(own_cloud)) == 2 and control(own_cloud, "GET", "timeline")
-    with urllib.request.urlopen(urllib.request.Request(own_cloud + route, data=b"", method="POST"), timeout=30) as r:
-        answer = json.loads(r.read())
+    if route.startswith("/moto-api"):  # moto's own route: no token, as moto's test suite calls it
+        with urllib.request.urlopen(urllib.request.Request(own_cloud + route, data=b"", method="POST"), timeout=30) as r:
+            answer = json.loads(r.read())
+    else:
+        answer = control(own_cloud, "POST", "reset")
     assert answer == ({"status": "ok"} if route.startswith("/moto-api") else {"reset": True})  # as each route answers
     assert _instances(own_cloud) == [] and control(own_cloud, "GET", "timeline") == []
     control(own_cloud, "POST", "clock/advance", {"seconds": 900})
