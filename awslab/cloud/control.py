@@ -163,6 +163,16 @@ def _health(body: dict, query: dict) -> dict:
 @route("POST", "reset", body=NO_BODY)
 def _reset(body: dict, query: dict) -> dict:
     """Forget every resource in every service (like a brand-new account)."""
+    reset_cloud()
+    return {"reset": True}
+
+
+def reset_cloud() -> None:
+    """moto's reset, then every reset hook (the simulator and the data plane forget their state).
+
+    Both ``POST /_awslab/reset`` and moto's own ``POST /moto-api/reset`` (which moto's test suite calls before
+    every test) come here, so neither can leave the simulator with resources moto no longer has.
+    """
     from moto.moto_api._internal.models import moto_api_backend
 
     from . import changes
@@ -171,7 +181,19 @@ def _reset(body: dict, query: dict) -> dict:
     for hook in _RESET_HOOKS:
         hook()
     changes.record("*", "Reset")  # every service changed at once
-    return {"reset": True}
+
+
+#: moto's own reset route; the server sends it here (see :func:`handle_moto_reset`).
+MOTO_RESET = "/moto-api/reset"
+
+
+def handle_moto_reset(environ: dict, start_response: Callable) -> list[bytes]:
+    """WSGI for ``POST /moto-api/reset``: the whole cloud is reset, answered as moto answers it."""
+    with STATE_LOCK:
+        reset_cloud()
+    data = json.dumps({"status": "ok"}).encode()
+    start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+    return [data]
 
 
 _RESET_HOOKS: list[Callable[[], None]] = []

@@ -49,10 +49,11 @@ def make_app() -> Callable:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
     from . import changes
-    from .moto_ext import speed
+    from .moto_ext import shapes, speed
     from .wire.front import AwsFront
 
-    speed.install()  # the same responses, several times cheaper (see its docstring)
+    shapes.install()  # response shapes as AWS sends them, where moto's differ
+    speed.install()  # the same responses; two lookups moto repeats are done once (see its docstring)
     changes.install()  # count the calls that change something, so readers re-read only then
     moto_app = DomainDispatcherApplication(create_backend_app)
     _load_extensions()
@@ -60,8 +61,11 @@ def make_app() -> Callable:
     aws = AwsFront(moto_app, control.STATE_LOCK)
 
     def app(environ: dict, start_response: Callable):
-        if environ.get("PATH_INFO", "").startswith(control.PREFIX):
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(control.PREFIX):
             return control.handle(environ, start_response)
+        if path == control.MOTO_RESET and environ.get("REQUEST_METHOD", "").upper() == "POST":
+            return control.handle_moto_reset(environ, start_response)
         return aws(environ, start_response)
 
     return guard.wrap(app)  # only local programs, never a web page (see awslab.cloud.guard)

@@ -26,6 +26,7 @@ from typing import Any
 
 from . import asg_activity as act
 from .asg_delete import AutoScalingDeletion
+from .asg_capacity import instances_for_desired
 from .asg_health import ASG_HEALTH_SWEEP_S, DEFAULT_RESPECT_GRACE, REPLACE_FRACTION, AutoScalingHealth
 from .asg_model import GroupSim, GroupView, InstanceView, Member
 from .asg_rules import cause_sentence, iso_z, launch_cause, pick_launch_az, pick_victim, terminate_cause
@@ -176,8 +177,9 @@ class AutoScalingSim(AutoScalingHealth, AutoScalingDeletion):
         desired = int(g.desired_capacity or 0)
         if any(m.rebalance for m in gs.members.values()):
             return  # AZRebalance is adding its instance; scale-in follows when it is InService
+        self._forget_detached(gs)
         active = gs.active()
-        diff = desired - len(active)
+        diff = instances_for_desired(g) - len(active)  # desired capacity may be in units (instance weights)
         prefix, gs.cause_prefix = gs.cause_prefix, None
         if diff > 0 and not gs.suspended("Launch"):
             for _ in range(diff):
@@ -188,6 +190,35 @@ class AutoScalingSim(AutoScalingHealth, AutoScalingDeletion):
                 if victim is None:
                     break
                 self._terminate(gs, victim, terminate_cause(prefix, self.sim.now, len(active), desired, victim.instance_id))
+
+    def _forget_detached(self, gs: GroupSim) -> None:
+        """DetachInstances took them out of moto's group: they no longer count toward its capacity, and they leave
+        its load balancers (https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-detach-attach-instances.html)."""
+        present = {st.instance.id for st in gs.group.instance_states}
+        for iid in [i for i in gs.members if i not in present]:
+            m = gs.members.pop(iid)
+            self._owner.pop(iid, None)
+            elbv2 = gs.group.autoscaling_backend.elbv2_backend
+            for arn in list(gs.group.target_group_arns):
+                tg = elbv2.target_groups.get(arn)
+                if tg is not None and iid in tg.targets:
+                    elbv2.deregister_targets(arn, [{"Id": iid}])
+            self._leave_classic_load_balancers(gs, iid)
+            if m.activity is not None and m.activity.status_code in ("PreInService", "InProgress"):
+                act.finish(self, m.activity, "Cancelled", "Instance was detached before it came into service")
+            self.sim.timeline.record("autoscaling", iid, "detached", group_name=gs.name)
+
+    def _join_classic_load_balancers(self, gs: GroupSim) -> None:
+        """Classic Load Balancers get the group's InService instances (moto's own update_attached_elbs; moto
+        registers only InService instances, and the simulator's come InService after launch)."""
+        if gs.group.load_balancer_names and not gs.suspended("AddToLoadBalancer"):
+            gs.group.autoscaling_backend.update_attached_elbs(gs.name)
+
+    def _leave_classic_load_balancers(self, gs: GroupSim, instance_id: str) -> None:
+        elb = gs.group.autoscaling_backend.elb_backend
+        for name in list(gs.group.load_balancer_names or []):
+            if name in elb.load_balancers and instance_id in elb.load_balancers[name].instance_ids:
+                elb.deregister_instances(name, [instance_id], from_autoscaling=True)
 
     def _launch(self, gs: GroupSim, cause: str, rebalance: bool = False) -> None:
         from ..cloud.moto_ext.autoscaling import launch_instance
@@ -231,6 +262,7 @@ class AutoScalingSim(AutoScalingHealth, AutoScalingDeletion):
             if tg is not None and m.instance_id in tg.targets:
                 elbv2.deregister_targets(arn, [{"Id": m.instance_id}])
                 wait = max(wait, self.sim.elb.draining_delay_left(arn, m.instance_id))
+        self._leave_classic_load_balancers(gs, m.instance_id)
         if wait:
             m.activity.status_code = "WaitingForELBConnectionDraining"  # API enum value (aws-semantics §4.3)
         return wait
@@ -259,6 +291,7 @@ class AutoScalingSim(AutoScalingHealth, AutoScalingDeletion):
         self._register(gs, m)
         m.in_service_at = self.sim.now
         self._lifecycle(gs, m, "InService")
+        self._join_classic_load_balancers(gs)
         act.finish(self, m.activity, "Successful")
         gs.cooldown_until = self.sim.now + int(gs.group.default_cooldown or 0)
         if m.rebalance:  # now terminate one from the fullest AZ

@@ -431,3 +431,188 @@ def test_the_front_door_relies_on_motos_dispatcher_parsers_serializers_and_propa
     assert issubclass(ec2_exceptions.FilterNotImplementedError, NotImplementedError), f"{WIRE}.front.from_failure"
     # A failure inside moto must reach the front door as an exception, not as Flask's own 500 page.
     assert create_backend_app("sts").debug is True, f"moto's backend apps no longer propagate exceptions ({WIRE}.front)"
+
+
+# -- speed (awslab.cloud.moto_ext.speed): every assumption its memos make --------------------------------------
+
+SPEED = "awslab.cloud.moto_ext.speed"
+
+
+def _in_order(src: str, needles: list[str]) -> list[str]:
+    """The needles not found in ``src`` in this order."""
+    missing, at = [], 0
+    for needle in needles:
+        found = src.find(needle, at)
+        if found < 0:
+            missing.append(needle)
+        else:
+            at = found + len(needle)
+    return missing
+
+
+def test_attribute_picker_call_is_what_speed_reimplements():
+    """speed._pick replaces AttributePicker.__call__ statement for statement; moto's must still be this."""
+    from moto.core import serialize
+
+    from awslab.cloud.moto_ext import speed
+
+    original = speed._ORIGINAL.get("pick", serialize.AttributePicker.__call__)
+    missing = _in_order(inspect.getsource(original), [
+        "obj = context.obj", "for possible_key in self.get_possible_keys(context):",
+        "value = get_value(obj, possible_key, MISSING)", "if value is not MISSING:", "break", "else:", "value = None",
+        'key_path = f"{context.key_path}.{context.key}"',
+        "for transform_path, transform in self.response_transformers.items():",
+        "if key_path.endswith(transform_path):", "value = transform(value)", "break", "return value"])
+    assert not missing, f"moto AttributePicker.__call__ changed ({missing} not found in order): re-check {SPEED}._pick"
+
+
+def _reads(cls) -> dict[str, set[str]]:
+    """What a class's methods read from ``self.context``: {'obj': {'Meta', ...}, 'shape': {...}, 'other': {...}}.
+
+    Reads through a local bound to ``self.context.X`` count as reads of X. ``hasattr(obj, "A")`` reads obj.A;
+    ``obj`` passed anywhere else counts as ``obj.<passed>`` (something we cannot see into)."""
+    tree = ast.parse(inspect.getsource(cls).strip())
+    aliases: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            v = node.value
+            if (isinstance(v, ast.Attribute) and isinstance(v.value, ast.Attribute) and v.value.attr == "context"
+                    and isinstance(v.value.value, ast.Name) and v.value.value.id == "self"):
+                aliases[node.targets[0].id] = v.attr
+    reads: dict[str, set[str]] = {}
+
+    def root(node) -> str | None:
+        if isinstance(node, ast.Name) and node.id in aliases:
+            return aliases[node.id]
+        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute) and node.value.attr == "context"
+                and isinstance(node.value.value, ast.Name) and node.value.value.id == "self"):
+            return node.attr
+        return None
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and root(node.value):
+            reads.setdefault(root(node.value), set()).add(node.attr)
+        elif isinstance(node, ast.Call) and getattr(node.func, "id", None) == "hasattr" and root(node.args[0]):
+            reads.setdefault(root(node.args[0]), set()).add(node.args[1].value)
+        elif isinstance(node, ast.Call):
+            for arg in node.args:
+                if root(arg) == "obj" and getattr(node.func, "id", None) != "hasattr":
+                    reads.setdefault("obj", set()).add("<passed>")
+    return reads
+
+
+def test_alias_providers_read_only_what_the_memo_is_keyed_on():
+    """The memo keys on (picker class, providers, obj.__class__, key, shape, shape.parent) and skips objects with a
+    Meta. So a provider may read: obj.Meta (ExplicitAlias only), obj.__class__, and the member shape and its parent,
+    which botocore builds once per process (next test)."""
+    from moto.core import serialize
+
+    from awslab.cloud.moto_ext import speed
+
+    assert set(serialize.DEFAULT_ALIAS_PROVIDERS) <= speed.KNOWN_ALIAS_PROVIDERS, (
+        f"moto has a new default alias provider: check what it reads, then add it to {SPEED}.KNOWN_ALIAS_PROVIDERS")
+    shape_reads = {"serialization", "parent", "type_name", "name"}
+    for provider in speed.KNOWN_ALIAS_PROVIDERS:
+        own = {n for n in vars(provider) if not n.startswith("_")}
+        assert own <= {"has_alias", "get_alias"}, f"moto {provider.__name__} has new methods {own}: re-check {SPEED}"
+        reads = _reads(provider)
+        assert set(reads) <= {"obj", "shape"}, f"moto {provider.__name__} reads context.{set(reads) - {'obj', 'shape'}}"
+        allowed_obj = {"Meta", "__class__"} if provider is serialize.ExplicitAlias else {"__class__"}
+        assert reads.get("obj", set()) <= allowed_obj, (
+            f"moto {provider.__name__} reads obj.{reads['obj'] - allowed_obj}, which {SPEED}'s memo does not key on")
+        assert reads.get("shape", set()) <= shape_reads, (
+            f"moto {provider.__name__} reads shape.{reads['shape'] - shape_reads}: is it fixed once built? ({SPEED})")
+    parent_src = inspect.getsource(serialize.ShapePrefixAlias) + inspect.getsource(serialize.ShapeNameAlias)
+    assert _in_order(parent_src, ["shape.parent.type_name", "shape.parent.name", "shape.parent.members"]) == []
+
+
+def test_the_shapes_the_memo_keys_on_are_built_once_per_process():
+    """id(shape) is a stable key only because moto's service model, operation models and member shapes are cached."""
+    from moto.core.utils import get_service_model
+
+    ec2 = get_service_model("ec2")
+    assert ec2 is get_service_model("ec2"), f"moto builds a new ServiceModel per call: {SPEED}'s memo would grow"
+    op = ec2.operation_model("DescribeInstances")
+    assert op is ec2.operation_model("DescribeInstances") and op.output_shape is op.output_shape
+    reservations = op.output_shape.members["Reservations"]
+    assert reservations is op.output_shape.members["Reservations"] and reservations.member is reservations.member
+    instances = reservations.member.members["Instances"]
+    assert instances.member.members["InstanceId"] is instances.member.members["InstanceId"]
+
+
+def test_the_pickers_speed_memoises_for():
+    """moto makes one XFormedAttributePicker per response with its default providers; both known pickers' key lists
+    are the providers' aliases (through xform_name, a pure function of the string)."""
+    from moto.core import responses, serialize
+
+    from awslab.cloud.moto_ext import speed
+
+    assert speed.KNOWN_PICKERS == {serialize.AttributePicker, serialize.XFormedAttributePicker}
+    assert "value_picker = XFormedAttributePicker(\n            response_transformers=response_transformers\n        )" in (
+        inspect.getsource(responses.ActionResult.execute_result))
+    assert _in_order(inspect.getsource(serialize.AttributePicker.get_possible_keys), [
+        "for alias_provider_cls in self.alias_providers:", "alias_provider = alias_provider_cls(context)",
+        "if alias_provider.has_alias(key):", "yield alias"]) == []
+    assert _in_order(inspect.getsource(serialize.XFormedAttributePicker.get_possible_keys), [
+        "for possible_key in super().get_possible_keys(context):", "yield possible_key",
+        "yield xform_name(possible_key)"]) == []
+
+
+def test_the_module_list_is_read_from_moto_s_own_folder_and_only_tested_for_membership():
+    """speed reads list_of_moto_modules once: it lists the imported moto's folders, and moto only asks `in` of it."""
+    from moto import backends
+
+    from awslab.cloud.moto_ext import speed
+
+    original = speed._ORIGINAL.get("modules", backends.list_of_moto_modules)
+    assert _in_order(inspect.getsource(original), ["os.path.dirname(moto.__file__)", "os.listdir(path)"]) == []
+    root = pathlib.Path(moto.__file__).parent
+    users = [p for p in root.rglob("*.py") if "list_of_moto_modules()" in p.read_text(errors="ignore")]
+    tested = 0
+    for path in users:
+        tree = ast.parse(path.read_text())
+        every = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and "list_of_moto_modules" ==
+                 getattr(n.func, "attr", getattr(n.func, "id", None))]
+        membership = [c for n in ast.walk(tree) if isinstance(n, ast.Compare) and isinstance(n.ops[0], (ast.In, ast.NotIn))
+                      for c in n.comparators if c in every]
+        assert len(membership) == len(every), (
+            f"moto {path.relative_to(root)} uses list_of_moto_modules() other than with `in` ({SPEED} returns a tuple)")
+        tested += len(membership)
+    assert tested, f"moto no longer routes by list_of_moto_modules: drop {SPEED}'s memo of it"
+
+
+# -- shapes (awslab.cloud.moto_ext.shapes): what it adds moto still lacks, and how it adds it ------------------
+
+SHAPES = "awslab.cloud.moto_ext.shapes"
+
+
+def test_moto_still_lacks_the_members_shapes_adds():
+    """When moto sends these itself, the corresponding fix in moto_ext.shapes should go."""
+    from moto.autoscaling import models as asg
+    from moto.cloudfront import models as cloudfront
+
+    from awslab.cloud.moto_ext import shapes
+
+    shapes.install()
+    by_name = inspect.getsource(shapes._ORIG["list_hosted_zones_by_name"])
+    assert 'result = {"DNSName": dnsname, "HostedZones": zones}' in by_name and "return ActionResult(result)" in by_name, (
+        f"moto's ListHostedZonesByName changed: re-check {SHAPES}")
+    assert "staging" not in inspect.getsource(cloudfront).lower(), f"moto knows staging distributions: re-check {SHAPES}"
+    assert "self.predictive_scaling_configuration = predictive_scaling_configuration" in inspect.getsource(
+        asg.FakeScalingPolicy.__init__), f"moto's FakeScalingPolicy changed: re-check {SHAPES}"
+
+
+def test_shapes_gives_each_patched_response_class_a_table_of_its_own():
+    """moto's BaseResponse holds one class-level transformer table that every response class without its own shares;
+    moto_ext.shapes must never write into that shared one."""
+    from moto.core.responses import BaseResponse
+
+    from awslab.cloud.moto_ext import shapes
+
+    shapes.install()
+    assert isinstance(BaseResponse.__dict__.get("RESPONSE_KEY_PATH_TO_TRANSFORMER"), dict)
+    for cls, table in shapes.TRANSFORMERS.items():
+        own = vars(cls).get("RESPONSE_KEY_PATH_TO_TRANSFORMER")
+        assert own is not None and own is not BaseResponse.RESPONSE_KEY_PATH_TO_TRANSFORMER
+        assert all(own[k] is v for k, v in table.items())
+    assert not set(BaseResponse.RESPONSE_KEY_PATH_TO_TRANSFORMER) & {k for t in shapes.TRANSFORMERS.values() for k in t}

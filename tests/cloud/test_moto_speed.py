@@ -1,4 +1,4 @@
-"""awslab.cloud.moto_ext.speed must change speed only: every response, byte for byte, as moto writes it.
+"""awslab.cloud.moto_ext.speed must change speed only: every response, byte for byte, as moto writes it, whatever came before.
 
 Each call is made twice on the same moto state, once with moto's own serializer and once with
 awslab's, and the raw HTTP bodies are compared (request ids aside). The state holds what makes
@@ -117,25 +117,110 @@ def test_the_memo_tells_objects_of_one_class_apart(moto_account):
     assert types == {first: "t3.micro", second: "m5.large"}
 
 
-def test_unparse_matches_xmltodict_on_edge_cases():
-    import xmltodict
-
-    cases = [
-        {"R": {"@xmlns": "http://x", "a": "", "b": None, "c": [], "d": ["1", "2"], "e": {"f": True, "g": 3}}},
-        {"R": {"#text": "t<", "k": "v&"}},
-        {"R": {"@attr": "a\"b'<", "empty": {}, "nested": [{"x": "1"}, {"x": None}]}},
-    ]
-    for body in cases:
-        for full in (True, False):
-            assert speed.unparse(body, full) == xmltodict.unparse(body, full_document=full, short_empty_elements=True)
+def _public_keys(ec2, include: bool) -> list[bool]:
+    return ["PublicKey" in k for k in ec2.describe_key_pairs(IncludePublicKey=include)["KeyPairs"]]
 
 
-def test_the_request_routing_memos_answer_as_moto_does(moto_account):
-    from moto import backends
-    from moto.core import responses
+@pytest.mark.parametrize("first", [True, False], ids=["with-first", "without-first"])
+def test_include_public_key_answers_every_request_by_its_own_parameter(moto_account, first):
+    """moto switches DescribeKeyPairs' PublicKey transformer per request: the first call must not decide for the rest."""
+    speed.install()
+    ec2 = boto3.client("ec2", region_name=REGION)
+    ec2.create_key_pair(KeyName="one", KeyType="ed25519")
+    ec2.create_key_pair(KeyName="two", KeyType="rsa")
+    for include in (first, not first, first, not first):
+        assert _public_keys(ec2, include) == [include, include], f"IncludePublicKey={include} after another order"
+
+
+def test_a_response_transformer_changed_between_requests_applies(moto_account):
+    """CreateVpcPeeringConnection inserts a transformer per request; any change to the table is read on the next call."""
     from moto.ec2.responses import EC2Response
 
-    modules, methods = list(backends.list_of_moto_modules()), list(responses.method_names_from_class(EC2Response))
     speed.install()
-    assert list(backends.list_of_moto_modules()) == modules and "ec2" in modules
-    assert list(responses.method_names_from_class(EC2Response)) == methods and "describe_instances" in methods
+    ec2 = boto3.client("ec2", region_name=REGION)
+    ec2.create_vpc(CidrBlock="10.0.0.0/16")
+    path = "DescribeVpcsResult.Vpcs.Vpc.CidrBlock"
+    table = EC2Response.RESPONSE_KEY_PATH_TO_TRANSFORMER
+    before = [v["CidrBlock"] for v in ec2.describe_vpcs()["Vpcs"]]
+    table[path] = lambda _: "192.0.2.0/24"
+    try:
+        assert {v["CidrBlock"] for v in ec2.describe_vpcs()["Vpcs"]} == {"192.0.2.0/24"}
+    finally:
+        del table[path]
+    assert [v["CidrBlock"] for v in ec2.describe_vpcs()["Vpcs"]] == before
+
+
+def test_vpc_peering_reports_its_initial_status_on_create_only(moto_account):
+    speed.install()
+    ec2 = boto3.client("ec2", region_name=REGION)
+    vpcs = [ec2.create_vpc(CidrBlock=f"10.{i}.0.0/16")["Vpc"]["VpcId"] for i in range(3)]
+    for peer in vpcs[1:]:
+        created = ec2.create_vpc_peering_connection(VpcId=vpcs[0], PeerVpcId=peer)["VpcPeeringConnection"]
+        assert created["Status"]["Code"] == "initiating-request"
+        described = ec2.describe_vpc_peering_connections(
+            VpcPeeringConnectionIds=[created["VpcPeeringConnectionId"]])["VpcPeeringConnections"][0]
+        assert described["Status"]["Code"] == "pending-acceptance"
+
+
+def test_an_action_added_to_a_response_class_after_its_first_request_answers(moto_account):
+    """moto dispatches by the response class's methods; a method added later must be found (no stale list)."""
+    from moto.core.responses import ActionResult
+    from moto.ec2.responses import EC2Response
+
+    speed.install()
+    ec2 = boto3.client("ec2", region_name=REGION)
+    ec2.describe_vpcs()  # the class has answered a request before the method exists
+    assert not hasattr(EC2Response, "describe_capacity_blocks")
+
+    def describe_capacity_blocks(self):
+        return ActionResult({"CapacityBlocks": []})
+
+    EC2Response.describe_capacity_blocks = describe_capacity_blocks
+    try:
+        assert ec2.describe_capacity_blocks()["CapacityBlocks"] == []
+    finally:
+        del EC2Response.describe_capacity_blocks
+
+
+def test_the_memo_is_bounded_by_the_model_not_by_requests(moto_account):
+    """Shapes come from moto's cached service model, so repeating a call adds no memo entries."""
+    speed.install()
+    ec2 = boto3.client("ec2", region_name=REGION)
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    ec2.run_instances(ImageId=image, MinCount=2, MaxCount=2)
+    ec2.describe_instances()
+    size = len(speed._KEYS)
+    for _ in range(3):
+        ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1)
+        ec2.describe_instances()
+    assert size > 50 and len(speed._KEYS) == size
+
+
+def test_objects_with_their_own_serialization_aliases_are_not_memoised(moto_account):
+    """ExplicitAlias reads ``obj.Meta``; such objects go through moto's own lookup every time."""
+    from types import SimpleNamespace
+
+    from moto.core.serialize import AttributePickerContext, XFormedAttributePicker
+
+    speed.install()
+    picker = XFormedAttributePicker()
+    shape = SimpleNamespace(serialization={}, type_name="string", name="String")
+
+    class Stack:
+        class Meta:
+            serialization_aliases = {"Parameters": "parameter_list"}
+
+    stack = Stack()
+    stack.parameter_list, stack.parameters = ["explicit"], ["plain"]
+    assert picker(AttributePickerContext(stack, "Parameters", shape)) == ["explicit"]
+    Stack.Meta.serialization_aliases = {}
+    assert picker(AttributePickerContext(stack, "Parameters", shape)) == ["plain"]
+    assert not any(k[2] is Stack for k in speed._KEYS)
+
+
+def test_the_request_routing_memo_answers_as_moto_does(moto_account):
+    from moto import backends
+
+    modules = list(backends.list_of_moto_modules())
+    speed.install()
+    assert list(backends.list_of_moto_modules()) == modules and "ec2" in modules and "ec2" in backends.list_of_moto_modules()

@@ -135,10 +135,22 @@ def _asg_update_auto_scaling_group(self, name, *args, **kwargs):
     _HINT.why = f"a user request update of AutoScalingGroup constraints to min: {mn}, max: {mx}, desired: {ds if ds is not None else (g.desired_capacity if g else '')}"
     try:
         group = _ORIG["update"](self, name, *args, **kwargs)
+        if ds is None and group is not None:
+            _clamp_desired(group)
     finally:
         _HINT.why = None
     sim.autoscaling.reconcile(sim.autoscaling.groups[name]) if name in sim.autoscaling.groups else None
     return group
+
+
+def _clamp_desired(group) -> None:
+    """A new MaxSize below (or MinSize above) the desired capacity, with no DesiredCapacity given, moves the desired
+    capacity to it (moto compares with the instances it has, which the simulator launches over time):
+    https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_UpdateAutoScalingGroup.html"""
+    desired = int(group.desired_capacity or 0)
+    bounded = max(int(group.min_size or 0), min(int(group.max_size or 0), desired))
+    if bounded != desired:
+        group.set_desired_capacity(bounded)
 
 
 def _asg_set_desired_capacity(self, group_name, desired_capacity):

@@ -1,134 +1,95 @@
-"""Speed, not behaviour: moto's request path, memoised, with a faster XML writer.
+"""Speed, not behaviour: two of moto's lookups, memoised where the answer provably cannot change.
 
-moto 5.2 answers from its models through one generic, model-driven serializer:
-for every member of every output shape it asks a chain of alias providers which
-Python attribute holds the value, checks every response transformer of the
-service with ``str.endswith``, and then writes the XML with ``xmltodict``. All
-of that is recomputed for each member of each item, so DescribeInstances spends
-about 3 ms per instance (0.4 s for 140 instances), while holding the cloud's
-state lock. Three things here make the same answer about four times cheaper:
+moto 5.2 answers from its models through one generic, model-driven serializer. For every member of every
+item it asks a chain of alias providers which Python attribute holds the value
+(``AttributePicker.get_possible_keys``). That answer depends only on what the providers read, and for moto's
+own providers that is fixed for a process, so it is computed once (:func:`_pick`). Separately, moto lists its
+service folders on the disk to route every request (``list_of_moto_modules``); the folders of the imported
+moto do not change while it runs, so the list is read once.
 
-- **which attribute names to try** for a member depends only on the picker, the
-  object's class and the shape (with its parent), so it is computed once;
-- **which transformer applies** to a key path is computed once per path;
-- **the XML** is written by :func:`unparse`, which writes exactly what
-  ``xmltodict.unparse(..., short_empty_elements=True)`` writes for the
-  dictionaries moto builds (names from the AWS model, values from the models),
-  without a SAX handler and an ``AttributesImpl`` per element.
+Everything that can change per request is left exactly as moto does it:
 
-Two things moto redoes on every request are also done once: the list of its
-service modules (read from the disk to route each request) and the list of a
-response class's methods (found with ``inspect.getmembers``, hundreds for EC2).
+- **response transformers** (``RESPONSE_KEY_PATH_TO_TRANSFORMER``). moto changes them *per request*:
+  DescribeKeyPairs includes or drops ``PublicKey`` by ``IncludePublicKey``, and CreateVpcPeeringConnection
+  inserts a closure over the new connection. They are looked up on every member, as moto does.
+- **the list of a response class's methods** (``method_names_from_class``). A method added to a response class
+  after its first request is an action that must answer.
+- **the XML writer**: moto's own (``xmltodict``).
 
-The responses are byte for byte the same (``tests/cloud/test_moto_speed.py``
-compares them with and without this module over every service the labs use,
-errors included). With ``MOTO_PRETTIFY_RESPONSES`` set, moto's own writer is used.
+The memo is keyed by everything the alias providers read, and is skipped whenever that cannot be known in
+advance: an object with a ``Meta`` class (its ``serialization_aliases`` belong to the object), a picker class
+or an alias provider that is not moto's own. ``tests/cloud/test_moto_contract.py`` checks each of these
+assumptions against the pinned moto; ``tests/cloud/test_moto_speed.py`` compares responses byte for byte.
+docs/compatibility.md offers both memos upstream.
 """
 from __future__ import annotations
 
 import functools
 from typing import Any, Callable
-from xml.sax.saxutils import escape, quoteattr
 
 from moto import backends as _backends
-from moto.core import responses as _responses
 from moto.core import serialize as _serialize
 from moto.core.utils import MISSING, get_value
 
-__all__ = ["install", "uninstall", "installed", "unparse"]
+__all__ = ["install", "uninstall", "installed", "KNOWN_ALIAS_PROVIDERS", "KNOWN_PICKERS"]
 
 _ORIGINAL: dict[str, Callable] = {}
-#: (picker class, object class, key, shape, parent shape) -> (attribute names to try, shape, parent).
-#: The shapes are kept in the value so their ids can't be reused while the entry lives.
+
+#: moto's own alias providers. What each reads (checked by the contract test against moto's source):
+#: ExplicitAlias: ``obj.Meta`` (never memoised: see :func:`_memo_key`); ShapeNameAlias, ShapePrefixAlias,
+#: ModelAlias: the member shape and its ``parent`` (name, type, members, serialization), which are fixed
+#: once botocore builds them; NoAlias: nothing; ClassPrefixAlias: the name of ``obj.__class__``.
+KNOWN_ALIAS_PROVIDERS = frozenset({
+    _serialize.ExplicitAlias, _serialize.ShapeNameAlias, _serialize.NoAlias, _serialize.ShapePrefixAlias,
+    _serialize.ClassPrefixAlias, _serialize.ModelAlias})
+#: Pickers whose ``get_possible_keys`` is moto's: the providers' aliases, each also through ``xform_name``.
+KNOWN_PICKERS = frozenset({_serialize.AttributePicker, _serialize.XFormedAttributePicker})
+
+#: memo key -> (attribute names to try, in moto's order; shape; parent shape).
+#: The shapes stay referenced in the value, so their ids cannot be reused while the entry lives.
 _KEYS: dict[tuple, tuple[tuple[str, ...], Any, Any]] = {}
-#: (transformers dict, key path) -> (transformer or None, transformers dict)
-_TRANSFORMERS: dict[tuple[int, str], tuple[Callable | None, Any]] = {}
+
+
+def _memo_key(picker: Any, obj: Any, key: str, shape: Any, parent: Any) -> tuple | None:
+    """Everything ``get_possible_keys`` reads, or None when its answer may differ between two calls."""
+    providers = tuple(picker.alias_providers)
+    if type(picker) not in KNOWN_PICKERS or not KNOWN_ALIAS_PROVIDERS.issuperset(providers):
+        return None
+    if hasattr(obj, "Meta"):  # ExplicitAlias reads the object's own Meta.serialization_aliases
+        return None
+    return (type(picker), providers, obj.__class__, key, id(shape), id(parent))
 
 
 def _pick(self: Any, context: Any) -> Any:
-    """``AttributePicker.__call__`` with its two pure lookups memoised (same result, same order)."""
+    """``AttributePicker.__call__``: the same lookups in the same order, the attribute names memoised."""
     obj, key, shape = context.obj, context.key, context.shape
     parent = getattr(shape, "parent", None)
-    memo_key = (type(self), type(obj), key, id(shape), id(parent))
-    hit = _KEYS.get(memo_key)
-    if hit is None:
-        hit = _KEYS[memo_key] = (tuple(self.get_possible_keys(context)), shape, parent)
+    memo_key = _memo_key(self, obj, key, shape, parent)
+    if memo_key is None:
+        names: tuple[str, ...] = tuple(self.get_possible_keys(context))
+    else:
+        hit = _KEYS.get(memo_key)
+        if hit is None:
+            hit = _KEYS[memo_key] = (tuple(self.get_possible_keys(context)), shape, parent)
+        names = hit[0]
     value = None
-    for name in hit[0]:
+    for name in names:
         found = get_value(obj, name, MISSING)
         if found is not MISSING:
             value = found
             break
-    transformers = self.response_transformers
-    if transformers:
-        path = f"{context.key_path}.{key}"
-        memo = _TRANSFORMERS.get((id(transformers), path))
-        if memo is None:
-            fn = next((t for suffix, t in transformers.items() if path.endswith(suffix)), None)
-            memo = _TRANSFORMERS[(id(transformers), path)] = (fn, transformers)
-        if memo[0] is not None:
-            value = memo[0](value)
+    key_path = f"{context.key_path}.{key}"
+    for transform_path, transform in self.response_transformers.items():  # read per request, as moto does
+        if key_path.endswith(transform_path):
+            value = transform(value)
+            break
     return value
 
 
-def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return bytes(value).decode("utf-8", errors="replace")
-    return str(value)
-
-
-def _emit(key: str, value: Any, out: list[str]) -> None:
-    """One element (or one per list item), as xmltodict's ``_emit`` writes it without pretty-printing."""
-    if not hasattr(value, "__iter__") or isinstance(value, (str, bytes, bytearray, memoryview, dict)):
-        value = [value]
-    for item in value:
-        if item is None:
-            item = {}
-        elif not isinstance(item, (dict, str)):
-            item = _text(item)
-        if isinstance(item, str):
-            out.append(f"<{key}>{escape(item)}</{key}>" if item else f"<{key}/>")
-            continue
-        attrs, children, text = "", [], None
-        for child_key, child in item.items():
-            if child_key == "#text":
-                text = None if child is None else _text(child)
-            elif child_key.startswith("@"):
-                attrs += f" {child_key[1:]}={quoteattr('' if child is None else _text(child))}"
-            elif not (isinstance(child, list) and not child):  # xmltodict skips empty lists
-                children.append((child_key, child))
-        if not children and not text:
-            out.append(f"<{key}{attrs}/>")
-            continue
-        out.append(f"<{key}{attrs}>")
-        for child_key, child in children:
-            _emit(child_key, child, out)
-        if text:
-            out.append(escape(text))
-        out.append(f"</{key}>")
-
-
-def unparse(body: dict, full_document: bool) -> str:
-    """``xmltodict.unparse(body, full_document=..., short_empty_elements=True)``, for moto's response dicts."""
-    out = ['<?xml version="1.0" encoding="utf-8"?>\n'] if full_document else []
-    for key, value in body.items():
-        _emit(key, value, out)
-    return "".join(out)
-
-
-def _body_writer(full_document: bool, original: Callable) -> Callable:
-    def serialize_body(self: Any, body: dict) -> str:
-        if self.pretty_print:
-            return original(self, body)
-        return unparse(body, full_document)
-    return serialize_body
-
-
-def _once(fn: Callable) -> Callable:
-    """``fn`` computed once per argument (for the functions below, whose answers never change in a process)."""
-    return functools.lru_cache(maxsize=None)(lambda *args: tuple(fn(*args)))
+@functools.lru_cache(maxsize=1)
+def _moto_modules() -> tuple[str, ...]:
+    """``list_of_moto_modules()``, read once: the folders of the moto package this process imported."""
+    return tuple(_ORIGINAL["modules"]())
 
 
 def install() -> None:
@@ -136,16 +97,9 @@ def install() -> None:
     if _ORIGINAL:
         return
     _ORIGINAL["modules"] = _backends.list_of_moto_modules
-    _ORIGINAL["methods"] = _responses.method_names_from_class
-    _backends.list_of_moto_modules = _once(_ORIGINAL["modules"])
-    _responses.method_names_from_class = _once(_ORIGINAL["methods"])
     _ORIGINAL["pick"] = _serialize.AttributePicker.__call__
-    _ORIGINAL["xml_body"] = _serialize.BaseXMLSerializer._serialize_body
-    _ORIGINAL["ec2_body"] = _serialize.EC2Serializer._serialize_body
+    _backends.list_of_moto_modules = _moto_modules
     _serialize.AttributePicker.__call__ = _pick
-    # BaseXMLSerializer writes a fragment (no <?xml ...?> line); EC2's writes a whole document.
-    _serialize.BaseXMLSerializer._serialize_body = _body_writer(False, _ORIGINAL["xml_body"])
-    _serialize.EC2Serializer._serialize_body = _body_writer(True, _ORIGINAL["ec2_body"])
 
 
 def uninstall() -> None:
@@ -153,10 +107,9 @@ def uninstall() -> None:
     if not _ORIGINAL:
         return
     _backends.list_of_moto_modules = _ORIGINAL.pop("modules")
-    _responses.method_names_from_class = _ORIGINAL.pop("methods")
     _serialize.AttributePicker.__call__ = _ORIGINAL.pop("pick")
-    _serialize.BaseXMLSerializer._serialize_body = _ORIGINAL.pop("xml_body")
-    _serialize.EC2Serializer._serialize_body = _ORIGINAL.pop("ec2_body")
+    _KEYS.clear()
+    _moto_modules.cache_clear()
 
 
 def installed() -> bool:
