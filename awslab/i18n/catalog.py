@@ -61,6 +61,7 @@ def update() -> dict[str, int]:
             from babel.messages.catalog import Catalog
 
             cat = Catalog(locale=lang, project="awslab", charset="utf-8")
+        template.creation_date = cat.creation_date  # a re-run that adds nothing changes nothing (quiet diffs)
         cat.update(template, no_fuzzy_matching=True)
         cat.obsolete.clear()
         with path.open("wb") as f:

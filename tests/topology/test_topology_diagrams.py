@@ -6,7 +6,7 @@ from awslab.topology.engine import render_dot
 
 #: The seed's figures the issue lists, by file. architecture.svg is the name the README uses.
 FIGURES = ["architecture", "three-tier-subnets", "multi-az", "scenario-normal", "scenario-surge", "scenario-failure",
-           "data-flows", "cloudwatch-autoscaling", "bastion-ssh-agent", "access-paths"]
+           "data-flows", "cloudwatch-autoscaling", "bastion-ssh-agent", "access-paths", "course-map"]
 
 
 def test_every_seed_figure_has_a_source_and_a_rendering():
