@@ -59,7 +59,8 @@ class RealProbe:
         dp.loop.call_soon_threadsafe(dp.host.set_fault, target.instance_id, mode, delay)
         coro = health_check(dp._bind_for(node_ip), (dp.loopback(target.private_ip), dp.host.local_port(target.private_ip, port)),
                             f"{target.private_ip}:{port}", getattr(tg, "health_check_path", None) or "/",
-                            timeout * dp._time_scale, lambda s: matcher_accepts(getattr(tg, "matcher", None), s))
+                            timeout * dp._time_scale, lambda s: matcher_accepts(getattr(tg, "matcher", None), s),
+                            source=(lambda p: dp.local.on_connect(p, node_ip), dp.local.on_close))
         fut = asyncio.run_coroutine_threadsafe(coro, dp.loop)
         speed = 1.0 / dp._time_scale
 

@@ -33,7 +33,7 @@ from .. import config
 from ..cloud import changes, control, server
 from .accesslogs import AccessLogWriter
 from .loop import new_event_loop
-from .addresses import INTERNET, PortBlock, SourceRegistry, alb_listen_port, claim_port_block, probe_loopback, to_loopback
+from .addresses import PortBlock, alb_listen_port, claim_port_block, probe_loopback
 
 #: How many ports to try for one listener before giving up (each clash moves one port on).
 ALB_LISTEN_ATTEMPTS = 20
@@ -41,6 +41,7 @@ from .alb import LoadBalancer
 from .balancer import Target
 from .instances import InstanceHost, can_bind_privileged
 from .loadmodel import LoadTracker
+from .local import LocalAddresses
 from .netpolicy import Decision
 from .probe import RealProbe
 from .snapshot import CloudSnapshot, read_cloud
@@ -57,6 +58,9 @@ CLOUD_REFRESH_S = 30.0
 CHANGE_COALESCE_S = 0.25
 #: The services whose changes the data plane mirrors (moto's names; "*" is a reset of everything).
 MIRRORED_SERVICES = frozenset({"ec2", "elbv2", "*"})
+#: The timeline's note when one resource can't be synced (student-facing; filled with .format).
+SYNC_FAILED = ("The data plane could not serve {resource} ({error}). Every other instance and load balancer "
+               "is served as usual; awslab retries this one on every sync.")
 #: One timeline entry per denied (source, destination, port) per this many wall seconds.
 DENIAL_LOG_EVERY_S = 5.0
 
@@ -68,7 +72,7 @@ class DataPlane:
         self.sim = sim
         self.probe_result = probe_loopback()
         self.aliases = self.probe_result.aliases
-        self.registry = SourceRegistry()
+        self.local = LocalAddresses(self.probe_result, in_use=self._addresses_in_use, record=self._record)
         self.host = InstanceHost(loopback=self.loopback, guard=self._guard, record=self._record,
                                  db_url=f"sqlite:///{db_path}" if db_path else None, privileged_ok=can_bind_privileged(),
                                  single_address=not self.aliases)
@@ -82,6 +86,7 @@ class DataPlane:
         self._denials: dict[tuple, float] = {}
         self._sim_probe = None
         self._healthy_at: dict[tuple[str, str], float] = {}
+        self._failures: dict[str, str] = {}  # resource -> its last sync error (reported once)
         self._time_scale = 1.0 / max(sim.clock.speed, 1e-9)
         self.endpoint: str | None = None
         self._subscribed = False
@@ -94,10 +99,16 @@ class DataPlane:
 
     # -- addresses -------------------------------------------------------------------------
     def loopback(self, private_ip: str) -> str:
-        return to_loopback(private_ip) if self.aliases else INTERNET
+        """Where ``private_ip`` listens (an instance) or connects from (an ALB node) on this machine."""
+        return self.local.loopback(private_ip)
 
     def _bind_for(self, node_ip: str) -> str:
-        return self.loopback(node_ip)
+        return self.local.loopback(node_ip)
+
+    def _addresses_in_use(self) -> list[str]:
+        """VPC addresses served now: every hosted instance's and every ALB node's (the loopback map keeps their blocks)."""
+        ips = [h.identity.private_ip for h in list(self.host.hosted.values())]
+        return ips + [ip for lb in list(self.lbs.values()) for ip in lb.view.nodes.values()]
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self, endpoint: str | None = None) -> None:
@@ -247,12 +258,15 @@ class DataPlane:
         self._time_scale = 1.0 / max(sim.clock.speed, 1e-9)
         apps = {}
         for iid in list(ec2.instances):
-            rec = ec2.get(iid)
-            if rec is None or not ec2.is_app_up(iid) or not rec.private_ip:
-                continue
-            mode, delay = self._app_mode(iid)
-            vpc = (snap.instances.get(iid, {}).get("VpcId") if snap else None)
-            apps[iid] = (rec.private_ip, rec.availability_zone, mode, delay, snap.app_ports(vpc) if snap else {80})
+            try:
+                rec = ec2.get(iid)
+                if rec is None or not ec2.is_app_up(iid) or not rec.private_ip:
+                    continue
+                mode, delay = self._app_mode(iid)
+                vpc = (snap.instances.get(iid, {}).get("VpcId") if snap else None)
+                apps[iid] = (rec.private_ip, rec.availability_zone, mode, delay, snap.app_ports(vpc) if snap else {80})
+            except Exception as e:  # this instance's trouble only: the others still get their apps
+                self._failed(iid, "read", e)
         routable = {}
         for lb in list(self.lbs.values()):  # the loop thread may add one meanwhile
             for arn in lb.view.target_groups:
@@ -294,9 +308,10 @@ class DataPlane:
             await self._apply_snapshot(snap)
         apps = state["apps"]
         for iid in [i for i in self.host.hosted if i not in apps]:
-            await self.host.stop(iid)
+            await self._isolated(iid, "stop_app", self.host.stop(iid))
         for iid, (ip, az, mode, delay, ports) in apps.items():
-            await self.host.start(iid, ip, az, ports, mode, delay)
+            await self._isolated(iid, "start_app", self.host.start(iid, ip, az, ports, mode, delay))
+        self._failures = {r: e for r, e in self._failures.items() if r in apps or r in self.lbs}
         for lb in self.lbs.values():
             lb.time_scale = self._time_scale
             for arn, tg in lb.view.target_groups.items():
@@ -304,28 +319,56 @@ class DataPlane:
 
     async def _apply_snapshot(self, snap: CloudSnapshot) -> None:
         for arn in [a for a in self.lbs if a not in snap.load_balancers]:
-            await self.lbs.pop(arn).stop()
-            self.logs.pop(arn, None)
+            await self._isolated(arn, "stop_load_balancer", self._stop_lb(arn))
         for arn, view in snap.load_balancers.items():
-            lb = self.lbs.get(arn)
-            if lb is not None:
-                for tg_arn, tg in view.target_groups.items():
-                    old = lb.view.target_groups.get(tg_arn)
-                    tg.routable = old.routable if old else []
-                lb.update(view, snap.network)
-                missing = [p for p in view.listeners if p not in lb.addresses]
-                if missing:
-                    await self._listen(lb, missing)
-            else:
-                await self._start_lb(view, snap)
+            await self._isolated(arn, "update_load_balancer", self._update_lb(view, snap))
+        self._healthy_at = {k: t for k, t in self._healthy_at.items() if k[0] in snap.target_groups}
         self.snapshot = snap
+
+    async def _update_lb(self, view, snap: CloudSnapshot) -> None:
+        lb = self.lbs.get(view.arn)
+        if lb is None:
+            await self._start_lb(view, snap)
+            return
+        for tg_arn, tg in view.target_groups.items():
+            old = lb.view.target_groups.get(tg_arn)
+            tg.routable = old.routable if old else []
+        lb.update(view, snap.network)
+        missing = [p for p in view.listeners if p not in lb.addresses]
+        if missing:
+            await self._listen(lb, missing)
+
+    async def _stop_lb(self, arn: str) -> None:
+        """A deleted load balancer: close it, deliver the access-log lines it still holds, forget it."""
+        lb, writer = self.lbs.pop(arn), self.logs.pop(arn, None)
+        await lb.stop()
+        if writer is not None:
+            writer.flush(self.sim.now)
+
+    async def _isolated(self, resource: str, step: str, work: Any) -> None:
+        """Await one resource's ``work``; if it fails, only that resource misses out (see :meth:`_failed`)."""
+        try:
+            await work
+        except Exception as e:
+            self._failed(resource, step, e)
+            return
+        self._failures.pop(resource, None)
+
+    def _failed(self, resource: str, step: str, error: Exception) -> None:
+        """One resource's sync step failed: say so on the timeline once (not every 0.1 s), keep serving the rest."""
+        message = f"{type(error).__name__}: {error}"[:300]
+        if self._failures.get(resource) == message:
+            return
+        self._failures[resource] = message
+        log.warning("data plane: %s %s failed: %s", step, resource, message)
+        self._record("dataplane", resource, "sync_failed", step=step, error=message,
+                     detail=SYNC_FAILED.format(resource=resource, error=message))
 
     async def _start_lb(self, view, snap: CloudSnapshot) -> None:
         lb = LoadBalancer(view, network=snap.network, clock=lambda: self.sim.now, time_scale=self._time_scale,
                           record=self._record, on_request=self.load.on_request, access_log=None,
                           local_address=self._bind_for, local_port=self.host.local_port, seed=len(self.lbs))
-        lb.pool.on_connect = lambda port, ip: None if self.aliases else self.registry.register(port, ip)
-        lb.pool.on_close = lambda port: None if self.aliases else self.registry.forget(port)
+        lb.pool.on_connect, lb.pool.on_close = self.local.on_connect, self.local.on_close
         lb.target_delay = self.load.target_delay
         writer = self._log_writer(lb)
         lb.access_log = writer.add
@@ -380,7 +423,7 @@ class DataPlane:
         dst = snap.network.instances.get(instance_id)
         if dst is None:
             return None
-        src_ip = self.registry.who(peer, self.aliases, snap.vpc_cidrs.get(dst.vpc_id or ""))
+        src_ip = self.local.who(peer)
         src = snap.network.endpoint(src_ip)
         d = snap.network.check(src, dst, port)
         if not d.allowed:
@@ -411,6 +454,7 @@ class DataPlane:
                                 "routable": {tg: sorted(t.instance_id for t in v.routable) for tg, v in list(lb.view.target_groups.items())}}
                                for arn, lb in list(self.lbs.items())],
             "instances": self.host.addresses(),
+            "loopback_blocks": self.local.describe(),  # VPC /16 -> its 127.x.0.0/16 block (awslab.dataplane.loopback)
             "threads": [t.name for t in self._threads if t.is_alive()],
             "api_reads": self.reads,  # full describe_* reads so far: one per change, not one per second
         }
