@@ -34,6 +34,11 @@ class RealProbe:
         self.dp, self.fallback = dataplane, fallback
         self._last: dict[tuple, Any] = {}
 
+    def forget(self, keep: Any) -> None:
+        """Drop the last results of checks whose target group isn't in ``keep`` (deleted groups)."""
+        for key in [k for k in self._last if k[0] not in keep]:
+            del self._last[key]
+
     def __call__(self, target: Any) -> Any:
         from ..sim.health_probe import ProbeResult, matcher_accepts
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import sys
 import threading
 import time
 from typing import Any
@@ -58,11 +59,19 @@ CLOUD_REFRESH_S = 30.0
 CHANGE_COALESCE_S = 0.25
 #: The services whose changes the data plane mirrors (moto's names; "*" is a reset of everything).
 MIRRORED_SERVICES = frozenset({"ec2", "elbv2", "*"})
+#: How long (s) a thread may hold the GIL while another waits for it (Python's default is 0.005). The data
+#: plane's loop shares the GIL with moto's request threads, the simulator's clock and the sync thread; at
+#: 5 ms each hand-over could add 5 ms to a request and a burst of them tens of ms to the p99 (and a real
+#: health check could miss its timeout). 1 ms cut the in-cloud p99 at ~900 req/s from ~100 to ~30 ms on
+#: the shared machine (docs/benchmarks.md, "In the cloud").
+GIL_SWITCH_INTERVAL_S = 0.001
 #: The timeline's note when one resource can't be synced (student-facing; filled with .format).
 SYNC_FAILED = ("The data plane could not serve {resource} ({error}). Every other instance and load balancer "
                "is served as usual; awslab retries this one on every sync.")
 #: One timeline entry per denied (source, destination, port) per this many wall seconds.
 DENIAL_LOG_EVERY_S = 5.0
+#: Past this many remembered denied paths, those not denied in the last DENIAL_LOG_EVERY_S are forgotten.
+DENIALS_KEPT = 1000
 
 
 class DataPlane:
@@ -96,6 +105,7 @@ class DataPlane:
         self.errors = 0
         self.reads = 0  # full reads of the APIs (the control route shows it)
         self.port_block = PortBlock(0)
+        self._switch_interval = sys.getswitchinterval()
 
     # -- addresses -------------------------------------------------------------------------
     def loopback(self, private_ip: str) -> str:
@@ -127,6 +137,8 @@ class DataPlane:
                              detail=f"another awslab cloud on this machine serves instances; this one serves an app's "
                                     f"port p on p+{self.port_block.offset}")
         self._stop.clear()
+        self._switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(self._switch_interval, GIL_SWITCH_INTERVAL_S))
         ready = threading.Event()
         loop_thread = threading.Thread(target=self._run_loop, args=(ready,), name="awslab-dataplane-loop", daemon=True)
         loop_thread.start()
@@ -162,6 +174,7 @@ class DataPlane:
         self._deliver_logs(final=True)
         self._threads = []
         self.port_block.release()
+        sys.setswitchinterval(self._switch_interval)
 
     def _run_loop(self, ready: threading.Event) -> None:
         self.loop = new_event_loop()  # uvloop where available (see .loop)
@@ -323,6 +336,8 @@ class DataPlane:
         for arn, view in snap.load_balancers.items():
             await self._isolated(arn, "update_load_balancer", self._update_lb(view, snap))
         self._healthy_at = {k: t for k, t in self._healthy_at.items() if k[0] in snap.target_groups}
+        if isinstance(self.sim.elb.probe, RealProbe):
+            self.sim.elb.probe.forget(snap.target_groups)
         self.snapshot = snap
 
     async def _update_lb(self, view, snap: CloudSnapshot) -> None:
@@ -437,8 +452,21 @@ class DataPlane:
             now = time.monotonic()
             if now - self._denials.get(key, -1e9) < DENIAL_LOG_EVERY_S:
                 return
+            if len(self._denials) >= DENIALS_KEPT:  # forget paths not denied lately
+                self._denials = {k: t for k, t in self._denials.items() if now - t < DENIAL_LOG_EVERY_S}
             self._denials[key] = now
         self.sim.timeline.record(component, resource, event, **details)
+
+    def reset(self) -> None:
+        """After a reset of the cloud: forget per-resource state now; the next sync closes every listener."""
+        self._healthy_at.clear()
+        self._failures.clear()
+        self._denials.clear()
+        self.load.forget()
+        if isinstance(self.sim.elb.probe, RealProbe):
+            self.sim.elb.probe.forget(())
+        self._cloud_dirty = True
+        self._wake.set()
 
     # -- the control route -----------------------------------------------------------------
     def describe(self) -> dict:
@@ -479,7 +507,7 @@ DATAPLANE = _make()
 if DATAPLANE is not None:
     server.on_startup(DATAPLANE.start)
     server.on_shutdown(DATAPLANE.stop)
-    control.on_reset(lambda: DATAPLANE._wake.set())
+    control.on_reset(DATAPLANE.reset)
 
     @control.route("GET", "dataplane")
     def _describe(body: dict, query: dict) -> dict:
