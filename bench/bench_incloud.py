@@ -40,27 +40,10 @@ sys.path.insert(0, str(REPO / "bench"))
 
 from bench_dataplane import PACED, free_port, wrk  # noqa: E402  (the same wrk runner and parser)
 from bench_foundation import machine  # noqa: E402
+from benchdocs import start_cloud, write_section  # noqa: E402
 
-DOCS = REPO / "docs" / "benchmarks.md"
-START, END = "<!-- bench_incloud:start -->", "<!-- bench_incloud:end -->"
 SPEED = 20
 INSTANCES = 2
-
-
-def start_cloud(home: str, port: int) -> subprocess.Popen:
-    env = dict(os.environ, AWSLAB_PORT=str(port), AWSLAB_HOME=home, AWSLAB_SIM_MODE="realtime", AWSLAB_SIM_SPEED=str(SPEED),
-               PYTHONPATH=str(REPO))
-    proc = subprocess.Popen([sys.executable, "-m", "awslab", "cloud", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/_awslab/health", timeout=1).read()
-            return proc
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("the cloud did not start")
 
 
 def control(url: str, path: str) -> dict:
@@ -98,7 +81,7 @@ def paced_at(url: str, seconds: int, script: str, rate: float, connections: int 
 def measure(instance_type: str, seconds: int, capacity: float) -> dict:
     home = tempfile.mkdtemp(prefix="awslab-bench-incloud-")
     port = free_port()
-    proc = start_cloud(home, port)
+    proc = start_cloud(home, port, AWSLAB_SIM_MODE="realtime", AWSLAB_SIM_SPEED=str(SPEED))
     try:
         url = build(f"http://127.0.0.1:{port}", instance_type)
         script = Path(home, "paced.lua")
@@ -152,16 +135,10 @@ def report(results: dict, seconds: int) -> str:
 
 def write(text: str, seconds: int) -> None:
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    section = (f"{START}\n## In the cloud: what a lab user gets through the ALB ({stamp})\n\n"
-               f"`python bench/bench_incloud.py --seconds {seconds}`: `awslab cloud` (realtime, {SPEED}x), the lab's own "
-               f"builders up to the Auto Scaling group ({INSTANCES} instances), `wrk -t1` against the ALB's listener. "
-               f"Machine: {machine()}.\n\n{text}\n{END}")
-    current = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n"
-    if START in current and END in current:
-        current = current[: current.index(START)] + section + current[current.index(END) + len(END):]
-    else:
-        current = current.rstrip("\n") + "\n\n" + section + "\n"
-    DOCS.write_text(current)
+    write_section("bench_incloud", f"## In the cloud: what a lab user gets through the ALB ({stamp})\n\n"
+                  f"`python bench/bench_incloud.py --seconds {seconds}`: `awslab cloud` (realtime, {SPEED}x), the lab's own "
+                  f"builders up to the Auto Scaling group ({INSTANCES} instances), `wrk -t1` against the ALB's listener. "
+                  f"Machine: {machine()}.\n\n{text}")
 
 
 def main() -> int:

@@ -34,9 +34,8 @@ sys.path.insert(0, str(REPO / "bench"))
 
 from bench_dataplane import free_port  # noqa: E402
 from bench_foundation import machine  # noqa: E402
+from benchdocs import wait_http, write_section  # noqa: E402
 
-DOCS = REPO / "docs" / "benchmarks.md"
-START, END = "<!-- bench_memory:start -->", "<!-- bench_memory:end -->"
 FAULTS = ("unhealthy", "crash", "hang", "slow")
 
 
@@ -45,19 +44,6 @@ def rss_mib(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def wait_http(url: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=1).read()
-            return
-        except urllib.error.HTTPError:
-            return  # it answers
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer")
 
 
 def start(cmd: list[str], env: dict, url: str) -> subprocess.Popen:
@@ -185,14 +171,8 @@ def report(idle_mib: dict, d: dict, hours: int) -> str:
 
 def write(text: str, hours: int) -> None:
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    section = (f"{START}\n## Memory: idle and over {hours} simulated hours ({stamp})\n\n"
-               f"`python bench/bench_memory.py --hours {hours}`. Machine: {machine()}.\n\n{text}\n{END}")
-    current = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n"
-    if START in current and END in current:
-        current = current[: current.index(START)] + section + current[current.index(END) + len(END):]
-    else:
-        current = current.rstrip("\n") + "\n\n" + section + "\n"
-    DOCS.write_text(current)
+    write_section("bench_memory", f"## Memory: idle and over {hours} simulated hours ({stamp})\n\n"
+                  f"`python bench/bench_memory.py --hours {hours}`. Machine: {machine()}.\n\n{text}")
 
 
 def main() -> int:
