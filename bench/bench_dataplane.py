@@ -1,4 +1,7 @@
-"""Benchmark: throughput and added latency of awslab's ALB, against direct requests and nginx.
+"""Benchmark: throughput and added latency of awslab's ALB alone, against direct requests and nginx.
+
+This is the ALB's own cost: its own process, no instance model, no simulator. What a lab user gets
+through the ALB inside ``awslab cloud`` (the instance model caps it) is ``bench/bench_incloud.py``.
 
 Runs four instances of the lab's web app (one process), then measures with
 ``wrk`` (Debian's package; an outside load generator):
@@ -223,7 +226,9 @@ def report(results: dict, seconds: int) -> str:
     except (OSError, StopIteration):
         pass
     ver = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.split("\n")[0]
-    lines = [f"## Data plane: ALB throughput and added latency ({datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC)", "",
+    lines = [f"## Data plane: the ALB alone, throughput and added latency ({datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC)", "",
+             "The ALB in its own process without the instance model or the simulator: its own cost. What a lab user "
+             "gets inside `awslab cloud` is the \"In the cloud\" section.", "",
              f"Machine: {cpu}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} when measured "
              f"(the machine was shared with other work), Python {platform.python_version()}, "
              f"{ver.strip()}, wrk -t1, {seconds} s per run, event loop {loop_name()} (as in the cloud). Four instances of the lab's web app in one process; "

@@ -17,6 +17,7 @@ and the free-text ones are double-quoted, which is what :mod:`shlex` reads.
 from __future__ import annotations
 
 import gzip
+from collections import deque
 import random
 import shlex
 import threading
@@ -29,6 +30,8 @@ __all__ = ["FIELDS", "AccessLogEntry", "AccessLogWriter", "parse_line", "object_
 
 #: Files are written every 5 minutes (per node).
 WINDOW_S = 300
+#: How many of the latest delivered keys a writer remembers (the files themselves are in S3).
+WRITTEN_KEPT = 1000
 
 #: AWS's field names in AWS's order (the Athena table uses the same names).
 FIELDS = (
@@ -155,7 +158,7 @@ class AccessLogWriter:
     lb_id: str
     rng: random.Random = field(default_factory=lambda: random.Random(0))
     pending: dict[tuple[str, float], list[AccessLogEntry]] = field(default_factory=dict)
-    written: list[str] = field(default_factory=list)
+    written: deque[str] = field(default_factory=lambda: deque(maxlen=WRITTEN_KEPT))  # the latest keys (S3 holds them all)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add(self, node_ip: str, entry: AccessLogEntry) -> None:

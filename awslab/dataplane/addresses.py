@@ -2,20 +2,12 @@
 
 Inside the VPC an instance has a private IP such as ``10.0.10.5``. On this
 machine it listens on a loopback address made from it: keep the last three
-octets, put ``127`` in front (``10.0.10.5 -> 127.0.10.5``). The same rule
-serves every private range (RFC 1918):
-
-============================  ============================
-VPC address                   loopback address
-============================  ============================
-``10.a.b.c``                  ``127.a.b.c``
-``172.16-31.b.c``             ``127.16-31.b.c``
-``192.168.b.c``               ``127.168.b.c``
-============================  ============================
-
-So two VPCs with overlapping ranges (or ``10.16.0.5`` and ``172.16.0.5``)
-map to the same loopback address. AWS keeps VPCs apart; one machine can't,
-so awslab refuses to start the second listener and says why.
+octets, put ``127`` in front (``10.0.10.5 -> 127.0.10.5``). That is
+:func:`to_loopback`, the *preferred* address; the data plane asks
+:class:`~awslab.dataplane.loopback.LoopbackMap`, which gives each /16 of VPC
+address space its own ``127.x.0.0/16`` block, so every range a VPC may use
+(RFC 1918, ``100.64.0.0/10``, publicly routable ones) has a place and two
+ranges never share one (``10.16.0.0/16`` and ``172.16.0.0/16``, say).
 
 **Two clouds on one machine** (a student's ``awslab up`` and the test suite,
 say) both map ``10.0.11.4`` to ``127.0.11.4``. So each cloud claims a *port
@@ -46,17 +38,18 @@ import socket
 import tempfile
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Callable
+
+from .loopback import vpc_address_ok
 
 __all__ = [
-    "INTERNET", "to_loopback", "from_loopback", "probe_loopback", "LoopbackProbe",
+    "INTERNET", "to_loopback", "probe_loopback", "LoopbackProbe",
     "alb_node_addresses", "alb_listen_port", "SourceRegistry", "FALLBACK_HELP", "PortBlock", "claim_port_block",
     "PORT_BLOCK_SIZE",
 ]
 
 #: The address a host-side client (curl, the traffic generator) connects from.
 INTERNET = "127.0.0.1"
-
-_PRIVATE = [ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")]
 
 FALLBACK_HELP = (
     "This machine can't bind loopback addresses other than 127.0.0.1 (macOS does this by default). "
@@ -66,25 +59,18 @@ FALLBACK_HELP = (
 )
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=4096)
 def to_loopback(private_ip: str) -> str:
-    """The loopback address an instance with ``private_ip`` listens on.
+    """The preferred loopback address of ``private_ip`` (the data plane's map uses it when it is free).
 
     >>> to_loopback("10.0.10.5")
     '127.0.10.5'
-    >>> to_loopback("192.168.1.20")
-    '127.168.1.20'
+    >>> to_loopback("100.64.1.20")
+    '127.64.1.20'
     """
-    ip = ipaddress.ip_address(private_ip)
-    if ip.version != 4 or not any(ip in n for n in _PRIVATE):
-        raise ValueError(f"{private_ip} is not a private IPv4 address (10/8, 172.16/12, 192.168/16)")
-    return "127." + ".".join(private_ip.split(".")[1:])
-
-
-def from_loopback(loopback_ip: str, vpc_cidr: str) -> str:
-    """The VPC address behind ``loopback_ip`` in a VPC with ``vpc_cidr`` (the inverse of :func:`to_loopback`)."""
-    first = str(ipaddress.ip_network(vpc_cidr, strict=False).network_address).split(".")[0]
-    return ".".join([first] + loopback_ip.split(".")[1:])
+    if not vpc_address_ok(private_ip):
+        raise ValueError(f"{private_ip} can't be an address in a VPC")
+    return "127." + private_ip.split(".", 1)[1]
 
 
 @dataclass(frozen=True)
@@ -207,11 +193,13 @@ def claim_port_block(folder: str | None = None, blocks: int = PORT_BLOCKS) -> Po
 
 @dataclass
 class SourceRegistry:
-    """Single-address mode: who is behind a connection from 127.0.0.1:<port>?
+    """Who is behind a connection from ``127.0.0.1:<port>``?
 
-    The ALB registers each connection it opens to a target
-    (``local port -> node's private IP``) before it sends a byte; the target
-    side looks the peer's port up. Unknown ports are "the internet".
+    Whatever listens or connects on 127.0.0.1 instead of its own address (every
+    instance in single-address mode; in the usual mode only one whose /16 found
+    no free loopback block) registers each connection it opens
+    (``local port -> its VPC address``) before it sends a byte; the accepting
+    side looks the peer's port up. Unknown ports on 127.0.0.1 are "the internet".
     """
 
     by_port: dict[int, str] = field(default_factory=dict)
@@ -222,11 +210,9 @@ class SourceRegistry:
     def forget(self, local_port: int) -> None:
         self.by_port.pop(local_port, None)
 
-    def who(self, peer: tuple[str, int], aliases: bool, vpc_cidr: str | None = None) -> str | None:
-        """The VPC address of ``peer`` (``None`` = the internet)."""
+    def who(self, peer: tuple[str, int], resolve: Callable[[str], str | None] | None = None) -> str | None:
+        """The VPC address of ``peer`` (``None`` = the internet); ``resolve`` maps other loopback addresses back."""
         host, port = peer[0], peer[1]
-        if not aliases:
+        if host == INTERNET:
             return self.by_port.get(port)
-        if host == INTERNET or vpc_cidr is None:
-            return None if host == INTERNET else host
-        return from_loopback(host, vpc_cidr)
+        return resolve(host) if resolve is not None else None

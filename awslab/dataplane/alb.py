@@ -159,6 +159,8 @@ class LoadBalancer:
             self.rulesets = {p: RuleSet(rules, self.rng) for p, rules in view.listeners.items()}
             for arn in view.target_groups:
                 self.pickers.setdefault(arn, Picker(self.rng))
+            for arn in [a for a in self.pickers if a not in view.target_groups]:
+                del self.pickers[arn]  # a group the listeners no longer forward to
         if network is not None:
             self.network = network
         self._gates: dict[tuple, Decision | None] = {}
@@ -323,6 +325,8 @@ class LoadBalancer:
         finally:
             picker.finished(target)
             flights.discard(task)
+            if not flights:  # keep no entry per target that once had requests in flight
+                self._in_flight.pop(key, None)
         entry.target_processing_time = time.perf_counter() - sent
         resp = (up.status, [kv for kv in up.headers if kv[0].lower() not in _HOP], up.body, up.reason or None)
         entry.response_processing_time = 0.0

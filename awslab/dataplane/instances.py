@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..webapp.app import AppState, Database, Identity, WebApp
+from .addresses import INTERNET
 from .netpolicy import Decision
 
 __all__ = ["InstanceHost", "GuardedApp", "health_check", "HealthResult", "PRIVILEGED_OFFSET", "can_bind_privileged"]
@@ -102,10 +103,11 @@ class InstanceHost:
     hosted: dict[str, HostedInstance] = field(default_factory=dict)
     _db: Database | None = None
     _ports: dict[tuple[str, int], int] = field(default_factory=dict)
+    _listen_failed: set[tuple[str, int]] = field(default_factory=set)
 
     def local_port(self, private_ip: str, port: int) -> int:
         """The port the app for ``private_ip:port`` really listens on (see the module doc)."""
-        if self.single_address:  # everything on 127.0.0.1: each (instance, port) gets its own port
+        if self.single_address or self.loopback(private_ip) == INTERNET:  # on 127.0.0.1: a port of its own
             if (private_ip, port) not in self._ports:
                 self._ports[(private_ip, port)] = _free_port()
             return self._ports[(private_ip, port)]
@@ -132,10 +134,12 @@ class InstanceHost:
             try:
                 await app.start(self.loopback(private_ip), self.local_port(private_ip, port))
             except OSError as e:
-                if self.record:
+                if self.record and (instance_id, port) not in self._listen_failed:  # once, not every sync
                     self.record("dataplane", instance_id, "app_listen_failed", address=self.loopback(private_ip),
                                 port=self.local_port(private_ip, port), error=str(e))
+                self._listen_failed.add((instance_id, port))
                 continue
+            self._listen_failed.discard((instance_id, port))
             h.apps[port] = app
             out.append((self.loopback(private_ip), self.local_port(private_ip, port)))
         return out
@@ -147,9 +151,12 @@ class InstanceHost:
             h.state.set(mode, delay)
 
     async def stop(self, instance_id: str) -> None:
+        """Close the instance's listeners and forget everything kept for it."""
         h = self.hosted.pop(instance_id, None)
+        self._listen_failed = {k for k in self._listen_failed if k[0] != instance_id}
         if h is None:
             return
+        self._ports = {k: v for k, v in self._ports.items() if k[0] != h.identity.private_ip}
         for app in h.apps.values():
             await app.aclose()
 
@@ -175,15 +182,24 @@ class HealthResult:
 
 
 async def health_check(bind: str, address: tuple[str, int], host_header: str, path: str, timeout_s: float,
-                       accepts: Callable[[int], bool] = lambda s: s == 200) -> HealthResult:
-    """One real HTTP health check from ``bind`` to ``address``."""
+                       accepts: Callable[[int], bool] = lambda s: s == 200,
+                       source: tuple[Callable[[int], None], Callable[[int], None]] | None = None) -> HealthResult:
+    """One real HTTP health check from ``bind`` to ``address``.
+
+    ``source`` is ``(on_connect(local_port), on_close(local_port))``: on 127.0.0.1 the
+    node's source port must be known to the target's guard before the SYN arrives.
+    """
     t0 = time.perf_counter()
     loop = asyncio.get_running_loop()
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setblocking(False)
     writer = None
+    local_port = None
     try:
         sock.bind((bind, 0))
+        if source is not None:
+            local_port = sock.getsockname()[1]
+            source[0](local_port)
         await asyncio.wait_for(loop.sock_connect(sock, address), timeout_s)
         reader, writer = await asyncio.open_connection(sock=sock)
         writer.write(f"GET {path} HTTP/1.1\r\nHost: {host_header}\r\nUser-Agent: ELB-HealthChecker/2.0\r\n"
@@ -197,7 +213,12 @@ async def health_check(bind: str, address: tuple[str, int], host_header: str, pa
     except OSError:
         return HealthResult(None, "Target.FailedHealthChecks", time.perf_counter() - t0)
     finally:
-        (writer.transport.abort() if writer is not None else sock.close())
+        if writer is not None:
+            writer.transport.abort()
+        else:
+            sock.close()
+        if local_port is not None:
+            source[1](local_port)
     seconds = time.perf_counter() - t0
     if status is None:
         return HealthResult(None, "Target.FailedHealthChecks", seconds)

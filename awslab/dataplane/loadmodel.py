@@ -39,6 +39,10 @@ class LoadTracker:
         """The ALB carried one real request (loop thread)."""
         self.buffer.append((tg_arn, target.instance_id if target is not None else None, status, seconds, weight, elb_generated))
 
+    def forget(self) -> None:
+        """Drop every instance's rate and latency (the cloud was reset)."""
+        self.buffer, self.rps, self.effects = [], {}, {}
+
     def target_delay(self, target: Any) -> tuple[float, bool]:
         """``(extra wall seconds, timed out?)`` for one request to ``target``, from the queueing model."""
         delay, drop = self.effects.get(target.instance_id, (0.0, 0.0))

@@ -34,6 +34,11 @@ class RealProbe:
         self.dp, self.fallback = dataplane, fallback
         self._last: dict[tuple, Any] = {}
 
+    def forget(self, keep: Any) -> None:
+        """Drop the last results of checks whose target group isn't in ``keep`` (deleted groups)."""
+        for key in [k for k in self._last if k[0] not in keep]:
+            del self._last[key]
+
     def __call__(self, target: Any) -> Any:
         from ..sim.health_probe import ProbeResult, matcher_accepts
 
@@ -59,7 +64,8 @@ class RealProbe:
         dp.loop.call_soon_threadsafe(dp.host.set_fault, target.instance_id, mode, delay)
         coro = health_check(dp._bind_for(node_ip), (dp.loopback(target.private_ip), dp.host.local_port(target.private_ip, port)),
                             f"{target.private_ip}:{port}", getattr(tg, "health_check_path", None) or "/",
-                            timeout * dp._time_scale, lambda s: matcher_accepts(getattr(tg, "matcher", None), s))
+                            timeout * dp._time_scale, lambda s: matcher_accepts(getattr(tg, "matcher", None), s),
+                            source=(lambda p: dp.local.on_connect(p, node_ip), dp.local.on_close))
         fut = asyncio.run_coroutine_threadsafe(coro, dp.loop)
         speed = 1.0 / dp._time_scale
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import sys
 import threading
 import time
 from typing import Any
@@ -32,17 +33,16 @@ from typing import Any
 from .. import config
 from ..cloud import changes, control, server
 from .accesslogs import AccessLogWriter
-from .loop import new_event_loop
-from .addresses import INTERNET, PortBlock, SourceRegistry, alb_listen_port, claim_port_block, probe_loopback, to_loopback
-
-#: How many ports to try for one listener before giving up (each clash moves one port on).
-ALB_LISTEN_ATTEMPTS = 20
+from .addresses import PortBlock, claim_port_block, probe_loopback
 from .alb import LoadBalancer
 from .balancer import Target
 from .instances import InstanceHost, can_bind_privileged
 from .loadmodel import LoadTracker
+from .local import LocalAddresses
+from .loop import new_event_loop
 from .netpolicy import Decision
 from .probe import RealProbe
+from .reconcile import Reconciler
 from .snapshot import CloudSnapshot, read_cloud
 
 __all__ = ["DataPlane", "DATAPLANE"]
@@ -57,18 +57,30 @@ CLOUD_REFRESH_S = 30.0
 CHANGE_COALESCE_S = 0.25
 #: The services whose changes the data plane mirrors (moto's names; "*" is a reset of everything).
 MIRRORED_SERVICES = frozenset({"ec2", "elbv2", "*"})
+#: How long (s) a thread may hold the GIL while another waits for it (Python's default is 0.005). The data
+#: plane's loop shares the GIL with moto's request threads, the simulator's clock and the sync thread; at
+#: 5 ms each hand-over could add 5 ms to a request and a burst of them tens of ms to the p99 (and a real
+#: health check could miss its timeout). 1 ms cut the in-cloud p99 at ~900 req/s from ~100 to ~30 ms on
+#: the shared machine (docs/benchmarks.md, "In the cloud").
+GIL_SWITCH_INTERVAL_S = 0.001
 #: One timeline entry per denied (source, destination, port) per this many wall seconds.
 DENIAL_LOG_EVERY_S = 5.0
+#: Past this many remembered denied paths, those not denied in the last DENIAL_LOG_EVERY_S are forgotten.
+DENIALS_KEPT = 1000
 
 
-class DataPlane:
-    """All of the data plane for one simulator (``DATAPLANE`` in the cloud process)."""
+class DataPlane(Reconciler):
+    """All of the data plane for one simulator (``DATAPLANE`` in the cloud process).
+
+    The threads and the simulator's side live here; what the loop does on each sync
+    (start and stop apps and ALBs, one resource's failure kept to itself) in :class:`Reconciler`.
+    """
 
     def __init__(self, sim: Any, db_path: str | None = None):
         self.sim = sim
         self.probe_result = probe_loopback()
         self.aliases = self.probe_result.aliases
-        self.registry = SourceRegistry()
+        self.local = LocalAddresses(self.probe_result, in_use=self._addresses_in_use, record=self._record)
         self.host = InstanceHost(loopback=self.loopback, guard=self._guard, record=self._record,
                                  db_url=f"sqlite:///{db_path}" if db_path else None, privileged_ok=can_bind_privileged(),
                                  single_address=not self.aliases)
@@ -82,6 +94,7 @@ class DataPlane:
         self._denials: dict[tuple, float] = {}
         self._sim_probe = None
         self._healthy_at: dict[tuple[str, str], float] = {}
+        self._failures: dict[str, str] = {}  # resource -> its last sync error (reported once)
         self._time_scale = 1.0 / max(sim.clock.speed, 1e-9)
         self.endpoint: str | None = None
         self._subscribed = False
@@ -91,13 +104,20 @@ class DataPlane:
         self.errors = 0
         self.reads = 0  # full reads of the APIs (the control route shows it)
         self.port_block = PortBlock(0)
+        self._switch_interval = sys.getswitchinterval()
 
     # -- addresses -------------------------------------------------------------------------
     def loopback(self, private_ip: str) -> str:
-        return to_loopback(private_ip) if self.aliases else INTERNET
+        """Where ``private_ip`` listens (an instance) or connects from (an ALB node) on this machine."""
+        return self.local.loopback(private_ip)
 
     def _bind_for(self, node_ip: str) -> str:
-        return self.loopback(node_ip)
+        return self.local.loopback(node_ip)
+
+    def _addresses_in_use(self) -> list[str]:
+        """VPC addresses served now: every hosted instance's and every ALB node's (the loopback map keeps their blocks)."""
+        ips = [h.identity.private_ip for h in list(self.host.hosted.values())]
+        return ips + [ip for lb in list(self.lbs.values()) for ip in lb.view.nodes.values()]
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self, endpoint: str | None = None) -> None:
@@ -116,6 +136,8 @@ class DataPlane:
                              detail=f"another awslab cloud on this machine serves instances; this one serves an app's "
                                     f"port p on p+{self.port_block.offset}")
         self._stop.clear()
+        self._switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(self._switch_interval, GIL_SWITCH_INTERVAL_S))
         ready = threading.Event()
         loop_thread = threading.Thread(target=self._run_loop, args=(ready,), name="awslab-dataplane-loop", daemon=True)
         loop_thread.start()
@@ -151,6 +173,7 @@ class DataPlane:
         self._deliver_logs(final=True)
         self._threads = []
         self.port_block.release()
+        sys.setswitchinterval(self._switch_interval)
 
     def _run_loop(self, ready: threading.Event) -> None:
         self.loop = new_event_loop()  # uvloop where available (see .loop)
@@ -247,12 +270,15 @@ class DataPlane:
         self._time_scale = 1.0 / max(sim.clock.speed, 1e-9)
         apps = {}
         for iid in list(ec2.instances):
-            rec = ec2.get(iid)
-            if rec is None or not ec2.is_app_up(iid) or not rec.private_ip:
-                continue
-            mode, delay = self._app_mode(iid)
-            vpc = (snap.instances.get(iid, {}).get("VpcId") if snap else None)
-            apps[iid] = (rec.private_ip, rec.availability_zone, mode, delay, snap.app_ports(vpc) if snap else {80})
+            try:
+                rec = ec2.get(iid)
+                if rec is None or not ec2.is_app_up(iid) or not rec.private_ip:
+                    continue
+                mode, delay = self._app_mode(iid)
+                vpc = (snap.instances.get(iid, {}).get("VpcId") if snap else None)
+                apps[iid] = (rec.private_ip, rec.availability_zone, mode, delay, snap.app_ports(vpc) if snap else {80})
+            except Exception as e:  # this instance's trouble only: the others still get their apps
+                self._failed(iid, "read", e)
         routable = {}
         for lb in list(self.lbs.values()):  # the loop thread may add one meanwhile
             for arn in lb.view.target_groups:
@@ -288,90 +314,6 @@ class DataPlane:
             if target_group_arn in lb.view.target_groups:
                 lb.deregistration_elapsed(target_group_arn, instance_id, int(port) if port else None)
 
-    async def _apply(self, snap: CloudSnapshot | None, state: dict) -> None:
-        """In the loop: reconcile apps and ALBs with what the simulator and the APIs say."""
-        if snap is not None:
-            await self._apply_snapshot(snap)
-        apps = state["apps"]
-        for iid in [i for i in self.host.hosted if i not in apps]:
-            await self.host.stop(iid)
-        for iid, (ip, az, mode, delay, ports) in apps.items():
-            await self.host.start(iid, ip, az, ports, mode, delay)
-        for lb in self.lbs.values():
-            lb.time_scale = self._time_scale
-            for arn, tg in lb.view.target_groups.items():
-                tg.routable = state["routable"].get(arn, [])
-
-    async def _apply_snapshot(self, snap: CloudSnapshot) -> None:
-        for arn in [a for a in self.lbs if a not in snap.load_balancers]:
-            await self.lbs.pop(arn).stop()
-            self.logs.pop(arn, None)
-        for arn, view in snap.load_balancers.items():
-            lb = self.lbs.get(arn)
-            if lb is not None:
-                for tg_arn, tg in view.target_groups.items():
-                    old = lb.view.target_groups.get(tg_arn)
-                    tg.routable = old.routable if old else []
-                lb.update(view, snap.network)
-                missing = [p for p in view.listeners if p not in lb.addresses]
-                if missing:
-                    await self._listen(lb, missing)
-            else:
-                await self._start_lb(view, snap)
-        self.snapshot = snap
-
-    async def _start_lb(self, view, snap: CloudSnapshot) -> None:
-        lb = LoadBalancer(view, network=snap.network, clock=lambda: self.sim.now, time_scale=self._time_scale,
-                          record=self._record, on_request=self.load.on_request, access_log=None,
-                          local_address=self._bind_for, local_port=self.host.local_port, seed=len(self.lbs))
-        lb.pool.on_connect = lambda port, ip: None if self.aliases else self.registry.register(port, ip)
-        lb.pool.on_close = lambda port: None if self.aliases else self.registry.forget(port)
-        lb.target_delay = self.load.target_delay
-        writer = self._log_writer(lb)
-        lb.access_log = writer.add
-        await self._listen(lb, list(view.listeners))
-        self.lbs[view.arn] = lb
-        self.logs[view.arn] = writer
-
-    async def _listen(self, lb: LoadBalancer, listener_ports: list[int]) -> None:
-        """Serve each listener on its stable port on 127.0.0.1; if another program (another
-        cloud on this machine) holds that port, take the next free one in the range."""
-        for lport in listener_ports:
-            used = {p for other in [*self.lbs.values(), lb] for _, p in other.addresses.values()}
-            error: OSError | None = None
-            for _ in range(ALB_LISTEN_ATTEMPTS):
-                port = alb_listen_port(lb.view.name, lport, used)
-                try:
-                    await lb.start({lport: ("127.0.0.1", port)})
-                    break
-                except OSError as e:
-                    used.add(port)
-                    error = e
-            else:
-                self._record("dataplane", lb.view.name, "listener_failed", listener_port=lport, error=str(error))
-
-    def _log_writer(self, lb: LoadBalancer) -> AccessLogWriter:
-        def settings() -> tuple[bool, str, str]:
-            a = lb.view.attributes
-            return (a.get("access_logs.s3.enabled") == "true", a.get("access_logs.s3.bucket", ""), a.get("access_logs.s3.prefix", ""))
-
-        parts = lb.view.arn.split(":")
-        return AccessLogWriter(put=lambda b, k, d: self._pending_puts.append((b, k, d)), settings=settings,
-                               account_id=parts[4], region=parts[3], lb_name=lb.view.name, lb_id=lb.view.lb_id.split("/")[-1])
-
-    def _deliver_logs(self, clients: dict | None = None, final: bool = False) -> None:
-        now = self.sim.now
-        for writer in list(self.logs.values()):
-            writer.flush(now) if final else writer.tick(now)
-        puts, self._pending_puts = self._pending_puts, []
-        if puts:
-            clients = clients or self._clients()
-            for bucket, key, data in puts:
-                try:
-                    clients["s3"].put_object(Bucket=bucket, Key=key, Body=data)
-                except Exception as e:  # AWS would report an access-log delivery error; we log and go on
-                    self._record("dataplane", bucket, "access_log_delivery_failed", key=key, error=str(e)[:200])
-
     # -- policy and health ---------------------------------------------------------------
     def _guard(self, peer: tuple, port: int, instance_id: str) -> Decision | None:
         snap = self.snapshot
@@ -380,7 +322,7 @@ class DataPlane:
         dst = snap.network.instances.get(instance_id)
         if dst is None:
             return None
-        src_ip = self.registry.who(peer, self.aliases, snap.vpc_cidrs.get(dst.vpc_id or ""))
+        src_ip = self.local.who(peer)
         src = snap.network.endpoint(src_ip)
         d = snap.network.check(src, dst, port)
         if not d.allowed:
@@ -394,8 +336,21 @@ class DataPlane:
             now = time.monotonic()
             if now - self._denials.get(key, -1e9) < DENIAL_LOG_EVERY_S:
                 return
+            if len(self._denials) >= DENIALS_KEPT:  # forget paths not denied lately
+                self._denials = {k: t for k, t in self._denials.items() if now - t < DENIAL_LOG_EVERY_S}
             self._denials[key] = now
         self.sim.timeline.record(component, resource, event, **details)
+
+    def reset(self) -> None:
+        """After a reset of the cloud: forget per-resource state now; the next sync closes every listener."""
+        self._healthy_at.clear()
+        self._failures.clear()
+        self._denials.clear()
+        self.load.forget()
+        if isinstance(self.sim.elb.probe, RealProbe):
+            self.sim.elb.probe.forget(())
+        self._cloud_dirty = True
+        self._wake.set()
 
     # -- the control route -----------------------------------------------------------------
     def describe(self) -> dict:
@@ -411,6 +366,7 @@ class DataPlane:
                                 "routable": {tg: sorted(t.instance_id for t in v.routable) for tg, v in list(lb.view.target_groups.items())}}
                                for arn, lb in list(self.lbs.items())],
             "instances": self.host.addresses(),
+            "loopback_blocks": self.local.describe(),  # VPC /16 -> its 127.x.0.0/16 block (awslab.dataplane.loopback)
             "threads": [t.name for t in self._threads if t.is_alive()],
             "api_reads": self.reads,  # full describe_* reads so far: one per change, not one per second
         }
@@ -435,7 +391,7 @@ DATAPLANE = _make()
 if DATAPLANE is not None:
     server.on_startup(DATAPLANE.start)
     server.on_shutdown(DATAPLANE.stop)
-    control.on_reset(lambda: DATAPLANE._wake.set())
+    control.on_reset(DATAPLANE.reset)
 
     @control.route("GET", "dataplane")
     def _describe(body: dict, query: dict) -> dict:

@@ -160,6 +160,7 @@ class Pool:
         loop = asyncio.get_running_loop()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setblocking(False)
+        local_port = None
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             sock.bind((source[0], 0))
@@ -169,20 +170,17 @@ class Pool:
             async with asyncio.timeout(timeout):
                 await loop.sock_connect(sock, target)
             _, conn = await loop.create_connection(lambda: _Conn(local_port), sock=sock)
-        except TimeoutError:
+        except BaseException as e:  # no connection: the port is free again (the registry forgets it)
             sock.close()
-            raise UpstreamError("connect_timeout", f"no connection to {target[0]}:{target[1]} within {timeout:g} s") from None
-        except ConnectionRefusedError:
-            sock.close()
-            raise UpstreamError("refused", f"{target[0]}:{target[1]} refused the connection") from None
-        except OSError as e:
-            sock.close()
-            raise UpstreamError("refused", f"{target[0]}:{target[1]}: {e.strerror or e}") from None
-        except asyncio.CancelledError:  # the ALB gave up on this request (e.g. deregistration delay elapsed)
-            sock.close()
-            if self.on_close:
+            if local_port is not None and self.on_close:
                 self.on_close(local_port)
-            raise
+            if isinstance(e, TimeoutError):
+                raise UpstreamError("connect_timeout", f"no connection to {target[0]}:{target[1]} within {timeout:g} s") from None
+            if isinstance(e, ConnectionRefusedError):
+                raise UpstreamError("refused", f"{target[0]}:{target[1]} refused the connection") from None
+            if isinstance(e, OSError):
+                raise UpstreamError("refused", f"{target[0]}:{target[1]}: {e.strerror or e}") from None
+            raise  # cancelled: the ALB gave up on this request (e.g. deregistration delay elapsed)
         self.open_count += 1
         return conn
 

@@ -317,7 +317,8 @@ def _policy_summary(p: dict) -> str:
         metric = tt.get("PredefinedMetricSpecification", {}).get("PredefinedMetricType", "custom metric")
         return f"{metric.replace('ASGAverage', '')} {tt.get('TargetValue'):g}" if tt.get("TargetValue") is not None else metric
     if p.get("StepAdjustments"):
-        return f"{len(p['StepAdjustments'])} steps"
+        steps = len(p["StepAdjustments"])
+        return "1 step" if steps == 1 else "{steps} steps".format(steps=steps)
     if p.get("ScalingAdjustment") is not None:
         return f"{p['ScalingAdjustment']:+d} ({p.get('AdjustmentType', '')})"
     return ""

@@ -60,14 +60,14 @@ def _network(g: Graph, snap: Snapshot) -> None:
     region = g.add_cluster(Cluster("cluster_region", "region", f"Region {snap.region}" if snap.region else "Region"))
     for vpc in snap.vpcs:
         vid = f"cluster_{vpc.vpc_id}"
-        g.add_cluster(Cluster(vid, "vpc", f"VPC {vpc.name or vpc.vpc_id}  {vpc.cidr_block}".strip(), region.id))
+        g.add_cluster(Cluster(vid, "vpc", vpc_label(vpc.vpc_id, vpc.name, vpc.cidr_block), region.id))
     order = {az: i for i, az in enumerate(snap.availability_zones)}
     subnets = sorted(snap.subnets, key=lambda s: (order.get(s.availability_zone, 99), s.availability_zone,
                                                   TIER_ORDER.get(s.role, 1), s.cidr_block))
     for s in subnets:
         vid = f"cluster_{s.vpc_id}"
         if vid not in g.clusters:
-            g.add_cluster(Cluster(vid, "vpc", f"VPC {s.vpc_id}", region.id))
+            g.add_cluster(Cluster(vid, "vpc", vpc_label(s.vpc_id), region.id))
         az = g.add_cluster(Cluster(f"cluster_{s.vpc_id}_{s.availability_zone}", "az", f"AZ {s.availability_zone}", vid,
                                    az=s.availability_zone))
         cid = subnet_cluster(s.subnet_id)
@@ -83,10 +83,17 @@ def _network(g: Graph, snap: Snapshot) -> None:
                             state=gw.state))
 
 
+def vpc_label(vpc_id: str, name: str = "", cidr_block: str = "") -> str:
+    """``VPC lab-vpc (vpc-0abc…)  10.0.0.0/16``: the name a student gave it and the id the CLI prints."""
+    return f"VPC {name} ({vpc_id})  {cidr_block}".strip() if name else f"VPC {vpc_id}  {cidr_block}".strip()
+
+
 def _subnet_label(s: Subnet) -> str:
+    """Three short lines: kind and CIDR block; name and id (as ``describe-subnets`` prints them); default route."""
     kind = {"public": "Public subnet", "db": "Private subnet (DB)"}.get(s.role, "Private subnet (app)")
     out = {"igw": "internet gateway", "nat": "NAT gateway"}.get(s.default_route.split("-")[0], "no default route")
-    return f"{kind}  {s.cidr_block}\n{s.name or s.subnet_id} · 0.0.0.0/0 → {out}"
+    named = f"{s.name} ({s.subnet_id})" if s.name else s.subnet_id
+    return f"{kind}  {s.cidr_block}\n{named}\n0.0.0.0/0 → {out}"
 
 
 # -- compute ---------------------------------------------------------------------------------------
@@ -222,8 +229,8 @@ def _edge_services(g: Graph, snap: Snapshot) -> None:
     for r in snap.dns_records:
         dst = by_dns.get(r.target.lower().rstrip("."))
         rid = f"dns:{r.name}:{r.type}"
-        g.add_node(Node(rid, "dns", f"Route 53  {r.name.rstrip('.')}\n{r.type}{' alias' if r.alias else ''} → {r.target.rstrip('.')[:40]}",
-                        "cluster_edge"))
+        label = f"Route 53  {r.name.rstrip('.')}\n{r.type}{' alias' if r.alias else ''} →\n{wrap_dns_name(r.target)}"
+        g.add_node(Node(rid, "dns", label, "cluster_edge"))
         g.add_edge(Edge("user", rid, "traffic", "DNS"))
         if dst:
             g.add_edge(Edge(rid, dst, "traffic", ""))
@@ -234,6 +241,30 @@ def _edge_services(g: Graph, snap: Snapshot) -> None:
     for d in snap.distributions:
         if d.distribution_id not in pointed:
             g.add_edge(Edge("user", d.distribution_id, "traffic", "HTTPS"))
+
+
+#: A DNS name longer than this many characters is wrapped in a label (never cut).
+DNS_LINE = 36
+
+
+def wrap_dns_name(name: str, width: int = DNS_LINE) -> str:
+    """A DNS name whole, over lines: its own first label, then the domain (split at dots only if still long).
+
+    >>> wrap_dns_name("lab-alb-1234567890.ap-northeast-2.elb.amazonaws.com.")
+    'lab-alb-1234567890.\\nap-northeast-2.elb.amazonaws.com'
+    """
+    name = name.rstrip(".")
+    if len(name) <= width or "." not in name:
+        return name
+    first, rest = name.split(".", 1)
+    lines = [first + "."]
+    for part in rest.split("."):
+        if len(lines) > 1 and len(lines[-1]) + 1 + len(part) <= width:
+            lines[-1] += "." + part
+        else:
+            lines[-1] += "." if len(lines) > 1 else ""
+            lines.append(part)
+    return "\n".join(lines)
 
 
 def _origin_node(origin: str, snap: Snapshot, by_dns: dict[str, str]) -> str | None:

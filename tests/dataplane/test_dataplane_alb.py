@@ -251,7 +251,7 @@ def test_single_address_mode_enforces_groups_by_source_port():
     events = []
 
     def guard(peer, port, iid):
-        src = net.endpoint(reg.who(peer, aliases=False))
+        src = net.endpoint(reg.who(peer))
         return net.check(src, net.instances[iid], port)
 
     async def body():

@@ -82,17 +82,21 @@ def clients(url):
     return boto3.client("ec2", **kw), boto3.client("elbv2", **kw), boto3.client("s3", **kw)
 
 
-def build(url: str, octet: int, n: int = 2) -> dict:
-    """A public two-AZ stack: ALB (80 from anywhere) -> app instances (80 from the ALB's group)."""
+def build(url: str, octet: int, n: int = 2, net: str | None = None) -> dict:
+    """A public two-AZ stack: ALB (80 from anywhere) -> app instances (80 from the ALB's group).
+
+    The VPC is ``<net>.0.0/16`` (``10.<octet>`` unless given); ``octet`` also names the resources.
+    """
     ec2, elbv2, _ = clients(url)
-    vpc = ec2.create_vpc(CidrBlock=f"10.{octet}.0.0/16")["Vpc"]["VpcId"]
+    net = net or f"10.{octet}"
+    vpc = ec2.create_vpc(CidrBlock=f"{net}.0.0/16")["Vpc"]["VpcId"]
     igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
     ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
     rtb = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
     ec2.create_route(RouteTableId=rtb, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
     subnets = []
     for i, az in enumerate(("a", "c")):
-        sn = ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.{octet}.{i + 1}.0/24", AvailabilityZone=REGION + az)["Subnet"]["SubnetId"]
+        sn = ec2.create_subnet(VpcId=vpc, CidrBlock=f"{net}.{i + 1}.0/24", AvailabilityZone=REGION + az)["Subnet"]["SubnetId"]
         ec2.associate_route_table(RouteTableId=rtb, SubnetId=sn)
         subnets.append(sn)
     alb_sg = ec2.create_security_group(GroupName=f"alb-{octet}", Description="alb", VpcId=vpc)["GroupId"]
@@ -150,6 +154,24 @@ def test_alb_round_robins_over_instances_in_two_azs(cloud):
     assert json.loads(get(st["alb_url"] + "/products")[1])["products"]
     from awslab.traffic import alb_url
     assert alb_url(st["lb"]["LoadBalancerName"], cloud) == alb_url(st["lb"]["DNSName"], cloud) == st["alb_url"]
+
+
+def test_vpcs_outside_the_private_ranges_are_served(cloud):
+    """A VPC may use 100.64.0.0/10 or a publicly routable range (VPC CIDR blocks page); before, one such
+    instance made every sync fail, and no instance launched after it got a web app."""
+    ec2, _, _ = clients(cloud)
+    public = ec2.create_vpc(CidrBlock="11.22.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=public, CidrBlock="11.22.1.0/24", AvailabilityZone=REGION + "a")["Subnet"]["SubnetId"]
+    lone = ec2.run_instances(ImageId="ami-12c6146b", InstanceType="t3.micro", MinCount=1, MaxCount=1,
+                             SubnetId=subnet)["Instances"][0]
+    st = build(cloud, random.randint(30, 59), net="100.64")  # launched after the lone one; waits for its ALB to route
+    answers = {get(st["alb_url"] + "/")[1].split()[2] for _ in range(6)}
+    assert answers == set(st["ids"])
+    served = wait_for(lambda: control(cloud, "GET", "dataplane")["instances"].get(lone["InstanceId"]), 40)
+    assert served[0].startswith(lone["PrivateIpAddress"] + ":80 -> 127.")
+    blocks = control(cloud, "GET", "dataplane")["loopback_blocks"]
+    assert "11.22.0.0/16" in blocks and "100.64.0.0/16" in blocks
+    assert not [e for e in control(cloud, "GET", "timeline?component=dataplane&limit=2000") if e["event"] == "sync_failed"]
 
 
 def test_listener_rules_created_through_the_api_route_requests(cloud):

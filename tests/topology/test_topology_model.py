@@ -3,7 +3,7 @@ import pytest
 
 from awslab import ValidationError
 from awslab.topology.model import LAYERS, build_model, target_state
-from awslab.topology.records import Instance, Snapshot, Subnet, TargetGroup, TargetHealth
+from awslab.topology.records import DnsRecord, Instance, Snapshot, Subnet, TargetGroup, TargetHealth, Vpc
 
 from .sample import ALB_ARN, POLICY_ARN, TG_ARN, sample_snapshot
 
@@ -146,3 +146,34 @@ def test_model_empty_subnet_still_drawn_and_unknown_subnet_falls_back_to_region(
     g = build_model(snap)
     assert "anchor_cluster_subnet-x" in g.nodes and "cluster_vpc-9" in g.clusters
     assert g.nodes["i-lost"].cluster == "cluster_region"
+
+
+def test_model_names_each_vpc_and_subnet_by_name_and_by_id():
+    """Students match the picture against `aws ec2 describe-vpcs/describe-subnets`, which print ids."""
+    g = build_model(sample_snapshot())
+    assert g.clusters["cluster_vpc-1"].label == "VPC lab-vpc (vpc-1)  10.0.0.0/16"
+    assert g.clusters["cluster_subnet-puba"].label.split("\n") == ["Public subnet  10.0.1.0/24", "lab-public-a (subnet-puba)",
+                                                                  "0.0.0.0/0 → internet gateway"]
+    unnamed = Snapshot(vpcs=[Vpc("vpc-0a1b2c3d4e5f67890", "100.64.0.0/16")],
+                       subnets=[Subnet("subnet-0123456789abcdef0", "vpc-0a1b2c3d4e5f67890", "ap-northeast-2a", "100.64.1.0/24")])
+    g = build_model(unnamed)
+    assert g.clusters["cluster_vpc-0a1b2c3d4e5f67890"].label == "VPC vpc-0a1b2c3d4e5f67890  100.64.0.0/16"
+    assert "subnet-0123456789abcdef0" in g.clusters["cluster_subnet-0123456789abcdef0"].label
+
+
+def test_model_route53_alias_label_keeps_the_whole_target_name():
+    snap = sample_snapshot()
+    long = "internal-lab-alb-with-a-long-name-1234567890.ap-northeast-2.elb.amazonaws.com."
+    snap.dns_records[0] = DnsRecord("example.com.", "api.example.com.", "A", long, True)
+    label = build_model(snap).nodes["dns:api.example.com.:A"].label
+    assert label.split("\n")[:2] == ["Route 53  api.example.com", "A alias →"]
+    assert "".join(label.split("\n")[2:]) == long.rstrip(".")  # wrapped at dots, nothing cut
+    assert all(len(line) <= len("internal-lab-alb-with-a-long-name-1234567890.") for line in label.split("\n"))
+
+
+@pytest.mark.parametrize("n,text", [(1, "1 step"), (2, "2 steps"), (3, "3 steps")])
+def test_step_policy_summary_counts_its_steps_in_words(n, text):
+    from awslab.topology.discover import _policy_summary
+
+    steps = [{"MetricIntervalLowerBound": float(10 * k), "ScalingAdjustment": 1} for k in range(n)]
+    assert _policy_summary({"PolicyType": "StepScaling", "StepAdjustments": steps}) == text

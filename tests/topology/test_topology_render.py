@@ -144,7 +144,7 @@ def test_render_five_alarms_wrap_two_a_row_beside_the_vpc():
     asg = snap.auto_scaling_groups[0].name
     for i in range(3):
         arn = f"arn:aws:autoscaling:ap-northeast-2:123456789012:scalingPolicy:p{i}"
-        snap.policies.append(ScalingPolicy(f"step-{i}", asg, "StepScaling", arn, "1 steps", [f"step-alarm-{i}"]))
+        snap.policies.append(ScalingPolicy(f"step-{i}", asg, "StepScaling", arn, "1 step", [f"step-alarm-{i}"]))
         snap.alarms.append(Alarm(f"step-alarm-{i}", "OK", "CPUUtilization", ">= 60", [arn]))
     g = build_model(snap, ("traffic", "control"))
     svg = render(g, "svg")

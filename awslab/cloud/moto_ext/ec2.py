@@ -144,7 +144,12 @@ def _ec2_instance_status(self):
     return status
 
 
-_AMI_CACHE: dict[tuple[int, str, int], list] = {}
+#: Per-backend memo of AMI lookups, kept ON the backend (attribute) so it dies with it: a module-level
+#: dict keyed by ``id(backend)`` kept every reset backend alive (its ~1,300 AMIs, snapshots and volumes,
+#: ~2.5 MB each time: moto's test suite resets before every test) and could answer from a dead backend
+#: whose id was reused.
+_AMI_MEMO = "_awslab_ami_memo"
+_AMI_MEMO_MAX = 1000
 
 
 def _cached_image_lookup(backend):
@@ -152,16 +157,17 @@ def _cached_image_lookup(backend):
     all day repeats the same lookup. Memoise ``describe_images(filters={"image-id": x})`` per
     backend and AMI count (any register/deregister changes the key)."""
     original = type(backend).describe_images
+    memo = backend.__dict__.setdefault(_AMI_MEMO, {})
 
     def describe_images(ami_ids=None, filters=None, **kw):
         if ami_ids or kw or not filters or list(filters) != ["image-id"]:
             return original(backend, ami_ids=ami_ids, filters=filters, **kw)
-        key = (id(backend), str(filters["image-id"]), len(backend.amis))
-        if key not in _AMI_CACHE:
-            if len(_AMI_CACHE) > 1000:
-                _AMI_CACHE.clear()
-            _AMI_CACHE[key] = original(backend, filters=filters)
-        return _AMI_CACHE[key]
+        key = (str(filters["image-id"]), len(backend.amis))
+        if key not in memo:
+            if len(memo) > _AMI_MEMO_MAX:
+                memo.clear()
+            memo[key] = original(backend, filters=filters)
+        return memo[key]
 
     return describe_images
 
