@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..i18n import N_, _
 from .cloud import cmd_cloud, cmd_up
 from .course import cmd_lab, cmd_progress
 from .doctor import cmd_doctor
@@ -12,9 +13,9 @@ from .lab import cmd_build, cmd_cli_log, cmd_status, cmd_teardown, cmd_topology
 #: The layers in build order (awslab.layers.stack.LAYERS; a test keeps the two equal).
 LAYERS = ("network", "security", "keys", "bastion", "database", "compute", "loadbalancing", "autoscaling", "scaling", "edge")
 
-DESCRIPTION = """The awslab command: build the standard AWS web architecture, layer by layer, on an embedded cloud.
+DESCRIPTION = N_("""The awslab command: build the standard AWS web architecture, layer by layer, on an embedded cloud.
 
-    awslab up          start the embedded cloud (if needed) and JupyterLab on labs/
+    awslab up          start the embedded cloud (if needed) and JupyterLab on your copy of the course
     awslab cloud       run the embedded cloud (AWS APIs on :4566): run | start | stop | status
     awslab build       build the lab's architecture, layer by layer
     awslab status      what is running and what the lab has built
@@ -27,132 +28,133 @@ DESCRIPTION = """The awslab command: build the standard AWS web architecture, la
 
 Every command but up, cloud and doctor takes the same options to say which
 lab and which cloud: --lab, --backend, --endpoint-url, --region, --allow-real-aws.
-"""
+""")
 
-ENDPOINT_DOWN = ("awslab: the AWS endpoint is not answering ({error}). Check that it runs (for LocalStack: docker compose "
-                 "--profile localstack ps) and that --endpoint-url names it.")
+ENDPOINT_DOWN = N_("awslab: the AWS endpoint is not answering ({error}). Check that it runs (for LocalStack: docker "
+                   "compose --profile localstack ps) and that --endpoint-url names it.")
 
 
 def _lab_options() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(add_help=False)
-    g = p.add_argument_group("which lab, on which cloud")
-    g.add_argument("--lab", default="awslab", help="the lab's name: every resource carries the tag awslab:lab=NAME (default awslab)")
+    g = p.add_argument_group(_("which lab, on which cloud"))
+    g.add_argument("--lab", default="awslab", help=_("the lab's name: every resource carries the tag awslab:lab=NAME (default awslab)"))
     g.add_argument("--backend", choices=["embedded", "endpoint", "aws"], default=None,
-                   help="embedded (default: awslab's own cloud), endpoint (LocalStack or any AWS-compatible URL), aws (a real account)")
-    g.add_argument("--endpoint-url", default=None, help="the AWS endpoint, e.g. http://localhost:4566 (what aws --endpoint-url takes)")
-    g.add_argument("--region", default=None, help="AWS region (default ap-northeast-2, Seoul, or AWSLAB_REGION)")
+                   help=_("embedded (default: awslab's own cloud), endpoint (LocalStack or any AWS-compatible URL), aws (a real account)"))
+    g.add_argument("--endpoint-url", default=None, help=_("the AWS endpoint, e.g. http://localhost:4566 (what aws --endpoint-url takes)"))
+    g.add_argument("--region", default=None, help=_("AWS region (default ap-northeast-2, Seoul, or AWSLAB_REGION)"))
     g.add_argument("--allow-real-aws", action="store_true",
-                   help="with --backend aws: yes, create real resources in a real account (they cost money)")
+                   help=_("with --backend aws: yes, create real resources in a real account (they cost money)"))
     return p
 
 
 def _sub(sub, name: str, help: str, description: str, parents=()) -> argparse.ArgumentParser:
-    return sub.add_parser(name, help=help, description=description, parents=list(parents),
+    """A sub-command; ``help`` and ``description`` are English literals marked with N_ and shown in the student's language."""
+    return sub.add_parser(name, help=_(help), description=_(description), parents=list(parents),
                           formatter_class=argparse.RawDescriptionHelpFormatter)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="awslab", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="awslab", description=_(DESCRIPTION), formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     lab_opts = _lab_options()
 
-    p = _sub(sub, "up", "start the embedded cloud and JupyterLab on labs/ (Ctrl-C stops both)",
-             "Start the embedded cloud - AWS's APIs on http://127.0.0.1:4566 - if it is not running, then JupyterLab on your\n"
+    p = _sub(sub, "up", N_("start the embedded cloud and JupyterLab on your copy of the course (Ctrl-C stops both)"),
+             N_("Start the embedded cloud - AWS's APIs on http://127.0.0.1:4566 - if it is not running, then JupyterLab on your\n"
              "workspace copy of the course ($AWSLAB_HOME/workspace: your notebooks; the repository stays clean), in Korean\n"
              "or English (--lang). Terminals and notebooks in it reach the embedded cloud with plain aws and boto3.\n"
              "Ctrl-C (or SIGTERM) stops JupyterLab, and the cloud too if up started it, leaving no process and no open port.\n"
-             "Options JupyterLab knows (e.g. --IdentityProvider.token=SECRET) are passed through to it.")
-    p.add_argument("--port", type=int, default=None, help="JupyterLab's port (default 8888, or the next free one)")
-    p.add_argument("--ip", default=None, help="JupyterLab's address (default localhost; 0.0.0.0 in a container)")
-    p.add_argument("--no-browser", action="store_true", help="don't open a browser; JupyterLab prints its URL")
+             "Options JupyterLab knows (e.g. --IdentityProvider.token=SECRET) are passed through to it."))
+    p.add_argument("--port", type=int, default=None, help=_("JupyterLab's port (default 8888, or the next free one)"))
+    p.add_argument("--ip", default=None, help=_("JupyterLab's address (default localhost; 0.0.0.0 in a container)"))
+    p.add_argument("--no-browser", action="store_true", help=_("don't open a browser; JupyterLab prints its URL"))
     p.add_argument("--lang", choices=["ko", "en"], default=None,
-                   help="the course's language: ko (한국어) or en (default: AWSLAB_LANG, else your locale)")
+                   help=_("the course's language: ko (한국어) or en (default: AWSLAB_LANG, else your locale)"))
     p.add_argument("--notebook-dir", default=None,
-                   help="open this folder instead of your workspace copy of the course (for course authors: labs/)")
-    p.add_argument("--cloud-port", type=int, default=None, help="the embedded cloud's port (default 4566, or AWSLAB_PORT)")
+                   help=_("open this folder instead of your workspace copy of the course (for course authors: labs/)"))
+    p.add_argument("--cloud-port", type=int, default=None, help=_("the embedded cloud's port (default 4566, or AWSLAB_PORT)"))
     p.add_argument("--export-endpoint", action="store_true", help=argparse.SUPPRESS)  # the default now; kept for old scripts
     p.add_argument("--no-export-endpoint", action="store_true",
-                   help="don't set AWS_ENDPOINT_URL and test credentials for JupyterLab (by default plain boto3 and the "
-                        "aws CLI in notebooks and terminals talk to the embedded cloud)")
+                   help=_("don't set AWS_ENDPOINT_URL and test credentials for JupyterLab (by default plain boto3 and the "
+                          "aws CLI in notebooks and terminals talk to the embedded cloud)"))
     p.set_defaults(func=cmd_up, takes_extra=True)
 
-    p = _sub(sub, "cloud", "run the embedded cloud (AWS APIs on http://127.0.0.1:4566)",
-             "Serve the AWS APIs the labs use (EC2, ELBv2, Auto Scaling, CloudWatch, Logs, S3, RDS, Route 53, CloudFront,\n"
+    p = _sub(sub, "cloud", N_("run the embedded cloud (AWS APIs on http://127.0.0.1:4566)"),
+             N_("Serve the AWS APIs the labs use (EC2, ELBv2, Auto Scaling, CloudWatch, Logs, S3, RDS, Route 53, CloudFront,\n"
              "IAM/STS, tagging) on http://127.0.0.1:4566, the port LocalStack uses, so aws --endpoint-url, awslocal,\n"
              "AWS_ENDPOINT_URL and localstack-client all work. It is its own process, so a notebook kernel can restart\n"
              "without losing what it built. With no ACTION it runs in the foreground until Ctrl-C.\n"
              "It answers only programs on this machine: a request addressed to another host name, or made by a web\n"
-             "page, is refused, and its control API (/_awslab/) also needs the token it writes to AWSLAB_HOME.")
+             "page, is refused, and its control API (/_awslab/) also needs the token it writes to AWSLAB_HOME."))
     p.add_argument("action", nargs="?", choices=["run", "start", "stop", "status"], default="run",
-                   help="run (foreground, default), start (background), stop, status (exit status 1 when it is not running)")
-    p.add_argument("--port", type=int, default=None, help="port to listen on (default 4566, or AWSLAB_PORT)")
-    p.add_argument("--region", default=None, help="default region (default ap-northeast-2, or AWSLAB_REGION)")
-    p.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1, or AWSLAB_HOST; 0.0.0.0 in a container)")
+                   help=_("run (foreground, default), start (background), stop, status (exit status 1 when it is not running)"))
+    p.add_argument("--port", type=int, default=None, help=_("port to listen on (default 4566, or AWSLAB_PORT)"))
+    p.add_argument("--region", default=None, help=_("default region (default ap-northeast-2, or AWSLAB_REGION)"))
+    p.add_argument("--host", default=None, help=_("address to listen on (default 127.0.0.1, or AWSLAB_HOST; 0.0.0.0 in a container)"))
     p.set_defaults(func=cmd_cloud)
 
-    p = _sub(sub, "build", "build the seed's architecture, layer by layer (idempotent)",
-             "Build the architecture of the seed notes in the order a person would, each layer an AWS concept:\n"
+    p = _sub(sub, "build", N_("build the seed's architecture, layer by layer (idempotent)"),
+             N_("Build the architecture of the seed notes in the order a person would, each layer an AWS concept:\n"
              "  network (VPC, subnets in 2 AZs, IGW, NAT, route tables) -> security (security groups) -> keys (EC2 key pair)\n"
              "  -> bastion (SSH host) -> database (RDS + DB subnet group) -> compute (launch template) -> loadbalancing\n"
              "  (target group, ALB, listener) -> autoscaling (ASG) -> scaling (policies and CloudWatch alarms) -> edge\n"
              "  (Route 53, S3, CloudFront).\n"
              "Every step finds its resource by tag first, so running it again creates nothing and resumes a build\n"
-             "that stopped halfway.", [lab_opts])
+             "that stopped halfway."), [lab_opts])
     p.add_argument("--until", choices=LAYERS, default=None, metavar="LAYER",
-                   help=f"stop after this layer ({', '.join(LAYERS)})")
+                   help=_("stop after this layer ({layers})").format(layers=", ".join(LAYERS)))
     p.set_defaults(func=cmd_build)
 
-    p = _sub(sub, "status", "is the cloud running, and what has the lab built (found by tag)?",
-             "Show whether the embedded cloud answers, its region and simulated clock, and every resource tagged\n"
+    p = _sub(sub, "status", N_("is the cloud running, and what has the lab built (found by tag)?"),
+             N_("Show whether the embedded cloud answers, its region and simulated clock, and every resource tagged\n"
              "awslab:lab=NAME, per layer - found through the Resource Groups Tagging API (GetResources), the way\n"
-             "teardown finds them - plus the load balancer's DNS name, the address users reach.", [lab_opts])
+             "teardown finds them - plus the load balancer's DNS name, the address users reach."), [lab_opts])
     p.set_defaults(func=cmd_status)
 
-    p = _sub(sub, "cli-log", "print the AWS CLI commands behind every build step, as a bash script",
-             "Every build step records the AWS CLI command that does the same thing. This prints them as a bash script\n"
+    p = _sub(sub, "cli-log", N_("print the AWS CLI commands behind every build step, as a bash script"),
+             N_("Every build step records the AWS CLI command that does the same thing. This prints them as a bash script\n"
              "with shell variables ($VPC_ID, $ALB_ARN ...) so you can replay the whole lab in a terminal - against the\n"
-             "embedded cloud as written, or against real AWS once you remove the AWS_ENDPOINT_URL line.", [lab_opts])
-    p.add_argument("-o", "--output", default=None, help="write the script to this file instead of printing it")
+             "embedded cloud as written, or against real AWS once you remove the AWS_ENDPOINT_URL line."), [lab_opts])
+    p.add_argument("-o", "--output", default=None, help=_("write the script to this file instead of printing it"))
     p.set_defaults(func=cmd_cli_log)
 
-    p = _sub(sub, "teardown", "delete everything the lab created, in dependency order",
-             "Delete every resource tagged awslab:lab=NAME, in the reverse of build order (AWS refuses to delete a\n"
+    p = _sub(sub, "teardown", N_("delete everything the lab created, in dependency order"),
+             N_("Delete every resource tagged awslab:lab=NAME, in the reverse of build order (AWS refuses to delete a\n"
              "VPC that still has subnets, or a subnet that still has a NAT gateway), and report what was deleted.\n"
              "It finds everything by tag, so it works after any restart or a build that stopped halfway.\n"
              "It asks before deleting anything. With no terminal to ask in (a script, CI, a notebook's !awslab) it\n"
-             "deletes nothing and exits with status 2, unless you pass --yes.", [lab_opts])
-    p.add_argument("--yes", action="store_true", help="delete without asking (needed where there is no terminal)")
+             "deletes nothing and exits with status 2, unless you pass --yes."), [lab_opts])
+    p.add_argument("--yes", action="store_true", help=_("delete without asking (needed where there is no terminal)"))
     p.set_defaults(func=cmd_teardown)
 
-    p = _sub(sub, "progress", "which of the course's checks you have passed, lab by lab",
-             "Every task a lab checks (and every question it asks) that you have passed, lab by lab. The record is local:\n"
-             "$AWSLAB_HOME/progress.json, ids and times only.")
+    p = _sub(sub, "progress", N_("which of the course's checks you have passed, lab by lab"),
+             N_("Every task a lab checks (and every question it asks) that you have passed, lab by lab. The record is local:\n"
+             "$AWSLAB_HOME/progress.json, ids and times only."))
     p.set_defaults(func=cmd_progress)
 
-    p = _sub(sub, "lab", "the course's labs: list them, or give yourself a fresh copy of one",
-             "  awslab lab list               the labs in order, with your progress and the time each takes\n"
+    p = _sub(sub, "lab", N_("the course's labs: list them, or give yourself a fresh copy of one"),
+             N_("  awslab lab list               the labs in order, with your progress and the time each takes\n"
              "  awslab lab reset 05           a fresh copy of lab 05 in your workspace (yours is kept beside it)\n"
-             "  awslab lab reset 05 --progress  ... and forget which of its checks you passed")
+             "  awslab lab reset 05 --progress  ... and forget which of its checks you passed"))
     p.add_argument("action", choices=["list", "reset"])
-    p.add_argument("lab_id", nargs="?", help="the lab's number, e.g. 05")
-    p.add_argument("--lang", choices=["ko", "en"], default=None, help="which language's copy (default: your language)")
-    p.add_argument("--progress", action="store_true", help="with reset: also forget the lab's passed checks")
+    p.add_argument("lab_id", nargs="?", help=_("the lab's number, e.g. 05"))
+    p.add_argument("--lang", choices=["ko", "en"], default=None, help=_("which language's copy (default: your language)"))
+    p.add_argument("--progress", action="store_true", help=_("with reset: also forget the lab's passed checks"))
     p.set_defaults(func=cmd_lab)
 
-    p = _sub(sub, "doctor", "check this machine, and print the fix for whatever is missing",
-             "Check Python, every package the lab needs (with versions), the cloud's port, JupyterLab, a Graphviz\n"
+    p = _sub(sub, "doctor", N_("check this machine, and print the fix for whatever is missing"),
+             N_("Check Python, every package the lab needs (with versions), the cloud's port, JupyterLab, a Graphviz\n"
              "renderer, the AWS CLI, write access to AWSLAB_HOME and the loopback addresses the data plane binds.\n"
-             "Each failed check prints the exact command that fixes it. Exit status 1 means something failed.")
-    p.add_argument("--port", type=int, default=None, help="the cloud's port to check (default 4566, or AWSLAB_PORT)")
+             "Each failed check prints the exact command that fixes it. Exit status 1 means something failed."))
+    p.add_argument("--port", type=int, default=None, help=_("the cloud's port to check (default 4566, or AWSLAB_PORT)"))
     p.set_defaults(func=cmd_doctor)
 
-    p = _sub(sub, "topology", "draw the running architecture, coloured by health, to an SVG or PNG file",
-             "Discover the lab's resources through the AWS APIs (read-only) and draw them: VPC, AZs side by side,\n"
-             "public subnets above private ones, the request path with target health, and the Auto Scaling loop.", [lab_opts])
-    p.add_argument("-o", "--output", required=True, help="the file to write: .svg, .png or .dot")
-    p.add_argument("--scope", choices=["lab", "account"], default="lab", help="this lab's resources (default) or the whole account")
+    p = _sub(sub, "topology", N_("draw the running architecture, coloured by health, to an SVG or PNG file"),
+             N_("Discover the lab's resources through the AWS APIs (read-only) and draw them: VPC, AZs side by side,\n"
+             "public subnets above private ones, the request path with target health, and the Auto Scaling loop."), [lab_opts])
+    p.add_argument("-o", "--output", required=True, help=_("the file to write: .svg, .png or .dot"))
+    p.add_argument("--scope", choices=["lab", "account"], default="lab", help=_("this lab's resources (default) or the whole account"))
     p.add_argument("--layer", dest="layers", action="append", choices=["security_groups", "routes"],
-                   help="add security-group allow edges and/or route edges (repeatable)")
+                   help=_("add security-group allow edges and/or route edges (repeatable)"))
     p.set_defaults(func=cmd_topology)
     return parser
 
@@ -164,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     if extra and not getattr(args, "takes_extra", False):
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        parser.error(_("unrecognized arguments: {args}").format(args=" ".join(extra)))
     from botocore.exceptions import ConnectionError as EndpointDown
 
     from ..errors import AwslabError
@@ -175,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"awslab: {e}", file=sys.stderr)
         return 2
     except EndpointDown as e:  # LocalStack or another endpoint (the embedded cloud's outages are AwslabErrors)
-        print(ENDPOINT_DOWN.format(error=e), file=sys.stderr)
+        print(_(ENDPOINT_DOWN).format(error=e), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
