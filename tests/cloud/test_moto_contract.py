@@ -619,14 +619,14 @@ def test_shapes_gives_each_patched_response_class_a_table_of_its_own():
 
 
 def test_address_internals_the_extension_releases_through():
-    """moto_ext.ec2_addresses: run_instances' arguments, the interfaces' and subnets' address books, and the
+    """moto_ext.ec2_launch: run_instances' arguments, the interfaces' and subnets' address books, and the
     ``_private_ips`` that Instance.__del__ hands back (the extension empties it once the addresses are released)."""
     from moto.ec2.models import elastic_network_interfaces as enis
 
-    from awslab.cloud.moto_ext import ec2_addresses
+    from awslab.cloud.moto_ext import ec2_launch
 
-    ec2_addresses.install()
-    run = ec2_addresses._ORIG["run_instances"]
+    ec2_launch.install()
+    run = ec2_launch._ORIG["run_instances"]
     assert _params(run)[:6] == ["self", "image_id", "count", "user_data", "security_group_names", "kwargs"]
     checks = {
         enis.NetworkInterface.__init__: ["self.delete_on_termination = delete_on_termination",
@@ -643,4 +643,4 @@ def test_address_internals_the_extension_releases_through():
     for fn, needles in checks.items():
         src = inspect.getsource(fn)
         missing = [n for n in needles if n not in src]
-        assert not missing, f"moto {fn.__qualname__} no longer has {missing} (awslab.cloud.moto_ext.ec2_addresses)"
+        assert not missing, f"moto {fn.__qualname__} no longer has {missing} (awslab.cloud.moto_ext.ec2_launch)"

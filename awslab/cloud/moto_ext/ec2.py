@@ -6,7 +6,7 @@ simulated time), ``Instance.start/stop/terminate`` (``pending``/``stopping``/
 ``Instance.instance_status`` (``initializing`` until status checks pass),
 ``Subnet.get_available_subnet_ip`` (a private IP no other VPC in this cloud uses) and
 ``SubnetBackend.delete_subnet`` (refused while an instance in it is not yet terminated). Addresses are
-given back at termination, and a full subnet answers EC2's error (:mod:`.ec2_addresses`).
+given back at termination, and a full subnet answers EC2's error (:mod:`.ec2_launch`).
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from moto.ec2.models.instances import Instance, InstanceState, StateReason
 from moto.ec2.exceptions import DependencyViolationError
 from moto.ec2.models.subnets import Subnet, SubnetBackend
 
-from . import active, ec2_addresses, sim_utcnow
+from . import active, ec2_launch, sim_utcnow
 
 __all__ = ["install", "apply_state", "forget_instance", "STATUS_CHECK_INITIALIZING_S"]
 
@@ -40,7 +40,7 @@ def install() -> None:
     Instance.terminate = _ec2_terminate
     Instance.instance_status = property(_ec2_instance_status)
     Instance.system_status = property(_ec2_instance_status)
-    ec2_addresses.install()
+    ec2_launch.install()
 
 
 def _unique_subnet_ip(self, instance):
@@ -57,7 +57,7 @@ def _unique_subnet_ip(self, instance):
             try:
                 ip = _ORIG["subnet_ip"](self, instance)
             except StopIteration:  # moto's pool ran dry: EC2's own error, not an empty one
-                raise ec2_addresses.insufficient_addresses(self.id) from None
+                raise ec2_launch.insufficient_addresses(self.id) from None
             if not _ip_held_elsewhere(self, ip):
                 return ip
             del self._subnet_ips[ip]  # not ours to give: put it aside and draw again
@@ -102,7 +102,7 @@ def _ec2_init(self, ec2_backend, image_id, user_data, security_groups, **kwargs)
         _ORIG["init"](self, ec2_backend, image_id, user_data, security_groups, **kwargs)
     finally:
         del ec2_backend.describe_images
-    ec2_addresses.mark_primary_delete_on_termination(self, enis_before, kwargs.get("nics"))
+    ec2_launch.mark_primary_delete_on_termination(self, enis_before, kwargs.get("nics"))
     sim.ec2.on_launch(self)
 
 
@@ -193,7 +193,7 @@ def apply_state(instance, name: str, code: int, reason: str | None, user_shutdow
         for nic in instance.nics.values():
             nic.stop()
     if name == "terminated":
-        ec2_addresses.release_addresses(instance)
+        ec2_launch.release_addresses(instance)
     if reason is not None:
         instance._reason = reason
         if user_shutdown:

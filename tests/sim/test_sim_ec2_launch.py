@@ -1,5 +1,5 @@
-"""A subnet's private addresses: taken at launch, kept while stopped, given back at termination, and
-EC2's own error when a subnet is full - all read through DescribeSubnets / RunInstances."""
+"""RunInstances and a subnet's private addresses: taken at launch, kept while stopped, given back at
+termination; EC2's own errors for a full subnet and a missing launch template - all read through the APIs."""
 from __future__ import annotations
 
 import gc
@@ -86,3 +86,16 @@ def test_a_forgotten_instance_never_takes_back_an_address_someone_else_holds(wor
     assert _free(w, sid) == SMALL_FREE - 1
     others = {i["PrivateIpAddress"] for i in _launch(w, sid, SMALL_FREE - 1)}
     assert new["PrivateIpAddress"] not in others
+
+
+def test_a_missing_launch_template_answers_ec2s_not_found_error(world):
+    w = world
+    sid = _small_subnet(w)
+    for spec, code, text in (({"LaunchTemplateId": "lt-0123456789abcdef0"}, "InvalidLaunchTemplateId.NotFound",
+                              "The specified launch template, with template ID lt-0123456789abcdef0, does not exist."),
+                             ({"LaunchTemplateName": "gone"}, "InvalidLaunchTemplateName.NotFoundException",
+                              "The specified launch template, with template name gone, does not exist.")):
+        with pytest.raises(ClientError) as e:
+            w.ec2.run_instances(MinCount=1, MaxCount=1, SubnetId=sid, LaunchTemplate=spec)
+        assert (e.value.response["Error"]["Code"], e.value.response["Error"]["Message"]) == (code, text)
+    assert _instance_count(w) == 0

@@ -1,4 +1,5 @@
-"""EC2 part of the moto extension: a subnet's private addresses, taken at launch and given back at termination.
+"""EC2 part of the moto extension: what RunInstances checks before it creates anything, and the private
+addresses an instance takes at launch and gives back at termination.
 
 What AWS does, and moto 5.2.5 does not:
 
@@ -14,10 +15,13 @@ What AWS does, and moto 5.2.5 does not:
   (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html) and creates nothing.
   moto raised a bare ``StopIteration`` half-way through the launch, which an Auto Scaling activity
   showed as an empty status reason.
+- A launch from a launch template that no longer exists fails with ``InvalidLaunchTemplateId.NotFound``
+  (or ``InvalidLaunchTemplateName.NotFoundException``), moto's own errors for DescribeLaunchTemplates;
+  moto's RunInstances raised an ``IndexError`` (HTTP 500, and "list index out of range" in an activity).
 """
 from __future__ import annotations
 
-from moto.ec2.exceptions import EC2ClientError
+from moto.ec2.exceptions import EC2ClientError, InvalidLaunchTemplateIdNotFound, InvalidLaunchTemplateNameNotFoundWithNameError
 from moto.ec2.models.instances import InstanceBackend
 
 __all__ = ["install", "release_addresses", "insufficient_addresses", "mark_primary_delete_on_termination",
@@ -48,12 +52,12 @@ def _run_instances(self, image_id, count, user_data, security_group_names, **kwa
     """Refuse a launch the subnet has no room for before anything is created, as EC2 does."""
     from . import active
 
-    subnet_id = kwargs.get("subnet_id")
-    if active() is None or not subnet_id:
+    if active() is None:
         return _ORIG["run_instances"](self, image_id, count, user_data, security_group_names, **kwargs)
-    subnet = self.get_subnet(subnet_id)  # an unknown subnet raises moto's own InvalidSubnetID.NotFound
-    if subnet.available_ip_address_count < int(count or 1):
-        raise insufficient_addresses(subnet_id)
+    _check_launch_template(self, kwargs.get("launch_template") or {})
+    subnet_id = kwargs.get("subnet_id")
+    if subnet_id and self.get_subnet(subnet_id).available_ip_address_count < int(count or 1):
+        raise insufficient_addresses(subnet_id)  # (an unknown subnet raised moto's InvalidSubnetID.NotFound)
     before = set(self.reservations)
     try:
         return _ORIG["run_instances"](self, image_id, count, user_data, security_group_names, **kwargs)
@@ -62,6 +66,15 @@ def _run_instances(self, image_id, count, user_data, security_group_names, **kwa
             if not self.reservations[rid].instances:
                 del self.reservations[rid]
         raise
+
+
+def _check_launch_template(backend, spec: dict) -> None:
+    """The launch template RunInstances names must exist (EC2's NotFound errors, not moto's IndexError)."""
+    if spec.get("LaunchTemplateId") and spec["LaunchTemplateId"] not in backend.launch_templates:
+        raise InvalidLaunchTemplateIdNotFound(spec["LaunchTemplateId"])
+    if (not spec.get("LaunchTemplateId") and spec.get("LaunchTemplateName")
+            and spec["LaunchTemplateName"] not in backend.launch_template_name_to_ids):
+        raise InvalidLaunchTemplateNameNotFoundWithNameError(spec["LaunchTemplateName"])
 
 
 def mark_primary_delete_on_termination(instance, existing_eni_ids: set[str], nic_specs: list | None) -> None:
