@@ -33,9 +33,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_foundation import REGION, machine, start_cloud, stop  # noqa: E402
+from bench_foundation import REGION, machine, replace_section, start_cloud, stop  # noqa: E402
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 START, END = "<!-- bench_advance:start -->", "<!-- bench_advance:end -->"
 #: The goals of issue 10 §1.
 GOAL_WALL_S, GOAL_CALL_S = 60.0, 1.0
@@ -45,7 +44,8 @@ IDLE_S = 10.0
 
 def control(url: str, method: str, path: str, body: dict | None = None, timeout: float = 3600) -> dict:
     data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(f"{url}/_awslab/{path}", data=data, method=method, headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(f"{url}/_awslab/{path}", data=data, method=method,
+                                 headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(req, timeout=timeout) as r:
         return json.loads(r.read())
 
@@ -99,16 +99,19 @@ def advance(url: str, seconds: float, blocking: bool) -> dict:
 def outcome(lab, url: str, since: float) -> dict:
     asg, ec2 = lab.client("autoscaling"), lab.client("ec2")
     g = asg.describe_auto_scaling_groups()["AutoScalingGroups"][0]
-    acts = [a for page in asg.get_paginator("describe_scaling_activities").paginate(AutoScalingGroupName=g["AutoScalingGroupName"])
-            for a in page["Activities"]]
+    pages = asg.get_paginator("describe_scaling_activities").paginate(AutoScalingGroupName=g["AutoScalingGroupName"])
+    acts = [a for page in pages for a in page["Activities"]]
     failed = [a for a in acts if a["StatusCode"] == "Failed"]
     app_subnets = [s for s in ec2.describe_subnets()["Subnets"] if s["SubnetId"] in g["VPCZoneIdentifier"].split(",")]
     timeline = control(url, "GET", f"timeline?since={since}&limit=1000000")
     unhealthy = Counter(e["details"].get("source") for e in timeline if e["event"] == "instance_unhealthy")
-    return {"desired": g["DesiredCapacity"], "in_service": sum(i["LifecycleState"] == "InService" for i in g["Instances"]),
-            "activities": len(acts), "failed": len(failed), "failed_reasons": Counter(a.get("StatusMessage") for a in failed),
+    return {"desired": g["DesiredCapacity"],
+            "in_service": sum(i["LifecycleState"] == "InService" for i in g["Instances"]),
+            "activities": len(acts), "failed": len(failed),
+            "failed_reasons": Counter(a.get("StatusMessage") for a in failed),
             "free_addresses": {s["CidrBlock"]: s["AvailableIpAddressCount"] for s in app_subnets},
-            "unhealthy": dict(unhealthy), "launches": sum(a["Description"].startswith("Launching a new EC2 instance:") for a in acts)}
+            "unhealthy": dict(unhealthy),
+            "launches": sum(a["Description"].startswith("Launching a new EC2 instance:") for a in acts)}
 
 
 def measure(days: float, users: int, blocking: bool) -> dict:
@@ -155,15 +158,17 @@ def report(r: dict) -> str:
     form = "one blocking request" if r["blocking"] else "a job (`wait: false`) polled every second"
     return "\n".join([
         f"- **{r['days']:g} simulated days** of the full stack, {load}, as {form}: **{r['wall_s']:.1f} s** wall, "
-        f"{r['cpu_s']:.1f} s CPU of the cloud process ({r['job']['events']:,} simulator events; goal < {GOAL_WALL_S:.0f} s "
-        f"wall). {'PASS' if ok else 'FAIL'}.",
+        f"{r['cpu_s']:.1f} s CPU of the cloud process ({r['job']['events']:,} simulator events; "
+        f"goal < {GOAL_WALL_S:.0f} s wall). {'PASS' if ok else 'FAIL'}.",
         f"- **DescribeVpcs during the advance**: {r['calls']} calls, slowest **{r['max_call_s'] * 1000:.0f} ms**, "
-        f"p99 {r['p99_call_s'] * 1000:.0f} ms, median {r['median_call_s'] * 1000:.0f} ms (goal: every call < {GOAL_CALL_S:.0f} s); "
+        f"p99 {r['p99_call_s'] * 1000:.0f} ms, median {r['median_call_s'] * 1000:.0f} ms "
+        f"(goal: every call < {GOAL_CALL_S:.0f} s); "
         f"the advance held the state lock {r['job']['longest_slice_s'] * 1000:.0f} ms at most at once, in "
         f"{r['job']['slices']:,} slices. Baseline, the same poller for {IDLE_S:.0f} s before the advance: "
         f"{r['idle_calls']} calls, slowest {r['idle_max_call_s'] * 1000:.0f} ms.",
-        f"- **At the end**: desired capacity {r['desired']}, InService {r['in_service']}; {r['activities']} scaling activities "
-        f"({r['launches']} launches), {r['failed']} failed{': ' + str(dict(r['failed_reasons'])) if r['failed'] else ''}; "
+        f"- **At the end**: desired capacity {r['desired']}, InService {r['in_service']}; "
+        f"{r['activities']} scaling activities ({r['launches']} launches), {r['failed']} failed"
+        f"{': ' + str(dict(r['failed_reasons'])) if r['failed'] else ''}; "
         f"instances found unhealthy during the advance: {r['unhealthy'] or 'none'}; free addresses in the app subnets: "
         f"{r['free_addresses']}.",
     ])
@@ -171,14 +176,9 @@ def report(r: dict) -> str:
 
 def write(text: str) -> None:
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    section = (f"{START}\n## Long advance: 7 simulated days of the full stack while the cloud keeps answering ({stamp})\n\n"
-               f"`python bench/bench_advance.py` (and `--users 100`). Machine: {machine()}.\n\n{text}\n{END}")
-    current = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n"
-    if START in current and END in current:
-        current = current[: current.index(START)] + section + current[current.index(END) + len(END):]
-    else:
-        current = current.rstrip("\n") + "\n\n" + section + "\n"
-    DOCS.write_text(current)
+    title = "Long advance: 7 simulated days of the full stack while the cloud keeps answering"
+    replace_section(START, END, f"## {title} ({stamp})\n\n`python bench/bench_advance.py`. "
+                                f"Machine: {machine()}.\n\n{text}")
 
 
 def main() -> int:

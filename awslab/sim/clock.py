@@ -20,6 +20,7 @@ Every AWS timestamp the embedded cloud returns is read from :attr:`Clock.now`.
 """
 from __future__ import annotations
 
+import gc
 import logging
 import random
 import threading
@@ -126,8 +127,10 @@ class Clock:
         slice held the lock); ``should_stop()`` ends it early."""
         with STATE_LOCK:
             self._advancing += 1
+        pauses = _ShortGcPauses()
         try:
             while True:
+                pauses.after_slice()
                 with STATE_LOCK:
                     t0 = time.perf_counter()
                     finished, events = self._run_slice(epoch - self.start_epoch, t0 + ADVANCE_SLICE_S)
@@ -139,6 +142,7 @@ class Clock:
                 time.sleep(ADVANCE_YIELD_S)
                 STATE_LOCK.yield_to_waiters(ADVANCE_YIELD_MAX_S)
         finally:
+            pauses.done()
             with STATE_LOCK:
                 self._advancing -= 1
                 self._reanchor()
@@ -251,3 +255,33 @@ class Clock:
         if not 0.1 <= speed <= 10_000:
             raise ValueError(f"clock speed must be between 0.1 and 10000 (simulated seconds per wall second), not {speed}")
         return speed
+
+
+class _ShortGcPauses:
+    """Keep the garbage collector's pauses short while an advance runs.
+
+    A week of simulated time adds a million or more objects (timeline, metrics, activities). Python's
+    full collection walks every one of them while every thread waits: about a second at that size,
+    during which no request is answered. During an advance, the objects that exist when it starts, and
+    after each full collection, are frozen (``gc.freeze()``), so a full collection walks only what was
+    made since; at the end ``gc.unfreeze()`` hands every object back to the collector (nothing is
+    leaked: a later full collection finds whatever became garbage meanwhile).
+    """
+
+    _running = 0  # advances in this process that hold objects frozen
+
+    def __init__(self) -> None:
+        type(self)._running += 1
+        self._full = gc.get_stats()[2]["collections"]
+        gc.freeze()  # what exists before the advance is not walked again during it
+
+    def after_slice(self) -> None:
+        full = gc.get_stats()[2]["collections"]
+        if full != self._full:
+            self._full = full
+            gc.freeze()
+
+    def done(self) -> None:
+        type(self)._running -= 1
+        if not type(self)._running:
+            gc.unfreeze()

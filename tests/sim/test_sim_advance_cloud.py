@@ -4,18 +4,14 @@ simulated day without health-check churn."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
-import urllib.request
 
 import boto3
 import pytest
 
-from tests.conftest import free_port
+from tests.conftest import control, spawn_cloud, stop_spawned
 
 REGION = "ap-northeast-2"
 DAY = 86400
@@ -24,52 +20,47 @@ DAY = 86400
 @pytest.fixture(scope="module")
 def own_cloud(tmp_path_factory):
     """A cloud of this module's own (a long advance moves its clock days ahead of the session's cloud)."""
-    home, port = str(tmp_path_factory.mktemp("advance-home")), free_port()
-    env = dict(os.environ, AWSLAB_PORT=str(port), AWSLAB_HOME=home)
-    proc = subprocess.Popen([sys.executable, "-m", "awslab", "cloud", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/_awslab/health", timeout=1)
-            break
-        except OSError:
-            assert proc.poll() is None and time.monotonic() < deadline, "the cloud did not start"
-            time.sleep(0.1)
+    proc, url = spawn_cloud(str(tmp_path_factory.mktemp("advance-home")))
     yield url
-    proc.terminate()
-    try:
-        proc.wait(20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop_spawned(proc)
 
 
 def _control(url: str, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(f"{url}/_awslab/{path}", data=data, method=method, headers={"Content-Type": "application/json"})
+    """(HTTP status, JSON answer) of a control route, errors included."""
     try:
-        with urllib.request.urlopen(req, timeout=600) as r:
-            return r.status, json.loads(r.read())
+        return 200, control(url, method, path, body)
     except urllib.error.HTTPError as e:
         return e.code, json.loads(e.read())
 
 
+def _wait_done(url: str, job: dict, timeout: float = 600) -> dict:
+    """Poll GET /_awslab/clock/advance until the job is no longer running."""
+    deadline = time.monotonic() + timeout
+    while job["state"] == "running":
+        assert time.monotonic() < deadline, f"the advance is still running: {job}"
+        time.sleep(0.1)
+        job = _control(url, "GET", "clock/advance")[1]["advance"]
+    return job
+
+
 def _client(url: str, service: str):
-    return boto3.client(service, endpoint_url=url, region_name=REGION, aws_access_key_id="test", aws_secret_access_key="test")
+    return boto3.client(service, endpoint_url=url, region_name=REGION, aws_access_key_id="test",
+                        aws_secret_access_key="test")
 
 
 def _small_group(url: str, name: str, cidr: str) -> tuple[str, str]:
     """Two AZs, a target group behind an ALB, a 2-instance group with ELB health checks."""
     ec2, elbv2, asg = (_client(url, s) for s in ("ec2", "elbv2", "autoscaling"))
     vpc = ec2.create_vpc(CidrBlock=f"{cidr}.0.0/16")["Vpc"]["VpcId"]
-    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"{cidr}.{i}.0/24", AvailabilityZone=f"{REGION}{az}")["Subnet"]["SubnetId"]
-               for i, az in enumerate("ac")]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"{cidr}.{i}.0/24",
+                                 AvailabilityZone=f"{REGION}{az}")["Subnet"]["SubnetId"] for i, az in enumerate("ac")]
     tg = elbv2.create_target_group(Name=name, Protocol="HTTP", Port=80, VpcId=vpc, HealthCheckPath="/health")[
         "TargetGroups"][0]["TargetGroupArn"]
     lb = elbv2.create_load_balancer(Name=name, Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"]
-    elbv2.create_listener(LoadBalancerArn=lb, Protocol="HTTP", Port=80, DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
-    ec2.create_launch_template(LaunchTemplateName=name, LaunchTemplateData={"ImageId": "ami-12c6146b", "InstanceType": "t3.micro"})
+    elbv2.create_listener(LoadBalancerArn=lb, Protocol="HTTP", Port=80,
+                          DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
+    ec2.create_launch_template(LaunchTemplateName=name,
+                               LaunchTemplateData={"ImageId": "ami-12c6146b", "InstanceType": "t3.micro"})
     asg.create_auto_scaling_group(AutoScalingGroupName=name, MinSize=2, MaxSize=4, DesiredCapacity=2,
                                   LaunchTemplate={"LaunchTemplateName": name}, VPCZoneIdentifier=",".join(subnets),
                                   TargetGroupARNs=[tg], HealthCheckType="ELB", HealthCheckGracePeriod=60)
@@ -90,12 +81,9 @@ def test_a_long_advance_is_a_job_the_cloud_keeps_answering_during(own_cloud):
         answered_during += job["state"] == "running"
     assert answered_during == 3, "DescribeVpcs answered while the advance was running"
     status, busy = _control(url, "POST", "clock/advance", {"seconds": 60})
-    assert status == 409 and "another clock advance is running" in busy["error"] and "DELETE /_awslab/clock/advance" in busy["error"]
-    _control(url, "DELETE", "clock/advance")
-    deadline = time.monotonic() + 60
-    while (job := _control(url, "GET", "clock/advance")[1]["advance"])["state"] == "running":
-        assert time.monotonic() < deadline, "the advance did not stop"
-        time.sleep(0.05)
+    assert status == 409 and "another clock advance is running" in busy["error"]
+    assert "DELETE /_awslab/clock/advance" in busy["error"]
+    job = _wait_done(url, _control(url, "DELETE", "clock/advance")[1]["advance"])
     assert job["state"] == "stopped" and 0 < job["progress"] < 1 and job["events"] > 0
     status, done = _control(url, "POST", "clock/advance", {"seconds": 120})
     assert status == 200 and done["advance"]["state"] == "done" and done["advance"]["done_seconds"] == 120
@@ -109,11 +97,12 @@ def test_a_realtime_cloud_with_its_data_plane_comes_out_of_a_simulated_day_witho
     _control(url, "POST", "clock", {"mode": "virtual"})
     name, tg = _small_group(url, "day-asg", "10.42")
     _control(url, "POST", "clock/advance", {"seconds": 600})
-    _control(url, "POST", "clock", {"mode": "realtime", "paused": False})
+    # Realtime (real HTTP health checks through the data plane), paused: only the advance moves time.
+    _control(url, "POST", "clock", {"mode": "realtime", "paused": True})
     asg, ec2 = _client(url, "autoscaling"), _client(url, "ec2")
     group = asg.describe_auto_scaling_groups(AutoScalingGroupNames=[name])["AutoScalingGroups"][0]
     assert {i["LifecycleState"] for i in group["Instances"]} == {"InService"}
-    ec2.terminate_instances(InstanceIds=[group["Instances"][0]["InstanceId"]])  # its replacement launches during the day
+    ec2.terminate_instances(InstanceIds=[group["Instances"][0]["InstanceId"]])  # replaced during the day
     since = _control(url, "GET", "clock")[1]["now"]
     calls, stop = [], threading.Event()
 
@@ -126,12 +115,12 @@ def test_a_realtime_cloud_with_its_data_plane_comes_out_of_a_simulated_day_witho
     poller = threading.Thread(target=poll, daemon=True)
     poller.start()
     t0 = time.monotonic()
-    status, done = _control(url, "POST", "clock/advance", {"seconds": DAY})
+    job = _wait_done(url, _control(url, "POST", "clock/advance", {"seconds": DAY, "wait": False})[1]["advance"])
     t1 = time.monotonic()
     stop.set()
     poller.join()
-    assert status == 200 and done["advance"]["state"] == "done"
-    assert sum(t0 < c < t1 for c in calls) >= 3, "DescribeVpcs was answered during the blocking advance"
+    assert job["state"] == "done"
+    assert sum(t0 < c < t1 for c in calls) >= 3, "DescribeVpcs was answered during the advance"
     timeline = _control(url, "GET", f"timeline?since={since}&component=autoscaling&limit=100000")[1]
     assert not [e for e in timeline if e["event"] == "instance_unhealthy" and e["details"].get("source") == "ELB"]
     group = asg.describe_auto_scaling_groups(AutoScalingGroupNames=[name])["AutoScalingGroups"][0]
@@ -140,4 +129,5 @@ def test_a_realtime_cloud_with_its_data_plane_comes_out_of_a_simulated_day_witho
                 if a["Description"].startswith("Launching a new EC2 instance")]
     assert len(launches) == 3 and all(a["StatusCode"] == "Successful" for a in launches)
     health = _client(url, "elbv2").describe_target_health(TargetGroupArn=tg)["TargetHealthDescriptions"]
-    assert sorted(h["TargetHealth"]["State"] for h in health if h["TargetHealth"]["State"] != "draining") == ["healthy", "healthy"]
+    states = sorted(h["TargetHealth"]["State"] for h in health)
+    assert [s for s in states if s != "draining"] == ["healthy", "healthy"]

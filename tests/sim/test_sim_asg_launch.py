@@ -15,8 +15,10 @@ SMALL = 11
 def _network_with_a_full_subnet(w) -> tuple[str, str, list[str]]:
     """AZ a: a /28 filled by plain RunInstances; AZ c: a roomy /24. Returns (full, roomy, the filler instances)."""
     w.vpc_id = w.ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    full = w.ec2.create_subnet(VpcId=w.vpc_id, CidrBlock="10.0.10.0/28", AvailabilityZone=REGION + "a")["Subnet"]["SubnetId"]
-    roomy = w.ec2.create_subnet(VpcId=w.vpc_id, CidrBlock="10.0.11.0/24", AvailabilityZone=REGION + "c")["Subnet"]["SubnetId"]
+    def subnet(cidr, az):
+        return w.ec2.create_subnet(VpcId=w.vpc_id, CidrBlock=cidr, AvailabilityZone=REGION + az)["Subnet"]["SubnetId"]
+
+    full, roomy = subnet("10.0.10.0/28", "a"), subnet("10.0.11.0/24", "c")
     w.subnets = {REGION + "a": full, REGION + "c": roomy}
     w.ec2.create_launch_template(LaunchTemplateName="web-lt",
                                  LaunchTemplateData={"ImageId": "ami-12c6146b", "InstanceType": "t3.micro"})
@@ -28,7 +30,8 @@ def _network_with_a_full_subnet(w) -> tuple[str, str, list[str]]:
 def _activities(w, name="web-asg") -> list[dict]:
     out, token = [], None
     while True:
-        page = w.autoscaling.describe_scaling_activities(AutoScalingGroupName=name, **({"NextToken": token} if token else {}))
+        more = {"NextToken": token} if token else {}
+        page = w.autoscaling.describe_scaling_activities(AutoScalingGroupName=name, **more)
         out += page["Activities"]
         token = page.get("NextToken")
         if not token:
@@ -51,7 +54,8 @@ def test_a_full_subnet_fails_with_aws_reason_and_the_launch_goes_to_the_other_az
     assert len(failed) == 1, "one failed attempt in the full AZ, then the other AZ at once"
     reason = f"There are not enough free addresses in subnet '{full}' to satisfy the requested number of instances."
     assert failed[0]["StatusMessage"] == f"{reason} Launching EC2 instance failed."
-    assert failed[0]["Description"] == f"Launching a new EC2 instance.  Status Reason: {reason} Launching EC2 instance failed."
+    assert failed[0]["Description"] == (f"Launching a new EC2 instance.  Status Reason: {reason} "
+                                        "Launching EC2 instance failed.")
     assert f'"Subnet ID": "{full}"' in failed[0]["Details"] and "ap-northeast-2a" in failed[0]["Details"]
     assert failed[0]["Cause"].endswith("increasing the capacity from 0 to 2.")
     w.advance(PENDING_TO_RUNNING_S[1] + 1)

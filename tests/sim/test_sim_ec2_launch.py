@@ -7,7 +7,8 @@ import gc
 import pytest
 from botocore.exceptions import ClientError
 
-from awslab.sim.ec2 import PENDING_TO_RUNNING_S, SHUTTING_DOWN_TO_TERMINATED_S, STOPPING_TO_STOPPED_S, TERMINATED_VISIBLE_S
+from awslab.sim.ec2 import (PENDING_TO_RUNNING_S, SHUTTING_DOWN_TO_TERMINATED_S, STOPPING_TO_STOPPED_S,
+                            TERMINATED_VISIBLE_S)
 
 #: A /28 has 16 addresses; AWS reserves 5 (https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html).
 SMALL_CIDR, SMALL_FREE = "10.0.99.0/28", 11
@@ -15,7 +16,8 @@ SMALL_CIDR, SMALL_FREE = "10.0.99.0/28", 11
 
 def _small_subnet(w) -> str:
     w.network()
-    return w.ec2.create_subnet(VpcId=w.vpc_id, CidrBlock=SMALL_CIDR, AvailabilityZone="ap-northeast-2a")["Subnet"]["SubnetId"]
+    subnet = w.ec2.create_subnet(VpcId=w.vpc_id, CidrBlock=SMALL_CIDR, AvailabilityZone="ap-northeast-2a")
+    return subnet["Subnet"]["SubnetId"]
 
 
 def _free(w, subnet_id) -> int:

@@ -21,7 +21,8 @@ What AWS does, and moto 5.2.5 does not:
 """
 from __future__ import annotations
 
-from moto.ec2.exceptions import EC2ClientError, InvalidLaunchTemplateIdNotFound, InvalidLaunchTemplateNameNotFoundWithNameError
+from moto.ec2.exceptions import (EC2ClientError, InvalidLaunchTemplateIdNotFound,
+                                 InvalidLaunchTemplateNameNotFoundWithNameError)
 from moto.ec2.models.instances import InstanceBackend
 
 __all__ = ["install", "release_addresses", "insufficient_addresses", "mark_primary_delete_on_termination",
