@@ -29,17 +29,22 @@ import threading
 import time
 import urllib.request
 from collections import Counter
-from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_foundation import REGION, machine, replace_section, start_cloud, stop  # noqa: E402
+from _report import machine, write_section  # noqa: E402
+from bench_foundation import REGION, start_cloud, stop  # noqa: E402
 
-START, END = "<!-- bench_advance:start -->", "<!-- bench_advance:end -->"
 #: The goals of issue 10 §1.
 GOAL_WALL_S, GOAL_CALL_S = 60.0, 1.0
 #: Wall seconds of DescribeVpcs polling with no advance running, as a baseline.
 IDLE_S = 10.0
+#: The same advance before issue 10's work, reproduced on this machine (2026-11-30, load average about 7).
+BEFORE = ("- **Before** (one blocking `POST /_awslab/clock/advance {\"seconds\": 604800}` holding the state lock): "
+          "the cloud answered nothing for **164.7 s** (the DescribeVpcs poller's call took 165.7 s); afterwards the "
+          "group had 0 of 4 instances, 19,534 launch activities had been recorded (1,000 kept, all `Failed` with an "
+          "empty status reason), 500 instances had failed their real-HTTP health checks, and both app subnets "
+          "reported 0 free addresses with no instance in them.")
 
 
 def control(url: str, method: str, path: str, body: dict | None = None, timeout: float = 3600) -> dict:
@@ -175,10 +180,8 @@ def report(r: dict) -> str:
 
 
 def write(text: str) -> None:
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    title = "Long advance: 7 simulated days of the full stack while the cloud keeps answering"
-    replace_section(START, END, f"## {title} ({stamp})\n\n`python bench/bench_advance.py`. "
-                                f"Machine: {machine()}.\n\n{text}")
+    write_section("bench_advance", "Long advance: 7 simulated days of the full stack while the cloud keeps answering",
+                  f"`python bench/bench_advance.py`. Machine: {machine()}.\n\n{BEFORE}\n{text}")
 
 
 def main() -> int:

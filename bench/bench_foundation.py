@@ -325,17 +325,12 @@ def report(r: dict) -> str:
 
 def write(text: str) -> None:
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    replace_section(START, END, f"## Foundation: cloud start, full-stack build and teardown, memory ({stamp})\n\n"
-                                f"`python bench/bench_foundation.py`. Machine: {machine()}.\n\n{text}")
-
-
-def replace_section(start: str, end: str, body: str) -> None:
-    """Put ``body`` between the markers ``start`` and ``end`` in docs/benchmarks.md (appended the first time)."""
-    section = f"{start}\n{body}\n{end}"
+    section = (f"{START}\n## Foundation: cloud start, full-stack build and teardown, memory ({stamp})\n\n"
+               f"`python bench/bench_foundation.py`. Machine: {machine()}.\n\n{text}\n{END}")
     DOCS.parent.mkdir(exist_ok=True)
     current = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n"
-    if start in current and end in current:
-        current = current[: current.index(start)] + section + current[current.index(end) + len(end):]
+    if START in current and END in current:
+        current = current[: current.index(START)] + section + current[current.index(END) + len(END):]
     else:
         current = current.rstrip("\n") + "\n\n" + section + "\n"
     DOCS.write_text(current)
