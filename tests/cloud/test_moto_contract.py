@@ -625,7 +625,7 @@ def test_address_internals_the_extension_releases_through():
 
     from awslab.cloud.moto_ext import ec2_launch
 
-    ec2_launch.install()
+    ec2_launch.install(moto_ext.active)
     run = ec2_launch._ORIG["run_instances"]
     assert _params(run)[:6] == ["self", "image_id", "count", "user_data", "security_group_names", "kwargs"]
     checks = {

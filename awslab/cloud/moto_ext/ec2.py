@@ -40,7 +40,7 @@ def install() -> None:
     Instance.terminate = _ec2_terminate
     Instance.instance_status = property(_ec2_instance_status)
     Instance.system_status = property(_ec2_instance_status)
-    ec2_launch.install()
+    ec2_launch.install(active)
 
 
 def _unique_subnet_ip(self, instance):

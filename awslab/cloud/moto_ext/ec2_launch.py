@@ -21,6 +21,8 @@ What AWS does, and moto 5.2.5 does not:
 """
 from __future__ import annotations
 
+from typing import Callable
+
 from moto.ec2.exceptions import (EC2ClientError, InvalidLaunchTemplateIdNotFound,
                                  InvalidLaunchTemplateNameNotFoundWithNameError)
 from moto.ec2.models.instances import InstanceBackend
@@ -35,9 +37,13 @@ INSUFFICIENT_ADDRESSES_MESSAGE = ("There are not enough free addresses in subnet
                                   "requested number of instances.")
 
 _ORIG: dict[str, object] = {}
+#: ``moto_ext.active``, handed in by :func:`install` (importing the package here would close an import cycle).
+_ACTIVE: list[Callable[[], object]] = []
 
 
-def install() -> None:
+def install(active: Callable[[], object]) -> None:
+    """Patch moto; ``active()`` is the installed simulator or None (then moto's own behaviour runs)."""
+    _ACTIVE[:] = [active]
     if _ORIG:
         return
     _ORIG["run_instances"] = InstanceBackend.run_instances
@@ -51,9 +57,7 @@ def insufficient_addresses(subnet_id: str) -> EC2ClientError:
 
 def _run_instances(self, image_id, count, user_data, security_group_names, **kwargs):
     """Refuse a launch the subnet has no room for before anything is created, as EC2 does."""
-    from . import active
-
-    if active() is None:
+    if not _ACTIVE or _ACTIVE[0]() is None:
         return _ORIG["run_instances"](self, image_id, count, user_data, security_group_names, **kwargs)
     _check_launch_template(self, kwargs.get("launch_template") or {})
     subnet_id = kwargs.get("subnet_id")
