@@ -20,14 +20,12 @@ docs/benchmarks.md.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from collections import Counter
 from pathlib import Path
 
@@ -48,11 +46,10 @@ BEFORE = ("- **Before** (one blocking `POST /_awslab/clock/advance {\"seconds\":
 
 
 def control(url: str, method: str, path: str, body: dict | None = None, timeout: float = 3600) -> dict:
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(f"{url}/_awslab/{path}", data=data, method=method,
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=timeout) as r:
-        return json.loads(r.read())
+    """A control call through awslab's one control client (it sends the cloud's token)."""
+    from awslab.cloud.client import ControlClient
+
+    return ControlClient(url, timeout=timeout).request(method, path, body)
 
 
 class Poller(threading.Thread):
