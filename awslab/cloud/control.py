@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from dataclasses import dataclass
 from typing import Any, Callable
 from urllib.parse import parse_qs
 
 from .schema import NO_BODY, Schema, SchemaError
+from .state_lock import StateLock
 from .wire.body import BodyTimeout, body_timeout_s, read_body
 
 PREFIX = "/_awslab/"
@@ -28,8 +28,9 @@ log = logging.getLogger("awslab.cloud")
 
 #: One lock for all cloud state. moto's models are not thread-safe, and the
 #: simulator changes them from its own thread, so every AWS request and every
-#: simulator step holds this lock.
-STATE_LOCK = threading.RLock()
+#: simulator step holds this lock. (Re-entrant; it counts its waiters, so a long
+#: clock advance can let them go first between its slices.)
+STATE_LOCK = StateLock()
 
 Handler = Callable[[dict, dict], Any]
 
@@ -65,7 +66,8 @@ def route(method: str, path: str, body: Schema | None = None, query: Schema | No
     another method must declare its body (``NO_BODY`` if it takes none): an undeclared body is
     only checked to be a JSON object, and ``tests/cloud/test_cloud_control_schema.py`` lists
     such routes as failures. ``locked=False`` runs the handler without the state lock (only for
-    routes that read nothing moto or the simulator change, such as health).
+    routes that read nothing moto or the simulator change, such as health, or that take the lock
+    themselves in short slices, such as a clock advance).
     """
     if body is None and method.upper() == "GET":
         body = NO_BODY

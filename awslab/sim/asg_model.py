@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .asg_launch import LaunchBackoff
+
 __all__ = ["Member", "GroupSim", "InstanceView", "GroupView", "ACTIVE", "NOT_RUNNING"]
 
 #: Lifecycle states that count toward capacity.
@@ -59,6 +61,8 @@ class GroupSim:
     cooldown_until: float = 0.0
     gen: int = 0
     deleting: bool = False  # DeleteAutoScalingGroup accepted: "Delete in progress" until the instances are gone
+    launch_backoff: LaunchBackoff = field(default_factory=LaunchBackoff)
+    retry_scheduled: float | None = None  # when a wake-up to retry failed launches is due
 
     @property
     def name(self) -> str:

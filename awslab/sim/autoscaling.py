@@ -28,8 +28,9 @@ from . import asg_activity as act
 from .asg_delete import AutoScalingDeletion
 from .asg_capacity import instances_for_desired
 from .asg_health import ASG_HEALTH_SWEEP_S, DEFAULT_RESPECT_GRACE, REPLACE_FRACTION, AutoScalingHealth
+from .asg_launch import launch_failure, launch_zones
 from .asg_model import GroupSim, GroupView, InstanceView, Member
-from .asg_rules import cause_sentence, iso_z, launch_cause, pick_launch_az, pick_victim, terminate_cause
+from .asg_rules import cause_sentence, iso_z, launch_cause, pick_victim, terminate_cause
 
 __all__ = ["AutoScalingSim", "GroupView", "InstanceView", "ASG_HEALTH_SWEEP_S", "REPLACE_FRACTION", "DEFAULT_RESPECT_GRACE"]
 
@@ -183,7 +184,8 @@ class AutoScalingSim(AutoScalingHealth, AutoScalingDeletion):
         prefix, gs.cause_prefix = gs.cause_prefix, None
         if diff > 0 and not gs.suspended("Launch"):
             for _ in range(diff):
-                self._launch(gs, launch_cause(prefix, self.sim.now, len(active), desired))
+                if not self._launch(gs, launch_cause(prefix, self.sim.now, len(active), desired)):
+                    break  # every AZ failed or is backing off: try again later (_retry_later)
         elif diff < 0 and not gs.suspended("Terminate"):
             for _ in range(-diff):
                 victim = pick_victim(gs.active(), self.sim.now, self.rng, list(g.termination_policies or []))
@@ -220,20 +222,52 @@ class AutoScalingSim(AutoScalingHealth, AutoScalingDeletion):
             if name in elb.load_balancers and instance_id in elb.load_balancers[name].instance_ids:
                 elb.deregister_instances(name, [instance_id], from_autoscaling=True)
 
-    def _launch(self, gs: GroupSim, cause: str, rebalance: bool = False) -> None:
+    def _launch(self, gs: GroupSim, cause: str, rebalance: bool = False) -> bool:
+        """Launch one instance, trying the group's AZs in turn (:mod:`.asg_launch`); False if none launched."""
         from ..cloud.moto_ext.autoscaling import launch_instance
 
         g = gs.group
-        zone = pick_launch_az(list(g.availability_zones), (m.availability_zone for m in gs.active()))
-        subnet = self._subnet_in(g, zone)
-        try:
-            st = launch_instance(g, zone, subnet)
-        except Exception as e:  # e.g. the launch template was deleted: AWS records a failed activity and retries
-            reason = getattr(e, "message", None) or str(e)
-            a = act.start(self, g, f"Launching a new EC2 instance.  Status Reason: {reason}. Launching EC2 instance failed.",
-                          cause, subnet, zone, "InProgress", 0)
-            act.finish(self, a, "Failed", reason)
+        for zone in launch_zones(list(g.availability_zones), (m.availability_zone for m in gs.active()),
+                                 gs.launch_backoff, self.sim.now, rebalance):
+            subnet = self._subnet_in(g, zone)
+            try:
+                st = launch_instance(g, zone, subnet)
+            except Exception as e:  # a full subnet, a deleted launch template: a Failed activity, then back off
+                if not self._launch_failed(gs, e, cause, subnet, zone):
+                    break
+                continue
+            gs.launch_backoff.succeeded(zone)
+            self._launched(gs, st, cause, subnet, zone, rebalance)
+            return True
+        self._retry_later(gs)
+        return False
+
+    def _launch_failed(self, gs: GroupSim, error: Exception, cause: str, subnet: str | None, zone: str) -> bool:
+        """Record AWS's Failed activity and back off; True if another AZ is worth trying."""
+        failure = launch_failure(error)
+        a = act.start(self, gs.group, failure.description, cause, subnet, zone, "InProgress", 0)
+        act.finish(self, a, "Failed", failure.status_message)
+        gs.launch_backoff.failed(zone if failure.zonal else "*", self.sim.now)
+        return failure.zonal
+
+    def _retry_later(self, gs: GroupSim) -> None:
+        """Wake the group when its launch back-off ends (one wake-up pending at a time)."""
+        when = gs.launch_backoff.next_retry(self.sim.now)
+        if when is None or (gs.retry_scheduled is not None and self.sim.now < gs.retry_scheduled <= when):
             return
+        gs.retry_scheduled = when
+        self.sim.env.process(self._retry_at(gs, gs.gen, when))
+
+    def _retry_at(self, gs: GroupSim, gen: int, when: float):
+        yield self.sim.env.timeout(max(when - self.sim.now, 0.0))
+        if gs.retry_scheduled == when:
+            gs.retry_scheduled = None
+        if gs.gen == gen and self.groups.get(gs.name) is gs:
+            self.reconcile(gs)
+            self._rebalance(gs)
+
+    def _launched(self, gs: GroupSim, st, cause: str, subnet: str | None, zone: str, rebalance: bool) -> None:
+        g = gs.group
         m = Member(st, launch_time=self.sim.now, subnet_id=subnet, rebalance=rebalance)
         if gs.replacements_owed > 0:
             gs.replacements_owed, m.replacement = gs.replacements_owed - 1, True

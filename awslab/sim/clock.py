@@ -6,6 +6,11 @@ ASG sweep) are slow in wall time. The lab runs them on a simulated clock:
 - ``virtual``: time only moves when told (:meth:`Clock.advance`). It runs as
   fast as the CPU allows and is deterministic for a given seed. Tests and
   benchmarks use it.
+
+An advance runs in slices of at most :data:`ADVANCE_SLICE_S` of wall time, and
+lets go of the cloud's state lock between them, so AWS calls, the control API
+and the data plane keep being served while a week of simulated time goes by
+(:mod:`awslab.sim.advance` turns a long advance into a job with progress).
 - ``realtime``: a background thread steps the environment so simulated time
   runs ``speed`` times faster than the wall clock (20x by default: AWS's
   six-minute recovery plays in about 18 s). It can be paused and sped up
@@ -15,11 +20,13 @@ Every AWS timestamp the embedded cloud returns is read from :attr:`Clock.now`.
 """
 from __future__ import annotations
 
+import gc
 import logging
 import random
 import threading
 import time
 from datetime import datetime, timezone
+from typing import Callable
 
 import simpy
 
@@ -30,6 +37,14 @@ __all__ = ["Clock", "MODES", "DEFAULT_SPEED"]
 log = logging.getLogger("awslab.sim")
 
 MODES = ("virtual", "realtime")
+#: Longest wall time one slice of an advance holds the state lock (seconds). A request that arrives
+#: during an advance waits at most about this long for the lock.
+ADVANCE_SLICE_S = 0.05
+#: Wall pause between two slices, so a thread waiting for the lock (a request, the data plane) gets it.
+ADVANCE_YIELD_S = 0.001
+#: Between two slices, every thread already waiting for the lock takes it first, for at most this long
+#: (wall seconds), so requests are served in turn even when the machine is busy.
+ADVANCE_YIELD_MAX_S = 0.5
 #: Realtime pacing: simulated seconds per wall second.
 DEFAULT_SPEED = 20.0
 #: The realtime thread wakes at least this often (wall seconds) to follow
@@ -56,6 +71,7 @@ class Clock:
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._wake = threading.Event()
+        self._advancing = 0  # advances running now (the realtime pacing waits for them)
 
     # -- properties ---------------------------------------------------------
     @property
@@ -69,6 +85,11 @@ class Clock:
     @property
     def paused(self) -> bool:
         return self._paused
+
+    @property
+    def advancing(self) -> bool:
+        """Is an advance running? (Then health checks use the app's modelled answer: see elb_health.)"""
+        return self._advancing > 0
 
     @property
     def now(self) -> float:
@@ -88,18 +109,43 @@ class Clock:
         return random.Random(f"{self.seed}:{name}")
 
     # -- control ------------------------------------------------------------
-    def advance(self, seconds: float) -> float:
+    def advance(self, seconds: float, on_slice: Callable[[float, int, float], None] | None = None,
+                should_stop: Callable[[], bool] | None = None) -> float:
         """Run the simulation ``seconds`` of simulated time ahead; returns the new ``now``.
 
-        In realtime mode this jumps ahead, then pacing continues from there.
+        In realtime mode this jumps ahead, then pacing continues from there. See :meth:`advance_until`.
         """
         seconds = float(seconds)
-        if seconds < 0:
+        if not seconds >= 0:
             raise ValueError("cannot advance the clock backwards")
+        return self.advance_until(self.now + seconds, on_slice, should_stop)
+
+    def advance_until(self, epoch: float, on_slice: Callable[[float, int, float], None] | None = None,
+                      should_stop: Callable[[], bool] | None = None) -> float:
+        """Run every event up to simulated epoch ``epoch``, slice by slice, freeing the state lock between
+        slices. ``on_slice(now, events, held_s)`` is called after each slice (``held_s``: wall seconds the
+        slice held the lock); ``should_stop()`` ends it early."""
         with STATE_LOCK:
-            self._run_until(self.env.now + seconds)
-            self._reanchor()
-        return self.now
+            self._advancing += 1
+        pauses = _ShortGcPauses()
+        try:
+            while True:
+                pauses.after_slice()
+                with STATE_LOCK:
+                    t0 = time.perf_counter()
+                    finished, events = self._run_slice(epoch - self.start_epoch, t0 + ADVANCE_SLICE_S)
+                    held = time.perf_counter() - t0
+                if on_slice is not None:
+                    on_slice(self.now, events, held)
+                if finished or (should_stop is not None and should_stop()):
+                    return self.now
+                time.sleep(ADVANCE_YIELD_S)
+                STATE_LOCK.yield_to_waiters(ADVANCE_YIELD_MAX_S)
+        finally:
+            pauses.done()
+            with STATE_LOCK:
+                self._advancing -= 1
+                self._reanchor()
 
     def set_speed(self, speed: float) -> None:
         with STATE_LOCK:
@@ -156,7 +202,7 @@ class Clock:
     def _loop(self) -> None:
         while not self._stop.is_set():
             wait = _TICK_S
-            if self._mode == "realtime" and not self._paused:
+            if self._mode == "realtime" and not self._paused and not self._advancing:
                 with STATE_LOCK:
                     try:
                         self._catch_up()
@@ -170,7 +216,7 @@ class Clock:
 
     def _catch_up(self) -> None:
         """Realtime: run the env up to the simulated time the wall clock says we should be at."""
-        if self._mode != "realtime" or self._paused:
+        if self._mode != "realtime" or self._paused or self._advancing:
             return
         target = self._anchor_sim + (time.monotonic() - self._anchor_wall) * self._speed
         self._run_until(target)
@@ -182,6 +228,23 @@ class Clock:
         while self.env.peek() <= target:
             self.env.step()
 
+    def _run_slice(self, target: float, deadline: float) -> tuple[bool, int]:
+        """Run events up to AND including env time ``target`` until the wall ``deadline``.
+        Returns (reached the target, events run)."""
+        env, events = self.env, 0
+        while env.peek() <= target:
+            env.step()
+            events += 1
+            if time.perf_counter() >= deadline:
+                return env.peek() > target and self._settle(target), events
+        return self._settle(target), events
+
+    def _settle(self, target: float) -> bool:
+        """No event is left up to ``target``: move ``now`` there."""
+        if target > self.env.now:
+            self.env.run(until=target)
+        return True
+
     def _reanchor(self) -> None:
         self._anchor_sim = self.env.now
         self._anchor_wall = time.monotonic()
@@ -192,3 +255,33 @@ class Clock:
         if not 0.1 <= speed <= 10_000:
             raise ValueError(f"clock speed must be between 0.1 and 10000 (simulated seconds per wall second), not {speed}")
         return speed
+
+
+class _ShortGcPauses:
+    """Keep the garbage collector's pauses short while an advance runs.
+
+    A week of simulated time adds a million or more objects (timeline, metrics, activities). Python's
+    full collection walks every one of them while every thread waits: about a second at that size,
+    during which no request is answered. During an advance, the objects that exist when it starts, and
+    after each full collection, are frozen (``gc.freeze()``), so a full collection walks only what was
+    made since; at the end ``gc.unfreeze()`` hands every object back to the collector (nothing is
+    leaked: a later full collection finds whatever became garbage meanwhile).
+    """
+
+    _running = 0  # advances in this process that hold objects frozen
+
+    def __init__(self) -> None:
+        type(self)._running += 1
+        self._full = gc.get_stats()[2]["collections"]
+        gc.freeze()  # what exists before the advance is not walked again during it
+
+    def after_slice(self) -> None:
+        full = gc.get_stats()[2]["collections"]
+        if full != self._full:
+            self._full = full
+            gc.freeze()
+
+    def done(self) -> None:
+        type(self)._running -= 1
+        if not type(self)._running:
+            gc.unfreeze()

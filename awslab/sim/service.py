@@ -8,7 +8,10 @@ background thread while the server runs.
 Control routes (under ``/_awslab/``):
 
 - ``GET clock`` / ``POST clock`` ``{"mode", "speed", "paused"}``: read/change the clock
-- ``POST clock/advance`` ``{"seconds": N}``, ``POST clock/pause``, ``POST clock/resume``
+- ``POST clock/advance`` ``{"seconds": N}`` (answers when done) or ``{"seconds": N, "wait": false}``
+  (answers at once with the job); ``GET clock/advance``: the running or last advance, with its progress;
+  ``DELETE clock/advance``: stop it. The cloud keeps serving during an advance (:mod:`awslab.sim.advance`).
+- ``POST clock/pause``, ``POST clock/resume``
 - ``GET timeline?since=&component=&resource=&limit=``
 - ``POST faults`` ``{"instance_id", "kind", ...}``, ``DELETE faults`` ``{"instance_id"}``, ``GET faults``
 """
@@ -18,21 +21,25 @@ import os
 
 from ..cloud import control, server
 from ..cloud.schema import NO_BODY, Schema, boolean, choice, integer, number, text
+from .advance import AdvanceBusy, Advancer
 from .clock import MODES
 from .core import Simulator
 from .faults import FAULT_KINDS
 
-__all__ = ["SIM", "clock_state"]
+__all__ = ["SIM", "ADVANCER", "clock_state"]
 
 SIM = Simulator(mode=os.environ.get("AWSLAB_SIM_MODE", "realtime"),
                 speed=float(os.environ.get("AWSLAB_SIM_SPEED", "20")),
                 seed=int(os.environ.get("AWSLAB_SIM_SEED", "0"))).install()
+#: Runs the clock advances the control API asks for, one at a time.
+ADVANCER = Advancer(SIM.clock)
 
 
 #: What each route takes (checked by the control API before the route runs).
 #: Speeds and advances as the clock accepts them (Clock._check_speed; 30 simulated days at most).
 CLOCK_BODY = Schema({"mode": choice(*MODES), "speed": number(0.1, 10_000), "paused": boolean()})
-ADVANCE = Schema({"seconds": number(0, 30 * 86400)})
+#: ``wait``: answer when the advance is done (true, the default) or at once with the job (false).
+ADVANCE = Schema({"seconds": number(0, 30 * 86400), "wait": boolean()})
 TIMELINE_QUERY = Schema({"since": number(), "component": text(), "resource": text(), "limit": integer(0, 1_000_000)})
 #: A fault's parameters, by kind (as :func:`awslab.sim.faults.make_fault` reads them).
 FAULT_PARAMETERS = {"cpu_burn": {"percent": number(0, 100)}, "slow": {"delay_ms": number(0, 3_600_000)}}
@@ -66,13 +73,40 @@ def _set_clock(body: dict, query: dict) -> dict:
     return clock_state()
 
 
-@control.route("POST", "clock/advance", body=ADVANCE, query=ADVANCE)
+def _advance_state() -> dict:
+    job = ADVANCER.job
+    return {**clock_state(), "advance": job.to_dict() if job is not None else None}
+
+
+@control.route("POST", "clock/advance", body=ADVANCE, query=ADVANCE, locked=False)
 def _advance(body: dict, query: dict) -> dict:
+    """Advance the clock in slices (the state lock is free between them); wait for the end unless ``wait`` is false."""
     seconds = float(body.get("seconds", query.get("seconds", 0)))
     if not 0 <= seconds <= 30 * 86400:
         raise control.ControlError("seconds must be between 0 and 2592000 (30 simulated days)")
-    SIM.clock.advance(seconds)
-    return clock_state()
+    wait = body.get("wait", True)
+    try:
+        job = ADVANCER.start(seconds) if wait else ADVANCER.run_in_background(seconds)
+    except AdvanceBusy as e:
+        raise control.ControlError(_BUSY.format(job_id=e.job.job_id, percent=round(100 * e.job.progress)), 409)
+    if wait:
+        ADVANCER.run(job)
+    return _advance_state()
+
+
+_BUSY = ("another clock advance is running (job {job_id}, {percent}% done): wait for it "
+         "(GET /_awslab/clock/advance shows its progress) or stop it (DELETE /_awslab/clock/advance)")
+
+
+@control.route("GET", "clock/advance", locked=False)
+def _advance_progress(body: dict, query: dict) -> dict:
+    return _advance_state()
+
+
+@control.route("DELETE", "clock/advance", body=NO_BODY, locked=False)
+def _advance_stop(body: dict, query: dict) -> dict:
+    ADVANCER.stop()
+    return _advance_state()
 
 
 @control.route("POST", "clock/pause", body=NO_BODY)
@@ -128,3 +162,4 @@ def _faults(body: dict, query: dict) -> dict:
 control.on_reset(SIM.reset)
 server.on_startup(SIM.clock.start)
 server.on_shutdown(SIM.clock.stop)
+server.on_shutdown(ADVANCER.stop)

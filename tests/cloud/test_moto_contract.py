@@ -616,3 +616,31 @@ def test_shapes_gives_each_patched_response_class_a_table_of_its_own():
         assert own is not None and own is not BaseResponse.RESPONSE_KEY_PATH_TO_TRANSFORMER
         assert all(own[k] is v for k, v in table.items())
     assert not set(BaseResponse.RESPONSE_KEY_PATH_TO_TRANSFORMER) & {k for t in shapes.TRANSFORMERS.values() for k in t}
+
+
+def test_address_internals_the_extension_releases_through():
+    """moto_ext.ec2_launch: run_instances' arguments, the interfaces' and subnets' address books, and the
+    ``_private_ips`` that Instance.__del__ hands back (the extension empties it once the addresses are released)."""
+    from moto.ec2.models import elastic_network_interfaces as enis
+
+    from awslab.cloud.moto_ext import ec2_launch
+
+    ec2_launch.install(moto_ext.active)
+    run = ec2_launch._ORIG["run_instances"]
+    assert _params(run)[:6] == ["self", "image_id", "count", "user_data", "security_group_names", "kwargs"]
+    checks = {
+        enis.NetworkInterface.__init__: ["self.delete_on_termination = delete_on_termination",
+                                         "self.private_ip_addresses", "self.subnet", "self.status"],
+        enis.NetworkInterfaceBackend.__init__: ["self.enis: dict[str, NetworkInterface]"],
+        ec2_subnets.Subnet.available_ip_address_count.fget: ["get_all_network_interfaces()", "eni.private_ip_addresses"],
+        ec2_subnets.Subnet.del_subnet_ip: ["del self._subnet_ips[ip]", "self._unused_ips.add(ip)"],
+        ec2_instances.Instance.__del__: ["for ip in self._private_ips:", "subnet.del_subnet_ip(ip)"],
+        ec2_instances.Instance.prep_nics: ['delete_on_termination=nic.get("DeleteOnTermination") is True',
+                                           "self._private_ips.add(private_ip)"],
+        _original(ec2_instances.Instance, "terminate"): ["if nic.delete_on_termination:", "nic.delete()"],
+        run: ["self.reservations[new_reservation.id] = new_reservation"],
+    }
+    for fn, needles in checks.items():
+        src = inspect.getsource(fn)
+        missing = [n for n in needles if n not in src]
+        assert not missing, f"moto {fn.__qualname__} no longer has {missing} (awslab.cloud.moto_ext.ec2_launch)"

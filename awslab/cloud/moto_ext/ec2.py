@@ -5,7 +5,8 @@ simulated time), ``Instance.start/stop/terminate`` (``pending``/``stopping``/
 ``shutting-down`` first; the simulator finishes the transition later) and
 ``Instance.instance_status`` (``initializing`` until status checks pass),
 ``Subnet.get_available_subnet_ip`` (a private IP no other VPC in this cloud uses) and
-``SubnetBackend.delete_subnet`` (refused while an instance in it is not yet terminated).
+``SubnetBackend.delete_subnet`` (refused while an instance in it is not yet terminated). Addresses are
+given back at termination, and a full subnet answers EC2's error (:mod:`.ec2_launch`).
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from moto.ec2.models.instances import Instance, InstanceState, StateReason
 from moto.ec2.exceptions import DependencyViolationError
 from moto.ec2.models.subnets import Subnet, SubnetBackend
 
-from . import active, sim_utcnow
+from . import active, ec2_launch, sim_utcnow
 
 __all__ = ["install", "apply_state", "forget_instance", "STATUS_CHECK_INITIALIZING_S"]
 
@@ -39,6 +40,7 @@ def install() -> None:
     Instance.terminate = _ec2_terminate
     Instance.instance_status = property(_ec2_instance_status)
     Instance.system_status = property(_ec2_instance_status)
+    ec2_launch.install(active)
 
 
 def _unique_subnet_ip(self, instance):
@@ -52,7 +54,10 @@ def _unique_subnet_ip(self, instance):
     skipped = []
     try:
         while True:
-            ip = _ORIG["subnet_ip"](self, instance)
+            try:
+                ip = _ORIG["subnet_ip"](self, instance)
+            except StopIteration:  # moto's pool ran dry: EC2's own error, not an empty one
+                raise ec2_launch.insufficient_addresses(self.id) from None
             if not _ip_held_elsewhere(self, ip):
                 return ip
             del self._subnet_ips[ip]  # not ours to give: put it aside and draw again
@@ -92,10 +97,12 @@ def _ec2_init(self, ec2_backend, image_id, user_data, security_groups, **kwargs)
     if sim is None:
         return _ORIG["init"](self, ec2_backend, image_id, user_data, security_groups, **kwargs)
     ec2_backend.describe_images = _cached_image_lookup(ec2_backend)
+    enis_before = set(ec2_backend.enis)
     try:
         _ORIG["init"](self, ec2_backend, image_id, user_data, security_groups, **kwargs)
     finally:
         del ec2_backend.describe_images
+    ec2_launch.mark_primary_delete_on_termination(self, enis_before, kwargs.get("nics"))
     sim.ec2.on_launch(self)
 
 
@@ -127,7 +134,14 @@ def _ec2_terminate(self):
     previous = InstanceState(self._state.name, self._state.code)
     if self._state.name in ("shutting-down", "terminated"):
         return previous
-    _ORIG["terminate"](self)  # moto's side effects: NICs, volumes, fleets, IAM profile
+    keep = {nic: nic.delete_on_termination for nic in self.nics.values()}
+    for nic in keep:  # the interfaces go when the instance is terminated, not while it shuts down
+        nic.delete_on_termination = False
+    try:
+        _ORIG["terminate"](self)  # moto's side effects: NICs, volumes, fleets, IAM profile
+    finally:
+        for nic, flag in keep.items():
+            nic.delete_on_termination = flag
     self._state = InstanceState(previous.name, previous.code)
     sim.ec2.on_terminate(self)
     return previous
@@ -178,6 +192,8 @@ def apply_state(instance, name: str, code: int, reason: str | None, user_shutdow
     if name in ("stopped", "terminated"):
         for nic in instance.nics.values():
             nic.stop()
+    if name == "terminated":
+        ec2_launch.release_addresses(instance)
     if reason is not None:
         instance._reason = reason
         if user_shutdown:
