@@ -100,6 +100,8 @@ class DataPlane(Reconciler):
         self._subscribed = False
         self._cloud_dirty = False
         self._fresh: CloudSnapshot | None = None
+        self._fresh_gen = 0  # the change generation the fresh snapshot was read at
+        self.applied_gen = 0  # ... and the one the data plane is serving now
         self._pending_puts: list = []
         self.errors = 0
         self.reads = 0  # full reads of the APIs (the control route shows it)
@@ -149,6 +151,7 @@ class DataPlane(Reconciler):
                 self.sim.on(event, self._on_sim_event)
             self.sim.on("target_health", self._on_target_health)
             changes.on_change(self._on_api_change)
+            self.sim.clock.hold_while(self.lagging)
             self._subscribed = True
         sync = threading.Thread(target=self._sync_main, name="awslab-dataplane-sync", daemon=True)
         reader = threading.Thread(target=self._read_main, name="awslab-dataplane-reader", daemon=True)
@@ -199,6 +202,15 @@ class DataPlane(Reconciler):
         self.lbs.clear()
         await self.host.stop_all()
 
+    @staticmethod
+    def wanted_gen() -> int:
+        """How many changes to what the data plane mirrors (EC2, ELB) the cloud has had (not other services')."""
+        return changes.generation("ec2") + changes.generation("elbv2")
+
+    def lagging(self) -> bool:
+        """Has an EC2 or ELB change not reached the traffic yet? (The clock holds simulated time meanwhile.)"""
+        return bool(self._threads) and self.applied_gen < self.wanted_gen()
+
     def _on_api_change(self, service: str, action: str) -> None:
         if service in MIRRORED_SERVICES:
             self._cloud_dirty = True
@@ -223,7 +235,9 @@ class DataPlane(Reconciler):
             try:
                 self._cloud_dirty = False
                 clients = clients or self._clients()
+                gen = self.wanted_gen()  # before the read: the read sees at least these changes
                 self._fresh = read_cloud(clients["ec2"], clients["elbv2"])
+                self._fresh_gen = gen
                 self.reads += 1
                 self._wake.set()
             except Exception:
@@ -241,10 +255,13 @@ class DataPlane(Reconciler):
         while not self._stop.is_set():
             try:
                 snap, self._fresh = self._fresh, None
+                gen = self._fresh_gen
                 with control.STATE_LOCK:
                     state = self._read_sim(snap or self.snapshot)
                 if self.loop is not None and not self._stop.is_set():
                     asyncio.run_coroutine_threadsafe(self._apply(snap, state), self.loop).result(10)
+                    if snap is not None:
+                        self.applied_gen = max(self.applied_gen, gen)
                 if self._pending_puts:
                     clients = clients or self._clients()
                 self._deliver_logs(clients=clients)

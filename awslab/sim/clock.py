@@ -45,6 +45,8 @@ ADVANCE_YIELD_S = 0.001
 #: Between two slices, every thread already waiting for the lock takes it first, for at most this long
 #: (wall seconds), so requests are served in turn even when the machine is busy.
 ADVANCE_YIELD_MAX_S = 0.5
+#: Longest wall time simulated time waits for a hold (:meth:`Clock.hold_while`) before it moves on anyway.
+HOLD_MOST_S = 2.0
 #: Realtime pacing: simulated seconds per wall second.
 DEFAULT_SPEED = 20.0
 #: The realtime thread wakes at least this often (wall seconds) to follow
@@ -72,6 +74,8 @@ class Clock:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._advancing = 0  # advances running now (the realtime pacing waits for them)
+        self._holds: list[Callable[[], bool]] = []
+        self._held_since: float | None = None  # wall time simulated time started waiting for a hold
 
     # -- properties ---------------------------------------------------------
     @property
@@ -214,9 +218,31 @@ class Clock:
             self._wake.wait(max(wait, 0.001))
             self._wake.clear()
 
+    def hold_while(self, lagging: Callable[[], bool]) -> None:
+        """Keep simulated time still while ``lagging()`` is true (at most :data:`HOLD_MOST_S` of wall time at a time).
+
+        The data plane mirrors the network and the load balancers from the APIs a moment after each change.
+        At 20x that moment is seconds of AWS time, in which a revoked security-group rule would still let
+        traffic through. Holding the clock until the data plane has applied the change makes every API
+        change take effect at the simulated instant it was made, as it does on AWS.
+        """
+        self._holds.append(lagging)
+
+    def _held(self) -> bool:
+        if not any(lagging() for lagging in self._holds):
+            self._held_since = None
+            return False
+        now = time.monotonic()
+        if self._held_since is None:
+            self._held_since = now
+        return now - self._held_since < HOLD_MOST_S  # a stuck mirror must not stop AWS's control loops
+
     def _catch_up(self) -> None:
         """Realtime: run the env up to the simulated time the wall clock says we should be at."""
         if self._mode != "realtime" or self._paused or self._advancing:
+            return
+        if self._holds and self._held():
+            self._reanchor()  # simulated time waits; it resumes from here, nothing skipped
             return
         target = self._anchor_sim + (time.monotonic() - self._anchor_wall) * self._speed
         self._run_until(target)
