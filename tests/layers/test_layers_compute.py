@@ -140,9 +140,9 @@ def test_find_al2023_ami_picks_an_x86_64_al2023_image(lab):
     ("instance_type", {"instance_type": "t3micro"}, None, "<family><generation>.<size>"),
     ("instance_type", {"instance_type": "zz9.large"}, None, "no such instance type"),
     ("image_id", {"image_id": "ami-xyz"}, None, "AMI ID"),
-    ("name", {"name": "lt"}, None, "3-128"),
+    ("name", {"name": "lt"}, None, "3 to 128"),
     ("app_port", {"app_port": 8080}, None, "admits port 80 only"),
-    ("db_name", {"db_name": "my-db"}, None, "letters, digits or _"),
+    ("db_name", {"db_name": "my-db"}, None, "letters, digits and _"),
     ("database.engine", {}, {"engine": "postgres", "endpoint_address": "x", "port": 5432}, "MySQL protocol"),
     ("database.endpoint_address", {}, {"engine": "mysql", "endpoint_address": None, "port": 3306}, "no endpoint yet"),
 ])

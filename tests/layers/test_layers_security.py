@@ -112,9 +112,9 @@ def test_security_cli_log_uses_source_groups_not_cidrs(network_lab):
 @pytest.mark.parametrize("field,kwargs,rule", [
     ("app_port", {"app_port": 0}, "1 to 65535"),
     ("app_port", {"app_port": 65536}, "1 to 65535"),
-    ("app_port", {"app_port": "80"}, "whole numbers"),
+    ("app_port", {"app_port": "80"}, "a whole number"),
     ("db_port", {"db_port": -1}, "1 to 65535"),
-    ("db_port", {"db_port": True}, "whole numbers"),
+    ("db_port", {"db_port": True}, "a whole number"),
     ("app_port", {"app_port": 22}, "SSH"),
     ("db_port", {"app_port": 3306}, "app's port too"),
     ("admin_cidr", {"admin_cidr": "0.0.0.0/0"}, "whole internet"),
