@@ -90,8 +90,9 @@ class AutoScalingGroup(Built):
     created: list[str] = field(default_factory=list)
 
 
-def check_spec(lab: Lab, spec: AutoScalingSpec | None) -> tuple[AutoScalingSpec, str]:
-    """Check the spec before anything is created; return it and the group's name."""
+def check_spec(lab: Lab, spec: AutoScalingSpec | None, latest_version: int = 1) -> tuple[AutoScalingSpec, str]:
+    """Check the spec before anything is created; return it and the group's name. ``latest_version`` is the
+    launch template's newest version (a template not created yet will have version 1)."""
     spec = spec_types.spec(spec, AutoScalingSpec, "autoscaling")
     name = validate.AUTO_SCALING_GROUP_NAME.check("name", spec.name if spec.name is not None else lab.resource_name("asg"))
     validate.capacity(spec.min_size, spec.desired_capacity, spec.max_size)
@@ -103,14 +104,25 @@ def check_spec(lab: Lab, spec: AutoScalingSpec | None) -> tuple[AutoScalingSpec,
     validate.whole_number("default_instance_warmup", spec.default_instance_warmup, *validate.WARMUP_RANGE,
                           "Use 0-3600 s (-1 turns it off); about the time the app takes to be ready, e.g. 120.")
     validate.whole_number("default_cooldown", spec.default_cooldown, *validate.COOLDOWN_RANGE, "300 s is AWS's default.")
-    validate.LAUNCH_TEMPLATE_VERSION.check("launch_template_version", spec.launch_template_version,
-                                           "Use '$Default' to follow the version the launch template marks as default.")
+    fix = "Use '$Default' to follow the version the launch template marks as default."
+    version = validate.LAUNCH_TEMPLATE_VERSION.check("launch_template_version", spec.launch_template_version, fix)
+    if version.isdigit() and int(version) > latest_version:
+        raise ValidationError("launch_template_version", version, "the launch template has versions 1 to {n} only".format(
+            n=latest_version), fix)
     return spec, name
 
 
-def validate_spec(lab: Lab, network: Network, spec: AutoScalingSpec | None) -> tuple[AutoScalingSpec, str]:
-    """Check the spec, and the subnets the group launches into, before anything is created."""
-    checked = check_spec(lab, spec)
+def latest_template_version(lab: Lab, name: str) -> int:
+    """Probe: the newest version of the launch template ``name``; 1 if there is none yet (the build makes version 1)."""
+    found = list(paginate(lab.client("ec2"), "describe_launch_templates", "LaunchTemplates",
+                          Filters=[{"Name": "launch-template-name", "Values": [name]}]))
+    return int(found[0]["LatestVersionNumber"]) if found else 1
+
+
+def validate_spec(lab: Lab, network: Network, spec: AutoScalingSpec | None,
+                  launch_template: Any = None) -> tuple[AutoScalingSpec, str]:
+    """Check the spec, and the subnets and launch template the group launches from, before anything is created."""
+    checked = check_spec(lab, spec, getattr(launch_template, "latest_version", 1))
     azs = {s.availability_zone for s in network.private_subnets}
     if len(azs) < 2:
         raise ValidationError("private_subnets", network.subnet_ids("private"), "the group needs private subnets in two or more AZs "
@@ -121,7 +133,7 @@ def validate_spec(lab: Lab, network: Network, spec: AutoScalingSpec | None) -> t
 def build_auto_scaling_group(lab: Lab, network: Network, launch_template: Any, load_balancer: Any,
                              spec: AutoScalingSpec | None = None) -> AutoScalingGroup:
     """Ensure the Auto Scaling group over the private subnets, behind the load balancer's target group."""
-    spec, name = validate_spec(lab, network, spec)
+    spec, name = validate_spec(lab, network, spec, launch_template)
     created: list[str] = []
     group = ensure_auto_scaling_group(lab, name, network, launch_template.launch_template_id, load_balancer.target_group_arn, spec, created)
     if spec.group_metrics:

@@ -88,7 +88,7 @@ def check_spec(lab: Lab, spec: DatabaseSpec | None, db_port: int) -> tuple[Datab
     validate.master_username(spec.engine).check("master_username", spec.master_username,
                                                 "Use 'admin' (the seed's and the console's default).")
     port = spec.port if spec.port is not None else ENGINE_PORTS[spec.engine]
-    validate.port("port", port)
+    validate.whole_number("port", port, *validate.DB_PORT_RANGE, "Use the engine's port: 3306 for MySQL, 5432 for PostgreSQL.")
     if port != db_port:
         raise ValidationError("port", port, "the db security group admits port {allowed} only, so the app could not reach it".format(
             allowed=db_port), "Build the security layer with SecuritySpec(db_port={port}), or use port={allowed}.".format(

@@ -84,6 +84,10 @@ def validate_spec(lab: Lab, spec: NetworkSpec | None) -> list[str]:
     validate.subnets_in_vpc(spec.vpc_cidr, subnets)
     zones = lab.client("ec2").describe_availability_zones()["AvailabilityZones"]  # a probe: it changes nothing
     available = [z["ZoneName"] for z in zones if z.get("State", "available") == "available"]
+    if spec.availability_zones is None and not 2 <= len(spec.public_subnets) <= len(available):
+        raise ValidationError("public_subnets", spec.public_subnets, "give one public subnet per Availability Zone, in 2 to {n} "
+                              "AZs ({azs})".format(n=len(available), azs=", ".join(available)),
+                              "List two CIDR blocks (one per AZ), e.g. ['10.0.1.0/24', '10.0.2.0/24'].")
     azs = list(spec.availability_zones) if spec.availability_zones is not None else available[:len(spec.public_subnets)]
     validate.availability_zones(azs, available, lab.region)
     for tier, cidrs in tiers.items():

@@ -241,9 +241,11 @@ def _alarms(spec: ScalingSpec, group: str) -> None:
         raise ValidationError("alarm_period", spec.alarm_period, "a period is 10, 30 or a multiple of 60 seconds", "Use 60.")
     validate.whole_number("alarm_evaluation_periods", spec.alarm_evaluation_periods, 1, validate.ALARM_SPAN_MAX_S // spec.alarm_period,
                           "Period x evaluation periods may not exceed one day; 2 or 3 is usual.")
-    for suffix in ALARM_SUFFIXES:
-        validate.ALARM_NAME.check("autoscaling.name", group + suffix,
-                                  "Use a shorter group name: the alarms are named '<group>{suffix}'.".format(suffix=suffix))
+    for suffix in ALARM_SUFFIXES.values():
+        problem = validate.ALARM_NAME.problem(group + suffix)
+        if problem:
+            raise ValidationError("name", group, "the alarms are named '<group>{suffix}', and then {problem}".format(
+                suffix=suffix, problem=problem), "Use a shorter AutoScalingSpec(name=...), e.g. 'awslab-asg'.")
 
 
 def validate_spec(lab: Lab, spec: ScalingSpec | None, asg: Any, load_balancer: Any = None) -> ScalingSpec:

@@ -109,9 +109,13 @@ def _check_layer(lab: Lab, name: str, value: Any, out: StackSpec) -> Any:
         engine = {"engine": out.database.engine} if name == "compute" else {}
         checked = module.check_spec(lab, value, out.security.app_port, **engine)
     elif name == "scaling":
-        group = _layer("autoscaling").check_spec(lab, out.autoscaling)[1]
-        checked = module.check_spec(lab, value, group, out.autoscaling.min_size, out.autoscaling.max_size)
-    else:  # network, keys, bastion, autoscaling: on their own
+        auto = out.autoscaling
+        group = auto.name if auto.name is not None else lab.resource_name("asg")
+        checked = module.check_spec(lab, value, group, auto.min_size, auto.max_size)
+    elif name == "autoscaling":
+        template = out.compute.name if out.compute.name is not None else lab.resource_name("app-lt")
+        checked = module.check_spec(lab, value, module.latest_template_version(lab, template))
+    else:  # network, keys, bastion: on their own
         checked = module.check_spec(lab, value)
     return checked[0] if isinstance(checked, tuple) else checked
 

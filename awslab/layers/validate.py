@@ -321,6 +321,8 @@ DEREGISTRATION_DELAY_RANGE = (0, 3600)
 GRACE_PERIOD_RANGE = (0, 7200)
 #: TCP ports (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IpPermission.html).
 PORT_RANGE = (1, 65535)
+#: An RDS instance's port: 1150-65535 (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html, Port).
+DB_PORT_RANGE = (1150, 65535)
 #: DefaultInstanceWarmup: 0-3600 s, or -1 to turn it off
 #: (https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-default-instance-warmup.html).
 WARMUP_RANGE = (-1, 3600)

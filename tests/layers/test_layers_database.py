@@ -119,7 +119,7 @@ def test_database_postgres_on_its_own_port(built, lab):
     ("master_username", {"master_username": "a" * 17}, "1 to 16"),
     ("master_username", {"master_username": "ad-min"}, "letters, digits or '_'"),
     ("port", {"engine": "postgres"}, "admits port 3306 only"),
-    ("port", {"port": 0}, "1 to 65535"),
+    ("port", {"port": 0}, "1150 to 65535"),
 ])
 def test_database_rejects_bad_input_before_creating_anything(built, lab, field, kwargs, rule):
     _, net, sec, _ = built
