@@ -230,8 +230,8 @@ def dns_name(field: str, value: Any) -> str:
 # -- the lab name --------------------------------------------------------------------------------------------
 #: Every name a layer derives from the lab name, ``<lab><suffix>``, with the rule of the service that gets it
 #: (``{account}`` is the 12-digit account id, ``{region}`` the lab's region). The lab-name rule is computed from
-#: this table, and tests/layers/test_layers_validate_names.py checks that the build derives no other name.
-LAB_DERIVED_NAMES: tuple[tuple[str, TextRule], ...] = (
+#: these tables, and tests/layers/test_layers_validate_names.py checks that the build derives no other name.
+LAYER_NAMES: tuple[tuple[str, TextRule], ...] = (
     ("-tg", TARGET_GROUP_NAME), ("-alb", LOAD_BALANCER_NAME),
     ("-db", DB_INSTANCE_IDENTIFIER), ("-db-subnets", DB_SUBNET_GROUP_NAME),
     ("-app-role", IAM_ROLE_NAME), ("-app-profile", INSTANCE_PROFILE_NAME),
@@ -244,6 +244,11 @@ LAB_DERIVED_NAMES: tuple[tuple[str, TextRule], ...] = (
     ("-weekday-morning", SCHEDULED_ACTION_NAME), ("-weekday-evening", SCHEDULED_ACTION_NAME),
     ("-site-{account}-{region}", BUCKET_NAME), ("-site-oac", ORIGIN_ACCESS_CONTROL_NAME),
 )
+#: The course's experiments derive names too (awslab/course/scaffold.py): a borrowed load balancer
+#: ``<lab>-lab<NN>-alb``, and a sandbox lab ``<lab>-sbx`` whose resources are named as the lab's own are.
+SANDBOX_SUFFIX = "-sbx"
+LAB_DERIVED_NAMES: tuple[tuple[str, TextRule], ...] = (
+    LAYER_NAMES + (("-lab00-alb", LOAD_BALANCER_NAME),) + tuple((SANDBOX_SUFFIX + suffix, rule) for suffix, rule in LAYER_NAMES))
 ACCOUNT_ID_LENGTH = 12
 DEFAULT_REGION = "ap-northeast-2"
 
@@ -261,7 +266,8 @@ def lab_name_rule(region: str = DEFAULT_REGION) -> TextRule:
 
     Lowercase ASCII letters, digits and single hyphens, a letter first, no hyphen at the end (RDS identifiers and S3
     buckets are lower case, IAM names are not case sensitive: 'Team' and 'team' would share a database), as long as
-    the longest suffix allows, and not a word that a service forbids at the start of its names.
+    the longest suffix allows (22: a load balancer's 32 less '-lab05-alb'), and not a word that a service forbids
+    at the start of its names.
     """
     longest = min(rule.max_len - len(suffix.format(account="0" * ACCOUNT_ID_LENGTH, region=region))
                   for suffix, rule in LAB_DERIVED_NAMES)

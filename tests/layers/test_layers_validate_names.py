@@ -62,7 +62,11 @@ SERVICE_RULES = {
 
 
 def service_rule(suffix: str):
-    """The service's rule for a derived name; policies, alarms and scheduled actions: 1-255 characters."""
+    """The service's rule for a derived name; policies, alarms and scheduled actions: 1-255 characters.
+    The course's sandbox lab (<lab>-sbx) names its resources as a lab does; its borrowed ALB is <lab>-lab<NN>-alb."""
+    suffix = suffix.removeprefix("-sbx")
+    if suffix == "-lab00-alb":
+        suffix = "-alb"
     return SERVICE_RULES.get(suffix, lambda n: 1 <= len(n) <= 255 and n.isprintable())
 
 
@@ -76,7 +80,7 @@ def lab_names() -> st.SearchStrategy[str]:
 @settings(max_examples=400, deadline=None)
 @given(name=lab_names(), region=st.sampled_from(REGIONS))
 @example(name="a", region="ap-northeast-2")
-@example(name="a" * 28, region="ap-northeast-2")
+@example(name="a" * validate.lab_name_rule().max_len, region="ap-northeast-2")
 @example(name="internalx", region="us-east-1")
 @example(name="sgx-1", region="eu-west-1")
 @example(name="amzn-s3-demox", region="ap-southeast-5")
@@ -151,7 +155,7 @@ def _service_names(lab) -> set[str]:
 @pytest.mark.slow
 @pytest.mark.parametrize("prefix", ["x", "internalx-"])
 def test_the_longest_lab_name_builds_every_layer_and_the_table_lists_every_derived_name(cloud_url, prefix):
-    """A 28-character name (the longest the rule allows) builds the whole stack, and every name the build gives
+    """A name as long as the rule allows (22 characters) builds the whole stack, and every name the build gives
     a resource is one of validate.LAB_DERIVED_NAMES, so the lab rule was computed from all of them."""
     name = (prefix + uuid.uuid4().hex)[: validate.lab_name_rule().max_len]
     lab = Lab(name=name, endpoint_url=cloud_url)
