@@ -26,7 +26,7 @@ from ..errors import ComputeError, ValidationError
 from ..lab import Lab
 from ..webapp import user_data_base64
 from . import spec_types, validate
-from ._base import Built, call, check_image, check_instance_type, cli_tag_list, cli_tags, paginate, tag_spec
+from ._base import Built, call, check_image, check_instance_type, cli_tag_list, cli_tags, paginate, tag_spec, tag_value
 
 LAYER = "compute"
 __all__ = ["LaunchTemplateSpec", "LaunchTemplate", "build_launch_template", "ensure_launch_template", "ensure_instance_profile",
@@ -228,7 +228,7 @@ def ensure_instance_profile(lab: Lab, secret_arn: str, created: list[str]) -> st
     from botocore.exceptions import ClientError
 
     try:
-        iam.get_role(RoleName=role)
+        _claim(lab, "role", role, iam.get_role(RoleName=role)["Role"], lambda: iam.tag_role(RoleName=role, Tags=tags))
     except ClientError:
         call(iam.create_role, "creating the app servers' IAM role", error=ComputeError, RoleName=role,
              AssumeRolePolicyDocument=json.dumps(ASSUME_EC2), Tags=tags, Description=ROLE_DESCRIPTION)
@@ -238,6 +238,8 @@ def ensure_instance_profile(lab: Lab, secret_arn: str, created: list[str]) -> st
          PolicyName="read-db-secret", PolicyDocument=json.dumps(policy))
     try:
         found = iam.get_instance_profile(InstanceProfileName=profile)["InstanceProfile"]
+        _claim(lab, "instance profile", profile, found,
+               lambda: iam.tag_instance_profile(InstanceProfileName=profile, Tags=lab.tags(profile, LAYER)))
     except ClientError:
         found = call(iam.create_instance_profile, "creating the instance profile", error=ComputeError,
                      InstanceProfileName=profile, Tags=lab.tags(profile, LAYER))["InstanceProfile"]
@@ -257,6 +259,17 @@ def ensure_instance_profile(lab: Lab, secret_arn: str, created: list[str]) -> st
     return found["Arn"]
 
 
+def _claim(lab: Lab, what: str, name: str, found: dict, tag: Any) -> None:
+    """An IAM role or profile of the lab's name is the lab's: tag it if it has no lab tag (made by hand, or by an
+    older CLI log), so that teardown finds it; refuse one that another lab owns."""
+    owner = tag_value(found.get("Tags"), config.LAB_TAG)
+    if owner is None:
+        call(tag, f"tagging the {what} {name} as this lab's", error=ComputeError)
+    elif owner != lab.name:
+        raise ComputeError(f"An IAM {what} named {name!r} exists and belongs to lab {owner!r}.",
+                           f"Tear that lab down, or delete the {what} by hand (aws iam delete-{what.replace(' ', '-')} ...).")
+
+
 def delete_instance_profile(lab: Lab) -> list[str]:
     """Delete the lab's app role and instance profile (for teardown; IAM has no tag-based describe). Returns what went.
 
@@ -272,6 +285,8 @@ def delete_instance_profile(lab: Lab) -> list[str]:
         tags = None
     try:
         found = iam.get_instance_profile(InstanceProfileName=profile)["InstanceProfile"]
+        _claim(lab, "instance profile", profile, found,
+               lambda: iam.tag_instance_profile(InstanceProfileName=profile, Tags=lab.tags(profile, LAYER)))
     except ClientError:
         found = None
     if found is not None:

@@ -26,7 +26,6 @@ This is least privilege: each tier can be reached only from the tier in front.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from .. import config
@@ -43,9 +42,6 @@ __all__ = ["SecuritySpec", "SecurityGroups", "ENGINE_PORTS", "build_security", "
 #: Each engine's default port (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ConnectToInstance.html).
 ENGINE_PORTS = {"mysql": 3306, "mariadb": 3306, "postgres": 5432}
 
-#: Characters AWS allows in a group's and a rule's description (and group name): note, no '>' or quotes
-#: (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSecurityGroup.html).
-DESCRIPTION_CHARS = re.compile(r"^[a-zA-Z0-9 ._\-:/()#,@\[\]+=&;{}!$*]{0,255}$")
 
 #: What each group is for, as the console shows it to students.
 DESCRIPTIONS = {

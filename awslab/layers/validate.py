@@ -20,7 +20,8 @@ from typing import Any, Iterable
 from ..errors import ValidationError
 
 
-# -- names and short values ------------------------------------------------------------------------------------------------
+# -- names and short values
+# ------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class TextRule:
     """One service's rule for a name or a short value: characters and shape (``pattern``, matched in full), length,
@@ -111,7 +112,8 @@ KEY_NAME = TextRule(
     "a key name", r"[A-Za-z0-9_-][A-Za-z0-9._-]*", 255,
     "a key name is letters, digits, '.', '_' and '-', not starting with '.' (it is also the key's file name)",
     "awslab-key", "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ImportKeyPair.html")
-#: 3-128 letters, digits and ( ) . - / _ (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateLaunchTemplate.html).
+#: 3-128 letters, digits and ( ) . - / _
+#: (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateLaunchTemplate.html).
 LAUNCH_TEMPLATE_NAME = TextRule(
     "a launch template name", r"[A-Za-z0-9().\-/_]+", 128, "a launch template name is letters, digits and ( ) . - / _",
     "awslab-app-lt", "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateLaunchTemplate.html", min_len=3)
@@ -121,13 +123,19 @@ SECURITY_GROUP_NAME = TextRule(
     "a security group name", r"[A-Za-z0-9 ._\-:/()#,@\[\]+=&;{}!$*]+", 255,
     "a security group name is letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*", "awslab-app-sg",
     "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSecurityGroup.html", forbidden_prefixes=("sg-",))
+#: A group's and a rule's description: up to 255 of the same characters as a group name (no '>' or quotes).
+SECURITY_GROUP_DESCRIPTION = replace(SECURITY_GROUP_NAME, what="a security group description", min_len=0, forbidden_prefixes=(),
+                                     rule="a description is letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*",
+                                     example="App servers: port 80 from the ALB group only")
 #: AWS allows 1-255 characters of almost any kind; the name goes unquoted into the CLI log, so awslab keeps to
-#: letters, digits, '.', '_', '-' (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_CreateAutoScalingGroup.html).
+#: letters, digits, '.', '_', '-'
+#: (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_CreateAutoScalingGroup.html).
 AUTO_SCALING_GROUP_NAME = TextRule(
     "an Auto Scaling group name", r"[A-Za-z0-9][A-Za-z0-9._-]*", 255,
     "an Auto Scaling group name here is letters, digits, '.', '_' and '-', starting with a letter or digit",
     "awslab-asg", "https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_CreateAutoScalingGroup.html")
-#: A policy name is 1-255 characters (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_PutScalingPolicy.html).
+#: A policy name is 1-255 characters
+#: (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_PutScalingPolicy.html).
 POLICY_NAME = replace(AUTO_SCALING_GROUP_NAME, what="a scaling policy name", example="awslab-target-tracking",
                       rule="a scaling policy name here is letters, digits, '.', '_' and '-', starting with a letter or digit",
                       source="https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_PutScalingPolicy.html")
@@ -136,7 +144,8 @@ SCHEDULED_ACTION_NAME = replace(
     AUTO_SCALING_GROUP_NAME, what="a scheduled action name", example="weekday-morning",
     rule="a scheduled action name here is letters, digits, '.', '_' and '-', starting with a letter or digit",
     source="https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_PutScheduledUpdateGroupAction.html")
-#: 1-255 characters, no ASCII control characters (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html).
+#: 1-255 characters, no ASCII control characters
+#: (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html).
 ALARM_NAME = TextRule(
     "an alarm name", r"[^\x00-\x1f\x7f]+", 255, "an alarm name has no control characters", "awslab-asg-cpu-high-step",
     "https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html")
@@ -153,20 +162,24 @@ BUCKET_NAME = TextRule(
     forbidden_suffixes=("-s3alias", "--ol-s3", "--x-s3", "--table-s3"))
 #: Up to 64 characters (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_OriginAccessControlConfig.html).
 ORIGIN_ACCESS_CONTROL_NAME = TextRule(
-    "an origin access control name", r"[A-Za-z0-9._-]+", 64, "an origin access control name here is letters, digits, '.', '_' and '-'",
+    "an origin access control name", r"[A-Za-z0-9._-]+", 64,
+    "an origin access control name here is letters, digits, '.', '_' and '-'",
     "awslab-site-oac", "https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_OriginAccessControlConfig.html")
-#: A MySQL database name, unquoted: 1-64 letters, digits and _ (https://dev.mysql.com/doc/refman/8.0/en/identifiers.html).
+#: A MySQL database name, unquoted: 1-64 letters, digits and _
+#: (https://dev.mysql.com/doc/refman/8.0/en/identifiers.html).
 #: It goes to the web app (which creates the database), not to an AWS API.
 MYSQL_DATABASE_NAME = TextRule(
     "a MySQL database name", r"[A-Za-z0-9_]+", 64, "a MySQL database name here is letters, digits and _", "awslab",
     "https://dev.mysql.com/doc/refman/8.0/en/identifiers.html")
 #: <family><generation>[options].<size>, e.g. t3.micro, m7i.large, c6gn.16xlarge, m5.metal; the type must also exist
-#: in the region, which the layers ask EC2 (https://docs.aws.amazon.com/ec2/latest/instancetypes/instance-type-names.html).
+#: in the region, which the layers ask EC2
+#: (https://docs.aws.amazon.com/ec2/latest/instancetypes/instance-type-names.html).
 INSTANCE_TYPE = TextRule(
     "an instance type", r"[a-z]+[0-9][a-z0-9-]*\.(?:nano|micro|small|medium|large|[0-9]*xlarge|metal(?:-[0-9]+xl)?)", 64,
     "an instance type is <family><generation>.<size>, e.g. t3.micro", "t3.micro",
     "https://docs.aws.amazon.com/ec2/latest/instancetypes/instance-type-names.html")
-#: db.<family><generation>.<size>, e.g. db.t3.micro (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.DBInstanceClass.html).
+#: db.<family><generation>.<size>, e.g. db.t3.micro
+#: (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.DBInstanceClass.html).
 DB_INSTANCE_CLASS = replace(INSTANCE_TYPE, what="a DB instance class", pattern="db\\." + INSTANCE_TYPE.pattern, example="db.t3.micro",
                             rule="a DB instance class is db.<family><generation>.<size>, e.g. db.t3.micro",
                             source="https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.DBInstanceClass.html")
@@ -174,7 +187,8 @@ DB_INSTANCE_CLASS = replace(INSTANCE_TYPE, what="a DB instance class", pattern="
 #: (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/resource-ids.html).
 IMAGE_ID = TextRule("an AMI ID", r"ami-(?:[0-9a-f]{8}|[0-9a-f]{17})", 21, "an AMI ID is 'ami-' and 8 or 17 hex digits",
                     "ami-06e9e3574a0459db2", "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/resource-ids.html")
-#: '$Default', '$Latest' or a version number (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_LaunchTemplateSpecification.html).
+#: '$Default', '$Latest' or a version number
+#: (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_LaunchTemplateSpecification.html).
 LAUNCH_TEMPLATE_VERSION = TextRule(
     "a launch template version", r"\$Default|\$Latest|[1-9][0-9]{0,9}", 11, "a version is '$Default', '$Latest' or a number from 1",
     "$Default", "https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_LaunchTemplateSpecification.html")
@@ -320,14 +334,16 @@ HEALTH_CHECK_RANGES = {
     "healthy_threshold_count": (2, 10),
     "unhealthy_threshold_count": (2, 10),
 }
-#: Deregistration delay 0-3600 s (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-target-groups.html).
+#: Deregistration delay 0-3600 s
+#: (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-target-groups.html).
 DEREGISTRATION_DELAY_RANGE = (0, 3600)
 #: Health check grace period: AWS documents no maximum in the API reference, so awslab uses 0-7200 s (two hours) as a
 #: sanity bound (https://docs.aws.amazon.com/autoscaling/ec2/userguide/health-check-grace-period.html). UNCONFIRMED.
 GRACE_PERIOD_RANGE = (0, 7200)
 #: TCP ports (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IpPermission.html).
 PORT_RANGE = (1, 65535)
-#: An RDS instance's port: 1150-65535 (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html, Port).
+#: An RDS instance's port: 1150-65535
+#: (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html, Port).
 DB_PORT_RANGE = (1150, 65535)
 #: DefaultInstanceWarmup: 0-3600 s, or -1 to turn it off
 #: (https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-default-instance-warmup.html).
@@ -346,11 +362,13 @@ ALARM_SPAN_MAX_S = 86400
 #: Cron fields of a scheduled action's Recurrence: minute, hour, day of month, month, day of week (Unix cron)
 #: (https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-scheduled-scaling.html#scheduled-scaling-recurring-schedules).
 CRON_RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))
-CRON_NAMES = {n: i for i, n in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
+MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+CRON_NAMES = {n: i for i, n in enumerate(MONTHS, 1)}
 CRON_NAMES.update({n: i for i, n in enumerate(["sun", "mon", "tue", "wed", "thu", "fri", "sat"])})
 
 # -- choices: AWS's sets of values (and awslab's subsets of them) ----------------------------------------------
-#: Predefined target tracking metrics (https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-scaling-target-tracking.html).
+#: Predefined target tracking metrics
+#: (https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-scaling-target-tracking.html).
 TARGET_METRICS = ("ASGAverageCPUUtilization", "ASGAverageNetworkIn", "ASGAverageNetworkOut", "ALBRequestCountPerTarget")
 #: https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-scaling-simple-step.html
 ADJUSTMENT_TYPES = ("ChangeInCapacity", "ExactCapacity", "PercentChangeInCapacity")
@@ -427,7 +445,8 @@ def health_check(**values: Any) -> None:
 
 
 # -- addresses ------------------------------------------------------------------------------------------------
-#: RFC 1918 private ranges. AWS recommends them for VPCs (https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html).
+#: RFC 1918 private ranges. AWS recommends them for VPCs
+#: (https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html).
 PRIVATE_RANGES = [ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")]
 #: A VPC's IPv4 block is /16 to /28 (vpc-cidr-blocks.html).
 VPC_PREFIX_RANGE = (16, 28)
@@ -461,8 +480,10 @@ def private_cidr(field: str, value: Any, prefix_range: tuple[int, int] = VPC_PRE
     """A valid CIDR block inside the RFC 1918 private ranges."""
     net = cidr_block(field, value, prefix_range)
     if not any(net.subnet_of(r) for r in PRIVATE_RANGES):
-        raise ValidationError(field, value, "a VPC should use private (RFC 1918) addresses: 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16",
-                              "Use a block such as '10.0.0.0/16'; public addresses in a VPC clash with real hosts on the internet.")
+        raise ValidationError(field, value,
+                              "a VPC should use private (RFC 1918) addresses: 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16",
+                              "Use a block such as '10.0.0.0/16'; "
+                              "public addresses in a VPC clash with real hosts on the internet.")
     return net
 
 
@@ -479,7 +500,8 @@ def subnets_in_vpc(vpc_cidr: str, subnets: dict[str, Any]) -> None:
         for other_field, other in nets.items():
             if net.overlaps(other):
                 raise ValidationError(field, value, "it overlaps {other_field}='{other}'; subnets of a VPC must not overlap".format(
-                    other_field=other_field, other=other), "Give each subnet its own block, e.g. 10.0.1.0/24, 10.0.2.0/24, 10.0.11.0/24 ...")
+                    other_field=other_field, other=other),
+                    "Give each subnet its own block, e.g. 10.0.1.0/24, 10.0.2.0/24, 10.0.11.0/24 ...")
         nets[field] = net
 
 
