@@ -108,6 +108,9 @@ def _check_layer(lab: Lab, name: str, value: Any, out: StackSpec) -> Any:
     elif name in ("compute", "loadbalancing"):
         engine = {"engine": out.database.engine} if name == "compute" else {}
         checked = module.check_spec(lab, value, out.security.app_port, **engine)
+        if name == "compute" and not out.database.wait:
+            raise ValidationError("wait", False, "the launch template needs the database's endpoint, which RDS gives once the "
+                                  "database is available", "Use DatabaseSpec(wait=True), or build until='database' first.")
     elif name == "scaling":
         auto = out.autoscaling
         group = auto.name if auto.name is not None else lab.resource_name("asg")
