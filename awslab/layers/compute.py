@@ -264,10 +264,11 @@ def _claim(lab: Lab, what: str, name: str, found: dict, tag: Any) -> None:
     older CLI log), so that teardown finds it; refuse one that another lab owns."""
     owner = tag_value(found.get("Tags"), config.LAB_TAG)
     if owner is None:
-        call(tag, f"tagging the {what} {name} as this lab's", error=ComputeError)
+        call(tag, "tagging the {what} {name} as this lab's".format(what=what, name=name), error=ComputeError)
     elif owner != lab.name:
-        raise ComputeError(f"An IAM {what} named {name!r} exists and belongs to lab {owner!r}.",
-                           f"Tear that lab down, or delete the {what} by hand (aws iam delete-{what.replace(' ', '-')} ...).")
+        raise ComputeError("An IAM {what} named '{name}' exists and belongs to lab '{owner}'.".format(what=what, name=name, owner=owner),
+                           "Tear that lab down, or delete the {what} by hand (aws iam delete-{command} ...).".format(
+                               what=what, command=what.replace(" ", "-")))
 
 
 def delete_instance_profile(lab: Lab) -> list[str]:
