@@ -24,6 +24,7 @@ from botocore.config import Config
 from . import config, sdk
 from .cloud.outage import BootWatch, CloudRestart, restart_since_built, watch
 from .errors import BackendError, ValidationError
+from .layers.validate import lab_name
 
 if TYPE_CHECKING:  # pragma: no cover
     from .cloud.process import CloudProcess
@@ -62,8 +63,12 @@ class CliLog:
                 f"export AWS_DEFAULT_REGION={self.region}"]
         if self.endpoint_url:
             head.append(f"export AWS_ENDPOINT_URL={self.endpoint_url}  # remove this line to run against real AWS")
-        body = []
-        for s in self.steps:
+        body: list[str] = []
+        layer = None
+        for s in _in_layer_order(self.steps):
+            if _layer(s) != layer and _layer(s) in _layers():
+                layer = _layer(s)
+                body.append("\n# {n}. {layer} ".format(n=_layers().index(layer) + 1, layer=layer).ljust(72, "-"))
             if s.comment:
                 body.append(f"\n# {s.comment}")
             body.append(s.command)
@@ -76,6 +81,24 @@ class CliLog:
         import html
 
         return f"<pre>{html.escape(self.script())}</pre>"
+
+
+def _layers() -> tuple[str, ...]:
+    from .layers._base import LAYERS
+
+    return LAYERS
+
+
+def _layer(step: CliStep) -> str:
+    """A step's layer: its key's first part ('network/vpc' -> 'network')."""
+    return step.key.split("/", 1)[0]
+
+
+def _in_layer_order(steps: list[CliStep]) -> list[CliStep]:
+    """The steps with the layers in build order (each layer's steps in the order they were recorded), so a layer
+    rebuilt later (a new launch template version, say) still lands in its place and its variables exist before use."""
+    order = {name: i for i, name in enumerate(_layers())}
+    return sorted(steps, key=lambda s: order.get(_layer(s), len(order)))
 
 
 class Lab:
@@ -100,12 +123,10 @@ class Lab:
         if backend not in BACKENDS:
             raise ValidationError("backend", backend, f"must be one of {', '.join(BACKENDS)}",
                                   "Use Lab() for the free embedded cloud, Lab(backend='endpoint', endpoint_url=...) for LocalStack.")
-        if not name or not all(c.isalnum() or c == "-" for c in name) or len(name) > 20:
-            raise ValidationError("name", name, "a lab name is 1-20 letters, digits or hyphens (it goes into every resource name)",
-                                  "Use a short name such as 'awslab' or 'team-7'.")
-        self.name = name
         self.backend: Backend = backend  # type: ignore[assignment]
         self.region = config.check_region(region, "region") if region is not None else config.region()
+        # Every resource's name is derived from the lab's: one rule keeps them all valid (awslab.layers.validate).
+        self.name = lab_name(name, self.region)
         self.profile = profile
         #: The embedded cloud as this Lab found it (``started`` says whether the Lab started it); None elsewhere.
         self.cloud: CloudProcess | None = None

@@ -38,7 +38,7 @@ def test_real_aws_opt_in_makes_a_lab_without_touching_aws(monkeypatch):
     assert lab.endpoint_url is None and lab.client("ec2").meta.endpoint_url.startswith("https://ec2.ap-northeast-2.amazonaws.com")
 
 
-@pytest.mark.parametrize("kwargs,field", [({"backend": "gcp"}, "backend"), ({"name": "has space"}, "name"), ({"name": "x" * 21}, "name")])
+@pytest.mark.parametrize("kwargs,field", [({"backend": "gcp"}, "backend"), ({"name": "has space"}, "name"), ({"name": "x" * 29}, "name")])
 def test_bad_lab_arguments_are_named(kwargs, field):
     with pytest.raises(ValidationError) as e:
         Lab(start_cloud=False, **kwargs)

@@ -12,8 +12,13 @@ from typing import Any, Callable, Iterator
 
 from botocore.exceptions import ClientError
 
-from ..errors import AwslabError, translate
+from ..errors import AwslabError, ValidationError, translate
 from ..names import readable
+from . import validate
+
+#: The layers in build order (their numbers in the CLI log). The database comes before the launch template
+#: because the web app's user data needs the database's address.
+LAYERS = ("network", "security", "keys", "bastion", "database", "compute", "loadbalancing", "autoscaling", "scaling", "edge")
 
 
 @dataclasses.dataclass
@@ -90,6 +95,11 @@ def cli_tags(resource_type: str, tags: list[dict[str, str]]) -> str:
     return f"ResourceType={resource_type},Tags=[{inner}]"
 
 
+def cli_tag_list(tags: list[dict[str, str]]) -> list[str]:
+    """The ``--tags`` shorthand most services take (RDS, ELB, IAM, CloudWatch, Route 53): one ``Key=...,Value=...`` per tag."""
+    return [f"Key={t['Key']},Value={t['Value']}" for t in tags]
+
+
 def tag_value(tags: list[dict[str, str]] | None, key: str) -> str | None:
     for t in tags or []:
         if t.get("Key") == key:
@@ -114,3 +124,32 @@ def lab_nat_gateways(lab: Any, name: str | None = None, states: tuple[str, ...] 
         if nat.get("State") in states:
             found.append(nat)
     return found
+
+
+def check_instance_type(lab: Any, field: str, instance_type: Any) -> str:
+    """Probe: ``instance_type`` is written as one and EC2 offers it in the lab's region. Changes nothing."""
+    validate.INSTANCE_TYPE.check(field, instance_type, "Use e.g. 't3.micro' (the seed's choice), 't3.small' or 'm7i.large'.")
+    try:
+        lab.client("ec2").describe_instance_types(InstanceTypes=[instance_type])
+    except ClientError as e:
+        if "InvalidInstanceType" not in e.response.get("Error", {}).get("Code", ""):
+            raise translate(e, "looking up the instance type {t}".format(t=instance_type)) from e
+        raise ValidationError(field, instance_type, "EC2 has no such instance type in {region}".format(region=lab.region),
+                              "Use e.g. 't3.micro'; `aws ec2 describe-instance-types` lists them.") from None
+    return instance_type
+
+
+def check_image(lab: Any, field: str, image_id: Any) -> str:
+    """Probe: ``image_id`` is written as an AMI ID and EC2 has that image in the lab's region. Changes nothing."""
+    fix = "Leave image_id=None to use the newest Amazon Linux 2023 AMI."
+    validate.IMAGE_ID.check(field, image_id, fix)
+    try:
+        found = lab.client("ec2").describe_images(ImageIds=[image_id]).get("Images", [])
+    except ClientError as e:
+        if "InvalidAMIID" not in e.response.get("Error", {}).get("Code", ""):
+            raise translate(e, "looking up the image {ami}".format(ami=image_id)) from e
+        found = []
+    if not found:
+        raise ValidationError(field, image_id, "EC2 has no such image in {region} (an AMI ID belongs to one region)".format(
+            region=lab.region), fix)
+    return image_id

@@ -1,4 +1,4 @@
-"""Layer 6, Auto Scaling: the group that keeps the right number of healthy app servers running.
+"""Layer 8, Auto Scaling: the group that keeps the right number of healthy app servers running.
 
 An **Auto Scaling group** launches instances from the launch template into the
 private subnets of two or more AZs, spreads them evenly across the AZs, and
@@ -21,7 +21,6 @@ health checks over the next few minutes; ``describe_auto_scaling_groups`` and
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,19 +29,13 @@ from botocore.exceptions import ClientError
 from .. import config
 from ..errors import ScalingError, ValidationError, translate
 from ..lab import Lab
-from . import validate
+from . import spec_types, validate
 from ._base import Built, call, paginate, tag_value
 from .network import Network
 
 LAYER = "autoscaling"
 __all__ = ["AutoScalingSpec", "AutoScalingGroup", "build_auto_scaling_group", "ensure_auto_scaling_group", "describe_autoscaling"]
 
-#: DefaultInstanceWarmup: 0-3600 s, or -1 to turn it off
-#: (https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-default-instance-warmup.html).
-WARMUP_RANGE = (-1, 3600)
-#: Group names are 1-255 characters (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_CreateAutoScalingGroup.html).
-GROUP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,254}$")
-VERSION = re.compile(r"^(\$Default|\$Latest|[1-9][0-9]*)$")
 
 
 @dataclass
@@ -97,37 +90,50 @@ class AutoScalingGroup(Built):
     created: list[str] = field(default_factory=list)
 
 
-def validate_spec(lab: Lab, network: Network, spec: AutoScalingSpec) -> str:
-    """Check the spec before anything is created; return the group's name."""
-    name = spec.name or lab.resource_name("asg")
-    if not isinstance(name, str) or not GROUP_NAME.match(name):
-        raise ValidationError("name", name, "a group name here is 1-255 letters, digits, '.', '_' or '-', starting with a letter or digit",
-                              "Use e.g. 'awslab-asg'.")
+def check_spec(lab: Lab, spec: AutoScalingSpec | None, latest_version: int = 1) -> tuple[AutoScalingSpec, str]:
+    """Check the spec before anything is created; return it and the group's name. ``latest_version`` is the
+    launch template's newest version (a template not created yet will have version 1)."""
+    spec = spec_types.spec(spec, AutoScalingSpec, "autoscaling")
+    name = validate.AUTO_SCALING_GROUP_NAME.check("name", spec.name if spec.name is not None else lab.resource_name("asg"))
     validate.capacity(spec.min_size, spec.desired_capacity, spec.max_size)
     if spec.health_check_type not in ("EC2", "ELB"):
         raise ValidationError("health_check_type", spec.health_check_type, "it is 'EC2' or 'ELB'",
                               "Use 'ELB' so that an app failing its /health check is replaced, not only a dead VM.")
-    lo, hi = validate.GRACE_PERIOD_RANGE
-    validate.in_range("health_check_grace_period", spec.health_check_grace_period, lo, hi,
-                      "Give new instances time to boot: 300 s is the console's default.")
-    validate.in_range("default_instance_warmup", spec.default_instance_warmup, *WARMUP_RANGE,
-                      fix="Use 0-3600 s (-1 turns it off); about the time the app takes to be ready, e.g. 120.")
-    validate.in_range("default_cooldown", spec.default_cooldown, 0, 86400, "300 s is AWS's default.")
-    if not isinstance(spec.launch_template_version, str) or not VERSION.match(spec.launch_template_version):
-        raise ValidationError("launch_template_version", spec.launch_template_version, "it is '$Default', '$Latest' or a version number",
-                              "Use '$Default' to follow the version the launch template marks as default.")
+    validate.whole_number("health_check_grace_period", spec.health_check_grace_period, *validate.GRACE_PERIOD_RANGE,
+                          "Give new instances time to boot: 300 s is the console's default.")
+    validate.whole_number("default_instance_warmup", spec.default_instance_warmup, *validate.WARMUP_RANGE,
+                          "Use 0-3600 s (-1 turns it off); about the time the app takes to be ready, e.g. 120.")
+    validate.whole_number("default_cooldown", spec.default_cooldown, *validate.COOLDOWN_RANGE, "300 s is AWS's default.")
+    fix = "Use '$Default' to follow the version the launch template marks as default."
+    version = validate.LAUNCH_TEMPLATE_VERSION.check("launch_template_version", spec.launch_template_version, fix)
+    if version.isdigit() and int(version) > latest_version:
+        raise ValidationError("launch_template_version", version, "the launch template has versions 1 to {n} only".format(
+            n=latest_version), fix)
+    return spec, name
+
+
+def latest_template_version(lab: Lab, name: str) -> int:
+    """Probe: the newest version of the launch template ``name``; 1 if there is none yet (the build makes version 1)."""
+    found = list(paginate(lab.client("ec2"), "describe_launch_templates", "LaunchTemplates",
+                          Filters=[{"Name": "launch-template-name", "Values": [name]}]))
+    return int(found[0]["LatestVersionNumber"]) if found else 1
+
+
+def validate_spec(lab: Lab, network: Network, spec: AutoScalingSpec | None,
+                  launch_template: Any = None) -> tuple[AutoScalingSpec, str]:
+    """Check the spec, and the subnets and launch template the group launches from, before anything is created."""
+    checked = check_spec(lab, spec, getattr(launch_template, "latest_version", 1))
     azs = {s.availability_zone for s in network.private_subnets}
     if len(azs) < 2:
         raise ValidationError("private_subnets", network.subnet_ids("private"), "the group needs private subnets in two or more AZs "
                               "to survive the loss of one", "Build the network over two or more AZs (NetworkSpec's default).")
-    return name
+    return checked
 
 
 def build_auto_scaling_group(lab: Lab, network: Network, launch_template: Any, load_balancer: Any,
                              spec: AutoScalingSpec | None = None) -> AutoScalingGroup:
     """Ensure the Auto Scaling group over the private subnets, behind the load balancer's target group."""
-    spec = spec or AutoScalingSpec()
-    name = validate_spec(lab, network, spec)
+    spec, name = validate_spec(lab, network, spec, launch_template)
     created: list[str] = []
     group = ensure_auto_scaling_group(lab, name, network, launch_template.launch_template_id, load_balancer.target_group_arn, spec, created)
     if spec.group_metrics:
@@ -210,7 +216,7 @@ def _record(lab: Lab, name: str, network: Network, spec: AutoScalingSpec) -> Non
                f"--target-group-arns $TG_ARN --health-check-type {spec.health_check_type} "
                f"--health-check-grace-period {spec.health_check_grace_period} --default-instance-warmup {spec.default_instance_warmup} "
                f"--default-cooldown {spec.default_cooldown} --tags {tags}",
-               "Layer 6 - Auto Scaling: the group over the private subnets of every AZ, behind the target group")
+               "The group over the private subnets of every AZ, behind the target group")
 
 
 def describe_autoscaling(lab: Lab) -> dict[str, list[dict]]:

@@ -1,4 +1,4 @@
-"""Layer 3b, the bastion host: the one machine you may SSH to from outside.
+"""Layer 4, the bastion host: the one machine you may SSH to from outside.
 
 The app servers and the database live in private subnets: nothing on the
 internet can reach them, and that includes you. A **bastion** (jump host) is a
@@ -13,7 +13,6 @@ Manager can replace the bastion entirely; the seed's design uses one.
 """
 from __future__ import annotations
 
-import re
 import shlex
 from dataclasses import dataclass, field
 
@@ -21,7 +20,8 @@ from botocore.exceptions import WaiterError
 
 from ..errors import ComputeError, ValidationError
 from ..lab import Lab
-from ._base import Built, call, cli_tags, paginate, tag_spec
+from . import spec_types, validate
+from ._base import Built, call, check_image, check_instance_type, cli_tags, paginate, tag_spec
 from .keys import KeyPair
 from .network import Network
 from .security import SecurityGroups
@@ -40,8 +40,6 @@ AL2023_NAME = "al2023-ami-2023.*-x86_64"
 AL2023_FALLBACK_AMI = "ami-06e9e3574a0459db2"
 #: Instance states that count as "the bastion exists" (terminated ones linger in describe for about an hour).
 LIVE_STATES = ["pending", "running", "stopping", "stopped"]
-INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9-]+$")
-AMI_ID = re.compile(r"^ami-([0-9a-f]{8}|[0-9a-f]{17})$")
 
 
 @dataclass
@@ -69,28 +67,33 @@ class Bastion(Built):
     created: list[str] = field(default_factory=list)
 
 
-def validate_spec(network: Network, key: KeyPair, spec: BastionSpec) -> None:
-    """Check the spec and the inputs before any AWS call."""
-    if not isinstance(spec.instance_type, str) or not INSTANCE_TYPE.match(spec.instance_type):
-        raise ValidationError("instance_type", spec.instance_type, "an instance type is <family>.<size>, e.g. t3.micro",
-                              "Use 't3.micro' (free-tier eligible in most regions) or another type such as 't3.small'.")
-    if spec.image_id is not None and not AMI_ID.match(str(spec.image_id)):
-        raise ValidationError("image_id", spec.image_id, "an AMI ID is 'ami-' and 8 or 17 hex digits",
-                              "Leave image_id=None to use the newest Amazon Linux 2023.")
+def check_spec(lab: Lab, spec: BastionSpec | None) -> BastionSpec:
+    """Check the spec on its own (and ask EC2 whether the type and image exist) before any AWS call that creates."""
+    spec = spec_types.spec(spec, BastionSpec, "bastion")
+    check_instance_type(lab, "instance_type", spec.instance_type)
+    if spec.image_id is not None:
+        check_image(lab, "image_id", spec.image_id)
+    validate.LOGIN_USER.check("user", spec.user, "Use 'ec2-user', Amazon Linux's login user.")
+    return spec
+
+
+def validate_spec(lab: Lab, network: Network, key: KeyPair, spec: BastionSpec | None) -> BastionSpec:
+    """Check the spec and the layers it stands on before any AWS call."""
+    spec = check_spec(lab, spec)
     if not network.public_subnets:
         raise ValidationError("network.public_subnets", [], "a bastion must sit in a public subnet",
                               "Build the network with at least one public subnet.")
     if not key.key_name:
         raise ValidationError("key.key_name", key.key_name, "the bastion needs a key pair to log in with", "Call create_key_pair(lab) first.")
+    return spec
 
 
 def build_bastion(lab: Lab, network: Network, security: SecurityGroups, key: KeyPair, spec: BastionSpec | None = None) -> Bastion:
     """Ensure one bastion in the first public subnet, with the bastion group and ``key``."""
-    spec = spec or BastionSpec()
-    validate_spec(network, key, spec)
+    spec = validate_spec(lab, network, key, spec)
     if spec.image_id:
         image_id = spec.image_id
-        lab.record("bastion/ami", f"AMI_ID={image_id}", "Layer 3b - the bastion: the image you chose")
+        lab.record("bastion/ami", f"AMI_ID={image_id}", "The bastion's image, as you chose it")
     else:
         image_id = find_al2023_ami(lab)
     created: list[str] = []
@@ -109,7 +112,7 @@ def find_al2023_ami(lab: Lab) -> str:
                {"Name": "state", "Values": ["available"]}]
     images = call(ec2.describe_images, "looking up the Amazon Linux 2023 AMI", error=ComputeError, Owners=["amazon"], Filters=filters)
     lab.record("bastion/ami", ["aws", "ec2", "describe-images", "--owners", "amazon", "--filters", f"Name=name,Values={AL2023_NAME}",
-               "Name=architecture,Values=x86_64"], "Layer 3b - the bastion: the newest Amazon Linux 2023 image",
+               "Name=architecture,Values=x86_64"], "The bastion's image: the newest Amazon Linux 2023",
                var="AMI_ID", query="sort_by(Images, &CreationDate)[-1].ImageId")
     if not images["Images"]:
         return AL2023_FALLBACK_AMI

@@ -1,4 +1,4 @@
-"""Layer 4, compute: the launch template every app server is stamped from.
+"""Layer 6, compute: the launch template every app server is stamped from.
 
 A **launch template** holds what a new instance needs: the image (AMI), the
 instance type, the security group, the key pair, monitoring, the metadata
@@ -16,7 +16,7 @@ what the template says ("cattle, not pets").
 from __future__ import annotations
 
 import json
-import re
+import shlex
 import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,8 +25,8 @@ from .. import config
 from ..errors import ComputeError, ValidationError
 from ..lab import Lab
 from ..webapp import user_data_base64
-from . import validate
-from ._base import Built, call, cli_tags, paginate, tag_spec
+from . import spec_types, validate
+from ._base import Built, call, check_image, check_instance_type, cli_tag_list, cli_tags, paginate, tag_spec, tag_value
 
 LAYER = "compute"
 __all__ = ["LaunchTemplateSpec", "LaunchTemplate", "build_launch_template", "ensure_launch_template", "ensure_instance_profile",
@@ -39,13 +39,6 @@ AL2023_NAME_FILTER = "al2023-ami-2023.*-x86_64"
 #: Used only if describe_images finds no AL2023 image in ap-northeast-2: the AL2023 kernel-6.1 x86_64 AMI that the
 #: pinned moto (5.2.5) serves there (its resources/latest_amis/ap-northeast-2.json). On real AWS the lookup finds a newer one.
 FALLBACK_AMI = {"ap-northeast-2": "ami-06e9e3574a0459db2"}
-#: <family><generation>[options].<size>, e.g. t3.micro, m7i.large, c6gn.16xlarge, m5.metal
-#: (https://docs.aws.amazon.com/ec2/latest/instancetypes/instance-type-names.html).
-INSTANCE_TYPE = re.compile(r"^[a-z]+[0-9][a-z0-9-]*\.(nano|micro|small|medium|large|[0-9]*xlarge|metal(-[0-9]+xl)?)$")
-#: Launch template names: 3-128 characters of letters, digits and ( ) . - / _
-#: (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateLaunchTemplate.html).
-TEMPLATE_NAME = re.compile(r"^[a-zA-Z0-9().\-/_]{3,128}$")
-IMAGE_ID = re.compile(r"^ami-[0-9a-f]{8,17}$")
 #: Engines whose wire protocol the web app speaks (PyMySQL).
 MYSQL_ENGINES = ("mysql", "mariadb")
 
@@ -85,59 +78,42 @@ class LaunchTemplate(Built):
     created: list[str] = field(default_factory=list)
 
 
-def validate_spec(lab: Lab, security: Any, spec: LaunchTemplateSpec, database: Any) -> tuple[str, int]:
-    """Check the spec before anything is created; return the template name and the app port."""
-    name = spec.name or lab.resource_name("app-lt")
-    if not TEMPLATE_NAME.match(name):
-        raise ValidationError("name", name, "a launch template name is 3-128 letters, digits or ( ) . - / _",
-                              "Use a name such as 'awslab-app-lt'.")
-    if not isinstance(spec.instance_type, str) or not INSTANCE_TYPE.match(spec.instance_type):
-        raise ValidationError("instance_type", spec.instance_type, "an instance type is <family><generation>.<size>",
-                              "Use e.g. 't3.micro' (the seed's choice), 't3.small' or 'm7i.large'.")
-    if spec.image_id is not None and not IMAGE_ID.match(spec.image_id):
-        raise ValidationError("image_id", spec.image_id, "an AMI ID is 'ami-' and 8 or 17 hex digits",
-                              "Leave image_id=None to use the newest Amazon Linux 2023 AMI.")
-    sg_port = getattr(security, "app_port", None)
-    port = validate.port("app_port", spec.app_port if spec.app_port is not None else (sg_port or 80))
-    if sg_port is not None and port != sg_port:
-        raise ValidationError("app_port", port, f"the app security group admits port {sg_port} only, so the ALB could not reach {port}",
-                              f"Use app_port={sg_port}, or rebuild security with SecuritySpec(app_port={port}).")
-    if not re.match(r"^[A-Za-z0-9_]{1,64}$", spec.db_name):
-        raise ValidationError("db_name", spec.db_name, "a MySQL database name here is 1-64 letters, digits or _", "Use e.g. 'awslab'.")
-    if database is not None:
-        _validate_database(database)
-    _check_instance_type(lab, spec.instance_type)
-    return name, port
-
-
-def _validate_database(database: Any) -> None:
-    engine = getattr(database, "engine", "mysql")
-    if engine not in MYSQL_ENGINES:
+def check_spec(lab: Lab, spec: LaunchTemplateSpec | None, app_port: int | None,
+               engine: str | None = None) -> tuple[LaunchTemplateSpec, str, int]:
+    """Check the spec on its own, against the port the app group admits and the database's engine, before any AWS
+    call that creates (EC2 is asked whether the type and image exist). Returns the spec, the name and the app port."""
+    spec = spec_types.spec(spec, LaunchTemplateSpec, "compute")
+    name = validate.LAUNCH_TEMPLATE_NAME.check("name", spec.name if spec.name is not None else lab.resource_name("app-lt"))
+    port = validate.port("app_port", spec.app_port if spec.app_port is not None else (app_port or 80))
+    if app_port is not None and port != app_port:
+        raise ValidationError("app_port", port, "the app security group admits port {sg} only, so the ALB could not reach {port}".format(
+            sg=app_port, port=port), "Use app_port={sg}, or rebuild security with SecuritySpec(app_port={port}).".format(
+            sg=app_port, port=port))
+    validate.MYSQL_DATABASE_NAME.check("db_name", spec.db_name)
+    if engine is not None and engine not in MYSQL_ENGINES:
         raise ValidationError("database.engine", engine, "the lab's web app speaks the MySQL protocol (PyMySQL)",
                               "Build the database with DatabaseSpec(engine='mysql') or 'mariadb'.")
-    if not getattr(database, "endpoint_address", None):
+    check_instance_type(lab, "instance_type", spec.instance_type)
+    if spec.image_id is not None:
+        check_image(lab, "image_id", spec.image_id)
+    return spec, name, port
+
+
+def validate_spec(lab: Lab, security: Any, spec: LaunchTemplateSpec | None,
+                  database: Any) -> tuple[LaunchTemplateSpec, str, int]:
+    """Check the spec and the layers it stands on before anything is created."""
+    checked = check_spec(lab, spec, getattr(security, "app_port", None),
+                         getattr(database, "engine", "mysql") if database is not None else None)
+    if database is not None and not getattr(database, "endpoint_address", None):
         raise ValidationError("database.endpoint_address", None, "the database has no endpoint yet (it is still being created)",
                               "Build it with DatabaseSpec(wait=True), or build the launch template once it is 'available'.")
-
-
-def _check_instance_type(lab: Lab, instance_type: str) -> None:
-    """Ask EC2 whether the type exists (a probe: it changes nothing)."""
-    from botocore.exceptions import ClientError
-
-    try:
-        lab.client("ec2").describe_instance_types(InstanceTypes=[instance_type])
-    except ClientError as e:
-        if "InvalidInstanceType" in e.response.get("Error", {}).get("Code", ""):
-            raise ValidationError("instance_type", instance_type, f"EC2 has no such instance type in {lab.region}",
-                                  "Use e.g. 't3.micro'; `aws ec2 describe-instance-types` lists them.") from None
-        raise
+    return checked
 
 
 def build_launch_template(lab: Lab, security: Any, key: Any, spec: LaunchTemplateSpec | None = None,
                           database: Any = None) -> LaunchTemplate:
     """Ensure the app servers' launch template (and, with a database, the role that reads its password)."""
-    spec = spec or LaunchTemplateSpec()
-    name, port = validate_spec(lab, security, spec, database)
+    spec, name, port = validate_spec(lab, security, spec, database)
     image_id = spec.image_id or find_al2023_ami(lab)
     created: list[str] = []
     _record_user_data(lab, port, database, spec.db_name)
@@ -239,6 +215,7 @@ def ensure_launch_template(lab: Lab, name: str, data: dict[str, Any], created: l
     return lt_id, int(version), int(version)
 
 
+ROLE_DESCRIPTION = "awslab app servers: read the DB secret"
 ASSUME_EC2 = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
                                                       "Action": "sts:AssumeRole"}]}
 
@@ -251,16 +228,18 @@ def ensure_instance_profile(lab: Lab, secret_arn: str, created: list[str]) -> st
     from botocore.exceptions import ClientError
 
     try:
-        iam.get_role(RoleName=role)
+        _claim(lab, "role", role, iam.get_role(RoleName=role)["Role"], lambda: iam.tag_role(RoleName=role, Tags=tags))
     except ClientError:
         call(iam.create_role, "creating the app servers' IAM role", error=ComputeError, RoleName=role,
-             AssumeRolePolicyDocument=json.dumps(ASSUME_EC2), Tags=tags, Description="awslab app servers: read the DB secret")
+             AssumeRolePolicyDocument=json.dumps(ASSUME_EC2), Tags=tags, Description=ROLE_DESCRIPTION)
         created.append(role)
     policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": secret_arn}]}
     call(iam.put_role_policy, "allowing the role to read the DB secret", error=ComputeError, RoleName=role,
          PolicyName="read-db-secret", PolicyDocument=json.dumps(policy))
     try:
         found = iam.get_instance_profile(InstanceProfileName=profile)["InstanceProfile"]
+        _claim(lab, "instance profile", profile, found,
+               lambda: iam.tag_instance_profile(InstanceProfileName=profile, Tags=lab.tags(profile, LAYER)))
     except ClientError:
         found = call(iam.create_instance_profile, "creating the instance profile", error=ComputeError,
                      InstanceProfileName=profile, Tags=lab.tags(profile, LAYER))["InstanceProfile"]
@@ -269,12 +248,27 @@ def ensure_instance_profile(lab: Lab, secret_arn: str, created: list[str]) -> st
         call(iam.add_role_to_instance_profile, "putting the role in the instance profile", error=ComputeError,
              InstanceProfileName=profile, RoleName=role)
     shown = json.dumps(dict(policy, Statement=[dict(policy["Statement"][0], Resource="$DB_SECRET_ARN")])).replace('"', '\\"')
-    lab.record("compute/role", f"aws iam create-role --role-name {role} --assume-role-policy-document '{json.dumps(ASSUME_EC2)}'\n"
+    q = shlex.quote
+    lab.record("compute/role", f"aws iam create-role --role-name {role} --assume-role-policy-document {q(json.dumps(ASSUME_EC2))} "
+               f"--description {q(ROLE_DESCRIPTION)} --tags {' '.join(map(q, cli_tag_list(tags)))}\n"
                f"aws iam put-role-policy --role-name {role} --policy-name read-db-secret --policy-document "
-               f'"{shown}"\n' f"aws iam create-instance-profile --instance-profile-name {profile}\n"
+               f'"{shown}"\n' f"aws iam create-instance-profile --instance-profile-name {profile} "
+               f"--tags {' '.join(map(q, cli_tag_list(lab.tags(profile, LAYER))))}\n"
                f"aws iam add-role-to-instance-profile --instance-profile-name {profile} --role-name {role}",
-               "A role the app servers assume: it may read the database's secret and nothing else")
+               "A role the app servers assume (tagged, so teardown finds it): it may read the database's secret and nothing else")
     return found["Arn"]
+
+
+def _claim(lab: Lab, what: str, name: str, found: dict, tag: Any) -> None:
+    """An IAM role or profile of the lab's name is the lab's: tag it if it has no lab tag (made by hand, or by an
+    older CLI log), so that teardown finds it; refuse one that another lab owns."""
+    owner = tag_value(found.get("Tags"), config.LAB_TAG)
+    if owner is None:
+        call(tag, "tagging the {what} {name} as this lab's".format(what=what, name=name), error=ComputeError)
+    elif owner != lab.name:
+        raise ComputeError("An IAM {what} named '{name}' exists and belongs to lab '{owner}'.".format(what=what, name=name, owner=owner),
+                           "Tear that lab down, or delete the {what} by hand (aws iam delete-{command} ...).".format(
+                               what=what, command=what.replace(" ", "-")))
 
 
 def delete_instance_profile(lab: Lab) -> list[str]:
@@ -292,6 +286,8 @@ def delete_instance_profile(lab: Lab) -> list[str]:
         tags = None
     try:
         found = iam.get_instance_profile(InstanceProfileName=profile)["InstanceProfile"]
+        _claim(lab, "instance profile", profile, found,
+               lambda: iam.tag_instance_profile(InstanceProfileName=profile, Tags=lab.tags(profile, LAYER)))
     except ClientError:
         found = None
     if found is not None:
@@ -315,9 +311,9 @@ def _record_user_data(lab: Lab, port: int, database: Any, db_name: str) -> None:
         lab.record("compute/db-url", f'export DB_URL="mysql://{user}@$DB_ENDPOINT:{database.port}/{db_name}"\n'
                    f"export DB_SECRET_ARN=$(aws rds describe-db-instances --db-instance-identifier {ident} "
                    "--query 'DBInstances[0].MasterUserSecret.SecretArn' --output text)",
-                   "Layer 4 - compute: where the app finds its database; the password stays in Secrets Manager")
+                   "Where the app finds its database; the password stays in Secrets Manager")
     else:
-        lab.record("compute/db-url", "unset DB_URL DB_SECRET_ARN", "Layer 4 - compute: no database (the app's /products answers 503)")
+        lab.record("compute/db-url", "unset DB_URL DB_SECRET_ARN", "No database (the app's /products answers 503)")
     db = "os.environ.get('DB_URL'), os.environ.get('DB_SECRET_ARN')" if with_db else "None"
     lab.record("compute/user-data", f"python3 -c \"import os, awslab.webapp as w; print(w.user_data({port}, {db}), end='')\" "
                "> user-data.sh\nUSER_DATA_B64=$(base64 -w0 user-data.sh)",

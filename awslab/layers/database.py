@@ -1,4 +1,4 @@
-"""Layer 6, the database: RDS for MySQL in the private db subnets, the bottom of "ALB -> EC2 -> DB".
+"""Layer 5, the database: RDS for MySQL in the private db subnets, the bottom of "ALB -> EC2 -> DB".
 
 - A **DB subnet group** names the subnets RDS may place the database in. AWS
   requires subnets in at least two Availability Zones, even for a single-AZ
@@ -19,7 +19,6 @@ failover the name points at the new primary.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from botocore.exceptions import ClientError, WaiterError
@@ -27,8 +26,8 @@ from botocore.exceptions import ClientError, WaiterError
 from .. import config
 from ..errors import DatabaseError, ValidationError, translate
 from ..lab import Lab
-from . import validate
-from ._base import Built, call, paginate, tag_value
+from . import spec_types, validate
+from ._base import Built, call, cli_tag_list, paginate, tag_value
 from .network import Network
 from .security import ENGINE_PORTS, SecurityGroups
 
@@ -37,19 +36,6 @@ __all__ = ["DatabaseSpec", "Database", "build_database", "ensure_db_subnet_group
 
 #: Engine versions awslab asks for by default (a major version; RDS picks its newest minor).
 DEFAULT_ENGINE_VERSIONS = {"mysql": "8.0", "mariadb": "10.11", "postgres": "16"}
-#: gp2/gp3 storage for MySQL, MariaDB and PostgreSQL is 20-65,536 GiB
-#: (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Storage.html#Concepts.Storage.GeneralSSD).
-STORAGE_RANGE = (20, 65536)
-STORAGE_TYPES = ("gp2", "gp3")
-#: DB instance identifier: 1-63 letters, digits or hyphens, a letter first, no "--", no trailing hyphen
-#: (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Limits.html#RDS_Limits.Constraints).
-IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,62}$")
-#: db.<family>.<size>, e.g. db.t3.micro, db.r6g.large, db.m5d.24xlarge.
-INSTANCE_CLASS = re.compile(r"^db\.[a-z][a-z0-9-]*\.[a-z0-9]+$")
-#: Master user name: a letter, then letters, digits or '_'; up to 16 for MySQL/MariaDB, 63 for PostgreSQL
-#: (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html, MasterUsername).
-MASTER_USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-MASTER_USERNAME_MAX = {"mysql": 16, "mariadb": 16, "postgres": 63}
 
 
 @dataclass
@@ -85,48 +71,46 @@ class Database(Built):
     created: list[str] = field(default_factory=list)
 
 
-def validate_spec(lab: Lab, network: Network, security: SecurityGroups, spec: DatabaseSpec) -> tuple[str, int]:
-    """Check every input before any AWS call; return the identifier (lower case, as RDS stores it) and port."""
+def check_spec(lab: Lab, spec: DatabaseSpec | None, db_port: int) -> tuple[DatabaseSpec, str, int]:
+    """Check the spec on its own and against the port the db security group admits (``db_port``), before any AWS call.
+    Returns the spec, the identifier (lower case, as RDS stores it) and the port."""
+    spec = spec_types.spec(spec, DatabaseSpec, "database")
     ident = spec.db_instance_identifier if spec.db_instance_identifier is not None else lab.resource_name("db")
-    if not isinstance(ident, str) or not IDENTIFIER.match(ident) or "--" in ident or ident.endswith("-"):
-        raise ValidationError("db_instance_identifier", ident, "1-63 letters, digits or hyphens; a letter first; no two hyphens "
-                              "in a row; no hyphen at the end", "Use a name such as 'awslab-db'.")
-    if spec.engine not in ENGINE_PORTS:
-        raise ValidationError("engine", spec.engine, f"awslab builds {', '.join(ENGINE_PORTS)}", "Use engine='mysql' (the default).")
-    if not isinstance(spec.db_instance_class, str) or not INSTANCE_CLASS.match(spec.db_instance_class):
-        raise ValidationError("db_instance_class", spec.db_instance_class, "a DB instance class is db.<family>.<size>",
-                              "Use 'db.t3.micro', the smallest general-purpose class.")
-    if spec.storage_type not in STORAGE_TYPES:
-        raise ValidationError("storage_type", spec.storage_type, f"awslab uses general-purpose SSD: {' or '.join(STORAGE_TYPES)}",
-                              "Use storage_type='gp3'.")
-    validate.in_range("allocated_storage", spec.allocated_storage, *STORAGE_RANGE,
-                      fix=f"{spec.storage_type} storage for {spec.engine} is 20-65536 GiB; the lab needs 20.")
-    _validate_username(spec)
+    validate.DB_INSTANCE_IDENTIFIER.check("db_instance_identifier", ident)
+    validate.one_of("engine", spec.engine, ENGINE_PORTS, "Use engine='mysql' (the default).")
+    if spec.engine_version is not None:
+        validate.ENGINE_VERSION.check("engine_version", spec.engine_version, "Leave engine_version=None for {version}.".format(
+            version=DEFAULT_ENGINE_VERSIONS[spec.engine]))
+    validate.DB_INSTANCE_CLASS.check("db_instance_class", spec.db_instance_class, "Use 'db.t3.micro', the smallest general-purpose class.")
+    validate.one_of("storage_type", spec.storage_type, validate.STORAGE_TYPES, "Use storage_type='gp3' (general-purpose SSD).")
+    validate.whole_number("allocated_storage", spec.allocated_storage, *validate.STORAGE_RANGE,
+                          fix="gp2 and gp3 storage is 20-65536 GiB; the lab needs 20.")
+    validate.master_username(spec.engine).check("master_username", spec.master_username,
+                                                "Use 'admin' (the seed's and the console's default).")
     port = spec.port if spec.port is not None else ENGINE_PORTS[spec.engine]
-    validate.port("port", port)
-    if port != security.db_port:
-        raise ValidationError("port", port, f"the db security group admits port {security.db_port} only, so the app could not reach it",
-                              f"Build the security layer with SecuritySpec(db_port={port}), or use port={security.db_port}.")
+    validate.whole_number("port", port, *validate.DB_PORT_RANGE, "Use the engine's port: 3306 for MySQL, 5432 for PostgreSQL.")
+    if port != db_port:
+        raise ValidationError("port", port, "the db security group admits port {allowed} only, so the app could not reach it".format(
+            allowed=db_port), "Build the security layer with SecuritySpec(db_port={port}), or use port={allowed}.".format(
+            port=port, allowed=db_port))
+    return spec, ident.lower(), port
+
+
+def validate_spec(lab: Lab, network: Network, security: SecurityGroups,
+                  spec: DatabaseSpec | None) -> tuple[DatabaseSpec, str, int]:
+    """Check every input, and the layers the database stands on, before any AWS call."""
+    checked = check_spec(lab, spec, security.db_port)
     azs = {s.availability_zone for s in network.db_subnets}
     if len(azs) < 2:
         raise ValidationError("network.db_subnets", [s.subnet_id for s in network.db_subnets],
                               "a DB subnet group needs subnets in at least two Availability Zones",
                               "Build the network with db_subnets in two AZs (the default).")
-    return ident.lower(), port
-
-
-def _validate_username(spec: DatabaseSpec) -> None:
-    longest = MASTER_USERNAME_MAX[spec.engine]
-    name = spec.master_username
-    if not isinstance(name, str) or not MASTER_USERNAME.match(name) or len(name) > longest:
-        raise ValidationError("master_username", name, f"1-{longest} letters, digits or '_', a letter first, for {spec.engine}",
-                              "Use 'admin' (the seed's and the console's default).")
+    return checked
 
 
 def build_database(lab: Lab, network: Network, security: SecurityGroups, spec: DatabaseSpec | None = None) -> Database:
     """Ensure the DB subnet group and the RDS instance in the db subnets and the db security group."""
-    spec = spec or DatabaseSpec()
-    ident, port = validate_spec(lab, network, security, spec)
+    spec, ident, port = validate_spec(lab, network, security, spec)
     created: list[str] = []
     group = ensure_db_subnet_group(lab, network, created)
     instance = ensure_db_instance(lab, ident, port, group, security.db_sg_id, spec, created)
@@ -136,11 +120,6 @@ def build_database(lab: Lab, network: Network, security: SecurityGroups, spec: D
     return Database(ident, endpoint.get("Address"), endpoint.get("Port", port), instance["Engine"], instance["EngineVersion"],
                     instance["DBInstanceClass"], group, instance.get("MasterUsername", spec.master_username),
                     (instance.get("MasterUserSecret") or {}).get("SecretArn"), instance["DBInstanceStatus"], created)
-
-
-def _cli_tags(tags: list[dict[str, str]]) -> list[str]:
-    """RDS's ``--tags`` shorthand: one ``Key=...,Value=...`` per tag."""
-    return [f"Key={t['Key']},Value={t['Value']}" for t in tags]
 
 
 def ensure_db_subnet_group(lab: Lab, network: Network, created: list[str]) -> str:
@@ -164,8 +143,8 @@ def ensure_db_subnet_group(lab: Lab, network: Network, created: list[str]) -> st
         created.append(name)
     lab.record("database/subnet-group", ["aws", "rds", "create-db-subnet-group", "--db-subnet-group-name", name,
                "--db-subnet-group-description", "Private db subnets in two or more AZs for the lab database", "--subnet-ids",
-               *[f"$DB_SUBNET_{i + 1}" for i in range(len(subnet_ids))], "--tags", *_cli_tags(tags)],
-               "Layer 6 - the database: a DB subnet group over the private db subnets")
+               *[f"$DB_SUBNET_{i + 1}" for i in range(len(subnet_ids))], "--tags", *cli_tag_list(tags)],
+               "A DB subnet group over the private db subnets")
     return name
 
 
@@ -194,7 +173,7 @@ def ensure_db_instance(lab: Lab, ident: str, port: int, subnet_group: str, db_sg
                str(spec.allocated_storage), "--storage-type", spec.storage_type, "--master-username", spec.master_username,
                "--manage-master-user-password", "--db-subnet-group-name", subnet_group, "--vpc-security-group-ids", "$DB_SG_ID",
                "--no-publicly-accessible", "--multi-az" if spec.multi_az else "--no-multi-az", "--port", str(port),
-               "--tags", *_cli_tags(tags)],
+               "--tags", *cli_tag_list(tags)],
                "The RDS instance: private, in the db group, password kept by RDS in Secrets Manager")
     lab.record("database/wait", ["aws", "rds", "wait", "db-instance-available", "--db-instance-identifier", ident])
     lab.record("database/endpoint", ["aws", "rds", "describe-db-instances", "--db-instance-identifier", ident],

@@ -22,15 +22,15 @@ from __future__ import annotations
 
 import hashlib
 import html
-import ipaddress
 import json
-import re
+import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import EdgeError, ValidationError
 from ..lab import Lab
-from ._base import Built, call, tag_value
+from . import spec_types, validate
+from ._base import Built, call, cli_tag_list, tag_value
 
 LAYER = "edge"
 __all__ = ["EdgeSpec", "Edge", "build_edge", "describe_edge", "ensure_site_bucket", "ensure_index_page",
@@ -46,7 +46,7 @@ CLOUDFRONT_HOSTED_ZONE_ID = "Z2FDTNDATAQYW2"
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 ALL_VIEWER = "216adef6-5c7f-47e4-b989-5492eafa07d3"
-PRICE_CLASSES = ("PriceClass_100", "PriceClass_200", "PriceClass_All")
+PRICE_CLASSES = validate.PRICE_CLASSES
 ALL_METHODS = ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]
 
 
@@ -83,68 +83,40 @@ class Edge(Built):
 
 
 # -- validation -----------------------------------------------------------
-_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
-
-
-def _dns_name(fld: str, value: str) -> str:
-    """A DNS name: labels of 1-63 letters, digits, hyphens; 253 characters in all
-    (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/DomainNameFormat.html)."""
-    name = (value or "").lower().rstrip(".")
-    if not name or len(name) > 253 or "." not in name or not all(_LABEL.match(label) for label in name.split(".")):
-        raise ValidationError(fld, value, "a domain name is two or more dot-separated labels of 1-63 letters, digits or hyphens "
-                              "(no hyphen at either end), 253 characters at most", "Use a name such as 'example.com'.")
-    return name
+_dns_name = validate.dns_name
 
 
 def validate_bucket_name(fld: str, name: str) -> str:
-    """S3's bucket naming rules (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html)."""
-    rules = [
-        (3 <= len(name) <= 63, "a bucket name is 3 to 63 characters long"),
-        (re.fullmatch(r"[a-z0-9][a-z0-9.-]*[a-z0-9]", name) is not None,
-         "a bucket name uses only lowercase letters, digits, dots and hyphens, and begins and ends with a letter or digit"),
-        (".." not in name, "a bucket name has no two adjacent dots"),
-        (not _is_ip(name), "a bucket name must not look like an IP address"),
-        (not name.startswith(("xn--", "sthree-", "amzn-s3-demo-")), "a bucket name must not start with xn--, sthree- or amzn-s3-demo-"),
-        (not name.endswith(("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")), "a bucket name must not end with an S3 reserved suffix"),
-        # awslab's rule, not S3's: CloudFront reaches the bucket over HTTPS at <bucket>.s3.<region>.amazonaws.com,
-        # and the wildcard certificate there does not cover names with dots.
-        ("." not in name, "a bucket behind CloudFront's HTTPS origin must not contain dots"),
-    ]
-    for ok, rule in rules:
-        if not ok:
-            raise ValidationError(fld, name, rule, "Use lowercase letters, digits and hyphens, e.g. 'mylab-site-123456789012'.")
-    return name
+    """S3's bucket naming rules, and awslab's no-dots rule (see :data:`awslab.layers.validate.BUCKET_NAME`)."""
+    return validate.BUCKET_NAME.check(fld, name, "Use lowercase letters, digits and hyphens, e.g. 'mylab-site-123456789012'.")
 
 
-def _is_ip(name: str) -> bool:
-    try:
-        ipaddress.ip_address(name)
-        return True
-    except ValueError:
-        return False
-
-
-def validate_spec(spec: EdgeSpec, load_balancer: Any) -> None:
+def check_spec(spec: EdgeSpec | None) -> EdgeSpec:
     """Check the spec before any call that creates anything."""
-    zone = _dns_name("domain_name", spec.domain_name)
+    spec = spec_types.spec(spec, EdgeSpec, "edge")
+    zone = validate.dns_name("domain_name", spec.domain_name)
     for fld in ("record_name", "site_record_name"):
-        name = _dns_name(fld, getattr(spec, fld))
+        name = validate.dns_name(fld, getattr(spec, fld))
         if name != zone and not name.endswith("." + zone):
-            raise ValidationError(fld, getattr(spec, fld), f"a record of the hosted zone {zone} must end with {zone}",
-                                  f"Use a name such as 'app.{zone}'.")
+            raise ValidationError(fld, getattr(spec, fld), "a record of the hosted zone {zone} must end with {zone}".format(zone=zone),
+                                  "Use a name such as 'app.{zone}'.".format(zone=zone))
     if spec.record_name.lower().rstrip(".") == spec.site_record_name.lower().rstrip("."):
         raise ValidationError("site_record_name", spec.site_record_name, "the site and the API need different names",
-                              f"Use e.g. record_name='api.{zone}', site_record_name='www.{zone}'.")
+                              "Use e.g. record_name='api.{zone}', site_record_name='www.{zone}'.".format(zone=zone))
     if spec.bucket_name is not None:
         validate_bucket_name("bucket_name", spec.bucket_name)
-    if not re.fullmatch(r"[A-Za-z0-9._-]{1,255}\.html?", spec.index_document or ""):
-        raise ValidationError("index_document", spec.index_document, "the default root object is an .html object key without slashes",
-                              "Use 'index.html'.")
-    if spec.price_class not in PRICE_CLASSES:
-        raise ValidationError("price_class", spec.price_class, f"must be one of {', '.join(PRICE_CLASSES)}", "Use 'PriceClass_100'.")
+    validate.INDEX_DOCUMENT.check("index_document", spec.index_document, "Use 'index.html'.")
+    validate.one_of("price_class", spec.price_class, PRICE_CLASSES, "Use 'PriceClass_100', the cheapest.")
+    return spec
+
+
+def validate_spec(spec: EdgeSpec | None, load_balancer: Any) -> EdgeSpec:
+    """Check the spec, and the load balancer the edge points at, before any call that creates anything."""
+    spec = check_spec(spec)
     if not getattr(load_balancer, "dns_name", None) or not getattr(load_balancer, "load_balancer_arn", None):
         raise ValidationError("load_balancer", load_balancer, "the edge needs a load balancer with a dns_name and a load_balancer_arn",
                               "Build it first: build_load_balancer(lab, network, security).")
+    return spec
 
 
 def site_bucket_name(lab: Lab, account_id: str) -> str:
@@ -155,8 +127,7 @@ def site_bucket_name(lab: Lab, account_id: str) -> str:
 # -- build ------------------------------------------------------------------
 def build_edge(lab: Lab, load_balancer: Any, spec: EdgeSpec | None = None) -> Edge:
     """Ensure the whole edge: bucket + page, OAC, distribution, bucket policy, hosted zone, alias records."""
-    spec = spec or EdgeSpec()
-    validate_spec(spec, load_balancer)
+    spec = validate_spec(spec, load_balancer)
     created: list[str] = []
     account_id = call(lab.client("sts").get_caller_identity, "asking STS for the account id", error=EdgeError)["Account"]
     bucket = spec.bucket_name or site_bucket_name(lab, account_id)
@@ -176,7 +147,7 @@ def build_edge(lab: Lab, load_balancer: Any, spec: EdgeSpec | None = None) -> Ed
 
 def _record_inputs(lab: Lab, bucket: str | None) -> None:
     """The shell variables the edge's CLI commands use: ACCOUNT_ID, BUCKET, ALB_DNS, ALB_ZONE."""
-    lab.record("edge/account", ["aws", "sts", "get-caller-identity"], "Layer 10 - edge: the account id makes the bucket name unique",
+    lab.record("edge/account", ["aws", "sts", "get-caller-identity"], "The account id makes the bucket name unique",
                var="ACCOUNT_ID", query="Account")
     lab.record("edge/bucket-name", f"BUCKET={bucket or lab.name.lower() + '-site-$ACCOUNT_ID-' + lab.region}")
     for var, attr in (("ALB_DNS", "DNSName"), ("ALB_ZONE", "CanonicalHostedZoneId")):
@@ -391,6 +362,10 @@ def _zone_id(raw: str) -> str:
     return raw.rsplit("/", 1)[-1]
 
 
+def _zone_comment(lab: Lab) -> str:
+    return f"awslab {lab.name}"
+
+
 def ensure_hosted_zone(lab: Lab, zone: str, created: list[str]) -> tuple[str, list[str]]:
     """A public hosted zone, found by name and the lab's tag (Route 53 allows several zones of one name)."""
     r53 = lab.client("route53")
@@ -409,15 +384,18 @@ def ensure_hosted_zone(lab: Lab, zone: str, created: list[str]) -> tuple[str, li
 
         zone_id = _zone_id(call(r53.create_hosted_zone, f"creating the hosted zone {zone}", error=EdgeError, Name=zone,
                                 CallerReference=f"awslab-{lab.name}-{uuid.uuid4().hex[:12]}",
-                                HostedZoneConfig={"Comment": f"awslab {lab.name}", "PrivateZone": False})["HostedZone"]["Id"])
+                                HostedZoneConfig={"Comment": _zone_comment(lab), "PrivateZone": False})["HostedZone"]["Id"])
         created.append(zone_id)
         call(r53.change_tags_for_resource, "tagging the hosted zone", error=EdgeError, ResourceType="hostedzone",
              ResourceId=zone_id, AddTags=tags)
     ns = r53.get_hosted_zone(Id=zone_id).get("DelegationSet", {}).get("NameServers", [])
-    lab.record("edge/zone", f"aws route53 create-hosted-zone --name {zone} --caller-reference awslab-{lab.name}-$(date +%s)",
+    lab.record("edge/zone", f"aws route53 create-hosted-zone --name {zone} --caller-reference awslab-{lab.name}-$(date +%s) "
+               f"--hosted-zone-config {shlex.quote(f'Comment={_zone_comment(lab)},PrivateZone=false')}",
                "Route 53: a public hosted zone (point your registrar at its name servers)", var="ZONE_ID", query="HostedZone.Id")
+    lab.record("edge/zone-id", "ZONE_ID=${ZONE_ID##*/}",
+               "The API answers /hostedzone/<id>; tagging takes the bare <id> (on AWS too)")
     lab.record("edge/zone-tags", ["aws", "route53", "change-tags-for-resource", "--resource-type", "hostedzone", "--resource-id", "$ZONE_ID",
-               "--add-tags"] + [f"Key={t['Key']},Value={t['Value']}" for t in tags])
+               "--add-tags", *cli_tag_list(tags)])
     return zone_id, ns
 
 

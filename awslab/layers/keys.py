@@ -28,7 +28,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-import re
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +39,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from .. import config
 from ..errors import SecurityError, ValidationError, translate
 from ..lab import Lab
+from . import spec_types, validate
 from ._base import Built, call, cli_tags, tag_spec
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -49,12 +49,9 @@ LAYER = "keys"
 __all__ = ["KeyPairSpec", "KeyPair", "create_key_pair", "describe_key_pair", "delete_key_files", "ssh_agent_commands",
            "key_fingerprint", "default_key_dir", "local_key_files"]
 
-#: EC2 imports RSA (2048 bits here, as the seed's ``ssh-keygen -b 2048``) and ED25519 keys
-#: (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/create-key-pairs.html#how-to-generate-your-own-key-and-import-it-to-aws).
-KEY_TYPES = ("rsa", "ed25519")
+#: RSA keys are 2048 bits, as the seed's ``ssh-keygen -b 2048`` (the key types EC2 imports: validate.KEY_TYPES).
+KEY_TYPES = validate.KEY_TYPES
 RSA_BITS = 2048
-#: A key name becomes a file name too, so awslab allows a safe subset of EC2's 255 ASCII characters.
-KEY_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,254}$")
 
 
 def default_key_dir() -> Path:
@@ -91,15 +88,22 @@ class KeyPair(Built):
     created: list[str] = field(default_factory=list)
 
 
-def _validate(lab: Lab, spec: KeyPairSpec) -> tuple[str, Path]:
-    name = spec.key_name if spec.key_name is not None else lab.resource_name("key")
-    if not isinstance(name, str) or not KEY_NAME.match(name):
-        raise ValidationError("key_name", name, "a key name is 1-255 letters, digits, '.', '_' or '-', not starting with '.' "
-                              "(it is also the key's file name)", "Use a name such as 'awslab-key'.")
-    if spec.key_type not in KEY_TYPES:
-        raise ValidationError("key_type", spec.key_type, f"EC2 imports {' and '.join(KEY_TYPES)} keys",
-                              "Use key_type='rsa' (the seed's choice) or key_type='ed25519'.")
+def check_spec(lab: Lab, spec: KeyPairSpec | None) -> KeyPairSpec:
+    """Check the spec before any call or file write; return it with its defaults."""
+    spec = spec_types.spec(spec, KeyPairSpec, "keys")
+    validate_spec(lab, spec)
+    return spec
+
+
+def validate_spec(lab: Lab, spec: KeyPairSpec | None) -> tuple[str, Path]:
+    """Check the spec before any call or file write; return the key name and the folder for its files."""
+    spec = spec_types.spec(spec, KeyPairSpec, "keys")
+    name = validate.KEY_NAME.check("key_name", spec.key_name if spec.key_name is not None else lab.resource_name("key"))
+    validate.one_of("key_type", spec.key_type, KEY_TYPES, "Use key_type='rsa' (the seed's choice) or key_type='ed25519'.")
+    if isinstance(spec.key_dir, str) and not spec.key_dir.strip():
+        raise ValidationError("key_dir", spec.key_dir, "it is an empty folder name", "Leave key_dir=None for ~/.awslab/keys.")
     return name, Path(spec.key_dir).expanduser() if spec.key_dir else default_key_dir()
+
 
 
 def create_key_pair(lab: Lab, spec: KeyPairSpec | None = None) -> KeyPair:
@@ -108,8 +112,8 @@ def create_key_pair(lab: Lab, spec: KeyPairSpec | None = None) -> KeyPair:
     Reuses what exists when the halves match; refuses (``SecurityError``) when EC2
     has the key but the private key file is gone, or when they do not match.
     """
-    spec = spec or KeyPairSpec()
-    name, key_dir = _validate(lab, spec)
+    spec = spec_types.spec(spec, KeyPairSpec, "keys")
+    name, key_dir = validate_spec(lab, spec)
     key_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     private_path, pem_path, pub_path = key_dir / name, key_dir / f"{name}.pem", key_dir / f"{name}.pub"
     existing = describe_key_pair(lab, name)
@@ -251,7 +255,7 @@ def _record(lab: Lab, name: str, key_type: str, private_path: Path, pem_path: Pa
     """The seed's five commands, word for word (plus KEY_NAME for later steps)."""
     q = shlex.quote
     bits = f" -b {RSA_BITS}" if key_type == "rsa" else ""
-    lab.record(f"keys/{name}/name", f"KEY_NAME={q(name)}", "Layer 3 - the key pair: made locally, public half imported into EC2")
+    lab.record(f"keys/{name}/name", f"KEY_NAME={q(name)}", "The key pair: made locally, public half imported into EC2")
     lab.record(f"keys/{name}/keygen", f'ssh-keygen -t {key_type}{bits} -C "" -f "{private_path}" -N ""',
                f"An {key_type.upper()} key pair with no passphrase (the private key never leaves this machine)")
     lab.record(f"keys/{name}/pem", f"cp {q(str(private_path))} {q(str(pem_path))}", "A .pem copy of the private key (optional)")
@@ -308,7 +312,7 @@ def delete_key_files(lab: Lab, key_name: str | None = None, key_dir: str | Path 
     ``key_dir`` if given, else from the folder the lab wrote them to (its local record),
     else from the default folder.
     """
-    name, where = _validate(lab, KeyPairSpec(key_name=key_name, key_dir=key_dir))
+    name, where = validate_spec(lab, KeyPairSpec(key_name=key_name, key_dir=key_dir))
     recorded = _key_dirs(lab)
     if key_dir is None and name in recorded:
         where = Path(recorded[name])

@@ -1,4 +1,4 @@
-"""Layer 5, load balancing: the ALB, its listener, and the target group with its health check.
+"""Layer 7, load balancing: the ALB, its listener, and the target group with its health check.
 
 - The **Application Load Balancer** is the service's single point of entry. It is
   internet-facing and has a node in a public subnet of each AZ.
@@ -17,6 +17,7 @@ the app, and must then pass its checks, which takes minutes on AWS. Look at
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,20 +26,14 @@ from botocore.exceptions import ClientError
 from .. import config
 from ..errors import LoadBalancingError, ValidationError, translate
 from ..lab import Lab
-from . import validate
-from ._base import Built, call, paginate, tag_value
+from . import spec_types, validate
+from ._base import Built, call, cli_tag_list, paginate, tag_value
 from .network import Network
 
 LAYER = "loadbalancing"
 __all__ = ["LoadBalancerSpec", "LoadBalancer", "build_load_balancer", "ensure_target_group", "ensure_alb", "ensure_listener",
            "describe_loadbalancing"]
 
-#: Target group and load balancer names: at most 32 letters, digits and hyphens, no hyphen at either end
-#: (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateTargetGroup.html, API_CreateLoadBalancer.html).
-ELB_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$")
-#: Success codes for HTTP health checks: 200-499, as "200", "200,202" or "200-299"
-#: (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html).
-MATCHER = re.compile(r"^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$")
 
 
 @dataclass
@@ -92,55 +87,53 @@ class LoadBalancer(Built):
         return f"http://{self.dns_name}/"
 
 
-def _name(field_name: str, value: str) -> str:
-    if not isinstance(value, str) or not ELB_NAME.match(value):
-        raise ValidationError(field_name, value, "a name is 1-32 letters, digits or hyphens, with no hyphen at either end",
-                              "Use a short name such as 'awslab-tg' (the lab name plus a suffix).")
-    if field_name == "load_balancer_name" and value.lower().startswith("internal-"):
-        raise ValidationError(field_name, value, "a load balancer name must not begin with 'internal-'", "Use e.g. 'awslab-alb'.")
-    return value
-
-
 def _matcher(value: str) -> str:
-    codes = [int(c) for c in re.split(r"[,-]", value)] if isinstance(value, str) and MATCHER.match(value) else []
-    if not codes or not all(200 <= c <= 499 for c in codes):
-        raise ValidationError("matcher", value, "success codes are HTTP codes 200-499, as '200', '200,202' or '200-299'",
-                              "Use '200': the web app's /health answers 200 when it is healthy.")
+    fix = "Use '200': the web app's /health answers 200 when it is healthy."
+    validate.MATCHER.check("matcher", value, fix)
+    codes = [int(c) for c in re.split(r"[,-]", value)]
+    if not all(200 <= c <= 499 for c in codes):
+        raise ValidationError("matcher", value, validate.MATCHER.rule, fix)
     return value
 
 
-def validate_spec(lab: Lab, network: Network, security: Any, spec: LoadBalancerSpec) -> tuple[str, str, int]:
-    """Check every setting before anything is created; return the two names and the app port."""
-    tg_name = _name("target_group_name", spec.target_group_name or lab.resource_name("tg"))
-    lb_name = _name("load_balancer_name", spec.load_balancer_name or lab.resource_name("alb"))
+def check_spec(lab: Lab, spec: LoadBalancerSpec | None, app_port: int | None) -> tuple[LoadBalancerSpec, str, str, int]:
+    """Check every setting, and the port against the one the app group admits, before anything is created.
+    Returns the spec, the target group's and the load balancer's names, and the app port."""
+    spec = spec_types.spec(spec, LoadBalancerSpec, "loadbalancing")
+    fix = "Use a short name such as '{example}', or leave it None for '<lab>-{suffix}'."
+    tg_name = spec.target_group_name if spec.target_group_name is not None else lab.resource_name("tg")
+    lb_name = spec.load_balancer_name if spec.load_balancer_name is not None else lab.resource_name("alb")
+    validate.TARGET_GROUP_NAME.check("target_group_name", tg_name, fix.format(example=lab.resource_name("tg"), suffix="tg"))
+    validate.LOAD_BALANCER_NAME.check("load_balancer_name", lb_name, fix.format(example=lab.resource_name("alb"), suffix="alb"))
     validate.health_check(health_check_interval_seconds=spec.health_check_interval_seconds,
                           health_check_timeout_seconds=spec.health_check_timeout_seconds,
                           healthy_threshold_count=spec.healthy_threshold_count,
                           unhealthy_threshold_count=spec.unhealthy_threshold_count)
-    lo, hi = validate.DEREGISTRATION_DELAY_RANGE
-    validate.in_range("deregistration_delay_seconds", spec.deregistration_delay_seconds, lo, hi,
-                      "Use 0-3600 s; 300 is AWS's default, 30 makes scale-in quick in a lab.")
-    if not isinstance(spec.health_check_path, str) or not spec.health_check_path.startswith("/") or len(spec.health_check_path) > 1024:
-        raise ValidationError("health_check_path", spec.health_check_path, "the path starts with '/' and is at most 1024 characters",
-                              "Use '/health', the web app's health endpoint.")
+    validate.whole_number("deregistration_delay_seconds", spec.deregistration_delay_seconds, *validate.DEREGISTRATION_DELAY_RANGE,
+                          "Use 0-3600 s; 300 is AWS's default, 30 makes scale-in quick in a lab.")
+    validate.HEALTH_CHECK_PATH.check("health_check_path", spec.health_check_path, "Use '/health', the web app's health endpoint.")
     _matcher(spec.matcher)
     validate.port("listener_port", spec.listener_port)
-    sg_port = getattr(security, "app_port", None)
-    port = validate.port("app_port", spec.app_port if spec.app_port is not None else (sg_port or 80))
-    if sg_port is not None and port != sg_port:
-        raise ValidationError("app_port", port, f"the app security group admits port {sg_port} only, so health checks to {port} would fail",
-                              f"Use app_port={sg_port}.")
+    port = validate.port("app_port", spec.app_port if spec.app_port is not None else (app_port or 80))
+    if app_port is not None and port != app_port:
+        raise ValidationError("app_port", port, "the app security group admits port {sg} only, so health checks to {port} would "
+                              "fail".format(sg=app_port, port=port), "Use app_port={sg}.".format(sg=app_port))
+    return spec, tg_name, lb_name, port
+
+
+def validate_spec(lab: Lab, network: Network, security: Any, spec: LoadBalancerSpec | None) -> tuple[LoadBalancerSpec, str, str, int]:
+    """Check every setting, and the layers the load balancer stands on, before anything is created."""
+    checked = check_spec(lab, spec, getattr(security, "app_port", None))
     azs = {s.availability_zone for s in network.public_subnets}
     if len(azs) < 2:
         raise ValidationError("public_subnets", network.subnet_ids("public"), "an ALB needs subnets in at least two Availability Zones",
                               "Build the network over two or more AZs (NetworkSpec's default).")
-    return tg_name, lb_name, port
+    return checked
 
 
 def build_load_balancer(lab: Lab, network: Network, security: Any, spec: LoadBalancerSpec | None = None) -> LoadBalancer:
     """Ensure the target group (with its health check), the internet-facing ALB and its HTTP listener."""
-    spec = spec or LoadBalancerSpec()
-    tg_name, lb_name, port = validate_spec(lab, network, security, spec)
+    spec, tg_name, lb_name, port = validate_spec(lab, network, security, spec)
     created: list[str] = []
     tg_arn = ensure_target_group(lab, tg_name, network.vpc_id, port, spec, created)
     lb = ensure_alb(lab, lb_name, network, security.alb_sg_id, created)
@@ -148,10 +141,6 @@ def build_load_balancer(lab: Lab, network: Network, security: Any, spec: LoadBal
     azs = sorted(z["ZoneName"] for z in lb.get("AvailabilityZones", []))
     return LoadBalancer(tg_arn, lb["LoadBalancerArn"], lb["DNSName"], listener_arn, tg_name, lb_name,
                         lb.get("CanonicalHostedZoneId", ""), port, azs, lb.get("State", {}).get("Code", ""), created)
-
-
-def _cli_tags(tags: list[dict[str, str]]) -> list[str]:
-    return [f"Key={t['Key']},Value={t['Value']}" for t in tags]
 
 
 def _describe_one(lab: Lab, operation: str, key: str, not_found: str, **kwargs: Any) -> dict | None:
@@ -211,8 +200,9 @@ def ensure_target_group(lab: Lab, name: str, vpc_id: str, port: int, spec: LoadB
                "--health-check-path", spec.health_check_path, "--health-check-interval-seconds", str(spec.health_check_interval_seconds),
                "--health-check-timeout-seconds", str(spec.health_check_timeout_seconds), "--healthy-threshold-count",
                str(spec.healthy_threshold_count), "--unhealthy-threshold-count", str(spec.unhealthy_threshold_count),
-               "--matcher", f"HttpCode={spec.matcher}", "--tags", *_cli_tags(tags)],
-               "Layer 5 - load balancing: the target group and its health check (GET /health every 30 s)",
+               "--matcher", f"HttpCode={spec.matcher}", "--tags", *cli_tag_list(tags)],
+               "The target group and its health check (GET {path} every {interval} s)".format(
+                   path=spec.health_check_path, interval=spec.health_check_interval_seconds),
                var="TG_ARN", query="TargetGroups[0].TargetGroupArn")
     lab.record("loadbalancing/target-group-attributes", f"aws elbv2 modify-target-group-attributes --target-group-arn $TG_ARN "
                f"--attributes Key=deregistration_delay.timeout_seconds,Value={delay}",
@@ -236,7 +226,7 @@ def ensure_alb(lab: Lab, name: str, network: Network, alb_sg_id: str, created: l
     subnet_vars = [f"$PUBLIC_SUBNET_{i + 1}" for i in range(len(subnets))]
     lab.record("loadbalancing/alb", ["aws", "elbv2", "create-load-balancer", "--name", name, "--type", "application", "--scheme",
                "internet-facing", "--ip-address-type", "ipv4", "--subnets", *subnet_vars, "--security-groups", "$ALB_SG_ID",
-               "--tags", *_cli_tags(tags)], "The internet-facing ALB, one node per public subnet",
+               "--tags", *cli_tag_list(tags)], "The internet-facing ALB, one node per public subnet",
                var="ALB_ARN", query="LoadBalancers[0].LoadBalancerArn")
     lab.record("loadbalancing/alb-dns", ["aws", "elbv2", "describe-load-balancers", "--load-balancer-arns", "$ALB_ARN"],
                var="ALB_DNS", query="LoadBalancers[0].DNSName")
@@ -247,10 +237,11 @@ def ensure_listener(lab: Lab, lb_arn: str, tg_arn: str, port: int, created: list
     """An HTTP listener on ``port`` whose default action forwards to the target group."""
     elb = lab.client("elbv2")
     action = [{"Type": "forward", "TargetGroupArn": tg_arn}]
+    tags = lab.tags(lab.resource_name(f"listener-{port}"), LAYER)
     listeners = [x for x in paginate(elb, "describe_listeners", "Listeners", LoadBalancerArn=lb_arn) if x["Port"] == port]
     if not listeners:
         arn = call(elb.create_listener, "creating the listener", error=LoadBalancingError, LoadBalancerArn=lb_arn, Protocol="HTTP",
-                   Port=port, DefaultActions=action, Tags=lab.tags(lab.resource_name(f"listener-{port}"), LAYER))["Listeners"][0]["ListenerArn"]
+                   Port=port, DefaultActions=action, Tags=tags)["Listeners"][0]["ListenerArn"]
         created.append(arn)
     else:
         arn = listeners[0]["ListenerArn"]
@@ -258,9 +249,10 @@ def ensure_listener(lab: Lab, lb_arn: str, tg_arn: str, port: int, created: list
         if forwards != [tg_arn]:
             call(elb.modify_listener, "pointing the listener at the target group", error=LoadBalancingError, ListenerArn=arn,
                  DefaultActions=action)
-    lab.record("loadbalancing/listener", f"LISTENER_ARN=$(aws elbv2 create-listener --load-balancer-arn $ALB_ARN --protocol HTTP "
-               f"--port {port} --default-actions Type=forward,TargetGroupArn=$TG_ARN --query 'Listeners[0].ListenerArn' --output text)",
-               f"The HTTP:{port} listener: forward every request to the target group")
+    lab.record("loadbalancing/listener", f"aws elbv2 create-listener --load-balancer-arn $ALB_ARN --protocol HTTP --port {port} "
+               f"--default-actions Type=forward,TargetGroupArn=$TG_ARN --tags {' '.join(map(shlex.quote, cli_tag_list(tags)))}",
+               f"The HTTP:{port} listener: forward every request to the target group", var="LISTENER_ARN",
+               query="Listeners[0].ListenerArn")
     return arn
 
 

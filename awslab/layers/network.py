@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from ..errors import NetworkError, ValidationError
 from ..lab import Lab
-from . import validate
+from . import spec_types, validate
 from ._base import Built, call, cli_tags, lab_nat_gateways, paginate, tag_spec
 
 LAYER = "network"
@@ -68,26 +68,38 @@ class Network(Built):
         return [s.subnet_id for s in getattr(self, f"{tier}_subnets")]
 
 
-def validate_spec(lab: Lab, spec: NetworkSpec) -> list[str]:
+def check_spec(lab: Lab, spec: NetworkSpec | None) -> NetworkSpec:
+    """Check the spec (and that its AZs exist) before any call that creates anything; return it with its defaults."""
+    spec = spec_types.spec(spec, NetworkSpec, "network")
+    validate_spec(lab, spec)
+    return spec
+
+
+def validate_spec(lab: Lab, spec: NetworkSpec | None) -> list[str]:
     """Check the spec before any call that creates anything; return the AZs to use."""
+    spec = spec_types.spec(spec, NetworkSpec, "network")
     validate.private_cidr("vpc_cidr", spec.vpc_cidr)
     tiers = {"public_subnets": spec.public_subnets, "private_subnets": spec.private_subnets, "db_subnets": spec.db_subnets}
     subnets = {f"{tier}[{i}]": cidr for tier, cidrs in tiers.items() for i, cidr in enumerate(cidrs)}
     validate.subnets_in_vpc(spec.vpc_cidr, subnets)
-    available = [z["ZoneName"] for z in lab.client("ec2").describe_availability_zones()["AvailabilityZones"] if z.get("State", "available") == "available"]
-    n = len(spec.public_subnets)
-    azs = spec.availability_zones or available[:n]
+    zones = lab.client("ec2").describe_availability_zones()["AvailabilityZones"]  # a probe: it changes nothing
+    available = [z["ZoneName"] for z in zones if z.get("State", "available") == "available"]
+    if spec.availability_zones is None and not 2 <= len(spec.public_subnets) <= len(available):
+        raise ValidationError("public_subnets", spec.public_subnets, "give one public subnet per Availability Zone, in 2 to {n} "
+                              "AZs ({azs})".format(n=len(available), azs=", ".join(available)),
+                              "List two CIDR blocks (one per AZ), e.g. ['10.0.1.0/24', '10.0.2.0/24'].")
+    azs = list(spec.availability_zones) if spec.availability_zones is not None else available[:len(spec.public_subnets)]
     validate.availability_zones(azs, available, lab.region)
     for tier, cidrs in tiers.items():
         if len(cidrs) != len(azs):
-            raise ValidationError(tier, cidrs, f"give one subnet per Availability Zone ({len(azs)} AZs: {', '.join(azs)})",
-                                  f"List exactly {len(azs)} CIDR blocks, one for each AZ.")
-    return list(azs)
+            raise ValidationError(tier, cidrs, "give one subnet per Availability Zone ({n} AZs: {azs})".format(
+                n=len(azs), azs=", ".join(azs)), "List exactly {n} CIDR blocks, one for each AZ.".format(n=len(azs)))
+    return azs
 
 
 def build_network(lab: Lab, spec: NetworkSpec | None = None) -> Network:
     """Ensure the whole network layer: VPC, subnets, IGW, NAT gateway(s) and route tables."""
-    spec = spec or NetworkSpec()
+    spec = spec_types.spec(spec, NetworkSpec, "network")
     azs = validate_spec(lab, spec)
     created: list[str] = []
     vpc_id = ensure_vpc(lab, spec.vpc_cidr, created)
@@ -136,7 +148,7 @@ def ensure_vpc(lab: Lab, cidr: str, created: list[str]) -> str:
         created.append(vpc_id)
         call(ec2.modify_vpc_attribute, "turning on DNS hostnames", error=NetworkError, VpcId=vpc_id, EnableDnsHostnames={"Value": True})
     lab.record("network/vpc", ["aws", "ec2", "create-vpc", "--cidr-block", cidr, "--tag-specifications", cli_tags("vpc", tags)],
-               "Layer 1 - network: the VPC, a private address space of its own", var="VPC_ID", query="Vpc.VpcId")
+               "The VPC, a private address space of its own", var="VPC_ID", query="Vpc.VpcId")
     lab.record("network/vpc-dns", ["aws", "ec2", "modify-vpc-attribute", "--vpc-id", "$VPC_ID", "--enable-dns-hostnames", "{\"Value\":true}"])
     return vpc_id
 
@@ -163,6 +175,9 @@ def ensure_subnet(lab: Lab, vpc_id: str, cidr: str, az: str, tier: str, index: i
     lab.record(f"network/subnet-{tier}-{index}", ["aws", "ec2", "create-subnet", "--vpc-id", "$VPC_ID", "--cidr-block", cidr,
                "--availability-zone", az, "--tag-specifications", cli_tags("subnet", tags)],
                f"{tier} subnet in {az}", var=_var(tier, index), query="Subnet.SubnetId")
+    if tier == "public":
+        lab.record(f"network/subnet-{tier}-{index}-public-ip", f"aws ec2 modify-subnet-attribute --subnet-id ${_var(tier, index)} "
+                   "--map-public-ip-on-launch", "Instances launched here get a public IP")
     return Subnet(subnet_id, cidr, az, tier)
 
 

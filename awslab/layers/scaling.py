@@ -1,4 +1,4 @@
-"""Layer 7, scaling policies: how the group decides to grow and shrink. These are the seed's four kinds.
+"""Layer 9, scaling policies: how the group decides to grow and shrink. These are the seed's four kinds.
 
 =================  ==========================================  ===============================
 kind               how it works                                alarms
@@ -29,21 +29,17 @@ from typing import Any
 
 from ..errors import ScalingError, ValidationError
 from ..lab import Lab
-from . import validate
-from ._base import Built, call, paginate
+from . import spec_types, validate
+from ._base import Built, call, cli_tag_list, paginate
 
 LAYER = "scaling"
 KINDS = ("target_tracking", "step", "simple", "scheduled")
 __all__ = ["KINDS", "Step", "Schedule", "ScalingSpec", "ScalingPolicies", "build_scaling_policies", "ensure_policy", "ensure_alarm",
            "ensure_scheduled_action", "describe_scaling"]
 
-#: Predefined target tracking metrics (https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-scaling-target-tracking.html).
-TARGET_METRICS = ("ASGAverageCPUUtilization", "ASGAverageNetworkIn", "ASGAverageNetworkOut", "ALBRequestCountPerTarget")
-#: https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-scaling-simple-step.html
-ADJUSTMENT_TYPES = ("ChangeInCapacity", "ExactCapacity", "PercentChangeInCapacity")
-CRON_RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))
-CRON_NAMES = {n: i for i, n in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
-CRON_NAMES.update({n: i for i, n in enumerate(["sun", "mon", "tue", "wed", "thu", "fri", "sat"])})
+TARGET_METRICS, ADJUSTMENT_TYPES = validate.TARGET_METRICS, validate.ADJUSTMENT_TYPES
+#: The alarms awslab puts for step and simple scaling are named <group><suffix>.
+ALARM_SUFFIXES = {"step-out": "-cpu-high-step", "step-in": "-cpu-low-step", "simple": "-cpu-high-simple"}
 
 
 @dataclass
@@ -159,81 +155,102 @@ def _steps(name: str, steps: list[Step], above: bool, adjustment_type: str) -> N
 def _cron(name: str, expr: str) -> None:
     """Five fields, each a value, range, list or */step within its range (§5.4)."""
     fix = "Write 'minute hour day-of-month month day-of-week' in UTC, e.g. '0 0 * * 1-5' (09:00 KST on weekdays)."
-    parts = expr.split() if isinstance(expr, str) else []
-    if len(parts) != 5:
-        raise ValidationError(name, expr, "a Recurrence is a cron expression with 5 fields", fix)
-    for part, (lo, hi) in zip(parts, CRON_RANGES):
+    if not re.fullmatch(r"[^\s]+(?: [^\s]+){4}", expr):
+        raise ValidationError(name, expr, "a Recurrence is a cron expression of 5 fields separated by single spaces", fix)
+    for part, (lo, hi) in zip(expr.split(" "), validate.CRON_RANGES):
         for item in part.lower().split(","):
-            rng, _, step = item.partition("/")
+            rng, slash, step = item.partition("/")
             ends = [] if rng == "*" else rng.split("-")
-            values = [CRON_NAMES.get(v, int(v) if v.isdigit() else -1) for v in ends]
-            if (step and not step.isdigit()) or len(ends) > 2 or not all(lo <= v <= hi for v in values):
-                raise ValidationError(name, expr, f"the field {part!r} is not a cron value in {lo}-{hi}", fix)
+            values = [validate.CRON_NAMES.get(v, int(v) if _digits(v) else -1) for v in ends]
+            bad_step = slash and not (_digits(step) and int(step) > 0)
+            if bad_step or len(ends) > 2 or not all(lo <= v <= hi for v in values):
+                raise ValidationError(name, expr, "the field {part!r} is not a cron value in {lo}-{hi}".format(part=part, lo=lo, hi=hi), fix)
 
 
-def _schedule(i: int, s: Schedule, asg: Any) -> None:
-    where = f"schedules[{i}]"
-    if not re.match(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,200}$", s.name or ""):
-        raise ValidationError(f"{where}.name", s.name, "a name is letters, digits, '.', '_' or '-'", "Use e.g. 'weekday-morning'.")
-    _cron(f"{where}.recurrence", s.recurrence)
+def _digits(text: str) -> bool:
+    """ASCII digits only ('٣'.isdigit() is True in Python, but not in a cron expression)."""
+    return text.isascii() and text.isdigit()
+
+
+def _schedule(lab: Lab, i: int, s: Schedule, min_size: int, max_size: int) -> None:
+    where = "schedules[{i}]".format(i=i)
+    validate.SCHEDULED_ACTION_NAME.check(where + ".name", s.name, "Use e.g. 'weekday-morning'.")
+    full = lab.resource_name(s.name)
+    if len(full) > validate.SCHEDULED_ACTION_NAME.max_len:
+        raise ValidationError(where + ".name", s.name, "with the lab's name in front ({full}) it is {n} characters; AWS allows {most}".format(
+            full=full, n=len(full), most=validate.SCHEDULED_ACTION_NAME.max_len), "Use a shorter name, e.g. 'weekday-morning'.")
+    _cron(where + ".recurrence", s.recurrence)
     if s.min_size is None and s.max_size is None and s.desired_capacity is None:
         raise ValidationError(where, s, "a scheduled action sets at least one of min_size, max_size, desired_capacity",
                               "Give e.g. min_size=4, desired_capacity=4.")
-    lo = s.min_size if s.min_size is not None else asg.min_size
-    hi = s.max_size if s.max_size is not None else asg.max_size
-    validate.capacity(lo, s.desired_capacity if s.desired_capacity is not None else lo, hi)
+    lo = s.min_size if s.min_size is not None else min_size
+    hi = s.max_size if s.max_size is not None else max_size
+    validate.capacity(lo, s.desired_capacity if s.desired_capacity is not None else lo, hi, where=where + ".")
     if s.time_zone is not None:
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
         try:
             ZoneInfo(s.time_zone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValidationError(f"{where}.time_zone", s.time_zone, "it is not an IANA time zone name",
+            raise ValidationError(where + ".time_zone", s.time_zone, "it is not an IANA time zone name",
                                   "Use e.g. 'Asia/Seoul' or 'Etc/UTC', or None for UTC.") from None
 
 
-def validate_spec(spec: ScalingSpec, asg: Any) -> None:
-    """Check every policy, alarm and schedule before anything is created."""
+def check_spec(lab: Lab, spec: ScalingSpec | None, group: str, min_size: int, max_size: int,
+               has_load_balancer: bool = True) -> ScalingSpec:
+    """Check every policy, alarm and schedule against the group they act on (its name and sizes) before anything is created."""
+    spec = spec_types.spec(spec, ScalingSpec, "scaling")
     bad = [k for k in spec.kinds if k not in KINDS]
     if bad or len(set(spec.kinds)) != len(spec.kinds):
-        raise ValidationError("kinds", spec.kinds, f"each kind appears once and is one of {', '.join(KINDS)}",
+        raise ValidationError("kinds", spec.kinds, "each kind appears once and is one of {kinds}".format(kinds=", ".join(KINDS)),
                               "Use e.g. kinds=('target_tracking',) - the usual production choice.")
-    if spec.target_metric not in TARGET_METRICS:
-        raise ValidationError("target_metric", spec.target_metric, f"it is one of {', '.join(TARGET_METRICS)}",
-                              "Use 'ASGAverageCPUUtilization', the seed's metric.")
+    validate.one_of("target_metric", spec.target_metric, validate.TARGET_METRICS, "Use 'ASGAverageCPUUtilization', the seed's metric.")
+    if spec.target_metric == "ALBRequestCountPerTarget" and "target_tracking" in spec.kinds and not has_load_balancer:
+        raise ValidationError("target_metric", spec.target_metric, "requests per target need the load balancer's target group",
+                              "Pass load_balancer=..., or use 'ASGAverageCPUUtilization'.")
     cpu = spec.target_metric == "ASGAverageCPUUtilization"
-    if not isinstance(spec.target_value, (int, float)) or spec.target_value <= 0 or (cpu and spec.target_value > 100):
+    if not spec.target_value > 0 or (cpu and spec.target_value > 100):
         raise ValidationError("target_value", spec.target_value, "the target is above 0" + (" and at most 100 (%)" if cpu else ""),
                               "Use e.g. 70.0: keep the group's average CPU at 70 %.")
     if spec.estimated_instance_warmup is not None:
-        validate.in_range("estimated_instance_warmup", spec.estimated_instance_warmup, 0, 3600)
-    for name, value in (("step_adjustment_type", spec.step_adjustment_type), ("simple_adjustment_type", spec.simple_adjustment_type)):
-        if value not in ADJUSTMENT_TYPES:
-            raise ValidationError(name, value, f"it is one of {', '.join(ADJUSTMENT_TYPES)}", "Use 'ChangeInCapacity'.")
+        validate.whole_number("estimated_instance_warmup", spec.estimated_instance_warmup, *validate.WARMUP_SECONDS_RANGE)
+    for name in ("step_adjustment_type", "simple_adjustment_type"):
+        validate.one_of(name, getattr(spec, name), validate.ADJUSTMENT_TYPES, "Use 'ChangeInCapacity'.")
     _steps("step_out", spec.step_out, True, spec.step_adjustment_type)
     _steps("step_in", spec.step_in, False, spec.step_adjustment_type)
     for name in ("step_out_threshold", "step_in_threshold", "simple_threshold"):
-        _percent(name, getattr(spec, name))
+        validate.number(name, getattr(spec, name), 0, 100, "A CPU threshold is a percentage, 0-100: e.g. 60.0.")
     if spec.step_in_threshold >= spec.step_out_threshold:
-        raise ValidationError("step_in_threshold", spec.step_in_threshold, f"it must be below step_out_threshold "
-                              f"({spec.step_out_threshold}), or the two alarms fight", "Use e.g. 30 and 60.")
-    if not isinstance(spec.simple_adjustment, int) or spec.simple_adjustment == 0:
+        raise ValidationError("step_in_threshold", spec.step_in_threshold, "it must be below step_out_threshold ({out}), or the two "
+                              "alarms fight".format(out=spec.step_out_threshold), "Use e.g. 30 and 60.")
+    if spec.simple_adjustment == 0:
         raise ValidationError("simple_adjustment", spec.simple_adjustment, "it is a whole number other than 0", "Use 1.")
-    validate.in_range("simple_cooldown", spec.simple_cooldown, 0, 86400, "300 s is AWS's default.")
-    if spec.alarm_period not in (10, 30) and (not isinstance(spec.alarm_period, int) or spec.alarm_period <= 0 or spec.alarm_period % 60):
-        raise ValidationError("alarm_period", spec.alarm_period, "a period is 10, 30 or a multiple of 60 seconds", "Use 60.")
-    validate.in_range("alarm_evaluation_periods", spec.alarm_evaluation_periods, 1, 86400 // spec.alarm_period,
-                      "Period x evaluation periods may not exceed one day; 2 or 3 is usual.")
+    validate.whole_number("simple_cooldown", spec.simple_cooldown, *validate.COOLDOWN_RANGE, "300 s is AWS's default.")
+    _alarms(spec, group)
     names = [s.name for s in spec.schedules]
     if len(set(names)) != len(names):
         raise ValidationError("schedules", names, "scheduled action names must be unique", "Give each action its own name.")
     for i, s in enumerate(spec.schedules):
-        _schedule(i, s, asg)
+        _schedule(lab, i, s, min_size, max_size)
+    return spec
 
 
-def _percent(name: str, value: Any) -> None:
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= 100:
-        raise ValidationError(name, value, "a CPU threshold is a percentage, 0-100", "Use e.g. 60.0.")
+def _alarms(spec: ScalingSpec, group: str) -> None:
+    """The alarm period and evaluation periods, and the alarm names derived from the group's name."""
+    if spec.alarm_period not in (10, 30) and (spec.alarm_period <= 0 or spec.alarm_period % 60):
+        raise ValidationError("alarm_period", spec.alarm_period, "a period is 10, 30 or a multiple of 60 seconds", "Use 60.")
+    validate.whole_number("alarm_evaluation_periods", spec.alarm_evaluation_periods, 1, validate.ALARM_SPAN_MAX_S // spec.alarm_period,
+                          "Period x evaluation periods may not exceed one day; 2 or 3 is usual.")
+    for suffix in ALARM_SUFFIXES.values():
+        problem = validate.ALARM_NAME.problem(group + suffix)
+        if problem:
+            raise ValidationError("name", group, "the alarms are named '<group>{suffix}', and then {problem}".format(
+                suffix=suffix, problem=problem), "Use a shorter AutoScalingSpec(name=...), e.g. 'awslab-asg'.")
+
+
+def validate_spec(lab: Lab, spec: ScalingSpec | None, asg: Any, load_balancer: Any = None) -> ScalingSpec:
+    """Check the spec against the built group (and load balancer) before anything is created."""
+    return check_spec(lab, spec, asg.name, asg.min_size, asg.max_size, load_balancer is not None)
 
 
 # -- building ---------------------------------------------------------------------------------------------
@@ -241,11 +258,7 @@ def _percent(name: str, value: Any) -> None:
 
 def build_scaling_policies(lab: Lab, asg: Any, load_balancer: Any = None, spec: ScalingSpec | None = None) -> ScalingPolicies:
     """Ensure the chosen policies, the alarms that drive step and simple scaling, and the scheduled actions."""
-    spec = spec or ScalingSpec()
-    validate_spec(spec, asg)
-    if spec.target_metric == "ALBRequestCountPerTarget" and "target_tracking" in spec.kinds and load_balancer is None:
-        raise ValidationError("target_metric", spec.target_metric, "requests per target need the load balancer's target group",
-                              "Pass load_balancer=..., or use 'ASGAverageCPUUtilization'.")
+    spec = validate_spec(lab, spec, asg, load_balancer)
     group, created = asg.name, []
     arns: dict[str, str] = {}
     alarms: list[str] = []
@@ -254,7 +267,7 @@ def build_scaling_policies(lab: Lab, asg: Any, load_balancer: Any = None, spec: 
         name = lab.resource_name("target-tracking")
         arns[name], tt_alarms = ensure_policy(lab, group, name, _target_tracking(spec, load_balancer), created)
         _record_policy(lab, "target-tracking", group, name, _target_tracking(spec, load_balancer),
-                       f"Layer 7 - scaling: target tracking keeps {spec.target_metric} at {spec.target_value}; AWS makes its alarms")
+                       f"Target tracking keeps {spec.target_metric} at {spec.target_value}; AWS makes its alarms")
     if "step" in spec.kinds:
         for direction, steps, threshold, op in (("out", spec.step_out, spec.step_out_threshold, "GreaterThanOrEqualToThreshold"),
                                                 ("in", spec.step_in, spec.step_in_threshold, "LessThanOrEqualToThreshold")):
@@ -266,7 +279,7 @@ def build_scaling_policies(lab: Lab, asg: Any, load_balancer: Any = None, spec: 
             arns[name], _ = ensure_policy(lab, group, name, params, created)
             _record_policy(lab, f"step-{direction}", group, name, params, f"Step scaling, scale-{direction}: the steps are relative "
                            f"to its alarm's threshold ({threshold} %)", var=f"STEP_{direction.upper()}_ARN")
-            alarms.append(ensure_alarm(lab, group, f"{group}-cpu-{'high' if direction == 'out' else 'low'}-step", threshold, op,
+            alarms.append(ensure_alarm(lab, group, group + ALARM_SUFFIXES["step-" + direction], threshold, op,
                                        arns[name], spec, created, f"$STEP_{direction.upper()}_ARN"))
     if "simple" in spec.kinds:
         name = lab.resource_name("simple-scale-out")
@@ -275,7 +288,7 @@ def build_scaling_policies(lab: Lab, asg: Any, load_balancer: Any = None, spec: 
         arns[name], _ = ensure_policy(lab, group, name, params, created)
         _record_policy(lab, "simple", group, name, params, f"Simple scaling: {spec.simple_adjustment:+d}, then wait "
                        f"{spec.simple_cooldown} s (the cooldown) before answering the alarm again", var="SIMPLE_ARN")
-        alarms.append(ensure_alarm(lab, group, f"{group}-cpu-high-simple", spec.simple_threshold,
+        alarms.append(ensure_alarm(lab, group, group + ALARM_SUFFIXES["simple"], spec.simple_threshold,
                                    "GreaterThanOrEqualToThreshold", arns[name], spec, created, "$SIMPLE_ARN"))
     schedules = [ensure_scheduled_action(lab, group, s, created) for s in spec.schedules] if "scheduled" in spec.kinds else []
     return ScalingPolicies(group, list(spec.kinds), arns, alarms + tt_alarms, tt_alarms, schedules, created)
@@ -339,7 +352,7 @@ def ensure_alarm(lab: Lab, group: str, name: str, threshold: float, operator: st
              AlarmDescription=f"awslab: group {group} CPU {operator} {threshold} -> {policy_arn.rsplit('/', 1)[-1]}", **wanted)
         if not found:
             created.append(name)
-    tags = " ".join(f"Key={t['Key']},Value={t['Value']}" for t in lab.tags(name, LAYER))
+    tags = " ".join(cli_tag_list(lab.tags(name, LAYER)))
     lab.record(f"scaling/alarm-{name}", f"aws cloudwatch put-metric-alarm --alarm-name {name} --namespace AWS/EC2 --metric-name "
                f"CPUUtilization --dimensions Name=AutoScalingGroupName,Value={group} --statistic Average --period {spec.alarm_period} "
                f"--evaluation-periods {spec.alarm_evaluation_periods} --threshold {threshold} --comparison-operator {operator} "

@@ -26,13 +26,12 @@ This is least privilege: each tier can be reached only from the tier in front.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from .. import config
 from ..errors import SecurityError, ValidationError
 from ..lab import Lab
-from . import validate
+from . import spec_types, validate
 from ._base import Built, call, cli_tags, paginate, tag_spec
 from .network import Network
 
@@ -43,9 +42,6 @@ __all__ = ["SecuritySpec", "SecurityGroups", "ENGINE_PORTS", "build_security", "
 #: Each engine's default port (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ConnectToInstance.html).
 ENGINE_PORTS = {"mysql": 3306, "mariadb": 3306, "postgres": 5432}
 
-#: Characters AWS allows in a group's and a rule's description (and group name): note, no '>' or quotes
-#: (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSecurityGroup.html).
-DESCRIPTION_CHARS = re.compile(r"^[a-zA-Z0-9 ._\-:/()#,@\[\]+=&;{}!$*]{0,255}$")
 
 #: What each group is for, as the console shows it to students.
 DESCRIPTIONS = {
@@ -90,8 +86,16 @@ class SecurityGroups(Built):
     created: list[str] = field(default_factory=list)
 
 
-def validate_spec(spec: SecuritySpec) -> str:
+def check_spec(spec: SecuritySpec | None) -> SecuritySpec:
+    """Check the spec before any AWS call; return it with its defaults."""
+    spec = spec_types.spec(spec, SecuritySpec, "security")
+    validate_spec(spec)
+    return spec
+
+
+def validate_spec(spec: SecuritySpec | None) -> str:
     """Check ports and the admin CIDR before any AWS call; return the CIDR in canonical form."""
+    spec = spec_types.spec(spec, SecuritySpec, "security")
     validate.port("app_port", spec.app_port)
     validate.port("db_port", spec.db_port)
     if spec.app_port == 22:
@@ -112,7 +116,7 @@ def validate_spec(spec: SecuritySpec) -> str:
 
 def build_security(lab: Lab, network: Network, spec: SecuritySpec | None = None) -> SecurityGroups:
     """Ensure the four security groups and their inbound rules in ``network``'s VPC."""
-    spec = spec or SecuritySpec()
+    spec = spec_types.spec(spec, SecuritySpec, "security")
     admin_cidr = validate_spec(spec)
     created: list[str] = []
     ids = {role: ensure_security_group(lab, network.vpc_id, role, created) for role in ("alb", "bastion", "app", "db")}
@@ -153,7 +157,7 @@ def ensure_security_group(lab: Lab, vpc_id: str, role: str, created: list[str]) 
         created.append(group_id)
     lab.record(f"security/{role}-sg", ["aws", "ec2", "create-security-group", "--group-name", name, "--description", description,
                "--vpc-id", "$VPC_ID", "--tag-specifications", cli_tags("security-group", tags)],
-               f"Layer 2 - security: the {role} security group" if role == "alb" else f"The {role} security group",
+               f"The {role} security group",
                var=_var(role), query="GroupId")
     return group_id
 
@@ -178,6 +182,7 @@ def ensure_ingress(lab: Lab, group_id: str, role: str, port: int, created: list[
     add it twice. Either way, we compare with the group's ``IpPermissions`` first.
     """
     ec2 = lab.client("ec2")
+    tags = lab.tags(lab.resource_name(f"{role}-ingress-{port}"), LAYER)
     groups = call(ec2.describe_security_groups, f"reading the {role} group's rules", error=SecurityError, GroupIds=[group_id])
     if not _has_rule(groups["SecurityGroups"][0].get("IpPermissions", []), port, cidr, source_group_id):
         permission: dict = {"IpProtocol": "tcp", "FromPort": port, "ToPort": port}
@@ -186,11 +191,12 @@ def ensure_ingress(lab: Lab, group_id: str, role: str, port: int, created: list[
         else:
             permission["UserIdGroupPairs"] = [{"GroupId": source_group_id, "Description": description}]
         result = call(ec2.authorize_security_group_ingress, f"opening port {port} on the {role} group", error=SecurityError,
-                      GroupId=group_id, IpPermissions=[permission])
+                      GroupId=group_id, IpPermissions=[permission], TagSpecifications=tag_spec(tags, "security-group-rule"))
         created.extend(r["SecurityGroupRuleId"] for r in result.get("SecurityGroupRules", []) if "SecurityGroupRuleId" in r)
     source = ["--cidr", cidr] if cidr else ["--source-group", f"${_var(source_role or '')}"]
     lab.record(f"security/{role}-ingress-{port}", ["aws", "ec2", "authorize-security-group-ingress", "--group-id", f"${_var(role)}",
-               "--protocol", "tcp", "--port", str(port), *source], description)
+               "--protocol", "tcp", "--port", str(port), *source, "--tag-specifications", cli_tags("security-group-rule", tags)],
+               description)
 
 
 def describe_security(lab: Lab) -> dict[str, list[dict]]:

@@ -6,6 +6,10 @@
 stops after that layer. Each layer is idempotent, so running it again only
 fills in what is missing - which is also how a build interrupted halfway is
 resumed.
+
+Every layer's spec is checked before the first call that creates anything
+(:func:`check_stack`): a bad value in the last layer stops the build before
+the VPC exists, and the error names the field as you wrote it.
 """
 from __future__ import annotations
 
@@ -16,12 +20,9 @@ from typing import Any
 
 from ..errors import ValidationError
 from ..lab import Lab
+from ._base import LAYERS
 
-__all__ = ["LAYERS", "StackSpec", "Stack", "build_stack"]
-
-#: The layers in build order. The database comes before the launch template
-#: because the web app's user data needs the database's address.
-LAYERS = ("network", "security", "keys", "bastion", "database", "compute", "loadbalancing", "autoscaling", "scaling", "edge")
+__all__ = ["LAYERS", "StackSpec", "Stack", "build_stack", "check_stack"]
 
 
 @dataclass
@@ -76,14 +77,58 @@ def _layer_index(until: str | None) -> int:
     return LAYERS.index(until)
 
 
+def _layer(module: str) -> Any:
+    """A layer's module, imported only when it is checked or built."""
+    return importlib.import_module(f"{__package__}.{module}")
+
+
+def check_stack(lab: Lab, spec: StackSpec | None = None, until: str | None = None) -> StackSpec:
+    """Check every layer's spec up to ``until`` before anything is created; return the specs with the defaults filled in.
+
+    Probes only (the region's AZs, whether an instance type or an image exists): nothing is created. Where a layer
+    depends on another (the database's port on the db security group's, the alarms' names on the group's), it is
+    checked against that layer's spec, as the build will use it.
+    """
+    if spec is not None and not isinstance(spec, StackSpec):
+        raise ValidationError("spec", spec, "it must be a StackSpec, or None for the seed's architecture",
+                              "Pass StackSpec(loadbalancing=LoadBalancerSpec(...), ...) with the layers to change.")
+    given, out = spec or StackSpec(), StackSpec()
+    for name in LAYERS[: _layer_index(until) + 1]:
+        setattr(out, name, _check_layer(lab, name, getattr(given, name), out))
+    return out
+
+
+def _check_layer(lab: Lab, name: str, value: Any, out: StackSpec) -> Any:
+    """One layer's spec, checked against the specs of the layers before it (in ``out``); returns it with its defaults."""
+    module = _layer(name)
+    if name in ("security", "edge"):
+        checked = module.check_spec(value)
+    elif name == "database":
+        checked = module.check_spec(lab, value, out.security.db_port)
+    elif name in ("compute", "loadbalancing"):
+        engine = {"engine": out.database.engine} if name == "compute" else {}
+        checked = module.check_spec(lab, value, out.security.app_port, **engine)
+        if name == "compute" and not out.database.wait:
+            raise ValidationError("wait", False, "the launch template needs the database's endpoint, which RDS gives once the "
+                                  "database is available", "Use DatabaseSpec(wait=True), or build until='database' first.")
+    elif name == "scaling":
+        auto = out.autoscaling
+        group = auto.name if auto.name is not None else lab.resource_name("asg")
+        checked = module.check_spec(lab, value, group, auto.min_size, auto.max_size)
+    elif name == "autoscaling":
+        template = out.compute.name if out.compute.name is not None else lab.resource_name("app-lt")
+        checked = module.check_spec(lab, value, module.latest_template_version(lab, template))
+    else:  # network, keys, bastion: on their own
+        checked = module.check_spec(lab, value)
+    return checked[0] if isinstance(checked, tuple) else checked
+
+
 def build_stack(lab: Lab, spec: StackSpec | None = None, until: str | None = None) -> Stack:
-    """Build the layers in order, up to and including ``until``. Returns a :class:`Stack`."""
-    spec = spec or StackSpec()
+    """Check every layer's spec, then build the layers in order, up to and including ``until``. Returns a :class:`Stack`."""
+    spec = check_stack(lab, spec, until)
     last = _layer_index(until)
     s = Stack()
-    def layer(module: str) -> Any:  # import a layer only when it is built
-        return importlib.import_module(f"{__package__}.{module}")
-
+    layer = _layer
     steps = {
         "network": lambda: layer("network").build_network(lab, spec.network),
         "security": lambda: layer("security").build_security(lab, s.network, spec.security),

@@ -80,7 +80,7 @@ def test_cli_log_uses_the_earlier_layers_variables(base):
     ("health_check_grace_period", {"health_check_grace_period": -5}, "0 to 7200"),
     ("default_instance_warmup", {"default_instance_warmup": 3601}, "-1 to 3600"),
     ("launch_template_version", {"launch_template_version": "latest"}, "$Default"),
-    ("name", {"name": "-asg"}, "1-255"),
+    ("name", {"name": "-asg"}, "starting with a letter or digit"),
 ])
 def test_group_rejects_bad_input_before_creating_anything(cloud_url, base, field, kwargs, rule):
     lab = Lab(name="t" + uuid.uuid4().hex[:8], backend="embedded", endpoint_url=cloud_url)

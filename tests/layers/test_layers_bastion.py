@@ -106,8 +106,8 @@ def test_bastion_cli_log(built):
 
 
 @pytest.mark.parametrize("field,kwargs,rule", [
-    ("instance_type", {"instance_type": "t3micro"}, "<family>.<size>"),
-    ("instance_type", {"instance_type": "T3.Micro"}, "<family>.<size>"),
+    ("instance_type", {"instance_type": "t3micro"}, "<family><generation>.<size>"),
+    ("instance_type", {"instance_type": "T3.Micro"}, "<family><generation>.<size>"),
     ("image_id", {"image_id": "ami-xyz"}, "8 or 17 hex digits"),
     ("image_id", {"image_id": "i-0123456789abcdef0"}, "8 or 17 hex digits"),
 ])

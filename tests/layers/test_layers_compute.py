@@ -140,9 +140,9 @@ def test_find_al2023_ami_picks_an_x86_64_al2023_image(lab):
     ("instance_type", {"instance_type": "t3micro"}, None, "<family><generation>.<size>"),
     ("instance_type", {"instance_type": "zz9.large"}, None, "no such instance type"),
     ("image_id", {"image_id": "ami-xyz"}, None, "AMI ID"),
-    ("name", {"name": "lt"}, None, "3-128"),
+    ("name", {"name": "lt"}, None, "3 to 128"),
     ("app_port", {"app_port": 8080}, None, "admits port 80 only"),
-    ("db_name", {"db_name": "my-db"}, None, "letters, digits or _"),
+    ("db_name", {"db_name": "my-db"}, None, "letters, digits and _"),
     ("database.engine", {}, {"engine": "postgres", "endpoint_address": "x", "port": 5432}, "MySQL protocol"),
     ("database.endpoint_address", {}, {"engine": "mysql", "endpoint_address": None, "port": 3306}, "no endpoint yet"),
 ])
@@ -152,3 +152,35 @@ def test_launch_template_rejects_bad_input_before_creating_anything(shared, fiel
         build_launch_template(lab, shared.security, shared.key, LaunchTemplateSpec(**spec), database=SimpleNamespace(**db) if db else None)
     assert e.value.field == field and rule in str(e.value) and "How to fix" in str(e.value)
     assert describe_compute(lab)["launch_templates"] == []
+
+
+
+def test_an_untagged_role_of_the_labs_name_is_claimed_so_teardown_finds_it(cloud_url):
+    """A role made by hand, or by replaying an older CLI log (which did not tag it), is tagged by the next build;
+    before, the build reused it silently and every teardown reported it as left over."""
+    from awslab.layers.compute import ASSUME_EC2, ensure_instance_profile
+
+    lab = _lab(cloud_url)
+    iam = lab.client("iam")
+    role, profile = lab.resource_name("app-role"), lab.resource_name("app-profile")
+    iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(ASSUME_EC2))
+    iam.create_instance_profile(InstanceProfileName=profile)
+    ensure_instance_profile(lab, "arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:db-AbCdEf", [])
+    assert _tags(iam.get_role(RoleName=role)["Role"]["Tags"])["awslab:lab"] == lab.name
+    assert _tags(iam.get_instance_profile(InstanceProfileName=profile)["InstanceProfile"]["Tags"])["awslab:lab"] == lab.name
+    assert sorted(delete_instance_profile(lab)) == sorted([role, profile])
+
+
+def test_a_role_of_the_labs_name_that_another_lab_owns_is_not_taken_over(cloud_url):
+    from awslab.errors import ComputeError
+    from awslab.layers.compute import ASSUME_EC2, ensure_instance_profile
+
+    lab = _lab(cloud_url)
+    iam = lab.client("iam")
+    role = lab.resource_name("app-role")
+    iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(ASSUME_EC2), Tags=[{"Key": "awslab:lab", "Value": "someone"}])
+    with pytest.raises(ComputeError) as e:
+        ensure_instance_profile(lab, "arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:db-AbCdEf", [])
+    assert "belongs to lab 'someone'" in str(e.value)
+    assert _tags(iam.get_role(RoleName=role)["Role"]["Tags"]) == {"awslab:lab": "someone"}
+    iam.delete_role(RoleName=role)

@@ -102,24 +102,24 @@ def test_database_postgres_on_its_own_port(built, lab):
 
 
 @pytest.mark.parametrize("field,kwargs,rule", [
-    ("db_instance_identifier", {"db_instance_identifier": "1db"}, "a letter first"),
+    ("db_instance_identifier", {"db_instance_identifier": "1db"}, "starts with a letter"),
     ("db_instance_identifier", {"db_instance_identifier": "my--db"}, "no two hyphens"),
     ("db_instance_identifier", {"db_instance_identifier": "my-db-"}, "no hyphen at the end"),
-    ("db_instance_identifier", {"db_instance_identifier": "my_db"}, "letters, digits or hyphens"),
-    ("db_instance_identifier", {"db_instance_identifier": "d" * 64}, "1-63"),
-    ("db_instance_identifier", {"db_instance_identifier": ""}, "1-63"),
+    ("db_instance_identifier", {"db_instance_identifier": "my_db"}, "letters, digits and hyphens"),
+    ("db_instance_identifier", {"db_instance_identifier": "d" * 64}, "1 to 63"),
+    ("db_instance_identifier", {"db_instance_identifier": ""}, "1 to 63"),
     ("engine", {"engine": "oracle-ee"}, "mysql"),
-    ("db_instance_class", {"db_instance_class": "t3.micro"}, "db.<family>.<size>"),
-    ("db_instance_class", {"db_instance_class": "db.t3"}, "db.<family>.<size>"),
+    ("db_instance_class", {"db_instance_class": "t3.micro"}, "db.<family><generation>.<size>"),
+    ("db_instance_class", {"db_instance_class": "db.t3"}, "db.<family><generation>.<size>"),
     ("allocated_storage", {"allocated_storage": 19}, "20 to 65536"),
     ("allocated_storage", {"allocated_storage": 65537}, "20 to 65536"),
-    ("allocated_storage", {"allocated_storage": "20"}, "whole numbers"),
-    ("storage_type", {"storage_type": "io1"}, "gp2 or gp3"),
-    ("master_username", {"master_username": "1admin"}, "a letter first"),
-    ("master_username", {"master_username": "a" * 17}, "1-16"),
+    ("allocated_storage", {"allocated_storage": "20"}, "a whole number"),
+    ("storage_type", {"storage_type": "io1"}, "'gp3'"),
+    ("master_username", {"master_username": "1admin"}, "a letter, then"),
+    ("master_username", {"master_username": "a" * 17}, "1 to 16"),
     ("master_username", {"master_username": "ad-min"}, "letters, digits or '_'"),
     ("port", {"engine": "postgres"}, "admits port 3306 only"),
-    ("port", {"port": 0}, "1 to 65535"),
+    ("port", {"port": 0}, "1150 to 65535"),
 ])
 def test_database_rejects_bad_input_before_creating_anything(built, lab, field, kwargs, rule):
     _, net, sec, _ = built

@@ -139,12 +139,12 @@ def test_edge_cli_log_is_valid_bash_with_variables(lab, alb):
     ("site_record_name", {"site_record_name": "api.example.com"}, "different names"),
     ("bucket_name", {"bucket_name": "ab"}, "3 to 63"),
     ("bucket_name", {"bucket_name": "My_Bucket"}, "lowercase"),
-    ("bucket_name", {"bucket_name": "192.168.1.1"}, "IP address"),
-    ("bucket_name", {"bucket_name": "xn--site"}, "must not start"),
-    ("bucket_name", {"bucket_name": "site-s3alias"}, "reserved suffix"),
+    ("bucket_name", {"bucket_name": "192.168.1.1"}, "no dots"),
+    ("bucket_name", {"bucket_name": "xn--site"}, "must not begin with 'xn--'"),
+    ("bucket_name", {"bucket_name": "site-s3alias"}, "must not end with '-s3alias'"),
     ("bucket_name", {"bucket_name": "my.site"}, "dots"),
     ("index_document", {"index_document": "pages/index.html"}, ".html"),
-    ("price_class", {"price_class": "PriceClass_Cheap"}, "must be one of"),
+    ("price_class", {"price_class": "PriceClass_Cheap"}, "one of"),
 ])
 def test_edge_rejects_bad_input_before_creating_anything(lab, field, kwargs, rule):
     alb = SimpleNamespace(dns_name="t-1.ap-northeast-2.elb.amazonaws.com", load_balancer_arn="arn:aws:elasticloadbalancing:x")

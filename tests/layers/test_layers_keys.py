@@ -204,9 +204,9 @@ def test_ssh_agent_commands_keep_the_key_off_the_bastion():
     ("key_name", {"key_name": "my key"}, "letters, digits"),
     ("key_name", {"key_name": ".hidden"}, "not starting with '.'"),
     ("key_name", {"key_name": "../escape"}, "letters, digits"),
-    ("key_name", {"key_name": ""}, "1-255"),
-    ("key_name", {"key_name": "k" * 256}, "1-255"),
-    ("key_type", {"key_type": "dsa"}, "rsa and ed25519"),
+    ("key_name", {"key_name": ""}, "1 to 255"),
+    ("key_name", {"key_name": "k" * 256}, "1 to 255"),
+    ("key_type", {"key_type": "dsa"}, "'rsa', 'ed25519'"),
 ])
 def test_key_pair_rejects_bad_input_before_creating_anything(lab, tmp_path, field, kwargs, rule):
     with pytest.raises(ValidationError) as e:

@@ -92,8 +92,8 @@ def test_cli_log_creates_tg_alb_and_listener_with_variables(base):
 
 
 @pytest.mark.parametrize("field,kwargs,rule", [
-    ("target_group_name", {"target_group_name": "x" * 33}, "1-32"),
-    ("target_group_name", {"target_group_name": "my_tg"}, "letters, digits or hyphens"),
+    ("target_group_name", {"target_group_name": "x" * 33}, "1 to 32"),
+    ("target_group_name", {"target_group_name": "my_tg"}, "letters, digits and hyphens"),
     ("load_balancer_name", {"load_balancer_name": "-alb"}, "no hyphen at either end"),
     ("load_balancer_name", {"load_balancer_name": "internal-alb"}, "internal-"),
     ("health_check_interval_seconds", {"health_check_interval_seconds": 4}, "5 to 300"),

@@ -129,7 +129,7 @@ def test_cli_log_wires_alarms_to_policies_through_variables(base):
     ("alarm_period", {"alarm_period": 45}, "multiple of 60"),
     ("schedules[0].recurrence", {"schedules": [Schedule("x", "0 0 * *", min_size=2)]}, "5 fields"),
     ("schedules[0].recurrence", {"schedules": [Schedule("x", "61 0 * * *", min_size=2)]}, "0-59"),
-    ("desired_capacity", {"schedules": [Schedule("x", "0 0 * * *", desired_capacity=10)]}, "min_size <= desired_capacity <= max_size"),
+    ("schedules[0].desired_capacity", {"schedules": [Schedule("x", "0 0 * * *", desired_capacity=10)]}, "min_size <= desired_capacity <= max_size"),
     ("schedules[0].time_zone", {"schedules": [Schedule("x", "0 0 * * *", min_size=2, time_zone="Mars/Olympus")]}, "IANA"),
     ("schedules[0]", {"schedules": [Schedule("x", "0 0 * * *")]}, "at least one of"),
 ])

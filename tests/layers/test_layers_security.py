@@ -5,7 +5,8 @@ import pytest
 
 from awslab import Lab, ValidationError
 from awslab.layers.network import build_network
-from awslab.layers.security import DESCRIPTION_CHARS, DESCRIPTIONS, SecuritySpec, build_security, describe_security
+from awslab.layers import validate
+from awslab.layers.security import DESCRIPTIONS, SecuritySpec, build_security, describe_security
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +49,7 @@ def test_security_groups_are_tagged_and_described_for_the_console(network_lab):
         tags = {t["Key"]: t["Value"] for t in group["Tags"]}
         assert tags["Name"] == group["GroupName"] == f"{lab.name}-{role}-sg"
         assert tags["awslab:lab"] == lab.name and tags["awslab:layer"] == "security"
-        assert group["Description"] == DESCRIPTIONS[role] and DESCRIPTION_CHARS.match(group["Description"])
+        assert group["Description"] == DESCRIPTIONS[role] and validate.SECURITY_GROUP_DESCRIPTION.problem(group["Description"]) is None
     assert {g["GroupId"] for g in describe_security(lab)["security_groups"]} == set(by_id)
 
 
@@ -112,9 +113,9 @@ def test_security_cli_log_uses_source_groups_not_cidrs(network_lab):
 @pytest.mark.parametrize("field,kwargs,rule", [
     ("app_port", {"app_port": 0}, "1 to 65535"),
     ("app_port", {"app_port": 65536}, "1 to 65535"),
-    ("app_port", {"app_port": "80"}, "whole numbers"),
+    ("app_port", {"app_port": "80"}, "a whole number"),
     ("db_port", {"db_port": -1}, "1 to 65535"),
-    ("db_port", {"db_port": True}, "whole numbers"),
+    ("db_port", {"db_port": True}, "a whole number"),
     ("app_port", {"app_port": 22}, "SSH"),
     ("db_port", {"app_port": 3306}, "app's port too"),
     ("admin_cidr", {"admin_cidr": "0.0.0.0/0"}, "whole internet"),
