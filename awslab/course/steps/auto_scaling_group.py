@@ -34,7 +34,7 @@ def _group(lab: Any, resources: dict) -> dict:
     if find_group(lab) is not None:  # the student's (or one made before): used as it is, never "corrected"
         return {"group_name": name}
     subnets, tgs = private_subnets(lab), lab_target_groups(lab)
-    network = SimpleNamespace(subnet_ids=lambda tier: [s["SubnetId"] for s in subnets])
+    network = SimpleNamespace(subnet_ids=lambda tier: [s["SubnetId"] for s in subnets], private_subnets=subnets)
     lt = lab.client("ec2").describe_launch_templates(LaunchTemplateNames=[f"{lab.name}-app-lt"])["LaunchTemplates"][0]
     g = ensure_auto_scaling_group(lab, name, network, lt["LaunchTemplateId"], tgs[0]["TargetGroupArn"],
                                   AutoScalingSpec(), [])
