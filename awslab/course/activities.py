@@ -86,11 +86,16 @@ class ActivityLog:
         cell = "style='text-align:left;vertical-align:top'"
         rows = "".join(
             f"<tr><td {cell}><code>+{a.start - self.since:.0f}&nbsp;s</code></td><td {cell}>{html.escape(a.status)}</td>"
-            f"<td {cell}>{html.escape(a.description)}</td><td {cell}><small>{html.escape(a.cause)}</small></td></tr>"
+            f"<td {cell}>{_keep_ids(a.description)}</td><td {cell}><small>{_keep_ids(a.cause)}</small></td></tr>"
             for a in self.rows)
         head = "".join(f"<th {cell}>{html.escape(h)}</th>" for h in
                        (_("after"), "StatusCode", "Description", "Cause"))
         return f"<table style='table-layout:auto;width:100%'><tr>{head}</tr>{rows}</table>"
+
+
+def _keep_ids(text: str) -> str:
+    """HTML for ``text`` where an instance id never breaks across lines (``i-`` / ``0abc…``)."""
+    return _INSTANCE.sub(lambda m: f"<span style='white-space:nowrap'>{m.group(0)}</span>", html.escape(text))
 
 
 def activities(lab: Any, group_name: str, since: float | None = None) -> ActivityLog:
