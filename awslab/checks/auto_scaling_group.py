@@ -131,8 +131,9 @@ def _placement(lab: Any, g: dict, subnets: list[dict], tgs: list[dict]) -> None:
                  "them.").format(extra=", ".join(extra)) if extra else
                _("With one AZ, the loss of that AZ takes the whole app down; the group spreads over both."))
         raise not_yet(_("{group} launches into {got}; the lab uses both private subnets {want}. {why}").format(
-            group=name, got=", ".join(sorted(got)) or "-", want=", ".join(label(s["SubnetId"], name_of(s)) for s in subnets),
-            why=why), f"{update} --vpc-zone-identifier {','.join(sorted(want))}")
+            group=name, got=", ".join(sorted(got)) or "-",
+            want=", ".join(label(s["SubnetId"], name_of(s)) for s in subnets), why=why),
+            f"{update} --vpc-zone-identifier {','.join(sorted(want))}")
     missing = [t for t in tgs if t["TargetGroupArn"] not in g.get("TargetGroupARNs", [])]
     if missing:
         raise not_yet(_("{group} is not attached to {tgs}: its instances would never be registered, so the ALB would "
@@ -146,15 +147,15 @@ def _health(g: dict) -> None:
     name = g["AutoScalingGroupName"]
     update = f"aws autoscaling update-auto-scaling-group --auto-scaling-group-name {name}"
     if g.get("HealthCheckType") != "ELB":
-        raise not_yet(_("{group} uses the {type} health check: it replaces an instance only when EC2 says the VM is not "
-                        "running. An app that fails /health on a running VM would stay, and the ALB would route around "
-                        "it: one server short, for good.").format(group=name, type=g.get("HealthCheckType")),
+        raise not_yet(_("{group} uses the {type} health check: it replaces an instance only when EC2 says the VM is "
+                        "not running. An app that fails /health on a running VM would stay, and the ALB would route "
+                        "around it: one server short, for good.").format(group=name, type=g.get("HealthCheckType")),
                       f"{update} --health-check-type ELB --health-check-grace-period {GRACE_PERIOD}")
     if g.get("HealthCheckGracePeriod") != GRACE_PERIOD:
-        raise not_yet(_("{group} has a grace period of {got} s; the lab uses {want} s. A new instance needs time to boot, "
-                        "start the app and pass its first health check; judged sooner, it fails and is replaced, over "
-                        "and over (the API's default is 0).").format(group=name, got=g.get("HealthCheckGracePeriod"),
-                                                                     want=GRACE_PERIOD),
+        raise not_yet(_("{group} has a grace period of {got} s; the lab uses {want} s. A new instance needs time to "
+                        "boot, start the app and pass its first health check; judged sooner, it fails and is replaced, "
+                        "over and over (the API's default is 0).").format(
+            group=name, got=g.get("HealthCheckGracePeriod"), want=GRACE_PERIOD),
                       f"{update} --health-check-grace-period {GRACE_PERIOD}")
 
 
@@ -182,9 +183,10 @@ def group(lab: Any) -> Any:
     _placement(lab, g, subnets, tgs)
     _health(g)
     _tagged(lab, g)
-    return ok(_("{group}: min 2, max 6, from {lt} ($Default), over {azs}, in {tgs}; ELB health checks after a {grace} s "
-                "grace period.").format(group=name, lt=f"{lab.name}-app-lt", azs=", ".join(g["AvailabilityZones"]),
-                                        tgs=", ".join(t["TargetGroupName"] for t in tgs), grace=GRACE_PERIOD), [name])
+    return ok(_("{group}: min 2, max 6, from {lt} ($Default), over {azs}, in {tgs}; ELB health checks after a "
+                "{grace} s grace period.").format(
+        group=name, lt=f"{lab.name}-app-lt", azs=", ".join(g["AvailabilityZones"]),
+        tgs=", ".join(t["TargetGroupName"] for t in tgs), grace=GRACE_PERIOD), [name])
 
 
 @task("07.3", N_("Set the desired capacity to 4 and see the AZs balance"))
@@ -211,11 +213,11 @@ question("07.q1", N_("A new instance needs about 90 s to boot and start its app.
           N_("EC2 stops the instance until the app is ready.")],
          answer=1,
          why=N_("AWS: 'The grace period prevents Amazon EC2 Auto Scaling from marking your newly launched instances "
-                "Unhealthy and terminating them unnecessarily if they don't immediately pass these health checks after "
-                "they enter the InService state.' With 0 (the API's default) it acts on an instance that simply was not "
-                "ready yet. The console's default is 300 s."),
-         hints={0: N_("That is how the load balancer decides to route to it. Auto Scaling acts on the failures that come "
-                      "before the first pass."),
+                "Unhealthy and terminating them unnecessarily if they don't immediately pass these health checks "
+                "after they enter the InService state.' With 0 (the API's default) it acts on an instance that simply "
+                "was not ready yet. The console's default is 300 s."),
+         hints={0: N_("That is how the load balancer decides to route to it. Auto Scaling acts on the failures "
+                      "that come before the first pass."),
                 2: N_("The default cooldown applies to simple scaling policies, not to health checks.")})
 
 question("07.q2", N_("One instance's app answers 500 to /health while its VM runs fine. The group's HealthCheckType is "
@@ -231,8 +233,8 @@ question("07.q2", N_("One instance's app answers 500 to /health while its VM run
          hints={0: N_("That is what HealthCheckType ELB does. With EC2 the group only sees a running VM."),
                 2: N_("A load balancer never terminates instances; it only routes.")})
 
-question("07.q3", N_("You terminate one of the group's instances yourself (aws ec2 terminate-instances). What does the group "
-                     "do?"),
+question("07.q3", N_("You terminate one of the group's instances yourself (aws ec2 terminate-instances). What "
+                     "does the group do?"),
          [N_("Lowers its desired capacity by one."),
           N_("Nothing until a scaling policy fires."),
           N_("At its next health check it finds the instance not running and launches a replacement."),
@@ -242,5 +244,6 @@ question("07.q3", N_("You terminate one of the group's instances yourself (aws e
                 "(even during the grace period), so the group records 'an instance was taken out of service in "
                 "response to an EC2 health check that indicated it had been terminated or stopped' and launches a new "
                 "one from the template: cattle, not pets."),
-         hints={0: N_("Only terminate-instance-in-auto-scaling-group with --should-decrement-desired-capacity does that."),
+         hints={0: N_("Only terminate-instance-in-auto-scaling-group with --should-decrement-desired-capacity does "
+                      "that."),
                 3: N_("A terminated instance is gone for good; the group launches a new one from the template.")})

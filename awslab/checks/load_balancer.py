@@ -88,6 +88,10 @@ def _rules(lab: Any, listener: dict) -> list[dict]:
             if not r.get("IsDefault")]
 
 
+def _tag_fix(arn: str, name: str, lab_name: str) -> str:
+    return f"aws elbv2 add-tags --resource-arns {arn} --tags Key=Name,Value={name} Key=awslab:lab,Value={lab_name}"
+
+
 def _create_alb_fix(lab: Any, public: list[dict], sg_id: str) -> str:
     return (f"aws elbv2 create-load-balancer --name {lab.name}-alb --type application --scheme internet-facing "
             f"--subnets {' '.join(s['SubnetId'] for s in public)} --security-groups {sg_id} "
@@ -127,7 +131,7 @@ def load_balancer(lab: Any) -> Any:
     if elb_tags(lab, arn).get("awslab:lab") != lab.name:
         raise not_yet(_("{alb} has no tag awslab:lab={lab}: later labs (and teardown) find the lab's resources by it.")
                       .format(alb=name, lab=lab.name),
-                      f"aws elbv2 add-tags --resource-arns {arn} --tags Key=Name,Value={name} Key=awslab:lab,Value={lab.name}")
+                      _tag_fix(arn, name, lab.name))
     azs = ", ".join(sorted(z["ZoneName"] for z in alb["AvailabilityZones"]))
     return ok(_("{alb}: internet-facing, a node in each of {azs}, behind {sg}. Its DNS name: {dns}").format(
         alb=name, azs=azs, sg=sg["GroupName"], dns=alb["DNSName"]), [name, alb["DNSName"]])
@@ -178,8 +182,8 @@ def _api_group_ready(lab: Any, api: dict) -> None:
     vpc_id = the_vpc(lab)["VpcId"]
     if (api.get("Protocol"), api.get("Port"), api.get("VpcId")) != ("HTTP", 80, vpc_id):
         raise not_yet(_("{tg} is {proto}:{port} in {vpc}; the lab needs HTTP:80 in {want}. These cannot be changed: "
-                        "delete it and create it again.").format(tg=name, proto=api.get("Protocol"), port=api.get("Port"),
-                                                                 vpc=api.get("VpcId"), want=vpc_id),
+                        "delete it and create it again.").format(
+            tg=name, proto=api.get("Protocol"), port=api.get("Port"), vpc=api.get("VpcId"), want=vpc_id),
                       f"aws elbv2 delete-target-group --target-group-arn {arn}")
     if api.get("HealthCheckPath") != "/health":
         raise not_yet(_("{tg} checks {path}; the web app's health page is /health.").format(
@@ -188,7 +192,7 @@ def _api_group_ready(lab: Any, api: dict) -> None:
     if elb_tags(lab, arn).get("awslab:lab") != lab.name:
         raise not_yet(_("{tg} has no tag awslab:lab={lab}: later labs (and teardown) find the lab's resources by it.")
                       .format(tg=name, lab=lab.name),
-                      f"aws elbv2 add-tags --resource-arns {arn} --tags Key=Name,Value={name} Key=awslab:lab,Value={lab.name}")
+                      _tag_fix(arn, name, lab.name))
 
 
 @task("06.3", N_("Send /api/* to a target group of its own"))
@@ -215,12 +219,14 @@ def api_rule(lab: Any) -> Any:
     patterns = path_patterns(r)
     if API_PATH not in patterns:
         hint = _("A pattern is matched against the whole path: /api alone does not match /api/whoami; /api/* does.")
-        raise not_yet(_("Rule {priority} forwards to {tg} when the path matches {got}; the lab sends /api/* there. {hint}")
-                      .format(priority=r["Priority"], tg=api["TargetGroupName"], got=", ".join(patterns) or "-",
-                              hint=hint),
-                      f"aws elbv2 modify-rule --rule-arn {r['RuleArn']} --conditions Field=path-pattern,Values='{API_PATH}'")
+        raise not_yet(_("Rule {priority} forwards to {tg} when the path matches {got}; the lab sends /api/* there. "
+                        "{hint}").format(priority=r["Priority"], tg=api["TargetGroupName"],
+                                         got=", ".join(patterns) or "-", hint=hint),
+                      f"aws elbv2 modify-rule --rule-arn {r['RuleArn']} "
+                      f"--conditions Field=path-pattern,Values='{API_PATH}'")
     return ok(_("Rule {priority}: /api/* goes to {api}; everything else falls through to the default rule.").format(
-        priority=r["Priority"], api=api["TargetGroupName"]), [f"{r['Priority']}: {API_PATH} -> {api['TargetGroupName']}"])
+        priority=r["Priority"], api=api["TargetGroupName"]),
+        [f"{r['Priority']}: {API_PATH} -> {api['TargetGroupName']}"])
 
 
 @task("06.4", N_("Answer /admin/* at the load balancer with 403"))
@@ -256,14 +262,15 @@ question("06.q1", N_("Your ALB answers 504 Gateway Timeout. Which of these does 
              "timeout."),
           N_("The request was bigger than the ALB accepts.")],
          answer=2,
-         why=N_("AWS's troubleshooting page: 504 means the load balancer failed to establish a connection to the target "
-                "before the connection timeout expired (10 seconds), or the target did not respond before the idle "
-                "timeout period elapsed (60 s by default). You measured the second: a hung app, 504 after 60 s."),
+         why=N_("AWS's troubleshooting page: 504 means the load balancer failed to establish a connection to the "
+                "target before the connection timeout expired (10 seconds), or the target did not respond before the "
+                "idle timeout period elapsed (60 s by default). You measured the second: a hung app, 504 after 60 s."),
          hints={0: N_("That is 503: no target to send to at all, answered at once."),
                 1: N_("That is 502 Bad Gateway, answered as soon as the connection fails."),
                 3: N_("Oversized requests get 4xx codes (413, 414, 400), not 504.")})
 
-question("06.q2", N_("Why does AWS require at least two Availability Zones (subnets) for an Application Load Balancer?"),
+question("06.q2", N_("Why does AWS require at least two Availability Zones (subnets) for an Application Load "
+                     "Balancer?"),
          [N_("So that it has a node in each: if one AZ fails, the node in the other keeps taking requests."),
           N_("To double its bandwidth."),
           N_("Because a node can only send requests to targets in its own AZ."),

@@ -77,7 +77,8 @@ class ActivityLog:
 
     def text(self) -> str:
         lines = [_("{group}: {n} activities").format(group=self.group, n=len(self.rows))]
-        lines += [f"  +{a.start - self.since:5.0f} s  {a.status:<11} {a.description}\n      {a.cause}" for a in self.rows]
+        lines += [f"  +{a.start - self.since:5.0f} s  {a.status:<11} {a.description}\n      {a.cause}"
+                  for a in self.rows]
         return "\n".join(lines)
 
     __repr__ = text
@@ -85,7 +86,8 @@ class ActivityLog:
     def _repr_html_(self) -> str:
         cell = "style='text-align:left;vertical-align:top'"
         rows = "".join(
-            f"<tr><td {cell}><code>+{a.start - self.since:.0f}&nbsp;s</code></td><td {cell}>{html.escape(a.status)}</td>"
+            f"<tr><td {cell}><code>+{a.start - self.since:.0f}&nbsp;s</code></td>"
+            f"<td {cell}>{html.escape(a.status)}</td>"
             f"<td {cell}>{_keep_ids(a.description)}</td><td {cell}><small>{_keep_ids(a.cause)}</small></td></tr>"
             for a in self.rows)
         head = "".join(f"<th {cell}>{html.escape(h)}</th>" for h in
@@ -179,8 +181,10 @@ class GroupState:
     def _repr_html_(self) -> str:
         colour = "#1a7f37" if self.reached else "#b42318"
         head, *rows = self.text().splitlines()
-        body = "".join(f"<tr>{''.join(f'<td><code>{html.escape(c)}</code></td>' for c in r.split())}</tr>" for r in rows)
-        return f"<div style='border-left:4px solid {colour};padding:4px 10px'><b>{html.escape(head)}</b><table>{body}</table></div>"
+        cells = ["".join(f"<td><code>{html.escape(c)}</code></td>" for c in r.split()) for r in rows]
+        body = "".join(f"<tr>{c}</tr>" for c in cells)
+        return (f"<div style='border-left:4px solid {colour};padding:4px 10px'><b>{html.escape(head)}</b>"
+                f"<table>{body}</table></div>")
 
 
 def wait_for_in_service(lab: Any, group_name: str, count: int, target_group_arn: str | None = None,
@@ -194,8 +198,10 @@ def wait_for_in_service(lab: Any, group_name: str, count: int, target_group_arn:
     t0, deadline = cloud_now(lab), time.monotonic() + timeout_s
     while True:
         g = asg.describe_auto_scaling_groups(AutoScalingGroupNames=[group_name])["AutoScalingGroups"]
-        instances = sorted(g[0].get("Instances", []) if g else [], key=lambda i: (i["AvailabilityZone"], i["InstanceId"]))
-        ready = [i["InstanceId"] for i in instances if i["LifecycleState"] == "InService" and i["HealthStatus"] == "Healthy"]
+        instances = sorted(g[0].get("Instances", []) if g else [],
+                           key=lambda i: (i["AvailabilityZone"], i["InstanceId"]))
+        ready = [i["InstanceId"] for i in instances
+                 if i["LifecycleState"] == "InService" and i["HealthStatus"] == "Healthy"]
         done = len(ready) == count and not any(i["LifecycleState"].startswith("Pending") for i in instances)
         if done and target_group_arn:
             health = elb.describe_target_health(TargetGroupArn=target_group_arn)["TargetHealthDescriptions"]

@@ -1,4 +1,5 @@
-"""What a lab stands on: the chain of earlier labs' tasks, caught up in order, and results a later lab retired on purpose."""
+"""What a lab stands on: the chain of earlier labs' tasks, caught up in order; results a later lab retired on
+purpose are not built again."""
 from __future__ import annotations
 
 from awslab.checks.registry import not_yet, ok, task

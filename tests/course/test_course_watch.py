@@ -1,4 +1,5 @@
-"""The course's measuring tape: a change is timed when the cloud recorded it, and a group's activities read as AWS wrote them."""
+"""The course's measuring tape: a change is timed when the cloud recorded it; a group's activities read as AWS
+wrote them."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -14,7 +15,7 @@ TG = "arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:targetgroup/awsla
 
 
 class FakeSim:
-    """The cloud's clock moves 2 s per look (a poll every 0.1 s of wall time at 20x); it recorded the change at 1000.5."""
+    """The cloud's clock moves 2 s per look (a poll every 0.1 s of wall time at 20x); the change is at 1002.5."""
 
     def __init__(self):
         self.t = 1000.0

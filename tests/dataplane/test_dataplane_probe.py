@@ -36,7 +36,8 @@ def _dataplane(loop, mode: list[str]):
     dp = SimpleNamespace(sim=SimpleNamespace(clock=SimpleNamespace(mode="realtime")), lbs={"lb": lb}, loop=loop,
                          snapshot=None, host=host, _time_scale=1 / 20, _bind_for=lambda ip: "127.0.0.1",
                          loopback=lambda ip: "127.0.0.1", _app_mode=lambda iid: (mode[0], 0.0))
-    target = SimpleNamespace(target_group=tg, private_ip="10.0.11.4", port=80, availability_zone="az-a", instance_id="i-1")
+    target = SimpleNamespace(target_group=tg, private_ip="10.0.11.4", port=80, availability_zone="az-a",
+                             instance_id="i-1")
     return dp, target
 
 

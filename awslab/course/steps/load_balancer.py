@@ -52,7 +52,8 @@ def _api_rule(lab: Any, resources: dict) -> dict:
         api = elb.describe_target_groups(Names=[name])["TargetGroups"][0]
     except elb.exceptions.TargetGroupNotFoundException:
         api = elb.create_target_group(Name=name, Protocol="HTTP", Port=80, VpcId=the_vpc(lab)["VpcId"],
-                                      HealthCheckPath="/health", Tags=lab.tags(name, "loadbalancing"))["TargetGroups"][0]
+                                      HealthCheckPath="/health",
+                                      Tags=lab.tags(name, "loadbalancing"))["TargetGroups"][0]
     listener = resources["listener_arn"]
     rules = elb.describe_rules(ListenerArn=listener)["Rules"]
     if not any(api["TargetGroupArn"] in forwards_to(a) for r in rules for a in r["Actions"]):
