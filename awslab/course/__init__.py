@@ -19,15 +19,16 @@ import os
 from typing import Any
 
 from ..i18n import _, language, set_language
+from .activities import activities, wait_for_activity, wait_for_in_service
 from .catalog import COURSE_LAB, LABS, LabInfo, lab_info
 from .measure import expect
 from .quiz import ask
 from .scaffold import sandbox, temporary_alb
-from .watch import break_app, pause, repair_app, wait_for_target
+from .watch import break_app, cloud_now, pause, repair_app, wait_for_target
 from .web import curl
 
 __all__ = ["start", "check", "catch_up", "ask", "expect", "progress", "curl", "wait_for_target", "pause", "sandbox", "temporary_alb", "break_app", "repair_app", "current_lab", "LABS", "lab_info", "set_language",
-           "language"]
+           "language", "activities", "wait_for_activity", "wait_for_in_service", "cloud_now"]
 
 _CURRENT: dict[str, Any] = {}
 

@@ -50,7 +50,7 @@ LABS: tuple[LabInfo, ...] = (
     LabInfo("04", "launch-template", N_("The launch template and the web app"), "keys"),
     LabInfo("05", "health-checks", N_("Target group and health checks"), "compute"),
     LabInfo("06", "load-balancer", N_("The Application Load Balancer"), "compute", after="05.3"),
-    LabInfo("07", "auto-scaling-group", N_("The Auto Scaling group"), "loadbalancing"),
+    LabInfo("07", "auto-scaling-group", N_("The Auto Scaling group"), "loadbalancing", after="06.4"),
     LabInfo("08", "scaling-policies", N_("CloudWatch and the four scaling policies"), "autoscaling", minutes=40),
     LabInfo("09", "database", N_("The database tier"), "autoscaling"),
     LabInfo("10", "edge", N_("The edge: Route 53, S3 and CloudFront"), "scaling"),

@@ -59,22 +59,39 @@ def prepare(lab: Any, info: LabInfo) -> Prepared:
     done.layers = list(LAYERS[: LAYERS.index(info.needs) + 1])
     done.created = list(stack.created)
     if info.after:
-        done.caught_up = catch_up(lab, info.after)
-        done.layers.append(_("lab {id}'s tasks up to {task}").format(id=info.after.split(".")[0], task=info.after))
+        done.caught_up = catch_up(lab, info.after, chain=True)
+        done.layers += [_("lab {id}'s tasks up to {task}").format(id=upto.split(".")[0], task=upto)
+                        for upto in task_chain(info.after)]
     return done
+
+
+def task_chain(upto: str) -> list[str]:
+    """``upto`` and, before it, what its own lab stands on, in turn: "06.4" -> ["05.3", "06.4"] (lab 06 is after 05.3)."""
+    from .catalog import lab_info
+
+    before = lab_info(upto.split(".")[0]).after
+    return (task_chain(before) if before else []) + [upto]
 
 
 # -- catching up: what a task should have built, built for a student who skipped it ----------------------
 
 #: task id -> an idempotent step that makes that task's result exist and returns the resources a lab reads next.
 _STEPS: dict[str, Any] = {}
+#: task id -> ``retired(lab) -> bool``: a later task replaced this one's result on purpose, so it is not missing.
+_RETIRED: dict[str, Any] = {}
 
 
-def step(task_id: str):
-    """Register ``fn(lab, resources) -> dict`` as task ``task_id``'s catch-up (found by tag first, like the builder)."""
+def step(task_id: str, retired=None):
+    """Register ``fn(lab, resources) -> dict`` as task ``task_id``'s catch-up (found by tag first, like the builder).
+
+    ``retired(lab)`` says when a later lab took the result away on purpose (lab 07 retires lab 05's hand-launched
+    servers once its Auto Scaling group runs): the step then builds nothing back, and the task counts as done.
+    """
 
     def register(fn):
         _STEPS[task_id] = fn
+        if retired is not None:
+            _RETIRED[task_id] = retired
         return fn
 
     return register
@@ -106,23 +123,29 @@ class CaughtUp:
         return f"<div style='border-left:4px solid {colour};padding:4px 10px'>{html.escape(self.text())}</div>"
 
 
-def catch_up(lab: Any, upto: str) -> CaughtUp:
-    """Check each task of ``upto``'s lab up to ``upto``; build what a failed one should have; return the resources."""
+def catch_up(lab: Any, upto: str, chain: bool = False) -> CaughtUp:
+    """Check each task of ``upto``'s lab up to ``upto``; build what a failed one should have; return the resources.
+
+    With ``chain``, first the tasks ``upto``'s lab itself stands on (:func:`task_chain`), as a lab's start does.
+    """
     from ..checks.registry import run_check, tasks
     from . import steps  # noqa: F401  (importing the package registers every lab's steps)
 
-    lab_id, _sep, n = upto.partition(".")
     done = CaughtUp(upto)
-    for t in tasks(lab_id):
-        if int(t.id.split(".")[1]) > int(n):
-            break
-        fn = _STEPS.get(t.id)
-        if not run_check(t.id, lab).passed:
-            if fn is None:
+    for last in (task_chain(upto) if chain else [upto]):
+        lab_id, _sep, n = last.partition(".")
+        for t in tasks(lab_id):
+            if int(t.id.split(".")[1]) > int(n):
+                break
+            fn = _STEPS.get(t.id)
+            passed = run_check(t.id, lab).passed
+            retired = not passed and t.id in _RETIRED and _RETIRED[t.id](lab)
+            if passed or retired:
+                done.done_by_you.append(t.id)
+            elif fn is None:
                 continue
-            done.done_for_you.append(t.id)
-        else:
-            done.done_by_you.append(t.id)
-        if fn is not None:
-            done.resources.update(fn(lab, done.resources) or {})
+            else:
+                done.done_for_you.append(t.id)
+            if fn is not None and not retired:
+                done.resources.update(fn(lab, done.resources) or {})
     return done

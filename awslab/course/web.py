@@ -68,11 +68,14 @@ def curl(url: str, lab=None, timeout_s: float = 15.0, headers: dict[str, str] | 
     lab = lab or current_lab()
     parts = urlsplit(url)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    try:  # find the listener first: the time a reply shows is the request's, not the lookup's
+        host, port, host_header = _local(url, lab.endpoint_url)
+    except Exception as e:
+        return Reply(url, None, type(e).__name__, str(e), 0.0)
     sim = _simulator(lab)
     aws0 = sim.now() if sim is not None else None
     t0 = time.monotonic()
     try:
-        host, port, host_header = _local(url, lab.endpoint_url)
         conn = http.client.HTTPConnection(host, port, timeout=timeout_s)
         conn.request("GET", path, headers={"Host": host_header, "User-Agent": "awslab-curl", **(headers or {})})
         r = conn.getresponse()

@@ -62,8 +62,15 @@ class GuardedApp(WebApp):
     """The web app with the instance's network policy in front: ``guard(peer, vpc_port) -> Decision``."""
 
     guard: Callable[[tuple, int], Decision] | None = None
+    #: The caller's VPC address for a loopback peer (None: the internet, reported as it connected).
+    who: Callable[[tuple], str | None] | None = None
     vpc_port: int = 80
     hold_s: float = 0.5
+
+    def peer_of(self, peername) -> str:
+        """The caller as the app would see it on EC2: an ALB node's private IP, not its loopback address."""
+        found = self.who(peername) if self.who is not None and peername else None
+        return found or super().peer_of(peername)
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if self.guard is not None:
@@ -94,6 +101,7 @@ class InstanceHost:
 
     loopback: Callable[[str], str]
     guard: Callable[[tuple, int, str], Decision] | None = None
+    who: Callable[[tuple, str], str | None] | None = None  # (peer, instance id) -> the caller's VPC address
     db_url: str | None = None
     privileged_ok: bool = True
     hold_s: float = 0.5
@@ -131,6 +139,8 @@ class InstanceHost:
             app.vpc_port, app.hold_s = port, self.hold_s
             if self.guard is not None:
                 app.guard = lambda peer, p, _iid=instance_id: self.guard(peer, p, _iid)
+            if self.who is not None:
+                app.who = lambda peer, _iid=instance_id: self.who(peer, _iid)
             try:
                 await app.start(self.loopback(private_ip), self.local_port(private_ip, port))
             except OSError as e:

@@ -9,7 +9,9 @@ with ``User-Agent: ELB-HealthChecker/2.0`` and ``Host: <private-ip>:<port>``
 It runs in the simulator's thread, which holds the cloud's state lock, so it
 never waits long: the check runs in the data plane's event loop and the
 simulator waits at most :data:`PROBE_WAIT_S`; a check still running then
-(a hanging app) counts as the last finished result, or a timeout. A check
+counts as the last finished result - unless the app's fault says the check
+cannot pass in time (it hangs, or answers later than the timeout): that one is
+a ``Target.Timeout`` now, as AWS would record it, not one interval late. A check
 the security groups or NACLs would drop is a ``Target.Timeout`` at once, and
 the timeline says which rule dropped it.
 """
@@ -21,10 +23,15 @@ from typing import Any, Callable
 
 from .instances import health_check
 
-__all__ = ["RealProbe", "PROBE_WAIT_S"]
+__all__ = ["RealProbe", "PROBE_WAIT_S", "times_out"]
 
 #: The simulator thread waits at most this long (wall) for a real health check before using the last result.
 PROBE_WAIT_S = 0.15
+
+
+def times_out(mode: str, delay_s: float, timeout_s: float) -> bool:
+    """Can a check of an app in fault ``mode`` (answering after ``delay_s``) not pass within ``timeout_s``?"""
+    return mode == "hang" or (mode == "slow" and delay_s >= timeout_s)
 
 
 class RealProbe:
@@ -76,6 +83,8 @@ class RealProbe:
             res = self._last[key] = result(fut.result(min(timeout * dp._time_scale, PROBE_WAIT_S) + 0.01))
         except concurrent.futures.TimeoutError:
             fut.add_done_callback(lambda f: f.cancelled() or f.exception() or self._last.__setitem__(key, result(f.result())))
+            if times_out(mode, delay, timeout * dp._time_scale):
+                return ProbeResult(False, None, "Target.Timeout", timeout)
             return self._last.get(key) or ProbeResult(False, None, "Target.Timeout", timeout)
         return res
 

@@ -43,6 +43,7 @@ from .loop import new_event_loop
 from .netpolicy import Decision
 from .probe import RealProbe
 from .reconcile import Reconciler
+from .settle import Settled
 from .snapshot import CloudSnapshot, read_cloud
 
 __all__ = ["DataPlane", "DATAPLANE"]
@@ -81,7 +82,7 @@ class DataPlane(Reconciler):
         self.probe_result = probe_loopback()
         self.aliases = self.probe_result.aliases
         self.local = LocalAddresses(self.probe_result, in_use=self._addresses_in_use, record=self._record)
-        self.host = InstanceHost(loopback=self.loopback, guard=self._guard, record=self._record,
+        self.host = InstanceHost(loopback=self.loopback, guard=self._guard, who=self._caller, record=self._record,
                                  db_url=f"sqlite:///{db_path}" if db_path else None, privileged_ok=can_bind_privileged(),
                                  single_address=not self.aliases)
         self.load = LoadTracker()
@@ -102,6 +103,7 @@ class DataPlane(Reconciler):
         self._fresh: CloudSnapshot | None = None
         self._fresh_gen = 0  # the change generation the fresh snapshot was read at
         self.applied_gen = 0  # ... and the one the data plane is serving now
+        self.settled = Settled()  # what the loop serves (a barrier for requests right after a change)
         self._pending_puts: list = []
         self.errors = 0
         self.reads = 0  # full reads of the APIs (the control route shows it)
@@ -256,12 +258,14 @@ class DataPlane(Reconciler):
             try:
                 snap, self._fresh = self._fresh, None
                 gen = self._fresh_gen
+                read_at = time.monotonic()
                 with control.STATE_LOCK:
                     state = self._read_sim(snap or self.snapshot)
                 if self.loop is not None and not self._stop.is_set():
                     asyncio.run_coroutine_threadsafe(self._apply(snap, state), self.loop).result(10)
                     if snap is not None:
                         self.applied_gen = max(self.applied_gen, gen)
+                    self.settled.served(self.applied_gen, read_at)
                 if self._pending_puts:
                     clients = clients or self._clients()
                 self._deliver_logs(clients=clients)
@@ -271,6 +275,10 @@ class DataPlane(Reconciler):
                     log.exception("data plane sync failed")
             self._wake.wait(SIM_SYNC_S)
             self._wake.clear()
+
+    def settle(self) -> bool:
+        """Wait until the data plane serves every API change made so far (see :mod:`.settle`)."""
+        return self.settled.wait(self.wanted_gen, self._wake.set, lambda: bool(self._threads) and not self._stop.is_set())
 
     def _clients(self) -> dict:
         import boto3
@@ -332,6 +340,10 @@ class DataPlane(Reconciler):
                 lb.deregistration_elapsed(target_group_arn, instance_id, int(port) if port else None)
 
     # -- policy and health ---------------------------------------------------------------
+    def _caller(self, peer: tuple, instance_id: str) -> str | None:
+        """The VPC address of whoever connected to ``instance_id``'s app (None: the internet)."""
+        return self.local.who(peer) if peer else None
+
     def _guard(self, peer: tuple, port: int, instance_id: str) -> Decision | None:
         snap = self.snapshot
         if snap is None:
@@ -413,3 +425,8 @@ if DATAPLANE is not None:
     @control.route("GET", "dataplane")
     def _describe(body: dict, query: dict) -> dict:
         return DATAPLANE.describe()
+
+    @control.route("GET", "dataplane/settled", locked=False)  # the sync thread needs the lock meanwhile
+    def _settled(body: dict, query: dict) -> dict:
+        t0 = time.monotonic()
+        return {"settled": DATAPLANE.settle(), "waited_s": round(time.monotonic() - t0, 3)}

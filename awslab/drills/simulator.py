@@ -52,10 +52,12 @@ class Simulator:
     def clear_load(self) -> None:
         self._call("DELETE", "load")
 
-    def timeline(self, since: float | None = None, limit: int = 5000) -> list[dict]:
+    def timeline(self, since: float | None = None, limit: int = 5000, component: str | None = None,
+                 resource: str | None = None) -> list[dict]:
         query: dict[str, Any] = {"limit": limit}
         if since is not None:
             query["since"] = since
+        query.update({k: v for k, v in (("component", component), ("resource", resource)) if v})
         return self._call("GET", "timeline", query=query)
 
 

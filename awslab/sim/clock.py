@@ -100,6 +100,20 @@ class Clock:
         """Simulated UNIX epoch seconds."""
         return self.start_epoch + self.env.now
 
+    def now_caught_up(self) -> float:
+        """``now`` after running every event the wall clock says is due: what a reader outside the simulation sees.
+
+        In realtime mode the pacing thread moves ``now`` in ticks, and later when the machine is busy or the
+        state lock is held; a measurement that reads the bare ``now`` twice (the control API's clock) would
+        be off by that lag, a few simulated seconds at 20x. Virtual or paused: just ``now``.
+        """
+        with STATE_LOCK:
+            try:
+                self._catch_up()
+            except Exception:  # a failing process must not fail the reader (the pacing thread logs it too)
+                log.exception("simulator step failed")
+            return self.now
+
     def now_datetime(self) -> datetime:
         """Simulated now as a timezone-aware UTC datetime."""
         return self.epoch_datetime(self.now)

@@ -167,7 +167,10 @@ class ELBHealth:
             old.gen += 1
         th = TargetHealth(tg.arn, instance_id, int(port), registered_at=self.sim.now)
         self.targets[key] = th
-        self._changed(th, "initial", "Elb.RegistrationInProgress")
+        if in_use(tg):
+            self._changed(th, "initial", "Elb.RegistrationInProgress")
+        else:  # nothing will check it: AWS says so at once
+            self._changed(th, "unused", "Target.NotInUse")
         self.sim.env.process(self._checks(th, th.gen))
 
     def on_deregister(self, tg, instance_id: str) -> None:
@@ -205,11 +208,15 @@ class ELBHealth:
 
     def _checks(self, th: TargetHealth, gen: int):
         env = self.sim.env
-        yield env.timeout(REGISTRATION_S)
-        if th.gen != gen:
-            return
-        if th.state == "initial":
-            self._changed(th, "initial", "Elb.InitialHealthChecking")
+        tg = self._groups.get(th.target_group_arn)
+        if tg is not None and not in_use(tg):  # no registration to wait for: unused / Target.NotInUse at once
+            yield from self._wait_until_used(th, gen, tg)
+        else:
+            yield env.timeout(REGISTRATION_S)
+            if th.gen != gen:
+                return
+            if th.state == "initial":
+                self._changed(th, "initial", "Elb.InitialHealthChecking")
         while th.gen == gen:
             tg = self._groups.get(th.target_group_arn)
             if tg is None:

@@ -50,7 +50,9 @@ CLEAR_FAULT = Schema({"instance_id": text()})
 
 def clock_state() -> dict:
     c = SIM.clock
-    return {"mode": c.mode, "speed": c.speed, "paused": c.paused, "now": c.now, "iso": c.now_datetime().isoformat().replace("+00:00", "Z")}
+    now = c.now_caught_up()  # a measurement reads this twice: exact, not one pacing tick behind
+    return {"mode": c.mode, "speed": c.speed, "paused": c.paused, "now": now,
+            "iso": c.epoch_datetime(now).isoformat().replace("+00:00", "Z")}
 
 
 @control.route("GET", "clock")

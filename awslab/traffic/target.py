@@ -7,16 +7,31 @@ turns a name or DNS name into that URL. A probe: it changes nothing.
 from __future__ import annotations
 
 from .. import config
-from ..cloud.client import ControlClient
+from ..cloud.client import ControlClient, ControlRefused
 from ..errors import AwslabError
 
 __all__ = ["alb_url"]
+
+
+def _settle(client: ControlClient) -> None:
+    """Let the data plane catch up with every change made so far (a rule just created, an app just broken).
+
+    On AWS a call's change is in effect for the next request; the data plane learns of it a moment
+    later, so a request is held until it has (``GET /_awslab/dataplane/settled``, at most a few seconds).
+    An older cloud without that route answers 404: then the request goes at once.
+    """
+    try:
+        client.call("GET", "dataplane/settled")
+    except ControlRefused as e:
+        if e.status != 404:
+            raise
 
 
 def alb_url(name_or_dns: str, endpoint_url: str | None = None, listener_port: int = 80) -> str:
     """``http://127.0.0.1:<port>`` serving listener ``listener_port`` of the ALB named (or DNS-named) ``name_or_dns``."""
     client = ControlClient(endpoint_url or config.endpoint_url(), timeout=5)
     try:
+        _settle(client)
         info = client.call("GET", "dataplane")
     except AwslabError as e:
         raise AwslabError(f"could not ask the embedded cloud's data plane at {client.endpoint_url}: {e.problem}",

@@ -7,6 +7,12 @@ Amazon Linux 2023 (python3.9) and start it, and awslab's local data plane import
 - ``GET /`` names the instance ("Hello from i-0abc... in ap-northeast-2a (10.0.11.23)").
 - ``GET /health`` is what the target group's health check asks: 200 "ok", or 500.
 - ``GET /products`` reads rows from the lab's database (RDS, or sqlite locally).
+- ``GET /headers`` shows the request as this server received it: the headers a load
+  balancer added (X-Forwarded-For, X-Amzn-Trace-Id, ...) and the address the
+  connection came from.
+- ``GET /api/...`` is the JSON API behind a load balancer's ``/api/*`` rule. A rule
+  forwards the path unchanged, so the app serves it under ``/api/``:
+  ``/api/whoami``, ``/api/products``, ``/api/headers``.
 
 Behaviour is a pure function, ``respond(request, identity, state, db) -> Response``.
 The simulator calls it without sockets, in virtual time. The HTTP server below calls
@@ -116,6 +122,7 @@ class Request:
     headers: Dict[str, str] = field(default_factory=dict)  # names lower-cased
     body: bytes = b""
     version: str = "HTTP/1.1"
+    peer: str = ""  # the address the connection came from (behind an ALB: the ALB node's)
 
     @property
     def path(self) -> str:
@@ -232,7 +239,27 @@ def _products(req: Request, me: Identity, state: AppState, db) -> Response:
     return _json(200, {"instance_id": me.instance_id, "products": rows})
 
 
-ROUTES = {"/": _index, "/health": _health, "/products": _products}
+def _headers(req: Request, me: Identity, state: AppState, db) -> Response:
+    """The request as this server received it: what a load balancer in front added, and who connected."""
+    return _json(200, {"instance_id": me.instance_id, "method": req.method, "target": req.target, "peer": req.peer,
+                       "headers": dict(sorted(req.headers.items()))})
+
+
+def _api(req: Request, me: Identity, state: AppState, db) -> Response:
+    """``/api/<name>``: the JSON API. An ALB rule forwards ``/api/*`` with the path unchanged."""
+    name = req.path[len("/api"):].rstrip("/") or "/whoami"
+    if name == "/whoami":
+        return _json(200, {"api": "awslab", "path": req.path, "instance_id": me.instance_id,
+                           "availability_zone": me.availability_zone, "private_ip": me.private_ip})
+    handler = API_ROUTES.get(name)
+    if handler is None:
+        routes = ["/api/whoami"] + ["/api" + r for r in API_ROUTES]
+        return _json(404, {"error": "no API route %s" % req.path, "routes": routes})
+    return handler(req, me, state, db)
+
+
+ROUTES = {"/": _index, "/health": _health, "/products": _products, "/headers": _headers}
+API_ROUTES = {"/products": _products, "/headers": _headers}
 
 
 def respond(request: Request, identity: Identity, state: AppState, db=None) -> Response:
@@ -242,6 +269,8 @@ def respond(request: Request, identity: Identity, state: AppState, db=None) -> R
     if state.mode == "hang":
         return Response(0, hang=True)
     handler = ROUTES.get(request.path)
+    if handler is None and (request.path == "/api" or request.path.startswith("/api/")):
+        handler = _api
     if handler is None:
         resp = _text(404, "not found\n")
     elif request.method not in ("GET", "HEAD"):
@@ -335,6 +364,10 @@ class WebApp:
     def is_serving(self) -> bool:
         return bool(self._server and self._server.is_serving())
 
+    def peer_of(self, peername) -> str:
+        """The address a connection came from, as the app reports it (on EC2: the caller's private IP)."""
+        return str(peername[0]) if peername else ""
+
     def _on_state(self, state: AppState) -> None:
         if state.mode == "crash" and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(self.crash)
@@ -376,7 +409,7 @@ class WebApp:
     async def _answer(self, req: Request) -> Response:
         if self.fault_file:
             self.state.refresh(self.fault_file)
-        if req.path == "/products" and self.state.mode not in ("hang", "crash"):
+        if req.path in ("/products", "/api/products") and self.state.mode not in ("hang", "crash"):
             # The database call blocks, so it runs in a worker thread and the event loop keeps serving.
             return await self._loop.run_in_executor(None, respond, req, self.identity, self.state, self.db)
         return respond(req, self.identity, self.state, self.db)
@@ -393,6 +426,7 @@ class WebApp:
                     break
                 if req is None:
                     break
+                req.peer = self.peer_of(writer.get_extra_info("peername"))
                 resp = await self._answer(req)
                 if resp.crash:
                     self.crash()
@@ -446,7 +480,7 @@ async def _run(args: argparse.Namespace, identity: Identity) -> bool:
 
 def main(argv: Optional[List[str]] = None) -> int:
     env = os.environ.get
-    p = argparse.ArgumentParser(description="awslab's web app: /, /health, /products")
+    p = argparse.ArgumentParser(description="awslab's web app: /, /health, /products, /headers, /api/...")
     p.add_argument("--host", default=env("AWSLAB_HOST", "0.0.0.0"))
     p.add_argument("--port", type=int, default=int(env("AWSLAB_APP_PORT", "80")))
     p.add_argument("--instance-id", default=env("AWSLAB_INSTANCE_ID"))

@@ -54,6 +54,7 @@ METHODS = [
     (elbv2_models.ELBv2Backend, "delete_target_group", ["self", "target_group_arn"]),
     (elbv2_models.ELBv2Backend, "register_targets", ["self", "target_group_arn", "instances"]),
     (elbv2_models.ELBv2Backend, "deregister_targets", ["self", "target_group_arn", "instances"]),
+    (elbv2_models.FakeLoadBalancer, "__init__", ["self", "name", "security_groups", "subnets", "vpc_id", "arn"]),
     (asg_models.FakeAutoScalingGroup, "set_desired_capacity", ["self", "new_capacity"]),
     (asg_models.FakeAutoScalingGroup, "get_propagated_tags", ["self"]),
     (asg_models.AutoScalingBackend, "create_auto_scaling_group", ["self", "name"]),
@@ -112,7 +113,10 @@ def test_model_attributes_the_extension_reads_and_writes():
                                                  "self.availability_zone"],
         (asg_models.Activity, "__init__"): ["self.activity_id", "self.description", "self.cause", "self.start_time",
                                             "self.end_time", "self.status_code", "self.progress"],
-        (elbv2_models.FakeLoadBalancer, "__init__"): ["self.created_time = iso_8601_datetime_with_milliseconds()"],
+        # moto_ext.elbv2._elbv2_lb_init completes moto's attribute dict with AWS's ALB defaults (moto says cross-zone off).
+        (elbv2_models.FakeLoadBalancer, "__init__"): ["self.created_time = iso_8601_datetime_with_milliseconds()",
+                                                      "self.attrs = {", '"load_balancing.cross_zone.enabled": "false"',
+                                                      '# "idle_timeout.timeout_seconds": "60"', "self.type ="],
     }
     for (owner, name), needles in checks.items():
         src = inspect.getsource(_original(owner, name))

@@ -6,6 +6,7 @@ import gzip
 import json
 import os
 import random
+import re
 import signal
 import socket
 import subprocess
@@ -195,6 +196,43 @@ def test_listener_rules_created_through_the_api_route_requests(cloud):
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *a, **k):
         return None
+
+
+def test_a_request_right_after_a_change_meets_the_change(cloud):
+    """An AWS call's change holds for the next request: finding the listener (alb_url) waits until the data plane
+    serves every change made so far, and the simulator's state read after the request was asked."""
+    from awslab.traffic import alb_url
+
+    st = build(cloud, random.randint(1, 19))
+    _, elbv2, _ = clients(cloud)
+    for i in range(3):  # the gap the barrier closes is short: try it more than once
+        elbv2.create_rule(ListenerArn=st["listener"], Priority=30 + i,
+                          Conditions=[{"Field": "path-pattern", "PathPatternConfig": {"Values": [f"/new{i}*"]}}],
+                          Actions=[{"Type": "fixed-response", "FixedResponseConfig": {
+                              "StatusCode": "418", "ContentType": "text/plain", "MessageBody": f"rule {i}"}}])
+        assert get(alb_url(st["lb"]["LoadBalancerName"], cloud) + f"/new{i}") == (418, f"rule {i}")
+    control(cloud, "POST", "faults", {"instance_id": st["ids"][0], "kind": "crash"})
+    statuses = [get(alb_url(st["lb"]["LoadBalancerName"], cloud) + "/")[0] for _ in range(2)]
+    assert sorted(statuses) == [200, 502], "round robin: the crashed app refuses at once (502), the other answers"
+    assert control(cloud, "GET", "dataplane/settled")["settled"] is True
+
+
+def test_an_alb_has_awss_attribute_defaults_and_the_app_sees_the_headers_it_adds(cloud):
+    st = build(cloud, random.randint(20, 39))
+    ec2, elbv2, _ = clients(cloud)
+    attrs = {a["Key"]: a["Value"] for a in elbv2.describe_load_balancer_attributes(
+        LoadBalancerArn=st["lb"]["LoadBalancerArn"])["Attributes"]}
+    assert attrs["idle_timeout.timeout_seconds"] == "60" and attrs["load_balancing.cross_zone.enabled"] == "true"
+    assert attrs["routing.http.xff_header_processing.mode"] == "append" and attrs["access_logs.s3.enabled"] == "false"
+    req = urllib.request.Request(st["alb_url"] + "/headers", headers={"X-Forwarded-For": "203.0.113.7"})
+    got = json.loads(urllib.request.urlopen(req, timeout=5).read())
+    public = [s["CidrBlock"] for s in ec2.describe_subnets(SubnetIds=[z["SubnetId"] for z in st["lb"]["AvailabilityZones"]])["Subnets"]]
+    import ipaddress
+
+    assert any(ipaddress.ip_address(got["peer"]) in ipaddress.ip_network(c) for c in public), (got["peer"], public)
+    h = got["headers"]
+    assert h["x-forwarded-for"] == "203.0.113.7, 127.0.0.1" and h["x-forwarded-proto"] == "http" and h["x-forwarded-port"] == "80"
+    assert re.fullmatch(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24}", h["x-amzn-trace-id"])
 
 
 def test_unhealthy_instance_leaves_rotation_and_returns(cloud):

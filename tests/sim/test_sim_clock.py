@@ -57,6 +57,21 @@ def test_realtime_clock_is_paced_by_speed_and_can_pause_and_change_speed():
         c.stop()
 
 
+def test_a_reader_sees_realtime_now_without_waiting_for_the_pacing_thread():
+    """The control API's clock catches up first: two reads measure the wall time between them times the speed."""
+    c = Clock(mode="realtime", speed=20, start_epoch=0)  # no pacing thread: env.now never moves by itself
+    t0 = c.now_caught_up()
+    w0 = time.monotonic()
+    time.sleep(0.2)
+    elapsed, wall = c.now_caught_up() - t0, time.monotonic() - w0
+    assert c.now == t0 + elapsed
+    assert 20 * wall - 0.5 <= elapsed <= 20 * wall + 0.5
+    c.pause()
+    frozen = c.now_caught_up()
+    time.sleep(0.05)
+    assert c.now_caught_up() == frozen
+
+
 def test_timeline_filters_and_bounds():
     now = [100.0]
     tl = Timeline(lambda: now[0], maxlen=3)

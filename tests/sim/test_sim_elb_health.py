@@ -100,6 +100,7 @@ def test_a_group_no_load_balancer_uses_is_not_checked_until_a_listener_forwards_
     iid = w.run_instance()
     w.advance(PENDING_TO_RUNNING_S[1] + APP_START_S[1])
     w.elbv2.register_targets(TargetGroupArn=tg, Targets=[{"Id": iid}])
+    assert w.health(tg)[iid][:2] == ("unused", "Target.NotInUse"), "at once: there is no registration to wait for"
     w.advance(REGISTRATION_S + 3 * 30)
     assert w.health(tg)[iid] == ("unused", "Target.NotInUse",
                                  "Target group is not configured to receive traffic from the load balancer")

@@ -107,6 +107,27 @@ def test_products_without_or_with_a_broken_database(tmp_path):
         broken.stop()
 
 
+def test_headers_show_the_request_as_the_server_received_it(web):
+    status, _, body = web.get("/headers?x=1", **{"X-Forwarded-For": "203.0.113.7", "X-Amzn-Trace-Id": "Root=1-abc"})
+    got = json.loads(body)
+    assert status == 200 and got["method"] == "GET" and got["target"] == "/headers?x=1"
+    assert got["headers"]["x-forwarded-for"] == "203.0.113.7" and got["headers"]["x-amzn-trace-id"] == "Root=1-abc"
+    assert got["peer"] == "127.0.0.1" and got["instance_id"] == ME.instance_id
+
+
+def test_the_api_answers_under_api_with_the_path_unchanged(web):
+    status, headers, body = web.get("/api/whoami")
+    assert status == 200 and headers["Content-Type"] == "application/json"
+    assert json.loads(body) == {"api": "awslab", "path": "/api/whoami", "instance_id": ME.instance_id,
+                                "availability_zone": "ap-northeast-2a", "private_ip": "10.0.11.23"}
+    assert json.loads(web.get("/api/")[2])["path"] == "/api/"
+    assert [p["id"] for p in json.loads(web.get("/api/products")[2])["products"]] == [1, 2, 3, 4]
+    assert json.loads(web.get("/api/headers", **{"X-Forwarded-Proto": "http"})[2])["headers"]["x-forwarded-proto"] == "http"
+    status, _, body = web.get("/api/orders")
+    assert status == 404 and "/api/whoami" in json.loads(body)["routes"]
+    assert web.get("/apiary")[0] == 404, "only /api and /api/... belong to the API"
+
+
 def test_keep_alive_serves_two_requests_on_one_connection(web):
     c = web.conn()
     try:

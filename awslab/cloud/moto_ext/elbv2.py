@@ -3,19 +3,40 @@
 Patched: ``FakeTargetGroup.register/deregister/deregister_terminated_instances``
 (tell the simulator), ``FakeTargetGroup.health_for`` (answer from the
 simulator's state machine) and ``ELBv2Backend.describe_target_health`` (list
-draining targets too, as AWS does) and ``delete_target_group``.
+draining targets too, as AWS does) and ``delete_target_group``; ``FakeLoadBalancer.__init__``
+(an Application Load Balancer starts with AWS's attribute defaults, see :data:`ALB_DEFAULT_ATTRIBUTES`).
 """
 from __future__ import annotations
 
 from moto.elbv2.exceptions import InvalidTargetError
 from moto.elbv2 import models as _elbv2_module
-from moto.elbv2.models import ELBv2Backend, FakeHealthStatus, FakeTargetGroup
+from moto.elbv2.models import ELBv2Backend, FakeHealthStatus, FakeLoadBalancer, FakeTargetGroup
 
 from . import active, sim_utcnow
 
 __all__ = ["install"]
 
 _ORIG: dict[str, object] = {}
+
+#: What DescribeLoadBalancerAttributes answers for a new Application Load Balancer. moto leaves out
+#: idle_timeout.timeout_seconds ("for TF compatibility") and says cross-zone is off, but for an ALB
+#: it is always on; both are the defaults AWS documents in
+#: https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_LoadBalancerAttribute.html
+#: and https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-load-balancer-attributes.html
+ALB_DEFAULT_ATTRIBUTES = {
+    "access_logs.s3.enabled": "false",
+    "idle_timeout.timeout_seconds": "60",
+    "client_keep_alive.seconds": "3600",
+    "load_balancing.cross_zone.enabled": "true",
+    "routing.http2.enabled": "true",
+    "routing.http.desync_mitigation_mode": "defensive",
+    "routing.http.drop_invalid_header_fields.enabled": "false",
+    "routing.http.preserve_host_header.enabled": "false",
+    "routing.http.x_amzn_tls_version_and_cipher_suite.enabled": "false",
+    "routing.http.xff_client_port.enabled": "false",
+    "routing.http.xff_header_processing.mode": "append",
+    "waf.fail_open.enabled": "false",
+}
 
 def install() -> None:
     if _ORIG:
@@ -26,13 +47,14 @@ def install() -> None:
                  deregister_terminated=FakeTargetGroup.deregister_terminated_instances,
                  health_for=FakeTargetGroup.health_for,
                  describe_target_health=ELBv2Backend.describe_target_health,
-                 delete_target_group=ELBv2Backend.delete_target_group)
+                 delete_target_group=ELBv2Backend.delete_target_group, lb_init=FakeLoadBalancer.__init__)
     FakeTargetGroup.register = _elbv2_register
     FakeTargetGroup.deregister = _elbv2_deregister
     FakeTargetGroup.deregister_terminated_instances = _elbv2_deregister_terminated_instances
     FakeTargetGroup.health_for = _elbv2_health_for
     ELBv2Backend.describe_target_health = _elbv2_describe_target_health
     ELBv2Backend.delete_target_group = _elbv2_delete_target_group
+    FakeLoadBalancer.__init__ = _elbv2_lb_init
 
 
 def _elbv2_register(self, targets):
@@ -98,3 +120,9 @@ def _elbv2_delete_target_group(self, target_group_arn):
     if sim is not None:
         sim.elb.on_target_group_deleted(target_group_arn)
     return tg
+
+
+def _elbv2_lb_init(self, *args, **kwargs):
+    _ORIG["lb_init"](self, *args, **kwargs)
+    if self.type == "application":
+        self.attrs.update(ALB_DEFAULT_ATTRIBUTES)

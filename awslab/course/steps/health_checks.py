@@ -8,6 +8,13 @@ from ..prepare import step
 __all__: list[str] = []
 
 
+def _handed_to_the_group(lab: Any) -> bool:
+    """Lab 07 retires these hand-launched servers (07.2) once the lab's Auto Scaling group runs its own."""
+    from ...checks.auto_scaling_group import find_group
+
+    return find_group(lab) is not None
+
+
 def _vpc_id(lab: Any) -> str:
     from ...checks.network import the_vpc
 
@@ -22,7 +29,7 @@ def _target_group(lab: Any, resources: dict) -> dict:
     return {"target_group_arn": arn}
 
 
-@step("05.2")
+@step("05.2", retired=_handed_to_the_group)
 def _app_servers(lab: Any, resources: dict) -> dict:
     from ...checks.health_checks import app_instances, is_private
     from ...checks.probes import lab_items
@@ -46,7 +53,7 @@ def _app_servers(lab: Any, resources: dict) -> dict:
     return {"instance_ids": ids}
 
 
-@step("05.3")
+@step("05.3", retired=_handed_to_the_group)
 def _registered(lab: Any, resources: dict) -> dict:
     elb = lab.client("elbv2")
     arn, ids = resources["target_group_arn"], resources["instance_ids"]
