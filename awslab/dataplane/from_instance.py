@@ -75,16 +75,16 @@ def _target(url: str) -> tuple[str, int, str]:
 def request_from_instance(dp: Any, instance_id: str, url: str, method: str = "GET", headers: dict[str, str] | None = None,
                           timeout_s: float = 10.0) -> InstanceReply:
     """Make ``method url`` from ``instance_id`` (``dp`` is the running :class:`~.service.DataPlane`)."""
-    snap = dp.snapshot
-    if snap is None:
-        raise RequestRefused("The data plane has not read the cloud yet; try again in a second.", 409)
-    described = snap.instances.get(instance_id)
-    src = snap.network.instances.get(instance_id)
-    if described is None or src is None:
-        raise RequestRefused(f"{instance_id} is not a running instance of this cloud (describe-instances shows its state).", 404)
+    described = _describe(dp, instance_id)  # now, not the snapshot's: a metadata option may have just changed
+    if described is None:
+        raise RequestRefused(f"There is no instance {instance_id} in this cloud (describe-instances lists them).", 404)
     state = (described.get("State") or {}).get("Name")
     if state != "running":
         raise RequestRefused(f"{instance_id} is {state}: only a running instance can make requests.", 409)
+    snap = _snapshot_with(dp, instance_id)
+    src = snap.network.instances.get(instance_id) if snap is not None else None
+    if src is None:
+        raise RequestRefused(f"The data plane has not seen {instance_id} running yet; try again in a second.", 409)
     host, port, path = _target(url)
     headers = {k.lower(): v for k, v in (headers or {}).items()}
     if host == IMDS_ADDRESS:
@@ -99,6 +99,17 @@ def request_from_instance(dp: Any, instance_id: str, url: str, method: str = "GE
         return InstanceReply(None, "connection timed out", seconds=timeout_s, error="timeout", detail=str(decision))
     coro = _http(dp, src.ip, dst.ip, port, method, f"{host}:{port}" if port != 80 else host, path, headers, timeout_s)
     return asyncio.run_coroutine_threadsafe(coro, dp.loop).result(timeout_s + 5)
+
+
+def _snapshot_with(dp: Any, instance_id: str, wait_s: float = 3.0) -> Any:
+    """The data plane's view of the cloud, once it includes ``instance_id`` (a launch is read within a second)."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        snap = dp.snapshot
+        if (snap is not None and instance_id in snap.network.instances) or time.monotonic() >= deadline:
+            return snap
+        dp._cloud_dirty = True  # ask the reader thread for a fresh read of the APIs
+        time.sleep(0.05)
 
 
 def _ask_imds(dp: Any, described: dict, method: str, path: str, headers: dict[str, str]) -> InstanceReply:
@@ -165,14 +176,31 @@ def parse_headers(text: str) -> dict[str, str]:
     return out
 
 
+def _ec2(dp: Any) -> Any:
+    """One EC2 client for these requests (boto3 clients are safe to share between threads)."""
+    client = getattr(dp, "_from_instance_ec2", None)
+    if client is None:
+        client = dp._from_instance_ec2 = dp._clients()["ec2"]
+    return client
+
+
+def _describe(dp: Any, instance_id: str) -> dict | None:
+    """The instance as ``describe-instances`` shows it now (None if there is no such instance)."""
+    from botocore.exceptions import ClientError
+
+    try:
+        found = _ec2(dp).describe_instances(InstanceIds=[instance_id])["Reservations"]
+    except ClientError:
+        return None
+    return next((i for r in found for i in r["Instances"]), None)
+
+
 def user_data(dp: Any, instance_id: str) -> str | None:
     """The instance's user data, decoded, as ``describe-instance-attribute --attribute userData`` gives it."""
     import base64
 
-    client = getattr(dp, "_user_data_client", None)
-    if client is None:
-        client = dp._user_data_client = dp._clients()["ec2"]
-    value = client.describe_instance_attribute(InstanceId=instance_id, Attribute="userData").get("UserData", {}).get("Value")
+    got = _ec2(dp).describe_instance_attribute(InstanceId=instance_id, Attribute="userData")
+    value = got.get("UserData", {}).get("Value")
     return base64.b64decode(value).decode("utf-8", "replace") if value else None
 
 
