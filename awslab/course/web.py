@@ -132,3 +132,23 @@ def _curl_on_instance(lab, url: str, instance_id: str, method: str, headers: dic
     aws = None if got.get("error") == "timeout" else waited
     return Reply(url, got.get("status"), got.get("reason", ""), got.get("body", ""), float(got.get("seconds", 0.0)),
                  got.get("headers") or {}, aws, got.get("detail", ""))
+
+
+def my_ip(lab=None) -> str:
+    """Your address as the lab's cloud sees it: what a bastion's SSH rule should admit (with /32).
+
+    On the embedded cloud your machine plays the internet from 127.0.0.1
+    (:data:`awslab.dataplane.addresses.INTERNET`). Elsewhere it is your public
+    IP, as https://checkip.amazonaws.com answers it.
+    """
+    import urllib.request
+
+    from . import current_lab
+
+    lab = lab or current_lab()
+    if lab.backend == "embedded":
+        from ..dataplane.addresses import INTERNET
+
+        return INTERNET
+    with urllib.request.urlopen("https://checkip.amazonaws.com", timeout=10) as r:
+        return r.read().decode().strip()
