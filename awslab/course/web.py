@@ -128,8 +128,9 @@ def _curl_on_instance(lab, url: str, instance_id: str, method: str, headers: dic
         if got.get("error") != "refused" or waited >= retry_s or time.monotonic() >= deadline:
             break
         time.sleep(0.1)
-    # A dropped connection is reported without waiting it out: its time is the timeout curl would wait.
-    aws = None if got.get("error") == "timeout" else waited
+    # With retries the wait is the AWS time they took; a single request shows its own time (a dropped
+    # connection is reported without waiting it out: its time is the timeout curl would wait).
+    aws = waited if retry_s and got.get("error") != "timeout" else None
     return Reply(url, got.get("status"), got.get("reason", ""), got.get("body", ""), float(got.get("seconds", 0.0)),
                  got.get("headers") or {}, aws, got.get("detail", ""))
 
