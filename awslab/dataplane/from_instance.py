@@ -128,9 +128,8 @@ async def _http(dp: Any, src_ip: str, dst_ip: str, port: int, method: str, host_
     registered = None
     try:
         sock.bind((dp.loopback(src_ip), 0))
-        if not dp.aliases:  # single-address mode: the app learns who calls from the source port
-            registered = sock.getsockname()[1]
-            dp.registry.register(registered, src_ip)
+        registered = sock.getsockname()[1]
+        dp.local.on_connect(registered, src_ip)  # on 127.0.0.1 the app learns who calls from the source port
         await asyncio.wait_for(loop.sock_connect(sock, (dp.loopback(dst_ip), dp.host.local_port(dst_ip, port))), timeout_s)
         extra = "".join(f"{k}: {v}\r\n" for k, v in headers.items() if k not in ("host", "connection"))
         head = (f"{method} {path} HTTP/1.1\r\nHost: {host_header}\r\nUser-Agent: curl/8.5.0\r\nAccept: */*\r\n"
@@ -153,7 +152,7 @@ async def _http(dp: Any, src_ip: str, dst_ip: str, port: int, method: str, host_
         return InstanceReply(None, "connection reset", seconds=time.perf_counter() - t0, error="reset", detail=str(e))
     finally:
         if registered is not None:
-            dp.registry.forget(registered)
+            dp.local.on_close(registered)
         sock.close()
     if got is None:
         return InstanceReply(None, "connection reset", seconds=time.perf_counter() - t0, error="reset",

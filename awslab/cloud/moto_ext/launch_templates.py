@@ -50,6 +50,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from moto.ec2.exceptions import EC2ClientError
 from moto.ec2.models.amis import AmiBackend
 from moto.ec2.models.instances import InstanceBackend
 from moto.ec2.responses.launch_templates import LaunchTemplates
@@ -128,7 +129,10 @@ def ami_launch_settings(ami: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
 def _run_instances(self: Any, image_id: Any, count: int, user_data: Any, security_group_names: list, **kwargs: Any) -> Any:
     image = image_id
     if kwargs.get("launch_template"):
-        data = self._get_template_from_args(kwargs["launch_template"]).data
+        try:
+            data = self._get_template_from_args(kwargs["launch_template"]).data
+        except (IndexError, EC2ClientError):  # no such template or version: the launch itself answers EC2's error
+            data = {}
         kwargs = template_launch_settings(data, kwargs)
         image = image or data.get("ImageId")
     kwargs = ami_launch_settings(self.amis.get(image), kwargs)
