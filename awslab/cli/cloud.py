@@ -162,6 +162,8 @@ def cmd_up(args: argparse.Namespace, extra: list[str]) -> int:
     port = config.check_port(args.cloud_port, "--cloud-port") if args.cloud_port else config.port()
     args.lang = set_language(args.lang) if args.lang else language()
     env = dict(os.environ, AWSLAB_PORT=str(port), AWSLAB_LANG=args.lang)
+    # The venv's bin first, so `aws` and `awslab` work in JupyterLab terminals and `!` commands without activating it.
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     root, open_at = _course_workspace(args)
     if (os.environ.get("AWSLAB_BACKEND") or "embedded") != "embedded":
         print(f"awslab: AWSLAB_BACKEND={os.environ['AWSLAB_BACKEND']}: no embedded cloud; the labs use "

@@ -25,9 +25,10 @@ from .measure import expect
 from .quiz import ask
 from .scaffold import sandbox, temporary_alb
 from .watch import break_app, cloud_now, pause, repair_app, wait_for_target
-from .web import curl
+from .web import curl, my_ip
 
-__all__ = ["start", "check", "catch_up", "ask", "expect", "progress", "curl", "wait_for_target", "pause", "sandbox", "temporary_alb", "break_app", "repair_app", "current_lab", "LABS", "lab_info", "set_language",
+__all__ = ["start", "check", "catch_up", "ask", "expect", "progress", "curl", "my_ip", "wait_for_target", "pause",
+           "sandbox", "temporary_alb", "break_app", "repair_app", "current_lab", "LABS", "lab_info", "set_language",
            "language", "activities", "wait_for_activity", "wait_for_in_service", "cloud_now"]
 
 _CURRENT: dict[str, Any] = {}
@@ -46,6 +47,12 @@ def current_lab(create: bool = True):
 
 def _export_endpoint(lab) -> None:
     """Let plain boto3 and ``!aws`` in this kernel reach the lab's cloud, as ``awslab up`` does for terminals."""
+    import sys
+    from pathlib import Path
+
+    tools = str(Path(sys.executable).parent)  # the venv's bin: `aws` and `awslab` for `!` commands
+    if tools not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = tools + os.pathsep + os.environ.get("PATH", "")
     if not lab.endpoint_url:
         return
     from .. import config

@@ -58,23 +58,32 @@ class Observation:
     what: str
     value: object
     expected: object
+    reported_by: str = ""  # who reported the value when it is not AWS (ssh-agent, OpenSSH)
 
     @property
     def inside(self) -> bool:
         return self.value == self.expected
 
     def text(self) -> str:
+        mark = "✓" if self.inside else "✗"
+        if self.reported_by:
+            return _("{what}: {source} reports {value}; the lab said {expected} {mark}").format(
+                what=self.what, source=self.reported_by, value=self.value, expected=self.expected, mark=mark)
         return _("{what}: AWS reports {value}; the lab said {expected} {mark}").format(
-            what=self.what, value=self.value, expected=self.expected, mark="✓" if self.inside else "✗")
+            what=self.what, value=self.value, expected=self.expected, mark=mark)
 
     __repr__ = text
     _repr_html_ = Measurement._repr_html_
 
 
-def expect(value, between: tuple[float, float] | None = None, what: str = "", unit: str = "", equals=None):
-    """Compare what the cloud shows with what the lab predicted: a window (``between``) or a value (``equals``)."""
+def expect(value, between: tuple[float, float] | None = None, what: str = "", unit: str = "", equals=None,
+           reported_by: str = ""):
+    """Compare what the cloud shows with what the lab predicted: a window (``between``) or a value (``equals``).
+
+    ``reported_by`` names who reported ``value`` when it is not AWS (a local tool such as ssh-agent).
+    """
     if between is None:
-        seen = Observation(what, value, equals)
+        seen = Observation(what, value, equals, reported_by)
         if os.environ.get(VERIFY_ENV) == "1" and not seen.inside:
             raise AssertionError(f"the lab says {what} is {equals!r}, but AWS reports {value!r}")
         return seen

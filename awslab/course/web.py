@@ -4,6 +4,12 @@ On AWS the name resolves through DNS. The embedded cloud serves each ALB
 listener on a local address, so here the name is looked up in the data plane
 (:func:`awslab.traffic.target.alb_url`) and the request carries
 ``Host: <dns name>``, as it would on AWS.
+
+``curl(url, from_instance="i-...")`` is ``curl`` run *on* that instance: its own
+web app (``http://localhost/``), another instance by private IP (security
+groups decide), or the instance metadata service (``http://169.254.169.254/...``).
+On AWS you would log in to the instance to do that; the embedded cloud's data
+plane makes the request from the instance's own address instead.
 """
 from __future__ import annotations
 
@@ -29,12 +35,14 @@ class Reply:
     seconds: float
     headers: dict[str, str] = field(default_factory=dict)
     aws_seconds: float | None = None  # the same wait on the cloud's clock (simulated time on the embedded cloud)
+    detail: str = ""  # why there was no answer (the rule that dropped the connection)
 
     def text(self) -> str:
         first = self.body.strip().splitlines()[0] if self.body.strip() else ""
         took = self.seconds if self.aws_seconds is None else self.aws_seconds
         if self.status is None:
-            return _("{url}: no answer ({reason}) after {s:.1f} s").format(url=self.url, reason=self.reason, s=took)
+            head = _("{url}: no answer ({reason}) after {s:.1f} s").format(url=self.url, reason=self.reason, s=took)
+            return f"{head}\n  {self.detail}" if self.detail else head
         wait = f" ({took:.1f} s)" if took >= 1 else ""
         return f"{self.status} {self.reason} · {first[:200]}{wait}"
 
@@ -44,7 +52,8 @@ class Reply:
     def _repr_html_(self) -> str:
         ok = self.status is not None and self.status < 400
         colour = "#1a7f37" if ok else "#b42318"
-        return f"<div style='border-left:4px solid {colour};padding:2px 10px'><code>{html.escape(self.text())}</code></div>"
+        return (f"<div style='border-left:4px solid {colour};padding:2px 10px'>"
+                f"<code style='white-space:pre-wrap'>{html.escape(self.text())}</code></div>")
 
 
 def _local(url: str, endpoint_url: str | None) -> tuple[str, int, str]:
@@ -59,13 +68,21 @@ def _local(url: str, endpoint_url: str | None) -> tuple[str, int, str]:
     return host, port, parts.netloc
 
 
-def curl(url: str, lab=None, timeout_s: float = 15.0, headers: dict[str, str] | None = None) -> Reply:
-    """GET ``url`` (an ALB's ``http://<dns name>/path``) and return the :class:`Reply`; never raises for a network error."""
+def curl(url: str, lab=None, timeout_s: float = 15.0, headers: dict[str, str] | None = None,
+         from_instance: str | None = None, method: str = "GET", retry_s: float = 0.0) -> Reply:
+    """GET ``url`` (an ALB's ``http://<dns name>/path``) and return the :class:`Reply`; never raises for a network error.
+
+    With ``from_instance`` the request is made on that instance (see the module's doc); ``retry_s``
+    retries a refused connection for that many seconds of AWS time, as ``curl --retry-connrefused``
+    does while a server's app is still starting.
+    """
     from . import current_lab
 
     from .watch import _simulator
 
     lab = lab or current_lab()
+    if from_instance is not None:
+        return _curl_on_instance(lab, url, from_instance, method, headers, timeout_s, retry_s)
     parts = urlsplit(url)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     try:  # find the listener first: the time a reply shows is the request's, not the lookup's
@@ -87,3 +104,55 @@ def curl(url: str, lab=None, timeout_s: float = 15.0, headers: dict[str, str] | 
     if sim is not None:
         reply.aws_seconds = sim.now() - aws0
     return reply
+
+
+def _curl_on_instance(lab, url: str, instance_id: str, method: str, headers: dict[str, str] | None, timeout_s: float,
+                      retry_s: float) -> Reply:
+    """``curl`` on the instance, through the embedded cloud's data plane (``POST /_awslab/dataplane/request``)."""
+    from ..errors import BackendError
+    from .watch import _simulator
+
+    sim = _simulator(lab)
+    if sim is None:
+        raise BackendError(
+            _("A request from inside an instance needs the embedded cloud's data plane; this lab runs on {where}.").format(
+                where=lab.endpoint_url or _("real AWS")),
+            _("On AWS, log in to the instance (SSH through the bastion, or Session Manager: aws ssm start-session "
+              "--target {instance}) and run: curl {url}").format(instance=instance_id, url=url))
+    aws0, deadline = sim.now(), time.monotonic() + 120
+    while True:
+        try:
+            got = sim.request_from(instance_id, url, method, headers, timeout_s)
+        except BackendError as e:
+            raise BackendError(e.problem, _("From an instance, curl reaches its own app (http://localhost/), other "
+                                            "instances by private IP, and the metadata service (http://169.254.169.254/)."
+                                            )) from None
+        waited = sim.now() - aws0
+        if got.get("error") != "refused" or waited >= retry_s or time.monotonic() >= deadline:
+            break
+        time.sleep(0.1)
+    # With retries the wait is the AWS time they took; a single request shows its own time (a dropped
+    # connection is reported without waiting it out: its time is the timeout curl would wait).
+    aws = waited if retry_s and got.get("error") != "timeout" else None
+    return Reply(url, got.get("status"), got.get("reason", ""), got.get("body", ""), float(got.get("seconds", 0.0)),
+                 got.get("headers") or {}, aws, got.get("detail", ""))
+
+
+def my_ip(lab=None) -> str:
+    """Your address as the lab's cloud sees it: what a bastion's SSH rule should admit (with /32).
+
+    On the embedded cloud your machine plays the internet from 127.0.0.1
+    (:data:`awslab.dataplane.addresses.INTERNET`). Elsewhere it is your public
+    IP, as https://checkip.amazonaws.com answers it.
+    """
+    import urllib.request
+
+    from . import current_lab
+
+    lab = lab or current_lab()
+    if lab.backend == "embedded":
+        from ..dataplane.addresses import INTERNET
+
+        return INTERNET
+    with urllib.request.urlopen("https://checkip.amazonaws.com", timeout=10) as r:
+        return r.read().decode().strip()

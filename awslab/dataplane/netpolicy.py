@@ -26,6 +26,10 @@ The layers are evaluated in the order a packet meets them
    (https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html,
    https://docs.aws.amazon.com/vpc/latest/userguide/nacl-ephemeral-ports.html).
    Traffic that stays inside one subnet crosses no NACL.
+
+Traffic from an instance to one of its own addresses never leaves the
+instance (the operating system loops it back), so no layer sees it:
+``curl localhost/`` on a server works whatever its security groups say.
 """
 from __future__ import annotations
 
@@ -61,6 +65,7 @@ class Decision:
 
 
 ALLOWED = Decision(True, "none", "-", "every layer allows it")
+SAME_HOST = Decision(True, "host", "-", "an instance's traffic to itself stays inside the instance")
 
 
 @dataclass(frozen=True)
@@ -149,6 +154,8 @@ class Network:
         return hit
 
     def _check(self, src: Endpoint, dst: Endpoint, port: int) -> Decision:
+        if src.in_vpc and src.ip == dst.ip:
+            return SAME_HOST
         steps = (
             lambda: self._route(src, dst),
             lambda: self._sg(src, dst, port, egress=True),

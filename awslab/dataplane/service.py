@@ -36,6 +36,7 @@ from .accesslogs import AccessLogWriter
 from .addresses import PortBlock, claim_port_block, probe_loopback
 from .alb import LoadBalancer
 from .balancer import Target
+from .imds import MetadataService
 from .instances import InstanceHost, can_bind_privileged
 from .loadmodel import LoadTracker
 from .local import LocalAddresses
@@ -109,6 +110,7 @@ class DataPlane(Reconciler):
         self.reads = 0  # full reads of the APIs (the control route shows it)
         self.port_block = PortBlock(0)
         self._switch_interval = sys.getswitchinterval()
+        self.imds = MetadataService(clock=lambda: self.sim.now)  # 169.254.169.254 for every instance (.from_instance)
 
     # -- addresses -------------------------------------------------------------------------
     def loopback(self, private_ip: str) -> str:
@@ -375,6 +377,7 @@ class DataPlane(Reconciler):
         self._healthy_at.clear()
         self._failures.clear()
         self._denials.clear()
+        self.imds.tokens.clear()
         self.load.forget()
         if isinstance(self.sim.elb.probe, RealProbe):
             self.sim.elb.probe.forget(())
@@ -421,6 +424,9 @@ if DATAPLANE is not None:
     server.on_startup(DATAPLANE.start)
     server.on_shutdown(DATAPLANE.stop)
     control.on_reset(DATAPLANE.reset)
+    from .from_instance import register as _register_requests
+
+    _register_requests(DATAPLANE)  # POST /_awslab/dataplane/request: curl on an instance
 
     @control.route("GET", "dataplane")
     def _describe(body: dict, query: dict) -> dict:

@@ -52,6 +52,13 @@ class Simulator:
     def clear_load(self) -> None:
         self._call("DELETE", "load")
 
+    def request_from(self, instance_id: str, url: str, method: str = "GET", headers: dict[str, str] | None = None,
+                     timeout_s: float = 10.0) -> dict:
+        """``curl`` run on ``instance_id``: the data plane makes the request from the instance's own address."""
+        body = {"instance_id": instance_id, "url": url, "method": method, "timeout_s": timeout_s,
+                "headers": "\n".join(f"{k}: {v}" for k, v in (headers or {}).items())}
+        return self._call("POST", "dataplane/request", body)
+
     def timeline(self, since: float | None = None, limit: int = 5000, component: str | None = None,
                  resource: str | None = None) -> list[dict]:
         query: dict[str, Any] = {"limit": limit}

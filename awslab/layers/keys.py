@@ -47,7 +47,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 LAYER = "keys"
 __all__ = ["KeyPairSpec", "KeyPair", "create_key_pair", "describe_key_pair", "delete_key_files", "ssh_agent_commands",
-           "key_fingerprint", "default_key_dir", "local_key_files"]
+           "key_fingerprint", "fingerprint_matches", "default_key_dir", "local_key_files"]
 
 #: RSA keys are 2048 bits, as the seed's ``ssh-keygen -b 2048`` (the key types EC2 imports: validate.KEY_TYPES).
 KEY_TYPES = validate.KEY_TYPES
@@ -222,6 +222,11 @@ def key_fingerprint(public_openssh: bytes | str) -> str:
     return _fingerprints(public_openssh)[0]
 
 
+def fingerprint_matches(public_openssh: bytes | str, fingerprint: str) -> bool:
+    """Is ``fingerprint`` (as DescribeKeyPairs shows it) the fingerprint of this public key?"""
+    return fingerprint in _fingerprints(public_openssh)
+
+
 def _fingerprints(public_openssh: bytes | str) -> list[str]:
     """Every spelling of the key's fingerprint an EC2 API might use, the documented one first."""
     raw = public_openssh.encode() if isinstance(public_openssh, str) else public_openssh
@@ -328,8 +333,8 @@ def delete_key_files(lab: Lab, key_name: str | None = None, key_dir: str | Path 
     return deleted
 
 
-def ssh_agent_commands(key: KeyPair, bastion: "Bastion | str", private_ip: str = "<private-ip>", user: str = "ec2-user",
-                       proxy_jump: bool = False) -> list[str]:
+def ssh_agent_commands(key: "KeyPair | str | Path", bastion: "Bastion | str", private_ip: str = "<private-ip>",
+                       user: str = "ec2-user", proxy_jump: bool = False) -> list[str]:
     """The seed's section 3: reach a private instance through the bastion without copying the key there.
 
     The bastion sits in a public subnet, so it is the most exposed machine you
@@ -342,7 +347,8 @@ def ssh_agent_commands(key: KeyPair, bastion: "Bastion | str", private_ip: str =
     (root on the bastion can use a forwarded agent while you are connected).
     """
     host = bastion if isinstance(bastion, str) else (bastion.public_ip or "<bastion-public-ip>")
-    commands = ["eval $(ssh-agent)", f"ssh-add {shlex.quote(key.private_key_path)}"]
+    path = str(key) if isinstance(key, (str, Path)) else key.private_key_path
+    commands = ["eval $(ssh-agent)", f"ssh-add {shlex.quote(path)}"]
     if proxy_jump:
         return commands + [f"ssh -J {user}@{host} {user}@{private_ip}"]
     return commands + [f"ssh -A {user}@{host}", f"ssh {user}@{private_ip}"]

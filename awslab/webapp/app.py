@@ -60,7 +60,8 @@ def imds_identity(timeout: float = 2.0, base: str = IMDS) -> Identity:
 
     https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-instance-metadata-service.html
     """
-    put = urllib.request.Request(base + "/api/token", method="PUT", headers={"X-aws-ec2-metadata-token-ttl-seconds": "21600"})
+    put = urllib.request.Request(base + "/api/token", method="PUT",
+                                 headers={"X-aws-ec2-metadata-token-ttl-seconds": "21600"})
     with urllib.request.urlopen(put, timeout=timeout) as r:
         token = r.read().decode()
 

@@ -18,7 +18,9 @@ from moto.core import responses as core_responses
 from moto.core import utils as moto_utils
 from moto.ec2.models import instances as ec2_instances
 from moto.ec2.models import launch_templates as ec2_launch_templates
+from moto.ec2.models import amis as ec2_amis
 from moto.ec2.models import subnets as ec2_subnets
+from moto.ec2.responses import launch_templates as ec2_lt_responses
 from moto.elbv2 import models as elbv2_models
 
 from awslab.cloud import moto_ext
@@ -46,6 +48,12 @@ METHODS = [
     (ec2_subnets.SubnetBackend, "delete_subnet", ["self", "subnet_id"]),
     (ec2_instances.InstanceBackend, "run_instances", ["self", "image_id", "count", "user_data", "security_group_names", "kwargs"]),
     (ec2_instances.InstanceBackend, "terminate_instances", ["self", "instance_ids"]),
+    (ec2_instances.InstanceBackend, "_get_template_from_args", ["self", "launch_template_arg"]),
+    (ec2_lt_responses.LaunchTemplates, "create_launch_template_version", ["self"]),
+    (ec2_lt_responses.LaunchTemplates, "create_launch_template", ["self"]),
+    (ec2_amis.AmiBackend, "_load_amis", ["self"]),
+    (ec2_instances.InstanceBackend, "modify_instance_metadata_options",
+     ["self", "instance_id", "http_tokens", "hop_limit", "http_endpoint", "dry_run", "http_protocol", "metadata_tags"]),
     (elbv2_models.FakeTargetGroup, "register", ["self", "targets"]),
     (elbv2_models.FakeTargetGroup, "deregister", ["self", "targets"]),
     (elbv2_models.FakeTargetGroup, "deregister_terminated_instances", ["self", "instance_ids"]),
@@ -164,11 +172,12 @@ def test_moto_still_lacks_what_we_add():
 
 
 def _ext_modules():
-    from awslab.cloud.moto_ext import autoscaling, cloudwatch, ec2, elbv2
+    from awslab.cloud.moto_ext import autoscaling, cloudwatch, ec2, ec2_launch, elbv2, launch_templates
 
-    for mod in (ec2, elbv2, autoscaling, cloudwatch):
+    for mod in (ec2, elbv2, autoscaling, cloudwatch, launch_templates):
         mod.install()
-    return (ec2, elbv2, autoscaling, cloudwatch)
+    # ec2_launch and launch_templates both wrap run_instances: whichever was installed first holds moto's own
+    return (ec2, ec2_launch, elbv2, autoscaling, cloudwatch, launch_templates)
 
 
 # -- CloudWatch and scaling policies (moto_ext.cloudwatch, sim.cloudwatch, sim.policies) ---------
@@ -630,7 +639,7 @@ def test_address_internals_the_extension_releases_through():
     from awslab.cloud.moto_ext import ec2_launch
 
     ec2_launch.install(moto_ext.active)
-    run = ec2_launch._ORIG["run_instances"]
+    run = _original(ec2_instances.InstanceBackend, "run_instances")  # moto's, whichever wrapper came first
     assert _params(run)[:6] == ["self", "image_id", "count", "user_data", "security_group_names", "kwargs"]
     checks = {
         enis.NetworkInterface.__init__: ["self.delete_on_termination = delete_on_termination",

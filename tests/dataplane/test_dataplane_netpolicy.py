@@ -161,3 +161,11 @@ def test_sg_egress_is_enforced():
 def test_endpoint_lookup(ip, expected):
     net, _ = vpc()
     assert net.endpoint(ip).name == expected
+
+
+def test_an_instance_reaches_its_own_app_whatever_its_groups_say():
+    """curl localhost/ on the server: the packets never leave it, so no security group or NACL sees them."""
+    net, _ = vpc()
+    app = net.instances["i-app"]
+    assert net.check(app, app, 8080).allowed and net.check(app, app, 8080).layer == "host"
+    assert not net.check(net.instances["i-web"], app, 8080).allowed, "another instance with the same group is still denied"
