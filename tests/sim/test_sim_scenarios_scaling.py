@@ -347,3 +347,19 @@ def test_requests_reported_by_the_data_plane_replace_the_load_shape(world):
     assert one("RequestCount") == 600 and one("HTTPCode_ELB_5XX_Count") == 5
     assert abs(one("TargetResponseTime", "Average") - 0.1) < 1e-9
     assert one("RequestCountPerTarget") == 600  # one target took it all
+
+
+def test_enable_metrics_collection_without_a_list_enables_every_group_metric(world):
+    """AWS: "If you specify Granularity and don't specify any metrics, all metrics are enabled" (moto enabled none)."""
+    w = world
+    stack(w, "all")
+    w.autoscaling.enable_metrics_collection(AutoScalingGroupName="all", Granularity="1Minute")
+    enabled = {m["Metric"] for m in w.group("all")["EnabledMetrics"]}
+    assert {"GroupInServiceInstances", "GroupDesiredCapacity", "GroupTotalCapacity"} <= enabled
+    start = w.sim.now_datetime()
+    w.advance(5 * 60)
+    points = cw().get_metric_statistics(Namespace="AWS/AutoScaling", MetricName="GroupInServiceInstances",
+                                        Dimensions=[{"Name": "AutoScalingGroupName", "Value": "all"}],
+                                        StartTime=start, EndTime=w.sim.now_datetime(), Period=60,
+                                        Statistics=["Maximum"])["Datapoints"]
+    assert points and max(p["Maximum"] for p in points) == 2.0
