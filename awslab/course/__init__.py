@@ -23,10 +23,10 @@ from .catalog import COURSE_LAB, LABS, LabInfo, lab_info
 from .measure import expect
 from .quiz import ask
 from .scaffold import sandbox, temporary_alb
-from .watch import break_app, pause, repair_app, wait_for_target
+from .watch import break_app, fast_forward, pause, repair_app, wait_for_target
 from .web import curl
 
-__all__ = ["start", "check", "catch_up", "ask", "expect", "progress", "curl", "wait_for_target", "pause", "sandbox", "temporary_alb", "break_app", "repair_app", "current_lab", "LABS", "lab_info", "set_language",
+__all__ = ["start", "check", "catch_up", "ask", "expect", "progress", "curl", "wait_for_target", "pause", "fast_forward", "sandbox", "temporary_alb", "break_app", "repair_app", "current_lab", "LABS", "lab_info", "set_language",
            "language"]
 
 _CURRENT: dict[str, Any] = {}
