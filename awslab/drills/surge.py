@@ -168,12 +168,14 @@ class Surge(Built):
             self._leave = self._sim.now()
         self._stopped = True
 
-    def story(self) -> Story:
-        """Alarms, policies, capacity and launches since the surge began, in AWS's words."""
+    def story(self, since: datetime | None = None) -> Story:
+        """Alarms, policies, capacity and launches since the surge began (or ``since``, e.g. ``users_leave``), in
+        AWS's words, timed from then."""
         if self._sim is None:
             return Story()
         alarms, _ = self._alarms()
-        return tell(self._sim.timeline(since=self._t0), self._t0, set(), self.auto_scaling_group,
+        t0 = since.timestamp() if since is not None else self._t0
+        return tell(self._sim.timeline(since=t0), t0, set(), self.auto_scaling_group,
                     set(self.target_group_arns), set(alarms))
 
 
@@ -191,13 +193,30 @@ def _on_the_minute(sim: Simulator, apply: Any, after_s: float = 0.0) -> float:
         sim.resume()
 
 
+def _at(sim: Simulator, apply: Any, when: float) -> float:
+    """Call ``apply(at_s)`` so that the change lands at epoch ``when``, the clock held still meanwhile."""
+    sim.pause()
+    try:
+        now = sim.now()
+        if when < now:
+            raise ValidationError("at", datetime.fromtimestamp(when, timezone.utc).isoformat(),
+                                  "the users cannot arrive in the past (the cloud's clock is at {now})".format(
+                                      now=datetime.fromtimestamp(now, timezone.utc).isoformat()),
+                                  "Give a moment after the cloud's current time, or leave at out.")
+        apply(when - now)
+        return when
+    finally:
+        sim.resume()
+
+
 def surge(lab: Lab, users: tuple[int, int] = (100, 1000), ramp_s: float = 60.0, at_s: float = 0.0,
-          on_the_minute: bool = False) -> Surge:
+          on_the_minute: bool = False, at: datetime | None = None) -> Surge:
     """Start the seed's surge on the lab's Auto Scaling group: ``users[0]`` users, rising to ``users[1]``.
 
     The users arrive ``at_s`` simulated seconds from now, over ``ramp_s`` seconds (think time 5 s each).
     ``on_the_minute``: they arrive at the first whole minute at least ``at_s`` from now, so the first
     CloudWatch period of the surge is a whole minute of it (see :attr:`Surge.users_arrive`).
+    ``at``: they arrive at that moment of the cloud's time (a known event, such as a sale at 20:00).
     """
     if len(users) != 2 or min(users) < 0:
         raise ValidationError("users", users, "two user counts, before and after the surge, neither negative",
@@ -218,7 +237,9 @@ def surge(lab: Lab, users: tuple[int, int] = (100, 1000), ramp_s: float = 60.0, 
     def start(delay_s: float) -> None:
         sim.set_load("users", tg, start=users[0], end=users[1], at_s=delay_s, ramp_s=ramp_s)
 
-    if on_the_minute:
+    if at is not None:
+        arrive = _at(sim, start, at.timestamp())
+    elif on_the_minute:
         arrive = _on_the_minute(sim, start, at_s)
     else:
         start(at_s)

@@ -94,3 +94,21 @@ def test_a_surge_on_the_minute_fires_the_first_alarm_when_its_last_datapoint_has
         assert s.users_leave.second == 0 and s.users_leave >= s.users_arrive
     finally:
         control(lab.endpoint_url, "DELETE", "load")
+
+
+def test_a_surge_at_a_given_moment_starts_then_and_never_in_the_past(built):
+    from datetime import datetime, timedelta, timezone
+
+    from awslab.drills.simulator import simulator
+
+    lab, stack = built
+    now = datetime.fromtimestamp(simulator(lab).now(), timezone.utc)
+    at = now.replace(second=0, microsecond=0) + timedelta(minutes=3)
+    try:
+        s = surge(lab, users=(100, 1000), ramp_s=0, at=at)
+        assert s.users_arrive == at
+        with pytest.raises(ValidationError) as e:
+            surge(lab, at=now - timedelta(minutes=1))
+        assert e.value.field == "at"
+    finally:
+        control(lab.endpoint_url, "DELETE", "load")
