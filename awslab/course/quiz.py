@@ -86,8 +86,15 @@ def _widget(q):
         return on_click
 
     for i, choice in enumerate(q.choices):
-        b = w.Button(description=f"{i + 1}. {_(choice)}", layout=w.Layout(width="auto", max_width="100%"),
+        b = w.Button(description=f"{i + 1}. {_(choice)}", layout=w.Layout(width="auto", max_width="100%", height="auto"),
                      tooltip=_(choice))
+        b.add_class(CHOICE_CLASS)
         b.on_click(choose(i))
         buttons.append(b)
-    return w.VBox([prompt, *buttons, feedback])
+    return w.VBox([w.HTML(CHOICE_STYLE), prompt, *buttons, feedback])
+
+
+#: A choice is a sentence: let it wrap (a button's text is one line, cut with "…", by default).
+CHOICE_CLASS = "awslab-choice"
+CHOICE_STYLE = (f"<style>.{CHOICE_CLASS} {{white-space: normal !important; text-align: left; line-height: 1.4; "
+                "padding: 4px 10px; overflow: visible;}</style>")

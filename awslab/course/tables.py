@@ -41,11 +41,11 @@ class Table:
         return self.text()
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<th style='text-align:left'>{html.escape(str(c))}</th>" for c in self.columns)
+        head = "".join(f"<th style='text-align:left;white-space:nowrap'>{html.escape(str(c))}</th>" for c in self.columns)
         body = "".join("<tr>" + "".join(_td(v) for v in row) + "</tr>" for row in self.rows)
-        cap = (f"<caption style='text-align:left;caption-side:top'><b>{html.escape(self.caption)}</b></caption>"
-               if self.caption else "")
-        return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        # a caption above, as wide as the output (a <caption> is as narrow as its table and wraps)
+        cap = f"<div style='margin:2px 0'><b>{html.escape(self.caption)}</b></div>" if self.caption else ""
+        return f"{cap}<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def _show(v: Any) -> str:
