@@ -24,12 +24,12 @@ from .catalog import COURSE_LAB, LABS, LabInfo, lab_info
 from .measure import expect
 from .quiz import ask
 from .scaffold import sandbox, temporary_alb
-from .watch import break_app, cloud_now, pause, repair_app, wait_for_target
+from .watch import break_app, cloud_now, fast_forward, pause, repair_app, wait_for_target
 from .web import curl, my_ip
 
 __all__ = ["start", "check", "catch_up", "ask", "expect", "progress", "curl", "my_ip", "wait_for_target", "pause",
-           "sandbox", "temporary_alb", "break_app", "repair_app", "current_lab", "LABS", "lab_info", "set_language",
-           "language", "activities", "wait_for_activity", "wait_for_in_service", "cloud_now"]
+           "fast_forward", "sandbox", "temporary_alb", "break_app", "repair_app", "current_lab", "LABS", "lab_info",
+           "set_language", "language", "activities", "wait_for_activity", "wait_for_in_service", "cloud_now"]
 
 _CURRENT: dict[str, Any] = {}
 

@@ -5,7 +5,8 @@
     predicted = (interval * (threshold - 1), interval * threshold + timeout)   # from describe-target-groups
     expect(measured_s, between=predicted, what="time until the target is unhealthy", unit="s")
 
-shows ``measured 74 s; the settings predict 60–95 s ✓``. In the course's own
+shows ``measured 74 s; the settings predict 60–95 s ✓`` (``what`` in the student's language when the
+catalogue has it: a lab declares its labels with ``N_``). In the course's own
 tests (``AWSLAB_COURSE_VERIFY=1``) a measurement outside its prediction fails
 the run, so a lesson's text can never drift from what the cloud does.
 """
@@ -36,7 +37,7 @@ class Measurement:
     def text(self) -> str:
         mark = "✓" if self.inside else "✗"
         return _("{what}: measured {value}{unit}; the settings predict {low}–{high}{unit} {mark}").format(
-            what=self.what, value=_num(self.value), low=_num(self.low), high=_num(self.high),
+            what=_(self.what) if self.what else "", value=_num(self.value), low=_num(self.low), high=_num(self.high),
             unit=f" {self.unit}" if self.unit else "", mark=mark)
 
     def __repr__(self) -> str:
@@ -68,9 +69,9 @@ class Observation:
         mark = "✓" if self.inside else "✗"
         if self.reported_by:
             return _("{what}: {source} reports {value}; the lab said {expected} {mark}").format(
-                what=self.what, source=self.reported_by, value=self.value, expected=self.expected, mark=mark)
+                what=_(self.what) if self.what else "", source=self.reported_by, value=self.value, expected=self.expected, mark=mark)
         return _("{what}: AWS reports {value}; the lab said {expected} {mark}").format(
-            what=self.what, value=self.value, expected=self.expected, mark=mark)
+            what=_(self.what) if self.what else "", value=self.value, expected=self.expected, mark=mark)
 
     __repr__ = text
     _repr_html_ = Measurement._repr_html_

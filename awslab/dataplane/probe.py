@@ -66,6 +66,11 @@ class RealProbe:
                     dp._record("dataplane", target.instance_id, "connection_denied", source=f"{lb.view.name} node {node_ip} (health check)",
                                  destination=f"{target.private_ip}:{port}", layer=d.layer, rule=d.rule, reason=d.reason)
                     return ProbeResult(False, None, "Target.Timeout", timeout)
+        if target.instance_id not in dp.host.hosted:
+            # The simulator is ahead of the data plane: a fast-forward (one clock/advance) holds the state lock,
+            # so the sync thread has not started this instance's app yet. Its simulated state decides, as in
+            # virtual time; a real GET would find nothing listening and fail a server that has booted.
+            return self.fallback(target)
         key = (tg.arn, target.instance_id)
         mode, delay = dp._app_mode(target.instance_id)  # the app follows the fault before this check runs
         dp.loop.call_soon_threadsafe(dp.host.set_fault, target.instance_id, mode, delay)

@@ -39,6 +39,17 @@ class Simulator:
         """Run the simulator ``seconds`` of simulated time at once (the control loops do everything they would)."""
         return float(self._call("POST", "clock/advance", {"seconds": seconds})["now"])
 
+    def pause(self) -> dict:
+        """Stop the clock (simulated time moves only through :meth:`advance` until :meth:`resume`)."""
+        return self._call("POST", "clock/pause")
+
+    def resume(self) -> dict:
+        return self._call("POST", "clock/resume")
+
+    def metric_delivery_delay(self) -> float:
+        """Seconds after its period ends that this cloud's CloudWatch datapoints become readable."""
+        return float(self._call("GET", "cloudwatch")["delivery_delay_s"])
+
     def inject(self, instance_id: str, kind: str, **params: Any) -> dict:
         return self._call("POST", "faults", {"instance_id": instance_id, "kind": kind, **params})
 

@@ -69,7 +69,11 @@ class Story:
             f"<tr>{cell}<code>{line.offset}</code></td>{cell}{html.escape(line.iso)}</td>{cell}{html.escape(line.actor)}</td>"
             f"{cell}<code>{html.escape(line.resource)}</code></td><td style='text-align:left' title='{html.escape(line.detail)}'>"
             f"{html.escape(line.text)}</td></tr>" for line in self.lines)
-        head = "<tr><th>after</th><th>simulated time (UTC)</th><th>who</th><th>resource</th><th style='text-align:left'>what happened</th></tr>"
+        from ..i18n import _
+
+        names = (_("after"), _("simulated time (UTC)"), _("who"), _("resource"))
+        last = html.escape(_("what happened"))
+        head = "<tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in names) + f"<th style='text-align:left'>{last}</th></tr>"
         return f"<table>{head}{rows}</table>"
 
 
@@ -122,7 +126,7 @@ def _sentence(e: dict) -> tuple[str, str] | None:
     if kind == "cooldown_started":
         return "cooldown: simple scaling waits before it acts again", ""
     if kind == "load_changed":
-        params = ", ".join(f"{k}={v}" for k, v in d.items() if k != "shape")
+        params = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in d.items() if k != "shape")
         return f"traffic changes: {d.get('shape')}" + (f" ({params})" if params else ""), ""
     return None
 

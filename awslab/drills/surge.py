@@ -19,6 +19,7 @@ and ``describe-target-health``.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -89,6 +90,19 @@ class Surge(Built):
     _initial: int = field(default=0, repr=False)
     _peak: int = field(default=0, repr=False)
     _stopped: bool = field(default=False, repr=False)
+    _users: tuple[int, int] = field(default=(0, 0), repr=False)
+    _arrive: float = field(default=0.0, repr=False)
+    _leave: float | None = field(default=None, repr=False)
+
+    @property
+    def users_arrive(self) -> datetime:
+        """When the surge's users start to arrive (simulated time, UTC), to compare with AWS's timestamps."""
+        return datetime.fromtimestamp(self._arrive, timezone.utc)
+
+    @property
+    def users_leave(self) -> datetime | None:
+        """When the users left (after :meth:`stop`), or None."""
+        return None if self._leave is None else datetime.fromtimestamp(self._leave, timezone.utc)
 
     def _alarms(self) -> tuple[dict[str, str], list[str]]:
         """The group's policies' alarms (name -> state), and which of them fire on a rising metric."""
@@ -136,25 +150,73 @@ class Surge(Built):
                              "never scales: build the scaling layer (lab.build()).")
         return status
 
-    def stop(self) -> None:
-        """The users leave (no more simulated traffic); the group scales back in, slowly."""
-        if self._sim is not None:
+    def stop(self, on_the_minute: bool = False) -> None:
+        """The users leave (no more simulated traffic); the group scales back in, slowly.
+
+        ``on_the_minute``: they leave at the next whole minute, so that a CloudWatch period starts with
+        them gone (an alarm's datapoints are whole minutes: the prediction is then exact).
+        """
+        if self._sim is None:
+            self._stopped = True
+            return
+        if on_the_minute:
+            tg = self.target_group_arns[0] if len(self.target_group_arns) == 1 else None
+            self._leave = _on_the_minute(self._sim, lambda at_s: self._sim.set_load(
+                "users", tg, start=self._users[1], end=0, at_s=at_s))
+        else:
             self._sim.clear_load()
+            self._leave = self._sim.now()
         self._stopped = True
 
-    def story(self) -> Story:
-        """Alarms, policies, capacity and launches since the surge began, in AWS's words."""
+    def story(self, since: datetime | None = None) -> Story:
+        """Alarms, policies, capacity and launches since the surge began (or ``since``, e.g. ``users_leave``), in
+        AWS's words, timed from then."""
         if self._sim is None:
             return Story()
         alarms, _ = self._alarms()
-        return tell(self._sim.timeline(since=self._t0), self._t0, set(), self.auto_scaling_group,
+        t0 = since.timestamp() if since is not None else self._t0
+        return tell(self._sim.timeline(since=t0), t0, set(), self.auto_scaling_group,
                     set(self.target_group_arns), set(alarms))
 
 
-def surge(lab: Lab, users: tuple[int, int] = (100, 1000), ramp_s: float = 60.0, at_s: float = 0.0) -> Surge:
+def _on_the_minute(sim: Simulator, apply: Any, after_s: float = 0.0) -> float:
+    """Call ``apply(at_s)`` with the seconds from now to the first whole minute at least ``after_s`` away, the
+    clock held still meanwhile (so the change lands on the minute however slow the call is); returns that
+    minute in epoch seconds."""
+    sim.pause()
+    try:
+        now = sim.now()
+        at = math.ceil((now + after_s) / 60) * 60
+        apply(at - now)
+        return at
+    finally:
+        sim.resume()
+
+
+def _at(sim: Simulator, apply: Any, when: float) -> float:
+    """Call ``apply(at_s)`` so that the change lands at epoch ``when``, the clock held still meanwhile."""
+    sim.pause()
+    try:
+        now = sim.now()
+        if when < now:
+            raise ValidationError("at", datetime.fromtimestamp(when, timezone.utc).isoformat(),
+                                  "the users cannot arrive in the past (the cloud's clock is at {now})".format(
+                                      now=datetime.fromtimestamp(now, timezone.utc).isoformat()),
+                                  "Give a moment after the cloud's current time, or leave at out.")
+        apply(when - now)
+        return when
+    finally:
+        sim.resume()
+
+
+def surge(lab: Lab, users: tuple[int, int] = (100, 1000), ramp_s: float = 60.0, at_s: float = 0.0,
+          on_the_minute: bool = False, at: datetime | None = None) -> Surge:
     """Start the seed's surge on the lab's Auto Scaling group: ``users[0]`` users, rising to ``users[1]``.
 
     The users arrive ``at_s`` simulated seconds from now, over ``ramp_s`` seconds (think time 5 s each).
+    ``on_the_minute``: they arrive at the first whole minute at least ``at_s`` from now, so the first
+    CloudWatch period of the surge is a whole minute of it (see :attr:`Surge.users_arrive`).
+    ``at``: they arrive at that moment of the cloud's time (a known event, such as a sale at 20:00).
     """
     if len(users) != 2 or min(users) < 0:
         raise ValidationError("users", users, "two user counts, before and after the surge, neither negative",
@@ -170,9 +232,19 @@ def surge(lab: Lab, users: tuple[int, int] = (100, 1000), ramp_s: float = 60.0, 
     g = groups[0]
     tgs = list(g.get("TargetGroupARNs", []))
     t0 = sim.now()
-    # the load model holds one shape: for the group's one target group, or for every target group
-    sim.set_load("users", tgs[0] if len(tgs) == 1 else None, start=users[0], end=users[1], at_s=at_s, ramp_s=ramp_s)
+    tg = tgs[0] if len(tgs) == 1 else None  # the load model holds one shape: for the group's one TG, or for every TG
+
+    def start(delay_s: float) -> None:
+        sim.set_load("users", tg, start=users[0], end=users[1], at_s=delay_s, ramp_s=ramp_s)
+
+    if at is not None:
+        arrive = _at(sim, start, at.timestamp())
+    elif on_the_minute:
+        arrive = _on_the_minute(sim, start, at_s)
+    else:
+        start(at_s)
+        arrive = t0 + at_s
     from ..sim.timeline import iso8601
 
     return Surge(g["AutoScalingGroupName"], tgs, f"{users[0]} -> {users[1]} users over {ramp_s:g} s", iso8601(t0),
-                 lab, sim, t0, g["DesiredCapacity"], g["DesiredCapacity"])
+                 lab, sim, t0, g["DesiredCapacity"], g["DesiredCapacity"], _users=(users[0], users[1]), _arrive=arrive)

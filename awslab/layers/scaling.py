@@ -7,7 +7,7 @@ target tracking    "keep average CPU at 70 %": AWS works out   AWS creates and t
                    how many instances that takes               (``TargetTracking-...``)
 step scaling       "CPU >= 60 %: +1 when 60-80, +2 above 80"   you create them, one per direction
 simple scaling     "CPU >= 80 %: +1, then wait 300 s"          you create it
-scheduled          "weekdays 09:00 KST: at least 4"            none: a clock (cron, UTC)
+scheduled          "weekdays 09:00 KST: at least 4"            none: a clock (cron, in a TimeZone)
 =================  ==========================================  ===============================
 
 CloudWatch is the thermometer and the **alarm** is the alarm bell. The
@@ -73,9 +73,10 @@ class Schedule:
 
 
 def _default_schedules() -> list[Schedule]:
-    # 00:00 UTC is 09:00 in Seoul (UTC+9): weekday mornings start with 4 servers; 10:00 UTC (19:00 KST) goes back to 2.
-    return [Schedule("weekday-morning", "0 0 * * 1-5", min_size=4, desired_capacity=4),
-            Schedule("weekday-evening", "0 10 * * 1-5", min_size=2, desired_capacity=2)]
+    # Weekday mornings at 09:00 in Seoul start with 4 servers; 19:00 goes back to 2. The cron is read in the
+    # TimeZone given (UTC without one: "0 0 * * 1-5" would be the same instants, Seoul has no daylight saving).
+    return [Schedule("weekday-morning", "0 9 * * 1-5", min_size=4, desired_capacity=4, time_zone="Asia/Seoul"),
+            Schedule("weekday-evening", "0 19 * * 1-5", min_size=2, desired_capacity=2, time_zone="Asia/Seoul")]
 
 
 @dataclass

@@ -21,10 +21,15 @@ from typing import Any, Callable, Sequence
 
 from .load import LoadShape
 
-__all__ = ["PolicySetup", "Point", "RunResult", "Comparison", "compare", "run", "target_tracking",
+__all__ = ["PolicySetup", "Point", "CapacityChange", "RunResult", "Comparison", "compare", "run", "target_tracking",
            "step_scaling", "simple_scaling", "scheduled", "no_policy"]
 
 REGION = "ap-northeast-2"
+#: The step and simple setups' alarms: scale out after this many breaching one-minute datapoints, in after 5.
+SCALE_OUT_PERIODS = 2
+SCALE_IN_PERIODS = 5
+#: moto's switch for its default AMIs (see :func:`run`).
+NO_AMIS = "MOTO_EC2_LOAD_DEFAULT_AMIS"
 #: A fixed simulated start (a whole minute) so runs are reproducible.
 START_EPOCH = 1_796_000_040.0
 
@@ -62,12 +67,27 @@ class Point:
 
 
 @dataclass(frozen=True)
+class CapacityChange:
+    """The group's desired capacity changed ``seconds`` after the load started (a policy, a schedule)."""
+
+    seconds: float
+    previous: int
+    desired: int
+
+
+@dataclass(frozen=True)
 class RunResult:
     """The time series of one setup, plus the totals that matter."""
 
     setup: str
     points: tuple[Point, ...]
     instance_hours: float
+    capacity_changes: tuple[CapacityChange, ...] = ()
+
+    @property
+    def scale_outs(self) -> list[float]:
+        """Seconds after the load started at which the desired capacity went up."""
+        return [c.seconds for c in self.capacity_changes if c.desired > c.previous]
 
     @property
     def total_errors(self) -> float:
@@ -100,6 +120,8 @@ class Comparison:
 
     runs: tuple[RunResult, ...]
     duration_s: float
+    #: Seconds after its period ends that a datapoint reached the runs' CloudWatch (AWSLAB_METRIC_DELAY_S).
+    delivery_delay_s: float = 60.0
 
     def to_rows(self) -> list[dict[str, Any]]:
         return [row for r in self.runs for row in r.to_rows()]
@@ -151,8 +173,8 @@ def step_scaling(threshold: float = 70.0, scale_in_below: float = 30.0, warmup_s
         down = ctx.autoscaling.put_scaling_policy(
             AutoScalingGroupName=ctx.group, PolicyName="step-in", PolicyType="StepScaling",
             AdjustmentType="ChangeInCapacity", StepAdjustments=[{"MetricIntervalUpperBound": 0, "ScalingAdjustment": -1}])["PolicyARN"]
-        _cpu_alarm(ctx, "cpu-high", threshold, "GreaterThanThreshold", up, 2)
-        _cpu_alarm(ctx, "cpu-low", scale_in_below, "LessThanThreshold", down, 5)
+        _cpu_alarm(ctx, "cpu-high", threshold, "GreaterThanThreshold", up, SCALE_OUT_PERIODS)
+        _cpu_alarm(ctx, "cpu-low", scale_in_below, "LessThanThreshold", down, SCALE_IN_PERIODS)
     return PolicySetup(f"step scaling >{threshold:g}%", apply)
 
 
@@ -163,8 +185,8 @@ def simple_scaling(threshold: float = 70.0, scale_in_below: float = 30.0, cooldo
             AutoScalingGroupName=ctx.group, PolicyName=name, PolicyType="SimpleScaling",
             AdjustmentType="ChangeInCapacity", ScalingAdjustment=adj, Cooldown=cooldown_s)["PolicyARN"]
             for name, adj in (("simple-out", 1), ("simple-in", -1))]
-        _cpu_alarm(ctx, "cpu-high", threshold, "GreaterThanThreshold", arns[0], 2)
-        _cpu_alarm(ctx, "cpu-low", scale_in_below, "LessThanThreshold", arns[1], 5)
+        _cpu_alarm(ctx, "cpu-high", threshold, "GreaterThanThreshold", arns[0], SCALE_OUT_PERIODS)
+        _cpu_alarm(ctx, "cpu-low", scale_in_below, "LessThanThreshold", arns[1], SCALE_IN_PERIODS)
     return PolicySetup(f"simple scaling >{threshold:g}% (cooldown {cooldown_s}s)", apply)
 
 
@@ -189,7 +211,9 @@ def no_policy() -> PolicySetup:
 
 def compare(shape: LoadShape, setups: Sequence[PolicySetup], duration_s: float = 2 * 3600, **options: Any) -> Comparison:
     """Run ``shape`` against every setup (see :func:`run` for ``options``)."""
-    return Comparison(tuple(run(shape, s, duration_s, **options) for s in setups), duration_s)
+    from .cloudwatch.delivery import delivery_delay_from_env
+
+    return Comparison(tuple(run(shape, s, duration_s, **options) for s in setups), duration_s, delivery_delay_from_env())
 
 
 def run(shape: LoadShape, setup: PolicySetup, duration_s: float = 2 * 3600, instance_type: str = "t3.micro",
@@ -201,7 +225,10 @@ def run(shape: LoadShape, setup: PolicySetup, duration_s: float = 2 * 3600, inst
     from ..cloud import moto_ext
     from .core import Simulator
 
-    saved = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("AWS_ENDPOINT_URL")}
+    saved = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("AWS_ENDPOINT_URL") or k == NO_AMIS}
+    # A run never looks an image up: without this moto loads its ~5,000 default AMIs into every EC2 backend it
+    # creates and again when mock_aws resets them at the end (about 3 s of each run's 5).
+    os.environ[NO_AMIS] = "false"
     try:
         with mock_aws():
             sim = Simulator(mode="virtual", seed=seed, start_epoch=START_EPOCH).install()
@@ -214,18 +241,28 @@ def run(shape: LoadShape, setup: PolicySetup, duration_s: float = 2 * 3600, inst
                 sim.cloudwatch.minutes.clear()
                 sim.cloudwatch.set_load(shape)
                 sim.advance(duration_s)
-                return _result(setup.name, ctx.group, sim.cloudwatch.minutes, ctx.now)
+                changes = tuple(CapacityChange(e.time - ctx.now, int(e.details["previous"]), int(e.details["desired"]))
+                                for e in sim.timeline.query(since=ctx.now, component="autoscaling", resource=ctx.group,
+                                                            event="desired_capacity_changed"))
+                return _result(setup.name, ctx.group, sim.cloudwatch.minutes, ctx.now, changes)
             finally:
                 moto_ext.uninstall()
     finally:
+        os.environ.pop(NO_AMIS, None)
         os.environ.update(saved)
 
 
+_SESSION: list[Any] = []
+
+
 def _clients(*names: str) -> list[Any]:
+    """Clients for a run's account; one session for every run, so botocore reads each API's model once."""
     import boto3
 
-    session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION)
-    return [session.client(n) for n in names]  # AWS_ENDPOINT_URL* is unset during a run: moto answers
+    if not _SESSION:
+        _SESSION.append(boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
+                                              region_name=REGION))
+    return [_SESSION[0].client(n) for n in names]  # AWS_ENDPOINT_URL* is unset during a run: moto answers
 
 
 def _build(sim: Any, instance_type: str, min_size: int, max_size: int, desired: int, detailed: bool,
@@ -252,10 +289,10 @@ def _build(sim: Any, instance_type: str, min_size: int, max_size: int, desired: 
     return RunContext(autoscaling, cloudwatch, "whatif-asg", tg, sim.now)
 
 
-def _result(name: str, group: str, minutes: list[Any], start: float) -> RunResult:
+def _result(name: str, group: str, minutes: list[Any], start: float, changes: tuple[CapacityChange, ...] = ()) -> RunResult:
     points = tuple(Point(int(round((m.time - start) / 60)), m.desired_capacity, m.in_service,
                          None if m.cpu_percent is None else round(m.cpu_percent, 2),
                          round(m.p95_latency_s * 1000, 1), m.requests, m.errors)
                    for m in minutes if m.group_name == group)
     hours = sum(m.running for m in minutes if m.group_name == group) / 60.0
-    return RunResult(name, points, hours)
+    return RunResult(name, points, hours, changes)

@@ -65,6 +65,7 @@ METHODS = [
     (elbv2_models.FakeLoadBalancer, "__init__", ["self", "name", "security_groups", "subnets", "vpc_id", "arn"]),
     (asg_models.FakeAutoScalingGroup, "set_desired_capacity", ["self", "new_capacity"]),
     (asg_models.FakeAutoScalingGroup, "get_propagated_tags", ["self"]),
+    (asg_models.FakeAutoScalingGroup, "enable_metrics_collection", ["self", "metrics"]),
     (asg_models.AutoScalingBackend, "create_auto_scaling_group", ["self", "name"]),
     (asg_models.AutoScalingBackend, "update_auto_scaling_group", ["self", "name"]),
     (asg_models.AutoScalingBackend, "set_desired_capacity", ["self", "group_name", "desired_capacity"]),
@@ -169,6 +170,9 @@ def test_moto_still_lacks_what_we_add():
     autoscaling.install()
     src = inspect.getsource(autoscaling._ORIG["r_describe_activities"])
     assert '{"Activities": []}' in src
+    # EnableMetricsCollection without Metrics: moto enables none, AWS all (our wrapper passes the full list).
+    assert "self.metrics = metrics or []" in inspect.getsource(autoscaling._ORIG["group_enable_metrics"])
+    assert "for metric in self.metrics" in inspect.getsource(asg_models.FakeAutoScalingGroup.enabled_metrics.fget)
 
 
 def _ext_modules():

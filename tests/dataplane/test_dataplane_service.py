@@ -356,6 +356,36 @@ def test_access_logs_land_in_s3_every_5_minutes_without_health_checks(cloud):
     assert not any("ELB-HealthChecker" in l["user_agent"] for l in lines)
 
 
+def test_instances_an_asg_launches_during_a_fast_forward_pass_the_checks_the_simulator_says_they_pass(cloud):
+    """Fast-forwarding (one clock/advance call) holds the state lock, so the data plane cannot start the apps
+    of instances launched meanwhile. Their health checks then follow the instance's simulated state, as in
+    virtual time: a booted instance passes, and Auto Scaling does not replace a healthy server."""
+    st = build(cloud, random.randint(1, 19), n=1)
+    ec2, elbv2, _ = clients(cloud)
+    kw = dict(endpoint_url=cloud, region_name=REGION, aws_access_key_id="test", aws_secret_access_key="test")
+    asg = boto3.client("autoscaling", **kw)
+    subnets = [s["SubnetId"] for s in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [st["vpc"]]}])["Subnets"]]
+    name = f"ff-{st['vpc'][-6:]}"
+    ec2.create_launch_template(LaunchTemplateName=name, LaunchTemplateData={
+        "ImageId": "ami-12c6146b", "InstanceType": "t3.micro", "SecurityGroupIds": [st["app_sg"]]})
+    control(cloud, "POST", "clock/pause")
+    try:
+        asg.create_auto_scaling_group(AutoScalingGroupName=name, MinSize=2, MaxSize=2, DesiredCapacity=2,
+                                      LaunchTemplate={"LaunchTemplateName": name}, VPCZoneIdentifier=",".join(subnets),
+                                      TargetGroupARNs=[st["tg"]], HealthCheckType="ELB", HealthCheckGracePeriod=30)
+        control(cloud, "POST", "clock/advance", {"seconds": 300})  # boot, register, 50 checks, 5 health sweeps
+        group = asg.describe_auto_scaling_groups(AutoScalingGroupNames=[name])["AutoScalingGroups"][0]
+        mine = {i["InstanceId"]: i["HealthStatus"] for i in group["Instances"]}
+        states = {i: s for i, s in health(cloud, st["tg"]).items() if i in mine}
+    finally:
+        control(cloud, "POST", "clock/resume")
+        asg.delete_auto_scaling_group(AutoScalingGroupName=name, ForceDelete=True)
+    assert len(mine) == 2 and set(mine.values()) == {"Healthy"}, mine
+    assert set(states.values()) == {"healthy"}, states
+    activities = asg.describe_scaling_activities(AutoScalingGroupName=name)["Activities"]
+    assert not [a for a in activities if "health check" in a.get("Cause", "")], "no healthy server was replaced"
+
+
 def test_zz_cloud_stop_leaves_no_listener_thread_or_process(cloud_proc):
     """Runs last in this module: it stops the module's cloud."""
     proc, url = cloud_proc

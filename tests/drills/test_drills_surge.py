@@ -69,3 +69,46 @@ def test_surge_input_and_preconditions_are_checked(built, lab):
     with pytest.raises(BackendError) as e:
         surge(elsewhere)
     assert "LoadRun" in str(e.value)
+
+
+def test_a_surge_on_the_minute_fires_the_first_alarm_when_its_last_datapoint_has_arrived(built):
+    """Users arriving on a whole minute make that minute the first breaching datapoint: the first scale-out
+    alarm then fires Period x DatapointsToAlarm + the cloud's delivery delay later, at the next evaluation."""
+    from awslab.course.cloudwatch import alarm_change
+    from awslab.drills.simulator import simulator
+
+    lab, stack = built
+    delay = simulator(lab).metric_delivery_delay()
+    assert delay == 60.0  # AWS's stated "within one minute", the default without AWSLAB_METRIC_DELAY_S
+    s = surge(lab, users=(100, 1000), ramp_s=0, on_the_minute=True)
+    try:
+        assert s.users_arrive.second == 0 and s.users_arrive.timestamp() >= s._t0
+        status = s.wait_until("alarm", fast_forward=True, step_s=10, timeout_s=90)
+        fired = sorted(a for a in status.scale_out_alarms if status.alarms[a] == "ALARM")
+        alarm = lab.client("cloudwatch").describe_alarms(AlarmNames=fired[:1])["MetricAlarms"][0]
+        change = alarm_change(lab, alarm["AlarmName"], "ALARM", s.users_arrive)
+        when = alarm["Period"] * (alarm.get("DatapointsToAlarm") or alarm["EvaluationPeriods"]) + delay
+        assert when <= change.seconds < when + 60, change
+        assert change.first_datapoint == s.users_arrive and all(v > alarm["Threshold"] for _, v in change.datapoints)
+        s.stop(on_the_minute=True)
+        assert s.users_leave.second == 0 and s.users_leave >= s.users_arrive
+    finally:
+        control(lab.endpoint_url, "DELETE", "load")
+
+
+def test_a_surge_at_a_given_moment_starts_then_and_never_in_the_past(built):
+    from datetime import datetime, timedelta, timezone
+
+    from awslab.drills.simulator import simulator
+
+    lab, stack = built
+    now = datetime.fromtimestamp(simulator(lab).now(), timezone.utc)
+    at = now.replace(second=0, microsecond=0) + timedelta(minutes=3)
+    try:
+        s = surge(lab, users=(100, 1000), ramp_s=0, at=at)
+        assert s.users_arrive == at
+        with pytest.raises(ValidationError) as e:
+            surge(lab, at=now - timedelta(minutes=1))
+        assert e.value.field == "at"
+    finally:
+        control(lab.endpoint_url, "DELETE", "load")

@@ -67,7 +67,8 @@ def test_all_four_kinds_with_their_alarms_and_schedules(base):
     assert sorted(result.target_tracking_alarm_names) == tt_alarms and set(result.alarm_names) == set(expected) | set(tt_alarms)
     scheduled = _by_name(found["scheduled_actions"], "ScheduledActionName")
     morning = scheduled[f"{lab.name}-weekday-morning"]
-    assert (morning["Recurrence"], morning["MinSize"], morning["DesiredCapacity"]) == ("0 0 * * 1-5", 4, 4)
+    assert (morning["Recurrence"], morning["MinSize"], morning["DesiredCapacity"]) == ("0 9 * * 1-5", 4, 4)
+    assert morning["TimeZone"] == "Asia/Seoul"
     assert sorted(result.scheduled_action_names) == sorted(scheduled)
 
 
@@ -108,7 +109,7 @@ def test_cli_log_wires_alarms_to_policies_through_variables(base):
     script = lab.cli_log().script()
     assert "STEP_OUT_ARN=$(aws autoscaling put-scaling-policy" in script and "--alarm-actions $STEP_OUT_ARN" in script
     assert "--step-adjustments MetricIntervalLowerBound=0,MetricIntervalUpperBound=20,ScalingAdjustment=1" in script
-    assert '--recurrence "0 0 * * 1-5" --min-size 4 --desired-capacity 4' in script
+    assert '--recurrence "0 9 * * 1-5" --min-size 4 --desired-capacity 4 --time-zone Asia/Seoul' in script
     subprocess.run(["bash", "-n"], input=script.encode(), check=True)
 
 

@@ -154,3 +154,19 @@ def test_basic_monitoring_publishes_a_five_sample_statistic_set(world):
     assert abs(p["Minimum"] - min(minutes)) < 1e-6 and abs(p["Maximum"] - max(minutes)) < 1e-6
     (g,) = stats([{"Name": "AutoScalingGroupName", "Value": "slow"}], start, start + 300, period=300)
     assert g["SampleCount"] == 10 and abs(g["Average"] - sum(minutes) / 5) < 1e-6 and consistent(g)
+
+
+@pytest.mark.parametrize("replace", ["another shape", "no load"])
+def test_a_load_replaced_mid_slice_keeps_the_old_load_until_the_change(two, replace):
+    """400 req/s from the minute's start, replaced at second 35 (inside a 10-second slice): the minute is 35 s of
+    the old load and 25 s of the new. Before, the slice's first 5 s were counted as no load at all, a dip that
+    could make a scale-in alarm's minute breach while the users were still there."""
+    w = two
+    m = w.now
+    w.sim.cloudwatch.set_load(load.steady(400))
+    w.advance(35)
+    w.sim.cloudwatch.set_load(load.steady(100) if replace == "another shape" else None)
+    w.advance(26)
+    (g,) = stats([{"Name": "AutoScalingGroupName", "Value": "web"}], m, m + 60)
+    after = cpu(50) if replace == "another shape" else cpu(0)
+    assert abs(g["Average"] - weighted([(35, 100.0), (25, after)])) < 1e-6

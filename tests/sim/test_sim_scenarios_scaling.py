@@ -347,3 +347,68 @@ def test_requests_reported_by_the_data_plane_replace_the_load_shape(world):
     assert one("RequestCount") == 600 and one("HTTPCode_ELB_5XX_Count") == 5
     assert abs(one("TargetResponseTime", "Average") - 0.1) < 1e-9
     assert one("RequestCountPerTarget") == 600  # one target took it all
+
+
+def test_enable_metrics_collection_without_a_list_enables_every_group_metric(world):
+    """AWS: "If you specify Granularity and don't specify any metrics, all metrics are enabled" (moto enabled none)."""
+    w = world
+    stack(w, "all")
+    w.autoscaling.enable_metrics_collection(AutoScalingGroupName="all", Granularity="1Minute")
+    enabled = {m["Metric"] for m in w.group("all")["EnabledMetrics"]}
+    assert {"GroupInServiceInstances", "GroupDesiredCapacity", "GroupTotalCapacity"} <= enabled
+    start = w.sim.now_datetime()
+    w.advance(5 * 60)
+    points = cw().get_metric_statistics(Namespace="AWS/AutoScaling", MetricName="GroupInServiceInstances",
+                                        Dimensions=[{"Name": "AutoScalingGroupName", "Value": "all"}],
+                                        StartTime=start, EndTime=w.sim.now_datetime(), Period=60,
+                                        Statistics=["Maximum"])["Datapoints"]
+    assert points and max(p["Maximum"] for p in points) == 2.0
+
+
+def test_policies_triggered_at_the_same_time_give_the_largest_capacity_not_their_sum(world):
+    """AWS: "If the scale-out criteria for both policies are met at the same time, Amazon EC2 Auto Scaling gives
+    precedence to" the policy with the largest capacity (as-scale-based-on-demand.html). A step policy (+2 at 80 %
+    and up) and a simple one (+1 at 60 %) whose 1-of-1 alarms breach in the same minute: 2 -> 4, not 5."""
+    w = world
+    tg = stack(w, "both")
+    step = w.autoscaling.put_scaling_policy(
+        AutoScalingGroupName="both", PolicyName="step", PolicyType="StepScaling", AdjustmentType="ChangeInCapacity",
+        StepAdjustments=[{"MetricIntervalLowerBound": 0, "MetricIntervalUpperBound": 20, "ScalingAdjustment": 1},
+                         {"MetricIntervalLowerBound": 20, "ScalingAdjustment": 2}])["PolicyARN"]
+    simple = w.autoscaling.put_scaling_policy(AutoScalingGroupName="both", PolicyName="simple", PolicyType="SimpleScaling",
+                                              AdjustmentType="ChangeInCapacity", ScalingAdjustment=1)["PolicyARN"]
+    for name, threshold, arn in (("cpu-step", 60.0, step), ("cpu-simple", 60.0, simple)):
+        cw().put_metric_alarm(AlarmName=name, Namespace="AWS/EC2", MetricName="CPUUtilization", Statistic="Average",
+                              Dimensions=[{"Name": "AutoScalingGroupName", "Value": "both"}], Period=60,
+                              EvaluationPeriods=1, Threshold=threshold, ComparisonOperator="GreaterThanThreshold",
+                              AlarmActions=[arn])
+    w.advance(60 - w.now % 60)
+    w.sim.cloudwatch.set_load({tg: load.steady(400)})  # 100 % CPU on both
+    w.advance(61 + w.sim.cloudwatch.delivery_delay_s)
+    assert alarm_times(w, "cpu-step", "ALARM") == alarm_times(w, "cpu-simple", "ALARM")
+    assert w.group("both")["DesiredCapacity"] == 4
+    assert [(e.details["previous"], e.details["desired"]) for e in executions(w, "both")] == [(2, 4)]
+
+
+@pytest.mark.parametrize("order", ["simple first", "step first"])
+def test_the_largest_capacity_wins_whichever_policy_runs_first(world, order):
+    """Same instant, either order: the second policy sees the group as it was before the first (its launches are
+    not yet warming instances of the second's step), so the step's +2 is never lost behind the simple's +1."""
+    w = world
+    tg = stack(w, "order")
+    step = w.autoscaling.put_scaling_policy(
+        AutoScalingGroupName="order", PolicyName="step", PolicyType="StepScaling", AdjustmentType="ChangeInCapacity",
+        StepAdjustments=[{"MetricIntervalLowerBound": 0, "ScalingAdjustment": 2}])["PolicyARN"]
+    simple = w.autoscaling.put_scaling_policy(AutoScalingGroupName="order", PolicyName="simple",
+                                              PolicyType="SimpleScaling", AdjustmentType="ChangeInCapacity",
+                                              ScalingAdjustment=1)["PolicyARN"]
+    pairs = [("simple-cpu", simple), ("step-cpu", step)]  # CloudWatch evaluates them in the order they were put
+    for name, arn in (pairs if order == "simple first" else pairs[::-1]):
+        cw().put_metric_alarm(AlarmName=name, Namespace="AWS/EC2", MetricName="CPUUtilization", Statistic="Average",
+                              Dimensions=[{"Name": "AutoScalingGroupName", "Value": "order"}], Period=60,
+                              EvaluationPeriods=1, Threshold=60.0, ComparisonOperator="GreaterThanThreshold",
+                              AlarmActions=[arn])
+    w.advance(60 - w.now % 60)
+    w.sim.cloudwatch.set_load({tg: load.steady(400)})
+    w.advance(61 + w.sim.cloudwatch.delivery_delay_s)
+    assert w.group("order")["DesiredCapacity"] == 4

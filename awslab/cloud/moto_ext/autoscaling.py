@@ -16,6 +16,7 @@ records no activities. With a simulator installed:
 - DeleteAutoScalingGroup leaves the group listed with Status "Delete in progress" until its
   instances are terminated (:mod:`awslab.sim.asg_delete`); changing such a group is refused, and
   creating a group whose name is taken answers AlreadyExists, as on AWS.
+- EnableMetricsCollection without ``Metrics`` enables every group metric, as AWS does (moto enabled none).
 """
 from __future__ import annotations
 
@@ -29,7 +30,16 @@ from moto.core.responses import ActionResult
 
 from . import active, sim_utcnow
 
-__all__ = ["install", "launch_instance"]
+__all__ = ["install", "launch_instance", "ALL_GROUP_METRICS"]
+
+#: "If you specify Granularity and don't specify any metrics, all metrics are enabled."
+#: https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_EnableMetricsCollection.html
+ALL_GROUP_METRICS = (
+    "GroupMinSize", "GroupMaxSize", "GroupDesiredCapacity", "GroupInServiceInstances", "GroupPendingInstances",
+    "GroupStandbyInstances", "GroupTerminatingInstances", "GroupTotalInstances", "GroupInServiceCapacity",
+    "GroupPendingCapacity", "GroupStandbyCapacity", "GroupTerminatingCapacity", "GroupTotalCapacity",
+    "WarmPoolDesiredCapacity", "WarmPoolWarmedCapacity", "WarmPoolPendingCapacity", "WarmPoolTerminatingCapacity",
+    "WarmPoolTotalCapacity", "GroupAndWarmPoolDesiredCapacity", "GroupAndWarmPoolTotalCapacity")
 
 _ORIG: dict[str, object] = {}
 _HINT = threading.local()  # why desired capacity is changing (set by the backend-level wrappers)
@@ -74,7 +84,8 @@ def install() -> None:
                  update_tgs=B.update_attached_target_groups, r_describe_activities=R.describe_scaling_activities,
                  r_create=R.create_auto_scaling_group, r_update=R.update_auto_scaling_group,
                  r_set_instance_health=R.set_instance_health, describe_instances=B.describe_auto_scaling_instances,
-                 r_delete=R.delete_auto_scaling_group)
+                 r_delete=R.delete_auto_scaling_group, group_enable_metrics=G.enable_metrics_collection)
+    G.enable_metrics_collection = _asg_group_enable_metrics_collection
     R.delete_auto_scaling_group = _asg_r_delete_auto_scaling_group
     B.describe_auto_scaling_instances = _asg_describe_auto_scaling_instances
     G.set_desired_capacity = _asg_group_set_desired_capacity
@@ -90,6 +101,11 @@ def install() -> None:
     R.create_auto_scaling_group = _asg_with_warmup(_ORIG["r_create"])
     R.update_auto_scaling_group = _asg_with_warmup(_ORIG["r_update"])
     R.set_instance_health = _asg_r_set_instance_health
+
+
+def _asg_group_enable_metrics_collection(self, metrics):
+    """No ``Metrics`` means every metric (moto kept an empty list: no EnabledMetrics, no group metrics)."""
+    return _ORIG["group_enable_metrics"](self, list(metrics or ALL_GROUP_METRICS))
 
 
 def _asg_group_set_desired_capacity(self, new_capacity):

@@ -79,6 +79,19 @@ class MinuteRecord:
     p95_latency_s: float
 
 
+def _for_group(shape: Any, arn: str) -> Callable[[float], float] | None:
+    return shape.get(arn) if isinstance(shape, dict) else shape
+
+
+def _spliced(old: Any, old_t0: float, until: float, new: Any, t0: float) -> Callable[[float], float]:
+    """Requests/s at epoch ``t``: the replaced shape before ``until``, the current one from its t=0 on."""
+    def rps(t: float) -> float:
+        if t < until:
+            return old(t - old_t0) if old is not None and t >= old_t0 else 0.0
+        return new(t - t0) if new is not None and t >= t0 else 0.0
+    return rps
+
+
 class CloudWatchSim:
     """``sim.cloudwatch``: the metric publisher and alarm evaluator.
 
@@ -97,6 +110,8 @@ class CloudWatchSim:
         self.record_minutes = record_minutes
         self.minutes: list[MinuteRecord] = []
         self._load_seen: tuple[int, float] | None = None
+        #: The shape a set_load replaced inside the slice not sampled yet: (shape, its t=0, replaced at).
+        self._replaced: tuple[Any, float, float] | None = None
         self._last_sample: float | None = None
         self._gen = 0  # bumps on reset: an older loop sees it and stops
 
@@ -117,6 +132,7 @@ class CloudWatchSim:
             part.reset()
         self.minutes.clear()
         self._load_seen = None
+        self._replaced = None
         self._last_sample = None
         self._gen += 1
         if self.sim is not None:
@@ -141,6 +157,8 @@ class CloudWatchSim:
         self._last_sample = now
         if now > start:
             self.meter.sample(self.sim, self._shapes(), start, now)
+        if self._replaced is not None and self._replaced[2] <= now:
+            self._replaced = None  # every second it covered has been sampled
         if int(now) % 60 == 0:
             self.tick(now)
         else:
@@ -176,6 +194,10 @@ class CloudWatchSim:
         """Drive virtual-mode traffic from now on: a load shape (every target group with a
         listener gets it) or ``{target_group_arn: shape}``. Same as ``sim.load = shape``, but
         the shape's t=0 is exactly now rather than the start of the current slice."""
+        old = getattr(self.sim, "load", None)
+        seen = self._load_seen
+        # The slice in progress is sampled when it ends: until now it carried the old shape, not the new one.
+        self._replaced = (old, seen[1], self.sim.now) if old is not None and seen and seen[0] == id(old) else None
         self.sim.load = shape
         self._load_seen = (id(shape), self.sim.now) if shape is not None else None
 
@@ -186,18 +208,17 @@ class CloudWatchSim:
         self.meter.add(target_group_arn, instance_id, count, latency_s, status, elb_generated)
 
     def _shapes(self) -> dict[str, Callable[[float], float]]:
-        """Each target group's requests/s as a function of epoch seconds."""
+        """Each target group's requests/s as a function of epoch seconds (the replaced shape before the change)."""
         shape = getattr(self.sim, "load", None)
-        if shape is None:
-            return {}
-        if self._load_seen is None or self._load_seen[0] != id(shape):
+        if shape is not None and (self._load_seen is None or self._load_seen[0] != id(shape)):
             self._load_seen = (id(shape), self._last_sample - SLICE_S)  # set as a plain attribute during the slice
-        t0 = self._load_seen[1]
+        t0 = self._load_seen[1] if shape is not None else 0.0
+        before, b0, until = self._replaced or (None, 0.0, float("-inf"))
         out = {}
         for tg in self._target_groups():
-            tg_shape = shape.get(tg.arn) if isinstance(shape, dict) else shape
-            if tg_shape is not None:
-                out[tg.arn] = (lambda f: lambda t: f(t - t0) if t >= t0 else 0.0)(tg_shape)
+            new, old = _for_group(shape, tg.arn), _for_group(before, tg.arn)
+            if new is not None or old is not None:
+                out[tg.arn] = _spliced(old, b0, until, new, t0)
         return out
 
     def _target_groups(self) -> list[Any]:

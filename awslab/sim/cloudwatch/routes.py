@@ -4,6 +4,9 @@ start a surge in the embedded cloud without code:
 - ``POST load`` ``{"shape": "steady", "rps": 50}`` (or ``step``/``spike``/``ramp``/``users``/``seed_surge``
   with that factory's parameters, see :mod:`awslab.sim.load`); optional ``target_group_arn``.
 - ``GET load``: the current shape and parameters; ``DELETE load``: no more virtual traffic.
+- ``GET cloudwatch``: how this cloud delivers metrics (``delivery_delay_s``: seconds after its period
+  ends that a datapoint becomes readable, ``AWSLAB_METRIC_DELAY_S``), so a lab predicts from the value
+  the cloud uses, not from a number in its text.
 """
 from __future__ import annotations
 
@@ -62,6 +65,10 @@ def register(sim: Any) -> None:
     @control.route("GET", "load")
     def _get(body: dict, query: dict) -> dict:
         return dict(state) or {"shape": None}
+
+    @control.route("GET", "cloudwatch")
+    def _cloudwatch(body: dict, query: dict) -> dict:
+        return {"delivery_delay_s": float(sim.cloudwatch.delivery_delay_s)}
 
     @control.route("DELETE", "load", body=NO_BODY)
     def _clear(body: dict, query: dict) -> dict:

@@ -41,6 +41,8 @@ class PoliciesSim:
         self.sim: Any = None
         self.gates: dict[tuple[str, str], SimpleScalingGate] = {}
         self.warmup: WarmupTracker | None = None
+        #: group -> (an instant, the group as it was before any policy acted at that instant)
+        self._instant: dict[str, tuple[float, Any]] = {}
         self._last_schedule_check: datetime | None = None
         self._gen = 0  # bumps on reset: an older schedule loop sees it and stops
 
@@ -53,6 +55,7 @@ class PoliciesSim:
 
     def reset(self) -> None:
         self.gates.clear()
+        self._instant.clear()
         if self.warmup is not None:
             self.warmup.reset()
         self._last_schedule_check = None
@@ -87,12 +90,15 @@ class PoliciesSim:
             return True, ""
         view = self.sim.autoscaling.group(group)
         kind = policy.policy_type or "SimpleScaling"
+        base, again = self._base(view)
         if kind == "TargetTrackingScaling":
-            new = self._target_tracking(backend, policy, alarm, view, ev)
+            new = self._target_tracking(backend, policy, alarm, base, ev)
         elif kind == "StepScaling":
-            new = self._step(policy, alarm, view, ev)
+            new = self._step(policy, alarm, base, ev)
         else:
-            new = self._simple(policy, view)
+            new = self._simple(policy, base)
+        if new is not None and again:  # another policy acted at this instant: the largest capacity wins
+            new = max(new, view.desired_capacity)
         if new is None or clamp(new, view.min_size, view.max_size) == view.desired_capacity:
             return True, ""
         new = clamp(new, view.min_size, view.max_size)
@@ -103,6 +109,21 @@ class PoliciesSim:
         if kind == "SimpleScaling":
             self._start_gate(policy, group)
         return True, f"changed the desired capacity from {view.desired_capacity} to {new}"
+
+    def _base(self, view: Any) -> tuple[Any, bool]:
+        """The group as the policies acting at this instant see it, and whether one already has.
+
+        "If the scale-out criteria for both policies are met at the same time, Amazon EC2 Auto Scaling gives
+        precedence to" the policy with the largest capacity, for scale in too
+        (https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-scale-based-on-demand.html): every policy at
+        one instant computes from the capacity before the first of them, and the group takes the largest.
+        """
+        now = self.sim.now
+        seen = self._instant.get(view.name)
+        if seen is None or seen[0] != now:
+            self._instant[view.name] = (now, view)
+            return view, False
+        return seen[1], True
 
     def _policy(self, arn: str) -> tuple[Any, Any] | None:
         from moto.autoscaling.models import autoscaling_backends
