@@ -67,10 +67,10 @@ def target_health(lab: Any, target_group_arn: str) -> dict[str, tuple[str, str]]
 
 
 def _watch(lab: Any, what: str, read: Callable[[], tuple[str, str]], done: Callable[[str], bool],
-           timeout_s: float) -> Watched:
+           timeout_s: float, since: float | None = None) -> Watched:
     sim = _simulator(lab)
     clock = sim.now if sim is not None else time.time
-    t0 = clock()
+    t0 = clock() if since is None else since
     seen = Watched(what, False, 0.0)
     deadline = time.monotonic() + timeout_s
     last = None
@@ -105,10 +105,13 @@ def pause(seconds: float, lab: Any = None) -> float:
     return sim.now() - t0
 
 
-def wait_for_target(lab: Any, target_group_arn: str, instance_id: str, state: str, timeout_s: float = 120.0) -> Watched:
+def wait_for_target(lab: Any, target_group_arn: str, instance_id: str, state: str, timeout_s: float = 120.0,
+                    since: Any = None) -> Watched:
     """Read ``describe-target-health`` until ``instance_id`` is in ``state``; time every change on the cloud's clock.
 
     ``timeout_s`` is wall time. On the embedded cloud at 20x, 120 s of wall time is 40 minutes of AWS time.
+    Times count from ``since`` (the cloud's time as a datetime or epoch seconds, e.g. when you broke the app)
+    when given, else from the first read.
     """
     states = ("initial", "healthy", "unhealthy", "unused", "draining", "unavailable")
     if state not in states:
@@ -118,8 +121,9 @@ def wait_for_target(lab: Any, target_group_arn: str, instance_id: str, state: st
     def read() -> tuple[str, str]:
         return target_health(lab, target_group_arn).get(instance_id, ("not registered", ""))
 
+    start = since.timestamp() if hasattr(since, "timestamp") else since
     return _watch(lab, _("{target} becomes {state}").format(target=instance_id, state=state), read,
-                  lambda s: s == state, timeout_s)
+                  lambda s: s == state, timeout_s, start)
 
 
 def break_app(lab: Any, instance_id: str, kind: str = "unhealthy") -> str:
