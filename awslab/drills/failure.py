@@ -203,7 +203,8 @@ class InstanceFailure(Built):
         ids = {self.instance_id}
         if self._sim is not None:
             told = tell(self._sim.timeline(since=self._t0), self._t0, ids, self.auto_scaling_group, set(self.target_group_arns))
-            return Story([line for line in told if line.resource not in self._leaving])
+            return Story([line for line in told
+                          if line.resource not in self._leaving and not any(i in line.text for i in self._leaving)])
         activities = self._lab.client("autoscaling").describe_scaling_activities(
             AutoScalingGroupName=self.auto_scaling_group)["Activities"]
         events = [{"time": a["StartTime"].timestamp(), "iso": a["StartTime"].isoformat(), "component": "autoscaling",

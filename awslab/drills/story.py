@@ -74,7 +74,7 @@ class Story:
         cell = "<td style='white-space:nowrap;text-align:left'>"
         rows = "".join(
             f"<tr>{cell}<code>{line.offset}</code></td>{cell}{html.escape(line.iso)}</td>{cell}{html.escape(line.actor)}</td>"
-            f"{cell}<code>{html.escape(line.resource)}</code></td><td style='text-align:left' title='{html.escape(line.detail)}'>"
+            f"{cell}<code style='white-space:nowrap'>{html.escape(line.resource)}</code></td><td style='text-align:left' title='{html.escape(line.detail)}'>"
             f"{html.escape(line.text)}</td></tr>" for line in self.lines)
         head = "".join(f"<th style='text-align:left'>{html.escape(h)}</th>" for h in (
             _("after"), _("simulated time (UTC)"), _("who"), _("resource"), _("what happened")))
