@@ -66,28 +66,33 @@ def grace_period(lab: Any) -> Any:
                 "breaks is no longer kept for minutes.").format(group=name, grace=grace, one=one), [name])
 
 
-@task("12.2", N_("Switch the group to EC2 health checks"))
-def ec2_health_checks(lab: Any) -> Any:
+def _health_check_type(lab: Any, want: str, missing: str, done: str) -> Any:
+    """The group uses ``want`` health checks, or a not-yet (``missing``, with the CLI that switches it); ``done`` if so."""
     g = the_group(lab)
     name, kind = g["AutoScalingGroupName"], g.get("HealthCheckType")
-    if kind != "EC2":
-        raise not_yet(_("{group} uses {kind} health checks. For this experiment, switch it to EC2 (the API's default "
-                        "when a group is created without --health-check-type).").format(group=name, kind=kind),
-                      _update(name, "--health-check-type EC2"))
-    return ok(_("{group} uses EC2 health checks: Auto Scaling now sees only whether each instance runs, not whether its "
-                "app answers.").format(group=name), [name])
+    if kind != want:
+        raise not_yet(_(missing).format(group=name, kind=kind), _update(name, f"--health-check-type {want}"))
+    return ok(_(done).format(group=name), [name])
+
+
+@task("12.2", N_("Switch the group to EC2 health checks"))
+def ec2_health_checks(lab: Any) -> Any:
+    return _health_check_type(
+        lab, "EC2",
+        N_("{group} uses {kind} health checks. For this experiment, switch it to EC2 (the API's default when a group is "
+           "created without --health-check-type)."),
+        N_("{group} uses EC2 health checks: Auto Scaling now sees only whether each instance runs, not whether its app "
+           "answers."))
 
 
 @task("12.3", N_("Switch the group back to ELB health checks"))
 def elb_health_checks(lab: Any) -> Any:
-    g = the_group(lab)
-    name, kind = g["AutoScalingGroupName"], g.get("HealthCheckType")
-    if kind != "ELB":
-        raise not_yet(_("{group} still uses {kind} health checks, so the server whose app is broken stays in the group "
-                        "and the group stays one server short. Switch it back to ELB.").format(group=name, kind=kind),
-                      _update(name, "--health-check-type ELB"))
-    return ok(_("{group} uses ELB health checks again: the target group's verdict reaches Auto Scaling at its next "
-                "health check.").format(group=name), [name])
+    return _health_check_type(
+        lab, "ELB",
+        N_("{group} still uses {kind} health checks, so the server whose app is broken stays in the group and the group "
+           "stays one server short. Switch it back to ELB."),
+        N_("{group} uses ELB health checks again: the target group's verdict reaches Auto Scaling at its next health "
+           "check."))
 
 
 question("12.q1", N_("The ALB stopped sending requests to the crashed server after about a minute, yet Auto Scaling "
