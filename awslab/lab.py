@@ -57,12 +57,16 @@ class CliLog:
     endpoint_url: str | None
     region: str
     steps: list[CliStep] = field(default_factory=list)
+    #: Shown folded in a notebook (a few layers' commands beside what they built), not as the whole script.
+    folded: bool = False
 
-    def script(self) -> str:
-        head = ["#!/usr/bin/env bash", f"# awslab '{self.lab}': the AWS CLI commands behind every build step.", "set -euo pipefail",
-                f"export AWS_DEFAULT_REGION={self.region}"]
-        if self.endpoint_url:
-            head.append(f"export AWS_ENDPOINT_URL={self.endpoint_url}  # remove this line to run against real AWS")
+    def only(self, *layers: str) -> "CliLog":
+        """The commands of some layers only, e.g. ``lab.cli_log().only("network")``; shown folded in a notebook."""
+        return CliLog(self.lab, self.endpoint_url, self.region,
+                      [s for s in self.steps if s.key.split("/", 1)[0] in layers], folded=True)
+
+    def commands(self) -> str:
+        """The commands with their comments, without the script's header."""
         body: list[str] = []
         layer = None
         for s in _in_layer_order(self.steps):
@@ -72,15 +76,31 @@ class CliLog:
             if s.comment:
                 body.append(f"\n# {s.comment}")
             body.append(s.command)
-        return "\n".join(head + body) + "\n"
+        return "\n".join(body).lstrip("\n")
+
+    def script(self) -> str:
+        head = ["#!/usr/bin/env bash", f"# awslab '{self.lab}': the AWS CLI commands behind every build step.", "set -euo pipefail",
+                f"export AWS_DEFAULT_REGION={self.region}"]
+        if self.endpoint_url:
+            head.append(f"export AWS_ENDPOINT_URL={self.endpoint_url}  # remove this line to run against real AWS")
+        return "\n".join(head) + "\n" + self.commands() + "\n"
 
     def __str__(self) -> str:
-        return self.script()
+        return self.commands() if self.folded else self.script()
+
+    __repr__ = __str__
 
     def _repr_html_(self) -> str:
+        """Whole commands, wrapped at the cell's width (never cut); a few layers' folded under a one-line summary."""
         import html
 
-        return f"<pre>{html.escape(self.script())}</pre>"
+        from .i18n import _
+
+        pre = f"<pre style='white-space:pre-wrap;overflow-wrap:anywhere'>{html.escape(str(self))}</pre>"
+        if not self.folded:
+            return pre
+        summary = _("The AWS CLI for this: {n} command(s)").format(n=len(self.steps))
+        return f"<details><summary>{html.escape(summary)}</summary>{pre}</details>"
 
 
 def _layers() -> tuple[str, ...]:

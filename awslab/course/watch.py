@@ -69,10 +69,10 @@ def target_health(lab: Any, target_group_arn: str) -> dict[str, tuple[str, str]]
 
 
 def _watch(lab: Any, what: str, read: Callable[[], tuple[str, str]], done: Callable[[str], bool],
-           timeout_s: float) -> Watched:
+           timeout_s: float, since: float | None = None) -> Watched:
     sim = _simulator(lab)
     clock = sim.now if sim is not None else time.time
-    t0 = clock()
+    t0 = clock() if since is None else since
     seen = Watched(what, False, 0.0, started=t0)
     deadline = time.monotonic() + timeout_s
     last = None
@@ -126,10 +126,13 @@ def fast_forward(seconds: float, lab: Any = None, step_s: float = 30.0) -> float
     return sim.now() - t0
 
 
-def wait_for_target(lab: Any, target_group_arn: str, instance_id: str, state: str, timeout_s: float = 120.0) -> Watched:
+def wait_for_target(lab: Any, target_group_arn: str, instance_id: str, state: str, timeout_s: float = 120.0,
+                    since: Any = None) -> Watched:
     """Read ``describe-target-health`` until ``instance_id`` is in ``state``; time every change on the cloud's clock.
 
     ``timeout_s`` is wall time. On the embedded cloud at 20x, 120 s of wall time is 40 minutes of AWS time.
+    Times count from ``since`` (the cloud's time as a datetime or epoch seconds, e.g. when you broke the app)
+    when given, else from the first read.
     """
     states = ("initial", "healthy", "unhealthy", "unused", "draining", "unavailable")
     if state not in states:
@@ -139,8 +142,9 @@ def wait_for_target(lab: Any, target_group_arn: str, instance_id: str, state: st
     def read() -> tuple[str, str]:
         return target_health(lab, target_group_arn).get(instance_id, ("not registered", ""))
 
+    start = since.timestamp() if hasattr(since, "timestamp") else since
     seen = _watch(lab, _("{target} becomes {state}").format(target=instance_id, state=state), read,
-                  lambda s: s == state, timeout_s)
+                  lambda s: s == state, timeout_s, start)
     if seen.reached:
         _exact(lab, seen, target_group_arn, instance_id, state)
     return seen

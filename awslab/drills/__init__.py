@@ -13,11 +13,13 @@ drill reports is read back through the standard AWS APIs.
 """
 from __future__ import annotations
 
-from .failure import FAILURE_KINDS, MILESTONES, DrillError, FailureStatus, InstanceFailure, fail_instance
+from .failure import (FAILURE_KINDS, HEALTH_CHECK_PERIOD_S, MILESTONES, DrillError, FailureStatus, InstanceFailure,
+                      detection_window, fail_instance, replacement_window)
 from .simulator import Simulator, simulator
 from .story import Story, StoryLine
 from .surge import SURGE_MILESTONES, Surge, SurgeStatus, surge
 
 __all__ = ["fail_instance", "InstanceFailure", "FailureStatus", "DrillError", "FAILURE_KINDS", "MILESTONES",
+           "detection_window", "replacement_window", "HEALTH_CHECK_PERIOD_S",
            "surge", "Surge", "SurgeStatus", "SURGE_MILESTONES",
            "Story", "StoryLine", "Simulator", "simulator"]

@@ -9,10 +9,15 @@ The seed's failure scenario, step by step, as AWS runs it:
    https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html),
    so the ALB marks the target **unhealthy** and stops sending it requests; the
    other servers take the traffic;
-3. Auto Scaling, whose health check type is ``ELB``, sees the verdict, marks the
-   instance **Unhealthy**, terminates it and launches a replacement
+3. Auto Scaling, whose health check type is ``ELB``, sees the verdict at its next periodic health
+   check once the instance's grace period is over, marks the instance **Unhealthy**, terminates it
+   and launches a replacement
    (https://docs.aws.amazon.com/autoscaling/ec2/userguide/replace-unhealthy-instance.html);
-4. the new instance passes ``HealthyThresholdCount`` checks and is registered: back to full strength.
+4. the new instance is registered when it is ``InService`` and is ``healthy`` after ONE passing check
+   ("After your target is registered, it must pass one health check to be considered healthy";
+   ``HealthyThresholdCount`` counts only for a target coming back from ``unhealthy``): back to full strength.
+
+:func:`replacement_window` predicts step 3's time from the target group's and the group's own settings.
 
 Everything here is *observed* through the standard APIs (``describe-target-health``,
 ``describe-auto-scaling-groups``, ``describe-instances``), so the same drill reads the
@@ -24,33 +29,68 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 from .. import config
 from ..layers._base import Built
 from ..errors import AwslabError, BackendError, ValidationError
+from ..i18n import N_, _
 from ..lab import Lab
+from ..sim.asg_health import ASG_HEALTH_SWEEP_S
 from .polling import poll_until
 from .simulator import Simulator, simulator
 from .story import Story, tell
 
-__all__ = ["fail_instance", "InstanceFailure", "FailureStatus", "DrillError", "FAILURE_KINDS", "MILESTONES"]
+__all__ = ["fail_instance", "InstanceFailure", "FailureStatus", "DrillError", "FAILURE_KINDS", "MILESTONES",
+           "replacement_window", "detection_window", "HEALTH_CHECK_PERIOD_S"]
 
 #: What can go wrong with an instance. The first four break the web app (the simulator's faults);
 #: stop and terminate are EC2 API calls.
 FAILURE_KINDS = ("crash", "unhealthy", "hang", "slow", "stop", "terminate")
 APP_FAULTS = FAILURE_KINDS[:4]
+#: Lifecycle states of an instance that is (or is about to be) in service, not leaving the group.
+_STAYING = ("InService", "Pending", "Pending:Wait", "Pending:Proceed")
 #: How far a drill has got, in order.
 MILESTONES = ("unhealthy", "replaced", "recovered")
 #: The AWS CLI (or the shell on the instance) that breaks a real server the same way.
 ON_AWS = {
-    "crash": "on the instance: sudo systemctl stop awslab-web   (the app process is gone)",
-    "unhealthy": "on the instance: make GET /health answer 500",
-    "hang": "on the instance: kill -STOP the app's process (it accepts but never answers)",
-    "slow": "on the instance: add latency (tc qdisc add dev eth0 root netem delay 6s)",
+    "crash": N_("on the instance: sudo systemctl stop awslab-web   (the app process is gone)"),
+    "unhealthy": N_("on the instance: make GET /health answer 500"),
+    "hang": N_("on the instance: kill -STOP the app's process (it accepts but never answers)"),
+    "slow": N_("on the instance: add latency (tc qdisc add dev eth0 root netem delay 6s)"),
     "stop": "aws ec2 stop-instances --instance-ids {id}",
     "terminate": "aws ec2 terminate-instances --instance-ids {id}",
 }
+#: How often Auto Scaling checks its instances' health. AWS does not publish it; "about a minute" is what people
+#: observe (aws-semantics §4.1, UNCONFIRMED), and it is the embedded cloud's period.
+HEALTH_CHECK_PERIOD_S = ASG_HEALTH_SWEEP_S
+
+
+def detection_window(tg: dict) -> tuple[float, float]:
+    """Seconds from an app's failure to its target's ``unhealthy``, from ``describe-target-groups``' settings.
+
+    ``UnhealthyThresholdCount`` failed checks in a row, one every ``HealthCheckIntervalSeconds``; the first
+    may come at once (the failure lands just before a check) or a whole interval later, and the last may take
+    its whole ``HealthCheckTimeoutSeconds``: ``interval x (threshold - 1)`` to ``interval x threshold + timeout``.
+    """
+    interval, threshold = int(tg["HealthCheckIntervalSeconds"]), int(tg["UnhealthyThresholdCount"])
+    return float(interval * (threshold - 1)), float(interval * threshold + int(tg["HealthCheckTimeoutSeconds"]))
+
+
+def replacement_window(tg: dict, group: dict, in_service_at: datetime, broken_at: datetime,
+                       period_s: float = HEALTH_CHECK_PERIOD_S) -> tuple[float, float]:
+    """Seconds from an app's failure until Auto Scaling takes the instance out of service (``HealthCheckType`` ELB).
+
+    The group acts at its first periodic health check after BOTH the target is ``unhealthy``
+    (:func:`detection_window`) AND the instance's ``HealthCheckGracePeriod``, counted from ``InService``, is over
+    (https://docs.aws.amazon.com/autoscaling/ec2/userguide/health-check-grace-period.html). ``tg`` and ``group``
+    are ``describe-target-groups`` and ``describe-auto-scaling-groups`` items; ``in_service_at`` is when the
+    instance's launch activity ended (``describe-scaling-activities``' EndTime).
+    """
+    low, high = detection_window(tg)
+    grace_left = (in_service_at - broken_at).total_seconds() + int(group.get("HealthCheckGracePeriod") or 0)
+    return round(max(low, grace_left), 1), round(max(high, grace_left) + period_s, 1)
 
 
 class DrillError(AwslabError):
@@ -78,7 +118,7 @@ class FailureStatus(Built):
     @property
     def replaced(self) -> bool:
         """The victim has left service and Auto Scaling launched another instance."""
-        return self.victim_lifecycle not in ("InService", "Pending", "Pending:Wait", "Pending:Proceed") and bool(self.replacements)
+        return self.victim_lifecycle not in _STAYING and bool(self.replacements)
 
     @property
     def recovered(self) -> bool:
@@ -104,6 +144,14 @@ class InstanceFailure(Built):
     _sim: Simulator | None = field(default=None, repr=False)
     _t0: float = field(default=0.0, repr=False)
     _members_before: frozenset = field(default=frozenset(), repr=False)
+    #: Instances already leaving the group when the drill began (an earlier drill's victims, still draining):
+    #: their last steps are not this drill's story.
+    _leaving: frozenset = field(default=frozenset(), repr=False)
+
+    @property
+    def broken_at(self) -> datetime:
+        """When the drill broke the instance, on the cloud's clock (compare it with AWS's timestamps)."""
+        return datetime.fromtimestamp(self._t0, timezone.utc)
 
     def status(self) -> FailureStatus:
         """Read the victim's target health and the group's members now (``describe_*`` calls only)."""
@@ -122,35 +170,41 @@ class InstanceFailure(Built):
             desired, len(in_service), len(healthy), sorted(set(members) - self._members_before))
 
     def wait_until(self, milestone: str = "recovered", timeout_s: float = 120.0, fast_forward: bool | None = None,
-                   step_s: float = 15.0) -> FailureStatus:
+                   step_s: float = 15.0, raise_on_timeout: bool = True) -> FailureStatus:
         """Poll :meth:`status` until ``milestone`` ("unhealthy", "replaced", "recovered") or ``timeout_s`` wall seconds.
 
         ``fast_forward`` moves the simulated clock ``step_s`` at a time instead of waiting for it
         (the default when the simulator runs in virtual time, where the clock only moves when told).
+        ``raise_on_timeout=False`` returns the last status instead of raising (``status.reached(milestone)`` says).
         """
         if milestone not in MILESTONES:
-            raise ValidationError("milestone", milestone, f"a drill reaches {', '.join(MILESTONES)}, in that order",
-                                  "Use wait_until('unhealthy'), wait_until('replaced') or wait_until('recovered').")
-        status, _ = poll_until(self.status, lambda st: st.reached(milestone), timeout_s, self._sim, fast_forward, step_s)
-        if not status.reached(milestone):
-            raise DrillError(f"The drill did not reach {milestone!r} within {timeout_s:g} s: {status.victim} is "
-                             f"{status.victim_target} in the target group and {status.victim_lifecycle} in the group.",
-                             self._hint(milestone, status))
+            raise ValidationError("milestone", milestone, _("a drill reaches {milestones}, in that order").format(
+                milestones=", ".join(MILESTONES)),
+                _("Use wait_until('unhealthy'), wait_until('replaced') or wait_until('recovered')."))
+        status, _done = poll_until(self.status, lambda st: st.reached(milestone), timeout_s, self._sim, fast_forward, step_s)
+        if not status.reached(milestone) and raise_on_timeout:
+            raise DrillError(_("The drill did not reach {milestone} within {seconds:g} s: {victim} is {target} in the target "
+                               "group and {lifecycle} in the group.").format(
+                milestone=milestone, seconds=timeout_s, victim=status.victim, target=status.victim_target,
+                lifecycle=status.victim_lifecycle), self._hint(milestone))
         return status
 
-    def _hint(self, milestone: str, status: FailureStatus) -> str:
+    def _hint(self, milestone: str) -> str:
         if milestone != "unhealthy" and self.health_check_type != "ELB" and self.kind in APP_FAULTS:
-            return (f"The group {self.auto_scaling_group} uses {self.health_check_type} health checks, so Auto Scaling never "
-                    "hears the load balancer's verdict and keeps the broken instance. Set HealthCheckType=ELB "
-                    "(aws autoscaling update-auto-scaling-group --health-check-type ELB) and run the drill again.")
-        return ("Give it more time (timeout_s=...), or fast_forward=True to move the simulated clock. A replacement waits "
-                "for the group's health check grace period and for any other replacement still warming up.")
+            return _("The group {group} uses {kind} health checks, so Auto Scaling never hears the load balancer's verdict "
+                     "and keeps the broken instance. Set HealthCheckType=ELB (aws autoscaling update-auto-scaling-group "
+                     "--health-check-type ELB) and run the drill again.").format(
+                group=self.auto_scaling_group, kind=self.health_check_type)
+        return _("Give it more time (timeout_s=...), or fast_forward=True to move the simulated clock. A replacement waits "
+                 "for the group's health check grace period and for any other replacement still warming up.")
 
     def story(self) -> Story:
         """What happened since the drill began, in order (the simulator's timeline; on AWS, the scaling activities)."""
         ids = {self.instance_id}
         if self._sim is not None:
-            return tell(self._sim.timeline(since=self._t0), self._t0, ids, self.auto_scaling_group, set(self.target_group_arns))
+            told = tell(self._sim.timeline(since=self._t0), self._t0, ids, self.auto_scaling_group, set(self.target_group_arns))
+            return Story([line for line in told
+                          if line.resource not in self._leaving and not any(i in line.text for i in self._leaving)])
         activities = self._lab.client("autoscaling").describe_scaling_activities(
             AutoScalingGroupName=self.auto_scaling_group)["Activities"]
         events = [{"time": a["StartTime"].timestamp(), "iso": a["StartTime"].isoformat(), "component": "autoscaling",
@@ -179,21 +233,22 @@ def _pick(lab: Lab, groups: list[dict], instance_id: str | None) -> tuple[dict, 
     for g in groups:
         in_service = sorted((i["AvailabilityZone"], i["InstanceId"]) for i in g["Instances"] if i["LifecycleState"] == "InService")
         if instance_id is not None:
-            if any(iid == instance_id for _, iid in in_service):
+            if any(iid == instance_id for _az, iid in in_service):
                 return g, instance_id
             continue
         healthy = {d["Target"]["Id"] for arn in g.get("TargetGroupARNs", [])
                    for d in elb.describe_target_health(TargetGroupArn=arn)["TargetHealthDescriptions"]
                    if d["TargetHealth"]["State"] == "healthy"}
-        for _, iid in in_service:
+        for _az, iid in in_service:
             if iid in healthy or not g.get("TargetGroupARNs"):
                 return g, iid
     if instance_id is not None:
-        raise ValidationError("instance_id", instance_id, "the drill breaks an InService instance of this lab's Auto Scaling group",
-                              "Leave instance_id out to let the drill pick one, or pick one from "
-                              "`aws autoscaling describe-auto-scaling-instances`.")
-    raise DrillError(f"Lab {lab.name!r} has no Auto Scaling group with a healthy instance in service.",
-                     "Build the stack first (lab.build()), then wait a minute or two for the instances to pass their health checks.")
+        raise ValidationError("instance_id", instance_id, _("the drill breaks an InService instance of this lab's Auto Scaling group"),
+                              _("Leave instance_id out to let the drill pick one, or pick one from "
+                                "`aws autoscaling describe-auto-scaling-instances`."))
+    raise DrillError(_("Lab {lab} has no Auto Scaling group with a healthy instance in service.").format(lab=lab.name),
+                     _("Build the stack first (lab.build()), then wait a minute or two for the instances to pass their "
+                       "health checks."))
 
 
 def fail_instance(lab: Lab, kind: str = "crash", instance_id: str | None = None, **params: Any) -> InstanceFailure:
@@ -202,18 +257,19 @@ def fail_instance(lab: Lab, kind: str = "crash", instance_id: str | None = None,
     ``kind`` is one of :data:`FAILURE_KINDS`; ``params`` go to the fault (``delay_ms`` for "slow").
     """
     if kind not in FAILURE_KINDS:
-        raise ValidationError("kind", kind, f"an instance can fail by {', '.join(FAILURE_KINDS)}",
-                              "Use kind='crash' (the app is gone), 'unhealthy' (/health answers 500), 'hang', 'slow', "
-                              "'stop' or 'terminate'.")
+        raise ValidationError("kind", kind, _("an instance can fail by {kinds}").format(kinds=", ".join(FAILURE_KINDS)),
+                              _("Use kind='crash' (the app is gone), 'unhealthy' (/health answers 500), 'hang', 'slow', "
+                                "'stop' or 'terminate'."))
     sim = simulator(lab)
     if kind in APP_FAULTS and sim is None:
-        raise BackendError(f"kind={kind!r} breaks the web app, which needs the embedded cloud's simulator; "
-                           f"{lab.backend} has no API for that.",
-                           "Use kind='stop' or kind='terminate' (plain EC2 calls), or run the drill on the embedded backend.")
+        raise BackendError(_("kind='{kind}' breaks the web app, which needs the embedded cloud's simulator; {backend} has "
+                             "no API for that.").format(kind=kind, backend=lab.backend),
+                           _("Use kind='stop' or kind='terminate' (plain EC2 calls), or run the drill on the embedded "
+                             "backend."))
     groups = _lab_groups(lab)
     if not groups:
-        raise DrillError(f"Lab {lab.name!r} has no Auto Scaling group.",
-                         "Build it first: lab.build() (or lab.build(until='autoscaling')).")
+        raise DrillError(_("Lab {lab} has no Auto Scaling group.").format(lab=lab.name),
+                         _("Build it first: lab.build() (or lab.build(until='autoscaling'))."))
     group, victim = _pick(lab, groups, instance_id)
     t0 = sim.now() if sim else time.time()
     if kind in APP_FAULTS:
@@ -225,5 +281,6 @@ def fail_instance(lab: Lab, kind: str = "crash", instance_id: str | None = None,
     from ..sim.timeline import iso8601
 
     return InstanceFailure(victim, kind, group["AutoScalingGroupName"], list(group.get("TargetGroupARNs", [])),
-                           group.get("HealthCheckType", "EC2"), iso8601(t0), ON_AWS[kind].format(id=victim),
-                           lab, sim, t0, frozenset(i["InstanceId"] for i in group["Instances"]))
+                           group.get("HealthCheckType", "EC2"), iso8601(t0), _(ON_AWS[kind]).format(id=victim),
+                           lab, sim, t0, frozenset(i["InstanceId"] for i in group["Instances"]),
+                           frozenset(i["InstanceId"] for i in group["Instances"] if i["LifecycleState"] not in _STAYING))

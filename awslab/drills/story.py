@@ -16,10 +16,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
+from ..i18n import N_, _
+
 __all__ = ["Story", "StoryLine", "tell", "short_name"]
 
-ACTORS = {"fault": "fault", "ec2": "EC2", "elb": "ELB", "autoscaling": "Auto Scaling", "cloudwatch": "CloudWatch",
-          "dataplane": "data plane"}
+#: Who did it: AWS's services by their names (never translated), and awslab's two hands (translated when told).
+ACTORS = {"fault": N_("fault"), "ec2": "EC2", "elb": "ELB", "autoscaling": "Auto Scaling", "cloudwatch": "CloudWatch",
+          "dataplane": N_("data plane")}
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,8 @@ class StoryLine:
     resource: str
     text: str
     detail: str = ""
+    #: The timeline event it tells (``app_up``, ``target_health_changed``, ...), for code that looks for one.
+    event: str = ""
 
     @property
     def offset(self) -> str:
@@ -54,9 +59,11 @@ class Story:
     def __len__(self) -> int:
         return len(self.lines)
 
-    def first(self, contains: str) -> StoryLine | None:
-        """The first line whose text contains ``contains`` (e.g. ``"-> unhealthy"``), or None."""
-        return next((line for line in self.lines if contains in line.text), None)
+    def first(self, contains: str = "", event: str = "", resource: str = "") -> StoryLine | None:
+        """The first line whose text contains ``contains`` (e.g. ``"-> unhealthy"``), of ``event`` (e.g. ``"app_up"``)
+        and about ``resource`` (each optional), or None."""
+        return next((line for line in self.lines if contains in line.text and (not event or line.event == event)
+                     and (not resource or line.resource == resource)), None)
 
     def __str__(self) -> str:
         return "\n".join(str(line) for line in self.lines)
@@ -67,13 +74,11 @@ class Story:
         cell = "<td style='white-space:nowrap;text-align:left'>"
         rows = "".join(
             f"<tr>{cell}<code>{line.offset}</code></td>{cell}{html.escape(line.iso)}</td>{cell}{html.escape(line.actor)}</td>"
-            f"{cell}<code>{html.escape(line.resource)}</code></td><td style='text-align:left' title='{html.escape(line.detail)}'>"
+            f"{cell}<code style='white-space:nowrap'>{html.escape(line.resource)}</code></td><td style='text-align:left' title='{html.escape(line.detail)}'>"
             f"{html.escape(line.text)}</td></tr>" for line in self.lines)
-        from ..i18n import _
-
-        names = (_("after"), _("simulated time (UTC)"), _("who"), _("resource"))
-        last = html.escape(_("what happened"))
-        head = "<tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in names) + f"<th style='text-align:left'>{last}</th></tr>"
+        head = "".join(f"<th style='text-align:left'>{html.escape(h)}</th>" for h in (
+            _("after"), _("simulated time (UTC)"), _("who"), _("resource"), _("what happened")))
+        head = f"<tr>{head}</tr>"
         return f"<table>{head}{rows}</table>"
 
 
@@ -88,46 +93,64 @@ def short_name(resource: str) -> str:
     return _UUID_SUFFIX.sub("", resource)
 
 
+def _params(d: dict, *skip: str) -> str:
+    return ", ".join(f"{k}={v}" for k, v in d.items() if k not in skip)
+
+
 def _sentence(e: dict) -> tuple[str, str] | None:
-    """(what happened, more detail) for a timeline event, or None for one that adds nothing."""
+    """(what happened, more detail) for a timeline event, or None for one that adds nothing.
+
+    AWS's own words (states, reason codes, activity descriptions and causes) stay as AWS writes them;
+    awslab's sentences around them are in the student's language.
+    """
     d, kind = e.get("details", {}), e["event"]
-    if kind == "fault_injected":
-        params = ", ".join(f"{k}={v}" for k, v in d.items() if k != "kind")
-        return f"the web app is broken: {d.get('kind')}" + (f" ({params})" if params else ""), ""
+    if kind in ("fault_injected", "load_changed"):
+        params = _params(d, "kind", "shape")
+        if kind == "fault_injected":
+            text = _("the web app is broken: {kind}").format(kind=d.get("kind"))
+        else:
+            text = _("traffic changes: {shape}").format(shape=d.get("shape"))
+        return text + (f" ({params})" if params else ""), ""
     if kind == "fault_cleared":
-        return f"the web app is repaired (was {d.get('kind')})", ""
+        return _("the web app is repaired (was {kind})").format(kind=d.get("kind")), ""
     if kind == "state_changed":
         return (None if d.get("previous") == d.get("state") else (f"{d.get('previous')} -> {d.get('state')}", d.get("availability_zone", "")))
     if kind in ("app_up", "app_down"):
-        return ("the web app answers again" if kind == "app_up" else "the web app stopped answering"), ""
+        return (_("the web app answers") if kind == "app_up" else _("the web app stopped answering")), ""
     if kind == "target_health_changed":
         if d.get("previous") == d.get("state") and d.get("state") != "initial":
             return None
         reason = f" ({d['reason']})" if d.get("reason") else ""
         moved = d.get("state") if d.get("previous") == d.get("state") else f"{d.get('previous')} -> {d.get('state')}"
         return f"{moved}{reason}", d.get("description", "")
+    return _worded(kind, d)
+
+
+def _worded(kind: str, d: dict) -> tuple[str, str] | None:
+    """The Auto Scaling, CloudWatch and target-group events of :func:`_sentence`."""
     if kind == "target_deregistered":
-        return "deregistered from the target group", ""
+        return _("deregistered from the target group"), ""
     if kind == "instance_unhealthy":
-        return f"marked Unhealthy ({d.get('source')} health check)", ""
+        return _("marked Unhealthy ({source} health check)").format(source=d.get("source")), ""
     if kind == "lifecycle_changed":
-        return f"lifecycle -> {d.get('lifecycle_state')}", d.get("availability_zone", "")
+        return _("lifecycle -> {state}").format(state=d.get("lifecycle_state")), d.get("availability_zone", "")
     if kind == "activity_started":
-        return d.get("description", "activity started"), d.get("cause", "")
+        return d.get("description") or _("activity started"), d.get("cause", "")
     if kind == "activity_finished":
-        return f"{d.get('description', 'activity')}: {d.get('status_code')}", ""
+        return "{}: {}".format(d.get("description") or _("activity"), d.get("status_code")), ""
     if kind == "desired_capacity_changed":
-        return f"desired capacity {d.get('previous')} -> {d.get('desired')}", ""
+        return _("desired capacity {previous} -> {desired}").format(previous=d.get("previous"), desired=d.get("desired")), ""
     if kind == "alarm_state_changed":
         moved = f"{d['previous']} -> {d['state']}" if d.get("previous") else str(d.get("state"))
-        return f"alarm {moved}", d.get("reason", "")
+        return _("alarm {moved}").format(moved=moved), d.get("reason", "")
     if kind == "policy_executed":
-        return f"policy {d.get('policy')} (alarm {d.get('alarm')}): desired {d.get('previous')} -> {d.get('desired')}", ""
+        return _("policy {policy} (alarm {alarm}): desired {previous} -> {desired}").format(
+            policy=d.get("policy"), alarm=d.get("alarm"), previous=d.get("previous"), desired=d.get("desired")), ""
     if kind == "cooldown_started":
-        return "cooldown: simple scaling waits before it acts again", ""
+        return _("cooldown: simple scaling waits before it acts again"), ""
     if kind == "load_changed":
         params = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in d.items() if k != "shape")
-        return f"traffic changes: {d.get('shape')}" + (f" ({params})" if params else ""), ""
+        return _("traffic changes: {shape}").format(shape=d.get("shape")) + (f" ({params})" if params else ""), ""
     return None
 
 
@@ -153,6 +176,7 @@ def tell(events: Iterable[dict], started_at: float, instance_ids: set[str], grou
         said = _sentence(e) if ours else None
         if said:
             text, detail = said
-            lines.append(StoryLine(e["time"] - started_at, e["iso"], ACTORS.get(e["component"], e["component"]),
-                                   short_name(e["resource"]), str(text), str(detail or "")))
+            actor = ACTORS.get(e["component"])
+            lines.append(StoryLine(e["time"] - started_at, e["iso"], _(actor) if actor else e["component"],
+                                   short_name(e["resource"]), str(text), str(detail or ""), e["event"]))
     return Story(lines)

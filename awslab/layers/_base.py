@@ -48,13 +48,33 @@ class Built:
     def _repr_html_(self) -> str:
         rows = "".join(
             f"<tr><th style='text-align:left;vertical-align:top'>{html.escape(k)}</th>"
-            f"<td style='text-align:left;white-space:normal'><code>{html.escape(_short(v))}</code></td></tr>"
+            f"<td style='text-align:left;white-space:normal'>{_html_value(v)}</td></tr>"
             for k, v in self._fields() if k != "created")
         made = getattr(self, "created", None)
         if isinstance(made, list):
             rows += (f"<tr><th style='text-align:left'>created</th><td style='text-align:left;white-space:normal'>"
                      f"{len(made)}{': ' + html.escape(', '.join(map(readable, made))) if made else ''}</td></tr>")
         return f"<table><caption style='text-align:left'><b>{type(self).__name__}</b></caption>{rows}</table>"
+
+
+def _html_value(v: Any) -> str:
+    """One field's value as HTML: a list of results as a small table (a row each), a list or a dict one item a line,
+    ARNs as the names the console shows; never one long line of reprs."""
+    if isinstance(v, Built):
+        v = [v]
+    if isinstance(v, (list, tuple)) and v and all(isinstance(x, Built) for x in v):
+        names = [k for k, _x in v[0]._fields() if k != "created"]
+        head = "".join(f"<th style='text-align:left;font-weight:normal;font-style:italic'>{html.escape(k)}</th>" for k in names)
+        rows = "".join("<tr>" + "".join(f"<td style='text-align:left'><code>{html.escape(_short(getattr(x, k)))}</code></td>"
+                                        for k in names) + "</tr>" for x in v)
+        return f"<table style='margin:0'><tr>{head}</tr>{rows}</table>"
+    if isinstance(v, dict):
+        items = [f"{k}: {_short(x)}" if _short(x) != str(k) else str(k) for k, x in v.items()]
+    elif isinstance(v, (list, tuple)):
+        items = [_short(x) for x in v]
+    else:
+        return f"<code>{html.escape(_short(v))}</code>"
+    return "<br>".join(f"<code>{html.escape(item)}</code>" for item in items) if items else "<code>[]</code>"
 
 
 def _short(v: Any) -> str:

@@ -28,6 +28,7 @@ from botocore.exceptions import ClientError, WaiterError
 
 from .. import config
 from ..errors import AwslabError
+from ..i18n import _
 from ..lab import Lab
 from ._base import Built, lab_nat_gateways, paginate
 from .teardown_background import AGAIN, BackgroundDeletions, has_lab_tag
@@ -63,25 +64,37 @@ class TeardownReport(Built):
     def clean(self) -> bool:
         return not self.errors and not self.remaining
 
-    def summary(self) -> str:
-        lines = [f"Teardown of lab '{self.lab}': deleted {len(self.deleted)} resources."]
-        lines += [f"  - {d.service} {d.resource_type} {d.resource_id}" for d in self.deleted]
-        lines += [f"  ! {e}" for e in self.errors]
+    def headline(self) -> str:
+        return _("Teardown of lab '{lab}': deleted {n} resources.").format(lab=self.lab, n=len(self.deleted))
+
+    def outcome(self) -> list[str]:
+        """What is left to know after the list of deletions: errors, the clock, what remains."""
+        lines = [f"  ! {e}" for e in self.errors]
         if self.clock_advanced_s:
-            lines.append("The simulated clock moves only when told (virtual mode or paused): teardown moved it "
-                         "{seconds:.0f} s so the deletions could finish.".format(seconds=self.clock_advanced_s))
+            lines.append(_("The simulated clock moves only when told (virtual mode or paused): teardown moved it "
+                           "{seconds:.0f} s so the deletions could finish.").format(seconds=self.clock_advanced_s))
         if self.remaining:
-            lines.append("Still tagged with the lab (delete by hand or run teardown again):")
+            lines.append(_("Still tagged with the lab (delete by hand or run teardown again):"))
             lines += [f"  ? {r}" for r in self.remaining]
         elif not self.errors:
-            lines.append("Nothing tagged with this lab remains.")
-        return "\n".join(lines)
+            lines.append(_("Nothing tagged with this lab remains."))
+        return lines
+
+    def summary(self) -> str:
+        deleted = [f"  - {d.service} {d.resource_type} {d.resource_id}" for d in self.deleted]
+        return "\n".join([self.headline(), *deleted, *self.outcome()])
 
     def __str__(self) -> str:
         return self.summary()
 
     def _repr_html_(self) -> str:
-        return f"<pre>{html.escape(self.summary())}</pre>"
+        """The headline and the outcome; the list of deletions folded under the headline (it runs to dozens)."""
+        deleted = "\n".join(f"{d.service} {d.resource_type} {d.resource_id}" for d in self.deleted)
+        colour = "#1a7f37" if self.clean else "#b42318"
+        outcome = html.escape("\n".join(line.strip() for line in self.outcome()))
+        return (f"<div style='border-left:4px solid {colour};padding:4px 10px'><details><summary>"
+                f"{html.escape(self.headline())}</summary><pre style='white-space:pre-wrap'>{html.escape(deleted)}</pre>"
+                f"</details><div style='white-space:pre-wrap'>{outcome}</div></div>")
 
 
 class _Teardown(BackgroundDeletions):

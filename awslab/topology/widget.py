@@ -45,11 +45,17 @@ def render_state(state: TopologyState) -> str:
 
 
 def svg_html(svg: bytes) -> str:
-    """An SVG as HTML that scales to the width of a notebook cell, keeping its aspect ratio."""
+    """An SVG as HTML at its natural size, in a box no bigger than the cell and the window, that scrolls to pan.
+
+    Graphviz writes sizes in points, so the drawing's 9-14 pt labels are 12-19 px at 100 % zoom.
+    Shrinking a whole architecture (about 2,000 px wide) to a notebook's width made them about 5 px:
+    unreadable. The browser's zoom still zooms it.
+    """
     text = svg.decode()
     start = text.find("<svg")
-    # Scale to the cell's width; keep the aspect ratio.
-    return "<div style='max-width:100%;overflow:auto'>" + text[start:].replace("<svg ", "<svg style='max-width:100%;height:auto' ", 1) + "</div>"
+    # JupyterLab's stylesheet shrinks every SVG to the cell (max-width:100%): say otherwise on the element itself.
+    svg = text[start:].replace("<svg ", "<svg style='max-width:none;height:auto' ", 1)
+    return "<div style='max-width:100%;max-height:85vh;overflow:auto;border:1px solid #e0e0e0'>" + svg + "</div>"
 
 
 class LiveTopology:

@@ -77,3 +77,18 @@ def test_a_failing_source_keeps_the_widget_alive():
         threading.Event().wait(0.02)
     assert live.running and "cloud restarting" in live.last_error and "refresh failed" in live.status.value
     live.stop()
+
+
+def test_the_picture_keeps_its_natural_size_so_every_label_is_at_least_11_px():
+    """Issue 12 §4: shrunk to a notebook's width, the whole architecture's labels were about 5 px tall."""
+    import re
+
+    shown = render_state(TopologyState(sample_snapshot()))
+    svg_tag = shown[shown.index("<svg"):shown.index(">", shown.index("<svg"))]
+    assert "max-width:none" in svg_tag and "max-width:100%" not in svg_tag, "JupyterLab's CSS would shrink it to the cell"
+    width_pt = float(re.search(r'width="([\d.]+)pt"', svg_tag).group(1))
+    view_width = float(re.search(r'viewBox="[\d.\-]+ [\d.\-]+ ([\d.]+)', svg_tag).group(1))
+    px_per_unit = width_pt / view_width * 4 / 3  # drawn at its width in points; a CSS point is 4/3 px
+    sizes = [float(s) for s in re.findall(r'font-size="([\d.]+)"', shown)]
+    assert sizes and min(sizes) * px_per_unit >= 11, f"smallest label {min(sizes) * px_per_unit:.1f} px"
+    assert "overflow:auto" in shown[:shown.index("<svg")], "the box scrolls to pan the picture"
