@@ -209,7 +209,10 @@ class ELBHealth:
     def _checks(self, th: TargetHealth, gen: int):
         env = self.sim.env
         tg = self._groups.get(th.target_group_arn)
-        if tg is not None and not in_use(tg):  # no registration to wait for: unused / Target.NotInUse at once
+        # Registered while no load balancer used the group: unused / Target.NotInUse at once, no registration to
+        # wait for. Decided by the state on_register gave, not by asking again: a listener created in between
+        # must still move the target on to initial.
+        if tg is not None and th.reason == "Target.NotInUse":
             yield from self._wait_until_used(th, gen, tg)
         else:
             yield env.timeout(REGISTRATION_S)
@@ -223,7 +226,7 @@ class ELBHealth:
                 return
             interval = float(tg.health_check_interval_seconds or 30)
             timeout = float(tg.health_check_timeout_seconds or 5)
-            if not in_use(tg):
+            if not in_use(tg) or th.reason == "Target.NotInUse":
                 yield from self._wait_until_used(th, gen, tg)
                 continue
             if th.state == "unused":  # stopped instance: no checks until it runs again

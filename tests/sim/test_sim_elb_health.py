@@ -88,6 +88,22 @@ def test_matcher_syntax():
     assert matcher_accepts(None, 200)
 
 
+def test_a_listener_created_right_after_the_registration_still_starts_the_checks(world):
+    """Registered while unused, then a listener in the same instant (before the simulator runs a step): the target
+    must not stay unused. The data plane's tests register before they create the ALB, as many scripts do."""
+    w = world
+    w.network()
+    tg = w.target_group(name="quick-tg", behind_alb=False)
+    iid = w.run_instance()
+    w.advance(PENDING_TO_RUNNING_S[1] + APP_START_S[1])
+    w.elbv2.register_targets(TargetGroupArn=tg, Targets=[{"Id": iid}])
+    assert w.health(tg)[iid][:2] == ("unused", "Target.NotInUse")
+    t0 = w.now
+    w.listener(tg, "quick")  # no simulated time passes between the two calls
+    w.run_until(lambda: w.state(tg, iid) == "healthy", limit=120)
+    assert w.first("target_health_changed", since=t0, resource=iid, state="healthy") <= t0 + REGISTRATION_S + 5
+
+
 def test_a_group_no_load_balancer_uses_is_not_checked_until_a_listener_forwards_to_it(world):
     """AWS: targets of a group no listener forwards to are unused / Target.NotInUse, and nothing checks them.
     Once a listener forwards to the group they start over as new targets: initial, then healthy after ONE pass
