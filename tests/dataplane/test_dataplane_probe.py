@@ -32,10 +32,11 @@ def _dataplane(loop, mode: list[str]):
     tg = SimpleNamespace(arn="tg-1", health_check_timeout_seconds=5, health_check_port="traffic-port",
                          health_check_path="/health", matcher={"HttpCode": "200"})
     lb = SimpleNamespace(view=SimpleNamespace(target_groups={"tg-1": tg}, nodes={"az-a": "10.0.1.9"}))
-    host = SimpleNamespace(set_fault=lambda *a: None, local_port=lambda ip, port: port)
+    host = SimpleNamespace(set_fault=lambda *a: None, local_port=lambda ip, port: port, hosted={"i-1"})
     dp = SimpleNamespace(sim=SimpleNamespace(clock=SimpleNamespace(mode="realtime")), lbs={"lb": lb}, loop=loop,
                          snapshot=None, host=host, _time_scale=1 / 20, _bind_for=lambda ip: "127.0.0.1",
-                         loopback=lambda ip: "127.0.0.1", _app_mode=lambda iid: (mode[0], 0.0))
+                         loopback=lambda ip: "127.0.0.1", _app_mode=lambda iid: (mode[0], 0.0),
+                         local=SimpleNamespace(on_connect=lambda *a: None, on_close=lambda *a: None))
     target = SimpleNamespace(target_group=tg, private_ip="10.0.11.4", port=80, availability_zone="az-a",
                              instance_id="i-1")
     return dp, target
@@ -44,7 +45,7 @@ def _dataplane(loop, mode: list[str]):
 def test_a_hung_app_fails_the_check_that_meets_it(loop, monkeypatch):
     mode = ["ok"]
 
-    async def check(bind, address, host, path, timeout_s, accepts):
+    async def check(bind, address, host, path, timeout_s, accepts, **kw):
         if mode[0] == "hang":  # the app accepts and never answers: the check ends at its timeout
             await asyncio.sleep(timeout_s)
             return HealthResult(None, "Target.Timeout", timeout_s)
