@@ -24,6 +24,7 @@ def test_the_solution_passes_every_check_and_prediction(lab_id, lang):
     assert run.seconds < 240, f"lab {lab_id} took {run.seconds:.0f} s headless (goal: under 60 s)"
     text = "\n".join(run.outputs())
     assert "[verify]" in text or lab_id in ("00",), "the checks ran before their tasks"
+    assert "PRIVATE KEY-----" not in text, "no output shows a private key"
 
 
 @pytest.mark.slow
@@ -34,3 +35,4 @@ def test_the_student_version_runs_to_the_end_without_an_error(lab_id):
     assert run.ok, run.error or run.errors
     text = "\n".join(run.outputs())
     assert "___" in text or "빈칸" in text, "each unfilled task says which blanks to fill"
+    assert "PRIVATE KEY-----" not in text, "no output shows a private key"

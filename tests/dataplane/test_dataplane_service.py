@@ -63,6 +63,15 @@ def wait_for(pred, timeout: float = 20.0, every: float = 0.1):
     raise AssertionError(f"condition not met within {timeout} s")
 
 
+#: Every build in this module's one cloud gets its own octet (its VPC 10.<octet>.0.0/16 and its names alb-/tg-<octet>):
+#: random picks from overlapping ranges collided (DuplicateTargetGroupName).
+_OCTETS = iter(random.sample(range(1, 251), 250))
+
+
+def _octet() -> int:
+    return next(_OCTETS)
+
+
 @pytest.fixture(scope="module")
 def cloud_proc(tmp_path_factory):
     proc, url = start_cloud(tmp_path_factory.mktemp("dp-home"))
@@ -148,7 +157,7 @@ def get(url: str, timeout: float = 5.0) -> tuple[int, str]:
 
 
 def test_alb_round_robins_over_instances_in_two_azs(cloud):
-    st = build(cloud, random.randint(100, 140))
+    st = build(cloud, _octet())
     answers = [get(st["alb_url"] + "/")[1] for _ in range(8)]
     assert {a.split()[2] for a in answers} == set(st["ids"]), answers
     assert {a.split()[4] for a in answers} == {"ap-northeast-2a", "ap-northeast-2c"}, answers
@@ -165,7 +174,7 @@ def test_vpcs_outside_the_private_ranges_are_served(cloud):
     subnet = ec2.create_subnet(VpcId=public, CidrBlock="11.22.1.0/24", AvailabilityZone=REGION + "a")["Subnet"]["SubnetId"]
     lone = ec2.run_instances(ImageId="ami-12c6146b", InstanceType="t3.micro", MinCount=1, MaxCount=1,
                              SubnetId=subnet)["Instances"][0]
-    st = build(cloud, random.randint(30, 59), net="100.64")  # launched after the lone one; waits for its ALB to route
+    st = build(cloud, _octet(), net="100.64")  # launched after the lone one; waits for its ALB to route
     answers = {get(st["alb_url"] + "/")[1].split()[2] for _ in range(6)}
     assert answers == set(st["ids"])
     served = wait_for(lambda: control(cloud, "GET", "dataplane")["instances"].get(lone["InstanceId"]), 40)
@@ -176,7 +185,7 @@ def test_vpcs_outside_the_private_ranges_are_served(cloud):
 
 
 def test_listener_rules_created_through_the_api_route_requests(cloud):
-    st = build(cloud, random.randint(60, 79), n=1)
+    st = build(cloud, _octet(), n=1)
     _, elbv2, _ = clients(cloud)
     elbv2.create_rule(ListenerArn=st["listener"], Priority=10,
                       Conditions=[{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/maintenance*"]}}],
@@ -203,7 +212,7 @@ def test_a_request_right_after_a_change_meets_the_change(cloud):
     serves every change made so far, and the simulator's state read after the request was asked."""
     from awslab.traffic import alb_url
 
-    st = build(cloud, random.randint(1, 19))
+    st = build(cloud, _octet())
     _, elbv2, _ = clients(cloud)
     for i in range(3):  # the gap the barrier closes is short: try it more than once
         elbv2.create_rule(ListenerArn=st["listener"], Priority=30 + i,
@@ -218,7 +227,7 @@ def test_a_request_right_after_a_change_meets_the_change(cloud):
 
 
 def test_an_alb_has_awss_attribute_defaults_and_the_app_sees_the_headers_it_adds(cloud):
-    st = build(cloud, random.randint(20, 39))
+    st = build(cloud, _octet())
     ec2, elbv2, _ = clients(cloud)
     attrs = {a["Key"]: a["Value"] for a in elbv2.describe_load_balancer_attributes(
         LoadBalancerArn=st["lb"]["LoadBalancerArn"])["Attributes"]}
@@ -236,7 +245,7 @@ def test_an_alb_has_awss_attribute_defaults_and_the_app_sees_the_headers_it_adds
 
 
 def test_unhealthy_instance_leaves_rotation_and_returns(cloud):
-    st = build(cloud, random.randint(141, 180))
+    st = build(cloud, _octet())
     bad, good = st["ids"]
     control(cloud, "POST", "faults", {"instance_id": bad, "kind": "unhealthy"})
     wait_for(lambda: health(cloud, st["tg"])[bad] == "unhealthy", 20)
@@ -257,7 +266,7 @@ def test_unhealthy_instance_leaves_rotation_and_returns(cloud):
 
 
 def test_forgotten_alb_to_app_rule_gives_unhealthy_targets_and_504(cloud):
-    st = build(cloud, random.randint(181, 220))
+    st = build(cloud, _octet())
     ec2, elbv2, _ = clients(cloud)
     ec2.revoke_security_group_ingress(GroupId=st["app_sg"], IpPermissions=[
         {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "UserIdGroupPairs": [{"GroupId": st["alb_sg"]}]}])
@@ -271,7 +280,7 @@ def test_forgotten_alb_to_app_rule_gives_unhealthy_targets_and_504(cloud):
 
 
 def test_app_port_open_to_the_world_is_reachable_directly(cloud):
-    st = build(cloud, random.randint(221, 250), n=1)
+    st = build(cloud, _octet(), n=1)
     ec2, _, _ = clients(cloud)
     ip = ec2.describe_instances(InstanceIds=st["ids"])["Reservations"][0]["Instances"][0]["PrivateIpAddress"]
     # where the app for ip:80 really listens: 127.x.y.z, on port 80 unless another cloud on this machine took block 0
@@ -288,7 +297,7 @@ def test_app_port_open_to_the_world_is_reachable_directly(cloud):
 
 def test_two_clouds_on_one_machine_serve_the_same_vpc_addresses(cloud, tmp_path):
     """A student's cloud and the test suite's both have an instance at 10.x.1.4: each serves its own (port blocks)."""
-    octet = random.randint(100, 120)
+    octet = _octet()
     other, other_url = start_cloud(tmp_path)
     try:
         mine, theirs = build(cloud, octet, n=1), build(other_url, octet, n=1)
@@ -318,7 +327,7 @@ def test_sampled_surge_reaches_cloudwatch_and_overload_gives_504s(cloud):
 
     from awslab.traffic import open_model, steady
 
-    st = build(cloud, random.randint(40, 59), n=1)
+    st = build(cloud, _octet(), n=1)
     # 400 virtual req/s on one t3.micro (capacity 50 req/s): each real request stands for 500 virtual ones.
     stats = asyncio.run(open_model(st["alb_url"], steady(400), duration_s=100, speed=SPEED, max_real_rps=20, timeout_s=10))
     assert stats.total.num_real >= 40 and abs(stats.total.num_requests - 500 * stats.total.num_real) < 1
@@ -333,7 +342,7 @@ def test_sampled_surge_reaches_cloudwatch_and_overload_gives_504s(cloud):
 
 
 def test_access_logs_land_in_s3_every_5_minutes_without_health_checks(cloud):
-    st = build(cloud, random.randint(80, 99), n=1)
+    st = build(cloud, _octet(), n=1)
     _, elbv2, s3 = clients(cloud)
     bucket = f"alb-logs-{random.randint(0, 10**6)}"
     s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
@@ -360,7 +369,7 @@ def test_instances_an_asg_launches_during_a_fast_forward_pass_the_checks_the_sim
     """Fast-forwarding (one clock/advance call) holds the state lock, so the data plane cannot start the apps
     of instances launched meanwhile. Their health checks then follow the instance's simulated state, as in
     virtual time: a booted instance passes, and Auto Scaling does not replace a healthy server."""
-    st = build(cloud, random.randint(1, 19), n=1)
+    st = build(cloud, _octet(), n=1)
     ec2, elbv2, _ = clients(cloud)
     kw = dict(endpoint_url=cloud, region_name=REGION, aws_access_key_id="test", aws_secret_access_key="test")
     asg = boto3.client("autoscaling", **kw)
@@ -390,7 +399,7 @@ def test_zz_cloud_stop_leaves_no_listener_thread_or_process(cloud_proc):
     """Runs last in this module: it stops the module's cloud."""
     proc, url = cloud_proc
     try:
-        st = build(url, random.randint(20, 29), n=1)
+        st = build(url, _octet(), n=1)
         ec2, elbv2, _ = clients(url)
         info = control(url, "GET", "dataplane")
         assert set(info["threads"]) == {"awslab-dataplane-loop", "awslab-dataplane-sync", "awslab-dataplane-reader"}
@@ -400,7 +409,7 @@ def test_zz_cloud_stop_leaves_no_listener_thread_or_process(cloud_proc):
         elbv2.delete_load_balancer(LoadBalancerArn=st["lb"]["LoadBalancerArn"])
         ec2.terminate_instances(InstanceIds=st["ids"])
         wait_for(lambda: _refused(alb) and _refused(app), 15)
-        build(url, random.randint(30, 39), n=1)  # something running when the cloud stops
+        build(url, _octet(), n=1)  # something running when the cloud stops
         info = control(url, "GET", "dataplane")
         running = [_addr(a.split(" -> ")[1]) for addrs in info["instances"].values() for a in addrs]
         running += [_addr(u.split("//")[1]) for lb in info["load_balancers"] for u in lb["listeners"].values()]
