@@ -80,7 +80,9 @@ def run_all(browser, url: str, notebook: str, timeout_s: float) -> dict:
     """Open ``notebook`` in JupyterLab, Run All, wait until every cell ran; return what the page shows."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
-        page.goto(f"{url}/lab/tree/{notebook}?token={TOKEN}")
+        # a workspace of its own, reset: JupyterLab would otherwise restore the previous run's notebook as the active
+        # tab, and Run All would run that one
+        page.goto(f"{url}/lab/workspaces/{Path(notebook).stem}/tree/{notebook}?reset&token={TOKEN}")
         page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=90_000)
         page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle'], .jp-KernelStatus", timeout=90_000)
         time.sleep(2)
