@@ -74,6 +74,20 @@ EDGE_STYLE: dict[str, dict[str, str]] = {
 }
 
 
+#: Outside the focused layer: grey, lighter, thinner; same size and place, so the text stays as legible.
+DIMMED = {"fillcolor": "#f7f7f7", "color": "#c8c8c8", "fontcolor": "#8c8c8c"}
+DIMMED_EDGE = {"color": "#d0d0d0", "fontcolor": "#a0a0a0", "penwidth": "1"}
+
+
+def _dim(attrs: dict[str, str], dimmed: bool, edge: bool = False) -> dict[str, str]:
+    """``attrs`` greyed out when ``dimmed`` (a bold border loses its weight; a dashed one keeps its dashes)."""
+    if not dimmed:
+        return attrs
+    style = ",".join(x for x in attrs.get("style", "").split(",") if x and x != "bold")
+    out = {**attrs, **(DIMMED_EDGE if edge else {k: v for k, v in DIMMED.items() if k != "fillcolor" or "filled" in style})}
+    return {**out, "style": style} if style else {k: v for k, v in out.items() if k != "style"}
+
+
 def dot_id(node_id: str) -> str:
     """A DOT-safe id (DOT reads ``a:b`` as node ``a``, port ``b``): an ARN keeps its resource part."""
     if node_id.startswith("arn:"):
@@ -94,7 +108,7 @@ def _node_attrs(n: Node) -> dict[str, str]:
     if n.tooltip:
         attrs["tooltip"] = n.tooltip
     attrs["label"] = n.label
-    return attrs
+    return _dim(attrs, n.dimmed)
 
 
 def _edge_attrs(e, nodes) -> dict[str, str]:
@@ -118,7 +132,7 @@ def _edge_attrs(e, nodes) -> dict[str, str]:
         attrs["constraint"] = "false"
     if src is not None and src.kind == "anchor":
         attrs["ltail"] = src.cluster
-    return attrs
+    return _dim(attrs, e.dimmed, edge=True)
 
 
 def _add_cluster(dot: graphviz.Digraph, g: Graph, cluster_id: str | None) -> None:
@@ -126,7 +140,7 @@ def _add_cluster(dot: graphviz.Digraph, g: Graph, cluster_id: str | None) -> Non
         dot.node(dot_id(n.id), **_node_attrs(n))
     for c in sorted(g.subclusters(cluster_id), key=lambda c: (c.az, TIER_ORDER.get(c.tier, 1))):
         with dot.subgraph(name=c.id) as sub:
-            style = CLUSTER_STYLE.get(c.tier or c.kind, {})
+            style = _dim(CLUSTER_STYLE.get(c.tier or c.kind, {}), c.dimmed)
             sub.attr(label=c.label, fontname=FONT + ("-Bold" if c.kind in ("vpc", "az", "region") else ""),
                      fontsize="11" if c.kind != "subnet" else "9", labeljust="l", margin="12", **style)
             _add_cluster(sub, g, c.id)
