@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from .graph import Edge, Graph
 
-__all__ = ["FOCUSES", "OVERLAY", "check_focus", "apply_focus"]
+__all__ = ["FOCUSES", "OVERLAY", "check_focus", "apply_focus", "core"]
 
 #: Which node kinds belong to which layer.
 KINDS: dict[str, tuple[str, ...]] = {
@@ -83,3 +83,14 @@ def apply_focus(g: Graph, focus: str | None) -> Graph:
     for c in g.clusters.values():
         c.dimmed = c.kind not in CLUSTERS.get(focus, ())
     return g
+
+
+def core(g: Graph) -> set[str]:
+    """The focused layer's own boxes (not the ends of its arrows): where a notebook view opens.
+
+    A layer drawn only as arrows (``security``) has none of its own, so it is every box in full.
+    """
+    if not g.focus:
+        return set()
+    own = {n.id for n in g.nodes.values() if n.kind in KINDS[g.focus] and n.kind != "anchor"}
+    return own or {n.id for n in g.nodes.values() if not n.dimmed and n.kind != "anchor"}

@@ -12,6 +12,7 @@ import math
 import graphviz
 
 from .engine import render_dot
+from .focus import core
 from .model import Graph, Node, TIER_ORDER, anchor
 
 __all__ = ["to_dot", "render", "dot_id", "STATE_STYLE", "legend"]
@@ -76,6 +77,8 @@ EDGE_STYLE: dict[str, dict[str, str]] = {
 
 #: Outside the focused layer: grey, lighter, thinner; same size and place, so the text stays as legible.
 DIMMED = {"fillcolor": "#f7f7f7", "color": "#c8c8c8", "fontcolor": "#8c8c8c"}
+#: The SVG class of the focused layer's own boxes: the notebook view scrolls to them.
+FOCUSED = "awslab_focus"  # Graphviz writes a "-" in a class as &#45;
 DIMMED_EDGE = {"color": "#d0d0d0", "fontcolor": "#a0a0a0", "penwidth": "1"}
 
 
@@ -135,15 +138,17 @@ def _edge_attrs(e, nodes) -> dict[str, str]:
     return _dim(attrs, e.dimmed, edge=True)
 
 
-def _add_cluster(dot: graphviz.Digraph, g: Graph, cluster_id: str | None) -> None:
+def _add_cluster(dot: graphviz.Digraph, g: Graph, cluster_id: str | None, focused: set[str] | None = None) -> None:
+    focused = core(g) if focused is None else focused
     for n in g.children(cluster_id):
-        dot.node(dot_id(n.id), **_node_attrs(n))
+        mark = {"class": FOCUSED} if n.id in focused else {}
+        dot.node(dot_id(n.id), **_node_attrs(n), **mark)
     for c in sorted(g.subclusters(cluster_id), key=lambda c: (c.az, TIER_ORDER.get(c.tier, 1))):
         with dot.subgraph(name=c.id) as sub:
             style = _dim(CLUSTER_STYLE.get(c.tier or c.kind, {}), c.dimmed)
             sub.attr(label=c.label, fontname=FONT + ("-Bold" if c.kind in ("vpc", "az", "region") else ""),
                      fontsize="11" if c.kind != "subnet" else "9", labeljust="l", margin="12", **style)
-            _add_cluster(sub, g, c.id)
+            _add_cluster(sub, g, c.id, focused)
 
 
 def _same_rank(dot: graphviz.Digraph, ids: list[str]) -> None:

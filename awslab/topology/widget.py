@@ -56,13 +56,25 @@ _ZOOM = ("var r=this.closest('.awslab-topology'),v=r.querySelector('.awslab-topo
          "s.style.width=w*z+'px';r.querySelector('.awslab-zoom').textContent=Math.round(z*100)+' %';")
 _PICK_BUTTON = "var f=event.target.dataset.f;if(!f)return;"
 _PICK_WHEEL = "if(!event.ctrlKey)return;event.preventDefault();var f=event.deltaY<0?1.2:1/1.2;"
+#: Scroll the view to the focused layer's boxes (class awslab_focus): centred if they fit, else from their top left.
+#: Retried over a few frames: JupyterLab runs an output's script before the output is on the page.
+_SCROLL_TO_FOCUS = """<script>(function(r,tries){function go(){
+var v=r.querySelector('.awslab-topology-view'),f=v.querySelectorAll('.awslab_focus');if(!f.length)return;
+if(!v.clientWidth){if(tries-->0)requestAnimationFrame(go);return;}
+var b=v.getBoundingClientRect(),x0=1e9,y0=1e9,x1=-1e9,y1=-1e9;
+f.forEach(function(n){var q=n.getBoundingClientRect();x0=Math.min(x0,q.left);y0=Math.min(y0,q.top);
+x1=Math.max(x1,q.right);y1=Math.max(y1,q.bottom);});
+function at(a0,a1,size,base,now){a0+=now-base;a1+=now-base;return a1-a0>size-40?a0-20:(a0+a1-size)/2;}
+v.scrollLeft=at(x0,x1,v.clientWidth,b.left,v.scrollLeft);v.scrollTop=at(y0,y1,v.clientHeight,b.top,v.scrollTop);}
+go();})(document.currentScript.previousElementSibling,60)</script>"""
 _BUTTON = ("<button data-f='{f}' title='{title}' style='min-width:2.2em;margin-right:2px;cursor:pointer;"
            "font:12px sans-serif'>{text}</button>")
 
 
 def svg_html(svg: bytes) -> str:
     """An SVG as HTML at its natural size, in a box no bigger than the cell and the window, that scrolls to pan
-    and zooms (the −, 100 %, + and fit buttons, or ctrl + wheel over the picture).
+    and zooms (the −, 100 %, + and fit buttons, or ctrl + wheel over the picture). A focused drawing opens
+    scrolled to its layer (a script JupyterLab runs; a live widget's HTML runs none, and opens at the top left).
 
     Graphviz writes sizes in points, so the drawing's 9-14 pt labels are 12-19 px at 100 % zoom.
     Shrinking a whole architecture (about 2,000 px wide) to a notebook's width made them about 5 px:
@@ -83,7 +95,8 @@ def svg_html(svg: bytes) -> str:
            f"<span>{html.escape(_('ctrl + wheel zooms · scroll to pan'))}</span></div>") if width else ""
     view = (f"<div class='awslab-topology-view' onwheel=\"{_ZOOM.format(pick=_PICK_WHEEL)}\" "
             f"style='max-width:100%;max-height:85vh;overflow:auto;border:1px solid #e0e0e0'>{body}</div>")
-    return f"<div class='awslab-topology' data-zoom='1'>{bar}{view}</div>"
+    scroll = _SCROLL_TO_FOCUS if "awslab_focus" in body else ""
+    return f"<div class='awslab-topology' data-zoom='1'>{bar}{view}</div>{scroll}"
 
 
 class LiveTopology:

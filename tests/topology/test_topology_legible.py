@@ -75,8 +75,8 @@ def test_every_label_is_at_least_11_px_at_a_notebooks_width(full_stack, page, fo
     measured = show(page, shown)
     assert len(measured["texts"]) > 40, "the full stack has dozens of labels"
     assert measured["view"] <= NOTEBOOK_WIDTH, "the box stays in the cell"
-    assert measured["svg"] > measured["view"], "the picture keeps its size and pans (it is wider than a cell)"
     assert not small(measured), f"labels under {MIN_PX} px at 100 % zoom: {small(measured)[:5]}"
+    assert measured["svg"] > measured["view"], "the picture keeps its size and pans (it is wider than a cell)"
 
 
 def test_zoom_buttons_and_ctrl_wheel_zoom_the_picture_not_the_page(full_stack, page):
@@ -97,6 +97,19 @@ def test_zoom_buttons_and_ctrl_wheel_zoom_the_picture_not_the_page(full_stack, p
     page.keyboard.up("Control")
     page.wait_for_function(f"document.querySelector('.awslab-topology svg').getBoundingClientRect().width < {natural - 1}")
     assert page.evaluate(MEASURE)["svg"] == pytest.approx(natural / 1.2, rel=0.01)
+
+
+@pytest.mark.parametrize("focus, box", [("loadbalancing", "Target group "), ("database", "RDS "), ("autoscaling", "Auto Scaling group ")])
+def test_a_focused_view_opens_on_its_layer(full_stack, page, focus, box):
+    """The picture is wider than the cell: the focused layer's boxes are what the student sees first."""
+    show(page, full_stack.topology(focus=focus)._repr_html_())
+    seen = page.evaluate("""(box) => {
+      const v = document.querySelector('.awslab-topology-view').getBoundingClientRect();
+      const t = [...document.querySelectorAll('.awslab-topology svg text')].find(t => t.textContent.startsWith(box));
+      const r = t.getBoundingClientRect();
+      return r.left >= v.left && r.right <= v.right && r.top >= v.top && r.bottom <= v.bottom;
+    }""", box)
+    assert seen, f"{box!r} is scrolled into the view"
 
 
 @pytest.mark.parametrize("focus, full, grey", [
