@@ -90,9 +90,10 @@ def svg_html(svg: bytes) -> str:
     buttons = "".join(_BUTTON.format(f=f, title=html.escape(title), text=html.escape(label)) for f, label, title in (
         ("0.8", "−", _("zoom out")), ("1", "100 %", _("natural size")), ("1.25", "+", _("zoom in")),
         ("fit", _("fit"), _("the whole picture in the cell's width"))))
+    hint = html.escape(_("ctrl + wheel zooms · scroll to pan"))
     bar = (f"<div onclick=\"{_ZOOM.format(pick=_PICK_BUTTON)}\" style='margin:2px 0;font:12px sans-serif;color:#555'>"
            f"{buttons}<span class='awslab-zoom' style='margin:0 8px'>100 %</span>"
-           f"<span>{html.escape(_('ctrl + wheel zooms · scroll to pan'))}</span></div>") if width else ""
+           f"<span>{hint}</span></div>") if width else ""
     view = (f"<div class='awslab-topology-view' onwheel=\"{_ZOOM.format(pick=_PICK_WHEEL)}\" "
             f"style='max-width:100%;max-height:85vh;overflow:auto;border:1px solid #e0e0e0'>{body}</div>")
     scroll = _SCROLL_TO_FOCUS if "awslab_focus" in body else ""
