@@ -97,6 +97,6 @@ def live(lab: "Lab", scope: str = "lab", layers: Iterable[str] = DEFAULT_LAYERS,
     """A notebook widget that rediscovers and redraws every ``interval`` seconds; ``.stop()`` ends it."""
     from .widget import LiveTopology
 
-    w = LiveTopology(lambda: discover(lab, scope), traffic, tuple(layers), interval, f"awslab '{lab.name}' · {lab.region}",
-                     focus)
+    title = f"awslab '{lab.name}' · {lab.region}"
+    w = LiveTopology(lambda: discover(lab, scope), traffic, tuple(layers), interval, title, focus)
     return w.start() if start else w

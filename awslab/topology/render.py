@@ -87,7 +87,8 @@ def _dim(attrs: dict[str, str], dimmed: bool, edge: bool = False) -> dict[str, s
     if not dimmed:
         return attrs
     style = ",".join(x for x in attrs.get("style", "").split(",") if x and x != "bold")
-    out = {**attrs, **(DIMMED_EDGE if edge else {k: v for k, v in DIMMED.items() if k != "fillcolor" or "filled" in style})}
+    grey = DIMMED_EDGE if edge else {k: v for k, v in DIMMED.items() if k != "fillcolor" or "filled" in style}
+    out = {**attrs, **grey}
     return {**out, "style": style} if style else {k: v for k, v in out.items() if k != "style"}
 
 

@@ -39,7 +39,8 @@ MEASURE = """() => {
 def page():
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM} (Debian: apt-get install chromium; .ci/run installs it)")
-    playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
+    playwright = pytest.importorskip("playwright.sync_api",
+                                     reason="playwright is not installed (pip install -e '.[test]')")
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser.new_page(viewport={"width": NOTEBOOK_WIDTH + 40, "height": 900})
@@ -95,11 +96,13 @@ def test_zoom_buttons_and_ctrl_wheel_zoom_the_picture_not_the_page(full_stack, p
     page.keyboard.down("Control")
     page.mouse.wheel(0, 100)  # ctrl + wheel down: zoom out
     page.keyboard.up("Control")
-    page.wait_for_function(f"document.querySelector('.awslab-topology svg').getBoundingClientRect().width < {natural - 1}")
+    width = "document.querySelector('.awslab-topology svg').getBoundingClientRect().width"
+    page.wait_for_function(f"{width} < {natural - 1}")
     assert page.evaluate(MEASURE)["svg"] == pytest.approx(natural / 1.2, rel=0.01)
 
 
-@pytest.mark.parametrize("focus, box", [("loadbalancing", "Target group "), ("database", "RDS "), ("autoscaling", "Auto Scaling group ")])
+@pytest.mark.parametrize("focus, box", [("loadbalancing", "Target group "), ("database", "RDS "),
+                                        ("autoscaling", "Auto Scaling group ")])
 def test_a_focused_view_opens_on_its_layer(full_stack, page, focus, box):
     """The picture is wider than the cell: the focused layer's boxes are what the student sees first."""
     show(page, full_stack.topology(focus=focus)._repr_html_())
