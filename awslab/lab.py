@@ -300,7 +300,8 @@ class Lab:
         return teardown(self)
 
     def topology(self, **kw: Any):
-        """Draw what this lab is running, coloured by health (inline in JupyterLab). See :func:`awslab.topology.topology`."""
+        """Draw what this lab is running, coloured by health (inline in JupyterLab); ``focus="network"`` draws that
+        layer in full and the rest in grey. See :func:`awslab.topology.topology`."""
         from .topology import topology
 
         return topology(self, **kw)

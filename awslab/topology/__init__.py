@@ -3,6 +3,7 @@
     >>> from awslab.topology import topology, live
     >>> topology(lab)                        # shows inline in JupyterLab
     >>> topology(lab).save("arch.png")       # or .svg
+    >>> topology(lab, focus="network")       # the network layer in full, the rest dimmed
     >>> w = live(lab); w                     # redraws about once a second during a drill
     >>> w.stop()
 
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Mapping
 
 from .discover import SCOPES, discover
+from .focus import FOCUSES, check_focus
 from .model import DEFAULT_LAYERS, LAYERS, Graph, build_model
 from .records import Snapshot
 from .render import render, to_dot
@@ -29,7 +31,7 @@ if TYPE_CHECKING:
     from .widget import LiveTopology
 
 __all__ = ["Topology", "topology", "live", "discover", "build_model", "render", "to_dot", "Snapshot", "Graph",
-           "LAYERS", "DEFAULT_LAYERS", "SCOPES"]
+           "LAYERS", "DEFAULT_LAYERS", "SCOPES", "FOCUSES"]
 
 
 @dataclass
@@ -64,7 +66,7 @@ class Topology:
         return self.svg().decode()
 
     def _repr_html_(self) -> str:
-        """The SVG scaled to the notebook's width (JupyterLab prefers HTML to SVG)."""
+        """The SVG at its natural size in a box that pans and zooms (JupyterLab prefers HTML to SVG)."""
         from .widget import svg_html
 
         return svg_html(self.svg())
@@ -76,21 +78,25 @@ class Topology:
 
 
 def topology(lab: "Lab", scope: str = "lab", layers: Iterable[str] = DEFAULT_LAYERS,
-             traffic: Mapping[str, int] | None = None, title: str | None = None) -> Topology:
+             traffic: Mapping[str, int] | None = None, title: str | None = None, focus: str | None = None) -> Topology:
     """Discover ``lab``'s resources (or the whole account with ``scope="account"``) and draw them.
 
     ``layers`` adds ``"security_groups"`` and/or ``"routes"`` edges; ``traffic`` maps
-    a target id to the requests it served and is drawn on the arrows.
+    a target id to the requests it served and is drawn on the arrows. ``focus`` names the
+    layer a lab is about (one of :data:`FOCUSES`): it is drawn in full and the rest in grey.
     """
+    focus = check_focus(focus)  # before discovery: a typo costs no API calls
     snap = discover(lab, scope)
     name = title if title is not None else f"awslab '{lab.name}' · {lab.region}" + (" · whole account" if scope == "account" else "")
-    return Topology(snap, build_model(snap, layers, traffic, name))
+    name += f" · focus: {focus}" if focus and title is None else ""
+    return Topology(snap, build_model(snap, layers, traffic, name, focus))
 
 
 def live(lab: "Lab", scope: str = "lab", layers: Iterable[str] = DEFAULT_LAYERS, traffic=None, interval: float = 1.0,
-         start: bool = True) -> "LiveTopology":
+         start: bool = True, focus: str | None = None) -> "LiveTopology":
     """A notebook widget that rediscovers and redraws every ``interval`` seconds; ``.stop()`` ends it."""
     from .widget import LiveTopology
 
-    w = LiveTopology(lambda: discover(lab, scope), traffic, tuple(layers), interval, f"awslab '{lab.name}' · {lab.region}")
+    title = f"awslab '{lab.name}' · {lab.region}"
+    w = LiveTopology(lambda: discover(lab, scope), traffic, tuple(layers), interval, title, focus)
     return w.start() if start else w

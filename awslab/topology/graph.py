@@ -27,6 +27,8 @@ class Node:
     state: str = ""
     tooltip: str = ""
     count: int | None = None
+    asg: str = ""  # the Auto Scaling group an instance belongs to
+    dimmed: bool = False  # outside the focused layer (see awslab.topology.focus)
 
 
 @dataclass
@@ -39,6 +41,7 @@ class Cluster:
     parent: str | None = None
     tier: str = ""
     az: str = ""
+    dimmed: bool = False
 
 
 @dataclass
@@ -51,6 +54,7 @@ class Edge:
     label: str = ""
     state: str = ""
     count: int | None = None
+    dimmed: bool = False
 
 
 @dataclass
@@ -62,6 +66,7 @@ class Graph:
     nodes: dict[str, Node] = field(default_factory=dict)
     edges: list[Edge] = field(default_factory=list)
     layers: tuple[str, ...] = DEFAULT_LAYERS
+    focus: str = ""  # the layer drawn in full; the rest is dimmed
 
     def add_cluster(self, c: Cluster) -> Cluster:
         return self.clusters.setdefault(c.id, c)
@@ -95,9 +100,9 @@ class Graph:
 
     def signature(self) -> tuple:
         """A hashable summary (ids, labels, states, edges): equal signatures draw the same picture."""
-        return (tuple(sorted((n.id, n.label, n.state, n.cluster or "") for n in self.nodes.values())),
-                tuple(sorted((c.id, c.label) for c in self.clusters.values())),
-                tuple(sorted((e.src, e.dst, e.kind, e.label, e.state) for e in self.edges)))
+        return (tuple(sorted((n.id, n.label, n.state, n.cluster or "", n.dimmed) for n in self.nodes.values())),
+                tuple(sorted((c.id, c.label, c.dimmed) for c in self.clusters.values())),
+                tuple(sorted((e.src, e.dst, e.kind, e.label, e.state, e.dimmed) for e in self.edges)))
 
 
 def target_state(states: Iterable[str]) -> str:

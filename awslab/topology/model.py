@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import Iterable, Mapping
 
 from . import overlays
+from .focus import OVERLAY, apply_focus, check_focus
 from .graph import (DEFAULT_LAYERS, LAYERS, TARGET_STATES, TIER_ORDER, Cluster, Edge, Graph, Node, anchor, subnet_cluster,
                     target_state)
 from .records import Instance, Snapshot, Subnet, TargetGroup
@@ -30,9 +31,14 @@ __all__ = ["Node", "Cluster", "Edge", "Graph", "build_model", "LAYERS", "DEFAULT
 
 
 def build_model(snap: Snapshot, layers: Iterable[str] = DEFAULT_LAYERS, traffic: Mapping[str, int] | None = None,
-                title: str = "") -> Graph:
-    """The graph for ``snap``. ``traffic`` maps a target (instance id) to the requests it served."""
-    layers = tuple(dict.fromkeys(layers))
+                title: str = "", focus: str | None = None) -> Graph:
+    """The graph for ``snap``. ``traffic`` maps a target (instance id) to the requests it served.
+
+    ``focus`` names a build layer (``"network"``, ``"loadbalancing"``, ...; see :mod:`~awslab.topology.focus`)
+    to draw in full with the rest dimmed; a layer with arrows of its own turns their overlay on.
+    """
+    focus = check_focus(focus)
+    layers = tuple(dict.fromkeys([*layers, *([OVERLAY[focus]] if focus in OVERLAY else [])]))
     unknown = [x for x in layers if x not in LAYERS]
     if unknown:
         from ..errors import ValidationError
@@ -51,7 +57,7 @@ def build_model(snap: Snapshot, layers: Iterable[str] = DEFAULT_LAYERS, traffic:
         overlays.security_groups(g, snap)
     if "routes" in layers:
         overlays.routes(g, snap)
-    return g
+    return apply_focus(g, focus)
 
 
 # -- nesting ---------------------------------------------------------------------------------------
@@ -117,7 +123,8 @@ def _compute(g: Graph, snap: Snapshot, traffic: Mapping[str, int]) -> None:
         state = tstate or _ec2_state(i)
         g.add_node(Node(i.instance_id, "bastion" if i.role == "bastion" else "instance", _instance_label(i, tstate, traffic),
                         cid if cid in g.clusters else "cluster_region", state=state,
-                        tooltip=_instance_tooltip(i, health.get(i.instance_id, [])), count=traffic.get(i.instance_id)))
+                        tooltip=_instance_tooltip(i, health.get(i.instance_id, [])), count=traffic.get(i.instance_id),
+                        asg=i.auto_scaling_group or ""))
 
 
 def _ec2_state(i: Instance) -> str:

@@ -12,6 +12,7 @@ import math
 import graphviz
 
 from .engine import render_dot
+from .focus import core
 from .model import Graph, Node, TIER_ORDER, anchor
 
 __all__ = ["to_dot", "render", "dot_id", "STATE_STYLE", "legend"]
@@ -74,6 +75,23 @@ EDGE_STYLE: dict[str, dict[str, str]] = {
 }
 
 
+#: Outside the focused layer: grey, lighter, thinner; same size and place, so the text stays as legible.
+DIMMED = {"fillcolor": "#f7f7f7", "color": "#c8c8c8", "fontcolor": "#8c8c8c"}
+#: The SVG class of the focused layer's own boxes: the notebook view scrolls to them.
+FOCUSED = "awslab_focus"  # Graphviz writes a "-" in a class as &#45;
+DIMMED_EDGE = {"color": "#d0d0d0", "fontcolor": "#a0a0a0", "penwidth": "1"}
+
+
+def _dim(attrs: dict[str, str], dimmed: bool, edge: bool = False) -> dict[str, str]:
+    """``attrs`` greyed out when ``dimmed`` (a bold border loses its weight; a dashed one keeps its dashes)."""
+    if not dimmed:
+        return attrs
+    style = ",".join(x for x in attrs.get("style", "").split(",") if x and x != "bold")
+    grey = DIMMED_EDGE if edge else {k: v for k, v in DIMMED.items() if k != "fillcolor" or "filled" in style}
+    out = {**attrs, **grey}
+    return {**out, "style": style} if style else {k: v for k, v in out.items() if k != "style"}
+
+
 def dot_id(node_id: str) -> str:
     """A DOT-safe id (DOT reads ``a:b`` as node ``a``, port ``b``): an ARN keeps its resource part."""
     if node_id.startswith("arn:"):
@@ -94,7 +112,7 @@ def _node_attrs(n: Node) -> dict[str, str]:
     if n.tooltip:
         attrs["tooltip"] = n.tooltip
     attrs["label"] = n.label
-    return attrs
+    return _dim(attrs, n.dimmed)
 
 
 def _edge_attrs(e, nodes) -> dict[str, str]:
@@ -118,18 +136,20 @@ def _edge_attrs(e, nodes) -> dict[str, str]:
         attrs["constraint"] = "false"
     if src is not None and src.kind == "anchor":
         attrs["ltail"] = src.cluster
-    return attrs
+    return _dim(attrs, e.dimmed, edge=True)
 
 
-def _add_cluster(dot: graphviz.Digraph, g: Graph, cluster_id: str | None) -> None:
+def _add_cluster(dot: graphviz.Digraph, g: Graph, cluster_id: str | None, focused: set[str] | None = None) -> None:
+    focused = core(g) if focused is None else focused
     for n in g.children(cluster_id):
-        dot.node(dot_id(n.id), **_node_attrs(n))
+        mark = {"class": FOCUSED} if n.id in focused else {}
+        dot.node(dot_id(n.id), **_node_attrs(n), **mark)
     for c in sorted(g.subclusters(cluster_id), key=lambda c: (c.az, TIER_ORDER.get(c.tier, 1))):
         with dot.subgraph(name=c.id) as sub:
-            style = CLUSTER_STYLE.get(c.tier or c.kind, {})
+            style = _dim(CLUSTER_STYLE.get(c.tier or c.kind, {}), c.dimmed)
             sub.attr(label=c.label, fontname=FONT + ("-Bold" if c.kind in ("vpc", "az", "region") else ""),
                      fontsize="11" if c.kind != "subnet" else "9", labeljust="l", margin="12", **style)
-            _add_cluster(sub, g, c.id)
+            _add_cluster(sub, g, c.id, focused)
 
 
 def _same_rank(dot: graphviz.Digraph, ids: list[str]) -> None:
