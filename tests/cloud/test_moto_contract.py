@@ -19,6 +19,7 @@ from moto.core import utils as moto_utils
 from moto.ec2.models import instances as ec2_instances
 from moto.ec2.models import launch_templates as ec2_launch_templates
 from moto.ec2.models import subnets as ec2_subnets
+from moto.ec2.responses import launch_templates as ec2_lt_responses
 from moto.elbv2 import models as elbv2_models
 
 from awslab.cloud import moto_ext
@@ -46,6 +47,8 @@ METHODS = [
     (ec2_subnets.SubnetBackend, "delete_subnet", ["self", "subnet_id"]),
     (ec2_instances.InstanceBackend, "run_instances", ["self", "image_id", "count", "user_data", "security_group_names", "kwargs"]),
     (ec2_instances.InstanceBackend, "terminate_instances", ["self", "instance_ids"]),
+    (ec2_instances.InstanceBackend, "_get_template_from_args", ["self", "launch_template_arg"]),
+    (ec2_lt_responses.LaunchTemplates, "create_launch_template_version", ["self"]),
     (elbv2_models.FakeTargetGroup, "register", ["self", "targets"]),
     (elbv2_models.FakeTargetGroup, "deregister", ["self", "targets"]),
     (elbv2_models.FakeTargetGroup, "deregister_terminated_instances", ["self", "instance_ids"]),
@@ -160,11 +163,11 @@ def test_moto_still_lacks_what_we_add():
 
 
 def _ext_modules():
-    from awslab.cloud.moto_ext import autoscaling, cloudwatch, ec2, elbv2
+    from awslab.cloud.moto_ext import autoscaling, cloudwatch, ec2, elbv2, launch_templates
 
-    for mod in (ec2, elbv2, autoscaling, cloudwatch):
+    for mod in (ec2, elbv2, autoscaling, cloudwatch, launch_templates):
         mod.install()
-    return (ec2, elbv2, autoscaling, cloudwatch)
+    return (ec2, elbv2, autoscaling, cloudwatch, launch_templates)
 
 
 # -- CloudWatch and scaling policies (moto_ext.cloudwatch, sim.cloudwatch, sim.policies) ---------

@@ -13,7 +13,9 @@ moto's *model* methods (one file per service) so that:
   from the simulator (:mod:`.autoscaling`);
 - CloudWatch metrics and alarms come from the simulator (:mod:`.cloudwatch`,
   owned by the CloudWatch subsystem);
-- a security-group rule is matched without its description, as AWS does (:mod:`.security_groups`).
+- a security-group rule is matched without its description, as AWS does (:mod:`.security_groups`);
+- a launch template version built on a source version inherits its parameters, and an instance
+  launched from a template gets its metadata options and monitoring (:mod:`.launch_templates`).
 
 Every patched method falls back to moto's own behaviour when no simulator is
 installed. ``tests/cloud/test_moto_contract.py`` checks that the moto
@@ -57,10 +59,11 @@ def install(sim) -> None:
     SIM = sim
     if _PATCHED:
         return
-    from . import autoscaling, ec2, elbv2, security_groups
+    from . import autoscaling, ec2, elbv2, launch_templates, security_groups
 
     ec2.install()
     security_groups.install()
+    launch_templates.install()
     elbv2.install()
     autoscaling.install()
     try:  # the CloudWatch part is another subsystem's; it may not exist yet
