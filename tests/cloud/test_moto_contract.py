@@ -18,6 +18,7 @@ from moto.core import responses as core_responses
 from moto.core import utils as moto_utils
 from moto.ec2.models import instances as ec2_instances
 from moto.ec2.models import launch_templates as ec2_launch_templates
+from moto.ec2.models import amis as ec2_amis
 from moto.ec2.models import subnets as ec2_subnets
 from moto.ec2.responses import launch_templates as ec2_lt_responses
 from moto.elbv2 import models as elbv2_models
@@ -49,6 +50,10 @@ METHODS = [
     (ec2_instances.InstanceBackend, "terminate_instances", ["self", "instance_ids"]),
     (ec2_instances.InstanceBackend, "_get_template_from_args", ["self", "launch_template_arg"]),
     (ec2_lt_responses.LaunchTemplates, "create_launch_template_version", ["self"]),
+    (ec2_lt_responses.LaunchTemplates, "create_launch_template", ["self"]),
+    (ec2_amis.AmiBackend, "_load_amis", ["self"]),
+    (ec2_instances.InstanceBackend, "modify_instance_metadata_options",
+     ["self", "instance_id", "http_tokens", "hop_limit", "http_endpoint", "dry_run", "http_protocol", "metadata_tags"]),
     (elbv2_models.FakeTargetGroup, "register", ["self", "targets"]),
     (elbv2_models.FakeTargetGroup, "deregister", ["self", "targets"]),
     (elbv2_models.FakeTargetGroup, "deregister_terminated_instances", ["self", "instance_ids"]),

@@ -112,11 +112,66 @@ def test_the_requests_own_metadata_options_win_over_the_templates(ec2):
     assert r["MetadataOptions"]["HttpTokens"] == "optional"
 
 
+def test_the_templates_own_tags_stay_out_of_its_launch_data(ec2):
+    """CreateLaunchTemplate's TagSpecifications tag the template; only LaunchTemplateData's tag what launches."""
+    data = {"ImageId": "ami-12c6146b", "TagSpecifications": [{"ResourceType": "instance",
+                                                             "Tags": [{"Key": "Name", "Value": "web"}]}]}
+    lt = ec2.create_launch_template(LaunchTemplateName="tagged", LaunchTemplateData=data, TagSpecifications=[
+        {"ResourceType": "launch-template", "Tags": [{"Key": "Name", "Value": "tagged"}]}])["LaunchTemplate"]
+    assert {t["Key"]: t["Value"] for t in lt["Tags"]} == {"Name": "tagged"}
+    specs = _version(ec2, lt["LaunchTemplateId"], 1)["TagSpecifications"]
+    assert [s["ResourceType"] for s in specs] == ["instance"]
+    bare = ec2.create_launch_template(LaunchTemplateName="bare", LaunchTemplateData={"ImageId": "ami-12c6146b"},
+                                      TagSpecifications=[{"ResourceType": "launch-template", "Tags": [{"Key": "a", "Value": "b"}]}])
+    assert "TagSpecifications" not in _version(ec2, bare["LaunchTemplate"]["LaunchTemplateId"], 1)
+
+
+AL2023 = "ami-06e9e3574a0459db2"  # moto's al2023-ami-2023...-kernel-6.1-x86_64 in ap-northeast-2
+
+
+def test_amazon_linux_2023_images_ask_for_imdsv2_and_their_instances_require_it(ec2):
+    """AL2023 user guide: instances launched with the AL2023 AMI require IMDSv2 and get hop limit 2 (imds-support v2.0)."""
+    image = ec2.describe_images(ImageIds=[AL2023])["Images"][0]
+    assert image["Name"].startswith("al2023-ami-") and image["ImdsSupport"] == "v2.0"
+    _, subnet = _template(ec2)
+    plain = ec2.run_instances(ImageId=AL2023, SubnetId=subnet, MinCount=1, MaxCount=1)["Instances"][0]
+    assert plain["MetadataOptions"]["HttpTokens"] == "required" and plain["MetadataOptions"]["HttpPutResponseHopLimit"] == 2
+    told = ec2.run_instances(ImageId=AL2023, SubnetId=subnet, MinCount=1, MaxCount=1,
+                             MetadataOptions={"HttpTokens": "optional"})["Instances"][0]
+    assert told["MetadataOptions"]["HttpTokens"] == "optional", "the launch parameters come before the AMI"
+    other = ec2.run_instances(ImageId="ami-12c6146b", SubnetId=subnet, MinCount=1, MaxCount=1)["Instances"][0]
+    assert other["MetadataOptions"]["HttpTokens"] == "optional", "an AMI without ImdsSupport keeps EC2's default"
+
+
+def test_a_template_on_an_al2023_image_inherits_the_images_imdsv2_unless_it_says_otherwise(ec2):
+    _, subnet = _template(ec2)
+    lt = ec2.create_launch_template(LaunchTemplateName="al2023", LaunchTemplateData={"ImageId": AL2023})["LaunchTemplate"]
+    ec2.create_launch_template_version(LaunchTemplateId=lt["LaunchTemplateId"], SourceVersion="1",
+                                       LaunchTemplateData={"MetadataOptions": {"HttpTokens": "optional"}})
+    r1 = ec2.run_instances(LaunchTemplate={"LaunchTemplateId": lt["LaunchTemplateId"], "Version": "1"}, SubnetId=subnet,
+                           MinCount=1, MaxCount=1)["Instances"][0]
+    r2 = ec2.run_instances(LaunchTemplate={"LaunchTemplateId": lt["LaunchTemplateId"], "Version": "2"}, SubnetId=subnet,
+                           MinCount=1, MaxCount=1)["Instances"][0]
+    assert (r1["MetadataOptions"]["HttpTokens"], r2["MetadataOptions"]["HttpTokens"]) == ("required", "optional")
+
+
+def test_modify_instance_metadata_options_keeps_the_options_it_is_not_given(ec2):
+    _, subnet = _template(ec2)
+    iid = ec2.run_instances(ImageId=AL2023, SubnetId=subnet, MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
+    ec2.modify_instance_metadata_options(InstanceId=iid, HttpTokens="optional")
+    got = ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]["MetadataOptions"]
+    assert (got["HttpTokens"], got["HttpEndpoint"], got["HttpPutResponseHopLimit"]) == ("optional", "enabled", 2)
+
+
 def test_contract_moto_alone_drops_the_source_version_and_the_templates_settings():
     """What the patch corrects is still wrong in moto (so the patch is still needed), and how it hooks in."""
     import inspect
 
     create = inspect.getsource(patch._ORIG["create_version"])
     assert "SourceVersion" not in create and 'self._get_param("LaunchTemplateData", {})' in create
+    create = inspect.getsource(patch._ORIG["create_template"])
+    assert 'parsed_template_data["TagSpecifications"].extend(converted_tag_spec)' in create
+    load = inspect.getsource(patch._ORIG["load_amis"])
+    assert "imds" not in load.lower() and "self.amis[ami_id] = Ami(self, **ami)" in load
     run = inspect.getsource(patch._ORIG["run_instances"])
     assert 'tmpl.get("UserData")' in run and "MetadataOptions" not in run and "Monitoring" not in run
