@@ -73,6 +73,7 @@ METHODS = [
     (asg_models.AutoScalingBackend, "notify_terminate_instances", ["self", "instance_ids"]),
     (asg_models.AutoScalingBackend, "update_attached_target_groups", ["self", "group_name"]),
     (asg_models.AutoScalingBackend, "describe_auto_scaling_instances", ["self", "instance_ids"]),
+    (asg_models.InstanceState, "launch_template", ["self"]),  # a property: moto_ext.autoscaling reports the launched version
     (asg_responses.AutoScalingResponse, "describe_scaling_activities", ["self"]),
     (asg_responses.AutoScalingResponse, "create_auto_scaling_group", ["self"]),
     (asg_responses.AutoScalingResponse, "update_auto_scaling_group", ["self"]),
@@ -102,7 +103,9 @@ def test_model_attributes_the_extension_reads_and_writes():
     checks = {
         (ec2_instances.Instance, "__init__"): ["self._state = InstanceState(", "self._reason", "self.state_reason",
                                                "self.launch_time", "self._placement",
-                                               'self.ec2_backend.describe_images(filters={"image-id": self.image_id})'],
+                                               'self.ec2_backend.describe_images(filters={"image-id": self.image_id})',
+                                               # moto_ext.autoscaling.launched_version reads this tag:
+                                               '"aws:ec2launchtemplate:version": str(template_version.number)'],
         # moto_ext.ec2._unique_subnet_ip: draws from moto's pool, puts skipped IPs back as unused.
         (ec2_subnets.Subnet, "__init__"): ["self._unused_ips: set[str]", "self._subnet_ips: dict[str, Instance]"],
         (ec2_subnets.Subnet, "get_available_subnet_ip"): ["self._unused_ips.pop()", "self._subnet_ips[new_ip] = instance"],
