@@ -22,6 +22,7 @@ from moto.ec2.models import amis as ec2_amis
 from moto.ec2.models import subnets as ec2_subnets
 from moto.ec2.responses import launch_templates as ec2_lt_responses
 from moto.elbv2 import models as elbv2_models
+from moto.route53 import models as route53_models
 
 from awslab.cloud import moto_ext
 
@@ -73,7 +74,9 @@ METHODS = [
     (asg_models.AutoScalingBackend, "notify_terminate_instances", ["self", "instance_ids"]),
     (asg_models.AutoScalingBackend, "update_attached_target_groups", ["self", "group_name"]),
     (asg_models.AutoScalingBackend, "describe_auto_scaling_instances", ["self", "instance_ids"]),
-    (asg_models.InstanceState, "launch_template", ["self"]),  # a property: moto_ext.autoscaling reports the launched version
+    (asg_models.InstanceState, "launch_template", ["self"]),
+    (route53_models.Route53Backend, "change_resource_record_sets", ["self", "zoneid", "change_list"]),
+    (route53_models.Route53Backend, "get_hosted_zone", ["self", "id_"]),  # a property: moto_ext.autoscaling reports the launched version
     (asg_responses.AutoScalingResponse, "describe_scaling_activities", ["self"]),
     (asg_responses.AutoScalingResponse, "create_auto_scaling_group", ["self"]),
     (asg_responses.AutoScalingResponse, "update_auto_scaling_group", ["self"]),
@@ -124,6 +127,9 @@ def test_model_attributes_the_extension_reads_and_writes():
         (asg_models.Activity, "__init__"): ["self.activity_id", "self.description", "self.cause", "self.start_time",
                                             "self.end_time", "self.status_code", "self.progress"],
         (elbv2_models.FakeLoadBalancer, "__init__"): ["self.created_time = iso_8601_datetime_with_milliseconds()"],
+        # moto_ext.route53.cname_conflict reads a zone's name and its record sets' names and types.
+        (route53_models.FakeZone, "__init__"): ["self.name = name", "self.rrsets: list[RecordSet]"],
+        (route53_models.RecordSet, "__init__"): ['self.name = kwargs.get("Name", "")', 'self.type = kwargs.get("Type")'],
     }
     for (owner, name), needles in checks.items():
         src = inspect.getsource(_original(owner, name))
@@ -171,11 +177,11 @@ def test_moto_still_lacks_what_we_add():
 
 
 def _ext_modules():
-    from awslab.cloud.moto_ext import autoscaling, cloudwatch, ec2, elbv2, launch_templates
+    from awslab.cloud.moto_ext import autoscaling, cloudwatch, ec2, elbv2, launch_templates, route53
 
-    for mod in (ec2, elbv2, autoscaling, cloudwatch, launch_templates):
+    for mod in (ec2, elbv2, autoscaling, cloudwatch, launch_templates, route53):
         mod.install()
-    return (ec2, elbv2, autoscaling, cloudwatch, launch_templates)
+    return (ec2, elbv2, autoscaling, cloudwatch, launch_templates, route53)
 
 
 # -- CloudWatch and scaling policies (moto_ext.cloudwatch, sim.cloudwatch, sim.policies) ---------
