@@ -11,6 +11,7 @@ import moto
 import pytest
 from moto.autoscaling import models as asg_models
 from moto.autoscaling import responses as asg_responses
+from moto.cloudfront import models as cloudfront_models
 from moto.cloudwatch import models as cw_models
 from moto.cloudwatch import responses as cw_responses
 from moto.core import base_backend
@@ -127,6 +128,8 @@ def test_model_attributes_the_extension_reads_and_writes():
         (asg_models.Activity, "__init__"): ["self.activity_id", "self.description", "self.cause", "self.start_time",
                                             "self.end_time", "self.status_code", "self.progress"],
         (elbv2_models.FakeLoadBalancer, "__init__"): ["self.created_time = iso_8601_datetime_with_milliseconds()"],
+        # moto_ext.cloudfront keeps an origin's OAC beside what moto keeps.
+        (cloudfront_models.Origin, "__init__"): ['self.domain_name = origin["DomainName"]', "self.s3_access_identity"],
         # moto_ext.route53.cname_conflict reads a zone's name and its record sets' names and types.
         (route53_models.FakeZone, "__init__"): ["self.name = name", "self.rrsets: list[RecordSet]"],
         (route53_models.RecordSet, "__init__"): ['self.name = kwargs.get("Name", "")', 'self.type = kwargs.get("Type")'],
@@ -177,11 +180,12 @@ def test_moto_still_lacks_what_we_add():
 
 
 def _ext_modules():
-    from awslab.cloud.moto_ext import autoscaling, cloudwatch, ec2, elbv2, launch_templates, route53
+    from awslab.cloud.moto_ext import autoscaling, cloudfront, cloudwatch, ec2, elbv2, launch_templates, route53
 
-    for mod in (ec2, elbv2, autoscaling, cloudwatch, launch_templates, route53):
+    mods = (ec2, elbv2, autoscaling, cloudwatch, launch_templates, route53, cloudfront)
+    for mod in mods:
         mod.install()
-    return (ec2, elbv2, autoscaling, cloudwatch, launch_templates, route53)
+    return mods
 
 
 # -- CloudWatch and scaling policies (moto_ext.cloudwatch, sim.cloudwatch, sim.policies) ---------

@@ -66,9 +66,10 @@ def install(sim) -> None:
     launch_templates.install()
     elbv2.install()
     autoscaling.install()
-    from . import route53
+    from . import cloudfront, route53
 
     route53.install()
+    cloudfront.install()
     try:  # the CloudWatch part is another subsystem's; it may not exist yet
         cw = importlib.import_module(f"{__name__}.cloudwatch")
     except ModuleNotFoundError as e:
