@@ -25,7 +25,9 @@ For every request it does what an ALB node does:
    (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-troubleshooting.html).
 
 Timeouts are AWS seconds times ``time_scale`` (in realtime mode ``1/speed``,
-so a 60 s idle timeout lasts 3 s of wall time at 20x).
+so a 60 s idle timeout lasts 3 s of wall time at 20x). The access log's processing
+times go the other way, back into AWS seconds, like its timestamps and CloudWatch's
+``TargetResponseTime``.
 """
 from __future__ import annotations
 
@@ -300,7 +302,7 @@ class LoadBalancer:
         entry.trace_id = self._last_trace
         picker.started(target)
         sent = time.perf_counter()
-        entry.request_processing_time = sent - t0
+        entry.request_processing_time = (sent - t0) / self.time_scale  # AWS seconds, as the log's times are
         task, key = asyncio.current_task(), (tg.arn, target.instance_id, target.port)
         flights = self._in_flight.get(key)
         if flights is None:
@@ -323,7 +325,7 @@ class LoadBalancer:
         finally:
             picker.finished(target)
             flights.discard(task)
-        entry.target_processing_time = time.perf_counter() - sent
+        entry.target_processing_time = (time.perf_counter() - sent) / self.time_scale
         resp = (up.status, [kv for kv in up.headers if kv[0].lower() not in _HOP], up.body, up.reason or None)
         entry.response_processing_time = 0.0
         return self._done(tg, target, resp, entry, t0, up.status, req.weight)

@@ -24,6 +24,7 @@ from moto.ec2.models import subnets as ec2_subnets
 from moto.ec2.responses import launch_templates as ec2_lt_responses
 from moto.elbv2 import models as elbv2_models
 from moto.route53 import models as route53_models
+from moto.s3 import models as s3_models
 
 from awslab.cloud import moto_ext
 
@@ -77,6 +78,7 @@ METHODS = [
     (asg_models.AutoScalingBackend, "describe_auto_scaling_instances", ["self", "instance_ids"]),
     (asg_models.InstanceState, "launch_template", ["self"]),
     (route53_models.Route53Backend, "change_resource_record_sets", ["self", "zoneid", "change_list"]),
+    (elbv2_models.ELBv2Backend, "modify_load_balancer_attributes", ["self", "arn", "attrs"]),
     (route53_models.Route53Backend, "get_hosted_zone", ["self", "id_"]),  # a property: moto_ext.autoscaling reports the launched version
     (asg_responses.AutoScalingResponse, "describe_scaling_activities", ["self"]),
     (asg_responses.AutoScalingResponse, "create_auto_scaling_group", ["self"]),
@@ -128,6 +130,9 @@ def test_model_attributes_the_extension_reads_and_writes():
         (asg_models.Activity, "__init__"): ["self.activity_id", "self.description", "self.cause", "self.start_time",
                                             "self.end_time", "self.status_code", "self.progress"],
         (elbv2_models.FakeLoadBalancer, "__init__"): ["self.created_time = iso_8601_datetime_with_milliseconds()"],
+        # moto_ext.access_logs reads a bucket's policy and region, and a load balancer's attributes.
+        (s3_models.FakeBucket, "__init__"): ["self.policy: bytes | None = None", "self.region_name = region_name"],
+        (elbv2_models.FakeLoadBalancer, "__init__"): ["self.attrs"],
         # moto_ext.cloudfront keeps an origin's OAC beside what moto keeps.
         (cloudfront_models.Origin, "__init__"): ['self.domain_name = origin["DomainName"]', "self.s3_access_identity"],
         # moto_ext.route53.cname_conflict reads a zone's name and its record sets' names and types.
@@ -180,9 +185,10 @@ def test_moto_still_lacks_what_we_add():
 
 
 def _ext_modules():
-    from awslab.cloud.moto_ext import autoscaling, cloudfront, cloudwatch, ec2, elbv2, launch_templates, route53
+    from awslab.cloud.moto_ext import (access_logs, autoscaling, cloudfront, cloudwatch, ec2, elbv2, launch_templates,
+                                       route53)
 
-    mods = (ec2, elbv2, autoscaling, cloudwatch, launch_templates, route53, cloudfront)
+    mods = (ec2, elbv2, autoscaling, cloudwatch, launch_templates, route53, cloudfront, access_logs)
     for mod in mods:
         mod.install()
     return mods
