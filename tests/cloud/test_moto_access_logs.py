@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from awslab.cloud.moto_ext import access_logs as patch
+from awslab.dataplane import logdelivery
 
 REGION, ACCOUNT, BUCKET = "ap-northeast-2", "123456789012", "alb-logs-test"
 ELB_SEOUL = "600734575887"
@@ -62,7 +63,7 @@ def test_the_wrong_principal_or_prefix_is_refused(lb):
     elb, s3, arn = lb
     for policy in (_policy({"AWS": f"arn:aws:iam::{ACCOUNT}:root"}),            # your account, not ELB's
                    _policy({"AWS": f"arn:aws:iam::{ELB_SEOUL}:root"}, f"arn:aws:s3:::{BUCKET}/logs/*"),  # other prefix
-                   _policy({"Service": patch.LOG_DELIVERY_SERVICE})):           # Seoul is older than August 2022
+                   _policy({"Service": logdelivery.LOG_DELIVERY_SERVICE})):           # Seoul is older than August 2022
         s3.put_bucket_policy(Bucket=BUCKET, Policy=policy)
         with pytest.raises(ClientError):
             _enable(elb, arn)
@@ -96,11 +97,11 @@ def test_the_policy_rules_deny_wins_and_newer_regions_use_the_service():
     lb_arn = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:loadbalancer/app/web/1"
     allow = json.loads(_policy({"AWS": ELB_SEOUL}))
     deny = {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": f"arn:aws:s3:::{BUCKET}/*"}
-    assert patch.log_delivery_allowed(json.dumps(allow), BUCKET, "alb", ACCOUNT, REGION, lb_arn)
+    assert logdelivery.log_delivery_allowed(json.dumps(allow), BUCKET, "alb", ACCOUNT, REGION, lb_arn)
     allow["Statement"].append(deny)
-    assert not patch.log_delivery_allowed(json.dumps(allow), BUCKET, "alb", ACCOUNT, REGION, lb_arn)
-    jakarta = _policy({"Service": patch.LOG_DELIVERY_SERVICE})
-    assert patch.log_delivery_allowed(jakarta, BUCKET, "alb", ACCOUNT, "ap-southeast-3", lb_arn)
+    assert not logdelivery.log_delivery_allowed(json.dumps(allow), BUCKET, "alb", ACCOUNT, REGION, lb_arn)
+    jakarta = _policy({"Service": logdelivery.LOG_DELIVERY_SERVICE})
+    assert logdelivery.log_delivery_allowed(jakarta, BUCKET, "alb", ACCOUNT, "ap-southeast-3", lb_arn)
     scoped = json.loads(jakarta)
     scoped["Statement"][0]["Condition"] = {"StringEquals": {"aws:SourceAccount": "999999999999"}}
-    assert not patch.log_delivery_allowed(json.dumps(scoped), BUCKET, "alb", ACCOUNT, "ap-southeast-3", lb_arn)
+    assert not logdelivery.log_delivery_allowed(json.dumps(scoped), BUCKET, "alb", ACCOUNT, "ap-southeast-3", lb_arn)
