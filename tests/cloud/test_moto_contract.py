@@ -458,3 +458,12 @@ def test_the_front_door_relies_on_motos_dispatcher_parsers_serializers_and_propa
     assert issubclass(ec2_exceptions.FilterNotImplementedError, NotImplementedError), f"{WIRE}.front.from_failure"
     # A failure inside moto must reach the front door as an exception, not as Flask's own 500 page.
     assert create_backend_app("sts").debug is True, f"moto's backend apps no longer propagate exceptions ({WIRE}.front)"
+
+
+def test_moto_dimension_order_still_compares_a_value_with_a_name():
+    """moto 5.2.5 sorts two dimension lists to compare them, with a ``__lt__`` that compares a value with a name;
+    awslab.cloud.moto_ext.cloudwatch orders by (name, value). If moto fixes it, drop that patch."""
+    from awslab.cloud.moto_ext import cloudwatch
+
+    cloudwatch.install()
+    assert "self.value < other.name" in inspect.getsource(cloudwatch._ORIG["dimension_lt"])
