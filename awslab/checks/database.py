@@ -260,7 +260,7 @@ def app_role(lab: Any) -> Any:
                         "the database's secret, {secret}, and nothing else.").format(
             role=role, actions=", ".join(wide_action) or "secretsmanager:GetSecretValue",
             resources=", ".join(broad) or secret, secret=secret),
-            fix + f"\n# {_('and delete the wider statement or policy')}")
+            fix + "\n# " + _("and delete the wider statement or policy"))
     iam, profile = lab.client("iam"), names(lab)["profile"]
     try:
         found = iam.get_instance_profile(InstanceProfileName=profile)["InstanceProfile"]
