@@ -35,7 +35,8 @@ def _bucket_tags(s3: Any, bucket: str) -> dict[str, str]:
         return {}
 
 
-def _check_bucket_exists(lab: Any, s3: Any, bucket: str) -> None:
+def check_lab_bucket(lab: Any, s3: Any, bucket: str) -> None:
+    """The bucket exists and carries the lab's tag (labs 10 and 11 both keep a bucket)."""
     try:
         s3.head_bucket(Bucket=bucket)
     except s3.exceptions.ClientError:
@@ -72,7 +73,7 @@ def _check_private(s3: Any, bucket: str) -> None:
 @task("10.1", N_("A private bucket that holds the front end"))
 def site_bucket(lab: Any) -> Any:
     s3, bucket = lab.client("s3"), the_bucket(lab)
-    _check_bucket_exists(lab, s3, bucket)
+    check_lab_bucket(lab, s3, bucket)
     where = s3.get_bucket_location(Bucket=bucket).get("LocationConstraint") or "us-east-1"
     if where != lab.region:
         raise not_yet(_("{bucket} is in {got}; the lab runs in {want}. A bucket cannot move: delete it and create it "

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..dataplane.logdelivery import ELB_ACCOUNTS, LOG_DELIVERY_SERVICE, log_delivery_allowed, log_prefix
 from ..i18n import N_, _
-from .edge import the_alb
+from .edge import check_lab_bucket, the_alb
 from .probes import tags_of
 from .registry import not_yet, ok, question, task
 
@@ -38,31 +38,15 @@ def delivery_policy(lab: Any, bucket: str, account: str) -> dict:
         "Resource": f"arn:aws:s3:::{bucket}/{log_prefix(PREFIX, account)}*"}]}
 
 
-def _bucket_tags(s3: Any, bucket: str) -> dict[str, str]:
-    try:
-        return tags_of({"Tags": s3.get_bucket_tagging(Bucket=bucket).get("TagSet", [])})
-    except s3.exceptions.ClientError:
-        return {}
-
-
 @task("11.1", N_("A bucket for the access logs, with the policy Elastic Load Balancing needs"))
 def logs_bucket(lab: Any) -> Any:
     s3 = lab.client("s3")
     bucket, account = log_bucket(lab)
-    try:
-        s3.head_bucket(Bucket=bucket)
-    except s3.exceptions.ClientError:
-        raise not_yet(_("There is no bucket named {bucket} yet.").format(bucket=bucket),
-                      f"aws s3api create-bucket --bucket {bucket} --create-bucket-configuration "
-                      f"LocationConstraint={lab.region}") from None
+    check_lab_bucket(lab, s3, bucket)
     where = s3.get_bucket_location(Bucket=bucket).get("LocationConstraint") or "us-east-1"
     if where != lab.region:
         raise not_yet(_("{bucket} is in {got}: the bucket must be in the load balancer's Region, {want}.").format(
             bucket=bucket, got=where, want=lab.region), f"aws s3 rb s3://{bucket} --force")
-    if _bucket_tags(s3, bucket).get("awslab:lab") != lab.name:
-        raise not_yet(_("{bucket} has no tag awslab:lab={lab}, so the lab's teardown would not find it.").format(
-            bucket=bucket, lab=lab.name),
-            f"aws s3api put-bucket-tagging --bucket {bucket} --tagging 'TagSet=[{{Key=awslab:lab,Value={lab.name}}}]'")
     want = json.dumps(delivery_policy(lab, bucket, account))
     fix = f"aws s3api put-bucket-policy --bucket {bucket} --policy '{want}'"
     try:
