@@ -10,7 +10,9 @@ https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balance
 """
 from __future__ import annotations
 
+import gzip
 import json
+from datetime import datetime, timezone
 from typing import Any
 
 from ..dataplane.logdelivery import ELB_ACCOUNTS, LOG_DELIVERY_SERVICE, log_delivery_allowed, log_prefix
@@ -38,8 +40,8 @@ def delivery_policy(lab: Any, bucket: str, account: str) -> dict:
         "Resource": f"arn:aws:s3:::{bucket}/{log_prefix(PREFIX, account)}*"}]}
 
 
-@task("11.1", N_("A bucket for the access logs, with the policy Elastic Load Balancing needs"))
-def logs_bucket(lab: Any) -> Any:
+def _check_log_bucket(lab: Any) -> None:
+    """The log bucket: the lab's, in the load balancer's Region, with the delivery policy AWS documents."""
     s3 = lab.client("s3")
     bucket, account = log_bucket(lab)
     check_lab_bucket(lab, s3, bucket)
@@ -61,18 +63,18 @@ def logs_bucket(lab: Any) -> Any:
         raise not_yet(_("{bucket}'s policy does not let {who} call s3:PutObject on arn:aws:s3:::{bucket}/{path}*. "
                         "(It is not your account that writes the logs.)").format(
             bucket=bucket, who=who, path=log_prefix(PREFIX, account)), fix)
-    return ok(_("{bucket}: Elastic Load Balancing may put files under {path}.").format(
-        bucket=bucket, path=log_prefix(PREFIX, account)), [bucket])
 
 
 def lb_attributes(lab: Any) -> dict[str, str]:
+    """The load balancer's attributes as a dict (``access_logs.s3.enabled`` → ``"true"``)."""
     elb = lab.client("elbv2")
     attrs = elb.describe_load_balancer_attributes(LoadBalancerArn=the_alb(lab)["LoadBalancerArn"])["Attributes"]
     return {a["Key"]: a["Value"] for a in attrs}
 
 
-@task("11.2", N_("Turn on the load balancer's access logs"))
+@task("11.1", N_("Access logs on, to a bucket with the policy Elastic Load Balancing needs"))
 def access_logs(lab: Any) -> Any:
+    _check_log_bucket(lab)
     alb = the_alb(lab)
     bucket, account = log_bucket(lab)
     attrs = lb_attributes(lab)
@@ -87,7 +89,51 @@ def access_logs(lab: Any) -> Any:
         raise not_yet(_("{alb} writes its logs to s3://{got}/; the lab's are in s3://{want}/.").format(
             alb=alb["LoadBalancerName"], got="/".join(x for x in got if x), want=f"{bucket}/{PREFIX}"), fix)
     return ok(_("{alb} delivers its access logs to s3://{bucket}/{path} every 5 minutes, one file per node.").format(
-        alb=alb["LoadBalancerName"], bucket=bucket, path=log_prefix(PREFIX, account)), [alb["LoadBalancerName"]])
+        alb=alb["LoadBalancerName"], bucket=bucket, path=log_prefix(PREFIX, account)), [alb["LoadBalancerName"], bucket])
+
+
+def log_files(lab: Any) -> list[str]:
+    """The keys of the load balancer's access log files (``….log.gz``) under the lab's prefix, oldest first."""
+    s3, (bucket, account) = lab.client("s3"), log_bucket(lab)
+    found, token = [], None
+    for _page in range(100):  # bounded: 100 pages of 1,000 keys
+        page = s3.list_objects_v2(Bucket=bucket, Prefix=f"{log_prefix(PREFIX, account)}elasticloadbalancing/",
+                                  **({"ContinuationToken": token} if token else {}))
+        found += [o["Key"] for o in page.get("Contents", []) if o["Key"].endswith(".log.gz")]
+        token = page.get("NextContinuationToken")
+        if not token:
+            break
+    return sorted(found)
+
+
+def window_end(key: str) -> float:
+    """When the 5-minute window a log file holds ended (epoch seconds), from its name: ``…_20140215T2340Z_…``."""
+    stamp = key.rsplit("/", 1)[-1].split("_")[4]
+    return datetime.strptime(stamp, "%Y%m%dT%H%MZ").replace(tzinfo=timezone.utc).timestamp()
+
+
+def log_lines(lab: Any, keys: list[str]) -> list[str]:
+    """Every line of the given gzip log files (one request per line)."""
+    s3, bucket = lab.client("s3"), log_bucket(lab)[0]
+    lines: list[str] = []
+    for key in keys:
+        lines += gzip.decompress(s3.get_object(Bucket=bucket, Key=key)["Body"].read()).decode().splitlines()
+    return lines
+
+
+@task("11.2", N_("Requests in the access log: the load balancer's log files in your bucket"))
+def requests_logged(lab: Any) -> Any:
+    alb, (bucket, account) = the_alb(lab), log_bucket(lab)
+    where = f"s3://{bucket}/{log_prefix(PREFIX, account)}elasticloadbalancing/{lab.region}/"
+    keys = log_files(lab)
+    lines = [line for line in log_lines(lab, keys) if line.strip()]
+    if not lines:
+        raise not_yet(_("There is no access log file with a request in {where} yet. Each load balancer node delivers "
+                        "one when the 5-minute window that holds your requests has ended.").format(where=where),
+                      _("Send requests to http://{dns}/ and list the prefix again, every 30 s, until a file whose "
+                        "window ends after your last request is there.").format(dns=alb["DNSName"]))
+    return ok(_("{n} access log file(s) in {where}, with {lines} request line(s).").format(
+        n=len(keys), where=where, lines=len(lines)), keys[-2:])
 
 
 def alarm_name(lab: Any) -> str:

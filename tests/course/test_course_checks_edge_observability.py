@@ -5,6 +5,7 @@ given directly (those lookups have their own tests through the labs' verify runs
 """
 from __future__ import annotations
 
+import gzip
 import json
 
 import boto3
@@ -95,7 +96,7 @@ def test_a_log_bucket_that_admits_your_own_account_names_elbs_account(lab):
 def test_the_log_bucket_with_the_regions_policy_passes(lab):
     bucket, account = observability.log_bucket(lab)
     _log_bucket(lab, observability.delivery_policy(lab, bucket, account))
-    assert run_check("11.1", lab).passed
+    observability._check_log_bucket(lab)  # raises Unmet if anything is missing
 
 
 def _alarm(lab, **changes):
@@ -126,3 +127,20 @@ def test_the_lab_s_alarm_passes(lab, monkeypatch):
     dims = _alarm(lab)
     monkeypatch.setattr(observability, "_dimensions", lambda lab: dims)
     assert run_check("11.3", lab).passed
+
+
+def test_requests_in_the_log_wait_for_a_file_that_holds_one(lab, monkeypatch):
+    monkeypatch.setattr(observability, "the_alb", lambda lab: {"LoadBalancerArn": ALB_ARN, "DNSName": ALB_DNS})
+    bucket, account = observability.log_bucket(lab)
+    _log_bucket(lab)
+    s3, where = lab.client("s3"), f"alb/AWSLogs/{account}/elasticloadbalancing/{REGION}/2026/11/30/"
+    name = f"{account}_elasticloadbalancing_{REGION}_app.awslab-alb.50dc6c495c0c9188_20261130T0610Z_010.000.001.5_x.log.gz"
+    s3.put_object(Bucket=bucket, Key=f"alb/AWSLogs/{account}/ELBAccessLogTestFile", Body=b"test")
+    s3.put_object(Bucket=bucket, Key=where + name, Body=gzip.compress(b""))  # a node with no requests
+    verdict = run_check("11.2", lab)
+    assert not verdict.passed and "5-minute window" in verdict.message and ALB_DNS in verdict.fix
+    line = 'http 2026-11-30T06:09:20.822405Z app/awslab-alb/50dc 127.0.0.1:1 10.0.12.4:80 0.001 0.014 0.000 200 200 1 2 "GET http://x:80/ HTTP/1.1" "curl" - - arn'
+    s3.put_object(Bucket=bucket, Key=where + name.replace("_x.", "_y."), Body=gzip.compress(line.encode()))
+    verdict = run_check("11.2", lab)
+    assert verdict.passed and "1 request line" in verdict.message
+    assert observability.window_end(where + name) == 1796019000.0  # 2026-11-30T06:10Z
