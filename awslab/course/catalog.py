@@ -15,11 +15,18 @@ from dataclasses import dataclass
 
 from ..i18n import N_, _
 
-__all__ = ["LabInfo", "LABS", "lab_info", "COURSE_LAB"]
+__all__ = ["LabInfo", "LABS", "lab_info", "COURSE_LAB", "TAUGHT_IN"]
 
 #: The lab name every per-layer lab shares, so each builds on the previous ones.
 #: (The quickstart and the drills use names of their own: their teardown never touches the course.)
 COURSE_LAB = "awslab"
+
+#: The lab whose tasks build each builder layer. The builder builds the database before the launch
+#: template (the web app's user data names the database's endpoint), but the course teaches it in lab 09,
+#: after scaling: so :func:`awslab.course.start` leaves out every layer taught in this lab or a later one,
+#: and no lab's start() does a later lab's tasks (docs/decisions.md, "The course").
+TAUGHT_IN = {"network": "01", "security": "02", "keys": "03", "bastion": "03", "compute": "04",
+             "loadbalancing": "06", "autoscaling": "07", "scaling": "08", "database": "09", "edge": "10"}
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,15 @@ class LabInfo:
 
     def display_title(self) -> str:
         return _(self.title)
+
+    def skipped_layers(self) -> tuple[str, ...]:
+        """The layers up to :attr:`needs` that start() leaves out: this lab or a later one teaches them."""
+        from ..layers.stack import LAYERS
+
+        if self.needs is None:
+            return ()
+        built = LAYERS[: LAYERS.index(self.needs) + 1]
+        return tuple(layer for layer in built if TAUGHT_IN.get(layer, "00") >= self.id)
 
 
 LABS: tuple[LabInfo, ...] = (

@@ -54,9 +54,10 @@ def prepare(lab: Any, info: LabInfo) -> Prepared:
     done = Prepared(info.id, info.display_title(), lab.name, lab.backend, lab.endpoint_url or "")
     if info.needs is None:
         return done
-    stack = build_stack(lab, until=info.needs)
+    skip = info.skipped_layers()
+    stack = build_stack(lab, until=info.needs, skip=skip)
     done.stack = stack
-    done.layers = list(LAYERS[: LAYERS.index(info.needs) + 1])
+    done.layers = [layer for layer in LAYERS[: LAYERS.index(info.needs) + 1] if layer not in skip]
     done.created = list(stack.created)
     if info.after:
         done.caught_up = catch_up(lab, info.after, chain=True)

@@ -5,7 +5,8 @@
 - :mod:`.rules`: which listener rule handles a request (conditions, priorities, actions).
 - :mod:`.balancer`: which target gets it (round robin, least outstanding requests, slow start, fail-open).
 - :mod:`.alb`: the ALB itself, a reverse proxy (:mod:`.http1` client side, :mod:`.upstream` target side).
-- :mod:`.accesslogs`: AWS-format access logs, gzip files to S3 every 5 minutes.
+- :mod:`.accesslogs`: AWS-format access logs, gzip files to S3 every 5 minutes;
+  :mod:`.logdelivery`: the bucket policy they need.
 - :mod:`.loop`: the event loop it all runs on (uvloop where available, else asyncio's).
 - :mod:`.instances`: each instance's web app, guarded by its security groups; real health checks.
 - :mod:`.service`: all of it inside the embedded cloud, driven by the simulator

@@ -25,7 +25,9 @@ For every request it does what an ALB node does:
    (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-troubleshooting.html).
 
 Timeouts are AWS seconds times ``time_scale`` (in realtime mode ``1/speed``,
-so a 60 s idle timeout lasts 3 s of wall time at 20x).
+so a 60 s idle timeout lasts 3 s of wall time at 20x). The access log's processing
+times go the other way, back into AWS seconds, like its timestamps and CloudWatch's
+``TargetResponseTime``.
 """
 from __future__ import annotations
 
@@ -294,15 +296,17 @@ class LoadBalancer:
         picker = self.pickers.get(tg.arn) or self.pickers.setdefault(tg.arn, Picker(self.rng))
         target = picker.choose(tg, self.clock())
         entry.target_port = entry.target_port_list = f"{target.ip}:{target.port}"
+        # From here on the time is the target's: its queue (the load model's delay) and its answer. AWS:
+        # TargetResponseTime "is equivalent to the target_processing_time field in the access logs" (AWS seconds, both).
+        sent = time.perf_counter()
+        entry.request_processing_time = (sent - t0) / self.time_scale
         wait = await self._obstacle(target, node_ip)
         if wait is not None:  # dropped by policy or lost in the queue: the ALB gives up with a 504
             await asyncio.sleep(wait)
-            return self._done(tg, target, _error(504), entry, t0, None, req.weight)
+            return self._done(tg, target, _error(504), entry, sent, None, req.weight)
         head = self._request_head(creq, req, listener_port, peer)
         entry.trace_id = self._last_trace
         picker.started(target)
-        sent = time.perf_counter()
-        entry.request_processing_time = sent - t0
         task, key = asyncio.current_task(), (tg.arn, target.instance_id, target.port)
         flights = self._in_flight.get(key)
         if flights is None:
@@ -315,22 +319,22 @@ class LoadBalancer:
         except UpstreamError as e:
             entry.error_reason = "-"
             status = 504 if e.kind in ("connect_timeout", "idle_timeout") else 502
-            return self._done(tg, target, _error(status), entry, t0, None, req.weight)
+            return self._done(tg, target, _error(status), entry, sent, None, req.weight)
         except asyncio.CancelledError:
             if task not in self._cut:
                 raise
             self._cut.discard(task)  # the deregistration delay ran out: "502 ... while a request was in flight"
             task.uncancel()
-            return self._done(tg, target, _error(502), entry, t0, None, req.weight)
+            return self._done(tg, target, _error(502), entry, sent, None, req.weight)
         finally:
             picker.finished(target)
             flights.discard(task)
             if not flights:  # keep no entry per target that once had requests in flight
                 self._in_flight.pop(key, None)
-        entry.target_processing_time = time.perf_counter() - sent
+        entry.target_processing_time = (time.perf_counter() - sent) / self.time_scale
         resp = (up.status, [kv for kv in up.headers if kv[0].lower() not in _HOP], up.body, up.reason or None)
         entry.response_processing_time = 0.0
-        return self._done(tg, target, resp, entry, t0, up.status, req.weight)
+        return self._done(tg, target, resp, entry, sent, up.status, req.weight)
 
     async def _obstacle(self, target: Target, node_ip: str) -> float | None:
         """Seconds until the ALB gives up on ``target`` (None: go ahead), after the model's queueing delay.
@@ -355,12 +359,13 @@ class LoadBalancer:
                 await asyncio.sleep(delay)
         return None
 
-    def _done(self, tg: TargetGroupView, target: Target, resp: Reply, entry: AccessLogEntry, t0: float,
+    def _done(self, tg: TargetGroupView, target: Target, resp: Reply, entry: AccessLogEntry, sent: float,
               target_status: int | None, weight: float = 1.0) -> Reply:
+        """Log the target's answer and report the request to the load model, timed from ``sent`` (the target's time)."""
         entry.target_status_code = target_status if target_status is not None else "-"
         entry.target_status_code_list = str(target_status) if target_status is not None else "-"
         if self.on_request is not None:
-            self.on_request(tg.arn, target, resp[0], time.perf_counter() - t0, weight, target_status is None)
+            self.on_request(tg.arn, target, resp[0], time.perf_counter() - sent, weight, target_status is None)
         return resp
 
     def _request_head(self, creq: ClientRequest, req: Request, listener_port: int, peer: tuple) -> bytes:

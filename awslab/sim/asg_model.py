@@ -46,10 +46,10 @@ class Member:
 
     @property
     def template_rank(self) -> tuple:
-        inst = self.state.instance
-        uses_lt = "aws:ec2launchtemplate:version" in getattr(inst, "tags", {})
-        version = int(inst.tags.get("aws:ec2launchtemplate:version", 0)) if uses_lt else 0
-        return (1 if uses_lt else 0, version)
+        from ..cloud.moto_ext.autoscaling import launched_version
+
+        version = launched_version(self.state.instance)  # EC2 tags the instance with it at launch
+        return (0, 0) if version is None else (1, version)
 
 
 @dataclass

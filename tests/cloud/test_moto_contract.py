@@ -11,6 +11,7 @@ import moto
 import pytest
 from moto.autoscaling import models as asg_models
 from moto.autoscaling import responses as asg_responses
+from moto.cloudfront import models as cloudfront_models
 from moto.cloudwatch import models as cw_models
 from moto.cloudwatch import responses as cw_responses
 from moto.core import base_backend
@@ -22,6 +23,8 @@ from moto.ec2.models import amis as ec2_amis
 from moto.ec2.models import subnets as ec2_subnets
 from moto.ec2.responses import launch_templates as ec2_lt_responses
 from moto.elbv2 import models as elbv2_models
+from moto.route53 import models as route53_models
+from moto.s3 import models as s3_models
 
 from awslab.cloud import moto_ext
 
@@ -75,6 +78,10 @@ METHODS = [
     (asg_models.AutoScalingBackend, "notify_terminate_instances", ["self", "instance_ids"]),
     (asg_models.AutoScalingBackend, "update_attached_target_groups", ["self", "group_name"]),
     (asg_models.AutoScalingBackend, "describe_auto_scaling_instances", ["self", "instance_ids"]),
+    (asg_models.InstanceState, "launch_template", ["self"]),
+    (route53_models.Route53Backend, "change_resource_record_sets", ["self", "zoneid", "change_list"]),
+    (elbv2_models.ELBv2Backend, "modify_load_balancer_attributes", ["self", "arn", "attrs"]),
+    (route53_models.Route53Backend, "get_hosted_zone", ["self", "id_"]),  # a property: moto_ext.autoscaling reports the launched version
     (asg_responses.AutoScalingResponse, "describe_scaling_activities", ["self"]),
     (asg_responses.AutoScalingResponse, "create_auto_scaling_group", ["self"]),
     (asg_responses.AutoScalingResponse, "update_auto_scaling_group", ["self"]),
@@ -104,7 +111,9 @@ def test_model_attributes_the_extension_reads_and_writes():
     checks = {
         (ec2_instances.Instance, "__init__"): ["self._state = InstanceState(", "self._reason", "self.state_reason",
                                                "self.launch_time", "self._placement",
-                                               'self.ec2_backend.describe_images(filters={"image-id": self.image_id})'],
+                                               'self.ec2_backend.describe_images(filters={"image-id": self.image_id})',
+                                               # moto_ext.autoscaling.launched_version reads this tag:
+                                               '"aws:ec2launchtemplate:version": str(template_version.number)'],
         # moto_ext.ec2._unique_subnet_ip: draws from moto's pool, puts skipped IPs back as unused.
         (ec2_subnets.Subnet, "__init__"): ["self._unused_ips: set[str]", "self._subnet_ips: dict[str, Instance]"],
         (ec2_subnets.Subnet, "get_available_subnet_ip"): ["self._unused_ips.pop()", "self._subnet_ips[new_ip] = instance"],
@@ -126,6 +135,13 @@ def test_model_attributes_the_extension_reads_and_writes():
         (elbv2_models.FakeLoadBalancer, "__init__"): ["self.created_time = iso_8601_datetime_with_milliseconds()",
                                                       "self.attrs = {", '"load_balancing.cross_zone.enabled": "false"',
                                                       '# "idle_timeout.timeout_seconds": "60"', "self.type ="],
+        # moto_ext.access_logs reads a bucket's policy and region, and a load balancer's attributes.
+        (s3_models.FakeBucket, "__init__"): ["self.policy: bytes | None = None", "self.region_name = region_name"],
+        # moto_ext.cloudfront keeps an origin's OAC beside what moto keeps.
+        (cloudfront_models.Origin, "__init__"): ['self.domain_name = origin["DomainName"]', "self.s3_access_identity"],
+        # moto_ext.route53.cname_conflict reads a zone's name and its record sets' names and types.
+        (route53_models.FakeZone, "__init__"): ["self.name = name", "self.rrsets: list[RecordSet]"],
+        (route53_models.RecordSet, "__init__"): ['self.name = kwargs.get("Name", "")', 'self.type = kwargs.get("Type")'],
     }
     for (owner, name), needles in checks.items():
         src = inspect.getsource(_original(owner, name))
@@ -176,12 +192,13 @@ def test_moto_still_lacks_what_we_add():
 
 
 def _ext_modules():
-    from awslab.cloud.moto_ext import autoscaling, cloudwatch, ec2, ec2_launch, elbv2, launch_templates
+    from awslab.cloud.moto_ext import (access_logs, autoscaling, cloudfront, cloudwatch, ec2, ec2_launch, elbv2,
+                                       launch_templates, route53)
 
-    for mod in (ec2, elbv2, autoscaling, cloudwatch, launch_templates):
+    for mod in (ec2, elbv2, autoscaling, cloudwatch, launch_templates, route53, cloudfront, access_logs):
         mod.install()
     # ec2_launch and launch_templates both wrap run_instances: whichever was installed first holds moto's own
-    return (ec2, ec2_launch, elbv2, autoscaling, cloudwatch, launch_templates)
+    return (ec2, ec2_launch, elbv2, autoscaling, cloudwatch, launch_templates, route53, cloudfront, access_logs)
 
 
 # -- CloudWatch and scaling policies (moto_ext.cloudwatch, sim.cloudwatch, sim.policies) ---------
@@ -661,3 +678,12 @@ def test_address_internals_the_extension_releases_through():
         src = inspect.getsource(fn)
         missing = [n for n in needles if n not in src]
         assert not missing, f"moto {fn.__qualname__} no longer has {missing} (awslab.cloud.moto_ext.ec2_launch)"
+
+
+def test_moto_dimension_order_still_compares_a_value_with_a_name():
+    """moto 5.2.5 sorts two dimension lists to compare them, with a ``__lt__`` that compares a value with a name;
+    awslab.cloud.moto_ext.cloudwatch orders by (name, value). If moto fixes it, drop that patch."""
+    from awslab.cloud.moto_ext import cloudwatch
+
+    cloudwatch.install()
+    assert "self.value < other.name" in inspect.getsource(cloudwatch._ORIG["dimension_lt"])

@@ -305,3 +305,27 @@ def test_deregistration_delay_elapsing_with_a_request_in_flight_gives_502():
     assert cut == 1 and first[0] == 502 and first[1]["Server"] == "awselb/2.0" and took < 0.2
     assert second[0] == 200 and json.loads(second[2])["name"] == "a1" and after == 200
     assert [kw["requests"] for a, kw in events if a[2] == "in_flight_requests_cut"] == [1]
+
+
+def test_access_log_times_are_aws_seconds_like_its_timestamps():
+    """At 20x, a target that takes 0.1 wall seconds took 2 AWS seconds: the log says 2, as CloudWatch's
+    TargetResponseTime does (both count simulated time; the log's time fields already do). AWS: TargetResponseTime
+    "is equivalent to the target_processing_time field in the access logs", so the load model gets that time."""
+    logged, seen = [], []
+
+    async def body():
+        app = await echo_app("127.0.10.11", 8080, "a", delay=0.1)
+        alb, url = await start_alb(view(targets(IPS[:1])), time_scale=0.05, on_request=lambda *a: seen.append(a),
+                                   access_log=lambda node, e: logged.append((node, e)))
+        try:
+            async with aiohttp.ClientSession() as s:
+                await get(s, url + "/")
+        finally:
+            await alb.stop()
+            await stop_app(app)
+    run(body())
+    f = parse_line(logged[0][1].line())
+    assert 2.0 <= float(f["target_processing_time"]) < 2.0 + 20 * 1.0, f["target_processing_time"]
+    assert 0 <= float(f["request_processing_time"]) < float(f["target_processing_time"])
+    target_wall = logged[0][1].target_processing_time * 0.05
+    assert abs(seen[0][3] - target_wall) < 0.05, (seen[0][3], target_wall)  # the metric's latency is the target's

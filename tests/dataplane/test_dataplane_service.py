@@ -346,6 +346,10 @@ def test_access_logs_land_in_s3_every_5_minutes_without_health_checks(cloud):
     _, elbv2, s3 = clients(cloud)
     bucket = f"alb-logs-{random.randint(0, 10**6)}"
     s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    # ELB checks that the Region's Elastic Load Balancing account may write there (moto_ext.access_logs)
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::600734575887:root"}, "Action": "s3:PutObject",
+        "Resource": f"arn:aws:s3:::{bucket}/web/AWSLogs/123456789012/*"}]}))
     elbv2.modify_load_balancer_attributes(LoadBalancerArn=st["lb"]["LoadBalancerArn"], Attributes=[
         {"Key": "access_logs.s3.enabled", "Value": "true"}, {"Key": "access_logs.s3.bucket", "Value": bucket},
         {"Key": "access_logs.s3.prefix", "Value": "web"}])
@@ -355,9 +359,12 @@ def test_access_logs_land_in_s3_every_5_minutes_without_health_checks(cloud):
     for _ in range(5):
         assert get(st["alb_url"] + "/")[0] == 200
     control(cloud, "POST", "clock/advance", {"seconds": 600})  # the requests may straddle a 5-minute boundary
-    keys = wait_for(lambda: [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])], 10)
+    def logs():  # the log files, not ELB's ELBAccessLogTestFile
+        return [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", []) if o["Key"].endswith(".log.gz")]
+
+    keys = wait_for(logs, 10)
     time.sleep(0.5)
-    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
+    keys = logs()
     assert keys[0].startswith("web/AWSLogs/123456789012/elasticloadbalancing/ap-northeast-2/")
     assert f"_elasticloadbalancing_ap-northeast-2_app.{st['lb']['LoadBalancerName']}." in keys[0] and keys[0].endswith(".log.gz")
     lines = [parse_line(l) for k in keys for l in gzip.decompress(s3.get_object(Bucket=bucket, Key=k)["Body"].read()).decode().splitlines()]

@@ -66,6 +66,11 @@ def install(sim) -> None:
     launch_templates.install()
     elbv2.install()
     autoscaling.install()
+    from . import access_logs, cloudfront, route53
+
+    route53.install()
+    cloudfront.install()
+    access_logs.install()
     try:  # the CloudWatch part is another subsystem's; it may not exist yet
         cw = importlib.import_module(f"{__name__}.cloudwatch")
     except ModuleNotFoundError as e:

@@ -13,6 +13,8 @@ records no activities. With a simulator installed:
   parameters moto's responses drop (``DefaultInstanceWarmup``, ``ShouldRespectGracePeriod``,
   ``ForceDelete``) need thin response wrappers; everything else is model-level.
 - DescribeAutoScalingInstances spells health in capitals, as AWS does.
+- An instance's ``LaunchTemplate.Version`` is the version it was launched from (moto reported the template's
+  current default version for every instance, so a rolled-out version looked as if it ran everywhere).
 - DeleteAutoScalingGroup leaves the group listed with Status "Delete in progress" until its
   instances are terminated (:mod:`awslab.sim.asg_delete`); changing such a group is refused, and
   creating a group whose name is taken answers AlreadyExists, as on AWS.
@@ -30,7 +32,7 @@ from moto.core.responses import ActionResult
 
 from . import active, sim_utcnow
 
-__all__ = ["install", "launch_instance", "ALL_GROUP_METRICS"]
+__all__ = ["install", "launch_instance", "launched_version", "ALL_GROUP_METRICS"]
 
 #: "If you specify Granularity and don't specify any metrics, all metrics are enabled."
 #: https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_EnableMetricsCollection.html
@@ -86,6 +88,8 @@ def install() -> None:
                  r_set_instance_health=R.set_instance_health, describe_instances=B.describe_auto_scaling_instances,
                  r_delete=R.delete_auto_scaling_group, group_enable_metrics=G.enable_metrics_collection)
     G.enable_metrics_collection = _asg_group_enable_metrics_collection
+    _ORIG["instance_launch_template"] = InstanceState.launch_template
+    InstanceState.launch_template = property(_asg_instance_launch_template)
     R.delete_auto_scaling_group = _asg_r_delete_auto_scaling_group
     B.describe_auto_scaling_instances = _asg_describe_auto_scaling_instances
     G.set_desired_capacity = _asg_group_set_desired_capacity
@@ -106,6 +110,26 @@ def install() -> None:
 def _asg_group_enable_metrics_collection(self, metrics):
     """No ``Metrics`` means every metric (moto kept an empty list: no EnabledMetrics, no group metrics)."""
     return _ORIG["group_enable_metrics"](self, list(metrics or ALL_GROUP_METRICS))
+
+
+def _asg_instance_launch_template(self):
+    """The template and the version this instance was launched from: EC2 tags the instance with it at launch.
+
+    AWS: an instance's LaunchTemplate is "the launch template for the instance", so instances launched before a new
+    default version keep reporting theirs (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_Instance.html).
+    """
+    lt = _ORIG["instance_launch_template"].fget(self)
+    version = launched_version(self.instance)
+    return dict(lt, Version=str(version)) if lt is not None and version is not None else lt
+
+
+def launched_version(instance) -> int | None:
+    """The launch template version an EC2 instance was launched from (its ``aws:ec2launchtemplate:version`` tag),
+    or None for an instance launched without a template. moto keeps tags in the backend, not on the instance."""
+    for tag in instance.get_tags() if hasattr(instance, "get_tags") else []:
+        if tag.get("key") == "aws:ec2launchtemplate:version" and str(tag.get("value", "")).isdigit():
+            return int(tag["value"])
+    return None
 
 
 def _asg_group_set_desired_capacity(self, new_capacity):

@@ -11,6 +11,9 @@ creates no alarms for a target-tracking policy. Patched here:
 - ``CloudWatchBackend.set_alarm_state``: records history and lets the
   simulator run the alarm's actions, as AWS does.
 - ``CloudWatchBackend.get_metric_statistics``: dimensions match exactly, as on AWS.
+- ``Dimension.__lt__``: a dimension set sorts by name and value, so GetMetricData matches it in any order, as AWS
+  does (moto compared a value with a name, so [TargetGroup, LoadBalancer] found nothing put as
+  [LoadBalancer, TargetGroup]).
 - ``moto.cloudwatch.models.utcnow``: a datapoint put without a Timestamp is stamped in simulated time.
 - ``CloudWatchResponse.describe_alarm_history``: the API moto lacks.
 - ``AutoScalingBackend.put_scaling_policy/delete_policy/describe_policies`` and
@@ -113,7 +116,9 @@ def install() -> None:
                  put_scaling_policy=AutoScalingBackend.put_scaling_policy,
                  delete_policy=AutoScalingBackend.delete_policy,
                  describe_policies=AutoScalingBackend.describe_policies,
-                 put_scaling_policy_response=AutoScalingResponse.put_scaling_policy)
+                 put_scaling_policy_response=AutoScalingResponse.put_scaling_policy,
+                 dimension_lt=cw_models.Dimension.__lt__)
+    cw_models.Dimension.__lt__ = _dimension_lt
     # PutMetricData without a Timestamp: AWS stamps the time it receives the datapoint, here simulated time
     cw_models.utcnow = sim_utcnow
     Alarm.__init__ = _alarm_init
@@ -171,6 +176,11 @@ def _set_alarm_state(self: CloudWatchBackend, alarm_name: str, reason: str, reas
     hook = getattr(getattr(sim, "cloudwatch", None), "on_state_set", None)
     if changed and hook is not None:
         hook(self, alarm)
+
+
+def _dimension_lt(self: Any, other: Any) -> bool:
+    """Order dimensions by (name, value): moto sorts two dimension lists to compare them as sets."""
+    return (self.name or "", self.value or "") < (other.name or "", other.value or "")
 
 
 def _get_metric_statistics(self: CloudWatchBackend, namespace: str, metric_name: str, start_time: Any,
