@@ -17,6 +17,7 @@ import html
 import http.client
 import time
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 from ..i18n import _
@@ -90,7 +91,7 @@ def curl(url: str, lab=None, timeout_s: float = 15.0, headers: dict[str, str] | 
     except Exception as e:
         return Reply(url, None, type(e).__name__, str(e), 0.0)
     sim = _simulator(lab)
-    aws0 = sim.now() if sim is not None else None
+    clock = sim.clock() if sim is not None else None
     t0 = time.monotonic()
     try:
         conn = http.client.HTTPConnection(host, port, timeout=timeout_s)
@@ -101,9 +102,19 @@ def curl(url: str, lab=None, timeout_s: float = 15.0, headers: dict[str, str] | 
         reply = Reply(url, r.status, r.reason, body, time.monotonic() - t0, {k.lower(): v for k, v in r.getheaders()})
     except Exception as e:  # a timeout, a refused connection: the student's answer, not a crash
         reply = Reply(url, None, type(e).__name__, "", time.monotonic() - t0)
-    if sim is not None:
-        reply.aws_seconds = sim.now() - aws0
+    if clock is not None:
+        reply.aws_seconds = _aws_seconds(sim, clock, reply.seconds)
     return reply
+
+
+def _aws_seconds(sim: Any, before: dict, wall_s: float) -> float:
+    """How long the request took in the cloud's time. In realtime mode the data plane runs every AWS timeout as
+    wall time / speed (the ALB's 10 s connect timeout is 0.5 s at 20x), so the wall time x speed is the ALB's own
+    measure; two reads of the simulated clock could differ from it by the moments the clock was held still while
+    the data plane applied a change. In virtual time (the clock moves only when told) the clock's reads decide."""
+    if before.get("mode") == "realtime" and not before.get("paused") and before.get("speed"):
+        return wall_s * float(before["speed"])
+    return sim.now() - float(before["now"])
 
 
 def _curl_on_instance(lab, url: str, instance_id: str, method: str, headers: dict[str, str] | None, timeout_s: float,
