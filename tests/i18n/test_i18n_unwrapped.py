@@ -1,0 +1,135 @@
+"""A lint: no student-facing literal escapes translation.
+
+Two places a student reads text the library writes:
+- the problem and "How to fix" of every :class:`awslab.errors.AwslabError` (and the rule of a
+  ``ValidationError``), wherever in ``awslab/`` one is raised;
+- what ``awslab/cli`` prints (``print``, ``SystemExit``, ``input`` prompts).
+
+A literal there must reach the student through ``_()`` (or ``ngettext``), either directly or through a
+module constant marked ``N_()``. An English literal passed as is, an f-string with words, or
+``"...".format()`` on a literal is a message the Korean catalogue can never hold.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+from awslab import i18n
+
+PACKAGE = Path(i18n.__file__).resolve().parents[1]
+#: Parameters of an AwslabError (or a subclass's own __init__) that carry words for the student.
+TEXT_PARAMS = {"problem", "fix", "rule", "doing"}
+#: Calls in awslab/cli whose arguments a student reads.
+CLI_OUTPUT = {"print", "SystemExit", "input"}
+WRAPPERS = {"_", "ngettext"}
+_PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def _has_words(text: str) -> bool:
+    """Does ``text`` say something in English (beyond placeholders and the 'awslab:' prefix)?"""
+    return bool(_WORD.search(_PLACEHOLDER.sub("", text).replace("awslab:", "")))
+
+
+def _name(func: ast.expr) -> str | None:
+    return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+
+
+def _modules() -> dict[Path, ast.Module]:
+    return {p: ast.parse(p.read_text(encoding="utf-8")) for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+def _error_classes(trees: dict[Path, ast.Module]) -> dict[str, list[str]]:
+    """Every AwslabError subclass in the package -> the parameter names of the __init__ it runs."""
+    classes = {c.name: c for t in trees.values() for c in ast.walk(t) if isinstance(c, ast.ClassDef)}
+    params = {"AwslabError": ["problem", "fix", "code"], "translate": ["err", "doing", "fix", "cls"]}
+    changed = True
+    while changed:
+        changed = False
+        for name, cls in classes.items():
+            base = next((_name(b) for b in cls.bases if _name(b) in params), None)
+            if name in params or base is None:
+                continue
+            init = next((f for f in cls.body if isinstance(f, ast.FunctionDef) and f.name == "__init__"), None)
+            params[name] = [a.arg for a in init.args.args[1:]] if init else params[base]
+            changed = True
+    return params
+
+
+def _plain_constants(tree: ast.Module) -> set[str]:
+    """Module-level names bound to a bare English literal (not marked with N_())."""
+    found = set()
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            if _has_words(node.value.value):
+                found.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    return found
+
+
+def _unwrapped(node: ast.expr | None, constants: set[str]) -> bool:
+    """Does ``node`` hand the student English that never went through _()?"""
+    if node is None:
+        return False
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str) and _has_words(node.value)
+    if isinstance(node, ast.JoinedStr):
+        return any(_unwrapped(v, constants) for v in node.values if isinstance(v, ast.Constant))
+    if isinstance(node, ast.Name):
+        return node.id in constants
+    if isinstance(node, ast.BinOp):
+        return _unwrapped(node.left, constants) or _unwrapped(node.right, constants)
+    if isinstance(node, ast.IfExp):
+        return _unwrapped(node.body, constants) or _unwrapped(node.orelse, constants)
+    if isinstance(node, ast.Call):
+        name = _name(node.func)
+        if name in WRAPPERS:
+            return False
+        if name == "format" and isinstance(node.func, ast.Attribute):
+            return _unwrapped(node.func.value, constants)
+    return False
+
+
+def _text_args(call: ast.Call, params: list[str] | None) -> list[ast.expr]:
+    if params is None:  # a CLI output call: every argument is read
+        return list(call.args)
+    args = [a for p, a in zip(params, call.args) if p in TEXT_PARAMS]
+    return args + [k.value for k in call.keywords if k.arg in TEXT_PARAMS]
+
+
+def offenders() -> list[str]:
+    trees = _modules()
+    errors = _error_classes(trees)
+    found = []
+    for path, tree in trees.items():
+        rel = path.relative_to(PACKAGE.parent)
+        in_cli = rel.parts[:2] == ("awslab", "cli")
+        constants = _plain_constants(tree)
+        for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call)):
+            name = _name(call.func)
+            if name in errors:
+                params = errors[name]
+            elif in_cli and isinstance(call.func, ast.Name) and name in CLI_OUTPUT:
+                params = None
+            else:
+                continue
+            if any(_unwrapped(a, constants) for a in _text_args(call, params)):
+                found.append(f"{rel}:{call.lineno} {name}(...)")
+    return found
+
+
+def test_every_error_and_cli_message_goes_through_gettext():
+    found = offenders()
+    assert found == [], f"{len(found)} student-facing message(s) not wrapped in _():\n" + "\n".join(found)
+
+
+def test_the_lint_catches_each_shape_of_unwrapped_text():
+    """The lint itself can fail: each shape a message can take unwrapped is caught, each wrapped one passes."""
+    tree = ast.parse('PLAIN = "Use port {port}."\nMARKED = N_("Use port {port}.")\n')
+    constants = _plain_constants(tree)
+    bad = ['"Stop it."', 'f"{x} is taken"', '"Use {p}.".format(p=1)', 'PLAIN.format(port=1)', '"a b" + x',
+           'x if y else "none"']
+    good = ['_("Stop it.")', '_("Use {p}.").format(p=1)', '_(MARKED).format(port=1)', 'f"awslab: {e}"', 'str(e)',
+            '"[{0:>4}]"', 'ngettext("a", "b", n)']
+    assert [s for s in bad if not _unwrapped(ast.parse(s, mode="eval").body, constants)] == []
+    assert [s for s in good if _unwrapped(ast.parse(s, mode="eval").body, constants)] == []
