@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Iterable
 
 from ..errors import ValidationError
+from ..i18n import _
 
 
 # -- names and short values
@@ -236,8 +237,8 @@ def dns_name(field: str, value: Any) -> str:
     """A domain name in lower case without the final dot: two or more labels, 253 characters at most."""
     name = value.lower().rstrip(".") if isinstance(value, str) else ""
     if not name or len(name) > DNS_NAME_MAX or "." not in name or not all(DNS_LABEL.fullmatch(x) for x in name.split(".")):
-        raise ValidationError(field, value, "a domain name is two or more dot-separated labels of 1-63 letters, digits or hyphens "
-                              "(no hyphen at either end), 253 characters at most", "Use a name such as 'example.com'.")
+        raise ValidationError(field, value, _("a domain name is two or more dot-separated labels of 1-63 letters, digits or hyphens "
+                              "(no hyphen at either end), 253 characters at most"), _("Use a name such as 'example.com'."))
     return name
 
 
@@ -298,8 +299,8 @@ def lab_name(value: Any, region: str = DEFAULT_REGION) -> str:
     rule = lab_name_rule(region)
     fix = "Use a short name such as {suggestion!r}: it becomes part of every resource's name ({suggestion}-alb, {suggestion}-db)."
     if rule.max_len < 1:
-        raise ValidationError("region", region, "the region's name leaves no room for a lab name in the bucket's name",
-                              "Use a region such as 'ap-northeast-2'.")
+        raise ValidationError("region", region, _("the region's name leaves no room for a lab name in the bucket's name"),
+                              _("Use a region such as 'ap-northeast-2'."))
     problem = rule.problem(value)
     # A derived name is "<lab>-...": so "internal" is refused too ("internal-alb" begins with "internal-").
     word = next((p for p in rule.forbidden_prefixes if isinstance(value, str) and (value + "-").startswith(p)), None)
@@ -385,14 +386,14 @@ def one_of(field: str, value: Any, choices: Iterable[Any], fix: str) -> Any:
     """``value`` if it is one of ``choices`` (compared exactly: 'RSA' is not 'rsa')."""
     choices = tuple(choices)
     if not any(type(value) is type(c) and value == c for c in choices):
-        raise ValidationError(field, value, "it is one of {choices}".format(choices=", ".join(map(repr, choices))), fix)
+        raise ValidationError(field, value, _("it is one of {choices}").format(choices=", ".join(map(repr, choices))), fix)
     return value
 
 
 def whole_number(field: str, value: Any, lo: int, hi: int, fix: str = "") -> int:
     """A whole number from ``lo`` to ``hi``. ``True`` and ``False`` are not numbers here, though Python counts them as 1 and 0."""
     if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
-        raise ValidationError(field, value, "AWS allows whole numbers from {lo} to {hi}".format(lo=lo, hi=hi),
+        raise ValidationError(field, value, _("AWS allows whole numbers from {lo} to {hi}").format(lo=lo, hi=hi),
                               fix or "Pick a whole number between {lo} and {hi}.".format(lo=lo, hi=hi))
     return value
 
@@ -404,7 +405,7 @@ def number(field: str, value: Any, lo: float, hi: float, fix: str = "") -> float
     """A finite number (int or float, not a bool) from ``lo`` to ``hi``."""
     ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value == value and lo <= value <= hi
     if not ok:
-        raise ValidationError(field, value, "it is a number from {lo:g} to {hi:g}".format(lo=lo, hi=hi),
+        raise ValidationError(field, value, _("it is a number from {lo:g} to {hi:g}").format(lo=lo, hi=hi),
                               fix or "Pick a number between {lo:g} and {hi:g}.".format(lo=lo, hi=hi))
     return value
 
@@ -419,13 +420,13 @@ def capacity(min_size: Any, desired_capacity: Any, max_size: Any, where: str = "
     (https://docs.aws.amazon.com/autoscaling/ec2/userguide/asg-capacity-limits.html)."""
     for field, value in (("min_size", min_size), ("desired_capacity", desired_capacity), ("max_size", max_size)):
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise ValidationError(where + field, value, "a group size is a whole number, 0 or more (True and False are not sizes)",
-                                  "Use e.g. min_size=2, desired_capacity=2, max_size=6.")
+            raise ValidationError(where + field, value, _("a group size is a whole number, 0 or more (True and False are not sizes)"),
+                                  _("Use e.g. min_size=2, desired_capacity=2, max_size=6."))
     if not min_size <= desired_capacity <= max_size:
         raise ValidationError(where + "desired_capacity", desired_capacity,
-                              "AWS requires min_size <= desired_capacity <= max_size, but min={lo}, desired={want}, max={hi}".format(
+                              _("AWS requires min_size <= desired_capacity <= max_size, but min={lo}, desired={want}, max={hi}").format(
                                   lo=min_size, want=desired_capacity, hi=max_size),
-                              "Raise max_size or lower desired_capacity so that min <= desired <= max.")
+                              _("Raise max_size or lower desired_capacity so that min <= desired <= max."))
 
 
 def health_check(**values: Any) -> None:
@@ -440,8 +441,8 @@ def health_check(**values: Any) -> None:
     timeout = values.get("health_check_timeout_seconds")
     if interval is not None and timeout is not None and timeout >= interval:
         raise ValidationError("health_check_timeout_seconds", timeout,
-                              "the timeout must be shorter than the interval ({interval} s)".format(interval=interval),
-                              "Use a timeout below {interval}, e.g. 5.".format(interval=interval))
+                              _("the timeout must be shorter than the interval ({interval} s)").format(interval=interval),
+                              _("Use a timeout below {interval}, e.g. 5.").format(interval=interval))
 
 
 # -- addresses ------------------------------------------------------------------------------------------------
@@ -459,20 +460,20 @@ def cidr_block(field: str, value: Any, prefix_range: tuple[int, int] = VPC_PREFI
     """A valid IPv4 CIDR block such as '10.0.0.0/16', written at its network address, its prefix in ``prefix_range``."""
     fix = "Write an IPv4 network address, a slash and a prefix length, as a string: e.g. '10.0.0.0/16'."
     if not isinstance(value, str) or not CIDR_FORM.fullmatch(value):
-        raise ValidationError(field, value, "it is not a CIDR block such as '10.0.0.0/16'", fix)
+        raise ValidationError(field, value, _("it is not a CIDR block such as '10.0.0.0/16'"), fix)
     try:
         net = ipaddress.ip_network(value, strict=True)
     except ValueError:
         try:
             loose = ipaddress.ip_network(value, strict=False)
         except ValueError:
-            raise ValidationError(field, value, "it is not a CIDR block such as '10.0.0.0/16'", fix) from None
-        raise ValidationError(field, value, "host bits are set; the network address of this block is {net}".format(
-            net=loose.network_address), "Use '{block}'.".format(block=loose)) from None
+            raise ValidationError(field, value, _("it is not a CIDR block such as '10.0.0.0/16'"), fix) from None
+        raise ValidationError(field, value, _("host bits are set; the network address of this block is {net}").format(
+            net=loose.network_address), _("Use '{block}'.").format(block=loose)) from None
     lo, hi = prefix_range
     if not lo <= net.prefixlen <= hi:
-        raise ValidationError(field, value, "AWS allows prefix lengths /{lo} to /{hi} here".format(lo=lo, hi=hi),
-                              "Pick a prefix between /{lo} and /{hi}.".format(lo=lo, hi=hi))
+        raise ValidationError(field, value, _("AWS allows prefix lengths /{lo} to /{hi} here").format(lo=lo, hi=hi),
+                              _("Pick a prefix between /{lo} and /{hi}.").format(lo=lo, hi=hi))
     return net
 
 
@@ -481,9 +482,9 @@ def private_cidr(field: str, value: Any, prefix_range: tuple[int, int] = VPC_PRE
     net = cidr_block(field, value, prefix_range)
     if not any(net.subnet_of(r) for r in PRIVATE_RANGES):
         raise ValidationError(field, value,
-                              "a VPC should use private (RFC 1918) addresses: 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16",
-                              "Use a block such as '10.0.0.0/16'; "
-                              "public addresses in a VPC clash with real hosts on the internet.")
+                              _("a VPC should use private (RFC 1918) addresses: 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16"),
+                              _("Use a block such as '10.0.0.0/16'; "
+                              "public addresses in a VPC clash with real hosts on the internet."))
     return net
 
 
@@ -494,14 +495,14 @@ def subnets_in_vpc(vpc_cidr: str, subnets: dict[str, Any]) -> None:
     for field, value in subnets.items():
         net = cidr_block(field, value, SUBNET_PREFIX_RANGE)
         if not net.subnet_of(vpc):
-            raise ValidationError(field, value, "a subnet must lie inside its VPC's block {vpc}".format(vpc=vpc),
-                                  "Pick a block inside {vpc}, e.g. '{example}'.".format(
+            raise ValidationError(field, value, _("a subnet must lie inside its VPC's block {vpc}").format(vpc=vpc),
+                                  _("Pick a block inside {vpc}, e.g. '{example}'.").format(
                                       vpc=vpc, example=next(vpc.subnets(new_prefix=max(24, vpc.prefixlen)))))
         for other_field, other in nets.items():
             if net.overlaps(other):
-                raise ValidationError(field, value, "it overlaps {other_field}='{other}'; subnets of a VPC must not overlap".format(
+                raise ValidationError(field, value, _("it overlaps {other_field}='{other}'; subnets of a VPC must not overlap").format(
                     other_field=other_field, other=other),
-                    "Give each subnet its own block, e.g. 10.0.1.0/24, 10.0.2.0/24, 10.0.11.0/24 ...")
+                    _("Give each subnet its own block, e.g. 10.0.1.0/24, 10.0.2.0/24, 10.0.11.0/24 ..."))
         nets[field] = net
 
 
@@ -511,9 +512,9 @@ def availability_zones(requested: Iterable[str], available: Iterable[str], regio
     requested = list(requested)
     for az in requested:
         if az not in available:
-            raise ValidationError("availability_zones", az, "there is no such Availability Zone in {region}".format(region=region),
-                                  "Choose from {zones}.".format(zones=", ".join(available)))
+            raise ValidationError("availability_zones", az, _("there is no such Availability Zone in {region}").format(region=region),
+                                  _("Choose from {zones}.").format(zones=", ".join(available)))
     if len(set(requested)) < 2 or len(set(requested)) != len(requested):
-        raise ValidationError("availability_zones", requested, "high availability needs two or more different AZs, each listed once",
-                              "Use two or more of {zones}.".format(zones=", ".join(available)))
+        raise ValidationError("availability_zones", requested, _("high availability needs two or more different AZs, each listed once"),
+                              _("Use two or more of {zones}.").format(zones=", ".join(available)))
     return requested

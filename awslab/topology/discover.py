@@ -23,6 +23,7 @@ from ..lab import Lab
 from .records import (Alarm, AutoScalingGroup, Bucket, Database, Distribution, DnsRecord, Gateway, Instance, Listener,
                       LoadBalancer, RouteTable, ScalingPolicy, SecurityGroup, SgRule, Snapshot, Subnet, TargetGroup,
                       TargetHealth, Vpc)
+from ..i18n import _
 
 __all__ = ["discover", "SCOPES"]
 SCOPES = ("lab", "account")
@@ -57,8 +58,8 @@ def discover(lab: Lab, scope: str = "lab") -> Snapshot:
     if scope not in SCOPES:
         from ..errors import ValidationError
 
-        raise ValidationError("scope", scope, f"scope is one of {', '.join(SCOPES)}",
-                              "Use scope='lab' for this lab's resources or scope='account' for everything in the region.")
+        raise ValidationError("scope", scope, _("scope is one of {items}").format(items=', '.join(SCOPES)),
+                              _("Use scope='lab' for this lab's resources or scope='account' for everything in the region."))
     snap = Snapshot(region=lab.region)
     futures: dict[Any, Future] = {}
 

@@ -1,8 +1,10 @@
 """A lint: no student-facing literal escapes translation.
 
-Two places a student reads text the library writes:
+Places a student reads text the library writes:
 - the problem and "How to fix" of every :class:`awslab.errors.AwslabError` (and the rule of a
   ``ValidationError``), wherever in ``awslab/`` one is raised;
+- the ``fix`` and ``doing`` of the helpers that build such errors (``validate.one_of``, ``_base.call``,
+  ``waits.waiter`` ...), and the message and fix of a check's answer (``ok``, ``not_yet``);
 - what ``awslab/cli`` prints (``print``, ``SystemExit``, ``input`` prompts).
 
 A literal there must reach the student through ``_()`` (or ``ngettext``), either directly or through a
@@ -19,17 +21,22 @@ from awslab import i18n
 
 PACKAGE = Path(i18n.__file__).resolve().parents[1]
 #: Parameters of an AwslabError (or a subclass's own __init__) that carry words for the student.
-TEXT_PARAMS = {"problem", "fix", "rule", "doing"}
+TEXT_PARAMS = {"problem", "fix", "rule", "doing", "what"}
+#: Module-level functions whose ``message`` is a check's answer, read by the student as is.
+FEEDBACK = {"ok", "not_yet", "Unmet"}
 #: Calls in awslab/cli whose arguments a student reads.
 CLI_OUTPUT = {"print", "SystemExit", "input"}
 WRAPPERS = {"_", "ngettext"}
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 _WORD = re.compile(r"[A-Za-z]{2,}")
+#: A fix that is a command or code to type is the same in every language (``aws ec2 create-tags ...``,
+#: ``{update} --health-check-type ELB``, ``ec2.get_waiter(...)``, ``StepAdjustments=[...]``).
+_COMMAND = re.compile(r"^\s*((aws|awslab|ssh|ssh-keygen|chmod|curl|pip|python3?|docker)\s|\{\w+\} --|[\w.]+\(|[A-Z]\w+=)")
 
 
 def _has_words(text: str) -> bool:
-    """Does ``text`` say something in English (beyond placeholders and the 'awslab:' prefix)?"""
-    return bool(_WORD.search(_PLACEHOLDER.sub("", text).replace("awslab:", "")))
+    """Does ``text`` say something in English (beyond placeholders, the 'awslab:' prefix and commands)?"""
+    return not _COMMAND.match(text) and bool(_WORD.search(_PLACEHOLDER.sub("", text).replace("awslab:", "")))
 
 
 def _name(func: ast.expr) -> str | None:
@@ -57,6 +64,22 @@ def _error_classes(trees: dict[Path, ast.Module]) -> dict[str, list[str]]:
     return params
 
 
+def _helpers(trees: dict[Path, ast.Module]) -> dict[str, list[str]]:
+    """Module-level functions (and dataclasses) that take a ``fix`` or ``doing`` (they pass it on to an AwslabError)."""
+    found = {}
+    for tree in trees.values():
+        for f in tree.body:
+            if isinstance(f, ast.ClassDef) and not any(isinstance(b, ast.FunctionDef) and b.name == "__init__" for b in f.body):
+                fields = [a.target.id for a in f.body if isinstance(a, ast.AnnAssign) and isinstance(a.target, ast.Name)]
+                if "fix" in fields:
+                    found[f.name] = fields
+            if isinstance(f, ast.FunctionDef):
+                names = [a.arg for a in f.args.args]
+                if {"fix", "doing"} & set(names) or f.name in FEEDBACK:
+                    found[f.name] = ["problem" if n == "message" else n for n in names]
+    return found
+
+
 def _plain_constants(tree: ast.Module) -> set[str]:
     """Module-level names bound to a bare English literal (not marked with N_())."""
     found = set()
@@ -74,6 +97,8 @@ def _unwrapped(node: ast.expr | None, constants: set[str]) -> bool:
     if isinstance(node, ast.Constant):
         return isinstance(node.value, str) and _has_words(node.value)
     if isinstance(node, ast.JoinedStr):
+        if _COMMAND.match("".join(v.value if isinstance(v, ast.Constant) else "{x}" for v in node.values)):
+            return False
         return any(_unwrapped(v, constants) for v in node.values if isinstance(v, ast.Constant))
     if isinstance(node, ast.Name):
         return node.id in constants
@@ -99,7 +124,7 @@ def _text_args(call: ast.Call, params: list[str] | None) -> list[ast.expr]:
 
 def offenders() -> list[str]:
     trees = _modules()
-    errors = _error_classes(trees)
+    errors = {**_helpers(trees), **_error_classes(trees)}
     found = []
     for path, tree in trees.items():
         rel = path.relative_to(PACKAGE.parent)
@@ -107,7 +132,7 @@ def offenders() -> list[str]:
         constants = _plain_constants(tree)
         for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call)):
             name = _name(call.func)
-            if name in errors:
+            if name in errors and (isinstance(call.func, ast.Name) or name[:1].isupper()):
                 params = errors[name]
             elif in_cli and isinstance(call.func, ast.Name) and name in CLI_OUTPUT:
                 params = None
@@ -127,9 +152,10 @@ def test_the_lint_catches_each_shape_of_unwrapped_text():
     """The lint itself can fail: each shape a message can take unwrapped is caught, each wrapped one passes."""
     tree = ast.parse('PLAIN = "Use port {port}."\nMARKED = N_("Use port {port}.")\n')
     constants = _plain_constants(tree)
-    bad = ['"Stop it."', 'f"{x} is taken"', '"Use {p}.".format(p=1)', 'PLAIN.format(port=1)', '"a b" + x',
-           'x if y else "none"']
+    bad = ['"Stop it."', 'f"{x} is taken"', '"Use {p}.".format(p=1)', 'PLAIN.format(port=1)', '"Run " + x',
+           'x if y else "none"', 'f"Run {x} again"']
     good = ['_("Stop it.")', '_("Use {p}.").format(p=1)', '_(MARKED).format(port=1)', 'f"awslab: {e}"', 'str(e)',
-            '"[{0:>4}]"', 'ngettext("a", "b", n)']
+            '"[{0:>4}]"', 'ngettext("a", "b", n)', 'f"aws ec2 create-tags --resources {x}"',
+            'f"{update} --health-check-type ELB"', '"ec2.get_waiter(\'instance_running\')"', '"StepAdjustments=" + x']
     assert [s for s in bad if not _unwrapped(ast.parse(s, mode="eval").body, constants)] == []
     assert [s for s in good if _unwrapped(ast.parse(s, mode="eval").body, constants)] == []
