@@ -191,7 +191,7 @@ def _spawn(port: int, region: str | None, wait: bool) -> CloudProcess:
                                     "install.").format(log=log))
         time.sleep(0.05)
     proc.terminate()
-    raise CloudNotRunning(_("The embedded cloud did not answer within {START_TIMEOUT_S:.0f} s.").format(START_TIMEOUT_S=START_TIMEOUT_S),
+    raise CloudNotRunning(_("The embedded cloud did not answer within {seconds:.0f} s.").format(seconds=START_TIMEOUT_S),
                           _("Read {log}; `awslab doctor` checks the machine.").format(log=log))
 
 

@@ -162,8 +162,9 @@ def _wait_running(lab: Lab, instance_id: str) -> dict:
             call(ec2.start_instances, _("starting the stopped bastion"), error=ComputeError, InstanceIds=[instance_id])
         ec2.get_waiter("instance_running").wait(InstanceIds=[instance_id], WaiterConfig=config)
     except WaiterError as e:
-        raise ComputeError(_("The bastion {instance_id} did not reach 'running': {e}").format(instance_id=instance_id, e=e),
-                           _("Look at its state and state reason: aws ec2 describe-instances --instance-ids ") + instance_id) from e
+        raise ComputeError(_("The bastion {instance_id} did not reach 'running': {error}").format(instance_id=instance_id, error=e),
+                           _("Look at its state and state reason: aws ec2 describe-instances --instance-ids {id}").format(
+                               id=instance_id)) from e
     return ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]
 
 

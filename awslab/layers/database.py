@@ -136,7 +136,7 @@ def ensure_db_subnet_group(lab: Lab, network: Network, created: list[str]) -> st
             raise translate(e, _("looking for the DB subnet group"), cls=DatabaseError) from e
         found = None
     if found and found.get("VpcId") != network.vpc_id:
-        raise DatabaseError(_("The DB subnet group {name!r} belongs to another VPC ({get}).").format(name=name, get=found.get('VpcId')),
+        raise DatabaseError(_("The DB subnet group {name!r} belongs to another VPC ({vpc}).").format(name=name, vpc=found.get('VpcId')),
                             _("Tear the old lab down, or delete it: aws rds delete-db-subnet-group --db-subnet-group-name "
                               "{name}").format(name=name))
     if not found:
@@ -202,7 +202,7 @@ def _wait_available(lab: Lab, ident: str) -> dict:
         lab.client("rds").get_waiter("db_instance_available").wait(DBInstanceIdentifier=ident,
                                                                     WaiterConfig={"Delay": delay, "MaxAttempts": 60})
     except WaiterError as e:
-        raise DatabaseError(_("The DB instance {ident!r} did not become available: {e}").format(ident=ident, e=e),
+        raise DatabaseError(_("The DB instance {ident!r} did not become available: {error}").format(ident=ident, error=e),
                             _("Look at its status and events: aws rds describe-events --source-identifier {ident} "
                               "--source-type db-instance").format(ident=ident)) from e
     return _describe(lab, ident) or {}

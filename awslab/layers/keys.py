@@ -252,7 +252,8 @@ def _check_match(name: str, existing: dict, public: bytes, private_path: Path) -
     if not same:
         raise SecurityError(
             _("The key pair {name!r} in EC2 does not match the private key {private_path} (EC2's fingerprint "
-              "{get}, the local key's {key_fingerprint}).").format(name=name, private_path=private_path, get=existing.get('KeyFingerprint'), key_fingerprint=key_fingerprint(public)),
+              "{ec2}, the local key's {local}).").format(
+                  name=name, private_path=private_path, ec2=existing.get('KeyFingerprint'), local=key_fingerprint(public)),
             _("Pick another name with KeyPairSpec(key_name=...), or delete the EC2 key pair (aws ec2 "
               "delete-key-pair --key-name {name}) so the local key is imported again.").format(name=name))
 

@@ -186,8 +186,8 @@ def ensure_target_group(lab: Lab, name: str, vpc_id: str, port: int, spec: LoadB
     else:
         _check_owner(lab, found["TargetGroupArn"], "target group")
         if (found.get("VpcId"), found.get("Port")) != (vpc_id, port):
-            raise LoadBalancingError(_("The target group {name!r} exists for VPC {get} port {get2}; a target group's VPC and port "
-                                       "cannot change.").format(name=name, get=found.get('VpcId'), get2=found.get('Port')),
+            raise LoadBalancingError(_("The target group {name!r} exists for VPC {vpc} port {port}; a target group's VPC and port "
+                                       "cannot change.").format(name=name, vpc=found.get('VpcId'), port=found.get('Port')),
                                      _("Delete it (teardown) or choose another target_group_name."))
         if any(found.get(k) != v for k, v in hc.items()):
             call(elb.modify_target_group, _("updating the health check"), error=LoadBalancingError,
