@@ -160,8 +160,10 @@ def ensure_db_instance(lab: Lab, ident: str, port: int, subnet_group: str, db_sg
     if instance is not None:
         owner = tag_value(instance.get("TagList"), config.LAB_TAG)
         if owner != lab.name or instance.get("DBInstanceStatus") == "deleting":
-            why = "is being deleted" if owner == lab.name else f"belongs to {'lab ' + repr(owner) if owner else 'someone else'}"
-            raise DatabaseError(_("A DB instance named {ident!r} already exists and {why}.").format(ident=ident, why=why),
+            problem = (_("A DB instance named {ident!r} already exists and is being deleted.") if owner == lab.name else
+                       _("A DB instance named {ident!r} already exists and belongs to lab {owner!r}.") if owner else
+                       _("A DB instance named {ident!r} already exists and belongs to someone else."))
+            raise DatabaseError(problem.format(ident=ident, owner=owner),
                                 _("Wait for the deletion to finish, or pick another name with DatabaseSpec(db_instance_identifier=...)."))
     else:
         instance = call(rds.create_db_instance, _("creating the DB instance"), error=DatabaseError, DBInstanceIdentifier=ident,
