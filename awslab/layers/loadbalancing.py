@@ -93,7 +93,7 @@ def _matcher(value: str) -> str:
     validate.MATCHER.check("matcher", value, fix)
     codes = [int(c) for c in re.split(r"[,-]", value)]
     if not all(200 <= c <= 499 for c in codes):
-        raise ValidationError("matcher", value, validate.MATCHER.rule, fix)
+        raise ValidationError("matcher", value, _(validate.MATCHER.rule), fix)
     return value
 
 

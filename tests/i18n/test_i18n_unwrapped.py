@@ -67,11 +67,13 @@ def _error_classes(trees: dict[Path, ast.Module]) -> dict[str, list[str]]:
 def _helpers(trees: dict[Path, ast.Module]) -> dict[str, list[str]]:
     """Module-level functions (and dataclasses) that take a ``fix`` or ``doing`` (they pass it on to an AwslabError)."""
     found = {}
-    for tree in trees.values():
+    for path, tree in trees.items():
         for f in tree.body:
+            if path.parent.name == "dataplane":  # the cloud process's own records, not read by a student as text
+                continue
             if isinstance(f, ast.ClassDef) and not any(isinstance(b, ast.FunctionDef) and b.name == "__init__" for b in f.body):
                 fields = [a.target.id for a in f.body if isinstance(a, ast.AnnAssign) and isinstance(a.target, ast.Name)]
-                if "fix" in fields:
+                if {"fix", "rule"} & set(fields):
                     found[f.name] = fields
             if isinstance(f, ast.FunctionDef):
                 names = [a.arg for a in f.args.args]
