@@ -113,7 +113,8 @@ class ControlClient:
             if e.code == 401 and not self._token() and self._token_named_by_cloud() is None:
                 raise ControlRefused(_(NO_TOKEN).format(url=self.endpoint_url, path=self._token_path(),
                                                      where=self._cloud_token_file()), _(NO_TOKEN_FIX), 401) from e
-            raise ControlRefused(_(REFUSED).format(method=method, path=path, detail=detail), fix or _(REFUSED_FIX), e.code) from e
+            raise ControlRefused(_(REFUSED).format(
+                method=method, path=path, detail=detail), fix or _(REFUSED_FIX), e.code) from e
         except OSError as e:
             reason = getattr(e, "reason", None) or e
             raise CloudNotRunning(_(UNREACHABLE).format(url=self.endpoint_url, method=method, path=path, reason=reason),

@@ -186,12 +186,14 @@ def _spawn(port: int, region: str | None, wait: bool) -> CloudProcess:
         if status.running:
             return dataclasses.replace(status, started=status.pid == proc.pid, log=str(log))
         if proc.poll() is not None:
-            raise CloudNotRunning(_("The embedded cloud exited at start (code {returncode}).").format(returncode=proc.returncode),
+            raise CloudNotRunning(_("The embedded cloud exited at start (code {returncode}).").format(
+                returncode=proc.returncode),
                                   _("Read {log}, or run `awslab cloud` in a terminal to see the error; `awslab doctor` checks the "
                                     "install.").format(log=log))
         time.sleep(0.05)
     proc.terminate()
-    raise CloudNotRunning(_("The embedded cloud did not answer within {seconds:.0f} s.").format(seconds=START_TIMEOUT_S),
+    raise CloudNotRunning(_("The embedded cloud did not answer within {seconds:.0f} s.").format(
+        seconds=START_TIMEOUT_S),
                           _("Read {log}; `awslab doctor` checks the machine.").format(log=log))
 
 
@@ -242,7 +244,8 @@ def stop_cloud(port: int | None = None, timeout: float = 10.0) -> CloudStop:
         if recorded is not None:
             pidfile.unlink(missing_ok=True)
             if _command_line(recorded):
-                return CloudStop(False, True, _(STALE).format(url=url, pid=recorded, command=_show(_command_line(recorded))))
+                return CloudStop(False, True, _(STALE).format(
+                    url=url, pid=recorded, command=_show(_command_line(recorded))))
         if _port_open(port):
             return CloudStop(False, False, _(SQUATTER).format(port=port))
         return CloudStop(False, True, _(NOTHING).format(url=url))

@@ -138,7 +138,8 @@ class Surge(Built):
                    step_s: float = 30.0) -> SurgeStatus:
         """Poll :meth:`status` until ``milestone`` (see :data:`SURGE_MILESTONES`) or ``timeout_s`` wall seconds."""
         if milestone not in SURGE_MILESTONES:
-            raise ValidationError("milestone", milestone, _("a surge reaches {items}, in that order").format(items=', '.join(SURGE_MILESTONES)),
+            raise ValidationError("milestone", milestone, _("a surge reaches {items}, in that order").format(
+                items=', '.join(SURGE_MILESTONES)),
                                   _("Use wait_until('alarm'), 'scaling', 'scaled_out', or, after stop(), 'scaled_in'."))
         if milestone == "scaled_in" and not self._stopped:
             raise ValidationError("milestone", milestone, _("the group scales in only after the users leave"),
@@ -224,12 +225,14 @@ def surge(lab: Lab, users: tuple[int, int] = (100, 1000), ramp_s: float = 60.0, 
                               _("Use users=(100, 1000), the seed's surge."))
     sim = simulator(lab)
     if sim is None:
-        raise BackendError(_("A simulated surge needs the embedded cloud's load model; {backend} has none.").format(backend=lab.backend),
+        raise BackendError(_("A simulated surge needs the embedded cloud's load model; {backend} has none.").format(
+            backend=lab.backend),
                            _("Send real traffic through the ALB instead: awslab.traffic.LoadRun(closed_model, alb_url, "
                            "seed_surge_users(), duration_s=900).start()."))
     groups = _lab_groups(lab)
     if not groups:
-        raise DrillError(_("Lab {name!r} has no Auto Scaling group.").format(name=lab.name), _("Build it first: lab.build()."))
+        raise DrillError(_("Lab {name!r} has no Auto Scaling group.").format(
+            name=lab.name), _("Build it first: lab.build()."))
     g = groups[0]
     tgs = list(g.get("TargetGroupARNs", []))
     t0 = sim.now()

@@ -155,7 +155,8 @@ def check_instance_type(lab: Any, field: str, instance_type: Any) -> str:
     except ClientError as e:
         if "InvalidInstanceType" not in e.response.get("Error", {}).get("Code", ""):
             raise translate(e, _("looking up the instance type {t}").format(t=instance_type)) from e
-        raise ValidationError(field, instance_type, _("EC2 has no such instance type in {region}").format(region=lab.region),
+        raise ValidationError(field, instance_type, _("EC2 has no such instance type in {region}").format(
+            region=lab.region),
                               _("Use e.g. 't3.micro'; `aws ec2 describe-instance-types` lists them.")) from None
     return instance_type
 

@@ -142,7 +142,7 @@ def build_auto_scaling_group(lab: Lab, network: Network, launch_template: Any, l
             call(lab.client("autoscaling").enable_metrics_collection, _("turning on group metrics"), error=ScalingError,
                  AutoScalingGroupName=name, Granularity="1Minute")
         lab.record("autoscaling/metrics", f"aws autoscaling enable-metrics-collection --auto-scaling-group-name {name} --granularity 1Minute",
-                   "The group's own metrics (GroupInServiceInstances, ...) every minute, free")
+                   _("The group's own metrics (GroupInServiceInstances, ...) every minute, free"))
     lt = group.get("LaunchTemplate", {})
     return AutoScalingGroup(name, group["AutoScalingGroupARN"], group["MinSize"], group["MaxSize"], group["DesiredCapacity"],
                             sorted(group.get("AvailabilityZones", [])), group.get("VPCZoneIdentifier", "").split(","),
@@ -219,7 +219,7 @@ def _record(lab: Lab, name: str, network: Network, spec: AutoScalingSpec) -> Non
                f"--target-group-arns $TG_ARN --health-check-type {spec.health_check_type} "
                f"--health-check-grace-period {spec.health_check_grace_period} --default-instance-warmup {spec.default_instance_warmup} "
                f"--default-cooldown {spec.default_cooldown} --tags {tags}",
-               "The group over the private subnets of every AZ, behind the target group")
+               _("The group over the private subnets of every AZ, behind the target group"))
 
 
 def describe_autoscaling(lab: Lab) -> dict[str, list[dict]]:

@@ -94,7 +94,7 @@ def build_bastion(lab: Lab, network: Network, security: SecurityGroups, key: Key
     spec = validate_spec(lab, network, key, spec)
     if spec.image_id:
         image_id = spec.image_id
-        lab.record("bastion/ami", f"AMI_ID={image_id}", "The bastion's image, as you chose it")
+        lab.record("bastion/ami", f"AMI_ID={image_id}", _("The bastion's image, as you chose it"))
     else:
         image_id = find_al2023_ami(lab)
     created: list[str] = []
@@ -113,7 +113,7 @@ def find_al2023_ami(lab: Lab) -> str:
                {"Name": "state", "Values": ["available"]}]
     images = call(ec2.describe_images, _("looking up the Amazon Linux 2023 AMI"), error=ComputeError, Owners=["amazon"], Filters=filters)
     lab.record("bastion/ami", ["aws", "ec2", "describe-images", "--owners", "amazon", "--filters", f"Name=name,Values={AL2023_NAME}",
-               "Name=architecture,Values=x86_64"], "The bastion's image: the newest Amazon Linux 2023",
+               "Name=architecture,Values=x86_64"], _("The bastion's image: the newest Amazon Linux 2023"),
                var="AMI_ID", query="sort_by(Images, &CreationDate)[-1].ImageId")
     if not images["Images"]:
         return AL2023_FALLBACK_AMI
@@ -142,7 +142,7 @@ def ensure_bastion_instance(lab: Lab, subnet_id: str, group_id: str, key_name: s
     lab.record("bastion/instance", ["aws", "ec2", "run-instances", "--image-id", "$AMI_ID", "--instance-type", instance_type,
                "--key-name", "$KEY_NAME", "--subnet-id", "$PUBLIC_SUBNET_1", "--security-group-ids", "$BASTION_SG_ID",
                "--tag-specifications", cli_tags("instance", tags), cli_tags("volume", tags)],
-               "The bastion, in the first public subnet", var="BASTION_ID", query="Instances[0].InstanceId")
+               _("The bastion, in the first public subnet"), var="BASTION_ID", query="Instances[0].InstanceId")
     lab.record("bastion/wait", ["aws", "ec2", "wait", "instance-running", "--instance-ids", "$BASTION_ID"])
     lab.record("bastion/ip", ["aws", "ec2", "describe-instances", "--instance-ids", "$BASTION_ID"], var="BASTION_IP",
                query="Reservations[0].Instances[0].PublicIpAddress")
@@ -162,7 +162,8 @@ def _wait_running(lab: Lab, instance_id: str) -> dict:
             call(ec2.start_instances, _("starting the stopped bastion"), error=ComputeError, InstanceIds=[instance_id])
         ec2.get_waiter("instance_running").wait(InstanceIds=[instance_id], WaiterConfig=config)
     except WaiterError as e:
-        raise ComputeError(_("The bastion {instance_id} did not reach 'running': {error}").format(instance_id=instance_id, error=e),
+        raise ComputeError(_("The bastion {instance_id} did not reach 'running': {error}").format(
+            instance_id=instance_id, error=e),
                            _("Look at its state and state reason: aws ec2 describe-instances --instance-ids {id}").format(
                                id=instance_id)) from e
     return ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]

@@ -212,7 +212,7 @@ def ensure_launch_template(lab: Lab, name: str, data: dict[str, Any], created: l
     created.append(f"{lt_id}:{version}")
     lab.record("compute/launch-template-version", f"aws ec2 create-launch-template-version --launch-template-id $LT_ID "
                f"--launch-template-data file://lt-data.json\naws ec2 modify-launch-template --launch-template-id $LT_ID "
-               f"--default-version {version}", "A changed template is a new version (versions are immutable), made the default")
+               f"--default-version {version}", _("A changed template is a new version (versions are immutable), made the default"))
     return lt_id, int(version), int(version)
 
 
@@ -256,7 +256,7 @@ def ensure_instance_profile(lab: Lab, secret_arn: str, created: list[str]) -> st
                f'"{shown}"\n' f"aws iam create-instance-profile --instance-profile-name {profile} "
                f"--tags {' '.join(map(q, cli_tag_list(lab.tags(profile, LAYER))))}\n"
                f"aws iam add-role-to-instance-profile --instance-profile-name {profile} --role-name {role}",
-               "A role the app servers assume (tagged, so teardown finds it): it may read the database's secret and nothing else")
+               _("A role the app servers assume (tagged, so teardown finds it): it may read the database's secret and nothing else"))
     return found["Arn"]
 
 
@@ -267,7 +267,8 @@ def _claim(lab: Lab, what: str, name: str, found: dict, tag: Any) -> None:
     if owner is None:
         call(tag, _("tagging the {what} {name} as this lab's").format(what=what, name=name), error=ComputeError)
     elif owner != lab.name:
-        raise ComputeError(_("An IAM {what} named '{name}' exists and belongs to lab '{owner}'.").format(what=what, name=name, owner=owner),
+        raise ComputeError(_("An IAM {what} named '{name}' exists and belongs to lab '{owner}'.").format(
+            what=what, name=name, owner=owner),
                            _("Tear that lab down, or delete the {what} by hand (aws iam delete-{command} ...).").format(
                                what=what, command=what.replace(" ", "-")))
 
@@ -312,27 +313,27 @@ def _record_user_data(lab: Lab, port: int, database: Any, db_name: str) -> None:
         lab.record("compute/db-url", f'export DB_URL="mysql://{user}@$DB_ENDPOINT:{database.port}/{db_name}"\n'
                    f"export DB_SECRET_ARN=$(aws rds describe-db-instances --db-instance-identifier {ident} "
                    "--query 'DBInstances[0].MasterUserSecret.SecretArn' --output text)",
-                   "Where the app finds its database; the password stays in Secrets Manager")
+                   _("Where the app finds its database; the password stays in Secrets Manager"))
     else:
-        lab.record("compute/db-url", "unset DB_URL DB_SECRET_ARN", "No database (the app's /products answers 503)")
+        lab.record("compute/db-url", "unset DB_URL DB_SECRET_ARN", _("No database (the app's /products answers 503)"))
     db = "os.environ.get('DB_URL'), os.environ.get('DB_SECRET_ARN')" if with_db else "None"
     lab.record("compute/user-data", f"python3 -c \"import os, awslab.webapp as w; print(w.user_data({port}, {db}), end='')\" "
                "> user-data.sh\nUSER_DATA_B64=$(base64 -w0 user-data.sh)",
-               "The user data that installs and starts the web app (awslab.webapp.user_data)")
+               _("The user data that installs and starts the web app (awslab.webapp.user_data)"))
 
 
 def _record(lab: Lab, name: str, data: dict[str, Any]) -> None:
     lab.record("compute/ami", ["aws", "ec2", "describe-images", "--owners", "amazon", "--filters",
                f"Name=name,Values={AL2023_NAME_FILTER}", "Name=architecture,Values=x86_64", "Name=state,Values=available"],
-               "The newest Amazon Linux 2023 AMI", var="AMI_ID", query="sort_by(Images, &CreationDate)[-1].ImageId")
+               _("The newest Amazon Linux 2023 AMI"), var="AMI_ID", query="sort_by(Images, &CreationDate)[-1].ImageId")
     shown = dict(data, ImageId="$AMI_ID", SecurityGroupIds=["$APP_SG_ID"], UserData="$USER_DATA_B64")
     if "IamInstanceProfile" in shown:
         shown["IamInstanceProfile"] = {"Name": lab.resource_name("app-profile")}
     lab.record("compute/lt-data", f"cat > lt-data.json <<EOF\n{json.dumps(shown, indent=1)}\nEOF",
-               "What each instance gets: AMI, type, app group, IMDSv2, detailed monitoring, user data, tags")
+               _("What each instance gets: AMI, type, app group, IMDSv2, detailed monitoring, user data, tags"))
     lab.record("compute/launch-template", ["aws", "ec2", "create-launch-template", "--launch-template-name", name,
                "--launch-template-data", "file://lt-data.json", "--tag-specifications",
-               cli_tags("launch-template", lab.tags(name, LAYER))], "The launch template", var="LT_ID",
+               cli_tags("launch-template", lab.tags(name, LAYER))], _("The launch template"), var="LT_ID",
                query="LaunchTemplate.LaunchTemplateId")
 
 

@@ -136,7 +136,8 @@ def ensure_db_subnet_group(lab: Lab, network: Network, created: list[str]) -> st
             raise translate(e, _("looking for the DB subnet group"), cls=DatabaseError) from e
         found = None
     if found and found.get("VpcId") != network.vpc_id:
-        raise DatabaseError(_("The DB subnet group {name!r} belongs to another VPC ({vpc}).").format(name=name, vpc=found.get('VpcId')),
+        raise DatabaseError(_("The DB subnet group {name!r} belongs to another VPC ({vpc}).").format(
+            name=name, vpc=found.get('VpcId')),
                             _("Tear the old lab down, or delete it: aws rds delete-db-subnet-group --db-subnet-group-name "
                               "{name}").format(name=name))
     if not found:
@@ -146,7 +147,7 @@ def ensure_db_subnet_group(lab: Lab, network: Network, created: list[str]) -> st
     lab.record("database/subnet-group", ["aws", "rds", "create-db-subnet-group", "--db-subnet-group-name", name,
                "--db-subnet-group-description", "Private db subnets in two or more AZs for the lab database", "--subnet-ids",
                *[f"$DB_SUBNET_{i + 1}" for i in range(len(subnet_ids))], "--tags", *cli_tag_list(tags)],
-               "A DB subnet group over the private db subnets")
+               _("A DB subnet group over the private db subnets"))
     return name
 
 
@@ -178,7 +179,7 @@ def ensure_db_instance(lab: Lab, ident: str, port: int, subnet_group: str, db_sg
                "--manage-master-user-password", "--db-subnet-group-name", subnet_group, "--vpc-security-group-ids", "$DB_SG_ID",
                "--no-publicly-accessible", "--multi-az" if spec.multi_az else "--no-multi-az", "--port", str(port),
                "--tags", *cli_tag_list(tags)],
-               "The RDS instance: private, in the db group, password kept by RDS in Secrets Manager")
+               _("The RDS instance: private, in the db group, password kept by RDS in Secrets Manager"))
     lab.record("database/wait", ["aws", "rds", "wait", "db-instance-available", "--db-instance-identifier", ident])
     lab.record("database/endpoint", ["aws", "rds", "describe-db-instances", "--db-instance-identifier", ident],
                var="DB_ENDPOINT", query="DBInstances[0].Endpoint.Address")
@@ -204,7 +205,8 @@ def _wait_available(lab: Lab, ident: str) -> dict:
         lab.client("rds").get_waiter("db_instance_available").wait(DBInstanceIdentifier=ident,
                                                                     WaiterConfig={"Delay": delay, "MaxAttempts": 60})
     except WaiterError as e:
-        raise DatabaseError(_("The DB instance {ident!r} did not become available: {error}").format(ident=ident, error=e),
+        raise DatabaseError(_("The DB instance {ident!r} did not become available: {error}").format(
+            ident=ident, error=e),
                             _("Look at its status and events: aws rds describe-events --source-identifier {ident} "
                               "--source-type db-instance").format(ident=ident)) from e
     return _describe(lab, ident) or {}

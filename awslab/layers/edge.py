@@ -148,7 +148,7 @@ def build_edge(lab: Lab, load_balancer: Any, spec: EdgeSpec | None = None) -> Ed
 
 def _record_inputs(lab: Lab, bucket: str | None) -> None:
     """The shell variables the edge's CLI commands use: ACCOUNT_ID, BUCKET, ALB_DNS, ALB_ZONE."""
-    lab.record("edge/account", ["aws", "sts", "get-caller-identity"], "The account id makes the bucket name unique",
+    lab.record("edge/account", ["aws", "sts", "get-caller-identity"], _("The account id makes the bucket name unique"),
                var="ACCOUNT_ID", query="Account")
     lab.record("edge/bucket-name", f"BUCKET={bucket or lab.name.lower() + '-site-$ACCOUNT_ID-' + lab.region}")
     for var, attr in (("ALB_DNS", "DNSName"), ("ALB_ZONE", "CanonicalHostedZoneId")):
@@ -171,18 +171,21 @@ def ensure_site_bucket(lab: Lab, bucket: str, created: list[str]) -> str:
         exists = True
     except s3.exceptions.ClientError as e:
         if e.response.get("Error", {}).get("Code") not in ("404", "NoSuchBucket", "NotFound"):
-            raise EdgeError(_("The bucket name {bucket} is taken by another account.").format(bucket=bucket), _("Pass EdgeSpec(bucket_name=...) with another name."),
+            raise EdgeError(_("The bucket name {bucket} is taken by another account.").format(
+                bucket=bucket), _("Pass EdgeSpec(bucket_name=...) with another name."),
                             code=e.response.get("Error", {}).get("Code")) from e
         exists = False
     owner = tag_value(_bucket_tags(s3, bucket), "awslab:lab") if exists else None
     if owner not in (None, lab.name):
-        raise EdgeError(_("The bucket {bucket} belongs to lab '{owner}', not '{name}'.").format(bucket=bucket, owner=owner, name=lab.name),
+        raise EdgeError(_("The bucket {bucket} belongs to lab '{owner}', not '{name}'.").format(
+            bucket=bucket, owner=owner, name=lab.name),
                         _("Pass EdgeSpec(bucket_name=...) with a name of its own."))
     if not exists:
         # Outside us-east-1, S3 wants the region spelled out
         # (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html).
         where = {} if lab.region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": lab.region}}
-        call(s3.create_bucket, _("creating the bucket {bucket}").format(bucket=bucket), error=EdgeError, Bucket=bucket, **where)
+        call(s3.create_bucket, _("creating the bucket {bucket}").format(
+            bucket=bucket), error=EdgeError, Bucket=bucket, **where)
         created.append(bucket)
     if owner is None:  # new, or created by a build that stopped before it could tag it (HeadBucket said it is ours)
         call(s3.put_bucket_tagging, _("tagging the bucket"), error=EdgeError, Bucket=bucket, Tagging={"TagSet": tags})
@@ -190,7 +193,7 @@ def ensure_site_bucket(lab: Lab, bucket: str, created: list[str]) -> str:
             "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
     where_cli = "" if lab.region == "us-east-1" else f" --create-bucket-configuration LocationConstraint={lab.region}"
     lab.record("edge/bucket", f"aws s3api create-bucket --bucket $BUCKET{where_cli}",
-               "The static site's bucket: private; only CloudFront will read it")
+               _("The static site's bucket: private; only CloudFront will read it"))
     lab.record("edge/bucket-tags", ["aws", "s3api", "put-bucket-tagging", "--bucket", "$BUCKET", "--tagging", json.dumps({"TagSet": tags})])
     lab.record("edge/bucket-block", ["aws", "s3api", "put-public-access-block", "--bucket", "$BUCKET", "--public-access-block-configuration",
                "BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true"])
@@ -237,7 +240,7 @@ def ensure_index_page(lab: Lab, bucket: str, key: str, alb_dns_name: str, create
         call(s3.put_object, _("uploading {key}").format(key=key), error=EdgeError, Bucket=bucket, Key=key, Body=body,
              ContentType="text/html; charset=utf-8", CacheControl="max-age=300")
         created.append(f"s3://{bucket}/{key}")
-    lab.record("edge/index-file", _heredoc(key, index_page("$ALB_DNS")), "The front end: a page that calls the API on the ALB")
+    lab.record("edge/index-file", _heredoc(key, index_page("$ALB_DNS")), _("The front end: a page that calls the API on the ALB"))
     lab.record("edge/index", f"aws s3 cp {key} s3://$BUCKET/{key} --content-type 'text/html; charset=utf-8'")
     return key
 
@@ -261,7 +264,7 @@ def ensure_origin_access_control(lab: Lab, created: list[str]) -> str:
         created.append(oac_id)
     lab.record("edge/oac", ["aws", "cloudfront", "create-origin-access-control", "--origin-access-control-config",
                f"Name={name},SigningProtocol=sigv4,SigningBehavior=always,OriginAccessControlOriginType=s3"],
-               "Origin Access Control: only CloudFront may read the bucket", var="OAC_ID", query="OriginAccessControl.Id")
+               _("Origin Access Control: only CloudFront may read the bucket"), var="OAC_ID", query="OriginAccessControl.Id")
     return oac_id
 
 
@@ -322,7 +325,7 @@ def ensure_distribution(lab: Lab, bucket: str, oac_id: str, alb_dns_name: str, s
         created.append(f"{found['Id']}:alb-api")
     cli = json.loads(json.dumps(config).replace(oac_id, "$OAC_ID").replace(alb_dns_name, "$ALB_DNS").replace(bucket, "$BUCKET"))
     lab.record("edge/distribution-config", _heredoc("distribution.json", {"DistributionConfig": cli, "Tags": {"Items": tags}}),
-               "CloudFront: '*' from the bucket (cached), '/api/*' to the ALB (not cached)")
+               _("CloudFront: '*' from the bucket (cached), '/api/*' to the ALB (not cached)"))
     lab.record("edge/distribution", ["aws", "cloudfront", "create-distribution-with-tags", "--distribution-config-with-tags",
                "file://distribution.json"], var="DIST_ID", query="Distribution.Id")
     return {"Id": found["Id"], "ARN": found["ARN"], "DomainName": found["DomainName"]}
@@ -355,7 +358,7 @@ def ensure_bucket_policy(lab: Lab, bucket: str, distribution_arn: str) -> None:
     cli = json.loads(json.dumps(policy).replace(distribution_arn, "arn:aws:cloudfront::$ACCOUNT_ID:distribution/$DIST_ID")
                      .replace(bucket, "$BUCKET"))
     lab.record("edge/bucket-policy-file", _heredoc("bucket-policy.json", cli),
-               "The bucket policy: CloudFront (this distribution only) may read objects")
+               _("The bucket policy: CloudFront (this distribution only) may read objects"))
     lab.record("edge/bucket-policy", ["aws", "s3api", "put-bucket-policy", "--bucket", "$BUCKET", "--policy", "file://bucket-policy.json"])
 
 
@@ -383,7 +386,8 @@ def ensure_hosted_zone(lab: Lab, zone: str, created: list[str]) -> tuple[str, li
     if zone_id is None:
         import uuid
 
-        zone_id = _zone_id(call(r53.create_hosted_zone, _("creating the hosted zone {zone}").format(zone=zone), error=EdgeError, Name=zone,
+        zone_id = _zone_id(call(r53.create_hosted_zone, _("creating the hosted zone {zone}").format(
+            zone=zone), error=EdgeError, Name=zone,
                                 CallerReference=f"awslab-{lab.name}-{uuid.uuid4().hex[:12]}",
                                 HostedZoneConfig={"Comment": _zone_comment(lab), "PrivateZone": False})["HostedZone"]["Id"])
         created.append(zone_id)
@@ -392,9 +396,9 @@ def ensure_hosted_zone(lab: Lab, zone: str, created: list[str]) -> tuple[str, li
     ns = r53.get_hosted_zone(Id=zone_id).get("DelegationSet", {}).get("NameServers", [])
     lab.record("edge/zone", f"aws route53 create-hosted-zone --name {zone} --caller-reference awslab-{lab.name}-$(date +%s) "
                f"--hosted-zone-config {shlex.quote(f'Comment={_zone_comment(lab)},PrivateZone=false')}",
-               "Route 53: a public hosted zone (point your registrar at its name servers)", var="ZONE_ID", query="HostedZone.Id")
+               _("Route 53: a public hosted zone (point your registrar at its name servers)"), var="ZONE_ID", query="HostedZone.Id")
     lab.record("edge/zone-id", "ZONE_ID=${ZONE_ID##*/}",
-               "The API answers /hostedzone/<id>; tagging takes the bare <id> (on AWS too)")
+               _("The API answers /hostedzone/<id>; tagging takes the bare <id> (on AWS too)"))
     lab.record("edge/zone-tags", ["aws", "route53", "change-tags-for-resource", "--resource-type", "hostedzone", "--resource-id", "$ZONE_ID",
                "--add-tags", *cli_tag_list(tags)])
     return zone_id, ns
@@ -432,7 +436,7 @@ def ensure_alias_records(lab: Lab, zone_id: str, spec: EdgeSpec, alb_dns: str, a
         t, DNSName="$ALB_DNS" if t["DNSName"] == alb_dns else "$CDN_DNS",
         HostedZoneId="$ALB_ZONE" if t["HostedZoneId"] == alb_zone else t["HostedZoneId"])}} for n, t in wanted.items()]
     lab.record("edge/alias-file", _heredoc("alias-records.json", {"Comment": "awslab edge", "Changes": cli}),
-               "Alias A records: the API name -> the ALB, the site name -> CloudFront")
+               _("Alias A records: the API name -> the ALB, the site name -> CloudFront"))
     lab.record("edge/alias", ["aws", "route53", "change-resource-record-sets", "--hosted-zone-id", "$ZONE_ID",
                "--change-batch", "file://alias-records.json"])
 

@@ -122,7 +122,8 @@ def create_key_pair(lab: Lab, spec: KeyPairSpec | None = None) -> KeyPair:
     if existing and private is None:
         raise SecurityError(
             _("The key pair {name!r} exists in EC2, but its private key file {private_path} is missing. AWS "
-              "keeps only the public half, so the private key cannot be recovered from AWS.").format(name=name, private_path=private_path),
+              "keeps only the public half, so the private key cannot be recovered from AWS.").format(
+                  name=name, private_path=private_path),
             _("Delete the key pair (aws ec2 delete-key-pair --key-name {name}) and run this again, or pick "
               "another name with KeyPairSpec(key_name=...).").format(name=name))
     created: list[str] = []
@@ -135,7 +136,8 @@ def create_key_pair(lab: Lab, spec: KeyPairSpec | None = None) -> KeyPair:
     if existing:
         key_pair_id, fingerprint = existing["KeyPairId"], existing["KeyFingerprint"]
     else:
-        result = call(lab.client("ec2").import_key_pair, _("importing the public key {name!r}").format(name=name), error=SecurityError, KeyName=name,
+        result = call(lab.client("ec2").import_key_pair, _("importing the public key {name!r}").format(
+            name=name), error=SecurityError, KeyName=name,
                       PublicKeyMaterial=public, TagSpecifications=tag_spec(lab.tags(name, LAYER), "key-pair"))
         key_pair_id, fingerprint = result["KeyPairId"], result["KeyFingerprint"]
         created.append(key_pair_id)
@@ -180,7 +182,8 @@ def _load_local(private_path: Path, pem_path: Path) -> PrivateKey | None:
                     continue
                 if isinstance(key, (rsa.RSAPrivateKey, ed25519.Ed25519PrivateKey)):
                     return key
-            raise SecurityError(_("{path} is not an unencrypted RSA or ED25519 private key awslab can read.").format(path=path),
+            raise SecurityError(_("{path} is not an unencrypted RSA or ED25519 private key awslab can read.").format(
+                path=path),
                                 _("Move the file away, or pick another key name with KeyPairSpec(key_name=...)."))
     return None
 
@@ -192,7 +195,8 @@ def _write_secret(path: Path, data: bytes) -> None:
             os.chmod(path, 0o400)
             return
         raise SecurityError(_("{path} holds a different private key than its twin file.").format(path=path),
-                            _("Remove whichever of {name} and its copy is stale, or pick another key name.").format(name=path.name))
+                            _("Remove whichever of {name} and its copy is stale, or pick another key name.").format(
+                                name=path.name))
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         os.write(fd, data)
@@ -262,14 +266,14 @@ def _record(lab: Lab, name: str, key_type: str, private_path: Path, pem_path: Pa
     """The seed's five commands, word for word (plus KEY_NAME for later steps)."""
     q = shlex.quote
     bits = f" -b {RSA_BITS}" if key_type == "rsa" else ""
-    lab.record(f"keys/{name}/name", f"KEY_NAME={q(name)}", "The key pair: made locally, public half imported into EC2")
+    lab.record(f"keys/{name}/name", f"KEY_NAME={q(name)}", _("The key pair: made locally, public half imported into EC2"))
     lab.record(f"keys/{name}/keygen", f'ssh-keygen -t {key_type}{bits} -C "" -f "{private_path}" -N ""',
-               f"An {key_type.upper()} key pair with no passphrase (the private key never leaves this machine)")
-    lab.record(f"keys/{name}/pem", f"cp {q(str(private_path))} {q(str(pem_path))}", "A .pem copy of the private key (optional)")
+               _("An {upper} key pair with no passphrase (the private key never leaves this machine)").format(upper=key_type.upper()))
+    lab.record(f"keys/{name}/pem", f"cp {q(str(private_path))} {q(str(pem_path))}", _("A .pem copy of the private key (optional)"))
     tags = lab.tags(name, LAYER)
     lab.record(f"keys/{name}/import", f'aws ec2 import-key-pair --key-name "{name}" --public-key-material fileb://{q(str(pub_path))} '
-               f"--tag-specifications {q(cli_tags('key-pair', tags))}", "Give EC2 the public half only")
-    lab.record(f"keys/{name}/chmod-private", f"chmod 400 {q(str(private_path))}", "Only you may read the private key")
+               f"--tag-specifications {q(cli_tags('key-pair', tags))}", _("Give EC2 the public half only"))
+    lab.record(f"keys/{name}/chmod-private", f"chmod 400 {q(str(private_path))}", _("Only you may read the private key"))
     lab.record(f"keys/{name}/chmod-pem", f"chmod 400 {q(str(pem_path))}")
 
 

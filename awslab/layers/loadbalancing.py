@@ -187,7 +187,8 @@ def ensure_target_group(lab: Lab, name: str, vpc_id: str, port: int, spec: LoadB
         _check_owner(lab, found["TargetGroupArn"], "target group")
         if (found.get("VpcId"), found.get("Port")) != (vpc_id, port):
             raise LoadBalancingError(_("The target group {name!r} exists for VPC {vpc} port {port}; a target group's VPC and port "
-                                       "cannot change.").format(name=name, vpc=found.get('VpcId'), port=found.get('Port')),
+                                       "cannot change.").format(
+                                           name=name, vpc=found.get('VpcId'), port=found.get('Port')),
                                      _("Delete it (teardown) or choose another target_group_name."))
         if any(found.get(k) != v for k, v in hc.items()):
             call(elb.modify_target_group, _("updating the health check"), error=LoadBalancingError,
@@ -204,12 +205,12 @@ def ensure_target_group(lab: Lab, name: str, vpc_id: str, port: int, spec: LoadB
                "--health-check-timeout-seconds", str(spec.health_check_timeout_seconds), "--healthy-threshold-count",
                str(spec.healthy_threshold_count), "--unhealthy-threshold-count", str(spec.unhealthy_threshold_count),
                "--matcher", f"HttpCode={spec.matcher}", "--tags", *cli_tag_list(tags)],
-               "The target group and its health check (GET {path} every {interval} s)".format(
+               _("The target group and its health check (GET {path} every {interval} s)").format(
                    path=spec.health_check_path, interval=spec.health_check_interval_seconds),
                var="TG_ARN", query="TargetGroups[0].TargetGroupArn")
     lab.record("loadbalancing/target-group-attributes", f"aws elbv2 modify-target-group-attributes --target-group-arn $TG_ARN "
                f"--attributes Key=deregistration_delay.timeout_seconds,Value={delay}",
-               "How long a leaving target may finish its in-flight requests (connection draining)")
+               _("How long a leaving target may finish its in-flight requests (connection draining)"))
     return arn
 
 
@@ -229,7 +230,7 @@ def ensure_alb(lab: Lab, name: str, network: Network, alb_sg_id: str, created: l
     subnet_vars = [f"$PUBLIC_SUBNET_{i + 1}" for i in range(len(subnets))]
     lab.record("loadbalancing/alb", ["aws", "elbv2", "create-load-balancer", "--name", name, "--type", "application", "--scheme",
                "internet-facing", "--ip-address-type", "ipv4", "--subnets", *subnet_vars, "--security-groups", "$ALB_SG_ID",
-               "--tags", *cli_tag_list(tags)], "The internet-facing ALB, one node per public subnet",
+               "--tags", *cli_tag_list(tags)], _("The internet-facing ALB, one node per public subnet"),
                var="ALB_ARN", query="LoadBalancers[0].LoadBalancerArn")
     lab.record("loadbalancing/alb-dns", ["aws", "elbv2", "describe-load-balancers", "--load-balancer-arns", "$ALB_ARN"],
                var="ALB_DNS", query="LoadBalancers[0].DNSName")
@@ -254,7 +255,7 @@ def ensure_listener(lab: Lab, lb_arn: str, tg_arn: str, port: int, created: list
                  DefaultActions=action)
     lab.record("loadbalancing/listener", f"aws elbv2 create-listener --load-balancer-arn $ALB_ARN --protocol HTTP --port {port} "
                f"--default-actions Type=forward,TargetGroupArn=$TG_ARN --tags {' '.join(map(shlex.quote, cli_tag_list(tags)))}",
-               f"The HTTP:{port} listener: forward every request to the target group", var="LISTENER_ARN",
+               _("The HTTP:{port} listener: forward every request to the target group").format(port=port), var="LISTENER_ARN",
                query="Listeners[0].ListenerArn")
     return arn
 

@@ -149,7 +149,7 @@ def ensure_vpc(lab: Lab, cidr: str, created: list[str]) -> str:
         created.append(vpc_id)
         call(ec2.modify_vpc_attribute, _("turning on DNS hostnames"), error=NetworkError, VpcId=vpc_id, EnableDnsHostnames={"Value": True})
     lab.record("network/vpc", ["aws", "ec2", "create-vpc", "--cidr-block", cidr, "--tag-specifications", cli_tags("vpc", tags)],
-               "The VPC, a private address space of its own", var="VPC_ID", query="Vpc.VpcId")
+               _("The VPC, a private address space of its own"), var="VPC_ID", query="Vpc.VpcId")
     lab.record("network/vpc-dns", ["aws", "ec2", "modify-vpc-attribute", "--vpc-id", "$VPC_ID", "--enable-dns-hostnames", "{\"Value\":true}"])
     return vpc_id
 
@@ -167,7 +167,8 @@ def ensure_subnet(lab: Lab, vpc_id: str, cidr: str, az: str, tier: str, index: i
     if found:
         subnet_id = found["SubnetId"]
     else:
-        subnet_id = call(ec2.create_subnet, _("creating the {tier} subnet {cidr} in {az}").format(tier=tier, cidr=cidr, az=az), error=NetworkError, VpcId=vpc_id,
+        subnet_id = call(ec2.create_subnet, _("creating the {tier} subnet {cidr} in {az}").format(
+            tier=tier, cidr=cidr, az=az), error=NetworkError, VpcId=vpc_id,
                          CidrBlock=cidr, AvailabilityZone=az, TagSpecifications=tag_spec(tags, "subnet"))["Subnet"]["SubnetId"]
         created.append(subnet_id)
         if tier == "public":
@@ -175,10 +176,10 @@ def ensure_subnet(lab: Lab, vpc_id: str, cidr: str, az: str, tier: str, index: i
                  MapPublicIpOnLaunch={"Value": True})
     lab.record(f"network/subnet-{tier}-{index}", ["aws", "ec2", "create-subnet", "--vpc-id", "$VPC_ID", "--cidr-block", cidr,
                "--availability-zone", az, "--tag-specifications", cli_tags("subnet", tags)],
-               f"{tier} subnet in {az}", var=_var(tier, index), query="Subnet.SubnetId")
+               _("{tier} subnet in {az}").format(tier=tier, az=az), var=_var(tier, index), query="Subnet.SubnetId")
     if tier == "public":
         lab.record(f"network/subnet-{tier}-{index}-public-ip", f"aws ec2 modify-subnet-attribute --subnet-id ${_var(tier, index)} "
-                   "--map-public-ip-on-launch", "Instances launched here get a public IP")
+                   "--map-public-ip-on-launch", _("Instances launched here get a public IP"))
     return Subnet(subnet_id, cidr, az, tier)
 
 
@@ -199,7 +200,7 @@ def ensure_internet_gateway(lab: Lab, vpc_id: str, created: list[str]) -> str:
     if vpc_id not in attached:
         call(ec2.attach_internet_gateway, _("attaching the internet gateway"), error=NetworkError, InternetGatewayId=igw_id, VpcId=vpc_id)
     lab.record("network/igw", ["aws", "ec2", "create-internet-gateway", "--tag-specifications", cli_tags("internet-gateway", tags)],
-               "The internet gateway", var="IGW_ID", query="InternetGateway.InternetGatewayId")
+               _("The internet gateway"), var="IGW_ID", query="InternetGateway.InternetGatewayId")
     lab.record("network/igw-attach", ["aws", "ec2", "attach-internet-gateway", "--internet-gateway-id", "$IGW_ID", "--vpc-id", "$VPC_ID"])
     return igw_id
 
@@ -217,7 +218,7 @@ def ensure_elastic_ip(lab: Lab, suffix: str, created: list[str]) -> str:
                      TagSpecifications=tag_spec(tags, "elastic-ip"))["AllocationId"]
         created.append(alloc)
     lab.record(f"network/{suffix}", ["aws", "ec2", "allocate-address", "--domain", "vpc", "--tag-specifications", cli_tags("elastic-ip", tags)],
-               "An Elastic IP for the NAT gateway", var="EIP_" + suffix[-1].upper(), query="AllocationId")
+               _("An Elastic IP for the NAT gateway"), var="EIP_" + suffix[-1].upper(), query="AllocationId")
     return alloc
 
 
@@ -235,7 +236,7 @@ def ensure_nat_gateway(lab: Lab, public_subnet_id: str, allocation_id: str, az: 
         created.append(nat_id)
     lab.record(f"network/nat-{az[-1]}", ["aws", "ec2", "create-nat-gateway", "--subnet-id", "$PUBLIC_SUBNET_1", "--allocation-id",
                "$EIP_" + az[-1].upper(), "--tag-specifications", cli_tags("natgateway", tags)],
-               "The NAT gateway, in a public subnet", var="NAT_" + az[-1].upper(), query="NatGateway.NatGatewayId")
+               _("The NAT gateway, in a public subnet"), var="NAT_" + az[-1].upper(), query="NatGateway.NatGatewayId")
     return nat_id
 
 
@@ -264,7 +265,9 @@ def ensure_route_table(lab: Lab, vpc_id: str, suffix: str, subnet_ids: list[str]
             call(ec2.associate_route_table, _("associating a subnet with its route table"), error=NetworkError, RouteTableId=rt_id, SubnetId=subnet_id)
     var = suffix.upper().replace("-", "_")
     lab.record(f"network/{suffix}", ["aws", "ec2", "create-route-table", "--vpc-id", "$VPC_ID", "--tag-specifications", cli_tags("route-table", tags)],
-               f"Route table {suffix}: 0.0.0.0/0 {'to the internet gateway' if gateway_id else 'to the NAT gateway'}", var=var, query="RouteTable.RouteTableId")
+               (_("Route table {suffix}: 0.0.0.0/0 to the internet gateway") if gateway_id else
+                _("Route table {suffix}: 0.0.0.0/0 to the NAT gateway")).format(suffix=suffix),
+               var=var, query="RouteTable.RouteTableId")
     lab.record(f"network/{suffix}-default", f"aws ec2 create-route --route-table-id ${var} --destination-cidr-block 0.0.0.0/0 {cli_target}")
     for i, var_subnet in enumerate(subnet_vars):
         lab.record(f"network/{suffix}-assoc-{i}", f"aws ec2 associate-route-table --route-table-id ${var} --subnet-id ${var_subnet}")

@@ -143,7 +143,8 @@ def _steps(name: str, steps: list[Step], above: bool, adjustment_type: str) -> N
     for s in ordered:
         lo, hi = (-inf if s.lower_bound is None else s.lower_bound), (inf if s.upper_bound is None else s.upper_bound)
         if lo >= hi:
-            raise ValidationError(name, steps, _("a step's lower bound must be below its upper bound ({s})").format(s=s), fix)
+            raise ValidationError(name, steps, _("a step's lower bound must be below its upper bound ({s})").format(
+                s=s), fix)
         if (above and lo < 0) or (not above and hi > 0):
             raise ValidationError(name, steps, bounds, fix)
         if not isinstance(s.adjustment, int) or (adjustment_type != "ExactCapacity" and (s.adjustment > 0) != above) or s.adjustment == 0:
@@ -151,7 +152,8 @@ def _steps(name: str, steps: list[Step], above: bool, adjustment_type: str) -> N
                                   _("scale-in adjustments are whole numbers below 0"), fix)
     for a, b in zip(ordered, ordered[1:]):
         if a.upper_bound != b.lower_bound:
-            raise ValidationError(name, steps, _("step ranges must not overlap or leave gaps ({a} then {b})").format(a=a, b=b),
+            raise ValidationError(name, steps, _("step ranges must not overlap or leave gaps ({a} then {b})").format(
+                a=a, b=b),
                                   _("Make each step start where the one before ends."))
 
 
@@ -167,7 +169,8 @@ def _cron(name: str, expr: str) -> None:
             values = [validate.CRON_NAMES.get(v, int(v) if _digits(v) else -1) for v in ends]
             bad_step = slash and not (_digits(step) and int(step) > 0)
             if bad_step or len(ends) > 2 or not all(lo <= v <= hi for v in values):
-                raise ValidationError(name, expr, _("the field {part!r} is not a cron value in {lo}-{hi}").format(part=part, lo=lo, hi=hi), fix)
+                raise ValidationError(name, expr, _("the field {part!r} is not a cron value in {lo}-{hi}").format(
+                    part=part, lo=lo, hi=hi), fix)
 
 
 def _digits(text: str) -> bool:
@@ -205,7 +208,8 @@ def check_spec(lab: Lab, spec: ScalingSpec | None, group: str, min_size: int, ma
     spec = spec_types.spec(spec, ScalingSpec, "scaling")
     bad = [k for k in spec.kinds if k not in KINDS]
     if bad or len(set(spec.kinds)) != len(spec.kinds):
-        raise ValidationError("kinds", spec.kinds, _("each kind appears once and is one of {kinds}").format(kinds=", ".join(KINDS)),
+        raise ValidationError("kinds", spec.kinds, _("each kind appears once and is one of {kinds}").format(
+            kinds=", ".join(KINDS)),
                               _("Use e.g. kinds=('target_tracking',) - the usual production choice."))
     validate.one_of("target_metric", spec.target_metric, validate.TARGET_METRICS, "Use 'ASGAverageCPUUtilization', the seed's metric.")
     if spec.target_metric == "ALBRequestCountPerTarget" and "target_tracking" in spec.kinds and not has_load_balancer:
@@ -333,7 +337,8 @@ def ensure_policy(lab: Lab, group: str, name: str, params: dict[str, Any], creat
 
     policy = find()
     if policy is None or not _same(policy, params):
-        response = call(asg.put_scaling_policy, _("putting the scaling policy {name}").format(name=name), error=ScalingError,
+        response = call(asg.put_scaling_policy, _("putting the scaling policy {name}").format(
+            name=name), error=ScalingError,
                         AutoScalingGroupName=group, PolicyName=name, **params)
         if policy is None:
             created.append(name)
@@ -351,7 +356,8 @@ def ensure_alarm(lab: Lab, group: str, name: str, threshold: float, operator: st
               "Threshold": float(threshold), "ComparisonOperator": operator, "AlarmActions": [policy_arn]}
     found = cw.describe_alarms(AlarmNames=[name])["MetricAlarms"]
     if not found or not _same(found[0], wanted):
-        call(cw.put_metric_alarm, _("putting the alarm {name}").format(name=name), error=ScalingError, AlarmName=name, Tags=lab.tags(name, LAYER),
+        call(cw.put_metric_alarm, _("putting the alarm {name}").format(
+            name=name), error=ScalingError, AlarmName=name, Tags=lab.tags(name, LAYER),
              AlarmDescription=f"awslab: group {group} CPU {operator} {threshold} -> {policy_arn.rsplit('/', 1)[-1]}", **wanted)
         if not found:
             created.append(name)
@@ -359,7 +365,7 @@ def ensure_alarm(lab: Lab, group: str, name: str, threshold: float, operator: st
     lab.record(f"scaling/alarm-{name}", f"aws cloudwatch put-metric-alarm --alarm-name {name} --namespace AWS/EC2 --metric-name "
                f"CPUUtilization --dimensions Name=AutoScalingGroupName,Value={group} --statistic Average --period {spec.alarm_period} "
                f"--evaluation-periods {spec.alarm_evaluation_periods} --threshold {threshold} --comparison-operator {operator} "
-               f"--alarm-actions {cli_arn} --tags {tags}", f"The alarm that triggers it: average CPU {operator} {threshold} %")
+               f"--alarm-actions {cli_arn} --tags {tags}", _("The alarm that triggers it: average CPU {operator} {threshold} %").format(operator=operator, threshold=threshold))
     return name
 
 
@@ -373,7 +379,8 @@ def ensure_scheduled_action(lab: Lab, group: str, s: Schedule, created: list[str
             wanted[key] = value
     found = asg.describe_scheduled_actions(AutoScalingGroupName=group, ScheduledActionNames=[name])["ScheduledUpdateGroupActions"]
     if not found or not _same(found[0], wanted):
-        call(asg.put_scheduled_update_group_action, _("putting the scheduled action {name}").format(name=name), error=ScalingError,
+        call(asg.put_scheduled_update_group_action, _("putting the scheduled action {name}").format(
+            name=name), error=ScalingError,
              AutoScalingGroupName=group, ScheduledActionName=name, **wanted)
         if not found:
             created.append(name)
@@ -381,7 +388,8 @@ def ensure_scheduled_action(lab: Lab, group: str, s: Schedule, created: list[str
     args = " ".join(f"{options[k]} {v}" for k, v in wanted.items() if k in options)
     lab.record(f"scaling/schedule-{s.name}", f"aws autoscaling put-scheduled-update-group-action --auto-scaling-group-name {group} "
                f"--scheduled-action-name {name} --recurrence \"{s.recurrence}\" {args}",
-               f"Scheduled: '{s.recurrence}' ({s.time_zone or 'UTC'}) sets {args.replace('--', '')}")
+               _("Scheduled: '{recurrence}' ({zone}) sets {sizes}").format(
+                   recurrence=s.recurrence, zone=s.time_zone or "UTC", sizes=args.replace("--", "")))
     return name
 
 

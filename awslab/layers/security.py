@@ -152,13 +152,14 @@ def ensure_security_group(lab: Lab, vpc_id: str, role: str, created: list[str]) 
     if found:
         group_id = found[0]["GroupId"]
     else:
-        group_id = call(ec2.create_security_group, _("creating the {role} security group").format(role=role), error=SecurityError,
+        group_id = call(ec2.create_security_group, _("creating the {role} security group").format(
+            role=role), error=SecurityError,
                         GroupName=name, Description=description, VpcId=vpc_id,
                         TagSpecifications=tag_spec(tags, "security-group"))["GroupId"]
         created.append(group_id)
     lab.record(f"security/{role}-sg", ["aws", "ec2", "create-security-group", "--group-name", name, "--description", description,
                "--vpc-id", "$VPC_ID", "--tag-specifications", cli_tags("security-group", tags)],
-               f"The {role} security group",
+               _("The {role} security group").format(role=role),
                var=_var(role), query="GroupId")
     return group_id
 
@@ -184,14 +185,16 @@ def ensure_ingress(lab: Lab, group_id: str, role: str, port: int, created: list[
     """
     ec2 = lab.client("ec2")
     tags = lab.tags(lab.resource_name(f"{role}-ingress-{port}"), LAYER)
-    groups = call(ec2.describe_security_groups, _("reading the {role} group's rules").format(role=role), error=SecurityError, GroupIds=[group_id])
+    groups = call(ec2.describe_security_groups, _("reading the {role} group's rules").format(
+        role=role), error=SecurityError, GroupIds=[group_id])
     if not _has_rule(groups["SecurityGroups"][0].get("IpPermissions", []), port, cidr, source_group_id):
         permission: dict = {"IpProtocol": "tcp", "FromPort": port, "ToPort": port}
         if cidr:
             permission["IpRanges"] = [{"CidrIp": cidr, "Description": description}]
         else:
             permission["UserIdGroupPairs"] = [{"GroupId": source_group_id, "Description": description}]
-        result = call(ec2.authorize_security_group_ingress, _("opening port {port} on the {role} group").format(port=port, role=role), error=SecurityError,
+        result = call(ec2.authorize_security_group_ingress, _("opening port {port} on the {role} group").format(
+            port=port, role=role), error=SecurityError,
                       GroupId=group_id, IpPermissions=[permission], TagSpecifications=tag_spec(tags, "security-group-rule"))
         created.extend(r["SecurityGroupRuleId"] for r in result.get("SecurityGroupRules", []) if "SecurityGroupRuleId" in r)
     source = ["--cidr", cidr] if cidr else ["--source-group", f"${_var(source_role or '')}"]

@@ -74,7 +74,8 @@ def _layer_index(until: str | None) -> int:
     if until is None:
         return len(LAYERS) - 1
     if until not in LAYERS:
-        raise ValidationError("until", until, _("there is no layer by that name; the layers are {items}").format(items=', '.join(LAYERS)),
+        raise ValidationError("until", until, _("there is no layer by that name; the layers are {items}").format(
+            items=', '.join(LAYERS)),
                               _("Pick one of the layer names, in build order."))
     return LAYERS.index(until)
 

@@ -141,7 +141,8 @@ class BackgroundDeletions:
 
         # AWS's SDKs have no waiter for this. Bound: the instance_terminated waiter's 10 min, plus 5 for draining.
         self.wait(Wait(_("the Auto Scaling group {names} to finish deleting (it is listed with Status \"Delete in progress\" "
-                       "until its instances are terminated)").format(names=", ".join(names)), gone, _(AGAIN), 15.0, 900.0))
+                       "until its instances are terminated)").format(
+                           names=", ".join(names)), gone, _(AGAIN), 15.0, 900.0))
 
     def wait_for_instances(self) -> None:
         """Every lab instance terminated, ``shutting-down`` ones too: until then each holds an address in its
@@ -153,13 +154,15 @@ class BackgroundDeletions:
             self.step("ec2", "instances", " ".join(late), lambda: ec2.terminate_instances(InstanceIds=late))
         ids = sorted(i["InstanceId"] for i in left)
         if ids:
-            self.wait(waiter(ec2, "instance_terminated", _("the instances {ids} to be terminated").format(ids=", ".join(ids)),
+            self.wait(waiter(ec2, "instance_terminated", _("the instances {ids} to be terminated").format(
+                ids=", ".join(ids)),
                              _(AGAIN), InstanceIds=ids))
 
     def wait_for_databases(self) -> None:
         rds = self.lab.client("rds")
         for ident in self.db_ids:
-            self.wait(waiter(rds, "db_instance_deleted", _("the RDS instance {name} to be deleted").format(name=ident), _(AGAIN),
+            self.wait(waiter(rds, "db_instance_deleted", _("the RDS instance {name} to be deleted").format(
+                name=ident), _(AGAIN),
                              DBInstanceIdentifier=ident))
 
     def wait_for_nat_gateways(self) -> None:

@@ -72,7 +72,8 @@ class TextRule:
         """``value`` if it passes; otherwise a ValidationError for ``field``."""
         problem = self.problem(value)
         if problem:
-            raise ValidationError(field, value, problem, fix or _("Use a name such as '{example}'.").format(example=self.example))
+            raise ValidationError(field, value, problem, fix or _("Use a name such as '{example}'.").format(
+                example=self.example))
         return value
 
 
@@ -392,7 +393,8 @@ def one_of(field: str, value: Any, choices: Iterable[Any], fix: str) -> Any:
     """``value`` if it is one of ``choices`` (compared exactly: 'RSA' is not 'rsa')."""
     choices = tuple(choices)
     if not any(type(value) is type(c) and value == c for c in choices):
-        raise ValidationError(field, value, _("it is one of {choices}").format(choices=", ".join(map(repr, choices))), fix)
+        raise ValidationError(field, value, _("it is one of {choices}").format(
+            choices=", ".join(map(repr, choices))), fix)
     return value
 
 
@@ -447,7 +449,8 @@ def health_check(**values: Any) -> None:
     timeout = values.get("health_check_timeout_seconds")
     if interval is not None and timeout is not None and timeout >= interval:
         raise ValidationError("health_check_timeout_seconds", timeout,
-                              _("the timeout must be shorter than the interval ({interval} s)").format(interval=interval),
+                              _("the timeout must be shorter than the interval ({interval} s)").format(
+                                  interval=interval),
                               _("Use a timeout below {interval}, e.g. 5.").format(interval=interval))
 
 
@@ -518,7 +521,8 @@ def availability_zones(requested: Iterable[str], available: Iterable[str], regio
     requested = list(requested)
     for az in requested:
         if az not in available:
-            raise ValidationError("availability_zones", az, _("there is no such Availability Zone in {region}").format(region=region),
+            raise ValidationError("availability_zones", az, _("there is no such Availability Zone in {region}").format(
+                region=region),
                                   _("Choose from {zones}.").format(zones=", ".join(available)))
     if len(set(requested)) < 2 or len(set(requested)) != len(requested):
         raise ValidationError("availability_zones", requested, _("high availability needs two or more different AZs, each listed once"),

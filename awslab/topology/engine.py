@@ -55,7 +55,8 @@ def render_dot(source: str, format: str = "svg") -> bytes:
 def _system_dot(source: str, format: str) -> bytes:
     proc = subprocess.run(["dot", f"-T{format}"], input=source.encode(), capture_output=True, timeout=60)
     if proc.returncode != 0:
-        raise RenderError(_("dot failed: {error}").format(error=proc.stderr.decode(errors='replace').strip()[:500]), _("Check the DOT source."))
+        raise RenderError(_("dot failed: {error}").format(
+            error=proc.stderr.decode(errors='replace').strip()[:500]), _("Check the DOT source."))
     return proc.stdout
 
 
@@ -68,10 +69,12 @@ def _wasm(source: str) -> bytes:
         try:
             return backend.render(source, format="svg", engine="dot")
         except WasiGraphvizError as e:
-            raise RenderError(_("Graphviz could not render the graph: {error}").format(error=e), _("Check the DOT source.")) from e
+            raise RenderError(_("Graphviz could not render the graph: {error}").format(
+                error=e), _("Check the DOT source.")) from e
         except Exception as e:  # a wasm trap: Graphviz crashed inside its sandbox; start a fresh instance next time
             _BACKEND = None
-            raise RenderError(_("Graphviz crashed while laying out the graph ({error}).").format(error=type(e).__name__),
+            raise RenderError(_("Graphviz crashed while laying out the graph ({error}).").format(
+                error=type(e).__name__),
                               _("Try fewer layers, or install system Graphviz (`apt-get install graphviz`).")) from e
 
 
@@ -156,4 +159,5 @@ def svg_to_png(svg: bytes, zoom: float = 2.0) -> bytes:
         return bytes(resvg_py.svg_to_bytes(svg_string=text, background="white", zoom=zoom, font_dirs=dirs,
                                            skip_system_fonts=bool(dirs)))
     except ValueError as e:
-        raise RenderError(_("resvg could not rasterise the SVG: {error}").format(error=e), _("Render to SVG instead.")) from e
+        raise RenderError(_("resvg could not rasterise the SVG: {error}").format(
+            error=e), _("Render to SVG instead.")) from e

@@ -44,7 +44,8 @@ def build_model(snap: Snapshot, layers: Iterable[str] = DEFAULT_LAYERS, traffic:
     if unknown:
         from ..errors import ValidationError
 
-        raise ValidationError("layers", unknown, _("layers are {items}").format(items=', '.join(LAYERS)), _("Pick layers from that list."))
+        raise ValidationError("layers", unknown, _("layers are {items}").format(
+            items=', '.join(LAYERS)), _("Pick layers from that list."))
     g = Graph(title=title, layers=layers)
     _network(g, snap)
     _compute(g, snap, traffic or {})

@@ -3,6 +3,7 @@
 Places a student reads text the library writes:
 - the problem and "How to fix" of every :class:`awslab.errors.AwslabError` (and the rule of a
   ``ValidationError``), wherever in ``awslab/`` one is raised;
+- the comment ``lab.record`` puts above each command of the AWS CLI log;
 - the ``fix`` and ``doing`` of the helpers that build such errors (``validate.one_of``, ``_base.call``,
   ``waits.waiter`` ...), and the message and fix of a check's answer (``ok``, ``not_yet``);
 - what ``awslab/cli`` prints (``print``, ``SystemExit``, ``input`` prompts).
@@ -21,7 +22,10 @@ from awslab import i18n
 
 PACKAGE = Path(i18n.__file__).resolve().parents[1]
 #: Parameters of an AwslabError (or a subclass's own __init__) that carry words for the student.
-TEXT_PARAMS = {"problem", "fix", "rule", "doing", "what"}
+TEXT_PARAMS = {"problem", "fix", "rule", "doing", "what", "comment"}
+#: Methods whose text a student reads: ``lab.record(key, command, comment)`` writes the comment above each command
+#: in the AWS CLI log (``awslab cli-log``, ``lab.cli_log()``).
+METHODS = {"record": ["key", "command", "comment", "var", "query"]}
 #: Module-level functions whose ``message`` is a check's answer, read by the student as is.
 FEEDBACK = {"ok", "not_yet", "Unmet"}
 #: Calls in awslab/cli whose arguments a student reads.
@@ -124,9 +128,15 @@ def _text_args(call: ast.Call, params: list[str] | None) -> list[ast.expr]:
     return args + [k.value for k in call.keywords if k.arg in TEXT_PARAMS]
 
 
+def _on_lab(func: ast.expr) -> bool:
+    """``lab.record(...)`` or ``self.lab.record(...)``: a method of :class:`awslab.Lab` (the simulator's own
+    ``record`` of events is another method, in the cloud process)."""
+    return isinstance(func, ast.Attribute) and func.attr in METHODS and _name(func.value) == "lab"
+
+
 def offenders() -> list[str]:
     trees = _modules()
-    errors = {**_helpers(trees), **_error_classes(trees)}
+    errors = {**_helpers(trees), **_error_classes(trees), **METHODS}
     found = []
     for path, tree in trees.items():
         rel = path.relative_to(PACKAGE.parent)
@@ -134,7 +144,7 @@ def offenders() -> list[str]:
         constants = _plain_constants(tree)
         for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call)):
             name = _name(call.func)
-            if name in errors and (isinstance(call.func, ast.Name) or name[:1].isupper()):
+            if name in errors and (isinstance(call.func, ast.Name) or name[:1].isupper() or _on_lab(call.func)):
                 params = errors[name]
             elif in_cli and isinstance(call.func, ast.Name) and name in CLI_OUTPUT:
                 params = None
