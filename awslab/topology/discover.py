@@ -75,7 +75,7 @@ def discover(lab: Lab, scope: str = "lab") -> Snapshot:
         for service, step, in_lab, in_account in _STEPS:
             lab.client(service)
             futures[step] = pool.submit(job, step, in_lab if scope == "lab" else in_account)
-        for service, step, *_ in _STEPS:
+        for service, step, *_rest in _STEPS:
             error = futures[step].result()
             if error:
                 snap.errors[f"{service}:{step.__name__.strip('_')}"] = error

@@ -171,3 +171,27 @@ def test_the_lint_catches_each_shape_of_unwrapped_text():
             'f"{update} --health-check-type ELB"', '"ec2.get_waiter(\'instance_running\')"', '"StepAdjustments=" + x']
     assert [s for s in bad if not _unwrapped(ast.parse(s, mode="eval").body, constants)] == []
     assert [s for s in good if _unwrapped(ast.parse(s, mode="eval").body, constants)] == []
+
+
+def _own_stores(scope: ast.AST) -> list[str]:
+    """Names a function binds in its own scope (nested functions, lambdas and comprehensions have their own)."""
+    found = []
+    for child in ast.iter_child_nodes(scope):
+        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef,
+                              ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            continue
+        if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store):
+            found.append(child.id)
+        found += _own_stores(child)
+    return found
+
+
+def test_no_function_that_translates_binds_underscore_itself():
+    """``for a, _ in ...`` or ``x, *_ = ...`` makes ``_`` local to the whole function: a ``_("...")`` in it then
+    raises UnboundLocalError instead of showing the message (topology.discover did, once)."""
+    offenders = [f"{path.relative_to(PACKAGE.parent)}:{fn.lineno} {fn.name}"
+                 for path, tree in _modules().items() for fn in ast.walk(tree)
+                 if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and "_" in _own_stores(fn)
+                 and any(isinstance(c, ast.Call) and _name(c.func) == "_" and isinstance(c.func, ast.Name)
+                         for c in ast.walk(fn))]
+    assert offenders == []
