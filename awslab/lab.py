@@ -80,10 +80,10 @@ class CliLog:
         return "\n".join(body).lstrip("\n")
 
     def script(self) -> str:
-        head = ["#!/usr/bin/env bash", f"# awslab '{self.lab}': the AWS CLI commands behind every build step.", "set -euo pipefail",
+        head = ["#!/usr/bin/env bash", "# " + _("awslab '{lab}': the AWS CLI commands behind every build step.").format(lab=self.lab), "set -euo pipefail",
                 f"export AWS_DEFAULT_REGION={self.region}"]
         if self.endpoint_url:
-            head.append(f"export AWS_ENDPOINT_URL={self.endpoint_url}  # remove this line to run against real AWS")
+            head.append(f"export AWS_ENDPOINT_URL={self.endpoint_url}  # " + _("remove this line to run against real AWS"))
         return "\n".join(head) + "\n" + self.commands() + "\n"
 
     def __str__(self) -> str:
