@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 from .errors import ValidationError
+from .i18n import _
 
 #: The region the seed notes use (Seoul). ``AWSLAB_REGION`` or ``AWS_DEFAULT_REGION`` change it.
 DEFAULT_REGION = "ap-northeast-2"
@@ -45,9 +46,9 @@ def check_region(value: object, source: str = "region") -> str:
     """
     if isinstance(value, str) and REGION_PATTERN.fullmatch(value):
         return value
-    raise ValidationError(source, value, "an AWS Region code looks like ap-northeast-2 or us-east-1 "
-                          "(lower-case letters, hyphens and a number)",
-                          "Use a Region code from `aws ec2 describe-regions`, for example ap-northeast-2 (Seoul).")
+    raise ValidationError(source, value, _("an AWS Region code looks like ap-northeast-2 or us-east-1 "
+                          "(lower-case letters, hyphens and a number)"),
+                          _("Use a Region code from `aws ec2 describe-regions`, for example ap-northeast-2 (Seoul)."))
 
 
 def region() -> str:
@@ -65,8 +66,8 @@ def check_port(value: object, source: str = "port") -> int:
     except ValueError:
         number = 0
     if isinstance(value, bool) or not 0 < number < 65536:
-        raise ValidationError(source, value, "a port is a whole number from 1 to 65535",
-                              "Use the default, 4566 (LocalStack's port), or a free port such as 4577.")
+        raise ValidationError(source, value, _("a port is a whole number from 1 to 65535"),
+                              _("Use the default, 4566 (LocalStack's port), or a free port such as 4577."))
     return number
 
 
@@ -98,8 +99,8 @@ def lab_dir(name: str, backend: str, region_code: str) -> Path:
     """``$AWSLAB_HOME/labs/<lab>-<backend>-<region>``, built only from checked parts (not created here)."""
     folder = f"{name}-{backend}-{check_region(region_code)}"
     if not _SEGMENT.fullmatch(folder):
-        raise ValidationError("lab name", name, "a lab name is letters, digits and hyphens (it names a folder too)",
-                              "Use a short name such as 'awslab' or 'team-7'.")
+        raise ValidationError("lab name", name, _("a lab name is letters, digits and hyphens (it names a folder too)"),
+                              _("Use a short name such as 'awslab' or 'team-7'."))
     return home() / "labs" / folder
 
 

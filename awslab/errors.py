@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .i18n import _
+
 
 class AwslabError(Exception):
     """Base of every error awslab raises on purpose."""
@@ -20,7 +22,7 @@ class AwslabError(Exception):
         if code:
             text = f"[{code}] {text}"
         if fix:
-            text = f"{text}\n  How to fix: {fix}"
+            text = _("{problem}\n  How to fix: {fix}").format(problem=text, fix=fix)
         super().__init__(text)
 
 
@@ -35,7 +37,7 @@ class ValidationError(AwslabError, ValueError):
         self.field = field
         self.value = value
         self.rule = rule
-        super().__init__(f"{field}={value!r} is not valid: {rule}.", fix)
+        super().__init__(_("{field}={value!r} is not valid: {rule}.").format(field=field, value=value, rule=rule), fix)
 
 
 class BackendError(AwslabError):
@@ -103,4 +105,5 @@ def translate(err: Exception, doing: str, fix: str = "", cls: type[AwslabError] 
     if isinstance(response, dict):
         code = response.get("Error", {}).get("Code")
         message = response.get("Error", {}).get("Message", message)
-    return cls(f"AWS refused {doing}: {message}", fix or "Read the AWS error code above; `awslab doctor` checks the setup.", code=code)
+    return cls(_("AWS refused {doing}: {message}").format(doing=doing, message=message),
+               fix or _("Read the AWS error code above; `awslab doctor` checks the setup."), code=code)

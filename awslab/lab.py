@@ -25,6 +25,7 @@ from . import config, sdk
 from .cloud.outage import BootWatch, CloudRestart, restart_since_built, watch
 from .errors import BackendError, ValidationError
 from .layers.validate import lab_name
+from .i18n import _
 
 if TYPE_CHECKING:  # pragma: no cover
     from .cloud.process import CloudProcess
@@ -79,10 +80,10 @@ class CliLog:
         return "\n".join(body).lstrip("\n")
 
     def script(self) -> str:
-        head = ["#!/usr/bin/env bash", f"# awslab '{self.lab}': the AWS CLI commands behind every build step.", "set -euo pipefail",
+        head = ["#!/usr/bin/env bash", "# " + _("awslab '{lab}': the AWS CLI commands behind every build step.").format(lab=self.lab), "set -euo pipefail",
                 f"export AWS_DEFAULT_REGION={self.region}"]
         if self.endpoint_url:
-            head.append(f"export AWS_ENDPOINT_URL={self.endpoint_url}  # remove this line to run against real AWS")
+            head.append(f"export AWS_ENDPOINT_URL={self.endpoint_url}  # " + _("remove this line to run against real AWS"))
         return "\n".join(head) + "\n" + self.commands() + "\n"
 
     def __str__(self) -> str:
@@ -141,8 +142,8 @@ class Lab:
     ):
         backend = backend or os.environ.get("AWSLAB_BACKEND") or "embedded"  # type: ignore[assignment]
         if backend not in BACKENDS:
-            raise ValidationError("backend", backend, f"must be one of {', '.join(BACKENDS)}",
-                                  "Use Lab() for the free embedded cloud, Lab(backend='endpoint', endpoint_url=...) for LocalStack.")
+            raise ValidationError("backend", backend, _("must be one of {items}").format(items=', '.join(BACKENDS)),
+                                  _("Use Lab() for the free embedded cloud, Lab(backend='endpoint', endpoint_url=...) for LocalStack."))
         self.backend: Backend = backend  # type: ignore[assignment]
         self.region = config.check_region(region, "region") if region is not None else config.region()
         # Every resource's name is derived from the lab's: one rule keeps them all valid (awslab.layers.validate).
@@ -162,15 +163,15 @@ class Lab:
         elif backend == "endpoint":
             self.endpoint_url = endpoint_url or os.environ.get("AWS_ENDPOINT_URL")
             if not self.endpoint_url:
-                raise ValidationError("endpoint_url", None, "the endpoint backend needs the URL of an AWS-compatible service",
-                                      "Pass endpoint_url='http://localhost:4566' (LocalStack's default) or set AWS_ENDPOINT_URL.")
+                raise ValidationError("endpoint_url", None, _("the endpoint backend needs the URL of an AWS-compatible service"),
+                                      _("Pass endpoint_url='http://localhost:4566' (LocalStack's default) or set AWS_ENDPOINT_URL."))
         else:
             if not (allow_real_aws or os.environ.get(OPT_IN_ENV) == "1"):
                 raise BackendError(
-                    "The 'aws' backend creates real resources in a real AWS account, and they cost money (a NAT gateway "
-                    "alone is billed by the hour).",
-                    f"Opt in explicitly: Lab(backend='aws', allow_real_aws=True), or set {OPT_IN_ENV}=1. "
-                    "Run lab.teardown() when you are done.",
+                    _("The 'aws' backend creates real resources in a real AWS account, and they cost money (a NAT gateway "
+                    "alone is billed by the hour)."),
+                    _("Opt in explicitly: Lab(backend='aws', allow_real_aws=True), or set {OPT_IN_ENV}=1. Run "
+                      "lab.teardown() when you are done.").format(OPT_IN_ENV=OPT_IN_ENV),
                 )
             self.endpoint_url = None
         self._clients: dict[str, Any] = {}

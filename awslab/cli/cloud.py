@@ -12,14 +12,15 @@ import time
 from pathlib import Path
 
 from .. import config
+from ..i18n import N_, _
 
 #: How long `awslab up` waits for JupyterLab to stop before it kills it.
 JUPYTER_STOP_TIMEOUT_S = 20.0
 
-ALREADY_RUNNING = ("awslab's embedded cloud is already running at {url} (pid {pid}, up since {since}). Use it as it is, "
-                   "or stop it first with `awslab cloud stop`.")
-PORT_TAKEN = ("Port {port} is taken by a program that is not awslab's embedded cloud. Stop that program, or run the "
-              "cloud on another port: awslab cloud run --port 4577 (and AWSLAB_PORT=4577 for the notebooks).")
+ALREADY_RUNNING = N_("awslab's embedded cloud is already running at {url} (pid {pid}, up since {since}). Use it as it is, "
+                     "or stop it first with `awslab cloud stop`.")
+PORT_TAKEN = N_("Port {port} is taken by a program that is not awslab's embedded cloud. Stop that program, or run the "
+                "cloud on another port: awslab cloud run --port 4577 (and AWSLAB_PORT=4577 for the notebooks).")
 
 
 def cmd_cloud(args: argparse.Namespace) -> int:
@@ -90,8 +91,8 @@ def _busy(port: int, host: str) -> str | None:
     if not status.running and _port_busy(host, port):
         status = cloud_status(port, timeout=5.0)  # a busy cloud answers late
     if status.running:
-        return ALREADY_RUNNING.format(url=status.endpoint_url, pid=status.pid, since=status.started_at)
-    return PORT_TAKEN.format(port=port) if _port_busy(host, port) else None
+        return _(ALREADY_RUNNING).format(url=status.endpoint_url, pid=status.pid, since=status.started_at)
+    return _(PORT_TAKEN).format(port=port) if _port_busy(host, port) else None
 
 
 def _port_busy(host: str, port: int) -> bool:
@@ -117,8 +118,8 @@ def labs_dir(explicit: str | None = None) -> Path:
             return candidate
     from ..errors import AwslabError
 
-    raise AwslabError("No labs/ folder here or beside the awslab package.",
-                      "Run `awslab up` from the awslab checkout, or pass --notebook-dir PATH.")
+    raise AwslabError(_("No labs/ folder here or beside the awslab package."),
+                      _("Run `awslab up` from the awslab checkout, or pass --notebook-dir PATH."))
 
 
 def _jupyter_command(args: argparse.Namespace, extra: list[str], root: Path | None = None,
@@ -149,8 +150,8 @@ def _course_workspace(args: argparse.Namespace) -> tuple[Path | None, str | None
     ws = Workspace()
     added = ws.prepare()
     if added:
-        print(f"awslab: copied {len(added)} lab notebook(s) into your workspace {ws.root} "
-              "(your copies: the repository stays clean; `awslab lab reset NN` gives you a fresh one)", flush=True)
+        print(_("awslab: copied {n} lab notebook(s) into your workspace {root} (your copies: the repository stays "
+                "clean; `awslab lab reset NN` gives you a fresh one)").format(n=len(added), root=ws.root), flush=True)
     return ws.root, f"labs/{args.lang}"
 
 
@@ -166,14 +167,15 @@ def cmd_up(args: argparse.Namespace, extra: list[str]) -> int:
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     root, open_at = _course_workspace(args)
     if (os.environ.get("AWSLAB_BACKEND") or "embedded") != "embedded":
-        print(f"awslab: AWSLAB_BACKEND={os.environ['AWSLAB_BACKEND']}: no embedded cloud; the labs use "
-              f"{os.environ.get('AWS_ENDPOINT_URL') or 'real AWS'}", flush=True)
+        print(_("awslab: AWSLAB_BACKEND={backend}: no embedded cloud; the labs use {endpoint}").format(
+            backend=os.environ["AWSLAB_BACKEND"], endpoint=os.environ.get("AWS_ENDPOINT_URL") or _("real AWS")), flush=True)
         return _supervise(subprocess.Popen(_jupyter_command(args, extra, root, open_at), env=env,
                                            start_new_session=True), lambda: None)
     cloud = ensure_cloud(port)
-    print(f"awslab: embedded cloud {'started' if cloud.started else 'already running'} at {cloud.endpoint_url} "
-          f"(region {cloud.region}); {'it stops when JupyterLab does' if cloud.started else 'it keeps running after JupyterLab'}",
-          flush=True)
+    started = (_("awslab: embedded cloud started at {url} (region {region}); it stops when JupyterLab does")
+               if cloud.started else
+               _("awslab: embedded cloud already running at {url} (region {region}); it keeps running after JupyterLab"))
+    print(started.format(url=cloud.endpoint_url, region=cloud.region), flush=True)
     import threading
 
     from .. import sdk
@@ -206,7 +208,7 @@ def _supervise(proc: subprocess.Popen, cleanup) -> int:
     def stop(signum, frame):
         if not stopping:
             stopping.append(signum)
-            print("\nawslab: stopping JupyterLab and the embedded cloud ...", file=sys.stderr, flush=True)
+            print("\n" + _("awslab: stopping JupyterLab and the embedded cloud ..."), file=sys.stderr, flush=True)
             _signal_group(proc, signal.SIGTERM)
 
     previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 
+from ..i18n import _
+
 __all__ = ["cmd_lab", "cmd_progress"]
 
 
@@ -24,13 +26,15 @@ def cmd_lab(args: argparse.Namespace) -> int:
         for info in LABS:
             lp = progress.get(info.id)
             done = f"{len(lp.passed)}/{len(lp.passed) + len(lp.open)}" if lp else "-"
-            print(f"{info.id}  {done:>5}  {info.minutes:>3} min  {info.display_title()}")
+            print(_("{id}  {done:>5}  {minutes:>3} min  {title}").format(
+                id=info.id, done=done, minutes=info.minutes, title=info.display_title()))
         return 0
     if not args.lab_id:
-        raise SystemExit("awslab lab reset: name the lab, e.g. `awslab lab reset 05`")
+        raise SystemExit(_("awslab lab reset: name the lab, e.g. `awslab lab reset 05`"))
     info = lab_info(args.lab_id)
     new, kept = Workspace().reset(info.id, args.lang or language())
-    print(f"lab {info.id}: a fresh copy at {new}" + (f"; your previous one is kept as {kept.name}" if kept else ""))
+    fresh = _("lab {id}: a fresh copy at {new}; your previous one is kept as {kept}") if kept else _("lab {id}: a fresh copy at {new}")
+    print(fresh.format(id=info.id, new=new, kept=kept.name if kept else ""))
     if args.progress:
-        print(f"forgot {ProgressStore().reset(info.id)} passed check(s) of lab {info.id}")
+        print(_("forgot {n} passed check(s) of lab {id}").format(n=ProgressStore().reset(info.id), id=info.id))
     return 0

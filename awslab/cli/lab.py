@@ -5,16 +5,18 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..i18n import N_, _
+
 __all__ = ["cmd_build", "cmd_cli_log", "cmd_status", "cmd_teardown", "cmd_topology", "make_lab"]
 
-NO_RESOURCES = "resources: none tagged awslab:lab={lab} are alive in this cloud."
-OTHER_LABS = "Labs with resources here: {labs}. Name one with --lab, e.g. awslab status --lab {first}."
-NO_LABS = "No lab has resources in this cloud yet: build one with `awslab build`."
-CLOCK_HIDDEN = "simulated clock: not readable from here ({problem})"
-RESTART_BUILD = ("The embedded cloud restarted since lab '{lab}' was built, so its resources are gone; this build "
-                 "creates them again.")
-NO_TERMINAL = ("awslab: refusing to delete lab '{lab}' without confirmation: there is no terminal to ask in. Add "
-               "--yes to delete without asking.")
+NO_RESOURCES = N_("resources: none tagged awslab:lab={lab} are alive in this cloud.")
+OTHER_LABS = N_("Labs with resources here: {labs}. Name one with --lab, e.g. awslab status --lab {first}.")
+NO_LABS = N_("No lab has resources in this cloud yet: build one with `awslab build`.")
+CLOCK_HIDDEN = N_("simulated clock: not readable from here ({problem})")
+RESTART_BUILD = N_("The embedded cloud restarted since lab '{lab}' was built, so its resources are gone; this build "
+                   "creates them again.")
+NO_TERMINAL = N_("awslab: refusing to delete lab '{lab}' without confirmation: there is no terminal to ask in. Add "
+                 "--yes to delete without asking.")
 
 
 def make_lab(args: argparse.Namespace, start_cloud: bool = True):
@@ -32,13 +34,16 @@ def cmd_build(args: argparse.Namespace) -> int:
     if lab.cloud is not None and lab.cloud.started:
         print(f"awslab: {lab.cloud}", flush=True)
     if lab.cloud_restart() is not None:
-        print(f"awslab: {RESTART_BUILD.format(lab=lab.name)}", flush=True)
-    print(f"awslab: building {'every layer' if not args.until else 'up to ' + args.until} for {lab!r}", flush=True)
+        print("awslab: " + _(RESTART_BUILD).format(lab=lab.name), flush=True)
+    building = (_("awslab: building every layer for {lab}") if not args.until else
+                _("awslab: building up to {layer} for {lab}"))
+    print(building.format(layer=args.until, lab=repr(lab)), flush=True)
     stack = lab.build(until=args.until)
     for name, result in stack.layers():
         print(f"  {name:<14} {_one_line(result)}")
-    print(f"{len(stack.created)} resources created by this run (0 means everything was already there).")
-    print("The AWS CLI commands behind it: awslab cli-log" + (f" --lab {lab.name}" if lab.name != "awslab" else ""))
+    print(_("{n} resources created by this run (0 means everything was already there).").format(n=len(stack.created)))
+    print(_("The AWS CLI commands behind it: {command}").format(
+        command="awslab cli-log" + (f" --lab {lab.name}" if lab.name != "awslab" else "")))
     return 0
 
 
@@ -64,7 +69,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         if not cloud.running:
             return 1
         _print_simulator(cloud.endpoint_url)
-    print(f"lab: {lab.name}  backend: {lab.backend}  region: {lab.region}  endpoint: {lab.endpoint_url or 'real AWS'}")
+    print(_("lab: {lab}  backend: {backend}  region: {region}  endpoint: {endpoint}").format(
+        lab=lab.name, backend=lab.backend, region=lab.region, endpoint=lab.endpoint_url or _("real AWS")))
     restart = lab.cloud_restart()
     if restart is not None:
         print(restart.summary())
@@ -74,11 +80,11 @@ def cmd_status(args: argparse.Namespace) -> int:
     for line in inventory.lines():
         print(line)
     if not inventory.resources:
-        print(NO_RESOURCES.format(lab=lab.name))
+        print(_(NO_RESOURCES).format(lab=lab.name))
         others = [name for name in lab_names(lab) if name != lab.name]
-        print(OTHER_LABS.format(labs=", ".join(others), first=others[0]) if others else NO_LABS)
+        print(_(OTHER_LABS).format(labs=", ".join(others), first=others[0]) if others else _(NO_LABS))
     for dns in _alb_dns_names(lab, inventory):
-        print(f"load balancer DNS name: {dns}")
+        print(_("load balancer DNS name: {dns}").format(dns=dns))
     return 0
 
 
@@ -91,14 +97,16 @@ def _print_simulator(url: str) -> None:
     try:
         clock, dataplane = client.call("GET", "clock"), client.call("GET", "dataplane")
     except AwslabError as e:
-        print(CLOCK_HIDDEN.format(problem=e.problem))
+        print(_(CLOCK_HIDDEN).format(problem=e.problem))
         return
     if isinstance(clock, dict) and "iso" in clock:
-        print(f"simulated clock: {clock['iso']} ({clock.get('mode')}, speed {clock.get('speed')}x"
-              f"{', paused' if clock.get('paused') else ''})")
+        text = (_("simulated clock: {iso} ({mode}, speed {speed}x, paused)") if clock.get("paused") else
+                _("simulated clock: {iso} ({mode}, speed {speed}x)"))
+        print(text.format(iso=clock["iso"], mode=clock.get("mode"), speed=clock.get("speed")))
     for lb in (dataplane or {}).get("load_balancers", []) if isinstance(dataplane, dict) else []:
         for lport, local in sorted(lb.get("listeners", {}).items()):
-            print(f"load balancer {lb['name']}: http://{lb.get('dns_name')}:{lport} is served at {local} (curl it)")
+            print(_("load balancer {name}: {url} is served at {local} (curl it)").format(
+                name=lb["name"], url=f"http://{lb.get('dns_name')}:{lport}", local=local))
 
 
 def _alb_dns_names(lab, inventory) -> list[str]:
@@ -114,7 +122,7 @@ def cmd_cli_log(args: argparse.Namespace) -> int:
     if args.output:
         Path(args.output).write_text(script)
         Path(args.output).chmod(0o755)
-        print(f"wrote {args.output} ({script.count(chr(10))} lines); run it with: bash {args.output}")
+        print(_("wrote {file} ({n} lines); run it with: bash {file}").format(file=args.output, n=script.count(chr(10))))
     else:
         sys.stdout.write(script)
     return 0
@@ -124,10 +132,12 @@ def cmd_teardown(args: argparse.Namespace) -> int:
     lab = make_lab(args)
     if not args.yes:
         if not sys.stdin.isatty():
-            print(NO_TERMINAL.format(lab=lab.name), file=sys.stderr)
+            print(_(NO_TERMINAL).format(lab=lab.name), file=sys.stderr)
             return 2
-        if input(f"Delete everything tagged awslab:lab={lab.name} on {lab.endpoint_url or 'REAL AWS'}? [y/N] ").strip().lower() != "y":
-            print("nothing deleted")
+        question = _("Delete everything tagged awslab:lab={lab} on {endpoint}? [y/N] ").format(
+            lab=lab.name, endpoint=lab.endpoint_url or _("REAL AWS"))
+        if input(question).strip().lower() != "y":
+            print(_("nothing deleted"))
             return 1
     restart = lab.cloud_restart()  # before teardown: it forgets what the lab built
     report = lab.teardown()
@@ -142,8 +152,11 @@ def cmd_topology(args: argparse.Namespace) -> int:
     from ..topology import topology
 
     if Path(args.output).suffix.lower() not in (".svg", ".png", ".dot"):
-        raise ValidationError("--output", args.output, "the file must end in .svg, .png or .dot", "Name it e.g. topology.svg.")
+        raise ValidationError("--output", args.output, _("the file must end in .svg, .png or .dot"),
+                              _("Name it e.g. topology.svg."))
     topo = topology(make_lab(args), scope=args.scope, layers=["traffic", "control"] + (args.layers or []))
-    print(f"wrote {topo.save(args.output)}: {topo!r}" + (f"; could not read {', '.join(topo.snapshot.errors)}" if topo.snapshot.errors else ""))
+    wrote = (_("wrote {file}: {topology}; could not read {errors}") if topo.snapshot.errors else
+             _("wrote {file}: {topology}"))
+    print(wrote.format(file=topo.save(args.output), topology=repr(topo), errors=", ".join(topo.snapshot.errors)))
     return 0
 

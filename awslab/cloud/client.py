@@ -22,17 +22,18 @@ from typing import Any
 
 from ..errors import BackendError, CloudNotRunning
 from . import identity
+from ..i18n import N_, _
 
 __all__ = ["ControlClient", "ControlRefused"]
 
-REFUSED = "The embedded cloud refused {method} /_awslab/{path}: {detail}"
-REFUSED_FIX = "Read the cloud's answer above; `awslab status` shows what is running."
-UNREACHABLE = "The embedded cloud at {url} did not answer {method} /_awslab/{path} ({reason})."
-UNREACHABLE_FIX = "Start it with `awslab cloud start` (or `awslab up`), then try again."
-NO_TOKEN = ("The embedded cloud at {url} keeps its control API for programs that hold its token, and this one "
-            "found none in {path}. The cloud writes it to its own AWSLAB_HOME{where}.")
-NO_TOKEN_FIX = ("Run this with the same AWSLAB_HOME as the cloud (or leave AWSLAB_HOME unset in both), or restart "
-                "the cloud from here: awslab cloud stop; awslab cloud start.")
+REFUSED = N_("The embedded cloud refused {method} /_awslab/{path}: {detail}")
+REFUSED_FIX = N_("Read the cloud's answer above; `awslab status` shows what is running.")
+UNREACHABLE = N_("The embedded cloud at {url} did not answer {method} /_awslab/{path} ({reason}).")
+UNREACHABLE_FIX = N_("Start it with `awslab cloud start` (or `awslab up`), then try again.")
+NO_TOKEN = (N_("The embedded cloud at {url} keeps its control API for programs that hold its token, and this one "
+            "found none in {path}. The cloud writes it to its own AWSLAB_HOME{where}."))
+NO_TOKEN_FIX = (N_("Run this with the same AWSLAB_HOME as the cloud (or leave AWSLAB_HOME unset in both), or restart "
+                "the cloud from here: awslab cloud stop; awslab cloud start."))
 
 
 class ControlRefused(BackendError):
@@ -103,20 +104,21 @@ class ControlClient:
             raw = r.read()
         return json.loads(raw) if raw else None
 
-    def call(self, method: str, path: str, body: Any = None, query: dict | None = None, fix: str = REFUSED_FIX) -> Any:
+    def call(self, method: str, path: str, body: Any = None, query: dict | None = None, fix: str | None = None) -> Any:
         """Action or probe: like :meth:`request`, with errors a student can act on (ControlRefused, CloudNotRunning)."""
         try:
             return self.request(method, path, body, query)
         except urllib.error.HTTPError as e:
             detail = _detail(e)
             if e.code == 401 and not self._token() and self._token_named_by_cloud() is None:
-                raise ControlRefused(NO_TOKEN.format(url=self.endpoint_url, path=self._token_path(),
-                                                     where=self._cloud_token_file()), NO_TOKEN_FIX, 401) from e
-            raise ControlRefused(REFUSED.format(method=method, path=path, detail=detail), fix, e.code) from e
+                raise ControlRefused(_(NO_TOKEN).format(url=self.endpoint_url, path=self._token_path(),
+                                                     where=self._cloud_token_file()), _(NO_TOKEN_FIX), 401) from e
+            raise ControlRefused(_(REFUSED).format(
+                method=method, path=path, detail=detail), fix or _(REFUSED_FIX), e.code) from e
         except OSError as e:
             reason = getattr(e, "reason", None) or e
-            raise CloudNotRunning(UNREACHABLE.format(url=self.endpoint_url, method=method, path=path, reason=reason),
-                                  UNREACHABLE_FIX) from e
+            raise CloudNotRunning(_(UNREACHABLE).format(url=self.endpoint_url, method=method, path=path, reason=reason),
+                                  _(UNREACHABLE_FIX)) from e
 
     def headers(self) -> dict[str, str]:
         """The headers a raw HTTP client (curl, a test, a bench) sends to the control API: JSON and the token."""

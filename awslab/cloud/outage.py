@@ -24,24 +24,25 @@ from typing import Any
 from .. import config
 from ..errors import CloudNotAnswering, CloudRestarted
 from .identity import BOOT_HEADER
+from ..i18n import N_, _
 
 __all__ = ["BootWatch", "CloudRestart", "restart_since_built", "watch"]
 
-NOT_ANSWERING = ("The embedded cloud at {url} is not answering ({reason}): it stopped, or it is restarting. It keeps "
-                 "everything in memory, so once it restarts, every resource the lab built is gone.")
-NOT_ANSWERING_FIX = ("Start it with `awslab cloud start` (or `awslab up`), then build again: `awslab build`, or run "
-                     "the notebook from the top. What the cloud printed last is in {log}.")
-RESTARTED = ("The embedded cloud at {url} restarted (it started at {started}) while this lab was using it. It keeps "
+NOT_ANSWERING = (N_("The embedded cloud at {url} is not answering ({reason}): it stopped, or it is restarting. It keeps "
+                 "everything in memory, so once it restarts, every resource the lab built is gone."))
+NOT_ANSWERING_FIX = (N_("Start it with `awslab cloud start` (or `awslab up`), then build again: `awslab build`, or run "
+                     "the notebook from the top. What the cloud printed last is in {log}."))
+RESTARTED = (N_("The embedded cloud at {url} restarted (it started at {started}) while this lab was using it. It keeps "
              "everything in memory, so the restart forgot every resource: the VPC, the instances and the rest are "
-             "gone, and ids from before no longer exist.")
-RESTARTED_FIX = "Build again: `awslab build`, or run the notebook from the top."
-SINCE_BUILT = ("The embedded cloud restarted since this lab was built (it started at {started}). It keeps everything "
-               "in memory, so the lab's resources are gone from it; `awslab build` builds them again.")
-SINCE_BUILT_TEARDOWN = ("The embedded cloud restarted since this lab was built (it started at {started}). It keeps "
+             "gone, and ids from before no longer exist."))
+RESTARTED_FIX = N_("Build again: `awslab build`, or run the notebook from the top.")
+SINCE_BUILT = (N_("The embedded cloud restarted since this lab was built (it started at {started}). It keeps everything "
+               "in memory, so the lab's resources are gone from it; `awslab build` builds them again."))
+SINCE_BUILT_TEARDOWN = (N_("The embedded cloud restarted since this lab was built (it started at {started}). It keeps "
                         "everything in memory, so the lab's resources were already gone from it: there was nothing "
-                        "there to delete.")
-KEYS_KEPT = ("These key files from before are still on this machine, and were kept: {files}. The next build imports "
-             "the same public key into EC2 again; delete them by hand if you no longer need them.")
+                        "there to delete."))
+KEYS_KEPT = (N_("These key files from before are still on this machine, and were kept: {files}. The next build imports "
+             "the same public key into EC2 again; delete them by hand if you no longer need them."))
 
 
 @dataclass
@@ -64,7 +65,7 @@ class BootWatch:
             self.boot_id = boot_id or self.boot_id
             self._acknowledged = False
         if restarted:
-            raise CloudRestarted(RESTARTED.format(url=self.endpoint_url, started=self._started()), RESTARTED_FIX)
+            raise CloudRestarted(_(RESTARTED).format(url=self.endpoint_url, started=self._started()), _(RESTARTED_FIX))
 
     def acknowledge(self) -> None:
         """The caller deals with a restart itself (a whole build, a teardown): the next answer raises nothing."""
@@ -75,7 +76,7 @@ class BootWatch:
         from .client import ControlClient
 
         health = ControlClient(self.endpoint_url).health(timeout=2) or {}
-        return health.get("started_at") or "an unknown time"
+        return health.get("started_at") or _("an unknown time")
 
 
 def watch(client: Any, boot: BootWatch) -> None:
@@ -96,13 +97,14 @@ def _no_answer(boot: BootWatch, exception: BaseException | None) -> None:
     if isinstance(exception, (ConnectionError, HTTPClientError)):
         port = int(boot.endpoint_url.rsplit(":", 1)[1].split("/")[0])
         reason = type(exception).__name__.replace("Error", "").replace("Endpoint", "")
-        raise CloudNotAnswering(NOT_ANSWERING.format(url=boot.endpoint_url, reason=_reason(reason)),
-                                NOT_ANSWERING_FIX.format(log=config.home() / f"cloud-{port}.log")) from exception
+        raise CloudNotAnswering(_(NOT_ANSWERING).format(url=boot.endpoint_url, reason=_reason(reason)),
+                                _(NOT_ANSWERING_FIX).format(log=config.home() / f"cloud-{port}.log")) from exception
 
 
 def _reason(name: str) -> str:
-    return {"Connection": "connection refused", "ConnectionClosed": "it closed the connection",
-            "ReadTimeout": "no answer in time", "ConnectTimeout": "no answer in time"}.get(name, name)
+    reasons = {"Connection": N_("connection refused"), "ConnectionClosed": N_("it closed the connection"),
+               "ReadTimeout": N_("no answer in time"), "ConnectTimeout": N_("no answer in time")}
+    return _(reasons[name]) if name in reasons else name
 
 
 # -- what a lab remembers ----------------------------------------------------------------------
@@ -117,9 +119,9 @@ class CloudRestart:
 
     def summary(self, teardown: bool = False) -> str:
         """What ``awslab status`` (or, with ``teardown``, ``awslab teardown``) says about the restart."""
-        text = (SINCE_BUILT_TEARDOWN if teardown else SINCE_BUILT).format(started=self.started_at)
+        text = (_(SINCE_BUILT_TEARDOWN) if teardown else _(SINCE_BUILT)).format(started=self.started_at)
         if self.key_files:
-            text += "\n" + KEYS_KEPT.format(files=", ".join(self.key_files))
+            text += "\n" + _(KEYS_KEPT).format(files=", ".join(self.key_files))
         return text
 
     def __str__(self) -> str:

@@ -27,19 +27,20 @@ from typing import IO, Iterator
 from .. import config
 from ..errors import CloudNotRunning
 from .client import ControlClient
+from ..i18n import N_, _
 
 #: The issue's promise: the cloud answers within 2 s of starting. We wait longer
 #: before giving up, because a loaded machine (CI, a class of 30) is slower.
 START_TIMEOUT_S = 20.0
 
-RUNNING = "awslab's embedded cloud is running at {url} (pid {pid}, region {region}, up since {since})."
-STARTED = ("Started awslab's embedded cloud in the background at {url} (pid {pid}, region {region}). It keeps running "
-           "after this command: stop it with `awslab cloud stop`. Its log: {log}")
-NOT_RUNNING = ("awslab's embedded cloud is not running at {url}. Start it with `awslab cloud start` (in the background) "
-               "or `awslab up` (with JupyterLab).")
-SQUATTED = ("Port {port} is taken by a program that is not awslab's embedded cloud (LocalStack, perhaps). Stop that "
+RUNNING = N_("awslab's embedded cloud is running at {url} (pid {pid}, region {region}, up since {since}).")
+STARTED = (N_("Started awslab's embedded cloud in the background at {url} (pid {pid}, region {region}). It keeps running "
+           "after this command: stop it with `awslab cloud stop`. Its log: {log}"))
+NOT_RUNNING = (N_("awslab's embedded cloud is not running at {url}. Start it with `awslab cloud start` (in the background) "
+               "or `awslab up` (with JupyterLab)."))
+SQUATTED = (N_("Port {port} is taken by a program that is not awslab's embedded cloud (LocalStack, perhaps). Stop that "
             "program, use it as the backend (--backend endpoint --endpoint-url http://127.0.0.1:{port}), or give awslab "
-            "another port: AWSLAB_PORT=4577.")
+            "another port: AWSLAB_PORT=4577."))
 
 
 @dataclass(frozen=True)
@@ -64,10 +65,10 @@ class CloudProcess:
 
     def __str__(self) -> str:
         if self.running and self.started:
-            return STARTED.format(url=self.endpoint_url, pid=self.pid, region=self.region, log=self.log)
+            return _(STARTED).format(url=self.endpoint_url, pid=self.pid, region=self.region, log=self.log)
         if self.running:
-            return RUNNING.format(url=self.endpoint_url, pid=self.pid, region=self.region, since=self.started_at)
-        return SQUATTED.format(port=self.port) if self.squatted else NOT_RUNNING.format(url=self.endpoint_url)
+            return _(RUNNING).format(url=self.endpoint_url, pid=self.pid, region=self.region, since=self.started_at)
+        return _(SQUATTED).format(port=self.port) if self.squatted else _(NOT_RUNNING).format(url=self.endpoint_url)
 
     def _repr_html_(self) -> str:
         import html
@@ -132,8 +133,8 @@ def acquire_start_lock(port: int) -> IO | None:
         except OSError:
             if time.monotonic() > deadline:
                 handle.close()
-                raise CloudNotRunning(f"Another program has been starting the cloud on port {port} for too long.",
-                                      "Run `awslab cloud status`; if it says not running, try again.") from None
+                raise CloudNotRunning(_("Another program has been starting the cloud on port {port} for too long.").format(port=port),
+                                      _("Run `awslab cloud status`; if it says not running, try again.")) from None
             time.sleep(0.05)
 
 
@@ -164,7 +165,7 @@ def start_cloud(port: int | None = None, region: str | None = None, wait: bool =
         if status.running:
             return status
         if status.squatted:
-            raise CloudNotRunning(str(status), "Or run `awslab doctor`, which checks the port.")
+            raise CloudNotRunning(str(status), _("Or run `awslab doctor`, which checks the port."))
         return _spawn(port, region, wait)
 
 
@@ -185,13 +186,15 @@ def _spawn(port: int, region: str | None, wait: bool) -> CloudProcess:
         if status.running:
             return dataclasses.replace(status, started=status.pid == proc.pid, log=str(log))
         if proc.poll() is not None:
-            raise CloudNotRunning(f"The embedded cloud exited at start (code {proc.returncode}).",
-                                  f"Read {log}, or run `awslab cloud` in a terminal to see the error; "
-                                  "`awslab doctor` checks the install.")
+            raise CloudNotRunning(_("The embedded cloud exited at start (code {returncode}).").format(
+                returncode=proc.returncode),
+                                  _("Read {log}, or run `awslab cloud` in a terminal to see the error; `awslab doctor` checks the "
+                                    "install.").format(log=log))
         time.sleep(0.05)
     proc.terminate()
-    raise CloudNotRunning(f"The embedded cloud did not answer within {START_TIMEOUT_S:.0f} s.",
-                          f"Read {log}; `awslab doctor` checks the machine.")
+    raise CloudNotRunning(_("The embedded cloud did not answer within {seconds:.0f} s.").format(
+        seconds=START_TIMEOUT_S),
+                          _("Read {log}; `awslab doctor` checks the machine.").format(log=log))
 
 
 def ensure_cloud(port: int | None = None) -> CloudProcess:
@@ -200,13 +203,13 @@ def ensure_cloud(port: int | None = None) -> CloudProcess:
 
 
 # -- stopping -------------------------------------------------------------------------------------
-STOPPED = "Stopped awslab's embedded cloud at {url} (pid {pid})."
-NOTHING = "awslab's embedded cloud is not running at {url}; nothing to stop."
-STALE = ("awslab's embedded cloud is not running at {url}. Its pid file named pid {pid}, which is now another "
-         "program ({command}): left that program alone and removed the stale pid file.")
-ELSEWHERE = ("The cloud at {url} says it is pid {pid}, but pid {pid} on this machine is {command}, not an awslab cloud: "
-             "the cloud runs somewhere else (in a container, perhaps). Stop it where it runs (docker compose stop).")
-SQUATTER = "Port {port} is held by a program that is not awslab's embedded cloud: left it alone."
+STOPPED = N_("Stopped awslab's embedded cloud at {url} (pid {pid}).")
+NOTHING = N_("awslab's embedded cloud is not running at {url}; nothing to stop.")
+STALE = (N_("awslab's embedded cloud is not running at {url}. Its pid file named pid {pid}, which is now another "
+         "program ({command}): left that program alone and removed the stale pid file."))
+ELSEWHERE = (N_("The cloud at {url} says it is pid {pid}, but pid {pid} on this machine is {command}, not an awslab cloud: "
+             "the cloud runs somewhere else (in a container, perhaps). Stop it where it runs (docker compose stop)."))
+SQUATTER = N_("Port {port} is held by a program that is not awslab's embedded cloud: left it alone.")
 
 
 @dataclass(frozen=True)
@@ -234,21 +237,22 @@ def stop_cloud(port: int | None = None, timeout: float = 10.0) -> CloudStop:
     if health is not None:
         pid, command = health.get("pid"), _command_line(health.get("pid"))
         if not isinstance(pid, int) or not _is_cloud_command(command, port, port_required=False):
-            return CloudStop(False, False, ELSEWHERE.format(url=url, pid=pid, command=_show(command)), pid)
+            return CloudStop(False, False, _(ELSEWHERE).format(url=url, pid=pid, command=_show(command)), pid)
     elif recorded is not None and _is_cloud_command(_command_line(recorded), port, port_required=True):
         pid = recorded  # a cloud that does not answer (stuck), started for this port: still ours
     else:
         if recorded is not None:
             pidfile.unlink(missing_ok=True)
             if _command_line(recorded):
-                return CloudStop(False, True, STALE.format(url=url, pid=recorded, command=_show(_command_line(recorded))))
+                return CloudStop(False, True, _(STALE).format(
+                    url=url, pid=recorded, command=_show(_command_line(recorded))))
         if _port_open(port):
-            return CloudStop(False, False, SQUATTER.format(port=port))
-        return CloudStop(False, True, NOTHING.format(url=url))
+            return CloudStop(False, False, _(SQUATTER).format(port=port))
+        return CloudStop(False, True, _(NOTHING).format(url=url))
     _terminate(pid, port, timeout)
     if recorded in (pid, None) or _command_line(recorded) is None:
         pidfile.unlink(missing_ok=True)
-    return CloudStop(True, True, STOPPED.format(url=url, pid=pid), pid)
+    return CloudStop(True, True, _(STOPPED).format(url=url, pid=pid), pid)
 
 
 def _terminate(pid: int, port: int, timeout: float) -> None:

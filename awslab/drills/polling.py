@@ -11,6 +11,7 @@ from typing import Callable, TypeVar
 
 from ..errors import BackendError
 from .simulator import Simulator
+from ..i18n import _
 
 __all__ = ["poll_until"]
 
@@ -26,8 +27,8 @@ def poll_until(read: Callable[[], T], done: Callable[[T], bool], timeout_s: floa
     if fast_forward is None:
         fast_forward = sim is not None and sim.clock().get("mode") == "virtual"
     if fast_forward and sim is None:
-        raise BackendError("fast_forward needs the embedded cloud's simulated clock.",
-                           "On LocalStack or AWS, wait in real time: fast_forward=False with a longer timeout_s.")
+        raise BackendError(_("fast_forward needs the embedded cloud's simulated clock."),
+                           _("On LocalStack or AWS, wait in real time: fast_forward=False with a longer timeout_s."))
     deadline = time.monotonic() + timeout_s
     while True:
         value = read()

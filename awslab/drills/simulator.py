@@ -13,10 +13,11 @@ from typing import Any
 from ..cloud.client import ControlClient, ControlRefused
 from ..errors import BackendError
 from ..lab import Lab
+from ..i18n import N_, _
 
 __all__ = ["Simulator", "simulator"]
 
-REFUSED_FIX = "Check the instance id and the fault's settings; `awslab status` shows what is running."
+REFUSED_FIX = N_("Check the instance id and the fault's settings; `awslab status` shows what is running.")
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ class Simulator:
     url: str
 
     def _call(self, method: str, path: str, body: dict | None = None, query: dict | None = None) -> Any:
-        return ControlClient(self.url).call(method, path, body, query, fix=REFUSED_FIX)
+        return ControlClient(self.url).call(method, path, body, query, fix=_(REFUSED_FIX))
 
     def now(self) -> float:
         """Simulated time, in epoch seconds (what every AWS timestamp in the lab is stamped with)."""

@@ -31,6 +31,7 @@ from .failure import DrillError, _lab_groups
 from .polling import poll_until
 from .simulator import Simulator, simulator
 from .story import Story, tell
+from ..i18n import _
 
 __all__ = ["surge", "Surge", "SurgeStatus", "SURGE_MILESTONES"]
 
@@ -137,17 +138,18 @@ class Surge(Built):
                    step_s: float = 30.0) -> SurgeStatus:
         """Poll :meth:`status` until ``milestone`` (see :data:`SURGE_MILESTONES`) or ``timeout_s`` wall seconds."""
         if milestone not in SURGE_MILESTONES:
-            raise ValidationError("milestone", milestone, f"a surge reaches {', '.join(SURGE_MILESTONES)}, in that order",
-                                  "Use wait_until('alarm'), 'scaling', 'scaled_out', or, after stop(), 'scaled_in'.")
+            raise ValidationError("milestone", milestone, _("a surge reaches {items}, in that order").format(
+                items=', '.join(SURGE_MILESTONES)),
+                                  _("Use wait_until('alarm'), 'scaling', 'scaled_out', or, after stop(), 'scaled_in'."))
         if milestone == "scaled_in" and not self._stopped:
-            raise ValidationError("milestone", milestone, "the group scales in only after the users leave",
-                                  "Call surge.stop() first, then wait_until('scaled_in').")
+            raise ValidationError("milestone", milestone, _("the group scales in only after the users leave"),
+                                  _("Call surge.stop() first, then wait_until('scaled_in')."))
         status, done = poll_until(self.status, lambda st: st.reached(milestone), timeout_s, self._sim, fast_forward, step_s)
         if not done:
-            raise DrillError(f"The surge did not reach {milestone!r} within {timeout_s:g} s: desired {status.desired}, "
-                             f"in service {status.in_service}, CPU {status.cpu_percent}%, alarms {status.alarms}.",
-                             "Give it more time (timeout_s=...) or fast_forward=True. A group without scaling policies "
-                             "never scales: build the scaling layer (lab.build()).")
+            raise DrillError(_("The surge did not reach {milestone!r} within {timeout_s:g} s: desired {desired}, in service "
+                               "{in_service}, CPU {cpu_percent}%, alarms {alarms}.").format(milestone=milestone, timeout_s=timeout_s, desired=status.desired, in_service=status.in_service, cpu_percent=status.cpu_percent, alarms=status.alarms),
+                             _("Give it more time (timeout_s=...) or fast_forward=True. A group without scaling policies "
+                             "never scales: build the scaling layer (lab.build())."))
         return status
 
     def stop(self, on_the_minute: bool = False) -> None:
@@ -200,9 +202,9 @@ def _at(sim: Simulator, apply: Any, when: float) -> float:
         now = sim.now()
         if when < now:
             raise ValidationError("at", datetime.fromtimestamp(when, timezone.utc).isoformat(),
-                                  "the users cannot arrive in the past (the cloud's clock is at {now})".format(
+                                  _("the users cannot arrive in the past (the cloud's clock is at {now})").format(
                                       now=datetime.fromtimestamp(now, timezone.utc).isoformat()),
-                                  "Give a moment after the cloud's current time, or leave at out.")
+                                  _("Give a moment after the cloud's current time, or leave at out."))
         apply(when - now)
         return when
     finally:
@@ -219,16 +221,18 @@ def surge(lab: Lab, users: tuple[int, int] = (100, 1000), ramp_s: float = 60.0, 
     ``at``: they arrive at that moment of the cloud's time (a known event, such as a sale at 20:00).
     """
     if len(users) != 2 or min(users) < 0:
-        raise ValidationError("users", users, "two user counts, before and after the surge, neither negative",
-                              "Use users=(100, 1000), the seed's surge.")
+        raise ValidationError("users", users, _("two user counts, before and after the surge, neither negative"),
+                              _("Use users=(100, 1000), the seed's surge."))
     sim = simulator(lab)
     if sim is None:
-        raise BackendError(f"A simulated surge needs the embedded cloud's load model; {lab.backend} has none.",
-                           "Send real traffic through the ALB instead: awslab.traffic.LoadRun(closed_model, alb_url, "
-                           "seed_surge_users(), duration_s=900).start().")
+        raise BackendError(_("A simulated surge needs the embedded cloud's load model; {backend} has none.").format(
+            backend=lab.backend),
+                           _("Send real traffic through the ALB instead: awslab.traffic.LoadRun(closed_model, alb_url, "
+                           "seed_surge_users(), duration_s=900).start()."))
     groups = _lab_groups(lab)
     if not groups:
-        raise DrillError(f"Lab {lab.name!r} has no Auto Scaling group.", "Build it first: lab.build().")
+        raise DrillError(_("Lab {name!r} has no Auto Scaling group.").format(
+            name=lab.name), _("Build it first: lab.build()."))
     g = groups[0]
     tgs = list(g.get("TargetGroupARNs", []))
     t0 = sim.now()

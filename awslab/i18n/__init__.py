@@ -63,7 +63,8 @@ def set_language(lang: str | None) -> str:
     if lang is not None and lang not in LANGUAGES:
         from ..errors import ValidationError
 
-        raise ValidationError("lang", lang, "awslab speaks " + " and ".join(LANGUAGES), "Use 'ko' or 'en'.")
+        raise ValidationError("lang", lang, _("awslab speaks {languages}").format(
+            languages=" and ".join(LANGUAGES)), _("Use 'ko' or 'en'."))
     _chosen = lang
     return language()
 

@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 from ..errors import AwslabError, ValidationError, translate
 from ..names import readable
 from . import validate
+from ..i18n import _
 
 #: The layers in build order (their numbers in the CLI log). The database comes before the launch template
 #: because the web app's user data needs the database's address.
@@ -153,9 +154,10 @@ def check_instance_type(lab: Any, field: str, instance_type: Any) -> str:
         lab.client("ec2").describe_instance_types(InstanceTypes=[instance_type])
     except ClientError as e:
         if "InvalidInstanceType" not in e.response.get("Error", {}).get("Code", ""):
-            raise translate(e, "looking up the instance type {t}".format(t=instance_type)) from e
-        raise ValidationError(field, instance_type, "EC2 has no such instance type in {region}".format(region=lab.region),
-                              "Use e.g. 't3.micro'; `aws ec2 describe-instance-types` lists them.") from None
+            raise translate(e, _("looking up the instance type {t}").format(t=instance_type)) from e
+        raise ValidationError(field, instance_type, _("EC2 has no such instance type in {region}").format(
+            region=lab.region),
+                              _("Use e.g. 't3.micro'; `aws ec2 describe-instance-types` lists them.")) from None
     return instance_type
 
 
@@ -167,9 +169,9 @@ def check_image(lab: Any, field: str, image_id: Any) -> str:
         found = lab.client("ec2").describe_images(ImageIds=[image_id]).get("Images", [])
     except ClientError as e:
         if "InvalidAMIID" not in e.response.get("Error", {}).get("Code", ""):
-            raise translate(e, "looking up the image {ami}".format(ami=image_id)) from e
+            raise translate(e, _("looking up the image {ami}").format(ami=image_id)) from e
         found = []
     if not found:
-        raise ValidationError(field, image_id, "EC2 has no such image in {region} (an AMI ID belongs to one region)".format(
+        raise ValidationError(field, image_id, _("EC2 has no such image in {region} (an AMI ID belongs to one region)").format(
             region=lab.region), fix)
     return image_id

@@ -32,6 +32,7 @@ from ..lab import Lab
 from . import spec_types, validate
 from ._base import Built, call, paginate, tag_value
 from .network import Network
+from ..i18n import _
 
 LAYER = "autoscaling"
 __all__ = ["AutoScalingSpec", "AutoScalingGroup", "build_auto_scaling_group", "ensure_auto_scaling_group", "describe_autoscaling"]
@@ -97,8 +98,8 @@ def check_spec(lab: Lab, spec: AutoScalingSpec | None, latest_version: int = 1) 
     name = validate.AUTO_SCALING_GROUP_NAME.check("name", spec.name if spec.name is not None else lab.resource_name("asg"))
     validate.capacity(spec.min_size, spec.desired_capacity, spec.max_size)
     if spec.health_check_type not in ("EC2", "ELB"):
-        raise ValidationError("health_check_type", spec.health_check_type, "it is 'EC2' or 'ELB'",
-                              "Use 'ELB' so that an app failing its /health check is replaced, not only a dead VM.")
+        raise ValidationError("health_check_type", spec.health_check_type, _("it is 'EC2' or 'ELB'"),
+                              _("Use 'ELB' so that an app failing its /health check is replaced, not only a dead VM."))
     validate.whole_number("health_check_grace_period", spec.health_check_grace_period, *validate.GRACE_PERIOD_RANGE,
                           "Give new instances time to boot: 300 s is the console's default.")
     validate.whole_number("default_instance_warmup", spec.default_instance_warmup, *validate.WARMUP_RANGE,
@@ -107,7 +108,7 @@ def check_spec(lab: Lab, spec: AutoScalingSpec | None, latest_version: int = 1) 
     fix = "Use '$Default' to follow the version the launch template marks as default."
     version = validate.LAUNCH_TEMPLATE_VERSION.check("launch_template_version", spec.launch_template_version, fix)
     if version.isdigit() and int(version) > latest_version:
-        raise ValidationError("launch_template_version", version, "the launch template has versions 1 to {n} only".format(
+        raise ValidationError("launch_template_version", version, _("the launch template has versions 1 to {n} only").format(
             n=latest_version), fix)
     return spec, name
 
@@ -125,8 +126,8 @@ def validate_spec(lab: Lab, network: Network, spec: AutoScalingSpec | None,
     checked = check_spec(lab, spec, getattr(launch_template, "latest_version", 1))
     azs = {s.availability_zone for s in network.private_subnets}
     if len(azs) < 2:
-        raise ValidationError("private_subnets", network.subnet_ids("private"), "the group needs private subnets in two or more AZs "
-                              "to survive the loss of one", "Build the network over two or more AZs (NetworkSpec's default).")
+        raise ValidationError("private_subnets", network.subnet_ids("private"), _("the group needs private subnets in two or more AZs "
+                              "to survive the loss of one"), _("Build the network over two or more AZs (NetworkSpec's default)."))
     return checked
 
 
@@ -138,10 +139,10 @@ def build_auto_scaling_group(lab: Lab, network: Network, launch_template: Any, l
     group = ensure_auto_scaling_group(lab, name, network, launch_template.launch_template_id, load_balancer.target_group_arn, spec, created)
     if spec.group_metrics:
         if not group.get("EnabledMetrics"):
-            call(lab.client("autoscaling").enable_metrics_collection, "turning on group metrics", error=ScalingError,
+            call(lab.client("autoscaling").enable_metrics_collection, _("turning on group metrics"), error=ScalingError,
                  AutoScalingGroupName=name, Granularity="1Minute")
         lab.record("autoscaling/metrics", f"aws autoscaling enable-metrics-collection --auto-scaling-group-name {name} --granularity 1Minute",
-                   "The group's own metrics (GroupInServiceInstances, ...) every minute, free")
+                   _("The group's own metrics (GroupInServiceInstances, ...) every minute, free"))
     lt = group.get("LaunchTemplate", {})
     return AutoScalingGroup(name, group["AutoScalingGroupARN"], group["MinSize"], group["MaxSize"], group["DesiredCapacity"],
                             sorted(group.get("AvailabilityZones", [])), group.get("VPCZoneIdentifier", "").split(","),
@@ -154,7 +155,7 @@ def _describe(lab: Lab, name: str) -> dict | None:
     try:
         groups = lab.client("autoscaling").describe_auto_scaling_groups(AutoScalingGroupNames=[name])["AutoScalingGroups"]
     except ClientError as e:
-        raise translate(e, f"looking for the Auto Scaling group {name!r}", cls=ScalingError) from e
+        raise translate(e, _("looking for the Auto Scaling group {name!r}").format(name=name), cls=ScalingError) from e
     return groups[0] if groups else None
 
 
@@ -178,26 +179,28 @@ def ensure_auto_scaling_group(lab: Lab, name: str, network: Network, lt_id: str,
     wanted = _wanted(spec, lt_id)
     group = _describe(lab, name)
     if group is None:
-        call(asg.create_auto_scaling_group, "creating the Auto Scaling group", error=ScalingError, AutoScalingGroupName=name,
+        call(asg.create_auto_scaling_group, _("creating the Auto Scaling group"), error=ScalingError, AutoScalingGroupName=name,
              VPCZoneIdentifier=",".join(network.subnet_ids("private")), TargetGroupARNs=[tg_arn], Tags=_group_tags(lab, name), **wanted)
         group = _describe(lab, name) or {}
         created.append(group.get("AutoScalingGroupARN", name))
     else:
         if group.get("Status") == "Delete in progress":  # AWS lists it until its instances are terminated
-            raise ScalingError("The Auto Scaling group {name} is still being deleted (Status \"Delete in progress\"), and AWS "
-                               "refuses any change to it until its instances are terminated.".format(name=name),
-                               "Let the deletion finish (`awslab teardown` waits for it), then build again.")
+            raise ScalingError(_("The Auto Scaling group {name} is still being deleted (Status \"Delete in progress\"), and AWS "
+                               "refuses any change to it until its instances are terminated.").format(name=name),
+                               _("Let the deletion finish (`awslab teardown` waits for it), then build again."))
         owner = tag_value(group.get("Tags"), config.LAB_TAG)
         if owner != lab.name:
-            raise ScalingError(f"An Auto Scaling group named {name!r} exists and belongs to {'lab ' + repr(owner) if owner else 'someone else'}.",
-                               "Pick another name with AutoScalingSpec(name=...).")
+            raise ScalingError((_("An Auto Scaling group named {name!r} exists and belongs to lab {owner!r}.") if owner else
+                                _("An Auto Scaling group named {name!r} exists and belongs to someone else.")).format(
+                                   name=name, owner=owner),
+                               _("Pick another name with AutoScalingSpec(name=...)."))
         lt = group.get("LaunchTemplate") or {}
         have = dict(group, LaunchTemplate={"LaunchTemplateId": lt.get("LaunchTemplateId"), "Version": lt.get("Version")})
         changes = {k: v for k, v in wanted.items() if have.get(k) != v}
         if changes:
-            call(asg.update_auto_scaling_group, "updating the Auto Scaling group", error=ScalingError, AutoScalingGroupName=name, **changes)
+            call(asg.update_auto_scaling_group, _("updating the Auto Scaling group"), error=ScalingError, AutoScalingGroupName=name, **changes)
         if tg_arn not in group.get("TargetGroupARNs", []):
-            call(asg.attach_load_balancer_target_groups, "attaching the target group", error=ScalingError,
+            call(asg.attach_load_balancer_target_groups, _("attaching the target group"), error=ScalingError,
                  AutoScalingGroupName=name, TargetGroupARNs=[tg_arn])
         if changes or tg_arn not in group.get("TargetGroupARNs", []):
             group = _describe(lab, name) or group
@@ -216,7 +219,7 @@ def _record(lab: Lab, name: str, network: Network, spec: AutoScalingSpec) -> Non
                f"--target-group-arns $TG_ARN --health-check-type {spec.health_check_type} "
                f"--health-check-grace-period {spec.health_check_grace_period} --default-instance-warmup {spec.default_instance_warmup} "
                f"--default-cooldown {spec.default_cooldown} --tags {tags}",
-               "The group over the private subnets of every AZ, behind the target group")
+               _("The group over the private subnets of every AZ, behind the target group"))
 
 
 def describe_autoscaling(lab: Lab) -> dict[str, list[dict]]:

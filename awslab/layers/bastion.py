@@ -25,6 +25,7 @@ from ._base import Built, call, check_image, check_instance_type, cli_tags, pagi
 from .keys import KeyPair
 from .network import Network
 from .security import SecurityGroups
+from ..i18n import _
 
 LAYER = "bastion"
 __all__ = ["BastionSpec", "Bastion", "build_bastion", "find_al2023_ami", "ensure_bastion_instance", "describe_bastion"]
@@ -81,10 +82,10 @@ def validate_spec(lab: Lab, network: Network, key: KeyPair, spec: BastionSpec | 
     """Check the spec and the layers it stands on before any AWS call."""
     spec = check_spec(lab, spec)
     if not network.public_subnets:
-        raise ValidationError("network.public_subnets", [], "a bastion must sit in a public subnet",
-                              "Build the network with at least one public subnet.")
+        raise ValidationError("network.public_subnets", [], _("a bastion must sit in a public subnet"),
+                              _("Build the network with at least one public subnet."))
     if not key.key_name:
-        raise ValidationError("key.key_name", key.key_name, "the bastion needs a key pair to log in with", "Call create_key_pair(lab) first.")
+        raise ValidationError("key.key_name", key.key_name, _("the bastion needs a key pair to log in with"), _("Call create_key_pair(lab) first."))
     return spec
 
 
@@ -93,7 +94,7 @@ def build_bastion(lab: Lab, network: Network, security: SecurityGroups, key: Key
     spec = validate_spec(lab, network, key, spec)
     if spec.image_id:
         image_id = spec.image_id
-        lab.record("bastion/ami", f"AMI_ID={image_id}", "The bastion's image, as you chose it")
+        lab.record("bastion/ami", f"AMI_ID={image_id}", _("The bastion's image, as you chose it"))
     else:
         image_id = find_al2023_ami(lab)
     created: list[str] = []
@@ -110,9 +111,9 @@ def find_al2023_ami(lab: Lab) -> str:
     ec2 = lab.client("ec2")
     filters = [{"Name": "name", "Values": [AL2023_NAME]}, {"Name": "architecture", "Values": ["x86_64"]},
                {"Name": "state", "Values": ["available"]}]
-    images = call(ec2.describe_images, "looking up the Amazon Linux 2023 AMI", error=ComputeError, Owners=["amazon"], Filters=filters)
+    images = call(ec2.describe_images, _("looking up the Amazon Linux 2023 AMI"), error=ComputeError, Owners=["amazon"], Filters=filters)
     lab.record("bastion/ami", ["aws", "ec2", "describe-images", "--owners", "amazon", "--filters", f"Name=name,Values={AL2023_NAME}",
-               "Name=architecture,Values=x86_64"], "The bastion's image: the newest Amazon Linux 2023",
+               "Name=architecture,Values=x86_64"], _("The bastion's image: the newest Amazon Linux 2023"),
                var="AMI_ID", query="sort_by(Images, &CreationDate)[-1].ImageId")
     if not images["Images"]:
         return AL2023_FALLBACK_AMI
@@ -132,7 +133,7 @@ def ensure_bastion_instance(lab: Lab, subnet_id: str, group_id: str, key_name: s
     tags = lab.tags(name, LAYER)
     instance = _find(lab, name)
     if instance is None:
-        instance = call(ec2.run_instances, "launching the bastion", error=ComputeError, ImageId=image_id, InstanceType=instance_type,
+        instance = call(ec2.run_instances, _("launching the bastion"), error=ComputeError, ImageId=image_id, InstanceType=instance_type,
                         MinCount=1, MaxCount=1, KeyName=key_name, SubnetId=subnet_id, SecurityGroupIds=[group_id],
                         TagSpecifications=tag_spec(tags, "instance", "volume"))["Instances"][0]
         created.append(instance["InstanceId"])
@@ -141,7 +142,7 @@ def ensure_bastion_instance(lab: Lab, subnet_id: str, group_id: str, key_name: s
     lab.record("bastion/instance", ["aws", "ec2", "run-instances", "--image-id", "$AMI_ID", "--instance-type", instance_type,
                "--key-name", "$KEY_NAME", "--subnet-id", "$PUBLIC_SUBNET_1", "--security-group-ids", "$BASTION_SG_ID",
                "--tag-specifications", cli_tags("instance", tags), cli_tags("volume", tags)],
-               "The bastion, in the first public subnet", var="BASTION_ID", query="Instances[0].InstanceId")
+               _("The bastion, in the first public subnet"), var="BASTION_ID", query="Instances[0].InstanceId")
     lab.record("bastion/wait", ["aws", "ec2", "wait", "instance-running", "--instance-ids", "$BASTION_ID"])
     lab.record("bastion/ip", ["aws", "ec2", "describe-instances", "--instance-ids", "$BASTION_ID"], var="BASTION_IP",
                query="Reservations[0].Instances[0].PublicIpAddress")
@@ -158,11 +159,13 @@ def _wait_running(lab: Lab, instance_id: str) -> dict:
         if state == "stopping":  # an instance can be started only once it is fully stopped
             ec2.get_waiter("instance_stopped").wait(InstanceIds=[instance_id], WaiterConfig=config)
         if state in ("stopping", "stopped"):
-            call(ec2.start_instances, "starting the stopped bastion", error=ComputeError, InstanceIds=[instance_id])
+            call(ec2.start_instances, _("starting the stopped bastion"), error=ComputeError, InstanceIds=[instance_id])
         ec2.get_waiter("instance_running").wait(InstanceIds=[instance_id], WaiterConfig=config)
     except WaiterError as e:
-        raise ComputeError(f"The bastion {instance_id} did not reach 'running': {e}",
-                           "Look at its state and state reason: aws ec2 describe-instances --instance-ids " + instance_id) from e
+        raise ComputeError(_("The bastion {instance_id} did not reach 'running': {error}").format(
+            instance_id=instance_id, error=e),
+                           _("Look at its state and state reason: aws ec2 describe-instances --instance-ids {id}").format(
+                               id=instance_id)) from e
     return ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]
 
 

@@ -27,6 +27,7 @@ from ..lab import Lab
 from ..webapp import user_data_base64
 from . import spec_types, validate
 from ._base import Built, call, check_image, check_instance_type, cli_tag_list, cli_tags, paginate, tag_spec, tag_value
+from ..i18n import _
 
 LAYER = "compute"
 __all__ = ["LaunchTemplateSpec", "LaunchTemplate", "build_launch_template", "ensure_launch_template", "ensure_instance_profile",
@@ -86,13 +87,13 @@ def check_spec(lab: Lab, spec: LaunchTemplateSpec | None, app_port: int | None,
     name = validate.LAUNCH_TEMPLATE_NAME.check("name", spec.name if spec.name is not None else lab.resource_name("app-lt"))
     port = validate.port("app_port", spec.app_port if spec.app_port is not None else (app_port or 80))
     if app_port is not None and port != app_port:
-        raise ValidationError("app_port", port, "the app security group admits port {sg} only, so the ALB could not reach {port}".format(
-            sg=app_port, port=port), "Use app_port={sg}, or rebuild security with SecuritySpec(app_port={port}).".format(
+        raise ValidationError("app_port", port, _("the app security group admits port {sg} only, so the ALB could not reach {port}").format(
+            sg=app_port, port=port), _("Use app_port={sg}, or rebuild security with SecuritySpec(app_port={port}).").format(
             sg=app_port, port=port))
     validate.MYSQL_DATABASE_NAME.check("db_name", spec.db_name)
     if engine is not None and engine not in MYSQL_ENGINES:
-        raise ValidationError("database.engine", engine, "the lab's web app speaks the MySQL protocol (PyMySQL)",
-                              "Build the database with DatabaseSpec(engine='mysql') or 'mariadb'.")
+        raise ValidationError("database.engine", engine, _("the lab's web app speaks the MySQL protocol (PyMySQL)"),
+                              _("Build the database with DatabaseSpec(engine='mysql') or 'mariadb'."))
     check_instance_type(lab, "instance_type", spec.instance_type)
     if spec.image_id is not None:
         check_image(lab, "image_id", spec.image_id)
@@ -105,8 +106,8 @@ def validate_spec(lab: Lab, security: Any, spec: LaunchTemplateSpec | None,
     checked = check_spec(lab, spec, getattr(security, "app_port", None),
                          getattr(database, "engine", "mysql") if database is not None else None)
     if database is not None and not getattr(database, "endpoint_address", None):
-        raise ValidationError("database.endpoint_address", None, "the database has no endpoint yet (it is still being created)",
-                              "Build it with DatabaseSpec(wait=True), or build the launch template once it is 'available'.")
+        raise ValidationError("database.endpoint_address", None, _("the database has no endpoint yet (it is still being created)"),
+                              _("Build it with DatabaseSpec(wait=True), or build the launch template once it is 'available'."))
     return checked
 
 
@@ -162,14 +163,14 @@ def find_al2023_ami(lab: Lab) -> str:
     """The newest Amazon Linux 2023 x86_64 AMI in the lab's region (a probe). See :data:`FALLBACK_AMI`."""
     filters = [{"Name": "name", "Values": [AL2023_NAME_FILTER]}, {"Name": "architecture", "Values": ["x86_64"]},
                {"Name": "state", "Values": ["available"]}]
-    images = call(lab.client("ec2").describe_images, "looking up the Amazon Linux 2023 AMI", error=ComputeError,
+    images = call(lab.client("ec2").describe_images, _("looking up the Amazon Linux 2023 AMI"), error=ComputeError,
                   Owners=["amazon"], Filters=filters)["Images"]
     if images:
         return max(images, key=lambda i: (i.get("CreationDate", ""), i.get("Name", "")))["ImageId"]
     if lab.region in FALLBACK_AMI:
         return FALLBACK_AMI[lab.region]
-    raise ComputeError(f"No Amazon Linux 2023 x86_64 AMI was found in {lab.region}.",
-                       "Pass LaunchTemplateSpec(image_id='ami-...') with an AMI from that region.")
+    raise ComputeError(_("No Amazon Linux 2023 x86_64 AMI was found in {region}.").format(region=lab.region),
+                       _("Pass LaunchTemplateSpec(image_id='ami-...') with an AMI from that region."))
 
 
 def _normal(data: dict[str, Any]) -> dict[str, Any]:
@@ -193,25 +194,25 @@ def ensure_launch_template(lab: Lab, name: str, data: dict[str, Any], created: l
     ec2 = lab.client("ec2")
     found = list(paginate(ec2, "describe_launch_templates", "LaunchTemplates", Filters=lab.lab_filters(name)))
     if not found:
-        lt = call(ec2.create_launch_template, "creating the launch template", error=ComputeError, LaunchTemplateName=name,
+        lt = call(ec2.create_launch_template, _("creating the launch template"), error=ComputeError, LaunchTemplateName=name,
                   LaunchTemplateData=data, TagSpecifications=tag_spec(lab.tags(name, LAYER), "launch-template"))["LaunchTemplate"]
         created.append(lt["LaunchTemplateId"])
         return lt["LaunchTemplateId"], int(lt["DefaultVersionNumber"]), int(lt["LatestVersionNumber"])
     lt_id = found[0]["LaunchTemplateId"]
-    latest = call(ec2.describe_launch_template_versions, "reading the launch template", error=ComputeError,
+    latest = call(ec2.describe_launch_template_versions, _("reading the launch template"), error=ComputeError,
                   LaunchTemplateId=lt_id, Versions=["$Latest"])["LaunchTemplateVersions"][0]
     if not _differs(latest.get("LaunchTemplateData", {}), data):
         return lt_id, int(found[0]["DefaultVersionNumber"]), int(latest["VersionNumber"])
     # Versions are immutable: the change becomes a new version, made the default for new launches.
-    version = call(ec2.create_launch_template_version, "adding a launch template version", error=ComputeError,
+    version = call(ec2.create_launch_template_version, _("adding a launch template version"), error=ComputeError,
                    LaunchTemplateId=lt_id, LaunchTemplateData=data,
                    VersionDescription="awslab: settings changed")["LaunchTemplateVersion"]["VersionNumber"]
-    call(ec2.modify_launch_template, "making the new version the default", error=ComputeError,
+    call(ec2.modify_launch_template, _("making the new version the default"), error=ComputeError,
          LaunchTemplateId=lt_id, DefaultVersion=str(version))
     created.append(f"{lt_id}:{version}")
     lab.record("compute/launch-template-version", f"aws ec2 create-launch-template-version --launch-template-id $LT_ID "
                f"--launch-template-data file://lt-data.json\naws ec2 modify-launch-template --launch-template-id $LT_ID "
-               f"--default-version {version}", "A changed template is a new version (versions are immutable), made the default")
+               f"--default-version {version}", _("A changed template is a new version (versions are immutable), made the default"))
     return lt_id, int(version), int(version)
 
 
@@ -230,22 +231,22 @@ def ensure_instance_profile(lab: Lab, secret_arn: str, created: list[str]) -> st
     try:
         _claim(lab, "role", role, iam.get_role(RoleName=role)["Role"], lambda: iam.tag_role(RoleName=role, Tags=tags))
     except ClientError:
-        call(iam.create_role, "creating the app servers' IAM role", error=ComputeError, RoleName=role,
+        call(iam.create_role, _("creating the app servers' IAM role"), error=ComputeError, RoleName=role,
              AssumeRolePolicyDocument=json.dumps(ASSUME_EC2), Tags=tags, Description=ROLE_DESCRIPTION)
         created.append(role)
     policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": secret_arn}]}
-    call(iam.put_role_policy, "allowing the role to read the DB secret", error=ComputeError, RoleName=role,
+    call(iam.put_role_policy, _("allowing the role to read the DB secret"), error=ComputeError, RoleName=role,
          PolicyName="read-db-secret", PolicyDocument=json.dumps(policy))
     try:
         found = iam.get_instance_profile(InstanceProfileName=profile)["InstanceProfile"]
         _claim(lab, "instance profile", profile, found,
                lambda: iam.tag_instance_profile(InstanceProfileName=profile, Tags=lab.tags(profile, LAYER)))
     except ClientError:
-        found = call(iam.create_instance_profile, "creating the instance profile", error=ComputeError,
+        found = call(iam.create_instance_profile, _("creating the instance profile"), error=ComputeError,
                      InstanceProfileName=profile, Tags=lab.tags(profile, LAYER))["InstanceProfile"]
         created.append(profile)
     if role not in [r["RoleName"] for r in found.get("Roles", [])]:
-        call(iam.add_role_to_instance_profile, "putting the role in the instance profile", error=ComputeError,
+        call(iam.add_role_to_instance_profile, _("putting the role in the instance profile"), error=ComputeError,
              InstanceProfileName=profile, RoleName=role)
     shown = json.dumps(dict(policy, Statement=[dict(policy["Statement"][0], Resource="$DB_SECRET_ARN")])).replace('"', '\\"')
     q = shlex.quote
@@ -255,7 +256,7 @@ def ensure_instance_profile(lab: Lab, secret_arn: str, created: list[str]) -> st
                f'"{shown}"\n' f"aws iam create-instance-profile --instance-profile-name {profile} "
                f"--tags {' '.join(map(q, cli_tag_list(lab.tags(profile, LAYER))))}\n"
                f"aws iam add-role-to-instance-profile --instance-profile-name {profile} --role-name {role}",
-               "A role the app servers assume (tagged, so teardown finds it): it may read the database's secret and nothing else")
+               _("A role the app servers assume (tagged, so teardown finds it): it may read the database's secret and nothing else"))
     return found["Arn"]
 
 
@@ -264,10 +265,11 @@ def _claim(lab: Lab, what: str, name: str, found: dict, tag: Any) -> None:
     older CLI log), so that teardown finds it; refuse one that another lab owns."""
     owner = tag_value(found.get("Tags"), config.LAB_TAG)
     if owner is None:
-        call(tag, "tagging the {what} {name} as this lab's".format(what=what, name=name), error=ComputeError)
+        call(tag, _("tagging the {what} {name} as this lab's").format(what=what, name=name), error=ComputeError)
     elif owner != lab.name:
-        raise ComputeError("An IAM {what} named '{name}' exists and belongs to lab '{owner}'.".format(what=what, name=name, owner=owner),
-                           "Tear that lab down, or delete the {what} by hand (aws iam delete-{command} ...).".format(
+        raise ComputeError(_("An IAM {what} named '{name}' exists and belongs to lab '{owner}'.").format(
+            what=what, name=name, owner=owner),
+                           _("Tear that lab down, or delete the {what} by hand (aws iam delete-{command} ...).").format(
                                what=what, command=what.replace(" ", "-")))
 
 
@@ -311,27 +313,27 @@ def _record_user_data(lab: Lab, port: int, database: Any, db_name: str) -> None:
         lab.record("compute/db-url", f'export DB_URL="mysql://{user}@$DB_ENDPOINT:{database.port}/{db_name}"\n'
                    f"export DB_SECRET_ARN=$(aws rds describe-db-instances --db-instance-identifier {ident} "
                    "--query 'DBInstances[0].MasterUserSecret.SecretArn' --output text)",
-                   "Where the app finds its database; the password stays in Secrets Manager")
+                   _("Where the app finds its database; the password stays in Secrets Manager"))
     else:
-        lab.record("compute/db-url", "unset DB_URL DB_SECRET_ARN", "No database (the app's /products answers 503)")
+        lab.record("compute/db-url", "unset DB_URL DB_SECRET_ARN", _("No database (the app's /products answers 503)"))
     db = "os.environ.get('DB_URL'), os.environ.get('DB_SECRET_ARN')" if with_db else "None"
     lab.record("compute/user-data", f"python3 -c \"import os, awslab.webapp as w; print(w.user_data({port}, {db}), end='')\" "
                "> user-data.sh\nUSER_DATA_B64=$(base64 -w0 user-data.sh)",
-               "The user data that installs and starts the web app (awslab.webapp.user_data)")
+               _("The user data that installs and starts the web app (awslab.webapp.user_data)"))
 
 
 def _record(lab: Lab, name: str, data: dict[str, Any]) -> None:
     lab.record("compute/ami", ["aws", "ec2", "describe-images", "--owners", "amazon", "--filters",
                f"Name=name,Values={AL2023_NAME_FILTER}", "Name=architecture,Values=x86_64", "Name=state,Values=available"],
-               "The newest Amazon Linux 2023 AMI", var="AMI_ID", query="sort_by(Images, &CreationDate)[-1].ImageId")
+               _("The newest Amazon Linux 2023 AMI"), var="AMI_ID", query="sort_by(Images, &CreationDate)[-1].ImageId")
     shown = dict(data, ImageId="$AMI_ID", SecurityGroupIds=["$APP_SG_ID"], UserData="$USER_DATA_B64")
     if "IamInstanceProfile" in shown:
         shown["IamInstanceProfile"] = {"Name": lab.resource_name("app-profile")}
     lab.record("compute/lt-data", f"cat > lt-data.json <<EOF\n{json.dumps(shown, indent=1)}\nEOF",
-               "What each instance gets: AMI, type, app group, IMDSv2, detailed monitoring, user data, tags")
+               _("What each instance gets: AMI, type, app group, IMDSv2, detailed monitoring, user data, tags"))
     lab.record("compute/launch-template", ["aws", "ec2", "create-launch-template", "--launch-template-name", name,
                "--launch-template-data", "file://lt-data.json", "--tag-specifications",
-               cli_tags("launch-template", lab.tags(name, LAYER))], "The launch template", var="LT_ID",
+               cli_tags("launch-template", lab.tags(name, LAYER))], _("The launch template"), var="LT_ID",
                query="LaunchTemplate.LaunchTemplateId")
 
 

@@ -30,6 +30,7 @@ from . import spec_types, validate
 from ._base import Built, call, cli_tag_list, paginate, tag_value
 from .network import Network
 from .security import ENGINE_PORTS, SecurityGroups
+from ..i18n import _
 
 LAYER = "database"
 __all__ = ["DatabaseSpec", "Database", "build_database", "ensure_db_subnet_group", "ensure_db_instance", "describe_database"]
@@ -90,8 +91,8 @@ def check_spec(lab: Lab, spec: DatabaseSpec | None, db_port: int) -> tuple[Datab
     port = spec.port if spec.port is not None else ENGINE_PORTS[spec.engine]
     validate.whole_number("port", port, *validate.DB_PORT_RANGE, "Use the engine's port: 3306 for MySQL, 5432 for PostgreSQL.")
     if port != db_port:
-        raise ValidationError("port", port, "the db security group admits port {allowed} only, so the app could not reach it".format(
-            allowed=db_port), "Build the security layer with SecuritySpec(db_port={port}), or use port={allowed}.".format(
+        raise ValidationError("port", port, _("the db security group admits port {allowed} only, so the app could not reach it").format(
+            allowed=db_port), _("Build the security layer with SecuritySpec(db_port={port}), or use port={allowed}.").format(
             port=port, allowed=db_port))
     return spec, ident.lower(), port
 
@@ -103,8 +104,8 @@ def validate_spec(lab: Lab, network: Network, security: SecurityGroups,
     azs = {s.availability_zone for s in network.db_subnets}
     if len(azs) < 2:
         raise ValidationError("network.db_subnets", [s.subnet_id for s in network.db_subnets],
-                              "a DB subnet group needs subnets in at least two Availability Zones",
-                              "Build the network with db_subnets in two AZs (the default).")
+                              _("a DB subnet group needs subnets in at least two Availability Zones"),
+                              _("Build the network with db_subnets in two AZs (the default)."))
     return checked
 
 
@@ -132,19 +133,21 @@ def ensure_db_subnet_group(lab: Lab, network: Network, created: list[str]) -> st
         found = rds.describe_db_subnet_groups(DBSubnetGroupName=name)["DBSubnetGroups"][0]
     except ClientError as e:
         if e.response.get("Error", {}).get("Code") != "DBSubnetGroupNotFoundFault":
-            raise translate(e, "looking for the DB subnet group", cls=DatabaseError) from e
+            raise translate(e, _("looking for the DB subnet group"), cls=DatabaseError) from e
         found = None
     if found and found.get("VpcId") != network.vpc_id:
-        raise DatabaseError(f"The DB subnet group {name!r} belongs to another VPC ({found.get('VpcId')}).",
-                            f"Tear the old lab down, or delete it: aws rds delete-db-subnet-group --db-subnet-group-name {name}")
+        raise DatabaseError(_("The DB subnet group {name!r} belongs to another VPC ({vpc}).").format(
+            name=name, vpc=found.get('VpcId')),
+                            _("Tear the old lab down, or delete it: aws rds delete-db-subnet-group --db-subnet-group-name "
+                              "{name}").format(name=name))
     if not found:
-        call(rds.create_db_subnet_group, "creating the DB subnet group", error=DatabaseError, DBSubnetGroupName=name,
+        call(rds.create_db_subnet_group, _("creating the DB subnet group"), error=DatabaseError, DBSubnetGroupName=name,
              DBSubnetGroupDescription="Private db subnets in two or more AZs for the lab database", SubnetIds=subnet_ids, Tags=tags)
         created.append(name)
     lab.record("database/subnet-group", ["aws", "rds", "create-db-subnet-group", "--db-subnet-group-name", name,
                "--db-subnet-group-description", "Private db subnets in two or more AZs for the lab database", "--subnet-ids",
                *[f"$DB_SUBNET_{i + 1}" for i in range(len(subnet_ids))], "--tags", *cli_tag_list(tags)],
-               "A DB subnet group over the private db subnets")
+               _("A DB subnet group over the private db subnets"))
     return name
 
 
@@ -158,11 +161,13 @@ def ensure_db_instance(lab: Lab, ident: str, port: int, subnet_group: str, db_sg
     if instance is not None:
         owner = tag_value(instance.get("TagList"), config.LAB_TAG)
         if owner != lab.name or instance.get("DBInstanceStatus") == "deleting":
-            why = "is being deleted" if owner == lab.name else f"belongs to {'lab ' + repr(owner) if owner else 'someone else'}"
-            raise DatabaseError(f"A DB instance named {ident!r} already exists and {why}.",
-                                "Wait for the deletion to finish, or pick another name with DatabaseSpec(db_instance_identifier=...).")
+            problem = (_("A DB instance named {ident!r} already exists and is being deleted.") if owner == lab.name else
+                       _("A DB instance named {ident!r} already exists and belongs to lab {owner!r}.") if owner else
+                       _("A DB instance named {ident!r} already exists and belongs to someone else."))
+            raise DatabaseError(problem.format(ident=ident, owner=owner),
+                                _("Wait for the deletion to finish, or pick another name with DatabaseSpec(db_instance_identifier=...)."))
     else:
-        instance = call(rds.create_db_instance, "creating the DB instance", error=DatabaseError, DBInstanceIdentifier=ident,
+        instance = call(rds.create_db_instance, _("creating the DB instance"), error=DatabaseError, DBInstanceIdentifier=ident,
                         Engine=spec.engine, EngineVersion=version, DBInstanceClass=spec.db_instance_class,
                         AllocatedStorage=spec.allocated_storage, StorageType=spec.storage_type, MasterUsername=spec.master_username,
                         ManageMasterUserPassword=True, DBSubnetGroupName=subnet_group, VpcSecurityGroupIds=[db_sg_id],
@@ -174,7 +179,7 @@ def ensure_db_instance(lab: Lab, ident: str, port: int, subnet_group: str, db_sg
                "--manage-master-user-password", "--db-subnet-group-name", subnet_group, "--vpc-security-group-ids", "$DB_SG_ID",
                "--no-publicly-accessible", "--multi-az" if spec.multi_az else "--no-multi-az", "--port", str(port),
                "--tags", *cli_tag_list(tags)],
-               "The RDS instance: private, in the db group, password kept by RDS in Secrets Manager")
+               _("The RDS instance: private, in the db group, password kept by RDS in Secrets Manager"))
     lab.record("database/wait", ["aws", "rds", "wait", "db-instance-available", "--db-instance-identifier", ident])
     lab.record("database/endpoint", ["aws", "rds", "describe-db-instances", "--db-instance-identifier", ident],
                var="DB_ENDPOINT", query="DBInstances[0].Endpoint.Address")
@@ -187,7 +192,7 @@ def _describe(lab: Lab, ident: str) -> dict | None:
     except ClientError as e:
         if e.response.get("Error", {}).get("Code") == "DBInstanceNotFound":
             return None
-        raise translate(e, f"looking for the DB instance {ident!r}", cls=DatabaseError) from e
+        raise translate(e, _("looking for the DB instance {ident!r}").format(ident=ident), cls=DatabaseError) from e
 
 
 def _wait_available(lab: Lab, ident: str) -> dict:
@@ -200,9 +205,10 @@ def _wait_available(lab: Lab, ident: str) -> dict:
         lab.client("rds").get_waiter("db_instance_available").wait(DBInstanceIdentifier=ident,
                                                                     WaiterConfig={"Delay": delay, "MaxAttempts": 60})
     except WaiterError as e:
-        raise DatabaseError(f"The DB instance {ident!r} did not become available: {e}",
-                            f"Look at its status and events: aws rds describe-events --source-identifier {ident} "
-                            "--source-type db-instance") from e
+        raise DatabaseError(_("The DB instance {ident!r} did not become available: {error}").format(
+            ident=ident, error=e),
+                            _("Look at its status and events: aws rds describe-events --source-identifier {ident} "
+                              "--source-type db-instance").format(ident=ident)) from e
     return _describe(lab, ident) or {}
 
 

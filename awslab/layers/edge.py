@@ -31,6 +31,7 @@ from ..errors import EdgeError, ValidationError
 from ..lab import Lab
 from . import spec_types, validate
 from ._base import Built, call, cli_tag_list, tag_value
+from ..i18n import _
 
 LAYER = "edge"
 __all__ = ["EdgeSpec", "Edge", "build_edge", "describe_edge", "ensure_site_bucket", "ensure_index_page",
@@ -98,11 +99,11 @@ def check_spec(spec: EdgeSpec | None) -> EdgeSpec:
     for fld in ("record_name", "site_record_name"):
         name = validate.dns_name(fld, getattr(spec, fld))
         if name != zone and not name.endswith("." + zone):
-            raise ValidationError(fld, getattr(spec, fld), "a record of the hosted zone {zone} must end with {zone}".format(zone=zone),
-                                  "Use a name such as 'app.{zone}'.".format(zone=zone))
+            raise ValidationError(fld, getattr(spec, fld), _("a record of the hosted zone {zone} must end with {zone}").format(zone=zone),
+                                  _("Use a name such as 'app.{zone}'.").format(zone=zone))
     if spec.record_name.lower().rstrip(".") == spec.site_record_name.lower().rstrip("."):
-        raise ValidationError("site_record_name", spec.site_record_name, "the site and the API need different names",
-                              "Use e.g. record_name='api.{zone}', site_record_name='www.{zone}'.".format(zone=zone))
+        raise ValidationError("site_record_name", spec.site_record_name, _("the site and the API need different names"),
+                              _("Use e.g. record_name='api.{zone}', site_record_name='www.{zone}'.").format(zone=zone))
     if spec.bucket_name is not None:
         validate_bucket_name("bucket_name", spec.bucket_name)
     validate.INDEX_DOCUMENT.check("index_document", spec.index_document, "Use 'index.html'.")
@@ -114,8 +115,8 @@ def validate_spec(spec: EdgeSpec | None, load_balancer: Any) -> EdgeSpec:
     """Check the spec, and the load balancer the edge points at, before any call that creates anything."""
     spec = check_spec(spec)
     if not getattr(load_balancer, "dns_name", None) or not getattr(load_balancer, "load_balancer_arn", None):
-        raise ValidationError("load_balancer", load_balancer, "the edge needs a load balancer with a dns_name and a load_balancer_arn",
-                              "Build it first: build_load_balancer(lab, network, security).")
+        raise ValidationError("load_balancer", load_balancer, _("the edge needs a load balancer with a dns_name and a load_balancer_arn"),
+                              _("Build it first: build_load_balancer(lab, network, security)."))
     return spec
 
 
@@ -129,7 +130,7 @@ def build_edge(lab: Lab, load_balancer: Any, spec: EdgeSpec | None = None) -> Ed
     """Ensure the whole edge: bucket + page, OAC, distribution, bucket policy, hosted zone, alias records."""
     spec = validate_spec(spec, load_balancer)
     created: list[str] = []
-    account_id = call(lab.client("sts").get_caller_identity, "asking STS for the account id", error=EdgeError)["Account"]
+    account_id = call(lab.client("sts").get_caller_identity, _("asking STS for the account id"), error=EdgeError)["Account"]
     bucket = spec.bucket_name or site_bucket_name(lab, account_id)
     _record_inputs(lab, bucket if spec.bucket_name else None)
     ensure_site_bucket(lab, bucket, created)
@@ -147,7 +148,7 @@ def build_edge(lab: Lab, load_balancer: Any, spec: EdgeSpec | None = None) -> Ed
 
 def _record_inputs(lab: Lab, bucket: str | None) -> None:
     """The shell variables the edge's CLI commands use: ACCOUNT_ID, BUCKET, ALB_DNS, ALB_ZONE."""
-    lab.record("edge/account", ["aws", "sts", "get-caller-identity"], "The account id makes the bucket name unique",
+    lab.record("edge/account", ["aws", "sts", "get-caller-identity"], _("The account id makes the bucket name unique"),
                var="ACCOUNT_ID", query="Account")
     lab.record("edge/bucket-name", f"BUCKET={bucket or lab.name.lower() + '-site-$ACCOUNT_ID-' + lab.region}")
     for var, attr in (("ALB_DNS", "DNSName"), ("ALB_ZONE", "CanonicalHostedZoneId")):
@@ -170,26 +171,29 @@ def ensure_site_bucket(lab: Lab, bucket: str, created: list[str]) -> str:
         exists = True
     except s3.exceptions.ClientError as e:
         if e.response.get("Error", {}).get("Code") not in ("404", "NoSuchBucket", "NotFound"):
-            raise EdgeError(f"The bucket name {bucket} is taken by another account.", "Pass EdgeSpec(bucket_name=...) with another name.",
+            raise EdgeError(_("The bucket name {bucket} is taken by another account.").format(
+                bucket=bucket), _("Pass EdgeSpec(bucket_name=...) with another name."),
                             code=e.response.get("Error", {}).get("Code")) from e
         exists = False
     owner = tag_value(_bucket_tags(s3, bucket), "awslab:lab") if exists else None
     if owner not in (None, lab.name):
-        raise EdgeError(f"The bucket {bucket} belongs to lab '{owner}', not '{lab.name}'.",
-                        "Pass EdgeSpec(bucket_name=...) with a name of its own.")
+        raise EdgeError(_("The bucket {bucket} belongs to lab '{owner}', not '{name}'.").format(
+            bucket=bucket, owner=owner, name=lab.name),
+                        _("Pass EdgeSpec(bucket_name=...) with a name of its own."))
     if not exists:
         # Outside us-east-1, S3 wants the region spelled out
         # (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html).
         where = {} if lab.region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": lab.region}}
-        call(s3.create_bucket, f"creating the bucket {bucket}", error=EdgeError, Bucket=bucket, **where)
+        call(s3.create_bucket, _("creating the bucket {bucket}").format(
+            bucket=bucket), error=EdgeError, Bucket=bucket, **where)
         created.append(bucket)
     if owner is None:  # new, or created by a build that stopped before it could tag it (HeadBucket said it is ours)
-        call(s3.put_bucket_tagging, "tagging the bucket", error=EdgeError, Bucket=bucket, Tagging={"TagSet": tags})
-        call(s3.put_public_access_block, "blocking public access", error=EdgeError, Bucket=bucket, PublicAccessBlockConfiguration={
+        call(s3.put_bucket_tagging, _("tagging the bucket"), error=EdgeError, Bucket=bucket, Tagging={"TagSet": tags})
+        call(s3.put_public_access_block, _("blocking public access"), error=EdgeError, Bucket=bucket, PublicAccessBlockConfiguration={
             "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
     where_cli = "" if lab.region == "us-east-1" else f" --create-bucket-configuration LocationConstraint={lab.region}"
     lab.record("edge/bucket", f"aws s3api create-bucket --bucket $BUCKET{where_cli}",
-               "The static site's bucket: private; only CloudFront will read it")
+               _("The static site's bucket: private; only CloudFront will read it"))
     lab.record("edge/bucket-tags", ["aws", "s3api", "put-bucket-tagging", "--bucket", "$BUCKET", "--tagging", json.dumps({"TagSet": tags})])
     lab.record("edge/bucket-block", ["aws", "s3api", "put-public-access-block", "--bucket", "$BUCKET", "--public-access-block-configuration",
                "BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true"])
@@ -233,10 +237,10 @@ def ensure_index_page(lab: Lab, bucket: str, key: str, alb_dns_name: str, create
     except s3.exceptions.ClientError:
         current = None
     if current != etag:
-        call(s3.put_object, f"uploading {key}", error=EdgeError, Bucket=bucket, Key=key, Body=body,
+        call(s3.put_object, _("uploading {key}").format(key=key), error=EdgeError, Bucket=bucket, Key=key, Body=body,
              ContentType="text/html; charset=utf-8", CacheControl="max-age=300")
         created.append(f"s3://{bucket}/{key}")
-    lab.record("edge/index-file", _heredoc(key, index_page("$ALB_DNS")), "The front end: a page that calls the API on the ALB")
+    lab.record("edge/index-file", _heredoc(key, index_page("$ALB_DNS")), _("The front end: a page that calls the API on the ALB"))
     lab.record("edge/index", f"aws s3 cp {key} s3://$BUCKET/{key} --content-type 'text/html; charset=utf-8'")
     return key
 
@@ -255,12 +259,12 @@ def ensure_origin_access_control(lab: Lab, created: list[str]) -> str:
     else:
         config = {"Name": name, "Description": f"awslab {lab.name}: CloudFront reads the site bucket",
                   "SigningProtocol": "sigv4", "SigningBehavior": "always", "OriginAccessControlOriginType": "s3"}
-        oac_id = call(cf.create_origin_access_control, "creating the origin access control", error=EdgeError,
+        oac_id = call(cf.create_origin_access_control, _("creating the origin access control"), error=EdgeError,
                       OriginAccessControlConfig=config)["OriginAccessControl"]["Id"]
         created.append(oac_id)
     lab.record("edge/oac", ["aws", "cloudfront", "create-origin-access-control", "--origin-access-control-config",
                f"Name={name},SigningProtocol=sigv4,SigningBehavior=always,OriginAccessControlOriginType=s3"],
-               "Origin Access Control: only CloudFront may read the bucket", var="OAC_ID", query="OriginAccessControl.Id")
+               _("Origin Access Control: only CloudFront may read the bucket"), var="OAC_ID", query="OriginAccessControl.Id")
     return oac_id
 
 
@@ -313,7 +317,7 @@ def ensure_distribution(lab: Lab, bucket: str, oac_id: str, alb_dns_name: str, s
     tags = lab.tags(lab.resource_name("cdn"), LAYER)
     found = _find_distribution(lab)
     if not found:
-        found = call(cf.create_distribution_with_tags, "creating the CloudFront distribution", error=EdgeError,
+        found = call(cf.create_distribution_with_tags, _("creating the CloudFront distribution"), error=EdgeError,
                      DistributionConfigWithTags={"DistributionConfig": config, "Tags": {"Items": tags}})["Distribution"]
         created.append(found["Id"])
     elif alb_dns_name not in [o["DomainName"] for o in found.get("Origins", {}).get("Items", []) if o["Id"] == "alb-api"]:
@@ -321,7 +325,7 @@ def ensure_distribution(lab: Lab, bucket: str, oac_id: str, alb_dns_name: str, s
         created.append(f"{found['Id']}:alb-api")
     cli = json.loads(json.dumps(config).replace(oac_id, "$OAC_ID").replace(alb_dns_name, "$ALB_DNS").replace(bucket, "$BUCKET"))
     lab.record("edge/distribution-config", _heredoc("distribution.json", {"DistributionConfig": cli, "Tags": {"Items": tags}}),
-               "CloudFront: '*' from the bucket (cached), '/api/*' to the ALB (not cached)")
+               _("CloudFront: '*' from the bucket (cached), '/api/*' to the ALB (not cached)"))
     lab.record("edge/distribution", ["aws", "cloudfront", "create-distribution-with-tags", "--distribution-config-with-tags",
                "file://distribution.json"], var="DIST_ID", query="Distribution.Id")
     return {"Id": found["Id"], "ARN": found["ARN"], "DomainName": found["DomainName"]}
@@ -333,7 +337,7 @@ def _point_api_origin(cf: Any, distribution_id: str, alb_dns_name: str) -> None:
     for origin in config["Origins"]["Items"]:
         if origin["Id"] == "alb-api":
             origin["DomainName"] = alb_dns_name
-    call(cf.update_distribution, "pointing CloudFront's /api/* origin at the load balancer", error=EdgeError,
+    call(cf.update_distribution, _("pointing CloudFront's /api/* origin at the load balancer"), error=EdgeError,
          Id=distribution_id, IfMatch=current["ETag"], DistributionConfig=config)
 
 
@@ -350,11 +354,11 @@ def ensure_bucket_policy(lab: Lab, bucket: str, distribution_arn: str) -> None:
     except s3.exceptions.ClientError:
         current = None
     if current != policy:
-        call(s3.put_bucket_policy, "writing the bucket policy", error=EdgeError, Bucket=bucket, Policy=json.dumps(policy))
+        call(s3.put_bucket_policy, _("writing the bucket policy"), error=EdgeError, Bucket=bucket, Policy=json.dumps(policy))
     cli = json.loads(json.dumps(policy).replace(distribution_arn, "arn:aws:cloudfront::$ACCOUNT_ID:distribution/$DIST_ID")
                      .replace(bucket, "$BUCKET"))
     lab.record("edge/bucket-policy-file", _heredoc("bucket-policy.json", cli),
-               "The bucket policy: CloudFront (this distribution only) may read objects")
+               _("The bucket policy: CloudFront (this distribution only) may read objects"))
     lab.record("edge/bucket-policy", ["aws", "s3api", "put-bucket-policy", "--bucket", "$BUCKET", "--policy", "file://bucket-policy.json"])
 
 
@@ -382,25 +386,26 @@ def ensure_hosted_zone(lab: Lab, zone: str, created: list[str]) -> tuple[str, li
     if zone_id is None:
         import uuid
 
-        zone_id = _zone_id(call(r53.create_hosted_zone, f"creating the hosted zone {zone}", error=EdgeError, Name=zone,
+        zone_id = _zone_id(call(r53.create_hosted_zone, _("creating the hosted zone {zone}").format(
+            zone=zone), error=EdgeError, Name=zone,
                                 CallerReference=f"awslab-{lab.name}-{uuid.uuid4().hex[:12]}",
                                 HostedZoneConfig={"Comment": _zone_comment(lab), "PrivateZone": False})["HostedZone"]["Id"])
         created.append(zone_id)
-        call(r53.change_tags_for_resource, "tagging the hosted zone", error=EdgeError, ResourceType="hostedzone",
+        call(r53.change_tags_for_resource, _("tagging the hosted zone"), error=EdgeError, ResourceType="hostedzone",
              ResourceId=zone_id, AddTags=tags)
     ns = r53.get_hosted_zone(Id=zone_id).get("DelegationSet", {}).get("NameServers", [])
     lab.record("edge/zone", f"aws route53 create-hosted-zone --name {zone} --caller-reference awslab-{lab.name}-$(date +%s) "
                f"--hosted-zone-config {shlex.quote(f'Comment={_zone_comment(lab)},PrivateZone=false')}",
-               "Route 53: a public hosted zone (point your registrar at its name servers)", var="ZONE_ID", query="HostedZone.Id")
+               _("Route 53: a public hosted zone (point your registrar at its name servers)"), var="ZONE_ID", query="HostedZone.Id")
     lab.record("edge/zone-id", "ZONE_ID=${ZONE_ID##*/}",
-               "The API answers /hostedzone/<id>; tagging takes the bare <id> (on AWS too)")
+               _("The API answers /hostedzone/<id>; tagging takes the bare <id> (on AWS too)"))
     lab.record("edge/zone-tags", ["aws", "route53", "change-tags-for-resource", "--resource-type", "hostedzone", "--resource-id", "$ZONE_ID",
                "--add-tags", *cli_tag_list(tags)])
     return zone_id, ns
 
 
 def _alb_hosted_zone(lab: Lab, arn: str) -> str:
-    lbs = call(lab.client("elbv2").describe_load_balancers, "describing the load balancer", error=EdgeError,
+    lbs = call(lab.client("elbv2").describe_load_balancers, _("describing the load balancer"), error=EdgeError,
                LoadBalancerArns=[arn])["LoadBalancers"]
     return lbs[0]["CanonicalHostedZoneId"]
 
@@ -423,7 +428,7 @@ def ensure_alias_records(lab: Lab, zone_id: str, spec: EdgeSpec, alb_dns: str, a
     changes = [{"Action": "UPSERT", "ResourceRecordSet": {"Name": n, "Type": "A", "AliasTarget": t}}
                for n, t in wanted.items() if not _same_alias(have.get(n), t)]
     if changes:
-        call(r53.change_resource_record_sets, "writing the alias records", error=EdgeError, HostedZoneId=zone_id,
+        call(r53.change_resource_record_sets, _("writing the alias records"), error=EdgeError, HostedZoneId=zone_id,
              ChangeBatch={"Comment": "awslab edge", "Changes": changes})
         created.extend(c["ResourceRecordSet"]["Name"] for c in changes)
     lab.record("edge/cdn-dns", ["aws", "cloudfront", "get-distribution", "--id", "$DIST_ID"], var="CDN_DNS", query="Distribution.DomainName")
@@ -431,7 +436,7 @@ def ensure_alias_records(lab: Lab, zone_id: str, spec: EdgeSpec, alb_dns: str, a
         t, DNSName="$ALB_DNS" if t["DNSName"] == alb_dns else "$CDN_DNS",
         HostedZoneId="$ALB_ZONE" if t["HostedZoneId"] == alb_zone else t["HostedZoneId"])}} for n, t in wanted.items()]
     lab.record("edge/alias-file", _heredoc("alias-records.json", {"Comment": "awslab edge", "Changes": cli}),
-               "Alias A records: the API name -> the ALB, the site name -> CloudFront")
+               _("Alias A records: the API name -> the ALB, the site name -> CloudFront"))
     lab.record("edge/alias", ["aws", "route53", "change-resource-record-sets", "--hosted-zone-id", "$ZONE_ID",
                "--change-batch", "file://alias-records.json"])
 

@@ -41,6 +41,7 @@ from ..errors import SecurityError, ValidationError, translate
 from ..lab import Lab
 from . import spec_types, validate
 from ._base import Built, call, cli_tags, tag_spec
+from ..i18n import _
 
 if TYPE_CHECKING:  # pragma: no cover
     from .bastion import Bastion
@@ -101,7 +102,7 @@ def validate_spec(lab: Lab, spec: KeyPairSpec | None) -> tuple[str, Path]:
     name = validate.KEY_NAME.check("key_name", spec.key_name if spec.key_name is not None else lab.resource_name("key"))
     validate.one_of("key_type", spec.key_type, KEY_TYPES, "Use key_type='rsa' (the seed's choice) or key_type='ed25519'.")
     if isinstance(spec.key_dir, str) and not spec.key_dir.strip():
-        raise ValidationError("key_dir", spec.key_dir, "it is an empty folder name", "Leave key_dir=None for ~/.awslab/keys.")
+        raise ValidationError("key_dir", spec.key_dir, _("it is an empty folder name"), _("Leave key_dir=None for ~/.awslab/keys."))
     return name, Path(spec.key_dir).expanduser() if spec.key_dir else default_key_dir()
 
 
@@ -120,10 +121,11 @@ def create_key_pair(lab: Lab, spec: KeyPairSpec | None = None) -> KeyPair:
     private = _load_local(private_path, pem_path)
     if existing and private is None:
         raise SecurityError(
-            f"The key pair {name!r} exists in EC2, but its private key file {private_path} is missing. AWS keeps only the "
-            "public half, so the private key cannot be recovered from AWS.",
-            f"Delete the key pair (aws ec2 delete-key-pair --key-name {name}) and run this again, or pick another name "
-            "with KeyPairSpec(key_name=...).")
+            _("The key pair {name!r} exists in EC2, but its private key file {private_path} is missing. AWS "
+              "keeps only the public half, so the private key cannot be recovered from AWS.").format(
+                  name=name, private_path=private_path),
+            _("Delete the key pair (aws ec2 delete-key-pair --key-name {name}) and run this again, or pick "
+              "another name with KeyPairSpec(key_name=...).").format(name=name))
     created: list[str] = []
     if private is None:
         private = _generate(spec.key_type)
@@ -134,7 +136,8 @@ def create_key_pair(lab: Lab, spec: KeyPairSpec | None = None) -> KeyPair:
     if existing:
         key_pair_id, fingerprint = existing["KeyPairId"], existing["KeyFingerprint"]
     else:
-        result = call(lab.client("ec2").import_key_pair, f"importing the public key {name!r}", error=SecurityError, KeyName=name,
+        result = call(lab.client("ec2").import_key_pair, _("importing the public key {name!r}").format(
+            name=name), error=SecurityError, KeyName=name,
                       PublicKeyMaterial=public, TagSpecifications=tag_spec(lab.tags(name, LAYER), "key-pair"))
         key_pair_id, fingerprint = result["KeyPairId"], result["KeyFingerprint"]
         created.append(key_pair_id)
@@ -179,8 +182,9 @@ def _load_local(private_path: Path, pem_path: Path) -> PrivateKey | None:
                     continue
                 if isinstance(key, (rsa.RSAPrivateKey, ed25519.Ed25519PrivateKey)):
                     return key
-            raise SecurityError(f"{path} is not an unencrypted RSA or ED25519 private key awslab can read.",
-                                "Move the file away, or pick another key name with KeyPairSpec(key_name=...).")
+            raise SecurityError(_("{path} is not an unencrypted RSA or ED25519 private key awslab can read.").format(
+                path=path),
+                                _("Move the file away, or pick another key name with KeyPairSpec(key_name=...)."))
     return None
 
 
@@ -190,8 +194,9 @@ def _write_secret(path: Path, data: bytes) -> None:
         if path.read_bytes() == data:
             os.chmod(path, 0o400)
             return
-        raise SecurityError(f"{path} holds a different private key than its twin file.",
-                            f"Remove whichever of {path.name} and its copy is stale, or pick another key name.")
+        raise SecurityError(_("{path} holds a different private key than its twin file.").format(path=path),
+                            _("Remove whichever of {name} and its copy is stale, or pick another key name.").format(
+                                name=path.name))
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         os.write(fd, data)
@@ -250,24 +255,25 @@ def _check_match(name: str, existing: dict, public: bytes, private_path: Path) -
         same = existing.get("KeyFingerprint") in _fingerprints(public)
     if not same:
         raise SecurityError(
-            f"The key pair {name!r} in EC2 does not match the private key {private_path} (EC2's fingerprint "
-            f"{existing.get('KeyFingerprint')}, the local key's {key_fingerprint(public)}).",
-            f"Pick another name with KeyPairSpec(key_name=...), or delete the EC2 key pair (aws ec2 delete-key-pair "
-            f"--key-name {name}) so the local key is imported again.")
+            _("The key pair {name!r} in EC2 does not match the private key {private_path} (EC2's fingerprint "
+              "{ec2}, the local key's {local}).").format(
+                  name=name, private_path=private_path, ec2=existing.get('KeyFingerprint'), local=key_fingerprint(public)),
+            _("Pick another name with KeyPairSpec(key_name=...), or delete the EC2 key pair (aws ec2 "
+              "delete-key-pair --key-name {name}) so the local key is imported again.").format(name=name))
 
 
 def _record(lab: Lab, name: str, key_type: str, private_path: Path, pem_path: Path, pub_path: Path) -> None:
     """The seed's five commands, word for word (plus KEY_NAME for later steps)."""
     q = shlex.quote
     bits = f" -b {RSA_BITS}" if key_type == "rsa" else ""
-    lab.record(f"keys/{name}/name", f"KEY_NAME={q(name)}", "The key pair: made locally, public half imported into EC2")
+    lab.record(f"keys/{name}/name", f"KEY_NAME={q(name)}", _("The key pair: made locally, public half imported into EC2"))
     lab.record(f"keys/{name}/keygen", f'ssh-keygen -t {key_type}{bits} -C "" -f "{private_path}" -N ""',
-               f"An {key_type.upper()} key pair with no passphrase (the private key never leaves this machine)")
-    lab.record(f"keys/{name}/pem", f"cp {q(str(private_path))} {q(str(pem_path))}", "A .pem copy of the private key (optional)")
+               _("An {upper} key pair with no passphrase (the private key never leaves this machine)").format(upper=key_type.upper()))
+    lab.record(f"keys/{name}/pem", f"cp {q(str(private_path))} {q(str(pem_path))}", _("A .pem copy of the private key (optional)"))
     tags = lab.tags(name, LAYER)
     lab.record(f"keys/{name}/import", f'aws ec2 import-key-pair --key-name "{name}" --public-key-material fileb://{q(str(pub_path))} '
-               f"--tag-specifications {q(cli_tags('key-pair', tags))}", "Give EC2 the public half only")
-    lab.record(f"keys/{name}/chmod-private", f"chmod 400 {q(str(private_path))}", "Only you may read the private key")
+               f"--tag-specifications {q(cli_tags('key-pair', tags))}", _("Give EC2 the public half only"))
+    lab.record(f"keys/{name}/chmod-private", f"chmod 400 {q(str(private_path))}", _("Only you may read the private key"))
     lab.record(f"keys/{name}/chmod-pem", f"chmod 400 {q(str(pem_path))}")
 
 
@@ -281,7 +287,7 @@ def describe_key_pair(lab: Lab, key_name: str | None = None) -> dict | None:
     except ClientError as e:
         if e.response.get("Error", {}).get("Code") == "InvalidKeyPair.NotFound":
             return None
-        raise translate(e, f"describing the key pair {name!r}", cls=SecurityError) from e
+        raise translate(e, _("describing the key pair {name!r}").format(name=name), cls=SecurityError) from e
     return pairs[0] if pairs else None
 
 

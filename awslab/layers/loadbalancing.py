@@ -29,6 +29,7 @@ from ..lab import Lab
 from . import spec_types, validate
 from ._base import Built, call, cli_tag_list, paginate, tag_value
 from .network import Network
+from ..i18n import _
 
 LAYER = "loadbalancing"
 __all__ = ["LoadBalancerSpec", "LoadBalancer", "build_load_balancer", "ensure_target_group", "ensure_alb", "ensure_listener",
@@ -92,7 +93,7 @@ def _matcher(value: str) -> str:
     validate.MATCHER.check("matcher", value, fix)
     codes = [int(c) for c in re.split(r"[,-]", value)]
     if not all(200 <= c <= 499 for c in codes):
-        raise ValidationError("matcher", value, validate.MATCHER.rule, fix)
+        raise ValidationError("matcher", value, _(validate.MATCHER.rule), fix)
     return value
 
 
@@ -116,8 +117,8 @@ def check_spec(lab: Lab, spec: LoadBalancerSpec | None, app_port: int | None) ->
     validate.port("listener_port", spec.listener_port)
     port = validate.port("app_port", spec.app_port if spec.app_port is not None else (app_port or 80))
     if app_port is not None and port != app_port:
-        raise ValidationError("app_port", port, "the app security group admits port {sg} only, so health checks to {port} would "
-                              "fail".format(sg=app_port, port=port), "Use app_port={sg}.".format(sg=app_port))
+        raise ValidationError("app_port", port, _("the app security group admits port {sg} only, so health checks to {port} would "
+                              "fail").format(sg=app_port, port=port), _("Use app_port={sg}.").format(sg=app_port))
     return spec, tg_name, lb_name, port
 
 
@@ -126,8 +127,8 @@ def validate_spec(lab: Lab, network: Network, security: Any, spec: LoadBalancerS
     checked = check_spec(lab, spec, getattr(security, "app_port", None))
     azs = {s.availability_zone for s in network.public_subnets}
     if len(azs) < 2:
-        raise ValidationError("public_subnets", network.subnet_ids("public"), "an ALB needs subnets in at least two Availability Zones",
-                              "Build the network over two or more AZs (NetworkSpec's default).")
+        raise ValidationError("public_subnets", network.subnet_ids("public"), _("an ALB needs subnets in at least two Availability Zones"),
+                              _("Build the network over two or more AZs (NetworkSpec's default)."))
     return checked
 
 
@@ -150,7 +151,7 @@ def _describe_one(lab: Lab, operation: str, key: str, not_found: str, **kwargs: 
     except ClientError as e:
         if e.response.get("Error", {}).get("Code") == not_found:
             return None
-        raise translate(e, f"looking for {kwargs}", cls=LoadBalancingError) from e
+        raise translate(e, _("looking for {kwargs}").format(kwargs=kwargs), cls=LoadBalancingError) from e
     return items[0] if items else None
 
 
@@ -158,8 +159,10 @@ def _check_owner(lab: Lab, arn: str, what: str) -> None:
     tags = lab.client("elbv2").describe_tags(ResourceArns=[arn])["TagDescriptions"][0].get("Tags", [])
     owner = tag_value(tags, config.LAB_TAG)
     if owner != lab.name:
-        raise LoadBalancingError(f"A {what} with this name already exists and belongs to {'lab ' + repr(owner) if owner else 'someone else'}.",
-                                 "Pick another name in LoadBalancerSpec, or another lab name.")
+        raise LoadBalancingError((_("A {what} with this name already exists and belongs to lab {owner!r}.") if owner else
+                                  _("A {what} with this name already exists and belongs to someone else.")).format(
+                                     what=what, owner=owner),
+                                 _("Pick another name in LoadBalancerSpec, or another lab name."))
 
 
 def _health_check(spec: LoadBalancerSpec) -> dict[str, Any]:
@@ -177,23 +180,24 @@ def ensure_target_group(lab: Lab, name: str, vpc_id: str, port: int, spec: LoadB
     hc = _health_check(spec)
     found = _describe_one(lab, "describe_target_groups", "TargetGroups", "TargetGroupNotFound", Names=[name])
     if found is None:
-        found = call(elb.create_target_group, "creating the target group", error=LoadBalancingError, Name=name, Protocol="HTTP",
+        found = call(elb.create_target_group, _("creating the target group"), error=LoadBalancingError, Name=name, Protocol="HTTP",
                      Port=port, VpcId=vpc_id, TargetType="instance", Tags=tags, **hc)["TargetGroups"][0]
         created.append(found["TargetGroupArn"])
     else:
         _check_owner(lab, found["TargetGroupArn"], "target group")
         if (found.get("VpcId"), found.get("Port")) != (vpc_id, port):
-            raise LoadBalancingError(f"The target group {name!r} exists for VPC {found.get('VpcId')} port {found.get('Port')}; "
-                                     "a target group's VPC and port cannot change.",
-                                     "Delete it (teardown) or choose another target_group_name.")
+            raise LoadBalancingError(_("The target group {name!r} exists for VPC {vpc} port {port}; a target group's VPC and port "
+                                       "cannot change.").format(
+                                           name=name, vpc=found.get('VpcId'), port=found.get('Port')),
+                                     _("Delete it (teardown) or choose another target_group_name."))
         if any(found.get(k) != v for k, v in hc.items()):
-            call(elb.modify_target_group, "updating the health check", error=LoadBalancingError,
+            call(elb.modify_target_group, _("updating the health check"), error=LoadBalancingError,
                  TargetGroupArn=found["TargetGroupArn"], **hc)
     arn = found["TargetGroupArn"]
     attrs = {a["Key"]: a["Value"] for a in elb.describe_target_group_attributes(TargetGroupArn=arn)["Attributes"]}
     delay = str(spec.deregistration_delay_seconds)
     if attrs.get("deregistration_delay.timeout_seconds") != delay:
-        call(elb.modify_target_group_attributes, "setting the deregistration delay", error=LoadBalancingError, TargetGroupArn=arn,
+        call(elb.modify_target_group_attributes, _("setting the deregistration delay"), error=LoadBalancingError, TargetGroupArn=arn,
              Attributes=[{"Key": "deregistration_delay.timeout_seconds", "Value": delay}])
     lab.record("loadbalancing/target-group", ["aws", "elbv2", "create-target-group", "--name", name, "--protocol", "HTTP", "--port",
                str(port), "--vpc-id", "$VPC_ID", "--target-type", "instance", "--health-check-protocol", "HTTP",
@@ -201,12 +205,12 @@ def ensure_target_group(lab: Lab, name: str, vpc_id: str, port: int, spec: LoadB
                "--health-check-timeout-seconds", str(spec.health_check_timeout_seconds), "--healthy-threshold-count",
                str(spec.healthy_threshold_count), "--unhealthy-threshold-count", str(spec.unhealthy_threshold_count),
                "--matcher", f"HttpCode={spec.matcher}", "--tags", *cli_tag_list(tags)],
-               "The target group and its health check (GET {path} every {interval} s)".format(
+               _("The target group and its health check (GET {path} every {interval} s)").format(
                    path=spec.health_check_path, interval=spec.health_check_interval_seconds),
                var="TG_ARN", query="TargetGroups[0].TargetGroupArn")
     lab.record("loadbalancing/target-group-attributes", f"aws elbv2 modify-target-group-attributes --target-group-arn $TG_ARN "
                f"--attributes Key=deregistration_delay.timeout_seconds,Value={delay}",
-               "How long a leaving target may finish its in-flight requests (connection draining)")
+               _("How long a leaving target may finish its in-flight requests (connection draining)"))
     return arn
 
 
@@ -217,7 +221,7 @@ def ensure_alb(lab: Lab, name: str, network: Network, alb_sg_id: str, created: l
     subnets = network.subnet_ids("public")
     found = _describe_one(lab, "describe_load_balancers", "LoadBalancers", "LoadBalancerNotFound", Names=[name])
     if found is None:
-        found = call(elb.create_load_balancer, "creating the load balancer", error=LoadBalancingError, Name=name, Subnets=subnets,
+        found = call(elb.create_load_balancer, _("creating the load balancer"), error=LoadBalancingError, Name=name, Subnets=subnets,
                      SecurityGroups=[alb_sg_id], Scheme="internet-facing", Type="application", IpAddressType="ipv4",
                      Tags=tags)["LoadBalancers"][0]
         created.append(found["LoadBalancerArn"])
@@ -226,7 +230,7 @@ def ensure_alb(lab: Lab, name: str, network: Network, alb_sg_id: str, created: l
     subnet_vars = [f"$PUBLIC_SUBNET_{i + 1}" for i in range(len(subnets))]
     lab.record("loadbalancing/alb", ["aws", "elbv2", "create-load-balancer", "--name", name, "--type", "application", "--scheme",
                "internet-facing", "--ip-address-type", "ipv4", "--subnets", *subnet_vars, "--security-groups", "$ALB_SG_ID",
-               "--tags", *cli_tag_list(tags)], "The internet-facing ALB, one node per public subnet",
+               "--tags", *cli_tag_list(tags)], _("The internet-facing ALB, one node per public subnet"),
                var="ALB_ARN", query="LoadBalancers[0].LoadBalancerArn")
     lab.record("loadbalancing/alb-dns", ["aws", "elbv2", "describe-load-balancers", "--load-balancer-arns", "$ALB_ARN"],
                var="ALB_DNS", query="LoadBalancers[0].DNSName")
@@ -240,18 +244,18 @@ def ensure_listener(lab: Lab, lb_arn: str, tg_arn: str, port: int, created: list
     tags = lab.tags(lab.resource_name(f"listener-{port}"), LAYER)
     listeners = [x for x in paginate(elb, "describe_listeners", "Listeners", LoadBalancerArn=lb_arn) if x["Port"] == port]
     if not listeners:
-        arn = call(elb.create_listener, "creating the listener", error=LoadBalancingError, LoadBalancerArn=lb_arn, Protocol="HTTP",
+        arn = call(elb.create_listener, _("creating the listener"), error=LoadBalancingError, LoadBalancerArn=lb_arn, Protocol="HTTP",
                    Port=port, DefaultActions=action, Tags=tags)["Listeners"][0]["ListenerArn"]
         created.append(arn)
     else:
         arn = listeners[0]["ListenerArn"]
         forwards = [a.get("TargetGroupArn") for a in listeners[0].get("DefaultActions", []) if a.get("Type") == "forward"]
         if forwards != [tg_arn]:
-            call(elb.modify_listener, "pointing the listener at the target group", error=LoadBalancingError, ListenerArn=arn,
+            call(elb.modify_listener, _("pointing the listener at the target group"), error=LoadBalancingError, ListenerArn=arn,
                  DefaultActions=action)
     lab.record("loadbalancing/listener", f"aws elbv2 create-listener --load-balancer-arn $ALB_ARN --protocol HTTP --port {port} "
                f"--default-actions Type=forward,TargetGroupArn=$TG_ARN --tags {' '.join(map(shlex.quote, cli_tag_list(tags)))}",
-               f"The HTTP:{port} listener: forward every request to the target group", var="LISTENER_ARN",
+               _("The HTTP:{port} listener: forward every request to the target group").format(port=port), var="LISTENER_ARN",
                query="Listeners[0].ListenerArn")
     return arn
 

@@ -17,6 +17,7 @@ from ..errors import NetworkError, ValidationError
 from ..lab import Lab
 from . import spec_types, validate
 from ._base import Built, call, cli_tags, lab_nat_gateways, paginate, tag_spec
+from ..i18n import _
 
 LAYER = "network"
 __all__ = ["NetworkSpec", "Subnet", "Network", "build_network", "describe_network"]
@@ -85,15 +86,15 @@ def validate_spec(lab: Lab, spec: NetworkSpec | None) -> list[str]:
     zones = lab.client("ec2").describe_availability_zones()["AvailabilityZones"]  # a probe: it changes nothing
     available = [z["ZoneName"] for z in zones if z.get("State", "available") == "available"]
     if spec.availability_zones is None and not 2 <= len(spec.public_subnets) <= len(available):
-        raise ValidationError("public_subnets", spec.public_subnets, "give one public subnet per Availability Zone, in 2 to {n} "
-                              "AZs ({azs})".format(n=len(available), azs=", ".join(available)),
-                              "List two CIDR blocks (one per AZ), e.g. ['10.0.1.0/24', '10.0.2.0/24'].")
+        raise ValidationError("public_subnets", spec.public_subnets, _("give one public subnet per Availability Zone, in 2 to {n} "
+                              "AZs ({azs})").format(n=len(available), azs=", ".join(available)),
+                              _("List two CIDR blocks (one per AZ), e.g. ['10.0.1.0/24', '10.0.2.0/24']."))
     azs = list(spec.availability_zones) if spec.availability_zones is not None else available[:len(spec.public_subnets)]
     validate.availability_zones(azs, available, lab.region)
     for tier, cidrs in tiers.items():
         if len(cidrs) != len(azs):
-            raise ValidationError(tier, cidrs, "give one subnet per Availability Zone ({n} AZs: {azs})".format(
-                n=len(azs), azs=", ".join(azs)), "List exactly {n} CIDR blocks, one for each AZ.".format(n=len(azs)))
+            raise ValidationError(tier, cidrs, _("give one subnet per Availability Zone ({n} AZs: {azs})").format(
+                n=len(azs), azs=", ".join(azs)), _("List exactly {n} CIDR blocks, one for each AZ.").format(n=len(azs)))
     return azs
 
 
@@ -143,12 +144,12 @@ def ensure_vpc(lab: Lab, cidr: str, created: list[str]) -> str:
     if found:
         vpc_id = found["VpcId"]
     else:
-        vpc_id = call(ec2.create_vpc, "creating the VPC", error=NetworkError, CidrBlock=cidr,
+        vpc_id = call(ec2.create_vpc, _("creating the VPC"), error=NetworkError, CidrBlock=cidr,
                       TagSpecifications=tag_spec(tags, "vpc"))["Vpc"]["VpcId"]
         created.append(vpc_id)
-        call(ec2.modify_vpc_attribute, "turning on DNS hostnames", error=NetworkError, VpcId=vpc_id, EnableDnsHostnames={"Value": True})
+        call(ec2.modify_vpc_attribute, _("turning on DNS hostnames"), error=NetworkError, VpcId=vpc_id, EnableDnsHostnames={"Value": True})
     lab.record("network/vpc", ["aws", "ec2", "create-vpc", "--cidr-block", cidr, "--tag-specifications", cli_tags("vpc", tags)],
-               "The VPC, a private address space of its own", var="VPC_ID", query="Vpc.VpcId")
+               _("The VPC, a private address space of its own"), var="VPC_ID", query="Vpc.VpcId")
     lab.record("network/vpc-dns", ["aws", "ec2", "modify-vpc-attribute", "--vpc-id", "$VPC_ID", "--enable-dns-hostnames", "{\"Value\":true}"])
     return vpc_id
 
@@ -166,18 +167,19 @@ def ensure_subnet(lab: Lab, vpc_id: str, cidr: str, az: str, tier: str, index: i
     if found:
         subnet_id = found["SubnetId"]
     else:
-        subnet_id = call(ec2.create_subnet, f"creating the {tier} subnet {cidr} in {az}", error=NetworkError, VpcId=vpc_id,
+        subnet_id = call(ec2.create_subnet, _("creating the {tier} subnet {cidr} in {az}").format(
+            tier=tier, cidr=cidr, az=az), error=NetworkError, VpcId=vpc_id,
                          CidrBlock=cidr, AvailabilityZone=az, TagSpecifications=tag_spec(tags, "subnet"))["Subnet"]["SubnetId"]
         created.append(subnet_id)
         if tier == "public":
-            call(ec2.modify_subnet_attribute, "turning on public IPs", error=NetworkError, SubnetId=subnet_id,
+            call(ec2.modify_subnet_attribute, _("turning on public IPs"), error=NetworkError, SubnetId=subnet_id,
                  MapPublicIpOnLaunch={"Value": True})
     lab.record(f"network/subnet-{tier}-{index}", ["aws", "ec2", "create-subnet", "--vpc-id", "$VPC_ID", "--cidr-block", cidr,
                "--availability-zone", az, "--tag-specifications", cli_tags("subnet", tags)],
-               f"{tier} subnet in {az}", var=_var(tier, index), query="Subnet.SubnetId")
+               _("{tier} subnet in {az}").format(tier=tier, az=az), var=_var(tier, index), query="Subnet.SubnetId")
     if tier == "public":
         lab.record(f"network/subnet-{tier}-{index}-public-ip", f"aws ec2 modify-subnet-attribute --subnet-id ${_var(tier, index)} "
-                   "--map-public-ip-on-launch", "Instances launched here get a public IP")
+                   "--map-public-ip-on-launch", _("Instances launched here get a public IP"))
     return Subnet(subnet_id, cidr, az, tier)
 
 
@@ -191,14 +193,14 @@ def ensure_internet_gateway(lab: Lab, vpc_id: str, created: list[str]) -> str:
         igw_id = found["InternetGatewayId"]
         attached = [a["VpcId"] for a in found.get("Attachments", [])]
     else:
-        igw_id = call(ec2.create_internet_gateway, "creating the internet gateway", error=NetworkError,
+        igw_id = call(ec2.create_internet_gateway, _("creating the internet gateway"), error=NetworkError,
                       TagSpecifications=tag_spec(tags, "internet-gateway"))["InternetGateway"]["InternetGatewayId"]
         created.append(igw_id)
         attached = []
     if vpc_id not in attached:
-        call(ec2.attach_internet_gateway, "attaching the internet gateway", error=NetworkError, InternetGatewayId=igw_id, VpcId=vpc_id)
+        call(ec2.attach_internet_gateway, _("attaching the internet gateway"), error=NetworkError, InternetGatewayId=igw_id, VpcId=vpc_id)
     lab.record("network/igw", ["aws", "ec2", "create-internet-gateway", "--tag-specifications", cli_tags("internet-gateway", tags)],
-               "The internet gateway", var="IGW_ID", query="InternetGateway.InternetGatewayId")
+               _("The internet gateway"), var="IGW_ID", query="InternetGateway.InternetGatewayId")
     lab.record("network/igw-attach", ["aws", "ec2", "attach-internet-gateway", "--internet-gateway-id", "$IGW_ID", "--vpc-id", "$VPC_ID"])
     return igw_id
 
@@ -212,11 +214,11 @@ def ensure_elastic_ip(lab: Lab, suffix: str, created: list[str]) -> str:
     if found:
         alloc = found[0]["AllocationId"]
     else:
-        alloc = call(ec2.allocate_address, "allocating an Elastic IP", error=NetworkError, Domain="vpc",
+        alloc = call(ec2.allocate_address, _("allocating an Elastic IP"), error=NetworkError, Domain="vpc",
                      TagSpecifications=tag_spec(tags, "elastic-ip"))["AllocationId"]
         created.append(alloc)
     lab.record(f"network/{suffix}", ["aws", "ec2", "allocate-address", "--domain", "vpc", "--tag-specifications", cli_tags("elastic-ip", tags)],
-               "An Elastic IP for the NAT gateway", var="EIP_" + suffix[-1].upper(), query="AllocationId")
+               _("An Elastic IP for the NAT gateway"), var="EIP_" + suffix[-1].upper(), query="AllocationId")
     return alloc
 
 
@@ -229,12 +231,12 @@ def ensure_nat_gateway(lab: Lab, public_subnet_id: str, allocation_id: str, az: 
     if found:
         nat_id = found[0]["NatGatewayId"]
     else:
-        nat_id = call(ec2.create_nat_gateway, "creating the NAT gateway", error=NetworkError, SubnetId=public_subnet_id,
+        nat_id = call(ec2.create_nat_gateway, _("creating the NAT gateway"), error=NetworkError, SubnetId=public_subnet_id,
                       AllocationId=allocation_id, TagSpecifications=tag_spec(tags, "natgateway"))["NatGateway"]["NatGatewayId"]
         created.append(nat_id)
     lab.record(f"network/nat-{az[-1]}", ["aws", "ec2", "create-nat-gateway", "--subnet-id", "$PUBLIC_SUBNET_1", "--allocation-id",
                "$EIP_" + az[-1].upper(), "--tag-specifications", cli_tags("natgateway", tags)],
-               "The NAT gateway, in a public subnet", var="NAT_" + az[-1].upper(), query="NatGateway.NatGatewayId")
+               _("The NAT gateway, in a public subnet"), var="NAT_" + az[-1].upper(), query="NatGateway.NatGatewayId")
     return nat_id
 
 
@@ -251,19 +253,21 @@ def ensure_route_table(lab: Lab, vpc_id: str, suffix: str, subnet_ids: list[str]
         routes = {r.get("DestinationCidrBlock"): r for r in found.get("Routes", [])}
         associated = {a.get("SubnetId") for a in found.get("Associations", [])}
     else:
-        rt_id = call(ec2.create_route_table, "creating a route table", error=NetworkError, VpcId=vpc_id,
+        rt_id = call(ec2.create_route_table, _("creating a route table"), error=NetworkError, VpcId=vpc_id,
                      TagSpecifications=tag_spec(tags, "route-table"))["RouteTable"]["RouteTableId"]
         created.append(rt_id)
         routes, associated = {}, set()
     target = {"GatewayId": gateway_id} if gateway_id else {"NatGatewayId": nat_gateway_id}
     if "0.0.0.0/0" not in routes:
-        call(ec2.create_route, "adding the default route", error=NetworkError, RouteTableId=rt_id, DestinationCidrBlock="0.0.0.0/0", **target)
+        call(ec2.create_route, _("adding the default route"), error=NetworkError, RouteTableId=rt_id, DestinationCidrBlock="0.0.0.0/0", **target)
     for subnet_id in subnet_ids:
         if subnet_id not in associated:
-            call(ec2.associate_route_table, "associating a subnet with its route table", error=NetworkError, RouteTableId=rt_id, SubnetId=subnet_id)
+            call(ec2.associate_route_table, _("associating a subnet with its route table"), error=NetworkError, RouteTableId=rt_id, SubnetId=subnet_id)
     var = suffix.upper().replace("-", "_")
     lab.record(f"network/{suffix}", ["aws", "ec2", "create-route-table", "--vpc-id", "$VPC_ID", "--tag-specifications", cli_tags("route-table", tags)],
-               f"Route table {suffix}: 0.0.0.0/0 {'to the internet gateway' if gateway_id else 'to the NAT gateway'}", var=var, query="RouteTable.RouteTableId")
+               (_("Route table {suffix}: 0.0.0.0/0 to the internet gateway") if gateway_id else
+                _("Route table {suffix}: 0.0.0.0/0 to the NAT gateway")).format(suffix=suffix),
+               var=var, query="RouteTable.RouteTableId")
     lab.record(f"network/{suffix}-default", f"aws ec2 create-route --route-table-id ${var} --destination-cidr-block 0.0.0.0/0 {cli_target}")
     for i, var_subnet in enumerate(subnet_vars):
         lab.record(f"network/{suffix}-assoc-{i}", f"aws ec2 associate-route-table --route-table-id ${var} --subnet-id ${var_subnet}")

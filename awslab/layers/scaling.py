@@ -31,6 +31,7 @@ from ..errors import ScalingError, ValidationError
 from ..lab import Lab
 from . import spec_types, validate
 from ._base import Built, call, cli_tag_list, paginate
+from ..i18n import _
 
 LAYER = "scaling"
 KINDS = ("target_tracking", "step", "simple", "scheduled")
@@ -130,34 +131,37 @@ class ScalingPolicies(Built):
 
 def _steps(name: str, steps: list[Step], above: bool, adjustment_type: str) -> None:
     """AWS's step rules: no overlaps, no gaps, one open lower end at most, one open upper end at most (§5.2)."""
-    side, sign = ("above", "0 or more") if above else ("below", "0 or less")
-    fix = "e.g. [Step(0, 20, 1), Step(20, None, 2)]" if above else "e.g. [Step(None, 0, -1)]"
+    bounds = (_("this alarm fires above its threshold, so bounds are 0 or more") if above else
+              _("this alarm fires below its threshold, so bounds are 0 or less"))
+    fix = _("e.g. {steps}").format(steps="[Step(0, 20, 1), Step(20, None, 2)]" if above else "[Step(None, 0, -1)]")
     if not steps:
-        raise ValidationError(name, steps, "a step policy needs at least one step", fix)
+        raise ValidationError(name, steps, _("a step policy needs at least one step"), fix)
     if sum(s.lower_bound is None for s in steps) > 1 or sum(s.upper_bound is None for s in steps) > 1:
-        raise ValidationError(name, steps, "only one step may have a null lower bound, and only one a null upper bound", fix)
+        raise ValidationError(name, steps, _("only one step may have a null lower bound, and only one a null upper bound"), fix)
     inf = float("inf")
     ordered = sorted(steps, key=lambda s: -inf if s.lower_bound is None else s.lower_bound)
     for s in ordered:
         lo, hi = (-inf if s.lower_bound is None else s.lower_bound), (inf if s.upper_bound is None else s.upper_bound)
         if lo >= hi:
-            raise ValidationError(name, steps, f"a step's lower bound must be below its upper bound ({s})", fix)
+            raise ValidationError(name, steps, _("a step's lower bound must be below its upper bound ({s})").format(
+                s=s), fix)
         if (above and lo < 0) or (not above and hi > 0):
-            raise ValidationError(name, steps, f"this alarm fires {side} its threshold, so bounds are {sign}", fix)
+            raise ValidationError(name, steps, bounds, fix)
         if not isinstance(s.adjustment, int) or (adjustment_type != "ExactCapacity" and (s.adjustment > 0) != above) or s.adjustment == 0:
-            raise ValidationError(name, steps, f"scale-{'out' if above else 'in'} adjustments are whole numbers "
-                                  f"{'above' if above else 'below'} 0", fix)
+            raise ValidationError(name, steps, _("scale-out adjustments are whole numbers above 0") if above else
+                                  _("scale-in adjustments are whole numbers below 0"), fix)
     for a, b in zip(ordered, ordered[1:]):
         if a.upper_bound != b.lower_bound:
-            raise ValidationError(name, steps, f"step ranges must not overlap or leave gaps ({a} then {b})",
-                                  "Make each step start where the one before ends.")
+            raise ValidationError(name, steps, _("step ranges must not overlap or leave gaps ({a} then {b})").format(
+                a=a, b=b),
+                                  _("Make each step start where the one before ends."))
 
 
 def _cron(name: str, expr: str) -> None:
     """Five fields, each a value, range, list or */step within its range (§5.4)."""
     fix = "Write 'minute hour day-of-month month day-of-week' in UTC, e.g. '0 0 * * 1-5' (09:00 KST on weekdays)."
     if not re.fullmatch(r"[^\s]+(?: [^\s]+){4}", expr):
-        raise ValidationError(name, expr, "a Recurrence is a cron expression of 5 fields separated by single spaces", fix)
+        raise ValidationError(name, expr, _("a Recurrence is a cron expression of 5 fields separated by single spaces"), fix)
     for part, (lo, hi) in zip(expr.split(" "), validate.CRON_RANGES):
         for item in part.lower().split(","):
             rng, slash, step = item.partition("/")
@@ -165,7 +169,8 @@ def _cron(name: str, expr: str) -> None:
             values = [validate.CRON_NAMES.get(v, int(v) if _digits(v) else -1) for v in ends]
             bad_step = slash and not (_digits(step) and int(step) > 0)
             if bad_step or len(ends) > 2 or not all(lo <= v <= hi for v in values):
-                raise ValidationError(name, expr, "the field {part!r} is not a cron value in {lo}-{hi}".format(part=part, lo=lo, hi=hi), fix)
+                raise ValidationError(name, expr, _("the field {part!r} is not a cron value in {lo}-{hi}").format(
+                    part=part, lo=lo, hi=hi), fix)
 
 
 def _digits(text: str) -> bool:
@@ -178,12 +183,12 @@ def _schedule(lab: Lab, i: int, s: Schedule, min_size: int, max_size: int) -> No
     validate.SCHEDULED_ACTION_NAME.check(where + ".name", s.name, "Use e.g. 'weekday-morning'.")
     full = lab.resource_name(s.name)
     if len(full) > validate.SCHEDULED_ACTION_NAME.max_len:
-        raise ValidationError(where + ".name", s.name, "with the lab's name in front ({full}) it is {n} characters; AWS allows {most}".format(
-            full=full, n=len(full), most=validate.SCHEDULED_ACTION_NAME.max_len), "Use a shorter name, e.g. 'weekday-morning'.")
+        raise ValidationError(where + ".name", s.name, _("with the lab's name in front ({full}) it is {n} characters; AWS allows {most}").format(
+            full=full, n=len(full), most=validate.SCHEDULED_ACTION_NAME.max_len), _("Use a shorter name, e.g. 'weekday-morning'."))
     _cron(where + ".recurrence", s.recurrence)
     if s.min_size is None and s.max_size is None and s.desired_capacity is None:
-        raise ValidationError(where, s, "a scheduled action sets at least one of min_size, max_size, desired_capacity",
-                              "Give e.g. min_size=4, desired_capacity=4.")
+        raise ValidationError(where, s, _("a scheduled action sets at least one of min_size, max_size, desired_capacity"),
+                              _("Give e.g. min_size=4, desired_capacity=4."))
     lo = s.min_size if s.min_size is not None else min_size
     hi = s.max_size if s.max_size is not None else max_size
     validate.capacity(lo, s.desired_capacity if s.desired_capacity is not None else lo, hi, where=where + ".")
@@ -193,8 +198,8 @@ def _schedule(lab: Lab, i: int, s: Schedule, min_size: int, max_size: int) -> No
         try:
             ZoneInfo(s.time_zone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValidationError(where + ".time_zone", s.time_zone, "it is not an IANA time zone name",
-                                  "Use e.g. 'Asia/Seoul' or 'Etc/UTC', or None for UTC.") from None
+            raise ValidationError(where + ".time_zone", s.time_zone, _("it is not an IANA time zone name"),
+                                  _("Use e.g. 'Asia/Seoul' or 'Etc/UTC', or None for UTC.")) from None
 
 
 def check_spec(lab: Lab, spec: ScalingSpec | None, group: str, min_size: int, max_size: int,
@@ -203,16 +208,17 @@ def check_spec(lab: Lab, spec: ScalingSpec | None, group: str, min_size: int, ma
     spec = spec_types.spec(spec, ScalingSpec, "scaling")
     bad = [k for k in spec.kinds if k not in KINDS]
     if bad or len(set(spec.kinds)) != len(spec.kinds):
-        raise ValidationError("kinds", spec.kinds, "each kind appears once and is one of {kinds}".format(kinds=", ".join(KINDS)),
-                              "Use e.g. kinds=('target_tracking',) - the usual production choice.")
+        raise ValidationError("kinds", spec.kinds, _("each kind appears once and is one of {kinds}").format(
+            kinds=", ".join(KINDS)),
+                              _("Use e.g. kinds=('target_tracking',) - the usual production choice."))
     validate.one_of("target_metric", spec.target_metric, validate.TARGET_METRICS, "Use 'ASGAverageCPUUtilization', the seed's metric.")
     if spec.target_metric == "ALBRequestCountPerTarget" and "target_tracking" in spec.kinds and not has_load_balancer:
-        raise ValidationError("target_metric", spec.target_metric, "requests per target need the load balancer's target group",
-                              "Pass load_balancer=..., or use 'ASGAverageCPUUtilization'.")
+        raise ValidationError("target_metric", spec.target_metric, _("requests per target need the load balancer's target group"),
+                              _("Pass load_balancer=..., or use 'ASGAverageCPUUtilization'."))
     cpu = spec.target_metric == "ASGAverageCPUUtilization"
     if not spec.target_value > 0 or (cpu and spec.target_value > 100):
-        raise ValidationError("target_value", spec.target_value, "the target is above 0" + (" and at most 100 (%)" if cpu else ""),
-                              "Use e.g. 70.0: keep the group's average CPU at 70 %.")
+        raise ValidationError("target_value", spec.target_value, _("the target is above 0 and at most 100 (%)") if cpu else _("the target is above 0"),
+                              _("Use e.g. 70.0: keep the group's average CPU at 70 %."))
     if spec.estimated_instance_warmup is not None:
         validate.whole_number("estimated_instance_warmup", spec.estimated_instance_warmup, *validate.WARMUP_SECONDS_RANGE)
     for name in ("step_adjustment_type", "simple_adjustment_type"):
@@ -222,15 +228,15 @@ def check_spec(lab: Lab, spec: ScalingSpec | None, group: str, min_size: int, ma
     for name in ("step_out_threshold", "step_in_threshold", "simple_threshold"):
         validate.number(name, getattr(spec, name), 0, 100, "A CPU threshold is a percentage, 0-100: e.g. 60.0.")
     if spec.step_in_threshold >= spec.step_out_threshold:
-        raise ValidationError("step_in_threshold", spec.step_in_threshold, "it must be below step_out_threshold ({out}), or the two "
-                              "alarms fight".format(out=spec.step_out_threshold), "Use e.g. 30 and 60.")
+        raise ValidationError("step_in_threshold", spec.step_in_threshold, _("it must be below step_out_threshold ({out}), or the two "
+                              "alarms fight").format(out=spec.step_out_threshold), _("Use e.g. 30 and 60."))
     if spec.simple_adjustment == 0:
-        raise ValidationError("simple_adjustment", spec.simple_adjustment, "it is a whole number other than 0", "Use 1.")
+        raise ValidationError("simple_adjustment", spec.simple_adjustment, _("it is a whole number other than 0"), _("Use 1."))
     validate.whole_number("simple_cooldown", spec.simple_cooldown, *validate.COOLDOWN_RANGE, "300 s is AWS's default.")
     _alarms(spec, group)
     names = [s.name for s in spec.schedules]
     if len(set(names)) != len(names):
-        raise ValidationError("schedules", names, "scheduled action names must be unique", "Give each action its own name.")
+        raise ValidationError("schedules", names, _("scheduled action names must be unique"), _("Give each action its own name."))
     for i, s in enumerate(spec.schedules):
         _schedule(lab, i, s, min_size, max_size)
     return spec
@@ -239,14 +245,14 @@ def check_spec(lab: Lab, spec: ScalingSpec | None, group: str, min_size: int, ma
 def _alarms(spec: ScalingSpec, group: str) -> None:
     """The alarm period and evaluation periods, and the alarm names derived from the group's name."""
     if spec.alarm_period not in (10, 30) and (spec.alarm_period <= 0 or spec.alarm_period % 60):
-        raise ValidationError("alarm_period", spec.alarm_period, "a period is 10, 30 or a multiple of 60 seconds", "Use 60.")
+        raise ValidationError("alarm_period", spec.alarm_period, _("a period is 10, 30 or a multiple of 60 seconds"), _("Use 60."))
     validate.whole_number("alarm_evaluation_periods", spec.alarm_evaluation_periods, 1, validate.ALARM_SPAN_MAX_S // spec.alarm_period,
                           "Period x evaluation periods may not exceed one day; 2 or 3 is usual.")
     for suffix in ALARM_SUFFIXES.values():
         problem = validate.ALARM_NAME.problem(group + suffix)
         if problem:
-            raise ValidationError("name", group, "the alarms are named '<group>{suffix}', and then {problem}".format(
-                suffix=suffix, problem=problem), "Use a shorter AutoScalingSpec(name=...), e.g. 'awslab-asg'.")
+            raise ValidationError("name", group, _("the alarms are named '<group>{suffix}', and then {problem}").format(
+                suffix=suffix, problem=problem), _("Use a shorter AutoScalingSpec(name=...), e.g. 'awslab-asg'."))
 
 
 def validate_spec(lab: Lab, spec: ScalingSpec | None, asg: Any, load_balancer: Any = None) -> ScalingSpec:
@@ -331,7 +337,8 @@ def ensure_policy(lab: Lab, group: str, name: str, params: dict[str, Any], creat
 
     policy = find()
     if policy is None or not _same(policy, params):
-        response = call(asg.put_scaling_policy, f"putting the scaling policy {name}", error=ScalingError,
+        response = call(asg.put_scaling_policy, _("putting the scaling policy {name}").format(
+            name=name), error=ScalingError,
                         AutoScalingGroupName=group, PolicyName=name, **params)
         if policy is None:
             created.append(name)
@@ -349,7 +356,8 @@ def ensure_alarm(lab: Lab, group: str, name: str, threshold: float, operator: st
               "Threshold": float(threshold), "ComparisonOperator": operator, "AlarmActions": [policy_arn]}
     found = cw.describe_alarms(AlarmNames=[name])["MetricAlarms"]
     if not found or not _same(found[0], wanted):
-        call(cw.put_metric_alarm, f"putting the alarm {name}", error=ScalingError, AlarmName=name, Tags=lab.tags(name, LAYER),
+        call(cw.put_metric_alarm, _("putting the alarm {name}").format(
+            name=name), error=ScalingError, AlarmName=name, Tags=lab.tags(name, LAYER),
              AlarmDescription=f"awslab: group {group} CPU {operator} {threshold} -> {policy_arn.rsplit('/', 1)[-1]}", **wanted)
         if not found:
             created.append(name)
@@ -357,7 +365,7 @@ def ensure_alarm(lab: Lab, group: str, name: str, threshold: float, operator: st
     lab.record(f"scaling/alarm-{name}", f"aws cloudwatch put-metric-alarm --alarm-name {name} --namespace AWS/EC2 --metric-name "
                f"CPUUtilization --dimensions Name=AutoScalingGroupName,Value={group} --statistic Average --period {spec.alarm_period} "
                f"--evaluation-periods {spec.alarm_evaluation_periods} --threshold {threshold} --comparison-operator {operator} "
-               f"--alarm-actions {cli_arn} --tags {tags}", f"The alarm that triggers it: average CPU {operator} {threshold} %")
+               f"--alarm-actions {cli_arn} --tags {tags}", _("The alarm that triggers it: average CPU {operator} {threshold} %").format(operator=operator, threshold=threshold))
     return name
 
 
@@ -371,7 +379,8 @@ def ensure_scheduled_action(lab: Lab, group: str, s: Schedule, created: list[str
             wanted[key] = value
     found = asg.describe_scheduled_actions(AutoScalingGroupName=group, ScheduledActionNames=[name])["ScheduledUpdateGroupActions"]
     if not found or not _same(found[0], wanted):
-        call(asg.put_scheduled_update_group_action, f"putting the scheduled action {name}", error=ScalingError,
+        call(asg.put_scheduled_update_group_action, _("putting the scheduled action {name}").format(
+            name=name), error=ScalingError,
              AutoScalingGroupName=group, ScheduledActionName=name, **wanted)
         if not found:
             created.append(name)
@@ -379,7 +388,8 @@ def ensure_scheduled_action(lab: Lab, group: str, s: Schedule, created: list[str
     args = " ".join(f"{options[k]} {v}" for k, v in wanted.items() if k in options)
     lab.record(f"scaling/schedule-{s.name}", f"aws autoscaling put-scheduled-update-group-action --auto-scaling-group-name {group} "
                f"--scheduled-action-name {name} --recurrence \"{s.recurrence}\" {args}",
-               f"Scheduled: '{s.recurrence}' ({s.time_zone or 'UTC'}) sets {args.replace('--', '')}")
+               _("Scheduled: '{recurrence}' ({zone}) sets {sizes}").format(
+                   recurrence=s.recurrence, zone=s.time_zone or "UTC", sizes=args.replace("--", "")))
     return name
 
 

@@ -34,6 +34,7 @@ from ..lab import Lab
 from . import spec_types, validate
 from ._base import Built, call, cli_tags, paginate, tag_spec
 from .network import Network
+from ..i18n import _
 
 LAYER = "security"
 __all__ = ["SecuritySpec", "SecurityGroups", "ENGINE_PORTS", "build_security", "ensure_security_group",
@@ -99,18 +100,18 @@ def validate_spec(spec: SecuritySpec | None) -> str:
     validate.port("app_port", spec.app_port)
     validate.port("db_port", spec.db_port)
     if spec.app_port == 22:
-        raise ValidationError("app_port", 22, "port 22 is SSH, which the app group takes from the bastion group only",
-                              "Serve the app on another port, e.g. 80 or 8080.")
+        raise ValidationError("app_port", 22, _("port 22 is SSH, which the app group takes from the bastion group only"),
+                              _("Serve the app on another port, e.g. 80 or 8080."))
     if spec.app_port == spec.db_port:
-        raise ValidationError("db_port", spec.db_port, f"it is the app's port too ({spec.app_port}); tiers need their own ports",
-                              "Use the engine's port: 3306 for MySQL, 5432 for PostgreSQL.")
+        raise ValidationError("db_port", spec.db_port, _("it is the app's port too ({app_port}); tiers need their own ports").format(app_port=spec.app_port),
+                              _("Use the engine's port: 3306 for MySQL, 5432 for PostgreSQL."))
     net = validate.cidr_block("admin_cidr", spec.admin_cidr, (0, 32))
     if net.prefixlen == 0 and not spec.allow_ssh_from_anywhere:
         raise ValidationError(
             "admin_cidr", spec.admin_cidr,
-            "0.0.0.0/0 opens SSH to the whole internet; bots scan port 22 around the clock and try stolen and weak keys",
-            "Use your own public IP with /32 (curl https://checkip.amazonaws.com); on the embedded cloud, 127.0.0.1/32. "
-            "If you really mean it, pass SecuritySpec(allow_ssh_from_anywhere=True).")
+            _("0.0.0.0/0 opens SSH to the whole internet; bots scan port 22 around the clock and try stolen and weak keys"),
+            _("Use your own public IP with /32 (curl https://checkip.amazonaws.com); on the embedded cloud, 127.0.0.1/32. "
+            "If you really mean it, pass SecuritySpec(allow_ssh_from_anywhere=True)."))
     return str(net)
 
 
@@ -151,13 +152,14 @@ def ensure_security_group(lab: Lab, vpc_id: str, role: str, created: list[str]) 
     if found:
         group_id = found[0]["GroupId"]
     else:
-        group_id = call(ec2.create_security_group, f"creating the {role} security group", error=SecurityError,
+        group_id = call(ec2.create_security_group, _("creating the {role} security group").format(
+            role=role), error=SecurityError,
                         GroupName=name, Description=description, VpcId=vpc_id,
                         TagSpecifications=tag_spec(tags, "security-group"))["GroupId"]
         created.append(group_id)
     lab.record(f"security/{role}-sg", ["aws", "ec2", "create-security-group", "--group-name", name, "--description", description,
                "--vpc-id", "$VPC_ID", "--tag-specifications", cli_tags("security-group", tags)],
-               f"The {role} security group",
+               _("The {role} security group").format(role=role),
                var=_var(role), query="GroupId")
     return group_id
 
@@ -183,14 +185,16 @@ def ensure_ingress(lab: Lab, group_id: str, role: str, port: int, created: list[
     """
     ec2 = lab.client("ec2")
     tags = lab.tags(lab.resource_name(f"{role}-ingress-{port}"), LAYER)
-    groups = call(ec2.describe_security_groups, f"reading the {role} group's rules", error=SecurityError, GroupIds=[group_id])
+    groups = call(ec2.describe_security_groups, _("reading the {role} group's rules").format(
+        role=role), error=SecurityError, GroupIds=[group_id])
     if not _has_rule(groups["SecurityGroups"][0].get("IpPermissions", []), port, cidr, source_group_id):
         permission: dict = {"IpProtocol": "tcp", "FromPort": port, "ToPort": port}
         if cidr:
             permission["IpRanges"] = [{"CidrIp": cidr, "Description": description}]
         else:
             permission["UserIdGroupPairs"] = [{"GroupId": source_group_id, "Description": description}]
-        result = call(ec2.authorize_security_group_ingress, f"opening port {port} on the {role} group", error=SecurityError,
+        result = call(ec2.authorize_security_group_ingress, _("opening port {port} on the {role} group").format(
+            port=port, role=role), error=SecurityError,
                       GroupId=group_id, IpPermissions=[permission], TagSpecifications=tag_spec(tags, "security-group-rule"))
         created.extend(r["SecurityGroupRuleId"] for r in result.get("SecurityGroupRules", []) if "SecurityGroupRuleId" in r)
     source = ["--cidr", cidr] if cidr else ["--source-group", f"${_var(source_role or '')}"]

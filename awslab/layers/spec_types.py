@@ -18,6 +18,7 @@ from pathlib import PurePath
 from typing import Any, TypeVar
 
 from ..errors import ValidationError
+from ..i18n import _
 
 __all__ = ["spec", "check_fields"]
 
@@ -32,8 +33,8 @@ def spec(value: Any, cls: type[S], field: str) -> S:
     if value is None:
         return cls()
     if not isinstance(value, cls):
-        raise ValidationError(field, value, "it must be a {cls}, or None for the defaults".format(cls=cls.__name__),
-                              "Pass {cls}(...) with the settings to change, e.g. {cls}().".format(cls=cls.__name__))
+        raise ValidationError(field, value, _("it must be a {cls}, or None for the defaults").format(cls=cls.__name__),
+                              _("Pass {cls}(...) with the settings to change, e.g. {cls}().").format(cls=cls.__name__))
     check_fields(value)
     return value
 
@@ -100,10 +101,10 @@ def _check(field: str, value: Any, hint: Any, default: Any = dataclasses.MISSING
     arm = next((a for a in _arms(hint) if _fits(value, a)), None)
     if arm is None:
         kinds = " or ".join(_kind(a) for a in _arms(hint))
-        why = "; True and False are not numbers here" if isinstance(value, bool) else ""
-        fix = ("Use e.g. {field}={default!r} (the default)." if default is not dataclasses.MISSING and default is not None
-               else "Give {field} as {kinds}.")
-        raise ValidationError(field, value, "it must be {kinds}{why}".format(kinds=kinds, why=why),
+        rule = _("it must be {kinds}; True and False are not numbers here") if isinstance(value, bool) else _("it must be {kinds}")
+        fix = (_("Use e.g. {field}={default!r} (the default).") if default is not dataclasses.MISSING and default is not None
+               else _("Give {field} as {kinds}."))
+        raise ValidationError(field, value, rule.format(kinds=kinds),
                               fix.format(field=field, default=default, kinds=kinds))
     if typing.get_origin(arm) in (list, tuple):
         items = [a for a in typing.get_args(arm) if a is not Ellipsis]

@@ -22,6 +22,7 @@ from typing import Any
 from ..errors import ValidationError
 from ..lab import Lab
 from ._base import LAYERS
+from ..i18n import _
 
 __all__ = ["LAYERS", "StackSpec", "Stack", "build_stack", "check_stack"]
 
@@ -63,7 +64,7 @@ class Stack:
 
     def _repr_html_(self) -> str:
         parts = [f"<h4>{html.escape(name)}</h4>{result._repr_html_()}" for name, result in self.layers()]
-        return "".join(parts) + f"<p>{len(self.created)} resources created by this run.</p>"
+        return "".join(parts) + "<p>" + _("{n} resources created by this run.").format(n=len(self.created)) + "</p>"
 
     def __str__(self) -> str:
         return "\n".join(f"{name}: {result!r}" for name, result in self.layers())
@@ -73,8 +74,9 @@ def _layer_index(until: str | None) -> int:
     if until is None:
         return len(LAYERS) - 1
     if until not in LAYERS:
-        raise ValidationError("until", until, f"there is no layer by that name; the layers are {', '.join(LAYERS)}",
-                              "Pick one of the layer names, in build order.")
+        raise ValidationError("until", until, _("there is no layer by that name; the layers are {items}").format(
+            items=', '.join(LAYERS)),
+                              _("Pick one of the layer names, in build order."))
     return LAYERS.index(until)
 
 
@@ -91,8 +93,8 @@ def check_stack(lab: Lab, spec: StackSpec | None = None, until: str | None = Non
     checked against that layer's spec, as the build will use it.
     """
     if spec is not None and not isinstance(spec, StackSpec):
-        raise ValidationError("spec", spec, "it must be a StackSpec, or None for the seed's architecture",
-                              "Pass StackSpec(loadbalancing=LoadBalancerSpec(...), ...) with the layers to change.")
+        raise ValidationError("spec", spec, _("it must be a StackSpec, or None for the seed's architecture"),
+                              _("Pass StackSpec(loadbalancing=LoadBalancerSpec(...), ...) with the layers to change."))
     given, out = spec or StackSpec(), StackSpec()
     for name in LAYERS[: _layer_index(until) + 1]:
         setattr(out, name, _check_layer(lab, name, getattr(given, name), out))
@@ -110,8 +112,8 @@ def _check_layer(lab: Lab, name: str, value: Any, out: StackSpec) -> Any:
         engine = {"engine": out.database.engine} if name == "compute" else {}
         checked = module.check_spec(lab, value, out.security.app_port, **engine)
         if name == "compute" and not out.database.wait:
-            raise ValidationError("wait", False, "the launch template needs the database's endpoint, which RDS gives once the "
-                                  "database is available", "Use DatabaseSpec(wait=True), or build until='database' first.")
+            raise ValidationError("wait", False, _("the launch template needs the database's endpoint, which RDS gives once the "
+                                  "database is available"), _("Use DatabaseSpec(wait=True), or build until='database' first."))
     elif name == "scaling":
         auto = out.autoscaling
         group = auto.name if auto.name is not None else lab.resource_name("asg")

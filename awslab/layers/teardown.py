@@ -253,7 +253,7 @@ class _Teardown(BackgroundDeletions):
         for did in self.distribution_ids:
             def delete(did: str = did) -> None:
                 if self.lab.backend == "aws":  # disabled in step 1; deletable once deployed again
-                    self.wait(waiter(cf, "distribution_deployed", "the CloudFront distribution {id} to deploy as disabled"
+                    self.wait(waiter(cf, "distribution_deployed", _("the CloudFront distribution {id} to deploy as disabled")
                                      .format(id=did), AGAIN, Id=did))
                 cf.delete_distribution(Id=did, IfMatch=cf.get_distribution_config(Id=did)["ETag"])
 

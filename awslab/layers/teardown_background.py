@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 from .. import config
 from ._base import lab_nat_gateways, paginate, tag_value
 from .waits import Wait, waiter
+from ..i18n import N_, _
 
 __all__ = ["BackgroundDeletions", "DELETE_IN_PROGRESS", "NOT_TERMINATED"]
 
@@ -24,7 +25,7 @@ DELETE_IN_PROGRESS = "Delete in progress"
 #: Instance states that still hold an address in a subnet (and use a security group).
 NOT_TERMINATED = ["pending", "running", "stopping", "stopped", "shutting-down"]
 #: What to do when a wait reaches its bound: nothing is lost, the tags still find everything.
-AGAIN = "Nothing is lost: run teardown again in a few minutes; it finds what is left by its tag."
+AGAIN = N_("Nothing is lost: run teardown again in a few minutes; it finds what is left by its tag.")
 
 
 def has_lab_tag(tags: list[dict] | dict | None, lab: Any) -> bool:
@@ -139,8 +140,9 @@ class BackgroundDeletions:
             return not asg.describe_auto_scaling_groups(AutoScalingGroupNames=names)["AutoScalingGroups"]
 
         # AWS's SDKs have no waiter for this. Bound: the instance_terminated waiter's 10 min, plus 5 for draining.
-        self.wait(Wait("the Auto Scaling group {names} to finish deleting (it is listed with Status \"Delete in progress\" "
-                       "until its instances are terminated)".format(names=", ".join(names)), gone, AGAIN, 15.0, 900.0))
+        self.wait(Wait(_("the Auto Scaling group {names} to finish deleting (it is listed with Status \"Delete in progress\" "
+                       "until its instances are terminated)").format(
+                           names=", ".join(names)), gone, _(AGAIN), 15.0, 900.0))
 
     def wait_for_instances(self) -> None:
         """Every lab instance terminated, ``shutting-down`` ones too: until then each holds an address in its
@@ -152,26 +154,28 @@ class BackgroundDeletions:
             self.step("ec2", "instances", " ".join(late), lambda: ec2.terminate_instances(InstanceIds=late))
         ids = sorted(i["InstanceId"] for i in left)
         if ids:
-            self.wait(waiter(ec2, "instance_terminated", "the instances {ids} to be terminated".format(ids=", ".join(ids)),
-                             AGAIN, InstanceIds=ids))
+            self.wait(waiter(ec2, "instance_terminated", _("the instances {ids} to be terminated").format(
+                ids=", ".join(ids)),
+                             _(AGAIN), InstanceIds=ids))
 
     def wait_for_databases(self) -> None:
         rds = self.lab.client("rds")
         for ident in self.db_ids:
-            self.wait(waiter(rds, "db_instance_deleted", "the RDS instance {name} to be deleted".format(name=ident), AGAIN,
+            self.wait(waiter(rds, "db_instance_deleted", _("the RDS instance {name} to be deleted").format(
+                name=ident), _(AGAIN),
                              DBInstanceIdentifier=ident))
 
     def wait_for_nat_gateways(self) -> None:
         if self.nat_ids:
-            self.wait(waiter(self.lab.client("ec2"), "nat_gateway_deleted", "the NAT gateways {ids} to be deleted (their "
-                             "Elastic IPs can be released only after)".format(ids=", ".join(self.nat_ids)), AGAIN,
+            self.wait(waiter(self.lab.client("ec2"), "nat_gateway_deleted", _("the NAT gateways {ids} to be deleted (their "
+                             "Elastic IPs can be released only after)").format(ids=", ".join(self.nat_ids)), _(AGAIN),
                              NatGatewayIds=self.nat_ids))
 
     def wait_for_load_balancers(self) -> None:
         if self.lb_arns:
             names = ", ".join(a.split("/")[-2] for a in self.lb_arns)
-            self.wait(waiter(self.lab.client("elbv2"), "load_balancers_deleted", "the load balancers {names} to be deleted"
-                             .format(names=names), AGAIN, LoadBalancerArns=self.lb_arns))
+            self.wait(waiter(self.lab.client("elbv2"), "load_balancers_deleted", _("the load balancers {names} to be deleted")
+                             .format(names=names), _(AGAIN), LoadBalancerArns=self.lb_arns))
 
     # -- 4. deletions that wait for AWS to let go --------------------------------------------
     def delete_target_groups(self) -> None:
@@ -190,8 +194,8 @@ class BackgroundDeletions:
                 raise
             return True
 
-        self.wait(Wait("the target group {name} to be released by its load balancer".format(name=arn.split("/")[-2]),
-                       deleted, AGAIN, 15.0, 300.0))
+        self.wait(Wait(_("the target group {name} to be released by its load balancer").format(name=arn.split("/")[-2]),
+                       deleted, _(AGAIN), 15.0, 300.0))
 
     def wait_for_service_interfaces(self) -> None:
         """Network interfaces a service keeps in the lab's subnets (a load balancer's, a NAT gateway's, RDS's)
@@ -208,5 +212,5 @@ class BackgroundDeletions:
 
         first = held()
         if first:
-            self.wait(Wait("the network interfaces {ids} that AWS services kept in the lab's subnets to go".format(
-                ids=", ".join(first)), lambda: not held(), AGAIN, 15.0, 600.0))
+            self.wait(Wait(_("the network interfaces {ids} that AWS services kept in the lab's subnets to go").format(
+                ids=", ".join(first)), lambda: not held(), _(AGAIN), 15.0, 600.0))

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Iterable
 
 from ..errors import ValidationError
+from ..i18n import N_, _
 
 
 # -- names and short values
@@ -41,33 +42,38 @@ class TextRule:
     chars: str = ""
 
     def problem(self, value: Any) -> str | None:
-        """What breaks the rule, in words; None when ``value`` passes."""
+        """What breaks the rule, in words (the student's language); None when ``value`` passes.
+
+        ``what`` and ``rule`` are marked with ``N_()`` where the rules are defined, and translated here.
+        """
+        what, rule = _(self.what), _(self.rule)
         if not isinstance(value, str):
-            return "{what} is a string".format(what=self.what)
+            return _("{what} is a string").format(what=what)
         if not self.min_len <= len(value) <= self.max_len:
-            return "{what} is {lo} to {hi} characters long, and this one has {n}".format(
-                what=self.what, lo=self.min_len, hi=self.max_len, n=len(value))
+            return _("{what} is {lo} to {hi} characters long, and this one has {n}").format(
+                what=what, lo=self.min_len, hi=self.max_len, n=len(value))
         if not re.fullmatch(self.pattern, value):
             bad = next((c for c in value if self.chars and not re.fullmatch(self.chars, c)), None)
             if bad is not None:
-                return "{rule}; {char!r} is not allowed".format(rule=self.rule, char=bad)
-            return self.rule
+                return _("{rule}; {char!r} is not allowed").format(rule=rule, char=bad)
+            return rule
         low = value.lower()
         for prefix in self.forbidden_prefixes:
             if low.startswith(prefix):
-                return "{what} must not begin with '{prefix}'".format(what=self.what, prefix=prefix)
+                return _("{what} must not begin with '{prefix}'").format(what=what, prefix=prefix)
         for suffix in self.forbidden_suffixes:
             if low.endswith(suffix):
-                return "{what} must not end with '{suffix}'".format(what=self.what, suffix=suffix)
+                return _("{what} must not end with '{suffix}'").format(what=what, suffix=suffix)
         if low in self.forbidden_names:
-            return "'{name}' is reserved".format(name=value)
+            return _("'{name}' is reserved").format(name=value)
         return None
 
     def check(self, field: str, value: Any, fix: str | None = None) -> str:
         """``value`` if it passes; otherwise a ValidationError for ``field``."""
         problem = self.problem(value)
         if problem:
-            raise ValidationError(field, value, problem, fix or "Use a name such as '{example}'.".format(example=self.example))
+            raise ValidationError(field, value, problem, fix or _("Use a name such as '{example}'.").format(
+                example=self.example))
         return value
 
 
@@ -75,142 +81,142 @@ ELB_API = "https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/
 #: 32 alphanumerics or hyphens, none at either end (API_CreateTargetGroup.html). AWS also refuses "--" here;
 #: moto 5.2.5 models that as undocumented AWS behaviour (moto/elbv2/models.py, create_target_group).
 TARGET_GROUP_NAME = TextRule(
-    "a target group name", r"(?!.*--)[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?", 32,
-    "a target group name is letters, digits and hyphens, with no hyphen at either end and no two in a row",
+    N_("a target group name"), r"(?!.*--)[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?", 32,
+    N_("a target group name is letters, digits and hyphens, with no hyphen at either end and no two in a row"),
     "awslab-tg", ELB_API + "API_CreateTargetGroup.html")
 #: 32 alphanumerics or hyphens, none at either end, not starting "internal-" (API_CreateLoadBalancer.html).
 LOAD_BALANCER_NAME = TextRule(
-    "a load balancer name", r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?", 32,
-    "a load balancer name is letters, digits and hyphens, with no hyphen at either end",
+    N_("a load balancer name"), r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?", 32,
+    N_("a load balancer name is letters, digits and hyphens, with no hyphen at either end"),
     "awslab-alb", ELB_API + "API_CreateLoadBalancer.html", forbidden_prefixes=("internal-",))
 #: 1-63 letters, digits or hyphens, a letter first, no "--", no hyphen at the end; RDS stores it in lower case
 #: (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html, DBInstanceIdentifier).
 DB_INSTANCE_IDENTIFIER = TextRule(
-    "a DB instance identifier", r"[A-Za-z](?:-?[A-Za-z0-9])*", 63,
-    "a DB instance identifier is letters, digits and hyphens, starts with a letter, "
-    "and has no two hyphens in a row and no hyphen at the end",
+    N_("a DB instance identifier"), r"[A-Za-z](?:-?[A-Za-z0-9])*", 63,
+    N_("a DB instance identifier is letters, digits and hyphens, starts with a letter, "
+    "and has no two hyphens in a row and no hyphen at the end"),
     "awslab-db", "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html")
 #: At most 255 letters, digits, periods, underscores, spaces or hyphens; not "default"
 #: (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBSubnetGroup.html).
 DB_SUBNET_GROUP_NAME = TextRule(
-    "a DB subnet group name", r"[A-Za-z0-9._ -]+", 255,
-    "a DB subnet group name is letters, digits, '.', '_', spaces and hyphens", "awslab-db-subnets",
+    N_("a DB subnet group name"), r"[A-Za-z0-9._ -]+", 255,
+    N_("a DB subnet group name is letters, digits, '.', '_', spaces and hyphens"), "awslab-db-subnets",
     "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBSubnetGroup.html", forbidden_names=("default",))
 #: Letters, digits and _+=,.@- ; a role name is at most 64 characters, an instance profile's 128. IAM names are
 #: not case sensitive (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html,
 #: https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateInstanceProfile.html).
 IAM_ROLE_NAME = TextRule(
-    "an IAM role name", r"[A-Za-z0-9_+=,.@-]+", 64, "an IAM role name is letters, digits and _+=,.@-",
+    N_("an IAM role name"), r"[A-Za-z0-9_+=,.@-]+", 64, N_("an IAM role name is letters, digits and _+=,.@-"),
     "awslab-app-role", "https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html")
 INSTANCE_PROFILE_NAME = replace(
-    IAM_ROLE_NAME, what="an instance profile name", max_len=128, example="awslab-app-profile",
-    rule="an instance profile name is letters, digits and _+=,.@-",
+    IAM_ROLE_NAME, what=N_("an instance profile name"), max_len=128, example="awslab-app-profile",
+    rule=N_("an instance profile name is letters, digits and _+=,.@-"),
     source="https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateInstanceProfile.html")
 #: EC2 takes up to 255 ASCII characters (API_ImportKeyPair.html); the name is also the key's file name, so awslab
 #: keeps to a subset that is safe as one: letters, digits, '.', '_', '-', not starting with '.'.
 KEY_NAME = TextRule(
-    "a key name", r"[A-Za-z0-9_-][A-Za-z0-9._-]*", 255,
-    "a key name is letters, digits, '.', '_' and '-', not starting with '.' (it is also the key's file name)",
+    N_("a key name"), r"[A-Za-z0-9_-][A-Za-z0-9._-]*", 255,
+    N_("a key name is letters, digits, '.', '_' and '-', not starting with '.' (it is also the key's file name)"),
     "awslab-key", "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ImportKeyPair.html")
 #: 3-128 letters, digits and ( ) . - / _
 #: (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateLaunchTemplate.html).
 LAUNCH_TEMPLATE_NAME = TextRule(
-    "a launch template name", r"[A-Za-z0-9().\-/_]+", 128, "a launch template name is letters, digits and ( ) . - / _",
+    N_("a launch template name"), r"[A-Za-z0-9().\-/_]+", 128, N_("a launch template name is letters, digits and ( ) . - / _"),
     "awslab-app-lt", "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateLaunchTemplate.html", min_len=3)
 #: Up to 255 of a-z A-Z 0-9, spaces and ._-:/()#,@[]+=&;{}!$*, not starting "sg-"
 #: (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSecurityGroup.html).
 SECURITY_GROUP_NAME = TextRule(
-    "a security group name", r"[A-Za-z0-9 ._\-:/()#,@\[\]+=&;{}!$*]+", 255,
-    "a security group name is letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*", "awslab-app-sg",
+    N_("a security group name"), r"[A-Za-z0-9 ._\-:/()#,@\[\]+=&;{}!$*]+", 255,
+    N_("a security group name is letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*"), "awslab-app-sg",
     "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSecurityGroup.html", forbidden_prefixes=("sg-",))
 #: A group's and a rule's description: up to 255 of the same characters as a group name (no '>' or quotes).
-SECURITY_GROUP_DESCRIPTION = replace(SECURITY_GROUP_NAME, what="a security group description", min_len=0, forbidden_prefixes=(),
-                                     rule="a description is letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*",
+SECURITY_GROUP_DESCRIPTION = replace(SECURITY_GROUP_NAME, what=N_("a security group description"), min_len=0, forbidden_prefixes=(),
+                                     rule=N_("a description is letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*"),
                                      example="App servers: port 80 from the ALB group only")
 #: AWS allows 1-255 characters of almost any kind; the name goes unquoted into the CLI log, so awslab keeps to
 #: letters, digits, '.', '_', '-'
 #: (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_CreateAutoScalingGroup.html).
 AUTO_SCALING_GROUP_NAME = TextRule(
-    "an Auto Scaling group name", r"[A-Za-z0-9][A-Za-z0-9._-]*", 255,
-    "an Auto Scaling group name here is letters, digits, '.', '_' and '-', starting with a letter or digit",
+    N_("an Auto Scaling group name"), r"[A-Za-z0-9][A-Za-z0-9._-]*", 255,
+    N_("an Auto Scaling group name here is letters, digits, '.', '_' and '-', starting with a letter or digit"),
     "awslab-asg", "https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_CreateAutoScalingGroup.html")
 #: A policy name is 1-255 characters
 #: (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_PutScalingPolicy.html).
-POLICY_NAME = replace(AUTO_SCALING_GROUP_NAME, what="a scaling policy name", example="awslab-target-tracking",
-                      rule="a scaling policy name here is letters, digits, '.', '_' and '-', starting with a letter or digit",
+POLICY_NAME = replace(AUTO_SCALING_GROUP_NAME, what=N_("a scaling policy name"), example="awslab-target-tracking",
+                      rule=N_("a scaling policy name here is letters, digits, '.', '_' and '-', starting with a letter or digit"),
                       source="https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_PutScalingPolicy.html")
 #: 1-255 characters (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_PutScheduledUpdateGroupAction.html).
 SCHEDULED_ACTION_NAME = replace(
-    AUTO_SCALING_GROUP_NAME, what="a scheduled action name", example="weekday-morning",
-    rule="a scheduled action name here is letters, digits, '.', '_' and '-', starting with a letter or digit",
+    AUTO_SCALING_GROUP_NAME, what=N_("a scheduled action name"), example="weekday-morning",
+    rule=N_("a scheduled action name here is letters, digits, '.', '_' and '-', starting with a letter or digit"),
     source="https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_PutScheduledUpdateGroupAction.html")
 #: 1-255 characters, no ASCII control characters
 #: (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html).
 ALARM_NAME = TextRule(
-    "an alarm name", r"[^\x00-\x1f\x7f]+", 255, "an alarm name has no control characters", "awslab-asg-cpu-high-step",
+    N_("an alarm name"), r"[^\x00-\x1f\x7f]+", 255, N_("an alarm name has no control characters"), "awslab-asg-cpu-high-step",
     "https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html")
 #: S3: 3-63 lowercase letters, digits, dots and hyphens, a letter or digit at each end, no reserved prefix or suffix
 #: (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html). awslab's own rule on top: no dots,
 #: because CloudFront reaches the bucket over HTTPS at <bucket>.s3.<region>.amazonaws.com, and the wildcard
 #: certificate there does not cover names with dots (which also rules out names that look like an IP address).
 BUCKET_NAME = TextRule(
-    "a bucket name", r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?", 63,
-    "a bucket name is lowercase letters, digits and hyphens, with a letter or digit at each end "
-    "(no dots: CloudFront reaches the bucket over HTTPS)", "mylab-site-123456789012-ap-northeast-2",
+    N_("a bucket name"), r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?", 63,
+    N_("a bucket name is lowercase letters, digits and hyphens, with a letter or digit at each end "
+    "(no dots: CloudFront reaches the bucket over HTTPS)"), "mylab-site-123456789012-ap-northeast-2",
     "https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html", min_len=3,
     forbidden_prefixes=("xn--", "sthree-", "amzn-s3-demo-"),
     forbidden_suffixes=("-s3alias", "--ol-s3", "--x-s3", "--table-s3"))
 #: Up to 64 characters (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_OriginAccessControlConfig.html).
 ORIGIN_ACCESS_CONTROL_NAME = TextRule(
-    "an origin access control name", r"[A-Za-z0-9._-]+", 64,
-    "an origin access control name here is letters, digits, '.', '_' and '-'",
+    N_("an origin access control name"), r"[A-Za-z0-9._-]+", 64,
+    N_("an origin access control name here is letters, digits, '.', '_' and '-'"),
     "awslab-site-oac", "https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_OriginAccessControlConfig.html")
 #: A MySQL database name, unquoted: 1-64 letters, digits and _
 #: (https://dev.mysql.com/doc/refman/8.0/en/identifiers.html).
 #: It goes to the web app (which creates the database), not to an AWS API.
 MYSQL_DATABASE_NAME = TextRule(
-    "a MySQL database name", r"[A-Za-z0-9_]+", 64, "a MySQL database name here is letters, digits and _", "awslab",
+    N_("a MySQL database name"), r"[A-Za-z0-9_]+", 64, N_("a MySQL database name here is letters, digits and _"), "awslab",
     "https://dev.mysql.com/doc/refman/8.0/en/identifiers.html")
 #: <family><generation>[options].<size>, e.g. t3.micro, m7i.large, c6gn.16xlarge, m5.metal; the type must also exist
 #: in the region, which the layers ask EC2
 #: (https://docs.aws.amazon.com/ec2/latest/instancetypes/instance-type-names.html).
 INSTANCE_TYPE = TextRule(
-    "an instance type", r"[a-z]+[0-9][a-z0-9-]*\.(?:nano|micro|small|medium|large|[0-9]*xlarge|metal(?:-[0-9]+xl)?)", 64,
-    "an instance type is <family><generation>.<size>, e.g. t3.micro", "t3.micro",
+    N_("an instance type"), r"[a-z]+[0-9][a-z0-9-]*\.(?:nano|micro|small|medium|large|[0-9]*xlarge|metal(?:-[0-9]+xl)?)", 64,
+    N_("an instance type is <family><generation>.<size>, e.g. t3.micro"), "t3.micro",
     "https://docs.aws.amazon.com/ec2/latest/instancetypes/instance-type-names.html")
 #: db.<family><generation>.<size>, e.g. db.t3.micro
 #: (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.DBInstanceClass.html).
-DB_INSTANCE_CLASS = replace(INSTANCE_TYPE, what="a DB instance class", pattern="db\\." + INSTANCE_TYPE.pattern, example="db.t3.micro",
-                            rule="a DB instance class is db.<family><generation>.<size>, e.g. db.t3.micro",
+DB_INSTANCE_CLASS = replace(INSTANCE_TYPE, what=N_("a DB instance class"), pattern="db\\." + INSTANCE_TYPE.pattern, example="db.t3.micro",
+                            rule=N_("a DB instance class is db.<family><generation>.<size>, e.g. db.t3.micro"),
                             source="https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.DBInstanceClass.html")
 #: 'ami-' and 8 or 17 hex digits; the image must also exist, which the layers ask EC2
 #: (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/resource-ids.html).
-IMAGE_ID = TextRule("an AMI ID", r"ami-(?:[0-9a-f]{8}|[0-9a-f]{17})", 21, "an AMI ID is 'ami-' and 8 or 17 hex digits",
+IMAGE_ID = TextRule(N_("an AMI ID"), r"ami-(?:[0-9a-f]{8}|[0-9a-f]{17})", 21, N_("an AMI ID is 'ami-' and 8 or 17 hex digits"),
                     "ami-06e9e3574a0459db2", "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/resource-ids.html")
 #: '$Default', '$Latest' or a version number
 #: (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_LaunchTemplateSpecification.html).
 LAUNCH_TEMPLATE_VERSION = TextRule(
-    "a launch template version", r"\$Default|\$Latest|[1-9][0-9]{0,9}", 11, "a version is '$Default', '$Latest' or a number from 1",
+    N_("a launch template version"), r"\$Default|\$Latest|[1-9][0-9]{0,9}", 11, N_("a version is '$Default', '$Latest' or a number from 1"),
     "$Default", "https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_LaunchTemplateSpecification.html")
 #: 1-1024 characters starting with '/'; awslab allows the URL path characters of RFC 3986, nothing that needs escaping
 #: (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateTargetGroup.html, HealthCheckPath).
 HEALTH_CHECK_PATH = TextRule(
-    "a health check path", r"/[A-Za-z0-9\-._~!$&'()*+,;=:@/%?]*", 1024,
-    "a health check path starts with '/' and uses URL path characters (no spaces)", "/health",
+    N_("a health check path"), r"/[A-Za-z0-9\-._~!$&'()*+,;=:@/%?]*", 1024,
+    N_("a health check path starts with '/' and uses URL path characters (no spaces)"), "/health",
     ELB_API + "API_CreateTargetGroup.html")
 #: HTTP success codes 200-499 for an ALB, as '200', '200,202' or '200-299'
 #: (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_Matcher.html).
-MATCHER = TextRule("a success code matcher", r"[2-4][0-9]{2}(?:-[2-4][0-9]{2})?(?:,[2-4][0-9]{2}(?:-[2-4][0-9]{2})?)*", 1024,
-                   "success codes are HTTP codes 200-499, as '200', '200,202' or '200-299'", "200", ELB_API + "API_Matcher.html")
+MATCHER = TextRule(N_("a success code matcher"), r"[2-4][0-9]{2}(?:-[2-4][0-9]{2})?(?:,[2-4][0-9]{2}(?:-[2-4][0-9]{2})?)*", 1024,
+                   N_("success codes are HTTP codes 200-499, as '200', '200,202' or '200-299'"), "200", ELB_API + "API_Matcher.html")
 #: A master user name is a letter, then letters, digits or '_': up to 16 for MySQL and MariaDB, 63 for PostgreSQL
 #: (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html, MasterUsername).
-MASTER_USERNAME = TextRule("a master user name", r"[A-Za-z][A-Za-z0-9_]*", 16,
-                           "a master user name is a letter, then letters, digits or '_'", "admin",
+MASTER_USERNAME = TextRule(N_("a master user name"), r"[A-Za-z][A-Za-z0-9_]*", 16,
+                           N_("a master user name is a letter, then letters, digits or '_'"), "admin",
                            "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html")
 MASTER_USERNAME_MAX = {"mysql": 16, "mariadb": 16, "postgres": 63}
 #: Numbers and dots: a major version ("8.0") or a full one ("8.0.35")
 #: (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/MySQL.Concepts.VersionMgmt.html).
-ENGINE_VERSION = TextRule("an engine version", r"[0-9]+(?:\.[0-9]+){0,2}", 20, "an engine version is numbers and dots, e.g. '8.0'",
+ENGINE_VERSION = TextRule(N_("an engine version"), r"[0-9]+(?:\.[0-9]+){0,2}", 20, N_("an engine version is numbers and dots, e.g. '8.0'"),
                           "8.0", "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/MySQL.Concepts.VersionMgmt.html")
 
 
@@ -219,12 +225,12 @@ def master_username(engine: str) -> TextRule:
     return replace(MASTER_USERNAME, max_len=MASTER_USERNAME_MAX.get(engine, MASTER_USERNAME.max_len))
 #: A Linux login name, as useradd's default NAME_REGEX allows (https://man7.org/linux/man-pages/man8/useradd.8.html);
 #: Amazon Linux's is ec2-user (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/managing-users.html).
-LOGIN_USER = TextRule("a login user", r"[a-z_][a-z0-9_-]*", 32, "a login user is lowercase letters, digits, '_' and '-'",
+LOGIN_USER = TextRule(N_("a login user"), r"[a-z_][a-z0-9_-]*", 32, N_("a login user is lowercase letters, digits, '_' and '-'"),
                       "ec2-user", "https://man7.org/linux/man-pages/man8/useradd.8.html")
 #: CloudFront's default root object: an object name, here an .html file at the top of the bucket
 #: (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/DefaultRootObject.html).
-INDEX_DOCUMENT = TextRule("a default root object", r"[A-Za-z0-9._-]+\.html?", 255,
-                          "the default root object is an .html object key of letters, digits, '.', '_' and '-' (no slashes)",
+INDEX_DOCUMENT = TextRule(N_("a default root object"), r"[A-Za-z0-9._-]+\.html?", 255,
+                          N_("the default root object is an .html object key of letters, digits, '.', '_' and '-' (no slashes)"),
                           "index.html", "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/DefaultRootObject.html")
 #: A DNS label: 1-63 letters, digits, hyphens, none at either end
 #: (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/DomainNameFormat.html).
@@ -236,8 +242,8 @@ def dns_name(field: str, value: Any) -> str:
     """A domain name in lower case without the final dot: two or more labels, 253 characters at most."""
     name = value.lower().rstrip(".") if isinstance(value, str) else ""
     if not name or len(name) > DNS_NAME_MAX or "." not in name or not all(DNS_LABEL.fullmatch(x) for x in name.split(".")):
-        raise ValidationError(field, value, "a domain name is two or more dot-separated labels of 1-63 letters, digits or hyphens "
-                              "(no hyphen at either end), 253 characters at most", "Use a name such as 'example.com'.")
+        raise ValidationError(field, value, _("a domain name is two or more dot-separated labels of 1-63 letters, digits or hyphens "
+                              "(no hyphen at either end), 253 characters at most"), _("Use a name such as 'example.com'."))
     return name
 
 
@@ -286,9 +292,9 @@ def lab_name_rule(region: str = DEFAULT_REGION) -> TextRule:
     longest = min(rule.max_len - len(suffix.format(account="0" * ACCOUNT_ID_LENGTH, region=region))
                   for suffix, rule in LAB_DERIVED_NAMES)
     prefixes = tuple(sorted({p for _, rule in LAB_DERIVED_NAMES for p in rule.forbidden_prefixes}))
-    return TextRule("a lab name", r"[a-z](?:-?[a-z0-9])*", longest,
-                    "a lab name is lowercase letters a-z, digits and single hyphens, starts with a letter "
-                    "and does not end with a hyphen", "team-7",
+    return TextRule(N_("a lab name"), r"[a-z](?:-?[a-z0-9])*", longest,
+                    N_("a lab name is lowercase letters a-z, digits and single hyphens, starts with a letter "
+                    "and does not end with a hyphen"), "team-7",
                     "awslab: computed from LAB_DERIVED_NAMES (each service's page is cited at its rule)",
                     forbidden_prefixes=prefixes, chars="[a-z0-9-]")
 
@@ -296,15 +302,17 @@ def lab_name_rule(region: str = DEFAULT_REGION) -> TextRule:
 def lab_name(value: Any, region: str = DEFAULT_REGION) -> str:
     """A lab name every layer can build with: it goes into every resource's name (``<lab>-alb``, ``<lab>-db``...)."""
     rule = lab_name_rule(region)
-    fix = "Use a short name such as {suggestion!r}: it becomes part of every resource's name ({suggestion}-alb, {suggestion}-db)."
+    fix = _("Use a short name such as {suggestion!r}: it becomes part of every resource's name ({suggestion}-alb, "
+            "{suggestion}-db).")
     if rule.max_len < 1:
-        raise ValidationError("region", region, "the region's name leaves no room for a lab name in the bucket's name",
-                              "Use a region such as 'ap-northeast-2'.")
+        raise ValidationError("region", region, _("the region's name leaves no room for a lab name in the bucket's name"),
+                              _("Use a region such as 'ap-northeast-2'."))
     problem = rule.problem(value)
     # A derived name is "<lab>-...": so "internal" is refused too ("internal-alb" begins with "internal-").
     word = next((p for p in rule.forbidden_prefixes if isinstance(value, str) and (value + "-").startswith(p)), None)
     if problem is None and word:
-        problem = "a lab name must not be or begin with the word '{word}': AWS refuses names that begin with '{prefix}'".format(
+        problem = _("a lab name must not be or begin with the word '{word}': AWS refuses names that begin with "
+                    "'{prefix}'").format(
             word=word.rstrip("-"), prefix=word)
     if problem:
         raise ValidationError("name", value, problem, fix.format(suggestion=suggest_lab_name(value, rule)))
@@ -385,14 +393,15 @@ def one_of(field: str, value: Any, choices: Iterable[Any], fix: str) -> Any:
     """``value`` if it is one of ``choices`` (compared exactly: 'RSA' is not 'rsa')."""
     choices = tuple(choices)
     if not any(type(value) is type(c) and value == c for c in choices):
-        raise ValidationError(field, value, "it is one of {choices}".format(choices=", ".join(map(repr, choices))), fix)
+        raise ValidationError(field, value, _("it is one of {choices}").format(
+            choices=", ".join(map(repr, choices))), fix)
     return value
 
 
 def whole_number(field: str, value: Any, lo: int, hi: int, fix: str = "") -> int:
     """A whole number from ``lo`` to ``hi``. ``True`` and ``False`` are not numbers here, though Python counts them as 1 and 0."""
     if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
-        raise ValidationError(field, value, "AWS allows whole numbers from {lo} to {hi}".format(lo=lo, hi=hi),
+        raise ValidationError(field, value, _("AWS allows whole numbers from {lo} to {hi}").format(lo=lo, hi=hi),
                               fix or "Pick a whole number between {lo} and {hi}.".format(lo=lo, hi=hi))
     return value
 
@@ -404,7 +413,7 @@ def number(field: str, value: Any, lo: float, hi: float, fix: str = "") -> float
     """A finite number (int or float, not a bool) from ``lo`` to ``hi``."""
     ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value == value and lo <= value <= hi
     if not ok:
-        raise ValidationError(field, value, "it is a number from {lo:g} to {hi:g}".format(lo=lo, hi=hi),
+        raise ValidationError(field, value, _("it is a number from {lo:g} to {hi:g}").format(lo=lo, hi=hi),
                               fix or "Pick a number between {lo:g} and {hi:g}.".format(lo=lo, hi=hi))
     return value
 
@@ -419,13 +428,13 @@ def capacity(min_size: Any, desired_capacity: Any, max_size: Any, where: str = "
     (https://docs.aws.amazon.com/autoscaling/ec2/userguide/asg-capacity-limits.html)."""
     for field, value in (("min_size", min_size), ("desired_capacity", desired_capacity), ("max_size", max_size)):
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise ValidationError(where + field, value, "a group size is a whole number, 0 or more (True and False are not sizes)",
-                                  "Use e.g. min_size=2, desired_capacity=2, max_size=6.")
+            raise ValidationError(where + field, value, _("a group size is a whole number, 0 or more (True and False are not sizes)"),
+                                  _("Use e.g. min_size=2, desired_capacity=2, max_size=6."))
     if not min_size <= desired_capacity <= max_size:
         raise ValidationError(where + "desired_capacity", desired_capacity,
-                              "AWS requires min_size <= desired_capacity <= max_size, but min={lo}, desired={want}, max={hi}".format(
+                              _("AWS requires min_size <= desired_capacity <= max_size, but min={lo}, desired={want}, max={hi}").format(
                                   lo=min_size, want=desired_capacity, hi=max_size),
-                              "Raise max_size or lower desired_capacity so that min <= desired <= max.")
+                              _("Raise max_size or lower desired_capacity so that min <= desired <= max."))
 
 
 def health_check(**values: Any) -> None:
@@ -440,8 +449,9 @@ def health_check(**values: Any) -> None:
     timeout = values.get("health_check_timeout_seconds")
     if interval is not None and timeout is not None and timeout >= interval:
         raise ValidationError("health_check_timeout_seconds", timeout,
-                              "the timeout must be shorter than the interval ({interval} s)".format(interval=interval),
-                              "Use a timeout below {interval}, e.g. 5.".format(interval=interval))
+                              _("the timeout must be shorter than the interval ({interval} s)").format(
+                                  interval=interval),
+                              _("Use a timeout below {interval}, e.g. 5.").format(interval=interval))
 
 
 # -- addresses ------------------------------------------------------------------------------------------------
@@ -459,20 +469,20 @@ def cidr_block(field: str, value: Any, prefix_range: tuple[int, int] = VPC_PREFI
     """A valid IPv4 CIDR block such as '10.0.0.0/16', written at its network address, its prefix in ``prefix_range``."""
     fix = "Write an IPv4 network address, a slash and a prefix length, as a string: e.g. '10.0.0.0/16'."
     if not isinstance(value, str) or not CIDR_FORM.fullmatch(value):
-        raise ValidationError(field, value, "it is not a CIDR block such as '10.0.0.0/16'", fix)
+        raise ValidationError(field, value, _("it is not a CIDR block such as '10.0.0.0/16'"), fix)
     try:
         net = ipaddress.ip_network(value, strict=True)
     except ValueError:
         try:
             loose = ipaddress.ip_network(value, strict=False)
         except ValueError:
-            raise ValidationError(field, value, "it is not a CIDR block such as '10.0.0.0/16'", fix) from None
-        raise ValidationError(field, value, "host bits are set; the network address of this block is {net}".format(
-            net=loose.network_address), "Use '{block}'.".format(block=loose)) from None
+            raise ValidationError(field, value, _("it is not a CIDR block such as '10.0.0.0/16'"), fix) from None
+        raise ValidationError(field, value, _("host bits are set; the network address of this block is {net}").format(
+            net=loose.network_address), _("Use '{block}'.").format(block=loose)) from None
     lo, hi = prefix_range
     if not lo <= net.prefixlen <= hi:
-        raise ValidationError(field, value, "AWS allows prefix lengths /{lo} to /{hi} here".format(lo=lo, hi=hi),
-                              "Pick a prefix between /{lo} and /{hi}.".format(lo=lo, hi=hi))
+        raise ValidationError(field, value, _("AWS allows prefix lengths /{lo} to /{hi} here").format(lo=lo, hi=hi),
+                              _("Pick a prefix between /{lo} and /{hi}.").format(lo=lo, hi=hi))
     return net
 
 
@@ -481,9 +491,9 @@ def private_cidr(field: str, value: Any, prefix_range: tuple[int, int] = VPC_PRE
     net = cidr_block(field, value, prefix_range)
     if not any(net.subnet_of(r) for r in PRIVATE_RANGES):
         raise ValidationError(field, value,
-                              "a VPC should use private (RFC 1918) addresses: 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16",
-                              "Use a block such as '10.0.0.0/16'; "
-                              "public addresses in a VPC clash with real hosts on the internet.")
+                              _("a VPC should use private (RFC 1918) addresses: 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16"),
+                              _("Use a block such as '10.0.0.0/16'; "
+                              "public addresses in a VPC clash with real hosts on the internet."))
     return net
 
 
@@ -494,14 +504,14 @@ def subnets_in_vpc(vpc_cidr: str, subnets: dict[str, Any]) -> None:
     for field, value in subnets.items():
         net = cidr_block(field, value, SUBNET_PREFIX_RANGE)
         if not net.subnet_of(vpc):
-            raise ValidationError(field, value, "a subnet must lie inside its VPC's block {vpc}".format(vpc=vpc),
-                                  "Pick a block inside {vpc}, e.g. '{example}'.".format(
+            raise ValidationError(field, value, _("a subnet must lie inside its VPC's block {vpc}").format(vpc=vpc),
+                                  _("Pick a block inside {vpc}, e.g. '{example}'.").format(
                                       vpc=vpc, example=next(vpc.subnets(new_prefix=max(24, vpc.prefixlen)))))
         for other_field, other in nets.items():
             if net.overlaps(other):
-                raise ValidationError(field, value, "it overlaps {other_field}='{other}'; subnets of a VPC must not overlap".format(
+                raise ValidationError(field, value, _("it overlaps {other_field}='{other}'; subnets of a VPC must not overlap").format(
                     other_field=other_field, other=other),
-                    "Give each subnet its own block, e.g. 10.0.1.0/24, 10.0.2.0/24, 10.0.11.0/24 ...")
+                    _("Give each subnet its own block, e.g. 10.0.1.0/24, 10.0.2.0/24, 10.0.11.0/24 ..."))
         nets[field] = net
 
 
@@ -511,9 +521,10 @@ def availability_zones(requested: Iterable[str], available: Iterable[str], regio
     requested = list(requested)
     for az in requested:
         if az not in available:
-            raise ValidationError("availability_zones", az, "there is no such Availability Zone in {region}".format(region=region),
-                                  "Choose from {zones}.".format(zones=", ".join(available)))
+            raise ValidationError("availability_zones", az, _("there is no such Availability Zone in {region}").format(
+                region=region),
+                                  _("Choose from {zones}.").format(zones=", ".join(available)))
     if len(set(requested)) < 2 or len(set(requested)) != len(requested):
-        raise ValidationError("availability_zones", requested, "high availability needs two or more different AZs, each listed once",
-                              "Use two or more of {zones}.".format(zones=", ".join(available)))
+        raise ValidationError("availability_zones", requested, _("high availability needs two or more different AZs, each listed once"),
+                              _("Use two or more of {zones}.").format(zones=", ".join(available)))
     return requested

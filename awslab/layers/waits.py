@@ -22,6 +22,7 @@ from typing import Any, Callable
 from botocore.exceptions import WaiterError
 
 from ..errors import AwslabError
+from ..i18n import _
 
 __all__ = ["Pace", "Wait", "WaitTimeout", "pace_of", "waiter", "wait_for", "SIM_CHECK_S"]
 
@@ -113,7 +114,7 @@ def waiter(client: Any, name: str, what: str, fix: str, **params: Any) -> Wait:
         except WaiterError as e:
             if e.kwargs.get("reason") == "Max attempts exceeded":
                 return False
-            raise WaitTimeout("AWS's waiter {name} stopped waiting for {what}: {reason}.".format(
+            raise WaitTimeout(_("AWS's waiter {name} stopped waiting for {what}: {reason}.").format(
                 name=name, what=what, reason=e.kwargs.get("reason")), fix) from e
         return True
 
@@ -141,7 +142,7 @@ def wait_for(wait: Wait, pace: Pace) -> tuple[float, float]:
 
 def _timeout(wait: Wait, pace: Pace, seconds: float) -> WaitTimeout:
     if pace.simulated:
-        problem = "Waited {seconds:.0f} simulated seconds for {what}, and it has not happened (the bound is {bound:.0f} s)."
+        problem = _("Waited {seconds:.0f} simulated seconds for {what}, and it has not happened (the bound is {bound:.0f} s).")
     else:
-        problem = "Waited {seconds:.0f} s for {what}, and it has not happened (the bound is {bound:.0f} s)."
+        problem = _("Waited {seconds:.0f} s for {what}, and it has not happened (the bound is {bound:.0f} s).")
     return WaitTimeout(problem.format(seconds=seconds, what=wait.what, bound=wait.bound_s), wait.fix)

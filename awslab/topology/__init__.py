@@ -25,6 +25,7 @@ from .focus import FOCUSES, check_focus
 from .model import DEFAULT_LAYERS, LAYERS, Graph, build_model
 from .records import Snapshot
 from .render import render, to_dot
+from ..i18n import _
 
 if TYPE_CHECKING:
     from ..lab import Lab
@@ -58,7 +59,7 @@ class Topology:
         if fmt not in ("svg", "png", "dot"):
             from ..errors import ValidationError
 
-            raise ValidationError("path", str(path), "the file must end in .svg, .png or .dot", "Name it e.g. topology.svg.")
+            raise ValidationError("path", str(path), _("the file must end in .svg, .png or .dot"), _("Name it e.g. topology.svg."))
         path.write_bytes(self.dot().encode() if fmt == "dot" else render(self.graph, fmt))
         return path
 
@@ -87,8 +88,8 @@ def topology(lab: "Lab", scope: str = "lab", layers: Iterable[str] = DEFAULT_LAY
     """
     focus = check_focus(focus)  # before discovery: a typo costs no API calls
     snap = discover(lab, scope)
-    name = title if title is not None else f"awslab '{lab.name}' · {lab.region}" + (" · whole account" if scope == "account" else "")
-    name += f" · focus: {focus}" if focus and title is None else ""
+    name = title if title is not None else f"awslab '{lab.name}' · {lab.region}" + (" · " + _("whole account") if scope == "account" else "")
+    name += " · " + _("focus: {focus}").format(focus=focus) if focus and title is None else ""
     return Topology(snap, build_model(snap, layers, traffic, name, focus))
 
 

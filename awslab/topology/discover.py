@@ -23,6 +23,7 @@ from ..lab import Lab
 from .records import (Alarm, AutoScalingGroup, Bucket, Database, Distribution, DnsRecord, Gateway, Instance, Listener,
                       LoadBalancer, RouteTable, ScalingPolicy, SecurityGroup, SgRule, Snapshot, Subnet, TargetGroup,
                       TargetHealth, Vpc)
+from ..i18n import _
 
 __all__ = ["discover", "SCOPES"]
 SCOPES = ("lab", "account")
@@ -57,8 +58,8 @@ def discover(lab: Lab, scope: str = "lab") -> Snapshot:
     if scope not in SCOPES:
         from ..errors import ValidationError
 
-        raise ValidationError("scope", scope, f"scope is one of {', '.join(SCOPES)}",
-                              "Use scope='lab' for this lab's resources or scope='account' for everything in the region.")
+        raise ValidationError("scope", scope, _("scope is one of {items}").format(items=', '.join(SCOPES)),
+                              _("Use scope='lab' for this lab's resources or scope='account' for everything in the region."))
     snap = Snapshot(region=lab.region)
     futures: dict[Any, Future] = {}
 
@@ -74,7 +75,7 @@ def discover(lab: Lab, scope: str = "lab") -> Snapshot:
         for service, step, in_lab, in_account in _STEPS:
             lab.client(service)
             futures[step] = pool.submit(job, step, in_lab if scope == "lab" else in_account)
-        for service, step, *_ in _STEPS:
+        for service, step, *_rest in _STEPS:
             error = futures[step].result()
             if error:
                 snap.errors[f"{service}:{step.__name__.strip('_')}"] = error

@@ -19,6 +19,7 @@ import threading
 from pathlib import Path
 
 from ..errors import AwslabError
+from ..i18n import _
 
 __all__ = ["render_dot", "svg_to_png", "engine_name", "RenderError"]
 
@@ -44,7 +45,7 @@ def engine_name() -> str:
 def render_dot(source: str, format: str = "svg") -> bytes:
     """Lay out and draw DOT ``source`` as ``svg`` or ``png``."""
     if format not in ("svg", "png"):
-        raise RenderError(f"format={format!r} is not supported.", "Use 'svg' or 'png'.")
+        raise RenderError(_("format={format!r} is not supported.").format(format=format), _("Use 'svg' or 'png'."))
     if engine_name() == "dot":
         return _system_dot(source, format)
     svg = _wasm(source)
@@ -54,7 +55,8 @@ def render_dot(source: str, format: str = "svg") -> bytes:
 def _system_dot(source: str, format: str) -> bytes:
     proc = subprocess.run(["dot", f"-T{format}"], input=source.encode(), capture_output=True, timeout=60)
     if proc.returncode != 0:
-        raise RenderError(f"dot failed: {proc.stderr.decode(errors='replace').strip()[:500]}", "Check the DOT source.")
+        raise RenderError(_("dot failed: {error}").format(
+            error=proc.stderr.decode(errors='replace').strip()[:500]), _("Check the DOT source."))
     return proc.stdout
 
 
@@ -67,11 +69,13 @@ def _wasm(source: str) -> bytes:
         try:
             return backend.render(source, format="svg", engine="dot")
         except WasiGraphvizError as e:
-            raise RenderError(f"Graphviz could not render the graph: {e}", "Check the DOT source.") from e
+            raise RenderError(_("Graphviz could not render the graph: {error}").format(
+                error=e), _("Check the DOT source.")) from e
         except Exception as e:  # a wasm trap: Graphviz crashed inside its sandbox; start a fresh instance next time
             _BACKEND = None
-            raise RenderError(f"Graphviz crashed while laying out the graph ({type(e).__name__}).",
-                              "Try fewer layers, or install system Graphviz (`apt-get install graphviz`).") from e
+            raise RenderError(_("Graphviz crashed while laying out the graph ({error}).").format(
+                error=type(e).__name__),
+                              _("Try fewer layers, or install system Graphviz (`apt-get install graphviz`).")) from e
 
 
 def _backend():
@@ -140,7 +144,7 @@ def svg_to_png(svg: bytes, zoom: float = 2.0) -> bytes:
     try:
         import resvg_py
     except ImportError as e:
-        raise RenderError("PNG output needs resvg-py.", "pip install 'resvg-py>=0.5,<0.6' (or install Graphviz).") from e
+        raise RenderError(_("PNG output needs resvg-py."), _("pip install 'resvg-py>=0.5,<0.6' (or install Graphviz).")) from e
     text = svg.decode()
     # resvg takes px, not pt: 1 pt = 4/3 px.
     text = re.sub(r'(width|height)="([\d.]+)pt"', lambda m: f'{m.group(1)}="{float(m.group(2)) * 4 / 3:.2f}"', text, count=2)
@@ -155,4 +159,5 @@ def svg_to_png(svg: bytes, zoom: float = 2.0) -> bytes:
         return bytes(resvg_py.svg_to_bytes(svg_string=text, background="white", zoom=zoom, font_dirs=dirs,
                                            skip_system_fonts=bool(dirs)))
     except ValueError as e:
-        raise RenderError(f"resvg could not rasterise the SVG: {e}", "Render to SVG instead.") from e
+        raise RenderError(_("resvg could not rasterise the SVG: {error}").format(
+            error=e), _("Render to SVG instead.")) from e

@@ -25,6 +25,7 @@ from .focus import OVERLAY, apply_focus, check_focus
 from .graph import (DEFAULT_LAYERS, LAYERS, TARGET_STATES, TIER_ORDER, Cluster, Edge, Graph, Node, anchor, subnet_cluster,
                     target_state)
 from .records import Instance, Snapshot, Subnet, TargetGroup
+from ..i18n import _
 
 __all__ = ["Node", "Cluster", "Edge", "Graph", "build_model", "LAYERS", "DEFAULT_LAYERS", "target_state", "TARGET_STATES",
            "TIER_ORDER", "anchor", "subnet_cluster"]
@@ -43,7 +44,8 @@ def build_model(snap: Snapshot, layers: Iterable[str] = DEFAULT_LAYERS, traffic:
     if unknown:
         from ..errors import ValidationError
 
-        raise ValidationError("layers", unknown, f"layers are {', '.join(LAYERS)}", "Pick layers from that list.")
+        raise ValidationError("layers", unknown, _("layers are {items}").format(
+            items=', '.join(LAYERS)), _("Pick layers from that list."))
     g = Graph(title=title, layers=layers)
     _network(g, snap)
     _compute(g, snap, traffic or {})

@@ -11,6 +11,7 @@ import math
 
 import graphviz
 
+from ..i18n import N_, _
 from .engine import render_dot
 from .focus import core
 from .model import Graph, Node, TIER_ORDER, anchor
@@ -214,17 +215,17 @@ def legend(dot: graphviz.Digraph, layers: tuple[str, ...] = ("traffic", "control
     """
     rows = [["healthy", "initial", "unhealthy", "draining", "unused"], ["running", "pending", "stopped", "scaling"],
             ["OK", "ALARM", "INSUFFICIENT_DATA"]]
-    words = {"traffic": "request path", "control": "alarm → policy → ASG", "sg": "security group allows",
-             "route": "default route"}
+    words = {"traffic": _("request path"), "control": _("alarm → policy → ASG"), "sg": _("security group allows"),
+             "route": _("default route")}
     shown = ["traffic"] + [k for k, layer in (("control", "control"), ("sg", "security_groups"), ("route", "routes"))
                            if layer in layers]
     with dot.subgraph(name="cluster_legend") as lg:
-        lg.attr(label="Legend: fill = health / state, arrow = relation", fontname=FONT + "-Bold", fontsize="10",
+        lg.attr(label=_("Legend: fill = health / state, arrow = relation"), fontname=FONT + "-Bold", fontsize="10",
                 labeljust="l", margin="8", **CLUSTER_STYLE["legend"])
         firsts = []
-        for title, row in zip(("target health", "EC2 · ASG", "alarm"), rows):
+        for title, row in zip((N_("target health"), N_("EC2 · ASG"), N_("alarm")), rows):
             head = f"legend_row_{title.split()[0]}"
-            lg.node(head, label=title, shape="plaintext", fontname=FONT + "-Bold", fontsize="9", width="1.1")
+            lg.node(head, label=_(title), shape="plaintext", fontname=FONT + "-Bold", fontsize="9", width="1.1")
             ids = [f"legend_{s}" for s in row]
             for s, nid in zip(row, ids):
                 fill, border, style = STATE_STYLE[s]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from .. import config
 from ..cloud.client import ControlClient, ControlRefused
 from ..errors import AwslabError
+from ..i18n import _
 
 __all__ = ["alb_url"]
 
@@ -34,15 +35,18 @@ def alb_url(name_or_dns: str, endpoint_url: str | None = None, listener_port: in
         _settle(client)
         info = client.call("GET", "dataplane")
     except AwslabError as e:
-        raise AwslabError(f"could not ask the embedded cloud's data plane at {client.endpoint_url}: {e.problem}",
-                          "Start the cloud (`awslab cloud start`); on real AWS use the ALB's DNS name instead.") from e
+        raise AwslabError(_("could not ask the embedded cloud's data plane at {endpoint_url}: {problem}").format(
+            endpoint_url=client.endpoint_url, problem=e.problem),
+                          _("Start the cloud (`awslab cloud start`); on real AWS use the ALB's DNS name instead.")) from e
     for lb in info.get("load_balancers", []):
         if name_or_dns in (lb.get("name"), lb.get("dns_name")):
             local = lb.get("listeners", {}).get(str(listener_port))
             if local:
                 return local
-            raise AwslabError(f"load balancer {name_or_dns} has no HTTP listener on port {listener_port} yet",
-                              "Create the listener (create_listener); the data plane picks it up within a second.")
+            raise AwslabError(_("load balancer {name_or_dns} has no HTTP listener on port {listener_port} yet").format(
+                name_or_dns=name_or_dns, listener_port=listener_port),
+                              _("Create the listener (create_listener); the data plane picks it up within a second."))
     names = ", ".join(lb.get("name", "?") for lb in info.get("load_balancers", [])) or "none"
-    raise AwslabError(f"no load balancer {name_or_dns!r} in the data plane (running: {names})",
-                      "Check the name with describe_load_balancers; a new ALB appears within a second.")
+    raise AwslabError(_("no load balancer {name_or_dns!r} in the data plane (running: {names})").format(
+        name_or_dns=name_or_dns, names=names),
+                      _("Check the name with describe_load_balancers; a new ALB appears within a second."))

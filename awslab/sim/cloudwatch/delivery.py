@@ -21,6 +21,7 @@ import os
 from typing import Any
 
 from ...errors import ValidationError
+from ...i18n import _
 
 __all__ = ["DEFAULT_DELIVERY_DELAY_S", "MetricDelivery", "delivery_delay_from_env"]
 
@@ -42,8 +43,8 @@ def delivery_delay_from_env(default: float = DEFAULT_DELIVERY_DELAY_S) -> float:
     except ValueError:
         value = -1.0
     if not 0 <= value <= MAX_DELIVERY_DELAY_S:  # also NaN
-        raise ValidationError(ENV_DELAY, raw, "it is the seconds a datapoint takes to reach CloudWatch, 0 to 3600",
-                              "Set {name}=60 (AWS's stated delay) or unset it.".format(name=ENV_DELAY))
+        raise ValidationError(ENV_DELAY, raw, _("it is the seconds a datapoint takes to reach CloudWatch, 0 to 3600"),
+                              _("Set {name}=60 (AWS's stated delay) or unset it.").format(name=ENV_DELAY))
     return value
 
 
