@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     from .request import AwsRequest
 
 __all__ = ["AwsError", "Answer", "render", "missing_action", "invalid_action", "unknown_operation",
-           "invalid_parameter", "non_finite_number", "unreadable_parameter", "missing_parameter", "serialization", "unknown_filter",
+           "invalid_parameter", "non_finite_number", "unreadable_parameter", "missing_parameter", "serialization",
+           "unknown_filter",
            "unprocessable", "no_such_route", "malformed_xml", "request_timeout", "not_implemented",
            "internal_failure", "json_token", "EXPECTED"]
 
