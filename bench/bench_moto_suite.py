@@ -75,6 +75,33 @@ REASONS: dict[str, tuple[str, str]] = {
     "delete-in-use": (
         "DeleteAutoScalingGroup refuses a group that still has instances unless ForceDelete is true",
         "https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DeleteAutoScalingGroup.html"),
+    "delete-in-progress": (
+        "A deleted Auto Scaling group stays listed, Status `Delete in progress`, until its instances are terminated "
+        "(moto's tests expect it gone straight after DeleteAutoScalingGroup with ForceDelete)",
+        "https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_AutoScalingGroup.html"),
+    "subnet-in-use": (
+        "DeleteSubnet refuses a subnet while an instance in it is not yet `terminated` (DependencyViolation); moto's "
+        "tests delete it straight after TerminateInstances, while the instance is `shutting-down`",
+        "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteSubnet.html"),
+    "alb-cross-zone": (
+        "An Application Load Balancer's `load_balancing.cross_zone.enabled` is `true`: cross-zone load balancing is "
+        "always on for ALBs (moto says `false`)",
+        "https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_LoadBalancerAttribute.html"),
+    "health-check-real": (
+        "Health checks are real HTTP requests to each instance's web app, which is the course's app (200 on `/`): "
+        "the instances don't run the Apache the test's UserData installs, so its Matcher 403 (Apache's default "
+        "page) finds `Target.ResponseCodeMismatch` ([200]), as AWS would for that app, and the test waits for "
+        "`healthy` until it times out",
+        "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html"),
+    "sim-clock": (
+        "The cloud's clock is simulated and runs ahead of the wall clock (20x by default), and a datapoint put "
+        "without a Timestamp is stamped with the time CloudWatch received it, the cloud's now; moto's tests query a "
+        "window around the client's wall clock",
+        "https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricDatum.html"),
+    "exact-dimensions": (
+        "GetMetricStatistics matches a metric's dimensions exactly: each combination is a separate metric, and "
+        "asking with a subset finds only the datapoints put with exactly that subset (moto sums the superset's)",
+        "https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricStatistics.html"),
 }
 
 #: Auto Scaling tests whose failure on the cloud was read and is the asynchronous launch/terminate of AWS (they count
@@ -101,6 +128,19 @@ RULES: list[tuple[str, str, str]] = [
     ("grace-default", r"test_autoscaling/", r"assert 0 == 300$"),
     ("delete-in-use", r"test_autoscaling/", r"ResourceInUse.*DeleteAutoScalingGroup"),
     ("asg-async", rf"test_autoscaling/.*::({_ASG_ASYNC_READ})\b", r"AssertionError|^assert "),
+    # the ALARM one is found; the OK one is INSUFFICIENT_DATA, so describe_alarms(StateValue="OK") is empty
+    ("alarm-insufficient", r"test_cloudwatch_alarms.py::test_alarm_state$", r"^assert 0 == 1$"),
+    # its instances are still pending when it filters on instance-state-name=running
+    ("ec2-lifecycle", r"test_instances.py::test_get_instances_filtering_by_state$", r"in \[\]$"),
+    ("delete-in-progress", r"test_autoscaling/test_elbv2.py::test_delete_group_with_deleted_target_groups",
+     r"assert \[\{'AutoScalin.*\] == \[\]$"),
+    ("subnet-in-use", r"test_ec2/", r"DependencyViolation.*DeleteSubnet operation"),
+    ("alb-cross-zone", r"test_elbv2/", r"'load_balancing.cross_zone.enabled', 'Value': 'false'\} in "),
+    # read through DescribeTargetHealth while it waited: unhealthy, Target.ResponseCodeMismatch, codes [200]
+    ("health-check-real", r"test_elbv2_target_health.py::test_register_targets$", r"Timeout \(>[\d.]+s\)"),
+    ("sim-clock", r"test_cloudwatch/.*::test_get_metric_data_(for_multiple_metrics_w_same_dimensions|within_timeframe|"
+                  r"with_simple_expression)$", r"^assert \[\] == \["),
+    ("exact-dimensions", r"test_cloudwatch.py::test_get_metric_statistics_dimensions$", r"^assert 3\.0 == 9$"),
 ]
 
 

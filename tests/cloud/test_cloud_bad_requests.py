@@ -5,6 +5,7 @@ Each case is one the issue found answered with ``500`` and an HTML page.
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from urllib.parse import urlparse
 
 import boto3
@@ -95,6 +96,38 @@ def test_cloudwatch_over_json_gets_a_serialization_error_for_a_text_value(cloud_
     status, _, reply = send(cloud_url, "monitoring", body, "application/x-amz-json-1.0",
                             target="GraniteServiceVersion20100801.PutMetricData")
     assert status == 400 and json.loads(reply)["__type"].endswith("SerializationException")
+
+
+def test_cloudwatch_over_json_refuses_nan_in_cloudwatch_s_own_words(cloud_url):
+    """The JSON protocols spell NaN and the infinities as strings (Smithy); they are well-formed, so the error is
+    CloudWatch's InvalidParameterValue (moto's, as AWS's, for NaN), never a SerializationException."""
+    cw = boto3.client("cloudwatch", endpoint_url=cloud_url, **CREDS)
+    with pytest.raises(ClientError) as e:
+        cw.put_metric_data(Namespace="X", MetricData=[{"MetricName": "m", "Value": Decimal("NaN")}])
+    assert e.value.response["Error"] == {
+        "Code": "InvalidParameterValue", "Message": "The value NaN for parameter MetricData.member.1.Value is invalid.",
+        **{k: v for k, v in e.value.response["Error"].items() if k not in ("Code", "Message")}}
+    for value in ('"Infinity"', '"-Infinity"'):
+        status, _, reply = send(cloud_url, "monitoring", '{"Namespace": "X", "MetricData": [{"MetricName": "m", '
+                                f'"Value": {value}}}]}}', "application/x-amz-json-1.0",
+                                target="GraniteServiceVersion20100801.PutMetricData")
+        assert status == 400 and "#InvalidParameterValue" in json.loads(reply)["__type"], reply
+        assert "takes a finite number" in json.loads(reply)["Message"]
+    assert cw.list_metrics(Namespace="X")["Metrics"] == []  # none of them stored anything
+
+
+def test_terminate_instances_without_instances_is_ec2_s_own_error(cloud_url):
+    """botocore sends nothing for InstanceIds=[]; EC2 answers InvalidParameterCombination "No instances specified"
+    (moto says the same), not MissingParameter. Another action with a required list still gets MissingParameter."""
+    ec2 = boto3.client("ec2", endpoint_url=cloud_url, **CREDS)
+    with pytest.raises(ClientError) as e:
+        ec2.terminate_instances(InstanceIds=[])
+    assert (e.value.response["Error"]["Code"], e.value.response["Error"]["Message"]) == (
+        "InvalidParameterCombination", "No instances specified")
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    with pytest.raises(ClientError) as e:
+        ec2.stop_instances(InstanceIds=[])
+    assert e.value.response["Error"]["Code"] == "MissingParameter"
 
 
 @pytest.mark.parametrize("signing, method, path, body, code", [

@@ -687,3 +687,24 @@ def test_moto_dimension_order_still_compares_a_value_with_a_name():
 
     cloudwatch.install()
     assert "self.value < other.name" in inspect.getsource(cloudwatch._ORIG["dimension_lt"])
+
+
+def test_moto_still_replaces_a_group_on_every_stack_update():
+    """moto 5.2.5 updates an AWS::AutoScaling::AutoScalingGroup by deleting and re-creating it, and passes the
+    template's properties to UpdateAutoScalingGroup and the attach/detach calls by these names;
+    awslab.cloud.moto_ext.asg_cloudformation updates in place instead. If moto does too, drop that patch."""
+    from awslab.cloud.moto_ext import asg_cloudformation, autoscaling
+
+    asg_cloudformation.install()
+    autoscaling.install()
+    src = inspect.getsource(asg_cloudformation._ORIG["update"])
+    assert "delete_from_cloudformation_json" in src and "create_from_cloudformation_json" in src
+    update = inspect.signature(autoscaling._ORIG["update"]).parameters  # moto's own, under our wrapper
+    assert {"name", "availability_zones", "desired_capacity", "max_size", "min_size", "launch_config_name",
+            "launch_template", "vpc_zone_identifier", "health_check_period", "health_check_type",
+            "new_instances_protected_from_scale_in", "mixed_instances_policy"} <= set(update)
+    for attach in ("attach_load_balancer_target_groups", "detach_load_balancer_target_groups",
+                   "attach_load_balancers", "detach_load_balancers"):
+        assert list(inspect.signature(getattr(asg_models.AutoScalingBackend, attach)).parameters)[1] == "group_name"
+    init = inspect.getsource(asg_models.FakeAutoScalingGroup.__init__)
+    assert "self.load_balancer_names = " in init and "self.target_group_arns = " in init

@@ -59,13 +59,14 @@ def install(sim) -> None:
     SIM = sim
     if _PATCHED:
         return
-    from . import autoscaling, ec2, elbv2, launch_templates, security_groups
+    from . import asg_cloudformation, autoscaling, ec2, elbv2, launch_templates, security_groups
 
     ec2.install()
     security_groups.install()
     launch_templates.install()
     elbv2.install()
     autoscaling.install()
+    asg_cloudformation.install()
     from . import access_logs, cloudfront, route53
 
     route53.install()

@@ -25,6 +25,16 @@ __all__ = ["check", "ParameterValueError", "INT_RANGE"]
 
 #: botocore's integer types and the range AWS deserializes them into (Java int and long).
 INT_RANGE = {"integer": (-2**31, 2**31 - 1), "long": (-2**63, 2**63 - 1)}
+#: (service, operation) whose own code (moto's, as AWS's) refuses a NaN with AWS's words, so the check lets it through:
+#: "The value NaN for parameter MetricData.member.1.Value is invalid." (PutMetricData, moto 5.2.5's
+#: ``validate_put_metric_data``; AWS: "special values (for example, NaN, +Infinity, -Infinity) are not supported",
+#: https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricData.html).
+MOTO_REFUSES_NAN = frozenset({("cloudwatch", "PutMetricData")})
+#: (service, action, list) that the query protocols cannot tell empty from absent (botocore sends nothing for
+#: ``InstanceIds=[]``), and that the service's own code refuses with its own error, which moto gives too:
+#: TerminateInstances without instances is ``InvalidParameterCombination: No instances specified`` on AWS (as
+#: returned to https://github.com/gruntwork-io/cloud-nuke/issues/731), not MissingParameter.
+MOTO_REFUSES_EMPTY_LIST = frozenset({("ec2", "TerminateInstances", "InstanceIds")})
 #: Deeper JSON than this is refused before it is walked (no AWS input model nests this deep).
 MAX_JSON_DEPTH = 64
 
@@ -60,6 +70,8 @@ def _check_query(req: AwsRequest) -> errors.AwsError | None:
     except ParameterValueError as e:
         return errors.invalid_parameter(req, e.name, e.value, e.type_name)
     missing = _missing_member(operation.input_shape, parsed, "") if operation.input_shape is not None else None
+    if missing and (req.service_name, req.action, missing) in MOTO_REFUSES_EMPTY_LIST:
+        return None
     return errors.missing_parameter(req, missing) if missing else None
 
 
@@ -142,11 +154,23 @@ def _check_json(req: AwsRequest) -> errors.AwsError | None:
         text = "The request body must be a JSON object, not {found}. Send a JSON object such as {{}}."
         return errors.serialization(req, text.format(found=errors.json_token(document)))
     shape = req.service.operation_model(operation).input_shape
-    mismatch = _json_mismatch(shape, document, "", 0) if shape is not None else None
+    nan_ok = (req.service_name, operation) in MOTO_REFUSES_NAN
+    mismatch = _json_mismatch(shape, document, "", 0, nan_ok) if shape is not None else None
     if mismatch is not None:
-        return errors.invalid_parameter(req, *mismatch)
+        path, value, kind = mismatch
+        if kind in ("float", "double") and _special_float(value) is not None:
+            return errors.non_finite_number(req, path, value)
+        return errors.invalid_parameter(req, path, value, kind)
     missing = _missing_member(shape, _by_member_name(shape, document), "") if shape is not None else None
     return errors.missing_parameter(req, missing) if missing else None
+
+
+def _special_float(value: Any) -> str | None:
+    """"NaN", "Infinity" or "-Infinity" if ``value`` is one of them, as a number or as the JSON protocols spell it
+    (a string: JSON has no such numbers; https://smithy.io/2.0/aws/protocols/aws-json-1_0-protocol.html), else None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    return value if isinstance(value, str) and value in ("NaN", "Infinity", "-Infinity") else None
 
 
 def _by_member_name(shape: Any, document: dict) -> dict:
@@ -162,15 +186,19 @@ _JSON_TYPES: dict[str, tuple[type, ...]] = {
 }
 
 
-def _json_mismatch(shape: Any, value: Any, path: str, depth: int) -> tuple[str, Any, str] | None:
-    """The first member of ``value`` that is not of its modelled type: ``(path, value, type)``, or None."""
+def _json_mismatch(shape: Any, value: Any, path: str, depth: int, nan_ok: bool = False) -> tuple[str, Any, str] | None:
+    """The first member of ``value`` that is not of its modelled type, or is a number AWS takes from no one (NaN,
+    an infinity): ``(path, value, type)``, or None. ``nan_ok``: let NaN through (the service code refuses it)."""
     if value is None or getattr(shape, "is_document_type", False):
         return None
     kind = shape.type_name
     allowed = _JSON_TYPES.get(kind)
     is_bool = isinstance(value, bool)  # a JSON true is not a number, though Python's bool is an int
-    wrong_type = allowed is not None and (not isinstance(value, allowed) or (is_bool and bool not in allowed))
-    if wrong_type or depth > MAX_JSON_DEPTH or _out_of_range(kind, value):
+    special = _special_float(value) if kind in ("float", "double") else None
+    wrong_type = allowed is not None and special is None and (
+        not isinstance(value, allowed) or (is_bool and bool not in allowed))
+    non_finite = (special is not None or _out_of_range(kind, value)) and not (nan_ok and special == "NaN")
+    if wrong_type or depth > MAX_JSON_DEPTH or non_finite:
         return path or "the body", value, kind
     children: list[tuple[Any, Any, str]] = []
     if kind == "structure":
@@ -183,7 +211,7 @@ def _json_mismatch(shape: Any, value: Any, path: str, depth: int) -> tuple[str, 
     elif kind == "map":
         children = [(shape.value, item, f"{path}.{key}") for key, item in value.items()]
     for member, item, where in children:
-        found = _json_mismatch(member, item, where, depth + 1)
+        found = _json_mismatch(member, item, where, depth + 1, nan_ok)
         if found is not None:
             return found
     return None

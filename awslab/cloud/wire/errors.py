@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     from .request import AwsRequest
 
 __all__ = ["AwsError", "Answer", "render", "missing_action", "invalid_action", "unknown_operation",
-           "invalid_parameter", "unreadable_parameter", "missing_parameter", "serialization", "unknown_filter",
+           "invalid_parameter", "non_finite_number", "unreadable_parameter", "missing_parameter", "serialization",
+           "unknown_filter",
            "unprocessable", "no_such_route", "malformed_xml", "request_timeout", "not_implemented",
            "internal_failure", "json_token", "EXPECTED"]
 
@@ -111,12 +112,20 @@ def invalid_parameter(req: AwsRequest, name: str, value: object, type_name: str)
         text = "{found} can not be converted to {expected} at {name}: send {name} as {how}."
         return serialization(req, text.format(found=json_token(value), expected=type_name.capitalize(), name=name,
                                               how=EXPECTED.get(type_name, type_name)))
-    text = "Value ({value}) for parameter {name} is invalid: {name} takes {expected}."
     if str(value).strip().lstrip("+-").lower() in ("nan", "inf", "infinity"):
         # CloudWatch's own words for NaN (moto says the same); AWS takes no special values anywhere
-        text = "The value {value} for parameter {name} is invalid. {name} takes a finite number."
+        return non_finite_number(req, name, value)
+    text = "Value ({value}) for parameter {name} is invalid: {name} takes {expected}."
     code = _BAD_PARAMETER_CODE.get(_service(req), "ValidationError")
     return AwsError(code, text.format(value=_short(value), name=name, expected=EXPECTED.get(type_name, type_name)))
+
+
+def non_finite_number(req: AwsRequest, name: str, value: object) -> AwsError:
+    """A number parameter sent as NaN or an infinity: well-formed on the wire (the JSON protocols spell them
+    "NaN", "Infinity", "-Infinity"), but no AWS API takes one. The service's own error, in either protocol."""
+    text = "The value {value} for parameter {name} is invalid. {name} takes a finite number."
+    default = "ValidationException" if req.protocol == "json" else "ValidationError"
+    return AwsError(_BAD_PARAMETER_CODE.get(_service(req), default), text.format(value=_short(value), name=name))
 
 
 def unreadable_parameter(req: AwsRequest | None, reason: str) -> AwsError:
