@@ -212,8 +212,9 @@ def test_slow_answers_after_the_delay(web):
 
 def test_crash_refuses_connections_afterwards(web):
     assert web.get("/health")[0] == 200
-    idle = web.conn()
-    idle.connect()
+    idle = web.conn()  # a keep-alive connection the app has answered on, open when the app dies
+    idle.request("GET", "/health")
+    assert idle.getresponse().read()
     web.state.set("crash")
     deadline = time.monotonic() + 5
     while web.app.is_serving() and time.monotonic() < deadline:
