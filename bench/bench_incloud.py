@@ -29,7 +29,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
@@ -47,8 +46,10 @@ INSTANCES = 2
 
 
 def control(url: str, path: str) -> dict:
-    with urllib.request.urlopen(f"{url}/_awslab/{path}", timeout=30) as r:
-        return json.loads(r.read())
+    """GET ``/_awslab/<path>`` through awslab's one control client (it sends the cloud's per-boot token)."""
+    from awslab.cloud.client import ControlClient
+
+    return ControlClient(url, timeout=30).request("GET", path)
 
 
 def build(url: str, instance_type: str) -> str:

@@ -87,10 +87,10 @@ def idle(home: str) -> dict:
 
 
 def control(url: str, method: str, path: str, body: dict | None = None) -> dict:
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(f"{url}/_awslab/{path}", data=data, method=method, headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=600) as r:
-        return json.loads(r.read())
+    """``/_awslab/<path>`` through awslab's one control client (it sends the cloud's per-boot token)."""
+    from awslab.cloud.client import ControlClient
+
+    return ControlClient(url, timeout=600).request(method, path, body)
 
 
 def day(home: str, hours: int) -> dict:
