@@ -13,7 +13,9 @@ counts as the last finished result - unless the app's fault says the check
 cannot pass in time (it hangs, or answers later than the timeout): that one is
 a ``Target.Timeout`` now, as AWS would record it, not one interval late. A check
 the security groups or NACLs would drop is a ``Target.Timeout`` at once, and
-the timeline says which rule dropped it.
+the timeline says which rule dropped it - in virtual time too, where the model
+answers for the app but the network policy still decides whether the check
+gets there (a NACL that cuts an AZ off fails its targets' checks in both modes).
 """
 from __future__ import annotations
 
@@ -46,26 +48,35 @@ class RealProbe:
         for key in [k for k in self._last if k[0] not in keep]:
             del self._last[key]
 
+    def _dropped(self, lb: Any, target: Any, node_ip: str, port: int) -> bool:
+        """Would a security group, NACL or route drop the check's SYN from ``node_ip``? (Noted on the timeline.)"""
+        snap = self.dp.snapshot
+        src = snap.network.by_ip.get(node_ip) if snap is not None else None
+        dst = snap.network.instances.get(target.instance_id) if snap is not None else None
+        if src is None or dst is None:
+            return False
+        d = snap.network.check(src, dst, port)
+        if not d.allowed:
+            self.dp._record("dataplane", target.instance_id, "connection_denied",
+                            source=f"{lb.view.name} node {node_ip} (health check)",
+                            destination=f"{target.private_ip}:{port}", layer=d.layer, rule=d.rule, reason=d.reason)
+        return not d.allowed
+
     def __call__(self, target: Any) -> Any:
         from ..sim.health_probe import ProbeResult, matcher_accepts
 
         dp, tg = self.dp, target.target_group
         lb = next((lb for lb in list(dp.lbs.values()) if tg is not None and tg.arn in lb.view.target_groups), None)
-        if dp.sim.clock.mode != "realtime" or lb is None or not target.private_ip or dp.loop is None or not lb.view.nodes:
+        if lb is None or not target.private_ip or dp.loop is None or not lb.view.nodes:
             return self.fallback(target)
         timeout = float(getattr(tg, "health_check_timeout_seconds", None) or 5)
         hc_port = str(getattr(tg, "health_check_port", None) or "traffic-port")
         port = target.port if not hc_port.isdigit() else int(hc_port)
         node_ip = lb.view.nodes.get(target.availability_zone) or next(iter(lb.view.nodes.values()))
-        snap = dp.snapshot
-        if snap is not None:
-            src, dst = snap.network.by_ip.get(node_ip), snap.network.instances.get(target.instance_id)
-            if src is not None and dst is not None:
-                d = snap.network.check(src, dst, port)
-                if not d.allowed:
-                    dp._record("dataplane", target.instance_id, "connection_denied", source=f"{lb.view.name} node {node_ip} (health check)",
-                                 destination=f"{target.private_ip}:{port}", layer=d.layer, rule=d.rule, reason=d.reason)
-                    return ProbeResult(False, None, "Target.Timeout", timeout)
+        if self._dropped(lb, target, node_ip, port):  # in virtual time too: the network decides before the app
+            return ProbeResult(False, None, "Target.Timeout", timeout)
+        if dp.sim.clock.mode != "realtime":
+            return self.fallback(target)
         if target.instance_id not in dp.host.hosted:
             # The simulator is ahead of the data plane: a fast-forward (one clock/advance) holds the state lock,
             # so the sync thread has not started this instance's app yet. Its simulated state decides, as in

@@ -7,12 +7,15 @@
     >>> drill.story()                              # what happened, when, in AWS's words
     >>> s = surge(lab)                              # the seed's 100 -> 1000 users
     >>> s.wait_until("scaled_out"); s.stop()        # an alarm fires, a policy adds instances
+    >>> out = az_outage(lab, remove_subnets=True)   # a network ACL cuts one AZ off
+    >>> out.wait_until("replaced"); out.reset()     # Auto Scaling launches in the other AZ; the AZ comes back
 
 Breaking comes from the embedded cloud's simulator (or EC2 calls); everything a
 drill reports is read back through the standard AWS APIs.
 """
 from __future__ import annotations
 
+from .az_outage import AZ_OUTAGE_MILESTONES, AzOutage, AzOutageStatus, az_outage, find_az_outage
 from .failure import (FAILURE_KINDS, HEALTH_CHECK_PERIOD_S, MILESTONES, DrillError, FailureStatus, InstanceFailure,
                       detection_window, fail_instance, replacement_window)
 from .simulator import Simulator, simulator
@@ -22,4 +25,5 @@ from .surge import SURGE_MILESTONES, Surge, SurgeStatus, surge
 __all__ = ["fail_instance", "InstanceFailure", "FailureStatus", "DrillError", "FAILURE_KINDS", "MILESTONES",
            "detection_window", "replacement_window", "HEALTH_CHECK_PERIOD_S",
            "surge", "Surge", "SurgeStatus", "SURGE_MILESTONES",
+           "az_outage", "find_az_outage", "AzOutage", "AzOutageStatus", "AZ_OUTAGE_MILESTONES",
            "Story", "StoryLine", "Simulator", "simulator"]

@@ -61,6 +61,12 @@ def _surge(lab: Lab, **params: Any) -> Drill:
     return surge(lab, **params)
 
 
+def _az_outage(lab: Lab, **params: Any) -> Drill:
+    from .az_outage import az_outage
+
+    return az_outage(lab, **params)
+
+
 #: The drills, in the order the course teaches them. Each new drill module appends its spec here.
 DRILLS: dict[str, DrillSpec] = {spec.key: spec for spec in (
     DrillSpec("instance_failure", N_("Instance failure"),
@@ -68,6 +74,9 @@ DRILLS: dict[str, DrillSpec] = {spec.key: spec for spec in (
               _instance_failure),
     DrillSpec("surge", N_("Surge"),
               N_("100 users become 1,000 in a minute; an alarm fires and a scaling policy adds instances."), _surge),
+    DrillSpec("az_outage", N_("AZ outage"),
+              N_("A network ACL cuts one Availability Zone off; the ALB routes to the other AZ and Auto Scaling "
+                 "replaces the lost instances."), _az_outage),
 )}
 
 

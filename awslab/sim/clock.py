@@ -47,6 +47,8 @@ ADVANCE_YIELD_S = 0.001
 ADVANCE_YIELD_MAX_S = 0.5
 #: Longest wall time simulated time waits for a hold (:meth:`Clock.hold_while`) before it moves on anyway.
 HOLD_MOST_S = 2.0
+#: How often (wall seconds) a fast-forward looks again whether the hold is over.
+HOLD_POLL_S = 0.005
 #: Realtime pacing: simulated seconds per wall second.
 DEFAULT_SPEED = 20.0
 #: The realtime thread wakes at least this often (wall seconds) to follow
@@ -149,6 +151,7 @@ class Clock:
         try:
             while True:
                 pauses.after_slice()
+                self._wait_for_holds()
                 with STATE_LOCK:
                     t0 = time.perf_counter()
                     finished, events = self._run_slice(epoch - self.start_epoch, t0 + ADVANCE_SLICE_S)
@@ -241,6 +244,12 @@ class Clock:
         change take effect at the simulated instant it was made, as it does on AWS.
         """
         self._holds.append(lagging)
+
+    def _wait_for_holds(self) -> None:
+        """A fast-forward waits too (outside the state lock, at most :data:`HOLD_MOST_S`) for an API change the data
+        plane has not applied yet: a NACL associated just before ``advance(60)`` drops that minute's health checks."""
+        while self._holds and self._held():
+            time.sleep(HOLD_POLL_S)
 
     def _held(self) -> bool:
         if not any(lagging() for lagging in self._holds):
