@@ -213,12 +213,24 @@ class LoadBalancer:
         self._conns.add(conn.transport)
         return True
 
-    def _next_node(self) -> tuple[str, str]:
-        """The node that takes this connection (DNS spreads clients over the AZs' nodes)."""
+    def _next_node(self, client_ip: str | None = None, listener_port: int = 80) -> tuple[str, str]:
+        """The node that takes this connection: DNS answers with every enabled AZ's node, clients take them in turn.
+
+        A client whose packets a node's subnet drops (a NACL that cuts the AZ off, as in the AZ-outage drill) gets
+        no answer there and moves on to the next address in the DNS answer, as curl and browsers do; the ALB's
+        DNS name keeps a node whose AZ is cut off as long as the target group has a healthy target in any AZ
+        (cross-zone is always on for an ALB: https://repost.aws/knowledge-center/elb-dns-cross-zone-balance-configuration).
+        So the connection goes to the next node the client can reach; when none can, to the next one (and is dropped).
+        """
         nodes = sorted(self.view.nodes.items())
         if not nodes:
             return "-", "127.0.0.1"
         self._node_rr += 1
+        if client_ip is not None and self.network is not None:
+            for k in range(len(nodes)):
+                az, ip = nodes[(self._node_rr + k) % len(nodes)]
+                if self._check(internet(client_ip), self.network.by_ip.get(ip), listener_port).allowed:
+                    return az, ip
         return nodes[self._node_rr % len(nodes)]
 
     async def _handle(self, creq: ClientRequest, peer: tuple, az: str, node_ip: str, listener_port: int) -> Reply:
@@ -404,7 +416,7 @@ class _ClientConnection(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport
         self.peer = transport.get_extra_info("peername") or ("127.0.0.1", 0)
-        self.az, self.node_ip = self.lb._next_node()
+        self.az, self.node_ip = self.lb._next_node(self.peer[0], self.listener_port)
         if not self.lb._connection_made(self):
             transport.abort()
             self.closed = True

@@ -329,3 +329,39 @@ def test_access_log_times_are_aws_seconds_like_its_timestamps():
     assert 0 <= float(f["request_processing_time"]) < float(f["target_processing_time"])
     target_wall = logged[0][1].target_processing_time * 0.05
     assert abs(seen[0][3] - target_wall) < 0.05, (seen[0][3], target_wall)  # the metric's latency is the target's
+
+
+def test_clients_reach_the_node_of_the_az_that_is_not_cut_off():
+    """Two nodes; a deny-all NACL on AZ a's public subnet: every connection lands on node b and is answered."""
+    async def body():
+        from awslab.dataplane.netpolicy import Endpoint
+        from awslab.drills.nacl_isolation import DENY_ALL_ENTRIES
+
+        net, _ = vpc()
+        net.subnets["subnet-pub-b"] = {"SubnetId": "subnet-pub-b", "VpcId": "vpc-1", "CidrBlock": "10.0.2.0/24",
+                                       "AvailabilityZone": "ap-northeast-2b"}
+        net.acl_of_subnet["subnet-pub-b"] = net.acl_of_subnet["subnet-pub"]
+        net.routes_of_subnet["subnet-pub-b"] = net.routes_of_subnet["subnet-pub"]
+        net.acl_of_subnet["subnet-pub"] = {"NetworkAclId": "acl-drill", "VpcId": "vpc-1", "Entries": [
+            {"CidrBlock": "0.0.0.0/0", "Protocol": "-1", "RuleAction": "deny", **e} for e in DENY_ALL_ENTRIES]}
+        net.add(Endpoint("i-app", "10.0.10.5", "subnet-app", ("sg-app",), vpc_id="vpc-1"))
+        net.groups["sg-app"]["IpPermissions"] = [{"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080,
+                                                  "UserIdGroupPairs": [{"GroupId": "sg-alb"}]}]
+        events = []
+        app = await echo_app("127.0.10.5", 8080, "app")
+        v = view([Target("i-app", "10.0.10.5", 8080, "ap-northeast-2a")],
+                 nodes={"ap-northeast-2a": "10.0.1.250", "ap-northeast-2b": "10.0.2.250"})
+        v.node_subnets = {"ap-northeast-2a": "subnet-pub", "ap-northeast-2b": "subnet-pub-b"}
+        alb, url = await start_alb(v, network=net, record=lambda *a, **k: events.append(k))
+        try:
+            async with aiohttp.ClientSession() as s:
+                peers = []
+                for _ in range(6):
+                    async with s.get(url + "/", headers={"Connection": "close"}) as r:
+                        peers.append((r.status, (await r.json())["peer"]))
+        finally:
+            await alb.stop()
+            await stop_app(app)
+        assert peers == [(200, "127.0.2.250")] * 6, "every request through node b (connected from its address)"
+        assert not [e for e in events if e.get("layer") == "network-acl"], "no client was sent to the cut-off node"
+    run(body())

@@ -7,6 +7,7 @@ holds simulated time until the data plane has applied the change.
 """
 from __future__ import annotations
 
+import threading
 import time
 
 from awslab.sim.clock import HOLD_MOST_S, Clock
@@ -40,3 +41,27 @@ def test_a_hold_that_never_ends_stops_holding_after_its_bound():
         assert clock.env.now > 10.0  # the control loops go on even if the mirror is stuck
     finally:
         clock.stop()
+
+
+def test_a_fast_forward_waits_for_the_data_plane_before_it_moves_the_clock():
+    """Virtual time: ``advance(60)`` right after an API change runs no event until the change is applied (the
+    AZ-outage drill associates a NACL and fast-forwards at once; the minute's health checks must meet it)."""
+    clock = Clock(mode="virtual")
+    lag = {"on": True}
+    clock.hold_while(lambda: lag["on"])
+    seen = []
+
+    def check():
+        while True:
+            seen.append(lag["on"])
+            yield clock.env.timeout(10)
+
+    clock.env.process(check())
+    threading.Timer(0.3, lambda: lag.update(on=False)).start()
+    t0 = time.monotonic()
+    clock.advance(60)
+    assert time.monotonic() - t0 >= 0.25 and seen and not any(seen), "no event ran while the mirror lagged"
+    lag["on"] = True
+    t0 = time.monotonic()
+    clock.advance(10)  # a hold that never ends: the fast-forward goes on after HOLD_MOST_S at most
+    assert time.monotonic() - t0 < HOLD_MOST_S + 1.0

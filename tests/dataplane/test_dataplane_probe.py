@@ -11,6 +11,10 @@ from awslab.dataplane import probe as probe_mod
 from awslab.dataplane.instances import HealthResult
 from awslab.dataplane.probe import RealProbe, times_out
 
+from .test_dataplane_netpolicy import vpc
+
+_FROM_ALB = [{"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "UserIdGroupPairs": [{"GroupId": "sg-alb"}]}]
+
 
 def test_times_out_follows_the_fault():
     assert times_out("hang", 0, 0.25) and times_out("slow", 0.3, 0.25)
@@ -58,3 +62,31 @@ def test_a_hung_app_fails_the_check_that_meets_it(loop, monkeypatch):
     mode[0] = "hang"
     first = probe(target)  # 0.25 s of wall time to give up: longer than the simulator may wait
     assert not first.ok and first.reason_code == "Target.Timeout", "the first check after the hang fails, as on AWS"
+
+
+def _cut_off_az_a():
+    """The netpolicy test VPC with its app subnet on a NACL that denies everything (the AZ-outage drill's)."""
+    from awslab.drills.nacl_isolation import DENY_ALL_ENTRIES
+
+    deny = [{"CidrBlock": "0.0.0.0/0", "Protocol": "-1", "RuleAction": "deny", **e} for e in DENY_ALL_ENTRIES]
+    net, _alb = vpc(app_ingress=_FROM_ALB, acl_entries=deny)
+    return net
+
+
+def test_a_nacl_that_cuts_the_target_off_fails_its_check_in_virtual_time_too(loop):
+    """Virtual time asks the model for the app's answer, but the network decides whether the check gets there."""
+    dp, target = _dataplane(loop, ["ok"])
+    dp.sim.clock.mode = "virtual"
+    dp.snapshot = SimpleNamespace(network=_cut_off_az_a())
+    dp._record = lambda *a, **k: denials.append(k)
+    denials: list = []
+    target = SimpleNamespace(**{**vars(target), "instance_id": "i-app", "private_ip": "10.0.10.5"})
+    dp.lbs["lb"].view.nodes = {"az-a": "10.0.1.250"}
+    dp.lbs["lb"].view.name = "web-alb"
+    healthy_model = SimpleNamespace(ok=True, reason_code=None)
+    probe = RealProbe(dp, fallback=lambda t: healthy_model)
+    got = probe(target)
+    assert not got.ok and got.reason_code == "Target.Timeout" and got.latency_s == 5
+    assert denials and denials[0]["layer"] == "network-acl" and "deny" in denials[0]["rule"]
+    dp.snapshot = SimpleNamespace(network=vpc(app_ingress=_FROM_ALB)[0])
+    assert probe(target) is healthy_model, "with the NACL gone, the model answers for the app again"
