@@ -107,6 +107,20 @@ def _print_simulator(url: str) -> None:
         for lport, local in sorted(lb.get("listeners", {}).items()):
             print(_("load balancer {name}: {url} is served at {local} (curl it)").format(
                 name=lb["name"], url=f"http://{lb.get('dns_name')}:{lport}", local=local))
+    _print_dns(client)
+
+
+def _print_dns(client) -> None:
+    """The Route 53 name server's address, from the control API (a cloud without it prints nothing)."""
+    from ..errors import AwslabError
+
+    try:
+        server = client.call("GET", "dns")
+    except AwslabError:
+        return
+    if isinstance(server, dict) and server.get("port"):
+        print(_("Route 53 DNS: {host} port {port}, UDP and TCP (dig @{host} -p {port} www.example.com)").format(
+            host=server.get("host", "127.0.0.1"), port=server["port"]))
 
 
 def _alb_dns_names(lab, inventory) -> list[str]:

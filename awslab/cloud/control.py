@@ -159,7 +159,17 @@ def _health(body: dict, query: dict) -> dict:
     from .. import config
     from .identity import health_fields
 
-    return {"status": "running", "service": "awslab-embedded-cloud", "region": config.region(), "routes": routes(), **health_fields()}
+    extra = {name: field() for name, field in _HEALTH_FIELDS.items()}
+    return {"status": "running", "service": "awslab-embedded-cloud", "region": config.region(), "routes": routes(),
+            **health_fields(), **extra}
+
+
+_HEALTH_FIELDS: dict[str, Callable[[], Any]] = {}
+
+
+def health_field(name: str, field: Callable[[], Any]) -> None:
+    """Add ``name: field()`` to every health answer (e.g. the DNS server's port); ``field`` must be cheap."""
+    _HEALTH_FIELDS[name] = field
 
 
 @route("POST", "reset", body=NO_BODY)

@@ -78,7 +78,7 @@ def _load_extensions() -> None:
     """
     import importlib
 
-    for name in ("awslab.sim.service", "awslab.dataplane.service"):
+    for name in ("awslab.sim.service", "awslab.dataplane.service", "awslab.dataplane.dns.service"):
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as e:
