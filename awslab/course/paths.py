@@ -5,8 +5,9 @@
 
 Every hop is read back through the standard describe/list calls (Route 53, CloudFront, ELB, RDS), and each says
 whether a request really travels it on this backend today. On the embedded cloud the load balancer, the app servers
-and their health checks are real HTTP; Route 53 does not answer DNS queries and CloudFront does not serve requests
-yet (a later version of awslab adds both), and ``/products`` reads a local stand-in for the database.
+and their health checks are real HTTP, and Route 53 answers real DNS queries (:mod:`awslab.course.dns`); CloudFront
+does not serve requests yet (a later version of awslab adds it), and ``/products`` reads a local stand-in for the
+database.
 """
 from __future__ import annotations
 
@@ -68,10 +69,24 @@ def _mark(h: Hop) -> str:
     return ("✓ " if h.live else "… ") + (h.note or (_("real HTTP") if h.live else ""))
 
 
-def _dns_hop(records: dict[str, dict], name: str) -> Hop:
+def _dns_hop(records: dict[str, dict], name: str, server: tuple[str, int] | None) -> Hop:
     target = (records.get(name) or {}).get("AliasTarget", {}).get("DNSName", "-").rstrip(".")
-    return Hop(_("Route 53 alias {name}").format(name=name), f"{name} → {target}", False,
-               _("API only: DNS answers come with a later awslab"))
+    what = _("Route 53 alias {name}").format(name=name)
+    if server is None:
+        return Hop(what, f"{name} → {target}", False, _("API only: no DNS server to ask from here"))
+    return Hop(what, f"{name} → {target}", True, _("real DNS: dig @{host} -p {port} {name}").format(
+        host=server[0], port=server[1], name=name))
+
+
+def _dns_server(lab: Any) -> tuple[str, int] | None:
+    """The embedded cloud's name server, or None (off, or a backend whose DNS this lab can't ask from here)."""
+    from ..errors import AwslabError
+    from .dns import dns_server
+
+    try:
+        return dns_server(lab)
+    except AwslabError:
+        return None
 
 
 def access_paths(lab: Any, domain: str = "example.com") -> AccessPaths:
@@ -95,9 +110,10 @@ def access_paths(lab: Any, domain: str = "example.com") -> AccessPaths:
     servers = Hop(_("app servers (healthy targets)"), ", ".join(healthy) or "-", bool(healthy))
     database = Hop(_("database"), db, False, _("a local stand-in answers /products"))
     balancer = Hop(_("load balancer"), alb["DNSName"], True)
-    paths.traditional = [_dns_hop(records, f"api.{domain}"), balancer, servers, database]
+    server = _dns_server(lab)
+    paths.traditional = [_dns_hop(records, f"api.{domain}", server), balancer, servers, database]
     d = the_distribution(lab)
-    paths.cdn = [_dns_hop(records, f"www.{domain}"),
+    paths.cdn = [_dns_hop(records, f"www.{domain}", server),
                  Hop(_("CloudFront: * from S3"), f"{d['DomainName']} → s3://{the_bucket(lab)}/", False,
                      _("API only: CloudFront serving comes with a later awslab")),
                  Hop(_("CloudFront: /api/* to the ALB"), f"{d['DomainName']}/api/* → {alb['DNSName']}", False,
