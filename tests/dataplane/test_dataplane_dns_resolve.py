@@ -160,3 +160,11 @@ def test_a_db_instance_address_is_stable_and_inside_its_subnet_past_the_reserved
     a = db_instance_address("arn:aws:rds:ap-northeast-2:123456789012:db:web-db", "10.0.21.0/24")
     assert a == db_instance_address("arn:aws:rds:ap-northeast-2:123456789012:db:web-db", "10.0.21.0/24")
     assert a.startswith("10.0.21.") and 4 <= int(a.rsplit(".", 1)[1]) <= 254
+
+
+def test_invalidate_makes_the_next_answer_wait_for_a_fresh_read():
+    server = DnsServer(read=lambda g: view(), generation=lambda: 1)
+    server.view = view()  # generation 1: fresh
+    assert not server.stale()
+    server.invalidate()  # the hook a change the APIs don't count uses (a Multi-AZ failover)
+    assert server.stale() and server.view.zones  # still answers from the last view until the read is done

@@ -20,9 +20,9 @@ from ..addresses import to_loopback
 from .resolve import DnsView
 from .server import DnsServer
 from .targets import read_service_names
-from .zones import build_zone
+from .zones import Zone, build_zone
 
-__all__ = ["DNS", "DEFAULT_PORT", "MIRRORED", "read_view", "dns_ports"]
+__all__ = ["DNS", "DEFAULT_PORT", "MIRRORED", "read_view", "read_zones", "dns_ports", "invalidate"]
 
 log = logging.getLogger("awslab.dataplane.dns")
 
@@ -54,30 +54,47 @@ def _clients(endpoint: str) -> dict:
     return {name: session.client(name, **kw) for name in ("route53", "elbv2", "rds", "ec2", "cloudfront")}
 
 
-def read_view(clients: dict, local_address: Callable[[str], str], gen: int) -> DnsView:
-    """Every public hosted zone and AWS name, read through the APIs (a probe: changes nothing)."""
-    r53, zones = clients["route53"], []
-    for page in r53.get_paginator("list_hosted_zones").paginate():
+def read_zones(route53: Any) -> list[Zone]:
+    """Every public hosted zone with its record sets, read through the APIs (a probe: changes nothing)."""
+    zones = []
+    for page in route53.get_paginator("list_hosted_zones").paginate():
         for z in page.get("HostedZones", []):
             if (z.get("Config") or {}).get("PrivateZone"):
                 continue  # answered only inside its VPCs (see .resolve)
             zone_id = z["Id"].rsplit("/", 1)[-1]
-            ns = (r53.get_hosted_zone(Id=zone_id).get("DelegationSet") or {}).get("NameServers", [])
-            records = [r for p in r53.get_paginator("list_resource_record_sets").paginate(HostedZoneId=zone_id)
+            ns = (route53.get_hosted_zone(Id=zone_id).get("DelegationSet") or {}).get("NameServers", [])
+            records = [r for p in route53.get_paginator("list_resource_record_sets").paginate(HostedZoneId=zone_id)
                        for r in p.get("ResourceRecordSets", [])]
             zones.append(build_zone(zone_id, z["Name"], ns, records))
-    return DnsView.of(zones, read_service_names(clients, local_address), gen)
+    return zones
+
+
+def read_view(clients: dict, local_address: Callable[[str], str], gen: int) -> DnsView:
+    """The zones and AWS's names, all read now."""
+    return DnsView.of(read_zones(clients["route53"]), read_service_names(clients, local_address), gen)
 
 
 class _Reader:
-    """The server's ``read``: boto3 clients made once, in the reader thread, on first use."""
+    """The server's ``read``: re-reads the zones only after a Route 53 change, AWS's names only after an ELB, RDS
+    or CloudFront change (a record change then costs a few Route 53 calls, not a describe of everything)."""
 
     def __init__(self, endpoint: str, local_address: Callable[[str], str]):
         self.endpoint, self.local_address, self.clients = endpoint, local_address, None
+        self.zones: tuple[int, list[Zone]] = (-1, [])
+        self.names: tuple[int, dict] = (-1, {})
 
     def __call__(self, gen: int) -> DnsView:
         self.clients = self.clients or _clients(self.endpoint)
-        return read_view(self.clients, self.local_address, gen)
+        zones_gen = changes.generation("route53") + changes.generation("*")
+        names_gen = sum(changes.generation(s) for s in MIRRORED if s != "route53")
+        if zones_gen != self.zones[0]:
+            self.zones = (zones_gen, read_zones(self.clients["route53"]))
+        if names_gen != self.names[0]:
+            self.names = (names_gen, read_service_names(self.clients, self.local_address))
+        return DnsView.of(self.zones[1], self.names[1], gen)
+
+    def forget(self) -> None:
+        self.zones, self.names = (-1, []), (-1, {})
 
 
 def _dataplane() -> Any:
@@ -112,10 +129,20 @@ def _start() -> None:
     print(f"awslab embedded cloud: Route 53 DNS on {DNS.host} port {port} (UDP and TCP)", flush=True)
 
 
+def invalidate() -> None:
+    """Answer from a fresh read of everything: for a change the APIs' change counter does not see, such as a
+    Multi-AZ failover the simulator makes (the DB instance's endpoint then answers its new AZ's address)."""
+    if DNS is None:
+        return
+    if isinstance(DNS.read, _Reader):
+        DNS.read.forget()
+    DNS.invalidate()
+
+
 if DNS is not None:
     server.on_startup(_start)
     server.on_shutdown(DNS.stop)
-    control.on_reset(DNS.invalidate)
+    control.on_reset(invalidate)
     control.health_field("dns", lambda: {"host": DNS.host, "port": DNS.port})
 
     @control.route("GET", "dns", locked=False)  # the reader thread needs the APIs meanwhile
