@@ -35,8 +35,8 @@ def build(url: str) -> tuple[str, list[str]]:
     kw = dict(endpoint_url=url, region_name=REGION, aws_access_key_id="test", aws_secret_access_key="test")
     ec2, elbv2, r53 = (boto3.client(s, **kw) for s in ("ec2", "elbv2", "route53"))
     vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
-    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.9.{i}.0/24", AvailabilityZone=REGION + az)["Subnet"]["SubnetId"]
-               for i, az in enumerate("ac")]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.9.{i}.0/24", AvailabilityZone=REGION + az)["Subnet"]
+               ["SubnetId"] for i, az in enumerate("ac")]
     lb = elbv2.create_load_balancer(Name="bench-alb", Subnets=subnets)["LoadBalancers"][0]
     zone = r53.create_hosted_zone(Name="bench.example", CallerReference=uuid.uuid4().hex)["HostedZone"]["Id"]
     zid = zone.rsplit("/", 1)[-1]
@@ -64,8 +64,10 @@ def after_change(url: str, zid: str, server: tuple[str, int], n: int) -> list[fl
                        aws_secret_access_key="test")
     out = []
     for i in range(n):
-        r53.change_resource_record_sets(HostedZoneId=zid, ChangeBatch={"Changes": [{"Action": "UPSERT", "ResourceRecordSet": {
-            "Name": "c.bench.example", "Type": "A", "TTL": 60, "ResourceRecords": [{"Value": f"192.0.2.{i % 250 + 1}"}]}}]})
+        record = {"Name": "c.bench.example", "Type": "A", "TTL": 60,
+                  "ResourceRecords": [{"Value": f"192.0.2.{i % 250 + 1}"}]}
+        r53.change_resource_record_sets(HostedZoneId=zid, ChangeBatch={"Changes": [
+            {"Action": "UPSERT", "ResourceRecordSet": record}]})
         out.append(timed(dns.query.udp, "c.bench.example", server))
     return out
 
@@ -96,10 +98,10 @@ def main() -> int:
         load = machine()
     finally:
         stop(proc)
-    lines = ["Run: `python bench/bench_dns.py` (the client is dnspython in the bench's own process; each TCP query opens "
-             "its own connection). Query names cycle through an A record, an alias to an ALB, an alias to the A record "
-             "and a name with no record (NXDOMAIN). \"After a change\": the first query after an UPSERT, which waits for "
-             "the server to re-read the zones through the APIs.", "", f"Machine: {load}.", "",
+    lines = ["Run: `python bench/bench_dns.py` (the client is dnspython in the bench's own process; each TCP "
+             "query opens its own connection). Query names cycle through an A record, an alias to an ALB, an alias "
+             "to the A record and a name with no record (NXDOMAIN). \"After a change\": the first query after an "
+             "UPSERT, which waits for the server to re-read the zones through the APIs.", "", f"Machine: {load}.", "",
              "| queries | n | p50 ms | p99 ms | max ms |", "|---|---|---|---|---|",
              row("UDP", udp), row("TCP (new connection each)", tcp), row("UDP, first after a change", changed)]
     body = "\n".join(lines)

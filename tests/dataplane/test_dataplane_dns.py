@@ -44,14 +44,20 @@ def server(cloud) -> tuple[str, int]:
     return found["host"], found["port"]
 
 
-def r53(url):
-    return boto3.client("route53", endpoint_url=url, region_name=REGION, aws_access_key_id="test",
+def client(url, service):
+    return boto3.client(service, endpoint_url=url, region_name=REGION, aws_access_key_id="test",
                         aws_secret_access_key="test")
+
+
+def r53(url):
+    return client(url, "route53")
 
 
 def zone(url, private_vpc: str | None = None) -> tuple[str, str]:
     name = f"z{uuid.uuid4().hex[:8]}.example"
-    kw = {"VPC": {"VPCRegion": REGION, "VPCId": private_vpc}, "HostedZoneConfig": {"PrivateZone": True}} if private_vpc else {}
+    kw = {}
+    if private_vpc:
+        kw = {"VPC": {"VPCRegion": REGION, "VPCId": private_vpc}, "HostedZoneConfig": {"PrivateZone": True}}
     zid = r53(url).create_hosted_zone(Name=name, CallerReference=uuid.uuid4().hex, **kw)["HostedZone"]["Id"]
     return zid.rsplit("/", 1)[-1], name
 
@@ -61,8 +67,12 @@ def change(url, zone_id, action, record):
         {"Action": action, "ResourceRecordSet": record}]})
 
 
+def record(name, rtype, value, ttl):
+    return {"Name": name, "Type": rtype, "TTL": ttl, "ResourceRecords": [{"Value": value}]}
+
+
 def a_record(name, value, ttl=300):
-    return {"Name": name, "Type": "A", "TTL": ttl, "ResourceRecords": [{"Value": value}]}
+    return record(name, "A", value, ttl)
 
 
 def ask(server, name, rtype="A", tcp=False):
@@ -101,8 +111,8 @@ def test_create_upsert_and_delete_are_answered_at_once_over_udp_and_tcp(cloud, s
 def test_types_as_stored_and_soa_ns_from_the_delegation_set(cloud, server):
     zid, name = zone(cloud)
     for rtype, value in (("AAAA", "2001:db8::7"), ("TXT", '"hello dns"'), ("MX", f"10 mail.{name}")):
-        change(cloud, zid, "CREATE", {"Name": f"x.{name}", "Type": rtype, "TTL": 120, "ResourceRecords": [{"Value": value}]})
-    change(cloud, zid, "CREATE", {"Name": f"c.{name}", "Type": "CNAME", "TTL": 60, "ResourceRecords": [{"Value": f"x.{name}"}]})
+        change(cloud, zid, "CREATE", record(f"x.{name}", rtype, value, 120))
+    change(cloud, zid, "CREATE", record(f"c.{name}", "CNAME", f"x.{name}", 60))
     assert answers(ask(server, f"x.{name}", "AAAA")) == [(120, "2001:db8::7")]
     assert answers(ask(server, f"x.{name}", "TXT")) == [(120, '"hello dns"')]
     assert answers(ask(server, f"x.{name}", "MX")) == [(120, f"10 mail.{name}.")]
@@ -115,8 +125,7 @@ def test_types_as_stored_and_soa_ns_from_the_delegation_set(cloud, server):
 
 def test_outside_every_zone_is_refused_and_a_private_zone_is_not_answered(cloud, server):
     assert ask(server, "www.amazon.com").rcode() == dns.rcode.REFUSED
-    vpc = boto3.client("ec2", endpoint_url=cloud, region_name=REGION, aws_access_key_id="test",
-                       aws_secret_access_key="test").create_vpc(CidrBlock="10.250.0.0/16")["Vpc"]["VpcId"]
+    vpc = client(cloud, "ec2").create_vpc(CidrBlock="10.250.0.0/16")["Vpc"]["VpcId"]
     zid, name = zone(cloud, private_vpc=vpc)
     change(cloud, zid, "CREATE", a_record(f"db.{name}", "10.250.0.9"))
     assert ask(server, f"db.{name}").rcode() == dns.rcode.REFUSED
@@ -146,8 +155,9 @@ def test_alias_to_the_alb_answers_where_it_serves_and_a_get_there_returns_200(cl
     lb = st["lb"]
     zid, name = zone(cloud)
     api = f"api.{name}"
-    change(cloud, zid, "CREATE", {"Name": api, "Type": "A", "AliasTarget": {
-        "HostedZoneId": lb["CanonicalHostedZoneId"], "DNSName": "dualstack." + lb["DNSName"], "EvaluateTargetHealth": True}})
+    target = {"HostedZoneId": lb["CanonicalHostedZoneId"], "DNSName": "dualstack." + lb["DNSName"],
+              "EvaluateTargetHealth": True}
+    change(cloud, zid, "CREATE", {"Name": api, "Type": "A", "AliasTarget": target})
     got = ask(server, api)
     host, port = urlsplit(st["alb_url"]).hostname, urlsplit(st["alb_url"]).port  # where the data plane serves it
     assert answers(got) == [(60, host)]  # ELB's fixed 60 s TTL
@@ -159,17 +169,19 @@ def test_alias_to_the_alb_answers_where_it_serves_and_a_get_there_returns_200(cl
 
 
 def test_an_rds_endpoint_resolves_to_its_subnets_loopback_address(cloud, server):
-    ec2 = boto3.client("ec2", endpoint_url=cloud, region_name=REGION, aws_access_key_id="test", aws_secret_access_key="test")
-    rds = boto3.client("rds", endpoint_url=cloud, region_name=REGION, aws_access_key_id="test", aws_secret_access_key="test")
+    ec2, rds = client(cloud, "ec2"), client(cloud, "rds")
     vpc = ec2.create_vpc(CidrBlock="10.251.0.0/16")["Vpc"]["VpcId"]
     subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.251.{21 + i}.0/24", AvailabilityZone=REGION + az)["Subnet"]
                for i, az in enumerate("ac")]
     group = f"g{uuid.uuid4().hex[:8]}"
-    rds.create_db_subnet_group(DBSubnetGroupName=group, DBSubnetGroupDescription="t", SubnetIds=[s["SubnetId"] for s in subnets])
-    db = rds.create_db_instance(DBInstanceIdentifier=f"db{uuid.uuid4().hex[:8]}", Engine="mysql", DBInstanceClass="db.t3.micro",
-                                MasterUsername="admin", MasterUserPassword="password123", AllocatedStorage=20,
-                                DBSubnetGroupName=group, AvailabilityZone=REGION + "c")["DBInstance"]
-    endpoint = rds.describe_db_instances(DBInstanceIdentifier=db["DBInstanceIdentifier"])["DBInstances"][0]["Endpoint"]["Address"]
+    rds.create_db_subnet_group(DBSubnetGroupName=group, DBSubnetGroupDescription="t",
+                               SubnetIds=[s["SubnetId"] for s in subnets])
+    db = rds.create_db_instance(DBInstanceIdentifier=f"db{uuid.uuid4().hex[:8]}", Engine="mysql",
+                                DBInstanceClass="db.t3.micro", MasterUsername="admin", MasterUserPassword="password123",
+                                AllocatedStorage=20, DBSubnetGroupName=group,
+                                AvailabilityZone=REGION + "c")["DBInstance"]
+    found = rds.describe_db_instances(DBInstanceIdentifier=db["DBInstanceIdentifier"])["DBInstances"][0]
+    endpoint = found["Endpoint"]["Address"]
     (ttl, address), = answers(ask(server, endpoint))
     assert ttl == 60 and address.startswith("127.") and address.split(".")[2] == "22"  # 10.251.22.x: the AZ "c" subnet
 
@@ -205,5 +217,7 @@ def test_hostile_input_never_stops_the_server_or_the_cloud(cloud, server):
 
 def test_status_shows_the_dns_port(cloud, server):
     env = dict(os.environ, AWSLAB_PORT=cloud.rsplit(":", 1)[1], AWSLAB_HOME=HOME["path"])
-    out = subprocess.run([sys.executable, "-m", "awslab", "status"], capture_output=True, text=True, env=env, timeout=120)
-    assert f"port {server[1]}" in out.stdout and f"dig @{server[0]} -p {server[1]}" in out.stdout, out.stdout + out.stderr
+    out = subprocess.run([sys.executable, "-m", "awslab", "status"], capture_output=True, text=True, env=env,
+                         timeout=120)
+    shown = f"port {server[1]}" in out.stdout and f"dig @{server[0]} -p {server[1]}" in out.stdout
+    assert shown, out.stdout + out.stderr

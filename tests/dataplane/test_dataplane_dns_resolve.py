@@ -22,7 +22,8 @@ def rs(name, rtype, *values, ttl=300, **extra):
 
 
 def alias(name, target, zone="Z35SXDOTRQ7X7K", rtype="A"):
-    return {"Name": name, "Type": rtype, "AliasTarget": {"HostedZoneId": zone, "DNSName": target, "EvaluateTargetHealth": True}}
+    target = {"HostedZoneId": zone, "DNSName": target, "EvaluateTargetHealth": True}
+    return {"Name": name, "Type": rtype, "AliasTarget": target}
 
 
 def view(*records, services=()):
@@ -45,7 +46,8 @@ def alb_service():
 
 
 def test_records_are_answered_as_stored_with_their_ttls():
-    v = view(rs("www.example.com.", "A", "192.0.2.1", "192.0.2.2", ttl=42), rs("www.example.com.", "AAAA", "2001:db8::1"),
+    v = view(rs("www.example.com.", "A", "192.0.2.1", "192.0.2.2", ttl=42),
+             rs("www.example.com.", "AAAA", "2001:db8::1"),
              rs("example.com.", "MX", "10 mail.example.com"), rs("example.com.", "TXT", '"v=spf1 -all"'))
     r = ask(v, "www.example.com")
     assert r.rcode() == dns.rcode.NOERROR and r.flags & dns.flags.AA

@@ -45,8 +45,10 @@ MAX_QUERY_BYTES = 4096
 MAX_TCP_CONNECTIONS = 64
 TCP_IDLE_S = 10.0
 MAX_WAITING = 1024
-#: A query waits this long for a new view at most; then it is answered from the last one.
-REFRESH_WAIT_S = 5.0
+#: A query waits this long for a new view at most; then it is answered from the last one. Long: a stale answer
+#: (a record just deleted, still answered) misleads, while a late one only makes the client ask again
+#: (dig retries after 5 s) and the retry gets the fresh view.
+REFRESH_WAIT_S = 15.0
 #: After a failed read of the APIs, the next try waits this long (a broken read is not retried per packet).
 RETRY_AFTER_S = 1.0
 _NO_EDNS_PAYLOAD = 512
@@ -102,6 +104,11 @@ class DnsServer:
         if failure:
             raise failure[0]
         return self.port or 0
+
+    def warm(self) -> None:
+        """Read the view now, in the background, so the first query does not pay for it (clients, first calls)."""
+        if self.loop is not None and self.loop.is_running():
+            asyncio.run_coroutine_threadsafe(self.fresh_view(), self.loop)
 
     async def _bind(self, ports: list[int]) -> None:
         loop = asyncio.get_running_loop()

@@ -126,6 +126,7 @@ def _start() -> None:
         DNS.last_error = f"could not bind a DNS port: {e}"
         log.warning("dns: %s", DNS.last_error)
         return
+    DNS.warm()
     print(f"awslab embedded cloud: Route 53 DNS on {DNS.host} port {port} (UDP and TCP)", flush=True)
 
 
