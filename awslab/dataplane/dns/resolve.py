@@ -42,7 +42,7 @@ import dns.rdatatype
 import dns.rrset
 
 from .targets import EDGE_ADDRESS, RESOURCE_TTL, ServiceName, is_s3_website_endpoint
-from .zones import RecordSet, Zone
+from .zones import RecordSet, Zone, make_rrset as _rrset
 
 __all__ = ["DnsView", "answer", "MAX_CHAIN", "EDNS_PAYLOAD"]
 
@@ -183,10 +183,3 @@ def _negative(response: dns.message.Message, zone: Zone) -> None:
 
 def _a_rrset(name: dns.name.Name, address: str, ttl: int) -> dns.rrset.RRset:
     return _rrset(name, ttl, (dns.rdata.from_text(dns.rdataclass.IN, _A, address),))
-
-
-def _rrset(name: dns.name.Name, ttl: int, rdatas) -> dns.rrset.RRset:
-    rrset = dns.rrset.RRset(name, dns.rdataclass.IN, rdatas[0].rdtype)
-    for rd in rdatas:
-        rrset.add(rd, ttl)
-    return rrset

@@ -17,7 +17,7 @@ import dns.rdataclass
 import dns.rdatatype
 import dns.rrset
 
-__all__ = ["AliasTarget", "RecordSet", "Zone", "build_zone", "default_soa", "SOA_DEFAULTS"]
+__all__ = ["AliasTarget", "RecordSet", "Zone", "build_zone", "default_soa", "make_rrset", "SOA_DEFAULTS"]
 
 log = logging.getLogger("awslab.dataplane.dns")
 
@@ -73,7 +73,7 @@ class Zone:
         """The apex SOA: the stored one when it parses, else Route 53's default from the delegation set."""
         stored = self.lookup(self.origin, dns.rdatatype.SOA)
         if stored and stored[0].rdatas:
-            return _rrset(self.origin, stored[0].ttl, stored[0].rdatas[:1])
+            return make_rrset(self.origin, stored[0].ttl, stored[0].rdatas[:1])
         return default_soa(self.origin, self.name_servers)
 
     def delegation(self, name: dns.name.Name) -> RecordSet | None:
@@ -92,10 +92,11 @@ def default_soa(origin: dns.name.Name, name_servers: tuple[str, ...]) -> dns.rrs
     primary = (name_servers[0] if name_servers else "ns-0.awsdns-00.com").rstrip(".") + "."
     text = f"{primary} {SOA_DEFAULTS['rname']} {SOA_DEFAULTS['times']}"
     rdata = dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.SOA, text, origin=dns.name.root, relativize=False)
-    return _rrset(origin, SOA_DEFAULTS["ttl"], (rdata,))
+    return make_rrset(origin, SOA_DEFAULTS["ttl"], (rdata,))
 
 
-def _rrset(name: dns.name.Name, ttl: int, rdatas) -> dns.rrset.RRset:
+def make_rrset(name: dns.name.Name, ttl: int, rdatas) -> dns.rrset.RRset:
+    """An RRset of ``rdatas`` (one type, at least one) owned by ``name`` with ``ttl``."""
     rrset = dns.rrset.RRset(name, dns.rdataclass.IN, rdatas[0].rdtype)
     for rd in rdatas:
         rrset.add(rd, ttl)
