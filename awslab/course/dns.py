@@ -60,7 +60,7 @@ class DigReply:
         return self.text()
 
     def _repr_html_(self) -> str:
-        return f"<pre style='white-space:pre-wrap'>{html.escape(self.text())}</pre>"
+        return f"<pre style='white-space:pre-wrap;font-family:monospace'>{html.escape(self.text())}</pre>"
 
 
 def dns_server(lab=None) -> tuple[str, int]:
