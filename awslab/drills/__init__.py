@@ -18,6 +18,8 @@ from __future__ import annotations
 from .az_outage import AZ_OUTAGE_MILESTONES, AzOutage, AzOutageStatus, az_outage, find_az_outage
 from .failure import (FAILURE_KINDS, HEALTH_CHECK_PERIOD_S, MILESTONES, DrillError, FailureStatus, InstanceFailure,
                       detection_window, fail_instance, replacement_window)
+from .policy_comparison import PolicyComparisonResult, PolicyOutcome, compare_policies
+from .policy_drill import COMPARISON_MILESTONES, ComparisonStatus, PolicyComparisonDrill, policy_comparison
 from .simulator import Simulator, simulator
 from .story import Story, StoryLine
 from .surge import SURGE_MILESTONES, Surge, SurgeStatus, surge
@@ -26,4 +28,6 @@ __all__ = ["fail_instance", "InstanceFailure", "FailureStatus", "DrillError", "F
            "detection_window", "replacement_window", "HEALTH_CHECK_PERIOD_S",
            "surge", "Surge", "SurgeStatus", "SURGE_MILESTONES",
            "az_outage", "find_az_outage", "AzOutage", "AzOutageStatus", "AZ_OUTAGE_MILESTONES",
+           "policy_comparison", "PolicyComparisonDrill", "ComparisonStatus", "COMPARISON_MILESTONES",
+           "compare_policies", "PolicyComparisonResult", "PolicyOutcome",
            "Story", "StoryLine", "Simulator", "simulator"]

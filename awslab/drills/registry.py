@@ -67,6 +67,12 @@ def _az_outage(lab: Lab, **params: Any) -> Drill:
     return az_outage(lab, **params)
 
 
+def _policy_comparison(lab: Lab, **params: Any) -> Drill:
+    from .policy_drill import policy_comparison
+
+    return policy_comparison(lab, **params)
+
+
 #: The drills, in the order the course teaches them. Each new drill module appends its spec here.
 DRILLS: dict[str, DrillSpec] = {spec.key: spec for spec in (
     DrillSpec("instance_failure", N_("Instance failure"),
@@ -77,6 +83,10 @@ DRILLS: dict[str, DrillSpec] = {spec.key: spec for spec in (
     DrillSpec("az_outage", N_("AZ outage"),
               N_("A network ACL cuts one Availability Zone off; the ALB routes to the other AZ and Auto Scaling "
                  "replaces the lost instances."), _az_outage),
+    DrillSpec("policy_comparison", N_("Policy comparison"),
+              N_("The same surge against each kind of scaling policy alone (target tracking, step, simple, scheduled, "
+                 "none): first scale-out, peak latency, 5xx and instance-hours, side by side. The lab is not touched."),
+              _policy_comparison),
 )}
 
 

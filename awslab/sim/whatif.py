@@ -21,8 +21,8 @@ from typing import Any, Callable, Sequence
 
 from .load import LoadShape
 
-__all__ = ["PolicySetup", "Point", "CapacityChange", "RunResult", "Comparison", "compare", "run", "target_tracking",
-           "step_scaling", "simple_scaling", "scheduled", "no_policy"]
+__all__ = ["PolicySetup", "Point", "CapacityChange", "RunRecord", "RunResult", "Comparison", "compare", "run",
+           "target_tracking", "step_scaling", "simple_scaling", "scheduled", "no_policy", "replay"]
 
 REGION = "ap-northeast-2"
 #: The step and simple setups' alarms: scale out after this many breaching one-minute datapoints, in after 5.
@@ -76,6 +76,23 @@ class CapacityChange:
 
 
 @dataclass(frozen=True)
+class RunRecord:
+    """What the run's account says about itself at the end, read through the standard APIs (AWS's own shapes).
+
+    ``policies``: DescribePolicies; ``alarms``: DescribeAlarms (the setup's and target tracking's);
+    ``alarm_history``: DescribeAlarmHistory's StateUpdate items, oldest first; ``activities``:
+    DescribeScalingActivities, oldest first. Timestamps are the run's simulated time.
+    """
+
+    policies: tuple[dict[str, Any], ...] = ()
+    alarms: tuple[dict[str, Any], ...] = ()
+    alarm_history: tuple[dict[str, Any], ...] = ()
+    activities: tuple[dict[str, Any], ...] = ()
+    #: Epoch seconds at which the load started (the runs' minute 0).
+    load_started: float = 0.0
+
+
+@dataclass(frozen=True)
 class RunResult:
     """The time series of one setup, plus the totals that matter."""
 
@@ -83,6 +100,7 @@ class RunResult:
     points: tuple[Point, ...]
     instance_hours: float
     capacity_changes: tuple[CapacityChange, ...] = ()
+    aws: RunRecord = RunRecord()
 
     @property
     def scale_outs(self) -> list[float]:
@@ -190,21 +208,54 @@ def simple_scaling(threshold: float = 70.0, scale_in_below: float = 30.0, cooldo
     return PolicySetup(f"simple scaling >{threshold:g}% (cooldown {cooldown_s}s)", apply)
 
 
-def scheduled(changes: Sequence[tuple[float, int]], name: str = "scheduled") -> PolicySetup:
-    """Scheduled actions: ``[(seconds after the load starts, desired), ...]`` (one-time actions)."""
+def scheduled(changes: Sequence[tuple[float, int | dict[str, int]]], name: str = "scheduled") -> PolicySetup:
+    """Scheduled actions: ``[(seconds after the load starts, desired), ...]`` (one-time actions).
+
+    Instead of a desired capacity an item may give the sizes, ``{"MinSize": 6, "DesiredCapacity": 6}``.
+    """
     def apply(ctx: RunContext) -> None:
         from datetime import datetime, timezone
 
-        for k, (offset, desired) in enumerate(changes):
+        for k, (offset, sizes) in enumerate(changes):
+            sizes = sizes if isinstance(sizes, dict) else {"DesiredCapacity": int(sizes)}
             ctx.autoscaling.put_scheduled_update_group_action(
-                AutoScalingGroupName=ctx.group, ScheduledActionName=f"{name}-{k}", DesiredCapacity=int(desired),
-                StartTime=datetime.fromtimestamp(ctx.now + offset, timezone.utc))
+                AutoScalingGroupName=ctx.group, ScheduledActionName=f"{name}-{k}",
+                StartTime=datetime.fromtimestamp(ctx.now + offset, timezone.utc), **sizes)
     return PolicySetup(name, apply)
 
 
 def no_policy() -> PolicySetup:
     """No scaling at all: the fixed fleet, for reference."""
     return PolicySetup("no policy", lambda ctx: None)
+
+
+#: The DescribePolicies fields a replayed step or simple policy keeps (PutScalingPolicy takes them as they are).
+_POLICY_FIELDS = ("PolicyType", "AdjustmentType", "StepAdjustments", "MetricAggregationType", "EstimatedInstanceWarmup",
+                  "ScalingAdjustment", "Cooldown", "MinAdjustmentMagnitude")
+#: The DescribeAlarms fields a replayed alarm keeps.
+_ALARM_FIELDS = ("Namespace", "MetricName", "Statistic", "Period", "EvaluationPeriods", "DatapointsToAlarm", "Threshold",
+                 "ComparisonOperator", "TreatMissingData", "Unit")
+
+
+def replay(name: str, policies: Sequence[dict[str, Any]], alarms: Sequence[dict[str, Any]]) -> PolicySetup:
+    """Another group's step and simple policies and their alarms, as DescribePolicies and DescribeAlarms gave them.
+
+    Each policy is put on the run's group under its own name; each alarm keeps its metric, statistic, period,
+    evaluation periods and threshold, watches the run's group instead, and triggers the copies of its policies.
+    """
+    def apply(ctx: RunContext) -> None:
+        arns = {}
+        for p in policies:
+            params = {k: p[k] for k in _POLICY_FIELDS if p.get(k) is not None}
+            arns[p["PolicyARN"]] = ctx.autoscaling.put_scaling_policy(
+                AutoScalingGroupName=ctx.group, PolicyName=p["PolicyName"], **params)["PolicyARN"]
+        for a in alarms:
+            actions = [arns[x] for x in a.get("AlarmActions", []) if x in arns]
+            dims = [{"Name": d["Name"], "Value": ctx.group if d["Name"] == "AutoScalingGroupName" else d["Value"]}
+                    for d in a.get("Dimensions", [])]
+            ctx.cloudwatch.put_metric_alarm(AlarmName=a["AlarmName"], Dimensions=dims, AlarmActions=actions,
+                                            **{k: a[k] for k in _ALARM_FIELDS if a.get(k) is not None})
+    return PolicySetup(name, apply)
 
 
 # -- running ------------------------------------------------------------------------
@@ -225,12 +276,15 @@ def run(shape: LoadShape, setup: PolicySetup, duration_s: float = 2 * 3600, inst
     from ..cloud import moto_ext
     from .core import Simulator
 
-    saved = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("AWS_ENDPOINT_URL") or k == NO_AMIS}
+    saved = {k: os.environ.pop(k) for k in list(os.environ) if k == NO_AMIS}
     # A run never looks an image up: without this moto loads its ~5,000 default AMIs into every EC2 backend it
     # creates and again when mock_aws resets them at the end (about 3 s of each run's 5).
     os.environ[NO_AMIS] = "false"
     try:
-        with mock_aws():
+        # The run's clients carry their own credentials and endpoints (see _clients), so moto need not put fake
+        # ones in os.environ: a kernel that talks to the embedded cloud meanwhile (a drill runs this in a thread)
+        # keeps its own environment.
+        with mock_aws(config={"core": {"mock_credentials": False}}):
             sim = Simulator(mode="virtual", seed=seed, start_epoch=START_EPOCH).install()
             try:
                 sim.cloudwatch.record_minutes = True
@@ -244,7 +298,7 @@ def run(shape: LoadShape, setup: PolicySetup, duration_s: float = 2 * 3600, inst
                 changes = tuple(CapacityChange(e.time - ctx.now, int(e.details["previous"]), int(e.details["desired"]))
                                 for e in sim.timeline.query(since=ctx.now, component="autoscaling", resource=ctx.group,
                                                             event="desired_capacity_changed"))
-                return _result(setup.name, ctx.group, sim.cloudwatch.minutes, ctx.now, changes)
+                return _result(setup.name, ctx.group, sim.cloudwatch.minutes, ctx.now, changes, _record(ctx))
             finally:
                 moto_ext.uninstall()
     finally:
@@ -262,7 +316,10 @@ def _clients(*names: str) -> list[Any]:
     if not _SESSION:
         _SESSION.append(boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
                                               region_name=REGION))
-    return [_SESSION[0].client(n) for n in names]  # AWS_ENDPOINT_URL* is unset during a run: moto answers
+    # AWS's own endpoints, named (an AWS_ENDPOINT_URL* in the environment would otherwise win): moto answers them.
+    session = _SESSION[0]
+    return [session.client(n, endpoint_url="https://{prefix}.{region}.amazonaws.com".format(
+        prefix=session._session.get_service_model(n).endpoint_prefix, region=REGION)) for n in names]
 
 
 def _build(sim: Any, instance_type: str, min_size: int, max_size: int, desired: int, detailed: bool,
@@ -289,10 +346,23 @@ def _build(sim: Any, instance_type: str, min_size: int, max_size: int, desired: 
     return RunContext(autoscaling, cloudwatch, "whatif-asg", tg, sim.now)
 
 
-def _result(name: str, group: str, minutes: list[Any], start: float, changes: tuple[CapacityChange, ...] = ()) -> RunResult:
+def _record(ctx: RunContext) -> RunRecord:
+    """The run's policies, alarms, alarm history and scaling activities, read back through the APIs."""
+    policies = ctx.autoscaling.describe_policies(AutoScalingGroupName=ctx.group)["ScalingPolicies"]
+    alarms = [a for page in ctx.cloudwatch.get_paginator("describe_alarms").paginate() for a in page["MetricAlarms"]]
+    history = [h for a in alarms for page in ctx.cloudwatch.get_paginator("describe_alarm_history").paginate(
+        AlarmName=a["AlarmName"], HistoryItemType="StateUpdate") for h in page["AlarmHistoryItems"]]
+    activities = [a for page in ctx.autoscaling.get_paginator("describe_scaling_activities").paginate(
+        AutoScalingGroupName=ctx.group) for a in page["Activities"]]
+    return RunRecord(tuple(policies), tuple(alarms), tuple(sorted(history, key=lambda h: h["Timestamp"])),
+                     tuple(sorted(activities, key=lambda a: a["StartTime"])), ctx.now)
+
+
+def _result(name: str, group: str, minutes: list[Any], start: float, changes: tuple[CapacityChange, ...] = (),
+            aws: RunRecord = RunRecord()) -> RunResult:
     points = tuple(Point(int(round((m.time - start) / 60)), m.desired_capacity, m.in_service,
                          None if m.cpu_percent is None else round(m.cpu_percent, 2),
                          round(m.p95_latency_s * 1000, 1), m.requests, m.errors)
                    for m in minutes if m.group_name == group)
     hours = sum(m.running for m in minutes if m.group_name == group) / 60.0
-    return RunResult(name, points, hours, changes)
+    return RunResult(name, points, hours, changes, aws)
