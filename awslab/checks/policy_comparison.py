@@ -194,7 +194,8 @@ question("15.q2", N_("Which setup costs the fewest instance-hours?"),
          [N_("Target tracking"), N_("Step scaling"), N_("The scheduled action"), N_("No policy")],
          answer=3,
          why=N_("Without a policy the group keeps its two servers whatever happens: the cheapest run and the one with "
-                "the most errors. The schedule is the dearest: the maximum, from ten minutes before the users."),
+                "the most errors. The schedule is the dearest: the group's maximum, from before the users arrive to "
+                "the end."),
          hints={0: N_("Target tracking adds servers; every added server-minute counts."),
                 1: N_("Step scaling adds servers, in bigger steps than the others."),
                 2: N_("The schedule runs the most servers, and the longest.")})
@@ -208,7 +209,7 @@ question("15.q3", N_("You aimed target tracking at 50 % instead of 70 %. When do
          why=N_("The surge takes CPU to 100 % within a minute, above 50 and 70 alike, so AlarmHigh has its 3 "
                 "datapoints at the same time. What changes is how much it adds (capacity x CPU / target) and what it "
                 "costs: fewer 5xx, more instance-hours, as the table shows."),
-         hints={0: N_("Look at how fast CPU rises: from about 40 % to 100 % within the first minute."),
+         hints={0: N_("Look at how fast CPU rises after the surge: past 50 % and past 70 % in the same minute."),
                 2: N_("The target changes the threshold, not the number of datapoints the alarm needs."),
                 3: N_("Each policy acts on its own alarm; the step alarm does not block target tracking.")})
 

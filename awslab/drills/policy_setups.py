@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from ..i18n import _
+from ..i18n import N_, _
 from ..layers.autoscaling import AutoScalingSpec
 from ..sim import whatif
 
@@ -92,7 +92,7 @@ def _alarms_label(described: tuple[tuple[dict, ...], tuple[dict, ...]], threshol
     alarms = described[1] or ({"ComparisonOperator": "GreaterThanThreshold", "Threshold": threshold,
                                "EvaluationPeriods": whatif.SCALE_OUT_PERIODS},)
     ops = {"GreaterThanThreshold": ">", "GreaterThanOrEqualToThreshold": ">="}
-    return ", ".join("CPU {op} {t:g} % ({m} of {n})".format(
+    return ", ".join(_("CPU {op} {t:g} % ({m} of {n})").format(
         op=ops[a["ComparisonOperator"]], t=a["Threshold"], m=a.get("DatapointsToAlarm") or a["EvaluationPeriods"],
         n=a["EvaluationPeriods"]) for a in alarms if a["ComparisonOperator"] in ops)
 
@@ -114,15 +114,16 @@ def lab_settings(lab: Any) -> ComparisonSettings:
     tt = [p for p in policies if p["PolicyType"] == "TargetTrackingScaling" and p["TargetTrackingConfiguration"].get(
         "PredefinedMetricSpecification", {}).get("PredefinedMetricType") == "ASGAverageCPUUtilization"]
     if not tt:
-        notes["target_tracking"] = "the seed's 70 % (the group has no target tracking policy on its CPU)"
+        notes["target_tracking"] = N_("the seed's 70 % (the group has no target tracking policy on its CPU)")
     step, simple = (_described(cw, [p for p in policies if p["PolicyType"] == kind]) for kind in
                     ("StepScaling", "SimpleScaling"))
-    for kind, found in (("step", step), ("simple", simple)):
-        if not found[0]:
-            notes[kind] = "the seed's (the group has no {kind} scaling policy with an alarm)".format(kind=kind)
+    if not step[0]:
+        notes["step"] = N_("the seed's (the group has no step scaling policy with an alarm)")
+    if not simple[0]:
+        notes["simple"] = N_("the seed's (the group has no simple scaling policy with an alarm)")
     schedule = _schedule(asg, g["AutoScalingGroupName"])
     if not schedule:
-        notes["scheduled"] = "the seed's (no scheduled action of the group fires in the hour before the surge)"
+        notes["scheduled"] = N_("the seed's (no scheduled action of the group fires in the hour before the surge)")
     return replace(s, source=lab.name, instance_type=_instance_type(lab, g) or s.instance_type,
                    min_size=g["MinSize"], desired=g["DesiredCapacity"], max_size=g["MaxSize"],
                    warmup_s=int(g.get("DefaultInstanceWarmup") or 0), cooldown_s=int(g.get("DefaultCooldown") or 300),
