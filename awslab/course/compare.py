@@ -14,6 +14,7 @@ import html
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..drills.policy_comparison import ScaleOutTimes
 from ..i18n import _
 from .tables import Table
 
@@ -23,7 +24,7 @@ KINDS = ("target_tracking", "step", "simple", "scheduled", "none")
 
 
 @dataclass
-class PolicyRun:
+class PolicyRun(ScaleOutTimes):
     """One kind of policy against the surge: when it added capacity, what users saw, what it cost."""
 
     kind: str
@@ -34,15 +35,6 @@ class PolicyRun:
     error_rate: float
     instance_hours: float
     max_capacity: int
-
-    @property
-    def first_scale_out_s(self) -> float | None:
-        return self.scale_outs_s[0] if self.scale_outs_s else None
-
-    @property
-    def gaps_s(self) -> list[float]:
-        """Seconds between one scale-out and the next."""
-        return [b - a for a, b in zip(self.scale_outs_s, self.scale_outs_s[1:])]
 
 
 @dataclass(repr=False)

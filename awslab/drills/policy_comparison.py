@@ -20,14 +20,14 @@ from __future__ import annotations
 import html
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Sequence
 
 from ..course.tables import Table
 from ..i18n import _
 from ..sim import load, whatif
 from .policy_setups import KINDS, ComparisonSettings, lab_settings, seed_settings, setups
 
-__all__ = ["AlarmSettings", "PolicyOutcome", "PolicyComparisonResult", "compare_policies"]
+__all__ = ["AlarmSettings", "ScaleOutTimes", "PolicyOutcome", "PolicyComparisonResult", "compare_policies"]
 
 #: The surge comes this long after the load starts (100 users meanwhile), and the runs follow it this long.
 SURGE_AT_S = 600.0
@@ -57,8 +57,23 @@ class AlarmSettings:
         return self.period_s * self.datapoints_to_alarm + delivery_delay_s
 
 
+class ScaleOutTimes:
+    """For a result with ``scale_outs_s`` (seconds after the surge that the desired capacity went up)."""
+
+    scale_outs_s: Sequence[float]
+
+    @property
+    def first_scale_out_s(self) -> float | None:
+        return self.scale_outs_s[0] if self.scale_outs_s else None
+
+    @property
+    def gaps_s(self) -> list[float]:
+        """Seconds between one scale-out and the next."""
+        return [b - a for a, b in zip(self.scale_outs_s, self.scale_outs_s[1:])]
+
+
 @dataclass(frozen=True)
-class PolicyOutcome:
+class PolicyOutcome(ScaleOutTimes):
     """One kind against the surge. Seconds are counted from the surge (negative: before it)."""
 
     kind: str
@@ -73,15 +88,6 @@ class PolicyOutcome:
     alarms: tuple[AlarmSettings, ...]
     cooldown_s: int | None  # a simple policy's Cooldown, read back with DescribePolicies
     run: whatif.RunResult = field(repr=False)
-
-    @property
-    def first_scale_out_s(self) -> float | None:
-        return self.scale_outs_s[0] if self.scale_outs_s else None
-
-    @property
-    def gaps_s(self) -> list[float]:
-        """Seconds between one scale-out and the next."""
-        return [b - a for a, b in zip(self.scale_outs_s, self.scale_outs_s[1:])]
 
 
 @dataclass(repr=False)
