@@ -18,6 +18,7 @@ target group), not a p99: the model gives p95 per minute, and no finer percentil
 from __future__ import annotations
 
 import html
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Any, Sequence
@@ -106,8 +107,8 @@ class PolicyComparisonResult:
         return next(o for o in self.outcomes if o.kind == kind)
 
     def columns(self) -> list[str]:
-        return [_("setup"), _("first scale-out (s after the surge)"), _("first alarm (s)"), _("peak p95 latency (ms)"),
-                _("5xx (%)"), _("instance-hours"), _("most instances")]
+        return [_("setup"), _("first scale-out (s)"), _("first alarm (s)"), _("peak p95 (ms)"), _("5xx (%)"),
+                _("instance-hours"), _("most instances")]
 
     def rows(self) -> list[list[Any]]:
         """One tidy row per setup: plain numbers (seconds, ms, %, hours); None where there is none."""
@@ -122,7 +123,8 @@ class PolicyComparisonResult:
         s = self.settings
         return _("{before} -> {after} users, {minutes:.0f} min of AWS time after the surge; each run a copy of the "
                  "group ({source}): {itype}, min {min}, desired {desired}, max {max}, warm-up {warmup} s; one-minute "
-                 "metrics delivered {delay:.0f} s after each minute; latency is the model's p95.").format(
+                 "metrics delivered {delay:.0f} s after each minute; times in seconds from the surge (negative: "
+                 "before it); latency is the model's p95.").format(
             before=self.users[0], after=self.users[1], minutes=(self.duration_s - self.surge_at_s) / 60,
             source=s.source, itype=s.instance_type, min=s.min_size, desired=s.desired, max=s.max_size,
             warmup=s.warmup_s, delay=self.delivery_delay_s)
@@ -168,6 +170,8 @@ def compare_policies(lab: Any = None, users: tuple[int, int] = (100, 1000), surg
 
     _check_users(users)
     settings = settings or (lab_settings(lab) if lab is not None else seed_settings())
+    lead = -min((offset for offset, _sizes in settings.schedule), default=0.0)
+    surge_at_s = max(surge_at_s, 60.0 * math.ceil(lead / 60))  # the runs start no later than the first scheduled change
     chosen = [s for s in setups(settings, surge_at_s) if s.kind in kinds]
     shape = load.users(users[0], users[1], at_s=surge_at_s)
     started, outcomes = time.monotonic(), []
