@@ -93,31 +93,44 @@ class StubLab:
 @pytest.fixture(scope="module")
 def own():
     """The settings of a group with policies of its own, read in moto; the runs then happen outside that mock."""
+    from awslab.cloud import moto_ext
+    from awslab.sim.core import Simulator
+
     with mock_aws():
-        lab = StubLab("pc-test")
-        ec2, asg, cw = lab.client("ec2"), lab.client("autoscaling"), lab.client("cloudwatch")
-        vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
-        subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.1.0/24")["Subnet"]["SubnetId"]
-        ec2.create_launch_template(LaunchTemplateName="pc-lt", LaunchTemplateData={
-            "ImageId": "ami-12c6146b", "InstanceType": "t3.small"})
-        asg.create_auto_scaling_group(AutoScalingGroupName="pc-asg", MinSize=1, MaxSize=5, DesiredCapacity=1,
-                                      LaunchTemplate={"LaunchTemplateName": "pc-lt"}, VPCZoneIdentifier=subnet,
-                                      DefaultInstanceWarmup=60, Tags=[{"Key": LAB_TAG, "Value": lab.name}])
-        _own_policies(asg, cw)
-        return lab_settings(lab)
+        Simulator(mode="virtual").install()  # the embedded cloud's moto (DefaultInstanceWarmup, PolicyARN, ...)
+        try:
+            return _own_lab()
+        finally:
+            moto_ext.uninstall()
+
+
+def _own_lab():
+    """A group of its own (t3.small, 1/1/5, warm-up 60 s) and its policies, read back with lab_settings."""
+    lab = StubLab("pc-test")
+    ec2, asg, cw = lab.client("ec2"), lab.client("autoscaling"), lab.client("cloudwatch")
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.1.0/24")["Subnet"]["SubnetId"]
+    ec2.create_launch_template(LaunchTemplateName="pc-lt", LaunchTemplateData={
+        "ImageId": "ami-12c6146b", "InstanceType": "t3.small"})
+    asg.create_auto_scaling_group(AutoScalingGroupName="pc-asg", MinSize=1, MaxSize=5, DesiredCapacity=1,
+                                  LaunchTemplate={"LaunchTemplateName": "pc-lt"}, VPCZoneIdentifier=subnet,
+                                  DefaultInstanceWarmup=60, Tags=[{"Key": LAB_TAG, "Value": lab.name}])
+    _own_policies(asg, cw)
+    return lab_settings(lab)
 
 
 def _own_policies(asg, cw) -> None:
     asg.put_scaling_policy(AutoScalingGroupName="pc-asg", PolicyName="pc-tt", PolicyType="TargetTrackingScaling",
                            TargetTrackingConfiguration={"TargetValue": 50.0, "PredefinedMetricSpecification": {
                                "PredefinedMetricType": "ASGAverageCPUUtilization"}})
-    step = asg.put_scaling_policy(AutoScalingGroupName="pc-asg", PolicyName="pc-step", PolicyType="StepScaling",
-                                  AdjustmentType="ChangeInCapacity", StepAdjustments=[
-                                      {"MetricIntervalLowerBound": 0, "MetricIntervalUpperBound": 20,
-                                       "ScalingAdjustment": 1},
-                                      {"MetricIntervalLowerBound": 20, "ScalingAdjustment": 3}])["PolicyARN"]
-    simple = asg.put_scaling_policy(AutoScalingGroupName="pc-asg", PolicyName="pc-simple", PolicyType="SimpleScaling",
-                                    AdjustmentType="ChangeInCapacity", ScalingAdjustment=1, Cooldown=120)["PolicyARN"]
+    asg.put_scaling_policy(AutoScalingGroupName="pc-asg", PolicyName="pc-step", PolicyType="StepScaling",
+                           AdjustmentType="ChangeInCapacity", StepAdjustments=[
+                               {"MetricIntervalLowerBound": 0, "MetricIntervalUpperBound": 20, "ScalingAdjustment": 1},
+                               {"MetricIntervalLowerBound": 20, "ScalingAdjustment": 3}])
+    asg.put_scaling_policy(AutoScalingGroupName="pc-asg", PolicyName="pc-simple", PolicyType="SimpleScaling",
+                           AdjustmentType="ChangeInCapacity", ScalingAdjustment=1, Cooldown=120)
+    step, simple = (asg.describe_policies(AutoScalingGroupName="pc-asg", PolicyNames=[name])["ScalingPolicies"][0][
+        "PolicyARN"] for name in ("pc-step", "pc-simple"))
     for name, arn, periods in (("pc-step-high", step, 1), ("pc-simple-high", simple, 3)):
         cw.put_metric_alarm(AlarmName=name, Namespace="AWS/EC2", MetricName="CPUUtilization", Statistic="Average",
                             Period=60, EvaluationPeriods=periods, Threshold=60.0,
