@@ -316,10 +316,16 @@ class DataPlane(Reconciler):
         return {"apps": apps, "routable": routable, "now": sim.now}
 
     def _app_mode(self, instance_id: str) -> tuple[str, float]:
-        """The web app's fault mode and delay (wall seconds) for the simulator's fault on ``instance_id``."""
+        """The web app's fault mode and delay (wall seconds) for the simulator's fault on ``instance_id``.
+
+        A slow fault with ``jitter_ms`` draws this answer's delay anew, as the simulator's own checks do.
+        """
         fault = self.sim.ec2.fault_of(instance_id) or {}
         mode = {"unhealthy": "unhealthy", "hang": "hang", "slow": "slow"}.get(fault.get("kind"), "ok")
-        return mode, float(fault.get("delay_ms", 0)) / 1000.0 * self._time_scale
+        delay_ms, jitter_ms = float(fault.get("delay_ms", 0)), float(fault.get("jitter_ms", 0))
+        if mode == "slow" and jitter_ms:
+            delay_ms += self.sim.rng("faults.jitter").uniform(-jitter_ms, jitter_ms)
+        return mode, delay_ms / 1000.0 * self._time_scale
 
     def _healthy_since(self, tg_arn: str, instance_id: str) -> float | None:
         """When the target last became healthy (for slow start)."""

@@ -6,8 +6,10 @@ The kinds mirror what breaks a real web tier (and AWS FIS's EC2 actions):
   (``Target.FailedHealthChecks``).
 - ``unhealthy``: the app answers ``/health`` with 500 (``Target.ResponseCodeMismatch``).
 - ``hang``: the app accepts but never answers (``Target.Timeout``).
-- ``slow``: the app answers after ``delay_ms`` (a timeout if that exceeds the
-  health check timeout).
+- ``slow``: the app answers after ``delay_ms``, give or take ``jitter_ms`` (each answer
+  draws its own delay, uniformly, from the simulator's seeded random source; a
+  timeout whenever that exceeds the health check timeout). A slow-but-working app
+  whose delay straddles the timeout fails a check now and then: a false alarm.
 - ``cpu_burn``: the CPU is held at ``percent`` (health checks still pass; the
   CloudWatch model reads it).
 """
@@ -23,7 +25,7 @@ FAULT_KINDS = ("crash", "unhealthy", "hang", "cpu_burn", "slow")
 
 @dataclass(frozen=True)
 class Fault:
-    """One injected fault: ``kind`` plus its parameters (``percent``, ``delay_ms``)."""
+    """One injected fault: ``kind`` plus its parameters (``percent``, ``delay_ms``, ``jitter_ms``)."""
 
     kind: str
     params: dict[str, Any] = field(default_factory=dict)
@@ -37,6 +39,11 @@ class Fault:
     @property
     def delay_s(self) -> float:
         return float(self.params.get("delay_ms", 0)) / 1000.0
+
+    @property
+    def jitter_s(self) -> float:
+        """How far one answer's delay may stray from :attr:`delay_s`, either way (0: always exactly the delay)."""
+        return float(self.params.get("jitter_ms", 0)) / 1000.0
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, **self.params, "since": self.since}
@@ -55,7 +62,11 @@ def make_fault(kind: str, since: float, **params: Any) -> Fault:
         delay = float(params.get("delay_ms", 1000))
         if not 0 <= delay <= 3_600_000:
             raise ValueError(f"slow delay_ms must be 0-3600000, not {delay}")
-        params = {"delay_ms": delay}
+        jitter = float(params.get("jitter_ms", 0))
+        if not 0 <= jitter <= delay:
+            raise ValueError(f"slow jitter_ms must be 0-{delay:g} (at most delay_ms: a delay is never negative), "
+                             f"not {jitter:g}")
+        params = {"delay_ms": delay, **({"jitter_ms": jitter} if jitter else {})}
     else:
         params = {}
     return Fault(kind, params, since)

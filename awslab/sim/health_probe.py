@@ -73,12 +73,18 @@ def default_probe(sim, target: Target) -> ProbeResult:
     status, delay = _app_answer(rec, path, mode, fault.delay_s if fault else 0.0)
     if status == 0:
         return refused
-    latency = OK_LATENCY_S + delay
+    latency = OK_LATENCY_S + delay + (_jitter(sim, fault) if mode == "slow" else 0.0)
     if latency >= timeout:
         return ProbeResult(False, None, "Target.Timeout", timeout)
     if not matcher_accepts(getattr(tg, "matcher", None), status):
         return ProbeResult(False, status, "Target.ResponseCodeMismatch", latency)
     return ProbeResult(True, status, None, latency)
+
+
+def _jitter(sim, fault) -> float:
+    """This answer's deviation from the slow app's delay, from the simulator's seeded source (reproducible)."""
+    spread = fault.jitter_s
+    return sim.rng("faults.jitter").uniform(-spread, spread) if spread else 0.0
 
 
 try:

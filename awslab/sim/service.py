@@ -42,7 +42,8 @@ CLOCK_BODY = Schema({"mode": choice(*MODES), "speed": number(0.1, 10_000), "paus
 ADVANCE = Schema({"seconds": number(0, 30 * 86400), "wait": boolean()})
 TIMELINE_QUERY = Schema({"since": number(), "component": text(), "resource": text(), "limit": integer(0, 1_000_000)})
 #: A fault's parameters, by kind (as :func:`awslab.sim.faults.make_fault` reads them).
-FAULT_PARAMETERS = {"cpu_burn": {"percent": number(0, 100)}, "slow": {"delay_ms": number(0, 3_600_000)}}
+FAULT_PARAMETERS = {"cpu_burn": {"percent": number(0, 100)}, "slow": {"delay_ms": number(0, 3_600_000),
+                                                                  "jitter_ms": number(0, 3_600_000)}}
 FAULT_BODY = Schema({"instance_id": text(required=True)}, tag="kind",
                     variants={kind: FAULT_PARAMETERS.get(kind, {}) for kind in FAULT_KINDS})
 CLEAR_FAULT = Schema({"instance_id": text()})
