@@ -170,6 +170,9 @@ def main(argv: list[str] | None = None) -> int:
     from botocore.exceptions import ConnectionError as EndpointDown
 
     from ..errors import AwslabError
+    from ..progress import enable_terminal
+
+    enable_terminal()  # long waits draw a bar on stderr, when stderr is a terminal
 
     try:
         return int((args.func(args, extra) if getattr(args, "takes_extra", False) else args.func(args)) or 0)

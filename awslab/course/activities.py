@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..i18n import _
+from ..progress import progress
 from .watch import cloud_now
 
 __all__ = ["Activity", "ActivityLog", "activities", "wait_for_activity", "wait_for_in_service", "GroupState"]
@@ -139,14 +140,18 @@ def wait_for_activity(lab: Any, group_name: str, verb: str, since: float, instan
     """
     what = (_("{verb} {instance}").format(verb=verb, instance=instance_id) if instance_id
             else _("{verb} an instance").format(verb=verb))
-    deadline = time.monotonic() + timeout_s
-    while True:
-        for a in _read(lab, group_name):
-            if a.start >= since - 1e-6 and a.verb == verb and (instance_id is None or a.instance_id == instance_id):
-                return Seen(what, True, a.start - since, a)
-        if time.monotonic() >= deadline:
-            return Seen(what, False, cloud_now(lab) - since)
-        time.sleep(0.1)
+    start = time.monotonic()
+    with progress(_("Auto Scaling: {what}").format(what=what), None, lab.backend == "embedded") as shown:
+        while True:
+            for a in _read(lab, group_name):
+                if a.start >= since - 1e-6 and a.verb == verb and (instance_id is None or a.instance_id == instance_id):
+                    return Seen(what, True, a.start - since, a)
+            if time.monotonic() >= start + timeout_s:
+                shown.finish(False)
+                return Seen(what, False, cloud_now(lab) - since)
+            time.sleep(0.1)
+            if shown.active:
+                shown.update(cloud_now(lab) - since, (time.monotonic() - start) / timeout_s)
 
 
 @dataclass(repr=False)
@@ -195,7 +200,14 @@ def wait_for_in_service(lab: Any, group_name: str, count: int, target_group_arn:
     ``target_group_arn``, also until each InService one is ``healthy`` there (the ALB sends it requests).
     """
     asg, elb = lab.client("autoscaling"), lab.client("elbv2")
-    t0, deadline = cloud_now(lab), time.monotonic() + timeout_s
+    t0, start = cloud_now(lab), time.monotonic()
+    awaited = _("{count} instances of {group} to be InService and healthy").format(count=count, group=group_name)
+    with progress(awaited, None, lab.backend == "embedded") as shown:
+        return _wait_in_service(lab, asg, elb, group_name, count, target_group_arn, t0, start, timeout_s, shown)
+
+
+def _wait_in_service(lab: Any, asg: Any, elb: Any, group_name: str, count: int, target_group_arn: str | None,
+                     t0: float, start: float, timeout_s: float, shown: Any) -> GroupState:
     while True:
         g = asg.describe_auto_scaling_groups(AutoScalingGroupNames=[group_name])["AutoScalingGroups"]
         instances = sorted(g[0].get("Instances", []) if g else [],
@@ -207,6 +219,9 @@ def wait_for_in_service(lab: Any, group_name: str, count: int, target_group_arn:
             health = elb.describe_target_health(TargetGroupArn=target_group_arn)["TargetHealthDescriptions"]
             healthy = {d["Target"]["Id"] for d in health if d["TargetHealth"]["State"] == "healthy"}
             done = set(ready) <= healthy
-        if done or time.monotonic() >= deadline:
+        if done or time.monotonic() >= start + timeout_s:
+            shown.finish(done)
             return GroupState(group_name, done, cloud_now(lab) - t0, instances)
         time.sleep(0.1)
+        if shown.active:
+            shown.update(cloud_now(lab) - t0, (time.monotonic() - start) / timeout_s)

@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 from ..errors import AwslabError, BackendError, ValidationError
 from ..i18n import _
+from ..progress import progress
 
 __all__ = ["Watched", "target_health", "wait_for_target", "pause", "fast_forward", "break_app", "repair_app", "cloud_now",
            "APP_FAULTS"]
@@ -69,26 +70,29 @@ def target_health(lab: Any, target_group_arn: str) -> dict[str, tuple[str, str]]
 
 
 def _watch(lab: Any, what: str, read: Callable[[], tuple[str, str]], done: Callable[[str], bool],
-           timeout_s: float, since: float | None = None) -> Watched:
+           timeout_s: float, since: float | None = None, awaited: str | None = None) -> Watched:
     sim = _simulator(lab)
     clock = sim.now if sim is not None else time.time
     t0 = clock() if since is None else since
     seen = Watched(what, False, 0.0, started=t0)
-    deadline = time.monotonic() + timeout_s
+    start = time.monotonic()
     last = None
-    while True:
-        state, reason = read()
-        now = clock() - t0
-        if (state, reason) != last:
-            seen.changes.append((now, state, reason))
-            last = (state, reason)
-        if done(state):
-            seen.reached, seen.seconds = True, seen.changes[-1][0]
-            return seen
-        if time.monotonic() >= deadline:
-            seen.seconds = now
-            return seen
-        time.sleep(0.1)
+    with progress(awaited or what, None, simulated=sim is not None) as shown:
+        while True:
+            state, reason = read()
+            now = clock() - t0
+            if (state, reason) != last:
+                seen.changes.append((now, state, reason))
+                last = (state, reason)
+            shown.update(now, (time.monotonic() - start) / timeout_s if timeout_s else 1.0)
+            if done(state):
+                seen.reached, seen.seconds = True, seen.changes[-1][0]
+                return seen
+            if time.monotonic() >= start + timeout_s:
+                seen.seconds = now
+                shown.finish(False)
+                return seen
+            time.sleep(0.1)
 
 
 def pause(seconds: float, lab: Any = None) -> float:
@@ -102,8 +106,10 @@ def pause(seconds: float, lab: Any = None) -> float:
         return seconds
     t0 = sim.now()
     deadline = time.monotonic() + max(60.0, seconds)  # bounded even if the clock is paused
-    while sim.now() - t0 < seconds and time.monotonic() < deadline:
-        time.sleep(0.05)
+    with progress(_("{seconds:g} s of the cloud's time to pass").format(seconds=seconds), seconds, True) as shown:
+        while sim.now() - t0 < seconds and time.monotonic() < deadline:
+            time.sleep(0.05)
+            shown.update(sim.now() - t0)
     return sim.now() - t0
 
 
@@ -121,8 +127,9 @@ def fast_forward(seconds: float, lab: Any = None, step_s: float = 30.0) -> float
         time.sleep(seconds)
         return seconds
     t0 = sim.now()
-    while sim.now() - t0 < seconds - 1e-6:
-        sim.advance(min(step_s, seconds - (sim.now() - t0)))
+    with progress(_("{seconds:g} s of the cloud's time to pass").format(seconds=seconds), seconds, True) as shown:
+        while sim.now() - t0 < seconds - 1e-6:
+            shown.update(sim.advance(min(step_s, seconds - (sim.now() - t0))) - t0)
     return sim.now() - t0
 
 
@@ -144,7 +151,9 @@ def wait_for_target(lab: Any, target_group_arn: str, instance_id: str, state: st
 
     start = since.timestamp() if hasattr(since, "timestamp") else since
     seen = _watch(lab, _("{target} becomes {state}").format(target=instance_id, state=state), read,
-                  lambda s: s == state, timeout_s, start)
+                  lambda s: s == state, timeout_s, start, _("{target} to be {state} in {target_group}").format(
+                      target=instance_id, state=state, target_group=target_group_arn.split("/")[-2]
+                      if target_group_arn.count("/") >= 2 else target_group_arn))
     if seen.reached:
         _exact(lab, seen, target_group_arn, instance_id, state)
     return seen

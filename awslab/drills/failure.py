@@ -40,7 +40,7 @@ from ..lab import Lab
 from ..sim.asg_health import ASG_HEALTH_SWEEP_S
 from .polling import poll_until
 from .simulator import Simulator, simulator
-from .story import Story, tell
+from .story import Story, short_name, tell
 
 __all__ = ["fail_instance", "InstanceFailure", "FailureStatus", "DrillError", "FAILURE_KINDS", "MILESTONES",
            "replacement_window", "detection_window", "HEALTH_CHECK_PERIOD_S"]
@@ -62,6 +62,10 @@ ON_AWS = {
     "stop": "aws ec2 stop-instances --instance-ids {id}",
     "terminate": "aws ec2 terminate-instances --instance-ids {id}",
 }
+#: What a wait for each milestone waits for (its progress line).
+AWAITED = {"unhealthy": N_("{victim} to be unhealthy in {target_group}"),
+           "replaced": N_("Auto Scaling to replace {victim} in {group}"),
+           "recovered": N_("{group} to be back to full strength")}
 #: How often Auto Scaling checks its instances' health. AWS does not publish it; "about a minute" is what people
 #: observe (aws-semantics §4.1, UNCONFIRMED), and it is the embedded cloud's period.
 HEALTH_CHECK_PERIOD_S = ASG_HEALTH_SWEEP_S
@@ -181,13 +185,26 @@ class InstanceFailure(Built):
             raise ValidationError("milestone", milestone, _("a drill reaches {milestones}, in that order").format(
                 milestones=", ".join(MILESTONES)),
                 _("Use wait_until('unhealthy'), wait_until('replaced') or wait_until('recovered')."))
-        status, _done = poll_until(self.status, lambda st: st.reached(milestone), timeout_s, self._sim, fast_forward, step_s)
+        status, _done = poll_until(self.status, lambda st: st.reached(milestone), timeout_s, self._sim, fast_forward, step_s,
+                                   what=self._awaited(milestone), expect_s=self._expected(milestone), since=self._t0)
         if not status.reached(milestone) and raise_on_timeout:
             raise DrillError(_("The drill did not reach {milestone} within {seconds:g} s: {victim} is {target} in the target "
                                "group and {lifecycle} in the group.").format(
                 milestone=milestone, seconds=timeout_s, victim=status.victim, target=status.victim_target,
                 lifecycle=status.victim_lifecycle), self._hint(milestone))
         return status
+
+    def _awaited(self, milestone: str) -> str:
+        """What a wait for ``milestone`` waits for, in words (its progress line)."""
+        tg = short_name(self.target_group_arns[0]) if self.target_group_arns else self.auto_scaling_group
+        return _(AWAITED[milestone]).format(victim=self.instance_id, target_group=tg, group=self.auto_scaling_group)
+
+    def _expected(self, milestone: str) -> float | None:
+        """The end of the window AWS's settings give for ``unhealthy`` (seconds from the failure), else None."""
+        if milestone != "unhealthy" or not self.target_group_arns or self.kind not in APP_FAULTS:
+            return None
+        tg = self._lab.client("elbv2").describe_target_groups(TargetGroupArns=self.target_group_arns[:1])["TargetGroups"][0]
+        return detection_window(tg)[1]
 
     def _hint(self, milestone: str) -> str:
         if milestone != "unhealthy" and self.health_check_type != "ELB" and self.kind in APP_FAULTS:

@@ -144,7 +144,9 @@ class Surge(Built):
         if milestone == "scaled_in" and not self._stopped:
             raise ValidationError("milestone", milestone, _("the group scales in only after the users leave"),
                                   _("Call surge.stop() first, then wait_until('scaled_in')."))
-        status, done = poll_until(self.status, lambda st: st.reached(milestone), timeout_s, self._sim, fast_forward, step_s)
+        status, done = poll_until(self.status, lambda st: st.reached(milestone), timeout_s, self._sim, fast_forward, step_s,
+                                  what=_("{group} to reach {milestone}").format(
+                                      group=self.auto_scaling_group, milestone=milestone))
         if not done:
             raise DrillError(_("The surge did not reach {milestone!r} within {timeout_s:g} s: desired {desired}, in service "
                                "{in_service}, CPU {cpu_percent}%, alarms {alarms}.").format(milestone=milestone, timeout_s=timeout_s, desired=status.desired, in_service=status.in_service, cpu_percent=status.cpu_percent, alarms=status.alarms),

@@ -25,6 +25,7 @@ from ._base import Built, call, check_image, check_instance_type, cli_tags, pagi
 from .keys import KeyPair
 from .network import Network
 from .security import SecurityGroups
+from .waits import WaitTimeout, pace_of, wait_for, waiter
 from ..i18n import _
 
 LAYER = "bastion"
@@ -150,22 +151,25 @@ def ensure_bastion_instance(lab: Lab, subnet_id: str, group_id: str, key_name: s
 
 
 def _wait_running(lab: Lab, instance_id: str) -> dict:
-    """Wait (bounded) for ``running``; a public IP is assigned by then. Starts a stopped (or stopping) bastion first."""
+    """Wait (bounded) for ``running``; a public IP is assigned by then. Starts a stopped (or stopping) bastion first.
+
+    AWS's own waiters (``aws ec2 wait instance-running``), at the backend's pace, with progress (:mod:`.waits`).
+    """
     ec2 = lab.client("ec2")
     state = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]["State"]["Name"]
-    # The CLI waiters poll every 15 s, 40 times; the embedded cloud is quicker, so poll it every second.
-    config = {"Delay": 15 if lab.endpoint_url is None else 1, "MaxAttempts": 40}
+    pace = pace_of(lab)
+    fix = _("Look at its state and state reason: aws ec2 describe-instances --instance-ids {id}").format(id=instance_id)
     try:
         if state == "stopping":  # an instance can be started only once it is fully stopped
-            ec2.get_waiter("instance_stopped").wait(InstanceIds=[instance_id], WaiterConfig=config)
+            wait_for(waiter(ec2, "instance_stopped", _("the bastion {id} to stop").format(id=instance_id), fix,
+                            InstanceIds=[instance_id]), pace)
         if state in ("stopping", "stopped"):
             call(ec2.start_instances, _("starting the stopped bastion"), error=ComputeError, InstanceIds=[instance_id])
-        ec2.get_waiter("instance_running").wait(InstanceIds=[instance_id], WaiterConfig=config)
-    except WaiterError as e:
+        wait_for(waiter(ec2, "instance_running", _("the bastion {id} to be running").format(id=instance_id), fix,
+                        InstanceIds=[instance_id]), pace)
+    except (WaiterError, WaitTimeout) as e:
         raise ComputeError(_("The bastion {instance_id} did not reach 'running': {error}").format(
-            instance_id=instance_id, error=e),
-                           _("Look at its state and state reason: aws ec2 describe-instances --instance-ids {id}").format(
-                               id=instance_id)) from e
+            instance_id=instance_id, error=e), fix) from e
     return ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]
 
 

@@ -30,6 +30,7 @@ from . import spec_types, validate
 from ._base import Built, call, cli_tag_list, paginate, tag_value
 from .network import Network
 from .security import ENGINE_PORTS, SecurityGroups
+from .waits import WaitTimeout, pace_of, wait_for, waiter
 from ..i18n import _
 
 LAYER = "database"
@@ -200,15 +201,15 @@ def _wait_available(lab: Lab, ident: str) -> dict:
 
     (https://docs.aws.amazon.com/cli/latest/reference/rds/wait/db-instance-available.html)
     """
-    delay = 30 if lab.endpoint_url is None else 1
+    fix = _("Look at its status and events: aws rds describe-events --source-identifier {ident} "
+            "--source-type db-instance").format(ident=ident)
     try:
-        lab.client("rds").get_waiter("db_instance_available").wait(DBInstanceIdentifier=ident,
-                                                                    WaiterConfig={"Delay": delay, "MaxAttempts": 60})
-    except WaiterError as e:
+        wait_for(waiter(lab.client("rds"), "db_instance_available",
+                        _("the DB instance {ident} to be available").format(ident=ident), fix,
+                        DBInstanceIdentifier=ident), pace_of(lab))
+    except (WaiterError, WaitTimeout) as e:
         raise DatabaseError(_("The DB instance {ident!r} did not become available: {error}").format(
-            ident=ident, error=e),
-                            _("Look at its status and events: aws rds describe-events --source-identifier {ident} "
-                              "--source-type db-instance").format(ident=ident)) from e
+            ident=ident, error=e), fix) from e
     return _describe(lab, ident) or {}
 
 

@@ -12,6 +12,7 @@ waiters and the AWS CLI's ``aws ec2 wait instance-terminated``: a check, a delay
   turns that into wall time at its speed (20x: a check every 0.1 s); a clock in virtual mode, or
   paused, moves only when told, so waiting moves it (:class:`Pace`).
 - **The bound** ends in a :class:`WaitTimeout` naming what was awaited and what to do.
+- **Progress**: a wait that lasts shows what it waits for against its bound (:mod:`awslab.progress`).
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from botocore.exceptions import WaiterError
 
 from ..errors import AwslabError
 from ..i18n import _
+from ..progress import progress
 
 __all__ = ["Pace", "Wait", "WaitTimeout", "pace_of", "waiter", "wait_for", "SIM_CHECK_S"]
 
@@ -130,13 +132,16 @@ def wait_for(wait: Wait, pace: Pace) -> tuple[float, float]:
     start = time.monotonic()
     step = pace.check_every(wait.delay_s)
     advanced = 0.0
-    while not wait.done():
-        waited = time.monotonic() - start
-        if waited >= pace.wall_bound(wait.bound_s) or advanced >= wait.bound_s:
-            raise _timeout(wait, pace, advanced or waited * pace.speed)
-        pace.let_pass(step)
-        if pace.fast_forward:
-            advanced += step
+    with progress(wait.what, wait.bound_s, pace.simulated) as shown:
+        while not wait.done():
+            waited = time.monotonic() - start
+            if waited >= pace.wall_bound(wait.bound_s) or advanced >= wait.bound_s:
+                shown.finish(False)
+                raise _timeout(wait, pace, advanced or waited * pace.speed)
+            pace.let_pass(step)
+            if pace.fast_forward:
+                advanced += step
+            shown.update(advanced if pace.fast_forward else (time.monotonic() - start) * pace.speed)
     return time.monotonic() - start, advanced
 
 
