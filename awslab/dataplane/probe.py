@@ -11,7 +11,8 @@ never waits long: the check runs in the data plane's event loop and the
 simulator waits at most :data:`PROBE_WAIT_S`; a check still running then
 counts as the last finished result - unless the app's fault says the check
 cannot pass in time (it hangs, or answers later than the timeout): that one is
-a ``Target.Timeout`` now, as AWS would record it, not one interval late. A check
+a ``Target.Timeout`` now, as AWS would record it, not one interval late. A slow app (a
+``slow`` fault) is judged by its fault's delay without a real GET (see :meth:`RealProbe.__call__`). A check
 the security groups or NACLs would drop is a ``Target.Timeout`` at once, and
 the timeline says which rule dropped it - in virtual time too, where the model
 answers for the app but the network policy still decides whether the check
@@ -81,6 +82,11 @@ class RealProbe:
             # The simulator is ahead of the data plane: a fast-forward (one clock/advance) holds the state lock,
             # so the sync thread has not started this instance's app yet. Its simulated state decides, as in
             # virtual time; a real GET would find nothing listening and fail a server that has booted.
+            return self.fallback(target)
+        if (dp.sim.ec2.fault_of(target.instance_id) or {}).get("kind") == "slow":
+            # The fault decides a slow app's answer (its delay, drawn per check). A real GET would hold the cloud's
+            # lock for up to PROBE_WAIT_S of every check: a few slow targets on short intervals then starve every
+            # API call (the health-check tuning drill has several groups checking one slow server every 5-30 s).
             return self.fallback(target)
         key = (tg.arn, target.instance_id)
         mode, delay = dp._app_mode(target.instance_id)  # the app follows the fault before this check runs

@@ -9,6 +9,8 @@
     >>> s.wait_until("scaled_out"); s.stop()        # an alarm fires, a policy adds instances
     >>> out = az_outage(lab, remove_subnets=True)   # a network ACL cuts one AZ off
     >>> out.wait_until("replaced"); out.reset()     # Auto Scaling launches in the other AZ; the AZ comes back
+    >>> t = health_check_tuning(lab)                # seed, aggressive and tuned health checks side by side
+    >>> t.wait_until("measured"); t.result()        # detection time vs false alarms, measured; t.reset()
 
 Breaking comes from the embedded cloud's simulator (or EC2 calls); everything a
 drill reports is read back through the standard AWS APIs.
@@ -20,6 +22,8 @@ from .failure import (FAILURE_KINDS, HEALTH_CHECK_PERIOD_S, MILESTONES, DrillErr
                       detection_window, fail_instance, replacement_window)
 from .policy_comparison import PolicyComparisonResult, PolicyOutcome, compare_policies
 from .policy_drill import COMPARISON_MILESTONES, ComparisonStatus, PolicyComparisonDrill, policy_comparison
+from .health_check_tuning import (AGGRESSIVE, SEED, TUNED, TUNING_MILESTONES, HealthCheckSetting, HealthCheckTuning,
+                                  SlowApp, TuningResult, TuningStatus, health_check_tuning, reset_health_check_tuning)
 from .simulator import Simulator, simulator
 from .story import Story, StoryLine
 from .surge import SURGE_MILESTONES, Surge, SurgeStatus, surge
@@ -30,4 +34,6 @@ __all__ = ["fail_instance", "InstanceFailure", "FailureStatus", "DrillError", "F
            "az_outage", "find_az_outage", "AzOutage", "AzOutageStatus", "AZ_OUTAGE_MILESTONES",
            "policy_comparison", "PolicyComparisonDrill", "ComparisonStatus", "COMPARISON_MILESTONES",
            "compare_policies", "PolicyComparisonResult", "PolicyOutcome",
+           "health_check_tuning", "HealthCheckTuning", "HealthCheckSetting", "TuningResult", "TuningStatus", "SlowApp",
+           "SEED", "AGGRESSIVE", "TUNED", "TUNING_MILESTONES", "reset_health_check_tuning",
            "Story", "StoryLine", "Simulator", "simulator"]

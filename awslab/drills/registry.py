@@ -73,6 +73,12 @@ def _policy_comparison(lab: Lab, **params: Any) -> Drill:
     return policy_comparison(lab, **params)
 
 
+def _health_check_tuning(lab: Lab, **params: Any) -> Drill:
+    from .health_check_tuning import health_check_tuning
+
+    return health_check_tuning(lab, **params)
+
+
 #: The drills, in the order the course teaches them. Each new drill module appends its spec here.
 DRILLS: dict[str, DrillSpec] = {spec.key: spec for spec in (
     DrillSpec("instance_failure", N_("Instance failure"),
@@ -87,6 +93,9 @@ DRILLS: dict[str, DrillSpec] = {spec.key: spec for spec in (
               N_("The same surge against each kind of scaling policy alone (target tracking, step, simple, scheduled, "
                  "none): first scale-out, peak latency, 5xx and instance-hours, side by side. The lab is not touched."),
               _policy_comparison),
+    DrillSpec("health_check_tuning", N_("Health-check tuning"),
+              N_("Several health-check settings side by side: how fast each notices a crashed app, and how often a slow "
+                 "but working one is taken out of service."), _health_check_tuning),
 )}
 
 
