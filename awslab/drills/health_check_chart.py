@@ -1,8 +1,9 @@
 """The health-check tuning drill's chart (plotly): what each setting buys and what it costs.
 
-Three panels side by side, one bar per setting, legible at 900 px: the measured detection time
-(a diamond) inside the window the settings predict (a grey bar from its start to its end); the
-slow-but-working server's false alarms per simulated hour; and the minutes it spent out of service.
+Three panels side by side, one bar per setting, as wide as the notebook (legible from about 800 px):
+the measured detection time (a diamond) inside the window the settings predict (a grey bar from its
+start to its end); the slow-but-working server's false alarms per simulated hour; and the minutes
+that working server spent out of service.
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ def tuning_figure(result: Any) -> Any:
     names = [r.setting.name for r in result.rows]
     colours = [COLOURS[i % len(COLOURS)] for i in range(len(names))]
     fig = make_subplots(rows=1, cols=3, horizontal_spacing=0.09, subplot_titles=(
-        _("Detection after a crash (s)"), _("False alarms per hour"), _("Working server out of service (min)")))
+        _("Crash detected after (s)"), _("False alarms per hour"), _("Out of service (min)")))
     low = [r.predicted_window_s[0] for r in result.rows]
     fig.add_trace(go.Bar(x=names, y=[r.predicted_window_s[1] - r.predicted_window_s[0] for r in result.rows], base=low,
                          marker_color="#d0d7de", name=_("predicted window"), width=0.5), row=1, col=1)
@@ -38,7 +39,7 @@ def tuning_figure(result: Any) -> Any:
     fig.add_trace(go.Bar(x=names, y=[r.out_of_service_s / 60 for r in result.rows], marker_color=colours,
                          text=[f"{r.out_of_service_s / 60:.1f}" for r in result.rows], textposition="outside",
                          showlegend=False), row=1, col=3)
-    fig.update_layout(width=900, height=420, font={"size": 14}, margin={"l": 50, "r": 20, "t": 70, "b": 60},
+    fig.update_layout(autosize=True, height=420, font={"size": 14}, margin={"l": 50, "r": 20, "t": 70, "b": 60},
                       title={"text": _("Health-check settings under a slow app ({slow}), {minutes:.0f} simulated "
                                        "minutes").format(slow=result.slow_app, minutes=result.span_s / 60),
                              "font": {"size": 16}},

@@ -61,7 +61,9 @@ def test_the_aggressive_setting_takes_a_slow_but_working_server_out_more_often_t
     text = str(result)
     assert "seed" in text and "60-95 s" in text and "false alarms per hour" in text
     fig = result.figure()
-    assert fig.layout.width == 900 and len(fig.data) == 4
+    assert fig.layout.height == 420 and len(fig.data) == 4
+    assert [a.text for a in fig.layout.annotations] == ["Crash detected after (s)", "False alarms per hour",
+                                                        "Out of service (min)"]
     assert list(fig.data[1].x) == ["seed", "aggressive", "tuned"]
 
 
