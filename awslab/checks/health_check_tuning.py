@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..drills.health_check_setup import DRILL_KEY, DRILL_TAG, MEASURED_DETECTION, MEASURED_FALSE_ALARMS, MEASURED_SPAN
+from ..drills.health_check_setup import MEASURED_DETECTION, MEASURED_FALSE_ALARMS, MEASURED_SPAN, drill_target_groups
 from ..i18n import N_, _
 from .registry import not_yet, ok, question, task
 
@@ -60,7 +60,8 @@ def _within_limits(tg: dict) -> None:
     for key, (low, high) in LIMITS.items():
         if not low <= int(tg[key]) <= high:
             raise not_yet(_("{key} is {value}; AWS allows {low}-{high}.").format(
-                key=key, value=tg[key], low=low, high=high), _modify(tg, **{FLAGS[key]: min(max(int(tg[key]), low), high)}))
+                key=key, value=tg[key], low=low, high=high),
+                _modify(tg, **{FLAGS[key]: min(max(int(tg[key]), low), high)}))
     if int(tg["HealthCheckTimeoutSeconds"]) >= int(tg["HealthCheckIntervalSeconds"]):
         raise not_yet(_("The timeout ({timeout} s) must be shorter than the interval ({interval} s): a check must end "
                         "before the next one starts.").format(timeout=tg["HealthCheckTimeoutSeconds"],
@@ -79,8 +80,8 @@ def faster(lab: Any) -> Any:
             interval=interval, least=LEAST_INTERVAL_S),
             _modify(tg, **{"health-check-interval-seconds": LEAST_INTERVAL_S}))
     if worst > DETECT_WITHIN_S:
-        raise not_yet(_("At worst a crash is detected after interval × unhealthy threshold + timeout = {i} × {u} + {t} = "
-                        "{worst} s; the goal is {goal} s.").format(
+        raise not_yet(_("At worst a crash is detected after interval × unhealthy threshold + timeout = "
+                        "{i} × {u} + {t} = {worst} s; the goal is {goal} s.").format(
             i=interval, u=tg["UnhealthyThresholdCount"], t=tg["HealthCheckTimeoutSeconds"], worst=worst,
             goal=DETECT_WITHIN_S), _modify(tg, **{"health-check-interval-seconds": 10, "unhealthy-threshold-count": 3}))
     return ok(_("{tg}: a check every {interval} s, unhealthy after {u}; a crash is detected within {worst} s at "
@@ -102,23 +103,15 @@ def deep_path(lab: Any) -> Any:
                         "every target would fail).").format(tg=tg["TargetGroupName"], path=path), fix)
     codes = str((tg.get("Matcher") or {}).get("HttpCode") or "200")
     if codes != "200":
-        raise not_yet(_("{tg} accepts HTTP {codes}: /health answers 500 when the app is broken, so accept 200 only.").format(
-            tg=tg["TargetGroupName"], codes=codes), _modify(tg).rstrip() + " --matcher HttpCode=200")
-    return ok(_("{tg} checks GET /health and accepts only 200.").format(tg=tg["TargetGroupName"]), [tg["TargetGroupName"]])
+        problem = _("{tg} accepts HTTP {codes}: /health answers 500 when the app is broken, so accept 200 only.")
+        raise not_yet(problem.format(tg=tg["TargetGroupName"], codes=codes), _modify(tg).rstrip() + " --matcher HttpCode=200")
+    name = tg["TargetGroupName"]
+    return ok(_("{tg} checks GET /health and accepts only 200.").format(tg=name), [name])
 
 
 def _measured(lab: Any) -> list[tuple[dict, dict]]:
-    """The drill's target groups (newest run) with their measurement tags, read through describe-tags."""
-    elb = lab.client("elbv2")
-    groups = [g for page in elb.get_paginator("describe_target_groups").paginate() for g in page["TargetGroups"]]
-    out = []
-    for i in range(0, len(groups), 20):
-        batch = {g["TargetGroupArn"]: g for g in groups[i:i + 20]}
-        for d in elb.describe_tags(ResourceArns=list(batch))["TagDescriptions"]:
-            tags = {t["Key"]: t["Value"] for t in d.get("Tags", [])}
-            if tags.get(DRILL_TAG) == DRILL_KEY and tags.get("awslab:lab") == lab.name and MEASURED_SPAN in tags:
-                out.append((batch[d["ResourceArn"]], tags))
-    return out
+    """The drill's target groups whose result has been read, with their measurement tags (describe-tags)."""
+    return [(g, tags) for g, tags in drill_target_groups(lab) if MEASURED_SPAN in tags]
 
 
 @task("16.3", N_("Under the slow app: no false alarm in a measured hour, detection within 40 s"))

@@ -25,6 +25,7 @@ from .health_check_results import HealthCheckSetting
 from .simulator import simulator
 
 __all__ = ["DRILL_TAG", "DRILL_KEY", "Setup", "prepare", "reset_health_check_tuning", "record_measurements",
+           "drill_target_groups",
            "MEASURED_DETECTION", "MEASURED_FALSE_ALARMS", "MEASURED_SPAN"]
 
 DRILL_TAG = "awslab:drill"
@@ -148,7 +149,8 @@ def _ours(tags: list[dict], lab: Lab) -> bool:
     return found.get(DRILL_TAG) == DRILL_KEY and found.get(config.LAB_TAG) == lab.name
 
 
-def _drill_target_groups(lab: Lab) -> list[dict]:
+def drill_target_groups(lab: Lab) -> list[tuple[dict, dict[str, str]]]:
+    """Every target group a tuning drill made in ``lab`` (found by its tags), with its tags (probe)."""
     elb = lab.client("elbv2")
     groups = list(paginate(elb, "describe_target_groups", "TargetGroups"))
     ours = []
@@ -156,7 +158,7 @@ def _drill_target_groups(lab: Lab) -> list[dict]:
         batch = {g["TargetGroupArn"]: g for g in groups[i:i + 20]}
         for d in elb.describe_tags(ResourceArns=list(batch))["TagDescriptions"]:
             if _ours(d.get("Tags", []), lab):
-                ours.append(batch[d["ResourceArn"]])
+                ours.append((batch[d["ResourceArn"]], {t["Key"]: t["Value"] for t in d["Tags"]}))
     return ours
 
 
@@ -166,7 +168,7 @@ def reset_health_check_tuning(lab: Lab) -> None:
     Idempotent: a second call finds nothing and does nothing.
     """
     elb, ec2 = lab.client("elbv2"), lab.client("ec2")
-    groups = _drill_target_groups(lab)
+    groups = [g for g, _tags in drill_target_groups(lab)]
     arns = {g["TargetGroupArn"] for g in groups}
     for lb_arn in {lb for g in groups for lb in g.get("LoadBalancerArns", [])}:
         for listener in paginate(elb, "describe_listeners", "Listeners", LoadBalancerArn=lb_arn):
