@@ -51,7 +51,7 @@ def worst_case_s(tg: dict) -> int:
             + int(tg["HealthCheckTimeoutSeconds"]))
 
 
-def _modify(tg: dict, **flags: int) -> str:
+def _modify(tg: dict, **flags: Any) -> str:
     return f"aws elbv2 modify-target-group --target-group-arn {tg['TargetGroupArn']} " + " ".join(
         f"--{k} {v}" for k, v in flags.items())
 
@@ -93,7 +93,7 @@ def faster(lab: Any) -> Any:
 def deep_path(lab: Any) -> Any:
     tg = the_target_group(lab)
     path = tg.get("HealthCheckPath") or "/"
-    fix = _modify(tg).rstrip() + " --health-check-path /health"
+    fix = _modify(tg, **{"health-check-path": "/health"})
     if path == "/":
         raise not_yet(_("{tg} checks /, the home page, which answers 200 even when the app reports itself broken: the "
                         "ALB keeps sending users to it. Check /health, where the app says whether it can serve.").format(
@@ -103,8 +103,9 @@ def deep_path(lab: Any) -> Any:
                         "every target would fail).").format(tg=tg["TargetGroupName"], path=path), fix)
     codes = str((tg.get("Matcher") or {}).get("HttpCode") or "200")
     if codes != "200":
-        problem = _("{tg} accepts HTTP {codes}: /health answers 500 when the app is broken, so accept 200 only.")
-        raise not_yet(problem.format(tg=tg["TargetGroupName"], codes=codes), _modify(tg).rstrip() + " --matcher HttpCode=200")
+        raise not_yet(_("{tg} accepts HTTP {codes}: /health answers 500 when the app is broken, so accept 200 "
+                        "only.").format(tg=tg["TargetGroupName"], codes=codes),
+                      _modify(tg, matcher="HttpCode=200"))
     name = tg["TargetGroupName"]
     return ok(_("{tg} checks GET /health and accepts only 200.").format(tg=name), [name])
 
@@ -125,7 +126,7 @@ def measured_choice(lab: Any) -> Any:
         raise not_yet(_("{tg} uses {settings}, and no drill run has measured these settings (or the drill was reset "
                         "before this check). Run the drill with them, read its result, then check.").format(
             tg=tg["TargetGroupName"], settings=settings),
-            "run = health_check_tuning(lab, settings=(SEED, mine)); run.wait_until('measured'); run.result()")
+            "health_check_tuning(lab, settings=(mine,)) -> run; run.wait_until('measured'); run.result()")
     _group, tags = runs[-1]
     span, alarms = float(tags[MEASURED_SPAN]), int(tags[MEASURED_FALSE_ALARMS])
     detected = float(tags[MEASURED_DETECTION]) if tags.get(MEASURED_DETECTION) else None

@@ -141,7 +141,7 @@ def wait_for_activity(lab: Any, group_name: str, verb: str, since: float, instan
     what = (_("{verb} {instance}").format(verb=verb, instance=instance_id) if instance_id
             else _("{verb} an instance").format(verb=verb))
     start = time.monotonic()
-    with progress(_("Auto Scaling: {what}").format(what=what), None, lab.backend == "embedded") as shown:
+    with progress(_("Auto Scaling: {what}").format(what=what), None, getattr(lab, "backend", None) == "embedded") as shown:
         while True:
             for a in _read(lab, group_name):
                 if a.start >= since - 1e-6 and a.verb == verb and (instance_id is None or a.instance_id == instance_id):
@@ -202,7 +202,7 @@ def wait_for_in_service(lab: Any, group_name: str, count: int, target_group_arn:
     asg, elb = lab.client("autoscaling"), lab.client("elbv2")
     t0, start = cloud_now(lab), time.monotonic()
     awaited = _("{count} instances of {group} to be InService and healthy").format(count=count, group=group_name)
-    with progress(awaited, None, lab.backend == "embedded") as shown:
+    with progress(awaited, None, getattr(lab, "backend", None) == "embedded") as shown:
         return _wait_in_service(lab, asg, elb, group_name, count, target_group_arn, t0, start, timeout_s, shown)
 
 
