@@ -83,13 +83,13 @@ class RealProbe:
             # so the sync thread has not started this instance's app yet. Its simulated state decides, as in
             # virtual time; a real GET would find nothing listening and fail a server that has booted.
             return self.fallback(target)
-        if (dp.sim.ec2.fault_of(target.instance_id) or {}).get("kind") == "slow":
+        mode, delay = dp._app_mode(target.instance_id)
+        if mode == "slow":
             # The fault decides a slow app's answer (its delay, drawn per check). A real GET would hold the cloud's
             # lock for up to PROBE_WAIT_S of every check: a few slow targets on short intervals then starve every
             # API call (the health-check tuning drill has several groups checking one slow server every 5-30 s).
             return self.fallback(target)
-        key = (tg.arn, target.instance_id)
-        mode, delay = dp._app_mode(target.instance_id)  # the app follows the fault before this check runs
+        key = (tg.arn, target.instance_id)  # the app follows the fault before this check runs
         dp.loop.call_soon_threadsafe(dp.host.set_fault, target.instance_id, mode, delay)
         coro = health_check(dp._bind_for(node_ip), (dp.loopback(target.private_ip), dp.host.local_port(target.private_ip, port)),
                             f"{target.private_ip}:{port}", getattr(tg, "health_check_path", None) or "/",
