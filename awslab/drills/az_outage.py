@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 from ..errors import ValidationError
@@ -110,6 +111,11 @@ class AzOutage(Built):
     _steps: list = field(default_factory=list, repr=False)  # (time, resource, text): what the drill itself did
     _seen: set = field(default_factory=set, repr=False)
     _restored_at: float | None = field(default=None, repr=False)
+
+    @property
+    def began_at(self) -> datetime:
+        """When the AZ was cut off, on the cloud's clock (compare it with AWS's timestamps)."""
+        return datetime.fromtimestamp(self._iso.started_at, timezone.utc)
 
     def status(self) -> AzOutageStatus:
         """Read the AZ's NACLs, the group's members and its targets' health now (``describe_*`` calls only)."""

@@ -301,6 +301,21 @@ class _Teardown(BackgroundDeletions):
                 self.step("ec2", "elastic-ip-association", a["AssociationId"], lambda a=a: ec2.disassociate_address(AssociationId=a["AssociationId"]))
             self.step("ec2", "elastic-ip", a["AllocationId"], lambda a=a: ec2.release_address(AllocationId=a["AllocationId"]))
 
+    def network_acls(self) -> None:
+        """The lab's own network ACLs (an AZ-outage drill's, left running): their subnets go back to the VPC's
+        default NACL (a NACL in use can't be deleted), then the NACL goes."""
+        ec2 = self.lab.client("ec2")
+        for acl in paginate(ec2, "describe_network_acls", "NetworkAcls", Filters=self.ec2_filters()):
+            if acl.get("IsDefault"):
+                continue
+            default = ec2.describe_network_acls(Filters=[{"Name": "vpc-id", "Values": [acl["VpcId"]]},
+                                                         {"Name": "default", "Values": ["true"]}])["NetworkAcls"]
+            for assoc in acl.get("Associations", []) if default else []:
+                self.step("ec2", "network-acl-association", assoc["NetworkAclAssociationId"],
+                          lambda a=assoc, d=default[0]: ec2.replace_network_acl_association(
+                              AssociationId=a["NetworkAclAssociationId"], NetworkAclId=d["NetworkAclId"]))
+            self.step("ec2", "network-acl", acl["NetworkAclId"], lambda a=acl: ec2.delete_network_acl(NetworkAclId=a["NetworkAclId"]))
+
     def vpcs(self) -> None:
         ec2 = self.lab.client("ec2")
         for rt in paginate(ec2, "describe_route_tables", "RouteTables", Filters=self.ec2_filters()):
@@ -320,6 +335,7 @@ class _Teardown(BackgroundDeletions):
             for eni in paginate(ec2, "describe_network_interfaces", "NetworkInterfaces", Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}]):
                 if eni.get("Status") == "available":
                     self.step("ec2", "network-interface", eni["NetworkInterfaceId"], lambda e=eni: ec2.delete_network_interface(NetworkInterfaceId=e["NetworkInterfaceId"]))
+        self.network_acls()
         for subnet in paginate(ec2, "describe_subnets", "Subnets", Filters=self.ec2_filters()):
             self.step("ec2", "subnet", subnet["SubnetId"], lambda s=subnet: ec2.delete_subnet(SubnetId=s["SubnetId"]))
         for vpc in vpcs:
