@@ -25,6 +25,7 @@ import concurrent.futures
 from typing import Any, Callable
 
 from .instances import health_check
+from .netpolicy import Endpoint
 
 __all__ = ["RealProbe", "PROBE_WAIT_S", "times_out"]
 
@@ -49,11 +50,32 @@ class RealProbe:
         for key in [k for k in self._last if k[0] not in keep]:
             del self._last[key]
 
+    def _path(self, target: Any) -> tuple | None:
+        """(load balancer, checking node's address, port, timeout) of a target's check; None: no ALB checks it here."""
+        tg = target.target_group
+        lb = next((lb for lb in list(self.dp.lbs.values()) if tg is not None and tg.arn in lb.view.target_groups), None)
+        if lb is None or not target.private_ip or self.dp.loop is None or not lb.view.nodes:
+            return None
+        timeout = float(getattr(tg, "health_check_timeout_seconds", None) or 5)
+        hc_port = str(getattr(tg, "health_check_port", None) or "traffic-port")
+        port = target.port if not hc_port.isdigit() else int(hc_port)
+        return lb, lb.view.nodes.get(target.availability_zone) or next(iter(lb.view.nodes.values())), port, timeout
+
+    def modelled(self, target: Any) -> Any:
+        """A check that takes the app's modelled answer (a realtime clock jumping ahead), once the network lets it
+        through: a NACL or security group drops it during a fast-forward as well."""
+        from ..sim.health_probe import ProbeResult
+
+        path = self._path(target)
+        if path is not None and self._dropped(path[0], target, path[1], path[2]):
+            return ProbeResult(False, None, "Target.Timeout", path[3])
+        return self.fallback(target)
+
     def _dropped(self, lb: Any, target: Any, node_ip: str, port: int) -> bool:
         """Would a security group, NACL or route drop the check's SYN from ``node_ip``? (Noted on the timeline.)"""
         snap = self.dp.snapshot
         src = snap.network.by_ip.get(node_ip) if snap is not None else None
-        dst = snap.network.instances.get(target.instance_id) if snap is not None else None
+        dst = self._endpoint(snap, target.instance_id) if snap is not None else None
         if src is None or dst is None:
             return False
         d = snap.network.check(src, dst, port)
@@ -63,20 +85,33 @@ class RealProbe:
                             destination=f"{target.private_ip}:{port}", layer=d.layer, rule=d.rule, reason=d.reason)
         return not d.allowed
 
+    def _endpoint(self, snap: Any, instance_id: str) -> Any:
+        """The instance as the network sees it: from the last read of the APIs, or, for one launched since (a
+        fast-forward runs ahead of the reader), from the simulator's record of it, so that its first checks meet
+        the network policy too."""
+        found = snap.network.instances.get(instance_id)
+        if found is not None:
+            return found
+        rec = self.dp.sim.ec2.get(instance_id)
+        inst = getattr(rec, "instance", None)
+        subnet = snap.network.subnets.get(getattr(inst, "subnet_id", None) or "")
+        if subnet is None or not getattr(inst, "private_ip", None):
+            return None
+        groups = tuple(g.id for g in getattr(inst, "security_groups", None) or [])
+        return Endpoint(instance_id, inst.private_ip, subnet["SubnetId"], groups, bool(getattr(inst, "public_ip", None)),
+                        subnet["VpcId"])
+
     def __call__(self, target: Any) -> Any:
         from ..sim.health_probe import ProbeResult, matcher_accepts
 
         dp, tg = self.dp, target.target_group
-        lb = next((lb for lb in list(dp.lbs.values()) if tg is not None and tg.arn in lb.view.target_groups), None)
-        if lb is None or not target.private_ip or dp.loop is None or not lb.view.nodes:
+        path = self._path(target)
+        if path is None:
             return self.fallback(target)
-        timeout = float(getattr(tg, "health_check_timeout_seconds", None) or 5)
-        hc_port = str(getattr(tg, "health_check_port", None) or "traffic-port")
-        port = target.port if not hc_port.isdigit() else int(hc_port)
-        node_ip = lb.view.nodes.get(target.availability_zone) or next(iter(lb.view.nodes.values()))
+        lb, node_ip, port, timeout = path
         if self._dropped(lb, target, node_ip, port):  # in virtual time too: the network decides before the app
             return ProbeResult(False, None, "Target.Timeout", timeout)
-        if dp.sim.clock.mode != "realtime":
+        if dp.sim.clock.mode != "realtime" or dp.sim.clock.advancing:  # a jump ahead outruns any socket
             return self.fallback(target)
         if target.instance_id not in dp.host.hosted:
             # The simulator is ahead of the data plane: a fast-forward (one clock/advance) holds the state lock,

@@ -307,5 +307,8 @@ class ELBHealth:
         ahead (an advance), simulated time outruns any socket, so the check takes the app's modelled answer
         instead: the web app's own ``respond`` for the instance's fault state, the function its real server runs."""
         clock = self.sim.clock
-        return self._default_probe(target) if clock.advancing and clock.mode == "realtime" else self.probe(target)
+        if clock.advancing and clock.mode == "realtime":  # the data plane's probe still applies the network policy
+            modelled = getattr(self.probe, "modelled", None)
+            return modelled(target) if modelled is not None else self._default_probe(target)
+        return self.probe(target)
 

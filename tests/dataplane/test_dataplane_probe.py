@@ -37,7 +37,7 @@ def _dataplane(loop, mode: list[str]):
                          health_check_path="/health", matcher={"HttpCode": "200"})
     lb = SimpleNamespace(view=SimpleNamespace(target_groups={"tg-1": tg}, nodes={"az-a": "10.0.1.9"}))
     host = SimpleNamespace(set_fault=lambda *a: None, local_port=lambda ip, port: port, hosted={"i-1"})
-    dp = SimpleNamespace(sim=SimpleNamespace(clock=SimpleNamespace(mode="realtime")), lbs={"lb": lb}, loop=loop,
+    dp = SimpleNamespace(sim=SimpleNamespace(clock=SimpleNamespace(mode="realtime", advancing=False)), lbs={"lb": lb}, loop=loop,
                          snapshot=None, host=host, _time_scale=1 / 20, _bind_for=lambda ip: "127.0.0.1",
                          loopback=lambda ip: "127.0.0.1", _app_mode=lambda iid: (mode[0], 0.0),
                          local=SimpleNamespace(on_connect=lambda *a: None, on_close=lambda *a: None))
@@ -90,3 +90,26 @@ def test_a_nacl_that_cuts_the_target_off_fails_its_check_in_virtual_time_too(loo
     assert denials and denials[0]["layer"] == "network-acl" and "deny" in denials[0]["rule"]
     dp.snapshot = SimpleNamespace(network=vpc(app_ingress=_FROM_ALB)[0])
     assert probe(target) is healthy_model, "with the NACL gone, the model answers for the app again"
+
+
+def test_during_a_realtime_fast_forward_and_for_an_instance_the_snapshot_lacks_the_nacl_still_decides(loop):
+    """A jump ahead takes the app's modelled answer, but not past the network: and an instance launched since the
+    data plane last read the APIs (a fast-forward outruns the reader) is placed from the simulator's record."""
+    dp, target = _dataplane(loop, ["ok"])
+    dp.sim.clock.advancing = True
+    net = _cut_off_az_a()
+    del net.instances["i-app"]  # launched after the last read
+    dp.snapshot = SimpleNamespace(network=net)
+    dp._record = lambda *a, **k: None
+    moto_instance = SimpleNamespace(subnet_id="subnet-app", private_ip="10.0.10.9", public_ip=None,
+                                    security_groups=[SimpleNamespace(id="sg-app")])
+    dp.sim.ec2 = SimpleNamespace(get=lambda iid: SimpleNamespace(instance=moto_instance) if iid == "i-new" else None)
+    dp.lbs["lb"].view.nodes = {"az-a": "10.0.1.250"}
+    dp.lbs["lb"].view.name = "web-alb"
+    target = SimpleNamespace(**{**vars(target), "instance_id": "i-new", "private_ip": "10.0.10.9"})
+    modelled = SimpleNamespace(ok=True, reason_code=None)
+    probe = RealProbe(dp, fallback=lambda t: modelled)
+    got = probe(target)
+    assert not got.ok and got.reason_code == "Target.Timeout"
+    dp.snapshot = SimpleNamespace(network=vpc(app_ingress=_FROM_ALB)[0])
+    assert probe(target) is modelled, "no NACL in the way: the modelled answer, as before"

@@ -99,3 +99,27 @@ def test_health_checks_take_the_modelled_answer_while_a_realtime_clock_jumps(wor
     assert len(launches) == 2
     target = w.sim.elb.target(w.sim.elb.targets_of(tg)[0])
     assert w.sim.elb.check(target) is unreachable, "between advances the real probe decides again"
+
+
+def test_a_probe_that_models_its_own_jump_is_asked_while_a_realtime_clock_jumps(world):
+    """The data plane's probe answers a jump itself (``modelled``): the app's model, once the network policy let the
+    check through, so a NACL that cuts an AZ off fails its checks during a fast-forward too."""
+    w = world
+    w.sim.clock.set_mode("realtime")
+    w.sim.clock.pause()
+    cut_off = ProbeResult(False, None, "Target.Timeout", 5.0)
+
+    class Probe:
+        def __call__(self, target):
+            return ProbeResult(True, 200, None, 0.001)
+
+        def modelled(self, target):
+            return cut_off
+
+    w.sim.elb.probe = Probe()
+    w.network()
+    tg = w.target_group()
+    w.asg(desired=1, tg_arns=[tg])
+    w.advance(600)
+    states = {th.state for th in w.sim.elb.targets_of(tg)}
+    assert "healthy" not in states and w.events("instance_unhealthy"), states
