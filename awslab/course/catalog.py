@@ -73,6 +73,7 @@ LABS: tuple[LabInfo, ...] = (
     LabInfo("11", "observability", N_("Observability: the four data flows"), "scaling"),
     LabInfo("12", "failure-drill", N_("Drill: an app server fails"), "scaling", "drill", 20),
     LabInfo("13", "surge-drill", N_("Drill: a traffic surge, 100 → 1,000 users"), "scaling", "drill", 25),
+    LabInfo("14", "az-outage", N_("Drill: an Availability Zone goes down"), "scaling", "drill", 25),
     LabInfo("15", "policy-comparison", N_("Drill: the scaling policies compared, measured"), "scaling", "drill", 30),
     LabInfo("16", "health-check-tuning", N_("Drill: tuning the health check"), "scaling", "drill", 30),
 )
