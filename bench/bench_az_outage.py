@@ -73,7 +73,10 @@ def main() -> None:
         rows = [one_outage(url, n) for n in range(args.runs)]
     finally:
         proc.terminate()
-        proc.wait(15)
+        try:
+            proc.wait(30)
+        except Exception:  # a busy machine: don't let a slow stop hide the run's own error
+            proc.kill()
     lines = ["| run | cut → unhealthy (sim s) | cut → replacement InService in the other AZ (sim s / wall s) | "
              "restore → rebalanced (sim s / wall s) |", "|---|---|---|---|"]
     lines += [f"| {k + 1} | {r['unhealthy_s']:.0f} | {r['replaced_s']:.0f} / {r['replaced_wall_s']:.1f} | "

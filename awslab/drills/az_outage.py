@@ -200,6 +200,8 @@ class AzOutage(Built):
         """Bring the AZ back: every subnet's NACL as it was, the AZ's subnets back in the group, the drill's NACL
         deleted. Harmless when done already. Then AZRebalance evens the group out (``wait_until('rebalanced')``)."""
         done = restore(self._lab, self._iso)
+        if self._sim is not None:
+            self._sim.settled()
         now = sim_or_wall_now(self._sim)
         self._steps += [(now, resource, text) for resource, text in done]
         if self._restored_at is None:
@@ -279,6 +281,8 @@ def az_outage(lab: Lab, az: str | None = None, remove_subnets: bool = False) -> 
     sim = simulator(lab)
     t0 = sim_or_wall_now(sim)
     iso = isolate(lab, group, vpc_id, zone, bool(remove_subnets), t0)
+    if sim is not None:
+        sim.settled()  # the cut takes effect at t0 in the traffic too, however busy the machine
     victims = frozenset(i["InstanceId"] for i in group["Instances"]
                         if i["AvailabilityZone"] == zone and i["LifecycleState"] in _STAYING)
     steps = [(t0, iso.network_acl_id, _("CreateNetworkAcl + 2 entries: deny all traffic in and out"))]

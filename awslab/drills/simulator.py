@@ -64,6 +64,14 @@ class Simulator:
     def clear_load(self) -> None:
         self._call("DELETE", "load")
 
+    def settled(self) -> bool:
+        """Wait (a few seconds at most) until the data plane serves every API change made so far: a NACL just
+        associated drops the very next health check. False when it could not say (no data plane)."""
+        try:
+            return bool(self._call("GET", "dataplane/settled").get("settled"))
+        except (BackendError, ControlRefused):
+            return False
+
     def request_from(self, instance_id: str, url: str, method: str = "GET", headers: dict[str, str] | None = None,
                      timeout_s: float = 10.0) -> dict:
         """``curl`` run on ``instance_id``: the data plane makes the request from the instance's own address."""
