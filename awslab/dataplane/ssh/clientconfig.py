@@ -23,9 +23,16 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+import time
 from pathlib import Path
 
-__all__ = ["SSHConfigFiles", "render_config", "render_known_hosts", "write_files"]
+from ...errors import ValidationError
+from ...i18n import N_, _
+
+__all__ = ["SSHConfigFiles", "render_config", "render_known_hosts", "write_files", "ssh_config", "NOT_EMBEDDED"]
+
+NOT_EMBEDDED = N_("awslab ssh-config maps the embedded cloud's instances onto this machine. On {backend}, ssh to "
+                  "the instances' real addresses instead (the bastion's public IP, then the private IPs).")
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,7 @@ class SSHConfigFiles:
     config: Path
     known_hosts: Path
     hosts: tuple[str, ...]
+    instances: tuple[str, ...] = ()
 
 
 def _aliases(ep: dict) -> list[str]:
@@ -81,4 +89,31 @@ def write_files(endpoints: list[dict], config_path: Path, key_dir: Path | None, 
             f.write(text)
         os.replace(tmp, path)
     hosts = tuple(h for ep in endpoints for h in _aliases(ep))
-    return SSHConfigFiles(config_path, known, hosts)
+    return SSHConfigFiles(config_path, known, hosts, tuple(ep["instance_id"] for ep in endpoints))
+
+
+def ssh_config(lab, output: str | Path | None = None, wait_s: float = 5.0) -> SSHConfigFiles:
+    """Write the lab's ssh config (default ``$AWSLAB_HOME/ssh/config``) once the data plane carries every change.
+
+    Waits (at most ``wait_s``) until each running instance of the cloud has its SSH endpoint. Only for the
+    embedded cloud: elsewhere the instances have real addresses.
+    """
+    from ... import config
+    from ...cloud.client import ControlClient
+    from ...layers.keys import default_key_dir
+
+    if lab.backend != "embedded":
+        raise ValidationError("backend", lab.backend, _(NOT_EMBEDDED).format(backend=lab.backend),
+                              _("Use ssh with the instances' own addresses on that backend."))
+    client = ControlClient(lab.endpoint_url)
+    client.call("GET", "dataplane/settled")
+    running = {i["InstanceId"] for r in lab.client("ec2").describe_instances(Filters=[
+        {"Name": "instance-state-name", "Values": ["running"]}])["Reservations"] for i in r["Instances"]}
+    deadline = time.monotonic() + wait_s
+    while True:
+        endpoints = client.call("GET", "dataplane/ssh").get("endpoints", [])
+        if running <= {e["instance_id"] for e in endpoints} or time.monotonic() >= deadline:
+            break
+        time.sleep(0.2)
+    path = Path(output).expanduser() if output else config.home() / "ssh" / "config"
+    return write_files(endpoints, path, default_key_dir(), lab.endpoint_url)

@@ -20,7 +20,6 @@ A connection the network drops times out after :data:`CONNECT_TIMEOUT_S`.
 from __future__ import annotations
 
 import asyncio
-import shlex
 import socket
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -143,7 +142,7 @@ def parse_ssh_args(argv: list[str]) -> SSHArgs:
     target = rest.pop(0)
     if "@" in target:
         user, target = target.rsplit("@", 1)
-    return SSHArgs(user, target, port, shlex.join(rest) if rest else None, timeout)
+    return SSHArgs(user, target, port, " ".join(rest) if rest else None, timeout)  # as OpenSSH joins them
 
 
 class _AgentKeys(asyncssh.SSHClient):

@@ -43,6 +43,8 @@ WELCOME = N_("awslab's simulated shell on {instance_id} ({hostname}). It is not 
              "and each reports this instance's real state in the embedded cloud. Commands it knows: {commands}.")
 UNKNOWN = N_("this is awslab's simulated shell: `{command}` is not one of its commands (there is no Linux behind "
              "an embedded-cloud instance). Commands it knows: {commands}.")
+NO_PIPES = N_("awslab's simulated shell runs commands one after another (; and &&) but has no {token}: run each "
+              "command on its own.")
 #: Longest line the shell reads (a paste of garbage ends here, not in memory).
 MAX_LINE = 4096
 
@@ -71,14 +73,31 @@ class Shell:
             self.process.stderr.write(text if text.endswith("\n") else text + "\n")
 
     async def run_line(self, line: str) -> int | None:
-        """Run one command line; its exit status (None: the user typed ``exit``)."""
+        """Run a command line (commands joined by ``;`` or ``&&``); its exit status (None: ``exit`` was typed)."""
         try:
-            argv = shlex.split(line[:MAX_LINE])
+            lexer = shlex.shlex(line[:MAX_LINE], posix=True, punctuation_chars=";&|<>")
+            lexer.whitespace_split = True
+            tokens = list(lexer)
         except ValueError as e:
             self.error(f"-bash: syntax error: {e}")
             return 2
-        if not argv:
-            return 0
+        status, argv, joiner = 0, [], ";"
+        for token in [*tokens, ";"]:
+            if token not in (";", "&&") and not set(token) <= set(";&|<>"):
+                argv.append(token)
+                continue
+            if token not in (";", "&&"):
+                self.error(_(NO_PIPES).format(token=token))
+                return 2
+            if argv and (joiner == ";" or status == 0):
+                got = await self.run_command(argv)
+                if got is None:
+                    return None
+                status = got
+            argv, joiner = [], token
+        return status
+
+    async def run_command(self, argv: list[str]) -> int | None:
         name, args = argv[0], argv[1:]
         if name in ("exit", "logout"):
             return None
