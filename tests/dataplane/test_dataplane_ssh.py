@@ -170,6 +170,7 @@ def test_the_app_server_drops_a_connection_from_outside(world):
     got = ssh(world, "-o", "ConnectTimeout=2", f"ec2-user@{world['app_ip']}", "hostname")
     assert got.returncode == 255
     assert "Connection timed out" in got.stderr and "reset" not in got.stderr and "refused" not in got.stderr
+    assert "banner exchange" not in got.stderr, "the SYN must be dropped, not a connection accepted and held"
     assert got.seconds >= 1.9
 
 
@@ -180,6 +181,7 @@ def test_a_revoked_rule_makes_ssh_time_out_and_restoring_it_lets_you_back_in(wor
         control(url, "GET", "dataplane/settled")
         got = ssh(world, "-o", "ConnectTimeout=2", f"ec2-user@{world['bastion_ip']}", "hostname")
         assert got.returncode == 255 and "Connection timed out" in got.stderr, got.stderr
+        assert "banner exchange" not in got.stderr, "the SYN must be dropped, not a connection accepted and held"
     finally:
         ec2.authorize_security_group_ingress(GroupId=world["bastion_sg"], IpPermissions=world["admin"])
     control(url, "GET", "dataplane/settled")

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ctypes
 import ipaddress
+import os
 import socket
 import struct
 import sys
@@ -36,7 +37,8 @@ SKF_NET_OFF = -0x100000  # "load relative to the network header" (<linux/filter.
 _LD_W_ABS, _JEQ_K, _RET_K = 0x20, 0x15, 0x06
 #: A classic BPF program has at most 4096 instructions (BPF_MAXINSNS); one per admitted address, plus three.
 MAX_ADDRESSES = 4000
-SUPPORTED = sys.platform.startswith("linux")
+#: Linux only; ``AWSLAB_SSH_SOCKET_FILTER=0`` turns it off (to see or test the fallback that holds a denied connection).
+SUPPORTED = sys.platform.startswith("linux") and os.environ.get("AWSLAB_SSH_SOCKET_FILTER", "1") not in ("0", "off")
 
 
 def _insn(code: int, jt: int, jf: int, k: int) -> bytes:
