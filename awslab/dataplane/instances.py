@@ -154,8 +154,8 @@ class InstanceHost:
                 continue
             app = GuardedApp(h.identity, h.state, self._db)
             app.vpc_port, app.hold_s, app.journal = port, self.hold_s, h.journal
-            h.journal.append(f"{time.strftime('%b %d %H:%M:%S')} {private_ip} systemd[1]: Started awslab-webapp.service "
-                             f"(port {port}).")
+            stamp = time.strftime('%b %d %H:%M:%S')
+            h.journal.append(f"{stamp} {private_ip} systemd[1]: Started awslab-webapp.service (port {port}).")
             if self.guard is not None:
                 app.guard = lambda peer, p, _iid=instance_id: self.guard(peer, p, _iid)
             if self.who is not None:

@@ -412,6 +412,7 @@ class DataPlane(Reconciler):
                                 "routable": {tg: sorted(t.instance_id for t in v.routable) for tg, v in list(lb.view.target_groups.items())}}
                                for arn, lb in list(self.lbs.items())],
             "instances": self.host.addresses(),
+            "ssh": {e["instance_id"]: f"{e['private_ip']}:22 -> {e['host']}:{e['port']}" for e in self.ssh.describe()},
             "loopback_blocks": self.local.describe(),  # VPC /16 -> its 127.x.0.0/16 block (awslab.dataplane.loopback)
             "threads": [t.name for t in self._threads if t.is_alive()],
             "api_reads": self.reads,  # full describe_* reads so far: one per change, not one per second

@@ -57,8 +57,8 @@ def _build(url: str, home: Path) -> dict:
     _write_key(keys / "wrong-key", ed25519.Ed25519PrivateKey.generate())
     ec2.import_key_pair(KeyName="lab-key", PublicKeyMaterial=(keys / "lab-key.pub").read_bytes())
     vpc = ec2.create_vpc(CidrBlock="10.57.0.0/16")["Vpc"]["VpcId"]
-    public = ec2.create_subnet(VpcId=vpc, CidrBlock="10.57.10.0/24", AvailabilityZone=f"{REGION}a")["Subnet"]["SubnetId"]
-    private = ec2.create_subnet(VpcId=vpc, CidrBlock="10.57.11.0/24", AvailabilityZone=f"{REGION}a")["Subnet"]["SubnetId"]
+    public, private = (ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.57.{n}.0/24", AvailabilityZone=f"{REGION}a")
+                       ["Subnet"]["SubnetId"] for n in (10, 11))
     igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
     ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
     rt = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
@@ -279,7 +279,11 @@ def test_garbage_and_a_flood_of_connections_do_not_freeze_the_cloud(world):
     finally:
         for s in socks:
             s.close()
-    got = wait_for(lambda: (r := ssh(world, f"ec2-user@{world['bastion_ip']}", "hostname")).returncode == 0 and r, 15, 0.2)
+    def logged_in():
+        done = ssh(world, f"ec2-user@{world['bastion_ip']}", "hostname")
+        return done.returncode == 0 and done
+
+    got = wait_for(logged_in, 15, 0.2)
     assert got.stdout.strip() == hostname_of(world["bastion_private"])
 
 

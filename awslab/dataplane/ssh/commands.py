@@ -205,7 +205,8 @@ async def ip(shell: "Shell", args: list) -> int:
     return 0
 
 
-_METADATA = {"-i": ("instance-id", "meta-data/instance-id"), "-z": ("placement", "meta-data/placement/availability-zone"),
+_METADATA = {"-i": ("instance-id", "meta-data/instance-id"),
+             "-z": ("placement", "meta-data/placement/availability-zone"),
              "-o": ("local-ipv4", "meta-data/local-ipv4"), "-v": ("public-ipv4", "meta-data/public-ipv4"),
              "-t": ("instance-type", "meta-data/instance-type"), "-a": ("ami-id", "meta-data/ami-id"),
              "-h": ("local-hostname", "meta-data/local-hostname")}
