@@ -297,3 +297,23 @@ def test_ssh_config_cli_writes_the_path_and_never_a_key(world):
     text = out.read_text()
     assert f"Host {world['bastion_private']} {world['bastion_ip']} {world['bastion']}" in text
     assert (out.stat().st_mode & 0o777) == 0o600 and "PRIVATE KEY" not in text
+
+
+def test_zz_a_terminated_instance_stops_answering_and_its_host_key_is_deleted(world):
+    ec2, url = world["ec2"], world["url"]
+    subnet = ec2.describe_instances(InstanceIds=[world["bastion"]])["Reservations"][0]["Instances"][0]["SubnetId"]
+    extra = ec2.run_instances(ImageId="ami-12c6146b", InstanceType="t3.micro", MinCount=1, MaxCount=1, KeyName="lab-key",
+                              SubnetId=subnet, SecurityGroupIds=[world["bastion_sg"]])["Instances"][0]["InstanceId"]
+    ec2.get_waiter("instance_running").wait(InstanceIds=[extra], WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+
+    def endpoint():
+        return next((e for e in control(url, "GET", "dataplane/ssh")["endpoints"] if e["instance_id"] == extra), None)
+
+    ep = wait_for(endpoint, 30)
+    folder = world["home"] / "dataplane" / "ssh" / extra
+    assert (folder / "ssh_host_ed25519_key").exists()
+    ec2.terminate_instances(InstanceIds=[extra])
+    wait_for(lambda: endpoint() is None, 60, 0.3)
+    assert not folder.exists(), "a terminated instance's disk (and host key) is gone"
+    with pytest.raises(ConnectionRefusedError):  # the listener is closed, not merely filtered
+        socket.create_connection((ep["host"], ep["port"]), timeout=2).close()
