@@ -259,6 +259,21 @@ def test_the_simulated_shell_reads_the_instances_real_state(world):
     assert unknown.returncode == 127 and "simulated shell" in unknown.stderr and "hostname" in unknown.stderr
 
 
+def test_systemctl_restart_restarts_the_web_app_and_the_journal_shows_it(world):
+    def on_app(command: str):
+        return ssh(world, "-J", f"ec2-user@{world['bastion_ip']}", f"ec2-user@{world['app_ip']}", command)
+
+    def starts() -> int:
+        return on_app("journalctl -u awslab-webapp -n 200").stdout.count("Started awslab-webapp.service")
+
+    before = starts()
+    assert on_app("systemctl restart awslab-webapp").returncode == 0
+    wait_for(lambda: starts() == before + 1, 20, 0.3)
+    health = wait_for(lambda: (r := on_app("curl -s localhost/health")).stdout.strip() == "ok" and r, 20, 0.3)
+    assert health.returncode == 0
+    assert on_app("systemctl is-active awslab-webapp").stdout.strip() == "active"
+
+
 def test_garbage_and_a_flood_of_connections_do_not_freeze_the_cloud(world):
     """sshd's MaxStartups: past 100 unauthenticated connections new ones are closed at once (no hang), the rest
     of the cloud keeps answering, and once the flood goes away logins work again."""

@@ -69,7 +69,11 @@ async def curl(shell: "Shell", args: list) -> int:
         if a in ("-i", "--include"):
             include = True
         elif a in ("-m", "--max-time") and rest:
-            timeout = max(0.1, min(float(rest.pop(0)) if rest[0].replace(".", "", 1).isdigit() else 10.0, 60.0))
+            value = rest.pop(0)
+            if not value.replace(".", "", 1).isdigit():
+                shell.error(f"curl: (2) -m wants a number of seconds, not {value[:20]!r}")
+                return 2
+            timeout = max(0.1, min(float(value), 60.0))
         elif a.startswith("-"):
             shell.error(f"curl: option {a[:20]}: is unknown to awslab's simulated curl (it knows -s, -i, -m)")
             return 2
