@@ -30,7 +30,7 @@ from _report import machine, write_section  # noqa: E402
 import asyncssh  # noqa: E402
 
 from tests.dataplane.test_dataplane_service import start_cloud, stop_cloud  # noqa: E402
-from tests.dataplane.test_dataplane_ssh import SSH_OPTS, _build  # noqa: E402
+from tests.dataplane.test_dataplane_ssh import SSH_OPTS, _build, known_hosts  # noqa: E402
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -52,7 +52,7 @@ def _time_ssh(config: Path, args: list[str], count: int) -> list[float]:
 
 def _time_asyncssh(w: dict, count: int) -> list[float]:
     ep = w["endpoints"][w["bastion"]]
-    known = asyncssh.import_known_hosts(f"[{ep['host']}]:{ep['port']} {ep['host_key']}\n")
+    known = known_hosts(ep)
     key = asyncssh.read_private_key(str(w["keys"] / "lab-key"))
 
     async def once() -> float:

@@ -188,13 +188,17 @@ def test_a_revoked_rule_makes_ssh_time_out_and_restoring_it_lets_you_back_in(wor
     assert ssh(world, f"ec2-user@{world['bastion_ip']}", "hostname").returncode == 0
 
 
+def known_hosts(ep: dict) -> asyncssh.SSHKnownHosts:
+    """The endpoint's host key as OpenSSH's known_hosts writes it (``[host]:port`` when the port is not 22)."""
+    name = ep["host"] if ep["port"] == 22 else f"[{ep['host']}]:{ep['port']}"
+    return asyncssh.import_known_hosts(f"{name} {ep['host_key']}\n")
+
+
 def _asyncssh(w: dict, coro_fn):
     ep = w["endpoints"][w["bastion"]]
 
     async def body():
-        known = asyncssh.import_known_hosts(f"{ep['host']} {ep['host_key']}\n" if ep["port"] == 22 else
-                                            f"[{ep['host']}]:{ep['port']} {ep['host_key']}\n")
-        return await coro_fn(ep, known)
+        return await coro_fn(ep, known_hosts(ep))
 
     return asyncio.run(asyncio.wait_for(body(), 60))
 
@@ -226,7 +230,7 @@ def test_an_interactive_login_with_a_terminal_hops_on_with_the_forwarded_agent(w
         return seen
 
     async def body():
-        known = asyncssh.import_known_hosts(f"[{ep['host']}]:{ep['port']} {ep['host_key']}\n")
+        known = known_hosts(ep)
         async with asyncssh.connect(ep["host"], ep["port"], known_hosts=known, username="ec2-user", config=None,
                                     agent_path=agent["SSH_AUTH_SOCK"], agent_forwarding=True) as conn:
             process = await conn.create_process(term_type="xterm", term_size=(100, 30))
