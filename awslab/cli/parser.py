@@ -9,6 +9,7 @@ from .cloud import cmd_cloud, cmd_up
 from .course import cmd_lab, cmd_progress
 from .doctor import cmd_doctor
 from .lab import cmd_build, cmd_cli_log, cmd_status, cmd_teardown, cmd_topology
+from .ssh import cmd_ssh_config
 
 #: The layers in build order (awslab.layers.stack.LAYERS; a test keeps the two equal).
 LAYERS = ("network", "security", "keys", "bastion", "database", "compute", "loadbalancing", "autoscaling", "scaling", "edge")
@@ -23,6 +24,7 @@ DESCRIPTION = N_("""The awslab command: build the standard AWS web architecture,
     awslab teardown    delete everything the lab created
     awslab doctor      check this machine and say how to fix what is missing
     awslab topology    draw the running architecture to FILE.svg|png (-o FILE)
+    awslab ssh-config  Host entries for ssh to the instances (ssh -F FILE -A ec2-user@<bastion>)
     awslab progress    which of the course's checks you have passed
     awslab lab         list the labs, or reset one (a fresh copy in your workspace)
 
@@ -156,6 +158,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--layer", dest="layers", action="append", choices=["security_groups", "routes"],
                    help=_("add security-group allow edges and/or route edges (repeatable)"))
     p.set_defaults(func=cmd_topology)
+
+    p = _sub(sub, "ssh-config", N_("write Host entries so ssh reaches the instances as on AWS"),
+             N_("Every running instance accepts SSH on its own loopback address, guarded by its security groups. This\n"
+             "writes an OpenSSH config that maps each instance's public IP, private IP and instance id onto that\n"
+             "address, with its host key in a known_hosts file beside it, so the seed's commands work unchanged:\n"
+             "  ssh-add <key>; ssh -F FILE -A ec2-user@<bastion public IP>; then on the bastion ssh ec2-user@10.0.11.x\n"
+             "  ssh -F FILE -J ec2-user@<bastion public IP> ec2-user@10.0.11.x\n"
+             "It prints the file's path; it never reads or prints a private key."), [lab_opts])
+    p.add_argument("-o", "--output", default=None, help=_("the config file to write (default $AWSLAB_HOME/ssh/config)"))
+    p.set_defaults(func=cmd_ssh_config)
     return parser
 
 

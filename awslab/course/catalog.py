@@ -63,7 +63,7 @@ LABS: tuple[LabInfo, ...] = (
     LabInfo("01", "network", N_("The network: a VPC over two Availability Zones"), None),
     LabInfo("02", "security-groups", N_("Security groups: internet → ALB → app → DB"), "network"),
     LabInfo("03", "key-pair-bastion", N_("A key pair and a bastion host"), "network", after="02.3"),
-    LabInfo("04", "launch-template", N_("The launch template and the web app"), "keys"),
+    LabInfo("04", "launch-template", N_("The launch template and the web app"), "bastion"),
     LabInfo("05", "health-checks", N_("Target group and health checks"), "compute"),
     LabInfo("06", "load-balancer", N_("The Application Load Balancer"), "compute", after="05.3"),
     LabInfo("07", "auto-scaling-group", N_("The Auto Scaling group"), "loadbalancing", after="06.4"),

@@ -23,6 +23,7 @@ import asyncio
 import os
 import socket
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -33,6 +34,9 @@ from .netpolicy import Decision
 __all__ = ["InstanceHost", "GuardedApp", "health_check", "HealthResult", "PRIVILEGED_OFFSET", "can_bind_privileged"]
 
 PRIVILEGED_OFFSET = 10000
+#: Lines of each app's journal kept (the SSH shell's journalctl shows them).
+JOURNAL_LINES = 200
+JOURNALS_KEPT = 1000
 
 
 def can_bind_privileged(host: str = "127.0.0.1") -> bool:
@@ -66,6 +70,15 @@ class GuardedApp(WebApp):
     who: Callable[[tuple], str | None] | None = None
     vpc_port: int = 80
     hold_s: float = 0.5
+    #: The app's journal (``journalctl -u awslab-webapp`` in the SSH shell): one line per request answered.
+    journal: deque | None = None
+
+    async def _answer(self, req):
+        resp = await super()._answer(req)
+        if self.journal is not None:
+            self.journal.append(f"{time.strftime('%b %d %H:%M:%S')} {self.identity.private_ip} awslab-webapp: "
+                                f'{req.peer} "{req.method} {req.target[:200]}" {resp.status}')
+        return resp
 
     def peer_of(self, peername) -> str:
         """The caller as the app would see it on EC2: an ALB node's private IP, not its loopback address."""
@@ -89,6 +102,7 @@ class HostedInstance:
     identity: Identity
     state: AppState
     apps: dict[int, GuardedApp] = field(default_factory=dict)
+    journal: deque = field(default_factory=lambda: deque(maxlen=JOURNAL_LINES))
 
 
 @dataclass
@@ -112,6 +126,8 @@ class InstanceHost:
     _db: Database | None = None
     _ports: dict[tuple[str, int], int] = field(default_factory=dict)
     _listen_failed: set[tuple[str, int]] = field(default_factory=set)
+    #: Each instance's app journal, kept across app restarts (the oldest instance's is dropped past JOURNALS_KEPT).
+    journals: dict[str, deque] = field(default_factory=dict)
 
     def local_port(self, private_ip: str, port: int) -> int:
         """The port the app for ``private_ip:port`` really listens on (see the module doc)."""
@@ -129,14 +145,17 @@ class InstanceHost:
             self._db = Database(self.db_url)
         h = self.hosted.get(instance_id)
         if h is None:
-            h = self.hosted[instance_id] = HostedInstance(Identity(instance_id, az, private_ip), AppState())
+            h = self.hosted[instance_id] = HostedInstance(Identity(instance_id, az, private_ip), AppState(),
+                                                          journal=self._journal(instance_id))
         h.state.set(mode if mode != "crash" else "ok", delay)
         out = []
         for port in sorted(ports):
             if port in h.apps and h.apps[port].is_serving():
                 continue
             app = GuardedApp(h.identity, h.state, self._db)
-            app.vpc_port, app.hold_s = port, self.hold_s
+            app.vpc_port, app.hold_s, app.journal = port, self.hold_s, h.journal
+            stamp = time.strftime('%b %d %H:%M:%S')
+            h.journal.append(f"{stamp} {private_ip} systemd[1]: Started awslab-webapp.service (port {port}).")
             if self.guard is not None:
                 app.guard = lambda peer, p, _iid=instance_id: self.guard(peer, p, _iid)
             if self.who is not None:
@@ -153,6 +172,11 @@ class InstanceHost:
             h.apps[port] = app
             out.append((self.loopback(private_ip), self.local_port(private_ip, port)))
         return out
+
+    def _journal(self, instance_id: str) -> deque:
+        if instance_id not in self.journals and len(self.journals) >= JOURNALS_KEPT:
+            self.journals.pop(next(iter(self.journals)))
+        return self.journals.setdefault(instance_id, deque(maxlen=JOURNAL_LINES))
 
     def set_fault(self, instance_id: str, mode: str, delay: float = 0.0) -> None:
         """Apply the simulator's fault (``crash`` closes the listeners: connection refused)."""

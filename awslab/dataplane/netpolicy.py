@@ -170,6 +170,17 @@ class Network:
                 return d
         return ALLOWED
 
+    def inbound_rules(self, dst: Endpoint, port: int) -> list[dict]:
+        """Probe: the inbound rules of ``dst``'s groups that cover TCP ``port`` (who *might* get in; ``check`` decides)."""
+        perms = [perm for gid in dst.group_ids for perm in self.groups.get(gid, {}).get("IpPermissions", [])]
+        return [perm for perm in perms if str(perm.get("IpProtocol", "-1")).lower() in _TCP
+                and _port_in(port, perm.get("FromPort"), perm.get("ToPort"))]
+
+    @staticmethod
+    def rule_names(perm: dict, src: Endpoint) -> bool:
+        """Does the rule ``perm`` name ``src`` (its address in a CIDR, or one of its groups)?"""
+        return _sg_matches(perm, src) is not None
+
     def _route(self, src: Endpoint, dst: Endpoint) -> Decision | None:
         """The source's route table must have a path to the destination."""
         if not src.in_vpc:

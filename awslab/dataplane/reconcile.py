@@ -40,11 +40,26 @@ class Reconciler:
             await self._isolated(iid, "stop_app", self.host.stop(iid))
         for iid, (ip, az, mode, delay, ports) in apps.items():
             await self._isolated(iid, "start_app", self.host.start(iid, ip, az, ports, mode, delay))
+        await self._apply_ssh(state, snap is not None)
         self._failures = {r: e for r, e in self._failures.items() if r in apps or r in self.lbs}
         for lb in self.lbs.values():
             lb.time_scale = self._time_scale
             for arn, tg in lb.view.target_groups.items():
                 tg.routable = state["routable"].get(arn, [])
+
+    async def _apply_ssh(self, state: dict, policy_changed: bool) -> None:
+        """An SSH server for every running instance the APIs describe (its key pair's public key is in them)."""
+        running, gone = state.get("ssh", {}), state.get("ssh_gone", set())
+        for iid in [i for i in self.ssh.endpoints if i not in running]:
+            await self._isolated(iid, "stop_ssh", self.ssh.stop(iid, forget_keys=iid in gone))
+        snap = self.snapshot
+        for iid, ip in running.items():
+            described = snap.instances.get(iid) if snap is not None else None
+            if iid not in self.ssh.endpoints and described is not None:
+                key = snap.key_pairs.get(described.get("KeyName") or "")
+                await self._isolated(iid, "start_ssh", self.ssh.ensure(iid, ip, key))
+        if policy_changed:
+            self.ssh.apply_policy()
 
     async def _apply_snapshot(self, snap: CloudSnapshot) -> None:
         for arn in [a for a in self.lbs if a not in snap.load_balancers]:

@@ -28,6 +28,7 @@ import os
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 from .. import config
@@ -46,6 +47,7 @@ from .probe import RealProbe
 from .reconcile import Reconciler
 from .settle import Settled
 from .snapshot import CloudSnapshot, read_cloud
+from .ssh.server import SSHHost
 
 __all__ = ["DataPlane", "DATAPLANE"]
 
@@ -111,6 +113,8 @@ class DataPlane(Reconciler):
         self.port_block = PortBlock(0)
         self._switch_interval = sys.getswitchinterval()
         self.imds = MetadataService(clock=lambda: self.sim.now)  # 169.254.169.254 for every instance (.from_instance)
+        home = Path(db_path).parent if db_path else config.home() / "dataplane"
+        self.ssh = SSHHost(self, home / "ssh")  # every running instance's SSH server (awslab.dataplane.ssh)
 
     # -- addresses -------------------------------------------------------------------------
     def loopback(self, private_ip: str) -> str:
@@ -204,6 +208,7 @@ class DataPlane(Reconciler):
         for lb in list(self.lbs.values()):
             await lb.stop()
         self.lbs.clear()
+        await self.ssh.stop_all()
         await self.host.stop_all()
 
     @staticmethod
@@ -295,10 +300,12 @@ class DataPlane(Reconciler):
         """Under the state lock: which apps run (with their fault), routable targets, the load."""
         sim, ec2 = self.sim, self.sim.ec2
         self._time_scale = 1.0 / max(sim.clock.speed, 1e-9)
-        apps = {}
+        apps, ssh = {}, {}
         for iid in list(ec2.instances):
             try:
                 rec = ec2.get(iid)
+                if rec is not None and rec.state == "running" and rec.private_ip:
+                    ssh[iid] = rec.private_ip  # sshd runs from boot, whatever the web app does
                 if rec is None or not ec2.is_app_up(iid) or not rec.private_ip:
                     continue
                 mode, delay = self._app_mode(iid)
@@ -313,7 +320,8 @@ class DataPlane(Reconciler):
                                         self._healthy_since(arn, t.instance_id))
                                  for t in sim.elb.routable_targets(arn) if t.private_ip]
         self.load.flush_into(sim, self._time_scale)
-        return {"apps": apps, "routable": routable, "now": sim.now}
+        gone = {iid for iid in list(self.ssh.endpoints) if ec2.state_of(iid) in (None, "shutting-down", "terminated")}
+        return {"apps": apps, "routable": routable, "now": sim.now, "ssh": ssh, "ssh_gone": gone}
 
     def _app_mode(self, instance_id: str) -> tuple[str, float]:
         """The web app's fault mode and delay (wall seconds) for the simulator's fault on ``instance_id``.
@@ -404,6 +412,7 @@ class DataPlane(Reconciler):
                                 "routable": {tg: sorted(t.instance_id for t in v.routable) for tg, v in list(lb.view.target_groups.items())}}
                                for arn, lb in list(self.lbs.items())],
             "instances": self.host.addresses(),
+            "ssh": {e["instance_id"]: f"{e['private_ip']}:22 -> {e['host']}:{e['port']}" for e in self.ssh.describe()},
             "loopback_blocks": self.local.describe(),  # VPC /16 -> its 127.x.0.0/16 block (awslab.dataplane.loopback)
             "threads": [t.name for t in self._threads if t.is_alive()],
             "api_reads": self.reads,  # full describe_* reads so far: one per change, not one per second
@@ -433,6 +442,11 @@ if DATAPLANE is not None:
     from .from_instance import register as _register_requests
 
     _register_requests(DATAPLANE)  # POST /_awslab/dataplane/request: curl on an instance
+
+    @control.route("GET", "dataplane/ssh", locked=False)
+    def _ssh(body: dict, query: dict) -> dict:
+        """Every instance's SSH endpoint and host key (public half): what ``awslab ssh-config`` writes."""
+        return {"endpoints": DATAPLANE.ssh.describe(), "mode": DATAPLANE.probe_result.mode}
 
     @control.route("GET", "dataplane")
     def _describe(body: dict, query: dict) -> dict:

@@ -25,6 +25,8 @@ class CloudSnapshot:
     instances: dict[str, dict] = field(default_factory=dict)
     load_balancers: dict[str, LoadBalancerView] = field(default_factory=dict)
     target_groups: dict[str, dict] = field(default_factory=dict)
+    #: Key pair name -> its public key (OpenSSH format), what an instance's authorized_keys gets at launch.
+    key_pairs: dict[str, str] = field(default_factory=dict)
 
     def app_ports(self, vpc_id: str | None) -> set[int]:
         """Ports the instances of ``vpc_id`` serve: every target group's traffic and health-check port (80 if none)."""
@@ -56,6 +58,8 @@ def read_cloud(ec2: Any, elbv2: Any) -> CloudSnapshot:
         instances=[i for i in instances.values() if i.get("State", {}).get("Name") in ("pending", "running")],
         nat_gateways=_all(ec2, "describe_nat_gateways", "NatGateways"))
     snap = CloudSnapshot(network, {v["VpcId"]: v["CidrBlock"] for v in _all(ec2, "describe_vpcs", "Vpcs")}, instances)
+    snap.key_pairs = {k["KeyName"]: k.get("PublicKey", "") for k in
+                      ec2.describe_key_pairs(IncludePublicKey=True).get("KeyPairs", [])}
     for tg in _all(elbv2, "describe_target_groups", "TargetGroups"):
         attrs = elbv2.describe_target_group_attributes(TargetGroupArn=tg["TargetGroupArn"])["Attributes"]
         tg["_attributes"] = {a["Key"]: a["Value"] for a in attrs}
