@@ -139,13 +139,15 @@ class InstanceHost:
         return local if local <= 65535 else port  # a port too high for the block keeps its own number
 
     async def start(self, instance_id: str, private_ip: str, az: str, ports: set[int], mode: str = "ok",
-                    delay: float = 0.0) -> list[tuple[str, int]]:
-        """Serve the app for ``instance_id`` on each of ``ports`` (already-served ports are kept)."""
+                    delay: float = 0.0, config_error: str | None = None) -> list[tuple[str, int]]:
+        """Serve the app for ``instance_id`` on each of ``ports`` (already-served ports are kept).
+        ``config_error``: what is wrong with the settings its user data gave it (/health then answers 500)."""
         if self._db is None and self.db_url:
             self._db = Database(self.db_url)
         h = self.hosted.get(instance_id)
         if h is None:
-            h = self.hosted[instance_id] = HostedInstance(Identity(instance_id, az, private_ip), AppState(),
+            state = AppState(config_error=config_error)
+            h = self.hosted[instance_id] = HostedInstance(Identity(instance_id, az, private_ip), state,
                                                           journal=self._journal(instance_id))
         h.state.set(mode if mode != "crash" else "ok", delay)
         out = []

@@ -38,8 +38,8 @@ class Reconciler:
         apps = state["apps"]
         for iid in [i for i in self.host.hosted if i not in apps]:
             await self._isolated(iid, "stop_app", self.host.stop(iid))
-        for iid, (ip, az, mode, delay, ports) in apps.items():
-            await self._isolated(iid, "start_app", self.host.start(iid, ip, az, ports, mode, delay))
+        for iid, (ip, az, mode, delay, ports, config_error) in apps.items():
+            await self._isolated(iid, "start_app", self.host.start(iid, ip, az, ports, mode, delay, config_error))
         await self._apply_ssh(state, snap is not None)
         self._failures = {r: e for r, e in self._failures.items() if r in apps or r in self.lbs}
         for lb in self.lbs.values():

@@ -310,7 +310,8 @@ class DataPlane(Reconciler):
                     continue
                 mode, delay = self._app_mode(iid)
                 vpc = (snap.instances.get(iid, {}).get("VpcId") if snap else None)
-                apps[iid] = (rec.private_ip, rec.availability_zone, mode, delay, snap.app_ports(vpc) if snap else {80})
+                apps[iid] = (rec.private_ip, rec.availability_zone, mode, delay, snap.app_ports(vpc) if snap else {80},
+                             rec.config_error)
             except Exception as e:  # this instance's trouble only: the others still get their apps
                 self._failed(iid, "read", e)
         routable = {}

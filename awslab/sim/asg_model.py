@@ -63,6 +63,7 @@ class GroupSim:
     deleting: bool = False  # DeleteAutoScalingGroup accepted: "Delete in progress" until the instances are gone
     launch_backoff: LaunchBackoff = field(default_factory=LaunchBackoff)
     retry_scheduled: float | None = None  # when a wake-up to retry failed launches is due
+    refresh_launches: int = 0  # launches owed to an instance refresh's terminations (their Cause says so)
 
     @property
     def name(self) -> str:

@@ -13,7 +13,8 @@ from collections import Counter
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
-__all__ = ["iso_z", "pick_launch_az", "pick_victim", "cause_sentence", "launch_cause", "terminate_cause", "HEALTH_CAUSES"]
+__all__ = ["iso_z", "pick_launch_az", "pick_victim", "cause_sentence", "launch_cause", "terminate_cause", "HEALTH_CAUSES",
+           "refresh_launch_cause", "refresh_terminate_cause"]
 
 
 def iso_z(epoch: float) -> str:
@@ -86,6 +87,18 @@ def launch_cause(prefix: str | None, now: float, old: int, new: int) -> str:
     """AWS joins sentences with two spaces."""
     s = f"At {iso_z(now)} an instance was started in response to a difference between desired and actual capacity, increasing the capacity from {old} to {new}."
     return f"{prefix}  {s}" if prefix else s
+
+
+def refresh_launch_cause(now: float) -> str:
+    """An instance refresh's launch (UNCONFIRMED by AWS's docs; see :mod:`awslab.sim.instance_refresh`)."""
+    return f"At {iso_z(now)} an instance was launched in response to an instance refresh."
+
+
+def refresh_terminate_cause(now: float, instance_id: str) -> str:
+    """An instance refresh's termination (UNCONFIRMED by AWS's docs; see :mod:`awslab.sim.instance_refresh`)."""
+    t = iso_z(now)
+    return (f"At {t} an instance was taken out of service in response to an instance refresh.  At {t} instance "
+            f"{instance_id} was selected for termination.")
 
 
 def terminate_cause(prefix: str | None, now: float, old: int, new: int, instance_id: str) -> str:

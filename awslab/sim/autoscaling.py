@@ -30,7 +30,7 @@ from .asg_capacity import instances_for_desired
 from .asg_health import ASG_HEALTH_SWEEP_S, DEFAULT_RESPECT_GRACE, REPLACE_FRACTION, AutoScalingHealth
 from .asg_launch import launch_failure, launch_zones
 from .asg_model import GroupSim, GroupView, InstanceView, Member
-from .asg_rules import cause_sentence, iso_z, launch_cause, pick_victim, terminate_cause
+from .asg_rules import cause_sentence, iso_z, launch_cause, pick_victim, refresh_launch_cause, terminate_cause
 
 __all__ = ["AutoScalingSim", "GroupView", "InstanceView", "ASG_HEALTH_SWEEP_S", "REPLACE_FRACTION", "DEFAULT_RESPECT_GRACE"]
 
@@ -184,8 +184,12 @@ class AutoScalingSim(AutoScalingHealth, AutoScalingDeletion):
         prefix, gs.cause_prefix = gs.cause_prefix, None
         if diff > 0 and not gs.suspended("Launch"):
             for _ in range(diff):
-                if not self._launch(gs, launch_cause(prefix, self.sim.now, len(active), desired)):
+                refresh = gs.refresh_launches > 0
+                cause = (refresh_launch_cause(self.sim.now) if refresh
+                         else launch_cause(prefix, self.sim.now, len(active), desired))
+                if not self._launch(gs, cause):
                     break  # every AZ failed or is backing off: try again later (_retry_later)
+                gs.refresh_launches -= 1 if refresh else 0
         elif diff < 0 and not gs.suspended("Terminate"):
             for _ in range(-diff):
                 victim = pick_victim(gs.active(), self.sim.now, self.rng, list(g.termination_policies or []))

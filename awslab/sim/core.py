@@ -9,6 +9,7 @@ A :class:`Simulator` owns the :class:`~awslab.sim.clock.Clock`, the
   decision including fail-open (:mod:`awslab.sim.elb_health`).
 - ``sim.autoscaling``: ASG reconciliation, health replacement, termination
   policy and scaling activities (:mod:`awslab.sim.autoscaling`).
+- ``sim.instance_refresh``: instance refreshes and their rollbacks (:mod:`awslab.sim.instance_refresh`).
 
 Other subsystems (CloudWatch, scaling policies, the data plane) plug in with
 :meth:`Simulator.register` and react to events with :meth:`Simulator.on`.
@@ -80,6 +81,9 @@ class Simulator:
         self.load = None
         self.cloudwatch = self.register(CloudWatchSim())
         self.policies = self.register(PoliciesSim())
+        from .instance_refresh import InstanceRefreshSim
+
+        self.instance_refresh = self.register(InstanceRefreshSim())
 
     # -- time ---------------------------------------------------------------
     @property

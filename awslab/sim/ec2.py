@@ -18,7 +18,7 @@ from typing import Any
 
 from .faults import Fault, make_fault
 
-__all__ = ["EC2Sim", "InstanceSim", "STATE_CODES"]
+__all__ = ["EC2Sim", "InstanceSim", "STATE_CODES", "release_problem"]
 
 # https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_InstanceState.html
 STATE_CODES = {"pending": 0, "running": 16, "shutting-down": 32, "terminated": 48, "stopping": 64, "stopped": 80}
@@ -50,6 +50,8 @@ class InstanceSim:
     fault: Fault | None = None
     launched_at: float = 0.0
     running_at: float | None = None
+    #: What is wrong with the settings its user data gives the web app (a bad release), or None.
+    config_error: str | None = None
     gen: int = 0  # bumps on every transition; stale SimPy processes compare it and stop
 
     @property
@@ -66,6 +68,28 @@ class InstanceSim:
             return self.instance.private_ip
         except (KeyError, AttributeError):
             return None
+
+
+def release_problem(instance) -> str | None:
+    """What the web app will say is wrong with its settings, read from the instance's user data the way the app
+    reads them at boot (``AWSLAB_APP_CONFIG``, :func:`awslab.webapp.app_config_of`), or None."""
+    import base64
+    import binascii
+
+    raw = getattr(instance, "user_data", None)
+    raw = raw[0] if isinstance(raw, (list, tuple)) and raw else raw
+    if not raw:
+        return None
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+    try:
+        text = base64.b64decode(text, validate=True).decode("utf-8", "replace")
+    except (binascii.Error, ValueError):
+        pass  # already plain text
+    try:
+        from ..webapp import app_config_of, config_problem
+    except ImportError:  # the web app is optional for the simulator
+        return None
+    return config_problem(app_config_of(text))
 
 
 class EC2Sim:
@@ -137,7 +161,7 @@ class EC2Sim:
     # -- hooks called by the moto extension ----------------------------------
     def on_launch(self, instance) -> None:
         """A new moto instance (RunInstances, or an ASG launch): pending, then running."""
-        rec = InstanceSim(instance, launched_at=self.sim.now)
+        rec = InstanceSim(instance, launched_at=self.sim.now, config_error=release_problem(instance))
         self.instances[instance.id] = rec
         instance.launch_time = self._naive(self.sim.now)
         self._set_state(rec, "pending")

@@ -70,7 +70,7 @@ def default_probe(sim, target: Target) -> ProbeResult:
     if mode == "hang":
         return ProbeResult(False, None, "Target.Timeout", timeout)
     path = getattr(tg, "health_check_path", None) or "/"
-    status, delay = _app_answer(rec, path, mode, fault.delay_s if fault else 0.0)
+    status, delay = _app_answer(rec, path, mode, fault.delay_s if fault else 0.0, rec.config_error)
     if status == 0:
         return refused
     latency = OK_LATENCY_S + delay + (_jitter(sim, fault) if mode == "slow" else 0.0)
@@ -93,26 +93,27 @@ except ImportError:  # the web app is optional for the simulator
     _webapp = None
 
 
-_ANSWERS: dict[tuple[str, str, float], tuple[int, float]] = {}
+_ANSWERS: dict[tuple[str, str, float, str | None], tuple[int, float]] = {}
 
 
-def _app_answer(rec, path: str, mode: str, delay: float) -> tuple[int, float]:
-    """(status, delay) the web app gives ``GET path``. The status depends only on the path and the
-    fault, so answers are memoised (health checks are the simulator's hottest loop)."""
-    key = (path, mode, delay)
+def _app_answer(rec, path: str, mode: str, delay: float, config_error: str | None = None) -> tuple[int, float]:
+    """(status, delay) the web app gives ``GET path``. The status depends only on the path, the
+    fault and the release's settings problem, so answers are memoised (health checks are the simulator's
+    hottest loop)."""
+    key = (path, mode, delay, config_error)
     if key not in _ANSWERS:
         if len(_ANSWERS) > 10_000:
             _ANSWERS.clear()
-        _ANSWERS[key] = _ask_app(rec, path, mode, delay)
+        _ANSWERS[key] = _ask_app(rec, path, mode, delay, config_error)
     return _ANSWERS[key]
 
 
-def _ask_app(rec, path: str, mode: str, delay: float) -> tuple[int, float]:
+def _ask_app(rec, path: str, mode: str, delay: float, config_error: str | None = None) -> tuple[int, float]:
     """Ask the web app's pure function; fall back to a plain model if it isn't importable."""
     webapp = _webapp
     if webapp is not None and hasattr(webapp, "respond"):
         try:
-            state = webapp.AppState(mode, delay)
+            state = webapp.AppState(mode, delay, config_error)
             ident = webapp.Identity(rec.instance_id, rec.availability_zone, rec.private_ip or "")
             req = webapp.Request("GET", path, {"user-agent": "ELB-HealthChecker/2.0"})
             resp = webapp.respond(req, ident, state, None)
@@ -121,4 +122,4 @@ def _ask_app(rec, path: str, mode: str, delay: float) -> tuple[int, float]:
             return int(resp.status), float(resp.delay)
         except Exception:  # the app's own error is a 500 to the health checker
             return 500, 0.0
-    return (500 if mode == "unhealthy" else 200), delay
+    return (500 if mode == "unhealthy" or config_error else 200), delay

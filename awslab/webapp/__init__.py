@@ -12,10 +12,13 @@ import gzip
 import shlex
 from pathlib import Path
 
-from .app import AppState, Database, Identity, Request, Response, WebApp, imds_identity, respond, serve
+import re
+
+from .app import AppState, Database, Identity, Request, Response, WebApp, config_problem, imds_identity, respond, serve
 
 __all__ = ["APP_SOURCE", "USER_DATA_LIMIT", "user_data", "user_data_base64", "AppState", "Database", "Identity", "Request",
-           "Response", "WebApp", "imds_identity", "respond", "serve"]
+           "Response", "WebApp", "imds_identity", "respond", "serve", "with_app_config", "app_config_of",
+           "config_problem"]
 
 #: The app's source file; the user data embeds it verbatim.
 APP_SOURCE = Path(__file__).with_name("app.py")
@@ -76,7 +79,8 @@ def _secret_lines(db_url: str, secret_arn: str) -> list[str]:
             "set -x"]
 
 
-def user_data(port: int = 80, db_url: str | None = None, db_secret_arn: str | None = None) -> str:
+def user_data(port: int = 80, db_url: str | None = None, db_secret_arn: str | None = None,
+              app_config: str | None = None) -> str:
     """A bash script for Amazon Linux 2023 that installs and starts the web app on ``port``.
 
     It writes the app to /opt/awslab/app.py, the database URL (if any) to a root-only
@@ -87,6 +91,7 @@ def user_data(port: int = 80, db_url: str | None = None, db_secret_arn: str | No
     password: at boot the script asks Secrets Manager for it with the AWS CLI that
     AL2023 ships, using the instance profile's role, and never echoes it to the log.
     If the app would push the script past EC2's 16 KB limit, it is embedded gzip+base64.
+    ``app_config`` (JSON text) is the release's settings, see :func:`with_app_config`.
     """
     if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:
         raise ValueError(f"port must be 1-65535, not {port!r}")
@@ -103,6 +108,7 @@ def user_data(port: int = 80, db_url: str | None = None, db_secret_arn: str | No
                   f"cat > {APP_DIR}/app.env <<'{_EOF}'", _env_line("AWSLAB_DB_URL", db_url), _EOF]
     unit = _UNIT_FILE.replace("{port}", str(port))
     lines += [f"cat > /etc/systemd/system/{UNIT}.service <<'{_EOF}'", unit.rstrip("\n"), _EOF]
+    lines += _config_lines(app_config) if app_config is not None else []
     tail = ["systemctl daemon-reload", f"systemctl enable --now {UNIT}"]
     verbatim = "\n".join(lines + [f"cat > {APP_DIR}/app.py <<'{_EOF}'", source.rstrip("\n"), _EOF] + tail) + "\n"
     if len(verbatim.encode()) <= USER_DATA_LIMIT:
@@ -112,7 +118,46 @@ def user_data(port: int = 80, db_url: str | None = None, db_secret_arn: str | No
     return "\n".join(lines + [f"base64 -d <<'{_EOF}' | gunzip > {APP_DIR}/app.py", packed, _EOF] + tail) + "\n"
 
 
-def user_data_base64(port: int = 80, db_url: str | None = None, db_secret_arn: str | None = None) -> str:
+def user_data_base64(port: int = 80, db_url: str | None = None, db_secret_arn: str | None = None,
+                     app_config: str | None = None) -> str:
     """The user data base64-encoded, as a launch template's ``UserData`` field wants it."""
-    return base64.b64encode(user_data(port, db_url, db_secret_arn).encode()).decode()
+    return base64.b64encode(user_data(port, db_url, db_secret_arn, app_config).encode()).decode()
+
+
+_CONFIG_MARK = "# awslab: the release's settings (AWSLAB_APP_CONFIG, JSON)"
+_CONFIG_LINE = re.compile(r'^AWSLAB_APP_CONFIG="((?:[^"\\]|\\.)*)"$', re.M)
+
+
+def _config_lines(app_config: str) -> list[str]:
+    """Append the release's settings to the app's root-only environment file (kept if the database wrote it)."""
+    if "\n" in app_config or "\r" in app_config:
+        raise ValueError("app_config must be one line of JSON (json.dumps(settings) gives one)")
+    return [_CONFIG_MARK, f"( umask 077; touch {APP_DIR}/app.env )", f"cat >> {APP_DIR}/app.env <<'{_EOF}'",
+            _env_line("AWSLAB_APP_CONFIG", app_config), _EOF]
+
+
+def with_app_config(script: str, app_config: str) -> str:
+    """``script`` (user data from :func:`user_data`) deploying a release with settings ``app_config`` instead.
+
+    This is how a release ships its settings: a new launch template version whose user data writes
+    ``AWSLAB_APP_CONFIG`` into the app's environment. Text the app cannot parse makes every instance launched
+    from that version answer ``/health`` with 500 (:func:`awslab.webapp.app.config_problem`).
+    """
+    if "systemctl daemon-reload" not in script:
+        raise ValueError("not a user data script from awslab.webapp.user_data (it has no 'systemctl daemon-reload')")
+    lines = script.split("\n")
+    if _CONFIG_MARK in lines:
+        at = lines.index(_CONFIG_MARK)
+        del lines[at:at + 5]
+    at = lines.index("systemctl daemon-reload")
+    lines[at:at] = _config_lines(app_config)
+    return "\n".join(lines)
+
+
+def app_config_of(script: str | None) -> str | None:
+    """The ``AWSLAB_APP_CONFIG`` a user data script gives the app, or None."""
+    found = _CONFIG_LINE.search(script or "")
+    if found is None:
+        return None
+    return re.sub(r"\\(.)", r"\1", found.group(1))
 

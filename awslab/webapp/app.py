@@ -5,7 +5,8 @@ It is one file that uses only the standard library. EC2 user data can copy it on
 Amazon Linux 2023 (python3.9) and start it, and awslab's local data plane imports it.
 
 - ``GET /`` names the instance ("Hello from i-0abc... in ap-northeast-2a (10.0.11.23)").
-- ``GET /health`` is what the target group's health check asks: 200 "ok", or 500.
+- ``GET /health`` is what the target group's health check asks: 200 "ok", or 500 (a drilled fault, or
+  settings in ``AWSLAB_APP_CONFIG`` the app cannot read: a bad release).
 - ``GET /products`` reads rows from the lab's database (RDS, or sqlite locally).
 - ``GET /headers`` shows the request as this server received it: the headers a load
   balancer added (X-Forwarded-For, X-Amzn-Trace-Id, ...) and the address the
@@ -73,13 +74,31 @@ def imds_identity(timeout: float = 2.0, base: str = IMDS) -> Identity:
     return Identity(get("instance-id"), get("placement/availability-zone"), get("local-ipv4"))
 
 
-class AppState:
-    """The fault a drill has injected. Servers watching it react at once (a crash closes them)."""
+def config_problem(text: Optional[str]) -> Optional[str]:
+    """What is wrong with the app's settings (``AWSLAB_APP_CONFIG``, a JSON object the user data writes to the
+    app's environment file), or None when they are usable or absent.
 
-    def __init__(self, mode: str = "ok", delay: float = 0.0):
+    A release whose settings don't parse starts, serves ``/``, and answers ``/health`` with 500 naming the
+    problem: the way a real bad deploy looks to a load balancer's health check.
+    """
+    if text is None or not text.strip():
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError as e:
+        return "AWSLAB_APP_CONFIG is not valid JSON (%s)" % e
+    return None if isinstance(value, dict) else "AWSLAB_APP_CONFIG must be a JSON object"
+
+
+class AppState:
+    """The fault a drill has injected, and the settings problem the app started with (``config_error``).
+    Servers watching it react at once (a crash closes them)."""
+
+    def __init__(self, mode: str = "ok", delay: float = 0.0, config_error: Optional[str] = None):
         self._watchers: List[Callable[["AppState"], None]] = []
         self._stamp: Optional[float] = None
         self.mode, self.delay = "ok", 0.0
+        self.config_error = config_error
         self.set(mode, delay)
 
     def set(self, mode: str, delay: Optional[float] = None) -> None:
@@ -225,6 +244,8 @@ def _index(req: Request, me: Identity, state: AppState, db) -> Response:
 
 
 def _health(req: Request, me: Identity, state: AppState, db) -> Response:
+    if state.config_error:
+        return _text(500, "config error: %s\n" % state.config_error)
     return _text(500, "unhealthy\n") if state.mode == "unhealthy" else _text(200, "ok\n")
 
 
@@ -471,7 +492,8 @@ def _identity(args: argparse.Namespace) -> Identity:
 
 
 async def _run(args: argparse.Namespace, identity: Identity) -> bool:
-    app = await serve(args.host, args.port, identity, db_url=args.db_url, fault_file=args.fault_file)
+    state = AppState(config_error=config_problem(os.environ.get("AWSLAB_APP_CONFIG")))
+    app = await serve(args.host, args.port, identity, state, db_url=args.db_url, fault_file=args.fault_file)
     for sig in (signal.SIGTERM, signal.SIGINT):
         asyncio.get_running_loop().add_signal_handler(sig, app.close)
     print("awslab web app: %s on %s:%d" % (identity, args.host, app.port), flush=True)

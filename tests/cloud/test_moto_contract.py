@@ -708,3 +708,29 @@ def test_moto_still_replaces_a_group_on_every_stack_update():
         assert list(inspect.signature(getattr(asg_models.AutoScalingBackend, attach)).parameters)[1] == "group_name"
     init = inspect.getsource(asg_models.FakeAutoScalingGroup.__init__)
     assert "self.load_balancer_names = " in init and "self.target_group_arns = " in init
+
+
+def test_moto_still_lacks_instance_refresh_and_its_shapes_serialize_ours():
+    """moto 5.2.5 has no instance refresh actions (ours answer them); moto's serializer renders our dicts by
+    the botocore model, so the four output shapes must exist there with the members we fill in."""
+    from moto.core.model import ServiceModel  # noqa: F401  (moto's serializer reads botocore's models)
+    import botocore.session
+
+    from awslab.cloud.moto_ext import instance_refresh
+
+    actions = ("start_instance_refresh", "describe_instance_refreshes", "cancel_instance_refresh",
+               "rollback_instance_refresh")
+    ours = {instance_refresh._start_instance_refresh, instance_refresh._describe_instance_refreshes,
+            instance_refresh._cancel_instance_refresh, instance_refresh._rollback_instance_refresh}
+    for action in actions:
+        own = inspect.getattr_static(asg_responses.AutoScalingResponse, action, None)
+        assert own is None or own in ours, f"moto now has AutoScalingResponse.{action}: revisit moto_ext.instance_refresh"
+    model = botocore.session.get_session().get_service_model("autoscaling")
+    members = set(model.shape_for("InstanceRefresh").members)
+    assert {"InstanceRefreshId", "AutoScalingGroupName", "Status", "StatusReason", "StartTime", "EndTime",
+            "PercentageComplete", "InstancesToUpdate", "ProgressDetails", "Preferences", "DesiredConfiguration",
+            "RollbackDetails", "Strategy"} <= members
+    assert set(model.shape_for("InstanceRefreshStatus").enum) == {
+        "Pending", "InProgress", "Successful", "Failed", "Cancelling", "Cancelled", "RollbackInProgress",
+        "RollbackFailed", "RollbackSuccessful", "Baking"}
+    assert "_get_param" in dir(asg_responses.AutoScalingResponse)

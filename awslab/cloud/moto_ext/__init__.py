@@ -10,7 +10,8 @@ moto's *model* methods (one file per service) so that:
 - describe-target-health reports the simulated health-check state machine
   (:mod:`.elbv2`);
 - Auto Scaling reconciliation, lifecycle states and scaling activities come
-  from the simulator (:mod:`.autoscaling`);
+  from the simulator (:mod:`.autoscaling`); instance refreshes, which moto lacks, run there too
+  (:mod:`.instance_refresh`);
 - CloudWatch metrics and alarms come from the simulator (:mod:`.cloudwatch`,
   owned by the CloudWatch subsystem);
 - a security-group rule is matched without its description, as AWS does (:mod:`.security_groups`);
@@ -67,6 +68,9 @@ def install(sim) -> None:
     elbv2.install()
     autoscaling.install()
     asg_cloudformation.install()
+    from . import instance_refresh
+
+    instance_refresh.install()
     from . import access_logs, cloudfront, route53
 
     route53.install()

@@ -32,7 +32,11 @@ from moto.core.responses import ActionResult
 
 from . import active, sim_utcnow
 
-__all__ = ["install", "launch_instance", "launched_version", "ALL_GROUP_METRICS"]
+__all__ = ["install", "launch_instance", "launched_version", "launched_template", "ALL_GROUP_METRICS", "LAUNCH_OVERRIDE"]
+
+#: Attribute on a moto group: ``(FakeLaunchTemplate, version)`` its launches use instead of the group's own launch
+#: template while an instance refresh with a DesiredConfiguration replaces its instances (:mod:`awslab.sim.instance_refresh`).
+LAUNCH_OVERRIDE = "_awslab_launch_override"
 
 #: "If you specify Granularity and don't specify any metrics, all metrics are enabled."
 #: https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_EnableMetricsCollection.html
@@ -50,6 +54,22 @@ _HINT = threading.local()  # why desired capacity is changing (set by the backen
 def launch_instance(group, zone: str, subnet_id: str | None) -> InstanceState:
     """RunInstances for one group instance in ``zone``/``subnet_id`` (moto's own arguments otherwise,
     plus the group's region, which moto omits: instances then get the region's DNS names)."""
+    override = getattr(group, LAUNCH_OVERRIDE, None)  # an instance refresh's DesiredConfiguration (sim.instance_refresh)
+    saved = (group.ec2_launch_template, getattr(group, "launch_template_version", None))
+    if override is not None:
+        group.ec2_launch_template, group.launch_template_version = override
+    try:
+        instance = _run_one(group, zone, subnet_id)
+    finally:
+        group.ec2_launch_template, group.launch_template_version = saved
+    instance.autoscaling_group = group
+    state = InstanceState(instance, lifecycle_state="Pending",
+                          protected_from_scale_in=group.new_instances_protected_from_scale_in)
+    group.instance_states.append(state)
+    return state
+
+
+def _run_one(group, zone: str, subnet_id: str | None):
     tags = group.get_propagated_tags()
     tags[ASG_NAME_TAG] = group.name
     tags.update(group.instance_tags)
@@ -57,17 +77,15 @@ def launch_instance(group, zone: str, subnet_id: str | None) -> InstanceState:
     if group.ec2_launch_template is not None:
         t = group.ec2_launch_template
         lt = {"LaunchTemplateId": t.id} if t.id else {"LaunchTemplateName": t.name}
+        # The version the group names (moto tagged every instance with the template's default version, so an
+        # instance launched from version 3 of a template whose default is 1 said "1").
+        lt["Version"] = str(group.ec2_launch_template.get_version(group.launch_template_version).number)
     reservation = group.autoscaling_backend.ec2_backend.run_instances(
         group.image_id, 1, group.user_data, group.security_groups, instance_type=group.instance_type,
         tags={"instance": tags}, placement=zone, launch_config=group.launch_config, launch_template=lt,
         is_instance_type_default=False, subnet_id=subnet_id, region_name=group.region,
         associate_public_ip=group.launch_config.associate_public_ip_address if group.launch_config else None)
-    instance = reservation.instances[0]
-    instance.autoscaling_group = group
-    state = InstanceState(instance, lifecycle_state="Pending",
-                          protected_from_scale_in=group.new_instances_protected_from_scale_in)
-    group.instance_states.append(state)
-    return state
+    return reservation.instances[0]
 
 
 def _why(default: str) -> str:
@@ -130,6 +148,14 @@ def launched_version(instance) -> int | None:
         if tag.get("key") == "aws:ec2launchtemplate:version" and str(tag.get("value", "")).isdigit():
             return int(tag["value"])
     return None
+
+
+def launched_template(instance) -> tuple[str, int] | None:
+    """``(launch template id, version)`` an EC2 instance was launched from (EC2's ``aws:ec2launchtemplate:*`` tags)."""
+    tags = {t.get("key"): t.get("value") for t in (instance.get_tags() if hasattr(instance, "get_tags") else [])}
+    version = str(tags.get("aws:ec2launchtemplate:version", ""))
+    template = tags.get("aws:ec2launchtemplate:id")
+    return (template, int(version)) if template and version.isdigit() else None
 
 
 def _asg_group_set_desired_capacity(self, new_capacity):
