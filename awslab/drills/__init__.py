@@ -11,6 +11,8 @@
     >>> out.wait_until("replaced"); out.reset()     # Auto Scaling launches in the other AZ; the AZ comes back
     >>> t = health_check_tuning(lab)                # seed, aggressive and tuned health checks side by side
     >>> t.wait_until("measured"); t.result()        # detection time vs false alarms, measured; t.reset()
+    >>> d = bad_deploy(lab)                         # a release that fails /health, rolled out by an instance refresh
+    >>> d.wait_until("rolled_back"); d.reset()      # the refresh fails and rolls back; reset undoes the drill
 
 Breaking comes from the embedded cloud's simulator (or EC2 calls); everything a
 drill reports is read back through the standard AWS APIs.
@@ -18,6 +20,9 @@ drill reports is read back through the standard AWS APIs.
 from __future__ import annotations
 
 from .az_outage import AZ_OUTAGE_MILESTONES, AzOutage, AzOutageStatus, az_outage, find_az_outage
+from .bad_deploy import DEPLOY_MILESTONES, BadDeploy, DeployStatus, bad_deploy
+from .deploy_release import BAD_RELEASE, GOOD_RELEASE
+from .deploy_reset import reset_bad_deploy
 from .failure import (FAILURE_KINDS, HEALTH_CHECK_PERIOD_S, MILESTONES, DrillError, FailureStatus, InstanceFailure,
                       detection_window, fail_instance, replacement_window)
 from .policy_comparison import PolicyComparisonResult, PolicyOutcome, compare_policies
@@ -36,4 +41,5 @@ __all__ = ["fail_instance", "InstanceFailure", "FailureStatus", "DrillError", "F
            "compare_policies", "PolicyComparisonResult", "PolicyOutcome",
            "health_check_tuning", "HealthCheckTuning", "HealthCheckSetting", "TuningResult", "TuningStatus", "SlowApp",
            "SEED", "AGGRESSIVE", "TUNED", "TUNING_MILESTONES", "reset_health_check_tuning",
-           "Story", "StoryLine", "Simulator", "simulator"]
+           "bad_deploy", "BadDeploy", "DeployStatus", "DEPLOY_MILESTONES", "reset_bad_deploy", "BAD_RELEASE",
+           "GOOD_RELEASE", "Story", "StoryLine", "Simulator", "simulator"]

@@ -79,6 +79,12 @@ def _health_check_tuning(lab: Lab, **params: Any) -> Drill:
     return health_check_tuning(lab, **params)
 
 
+def _bad_deploy(lab: Lab, **params: Any) -> Drill:
+    from .bad_deploy import bad_deploy
+
+    return bad_deploy(lab, **params)
+
+
 #: The drills, in the order the course teaches them. Each new drill module appends its spec here.
 DRILLS: dict[str, DrillSpec] = {spec.key: spec for spec in (
     DrillSpec("instance_failure", N_("Instance failure"),
@@ -96,6 +102,9 @@ DRILLS: dict[str, DrillSpec] = {spec.key: spec for spec in (
     DrillSpec("health_check_tuning", N_("Health-check tuning"),
               N_("Several health-check settings side by side: how fast each notices a crashed app, and how often a slow "
                  "but working one is taken out of service."), _health_check_tuning),
+    DrillSpec("bad_deploy", N_("Bad deploy"),
+              N_("A new launch template version whose app fails its health checks goes out with an instance refresh; "
+                 "the refresh fails and rolls back."), _bad_deploy),
 )}
 
 

@@ -138,6 +138,9 @@ def _worded(kind: str, d: dict) -> tuple[str, str] | None:
         return d.get("description") or _("activity started"), d.get("cause", "")
     if kind == "activity_finished":
         return "{}: {}".format(d.get("description") or _("activity"), d.get("status_code")), ""
+    if kind == "instance_refresh_status":
+        return _("instance refresh {status}, {percentage}% complete").format(
+            status=d.get("status"), percentage=d.get("percentage")), d.get("reason", "")
     if kind == "desired_capacity_changed":
         return _("desired capacity {previous} -> {desired}").format(previous=d.get("previous"), desired=d.get("desired")), ""
     if kind == "alarm_state_changed":

@@ -41,6 +41,7 @@ import uuid
 from typing import Any
 
 from ..cloud.moto_ext.autoscaling import LAUNCH_OVERRIDE, launched_template
+from ..cloud.moto_ext.instance_refresh import RefreshRefused
 from .asg_capacity import instances_for_desired
 from .asg_model import GroupSim, Member
 from .asg_rules import pick_victim, refresh_terminate_cause
@@ -52,14 +53,6 @@ __all__ = ["InstanceRefreshSim", "RefreshRefused", "REFRESH_CHECK_S"]
 REFRESH_CHECK_S = 10.0
 #: Refreshes kept per group ("past instance refreshes from the last six weeks": check-status-instance-refresh.html).
 MAX_KEPT = 100
-
-
-class RefreshRefused(Exception):
-    """An API call the group's refreshes refuse: AWS's error ``code`` and message."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code, self.message = code, message
 
 
 class InstanceRefreshSim:

@@ -734,3 +734,16 @@ def test_moto_still_lacks_instance_refresh_and_its_shapes_serialize_ours():
         "Pending", "InProgress", "Successful", "Failed", "Cancelling", "Cancelled", "RollbackInProgress",
         "RollbackFailed", "RollbackSuccessful", "Baking"}
     assert "_get_param" in dir(asg_responses.AutoScalingResponse)
+
+
+def test_moto_still_lacks_delete_launch_template_versions_and_keeps_versions_in_a_numbered_list():
+    """moto_ext.launch_template_versions marks deleted versions in moto's list (indexed by number - 1)."""
+    from awslab.cloud.moto_ext import launch_template_versions
+
+    launch_template_versions.install()
+    own = inspect.getattr_static(ec2_lt_responses.LaunchTemplates, "delete_launch_template_versions", None)
+    assert own in (None, launch_template_versions._delete_launch_template_versions)
+    src = inspect.getsource(launch_template_versions._ORIG["get_version"])
+    assert "self.versions[int(num) - 1]" in src and "self.versions[-1]" in src
+    assert "len(self.versions) + 1" in inspect.getsource(ec2_launch_templates.LaunchTemplate.create_version)
+    assert _params(launch_template_versions._ORIG["describe"])[:1] == ["self"]

@@ -179,3 +179,27 @@ def test_contract_moto_alone_drops_the_source_version_and_the_templates_settings
         run = sys.modules[run.__module__]._ORIG["run_instances"]
     run = inspect.getsource(run)
     assert 'tmpl.get("UserData")' in run and "MetadataOptions" not in run and "Monitoring" not in run
+
+
+def test_deleting_versions_answers_both_lists_and_a_deleted_version_is_gone(ec2):
+    """DeleteLaunchTemplateVersions (moto 5.2.5 lacks it): the default version can't go, an unknown one is
+    reported, a deleted one is not found, $Latest is the highest left, and numbering goes on."""
+    from awslab.cloud.moto_ext import launch_template_versions
+
+    launch_template_versions.install()
+    lt_id = ec2.create_launch_template(LaunchTemplateName="del", LaunchTemplateData={"ImageId": "ami-12c6146b"})[
+        "LaunchTemplate"]["LaunchTemplateId"]
+    for _ in range(2):
+        ec2.create_launch_template_version(LaunchTemplateId=lt_id, SourceVersion="1", LaunchTemplateData={})
+    got = ec2.delete_launch_template_versions(LaunchTemplateId=lt_id, Versions=["3", "1", "9"])
+    assert [v["VersionNumber"] for v in got["SuccessfullyDeletedLaunchTemplateVersions"]] == [3]
+    failed = {v["VersionNumber"]: v["ResponseError"]["Code"] for v in got["UnsuccessfullyDeletedLaunchTemplateVersions"]}
+    assert failed == {1: "unexpectedError", 9: "launchTemplateVersionDoesNotExist"}
+    listed = ec2.describe_launch_template_versions(LaunchTemplateId=lt_id)["LaunchTemplateVersions"]
+    assert sorted(v["VersionNumber"] for v in listed) == [1, 2]
+    assert ec2.describe_launch_templates(LaunchTemplateIds=[lt_id])["LaunchTemplates"][0]["LatestVersionNumber"] == 2
+    with pytest.raises(ClientError) as e:
+        ec2.describe_launch_template_versions(LaunchTemplateId=lt_id, Versions=["3"])
+    assert e.value.response["Error"]["Code"] == "InvalidLaunchTemplateId.VersionNotFound"
+    assert ec2.create_launch_template_version(LaunchTemplateId=lt_id, SourceVersion="1", LaunchTemplateData={})[
+        "LaunchTemplateVersion"]["VersionNumber"] == 4

@@ -16,7 +16,8 @@ moto's *model* methods (one file per service) so that:
   owned by the CloudWatch subsystem);
 - a security-group rule is matched without its description, as AWS does (:mod:`.security_groups`);
 - a launch template version built on a source version inherits its parameters, and an instance
-  launched from a template gets its metadata options and monitoring (:mod:`.launch_templates`).
+  launched from a template gets its metadata options and monitoring (:mod:`.launch_templates`); versions can be
+  deleted (:mod:`.launch_template_versions`).
 
 Every patched method falls back to moto's own behaviour when no simulator is
 installed. ``tests/cloud/test_moto_contract.py`` checks that the moto
@@ -65,6 +66,9 @@ def install(sim) -> None:
     ec2.install()
     security_groups.install()
     launch_templates.install()
+    from . import launch_template_versions
+
+    launch_template_versions.install()
     elbv2.install()
     autoscaling.install()
     asg_cloudformation.install()

@@ -29,11 +29,19 @@ from moto.core.responses import ActionResult
 
 from . import active
 
-__all__ = ["install", "preferences_with_defaults"]
+__all__ = ["install", "preferences_with_defaults", "RefreshRefused"]
 
 _ORIG: dict[str, Any] = {}
 _PERCENT = range(0, 101)
 _DELAY = range(0, 172801)
+
+
+class RefreshRefused(AutoscalingClientError):
+    """What the simulator's instance refreshes refuse, with AWS's error code (raised by :mod:`awslab.sim.instance_refresh`)."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(code, message)
+        self.code, self.message = code, message
 
 
 def install() -> None:
@@ -62,14 +70,8 @@ def _group(self, sim):
     return group
 
 
-def _refused(e) -> AutoscalingClientError:
-    return AutoscalingClientError(e.code, e.message)
-
-
 def _start_instance_refresh(self):
     sim = _sim_or_not_implemented("StartInstanceRefresh")
-    from ...sim.instance_refresh import RefreshRefused
-
     group = _group(self, sim)
     strategy = self._get_param("Strategy") or "Rolling"
     if strategy != "Rolling":
@@ -79,10 +81,7 @@ def _start_instance_refresh(self):
     prefs = preferences_with_defaults(self._get_param("Preferences") or {})
     if prefs.get("AutoRollback"):
         _check_rollback_possible(group, desired)
-    try:
-        r = sim.instance_refresh.begin(group, prefs, desired, desired_config)
-    except RefreshRefused as e:
-        raise _refused(e) from None
+    r = sim.instance_refresh.begin(group, prefs, desired, desired_config)
     return ActionResult({"InstanceRefreshId": r.refresh_id})
 
 
@@ -106,24 +105,14 @@ def _describe_instance_refreshes(self):
 
 def _cancel_instance_refresh(self):
     sim = _sim_or_not_implemented("CancelInstanceRefresh")
-    from ...sim.instance_refresh import RefreshRefused
-
     group = _group(self, sim)
-    try:
-        return ActionResult({"InstanceRefreshId": sim.instance_refresh.cancel(group.name)})
-    except RefreshRefused as e:
-        raise _refused(e) from None
+    return ActionResult({"InstanceRefreshId": sim.instance_refresh.cancel(group.name)})
 
 
 def _rollback_instance_refresh(self):
     sim = _sim_or_not_implemented("RollbackInstanceRefresh")
-    from ...sim.instance_refresh import RefreshRefused
-
     group = _group(self, sim)
-    try:
-        return ActionResult({"InstanceRefreshId": sim.instance_refresh.roll_back(group.name)})
-    except RefreshRefused as e:
-        raise _refused(e) from None
+    return ActionResult({"InstanceRefreshId": sim.instance_refresh.roll_back(group.name)})
 
 
 def preferences_with_defaults(given: dict) -> dict[str, Any]:
