@@ -76,6 +76,7 @@ LABS: tuple[LabInfo, ...] = (
     LabInfo("14", "az-outage", N_("Drill: an Availability Zone goes down"), "scaling", "drill", 25),
     LabInfo("15", "policy-comparison", N_("Drill: the scaling policies compared, measured"), "scaling", "drill", 30),
     LabInfo("16", "health-check-tuning", N_("Drill: tuning the health check"), "scaling", "drill", 30),
+    LabInfo("17", "bad-deploy", N_("Drill: a bad deploy, rolled back by an instance refresh"), "scaling", "drill", 25),
 )
 
 

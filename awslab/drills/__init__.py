@@ -20,7 +20,7 @@ drill reports is read back through the standard AWS APIs.
 from __future__ import annotations
 
 from .az_outage import AZ_OUTAGE_MILESTONES, AzOutage, AzOutageStatus, az_outage, find_az_outage
-from .bad_deploy import DEPLOY_MILESTONES, BadDeploy, DeployStatus, bad_deploy
+from .bad_deploy import DEPLOY_MILESTONES, BadDeploy, DeployStatus, bad_deploy, follow_refresh
 from .deploy_release import BAD_RELEASE, GOOD_RELEASE
 from .deploy_reset import reset_bad_deploy
 from .failure import (FAILURE_KINDS, HEALTH_CHECK_PERIOD_S, MILESTONES, DrillError, FailureStatus, InstanceFailure,
@@ -41,5 +41,5 @@ __all__ = ["fail_instance", "InstanceFailure", "FailureStatus", "DrillError", "F
            "compare_policies", "PolicyComparisonResult", "PolicyOutcome",
            "health_check_tuning", "HealthCheckTuning", "HealthCheckSetting", "TuningResult", "TuningStatus", "SlowApp",
            "SEED", "AGGRESSIVE", "TUNED", "TUNING_MILESTONES", "reset_health_check_tuning",
-           "bad_deploy", "BadDeploy", "DeployStatus", "DEPLOY_MILESTONES", "reset_bad_deploy", "BAD_RELEASE",
-           "GOOD_RELEASE", "Story", "StoryLine", "Simulator", "simulator"]
+           "bad_deploy", "follow_refresh", "BadDeploy", "DeployStatus", "DEPLOY_MILESTONES", "reset_bad_deploy",
+           "BAD_RELEASE", "GOOD_RELEASE", "Story", "StoryLine", "Simulator", "simulator"]

@@ -43,7 +43,7 @@ from .polling import poll_until
 from .simulator import Simulator, simulator
 from .story import Story, tell
 
-__all__ = ["bad_deploy", "BadDeploy", "DeployStatus", "DEPLOY_MILESTONES"]
+__all__ = ["bad_deploy", "follow_refresh", "BadDeploy", "DeployStatus", "DEPLOY_MILESTONES"]
 
 #: How far a bad deploy has got, in order.
 DEPLOY_MILESTONES = ("replacing", "failed_health_checks", "rolled_back")
@@ -240,6 +240,22 @@ def bad_deploy(lab: Lab, min_healthy_percentage: int = 90, checkpoint_percentage
                                          "LaunchTemplateId": source.template_id, "Version": str(new)}})["InstanceRefreshId"]
     return BadDeploy(name, rid, source.template_id, source.number, new, prefs, list(group["TargetGroupARNs"]),
                      _lab=lab, _sim=sim, _t0=t0)
+
+
+def follow_refresh(lab: Lab, refresh_id: str | None = None) -> BadDeploy:
+    """Follow an instance refresh you started yourself (the newest of the lab's group, or ``refresh_id``) with the
+    drill's status, milestones and story. The group must still name the version it ran before the refresh."""
+    group = _group_for(lab)
+    name = group["AutoScalingGroupName"]
+    found = lab.client("autoscaling").describe_instance_refreshes(
+        AutoScalingGroupName=name, **({"InstanceRefreshIds": [refresh_id]} if refresh_id else {}))["InstanceRefreshes"]
+    if not found or not found[0].get("DesiredConfiguration"):
+        raise DrillError(_("The group {group} has no instance refresh with a desired configuration to follow.").format(
+            group=name), _("Start one first: autoscaling.start_instance_refresh(..., DesiredConfiguration=...)."))
+    r, source = found[0], group_template(lab, group)
+    new = int(r["DesiredConfiguration"]["LaunchTemplate"]["Version"])
+    return BadDeploy(name, r["InstanceRefreshId"], source.template_id, source.number, new, r.get("Preferences", {}),
+                     list(group["TargetGroupARNs"]), _lab=lab, _sim=simulator(lab), _t0=r["StartTime"].timestamp())
 
 
 def _pin(lab: Lab, group_name: str, source: GroupTemplate) -> None:

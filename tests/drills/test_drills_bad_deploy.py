@@ -97,8 +97,8 @@ def test_a_bad_release_fails_its_health_checks_and_rolls_back_then_reset_restore
     status = drill.wait_until("rolled_back", fast_forward=True, step_s=15, timeout_s=180)
     assert status.refresh_status == "RollbackSuccessful" and status.versions == {"2": 2} and status.rollback_reason
     story = drill.story()
-    in_service = story.first("lifecycle -> InService")
-    failed = story.first("RollbackInProgress")
+    in_service = story.first("InService", event="lifecycle_changed")
+    failed = story.first("RollbackInProgress", event="instance_refresh_status")
     assert in_service and failed, str(story)
     # Auto Scaling takes the new instance out once its grace period is over and its target is unhealthy
     # (threshold failed checks, one per interval), at its next health sweep.
