@@ -109,13 +109,14 @@ def refresh_started(lab: Any) -> Any:
     g = the_group(lab)
     name, lt = g["AutoScalingGroupName"], the_template(lab, g)
     good = good_release(lab, lt)
-    fix = ('autoscaling.start_instance_refresh(AutoScalingGroupName="{group}", DesiredConfiguration={{"LaunchTemplate": '
-           '{{"LaunchTemplateId": "{template}", "Version": "{version}"}}}}, Preferences={{...}})').format(
+    fix = ('autoscaling.start_instance_refresh(AutoScalingGroupName="{group}", DesiredConfiguration='
+           '{{"LaunchTemplate": {{"LaunchTemplateId": "{template}", "Version": "{version}"}}}}, '
+           'Preferences={{...}})').format(
         group=name, template=lt, version=good)
     mine = [r for r in refreshes(lab, name) if good is not None and _deploys(r) == str(good)]
     if not mine:
-        raise not_yet(_("No instance refresh of {group} deploys version {version} yet.").format(group=name, version=good),
-                      fix)
+        raise not_yet(_("No instance refresh of {group} deploys version {version} yet.").format(
+            group=name, version=good), fix)
     r = mine[0]
     problem = _preference_problem(r.get("Preferences") or {})
     if problem:
@@ -126,7 +127,8 @@ def refresh_started(lab: Any) -> Any:
     return ok(_("Instance refresh {id} deploys version {version} ({status}, {pct}% complete), with AutoRollback and "
                 "checkpoints {cps}.").format(id=r["InstanceRefreshId"], version=good, status=r["Status"],
                                              pct=r.get("PercentageComplete", 0),
-                                             cps=r["Preferences"].get("CheckpointPercentages")), [r["InstanceRefreshId"]])
+                                             cps=r["Preferences"].get("CheckpointPercentages")),
+              [r["InstanceRefreshId"]])
 
 
 @task("17.3", N_("Deploy the broken release 2.0.1 and see it rolled back"))
@@ -147,10 +149,11 @@ def rolled_back(lab: Any) -> Any:
             _("Wait (fast_forward) for the failed health checks and the rollback; without AutoRollback start it again "
               "with AutoRollback=True."))
     version = str((g.get("LaunchTemplate") or {}).get("Version"))
-    running = {str(i.get("LaunchTemplate", {}).get("Version")) for i in g["Instances"] if i["LifecycleState"] == "InService"}
+    running = {str(i.get("LaunchTemplate", {}).get("Version")) for i in g["Instances"]
+               if i["LifecycleState"] == "InService"}
     if version in broken or running & broken:
-        raise not_yet(_("{group} still runs the broken release (version {version}).").format(group=name, version=version),
-                      _("Wait for the rollback's replacements to come into service."))
+        raise not_yet(_("{group} still runs the broken release (version {version}).").format(
+            group=name, version=version), _("Wait for the rollback's replacements to come into service."))
     return ok(_("The refresh {id} failed its health checks and rolled back: {group} launches version {version} and "
                 "every instance in service runs it.").format(id=r["InstanceRefreshId"], group=name, version=version),
               [r["InstanceRefreshId"]])

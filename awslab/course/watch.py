@@ -128,8 +128,8 @@ def fast_forward(seconds: float, lab: Any = None, step_s: float = 30.0) -> float
         return seconds
     t0 = sim.now()
     with progress(_("{seconds:g} s of the cloud's time to pass").format(seconds=seconds), seconds, True) as shown:
-        while sim.now() - t0 < seconds - 1e-6:
-            shown.update(sim.advance(min(step_s, seconds - (sim.now() - t0))) - t0)
+        while (left := seconds - (sim.now() - t0)) > 1e-6:  # a running clock may pass the mark between two reads
+            shown.update(sim.advance(min(step_s, left)) - t0)
     return sim.now() - t0
 
 

@@ -38,7 +38,9 @@ class Reconciler:
         apps = state["apps"]
         for iid in [i for i in self.host.hosted if i not in apps]:
             await self._isolated(iid, "stop_app", self.host.stop(iid))
-        for iid, (ip, az, mode, delay, ports, config_error) in apps.items():
+        for iid, spec in apps.items():  # (ip, az, mode, delay, ports[, what is wrong with its release's settings])
+            ip, az, mode, delay, ports = spec[:5]
+            config_error = spec[5] if len(spec) > 5 else None
             await self._isolated(iid, "start_app", self.host.start(iid, ip, az, ports, mode, delay, config_error))
         await self._apply_ssh(state, snap is not None)
         self._failures = {r: e for r, e in self._failures.items() if r in apps or r in self.lbs}

@@ -110,7 +110,8 @@ class BadDeploy(Built):
         found = asg.describe_instance_refreshes(AutoScalingGroupName=self.auto_scaling_group,
                                                 InstanceRefreshIds=[self.refresh_id])["InstanceRefreshes"]
         r = found[0] if found else {}
-        group = asg.describe_auto_scaling_groups(AutoScalingGroupNames=[self.auto_scaling_group])["AutoScalingGroups"][0]
+        group = asg.describe_auto_scaling_groups(
+            AutoScalingGroupNames=[self.auto_scaling_group])["AutoScalingGroups"][0]
         in_service = {i["InstanceId"]: str(i.get("LaunchTemplate", {}).get("Version", "")) for i in group["Instances"]
                       if i["LifecycleState"] == "InService"}
         health = {d["Target"]["Id"]: d["TargetHealth"]["State"] for arn in self.target_group_arns
@@ -173,15 +174,15 @@ def _group_for(lab: Lab) -> dict:
                          _("Build it first: lab.build() (or lab.build(until='autoscaling'))."))
     with_tg = [g for g in groups if g.get("TargetGroupARNs")]
     if not with_tg:
-        raise DrillError(_("The group {group} has no target group, so no health check can find the bad release.").format(
-            group=groups[0]["AutoScalingGroupName"]),
+        raise DrillError(_("The group {group} has no target group, so no health check can find the bad release."
+                           ).format(group=groups[0]["AutoScalingGroupName"]),
             _("Attach the load balancer's target group: aws autoscaling attach-load-balancer-target-groups "
               "--auto-scaling-group-name <group> --target-group-arns <arn>."))
     elb = [g for g in with_tg if g.get("HealthCheckType") == "ELB"]
     if not elb:
-        raise DrillError(_("The group {group} uses EC2 health checks: an instance whose app answers 500 still counts as "
-                           "healthy, so the instance refresh would succeed and deploy the bad release everywhere.").format(
-            group=with_tg[0]["AutoScalingGroupName"]),
+        raise DrillError(_("The group {group} uses EC2 health checks: an instance whose app answers 500 still counts "
+                           "as healthy, so the instance refresh would succeed and deploy the bad release everywhere."
+                           ).format(group=with_tg[0]["AutoScalingGroupName"]),
             _("Turn on ELB health checks: aws autoscaling update-auto-scaling-group --auto-scaling-group-name <group> "
               "--health-check-type ELB --health-check-grace-period 300."))
     return elb[0]
@@ -197,7 +198,8 @@ def _check_params(min_healthy_percentage: Any, checkpoint_percentages: Any, chec
         raise ValidationError("checkpoint_percentages", checkpoint_percentages,
                               _("unique whole percentages from 1 to 100, in ascending order"),
                               _("For example checkpoint_percentages=(50, 100): pause when half the group is new."))
-    if isinstance(checkpoint_delay, bool) or not isinstance(checkpoint_delay, int) or not 0 <= checkpoint_delay <= 172800:
+    if isinstance(checkpoint_delay, bool) or not isinstance(checkpoint_delay, int) \
+            or not 0 <= checkpoint_delay <= 172800:
         raise ValidationError("checkpoint_delay", checkpoint_delay, _("whole seconds from 0 to 172800"),
                               _("Use 3600 (AWS's default) or less, for example checkpoint_delay=600."))
     return cps
@@ -235,9 +237,9 @@ def bad_deploy(lab: Lab, min_healthy_percentage: int = 90, checkpoint_percentage
         prefs.update(CheckpointPercentages=cps, CheckpointDelay=checkpoint_delay)
     if instance_warmup is not None:
         prefs["InstanceWarmup"] = int(instance_warmup)
+    desired = {"LaunchTemplate": {"LaunchTemplateId": source.template_id, "Version": str(new)}}
     rid = asg.start_instance_refresh(AutoScalingGroupName=name, Strategy="Rolling", Preferences=prefs,
-                                     DesiredConfiguration={"LaunchTemplate": {
-                                         "LaunchTemplateId": source.template_id, "Version": str(new)}})["InstanceRefreshId"]
+                                     DesiredConfiguration=desired)["InstanceRefreshId"]
     return BadDeploy(name, rid, source.template_id, source.number, new, prefs, list(group["TargetGroupARNs"]),
                      _lab=lab, _sim=sim, _t0=t0)
 

@@ -51,7 +51,8 @@ def _reset_group(lab: Lab, group: dict, recorded: dict[str, str], timeout_s: flo
             if e.response["Error"]["Code"] != "IrreversibleInstanceRefresh":
                 raise
             asg.cancel_instance_refresh(AutoScalingGroupName=name)
-    _, ended = poll_until(lambda: _active(lab, name), lambda r: r is None, timeout_s, simulator(lab), fast_forward, 15.0)
+    _, ended = poll_until(lambda: _active(lab, name), lambda r: r is None, timeout_s, simulator(lab), fast_forward,
+                          15.0)
     if not ended:
         raise DrillError(_("The instance refresh on {group} is still running after {seconds:g} s.").format(
             group=name, seconds=timeout_s),
@@ -83,4 +84,5 @@ def _replace_stragglers(lab: Lab, name: str, version: str | None) -> None:
     for i in group["Instances"]:
         if version and str(i.get("LaunchTemplate", {}).get("Version")) == version and \
                 i["LifecycleState"] in ("InService", "Pending"):
-            asg.terminate_instance_in_auto_scaling_group(InstanceId=i["InstanceId"], ShouldDecrementDesiredCapacity=False)
+            asg.terminate_instance_in_auto_scaling_group(InstanceId=i["InstanceId"],
+                                                         ShouldDecrementDesiredCapacity=False)

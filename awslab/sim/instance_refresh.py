@@ -104,7 +104,7 @@ class InstanceRefreshSim:
         out = []
         for r in reversed(self.refreshes.get(group_name, [])):
             if not ids or r.refresh_id in ids:
-                out.append(r.describe(self._updated(r, gs) if gs is not None and r.active else r.phase.total))
+                out.append(r.describe(self._updated(r, gs) if gs is not None and r.active else r.updated_at_end))
         return out
 
     def cancel(self, group_name: str) -> str:
@@ -179,8 +179,9 @@ class InstanceRefreshSim:
         waiting = next((m for m in new if not self._ready(r, gs, m)), None)
         if waiting is not None:
             # AWS's wording while it waits for a new instance (repost question above, observed).
-            self._set(r, r.status, f"Waiting for remaining instances to be available. For example: {waiting.instance_id} "
-                                   "has insufficient data to evaluate its health with Elastic Load Balancing.")
+            self._set(r, r.status, "Waiting for remaining instances to be available. For example: "
+                                   f"{waiting.instance_id} has insufficient data to evaluate its health with "
+                                   "Elastic Load Balancing.")
 
     def _slots(self, r: Refresh, gs: GroupSim, in_flight: int) -> int:
         """How many more old instances may go now (MinHealthyPercentage; at least one at a time)."""
@@ -279,6 +280,8 @@ class InstanceRefreshSim:
 
     def _finish(self, r: Refresh, status: str, reason: str | None) -> None:
         r.end_time = self.sim.now
+        gs = self.sim.autoscaling.groups.get(r.group_name)
+        r.updated_at_end = self._updated(r, gs) if gs is not None else 0
         self._set(r, status, reason)
 
     def _on_asg_instance(self, group_name: str, instance_id: str, lifecycle_state: str) -> None:

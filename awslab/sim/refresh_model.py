@@ -64,6 +64,7 @@ class Refresh:
     wait_until: float | None = None  # end of a checkpoint delay or of the bake time
     rollback: dict[str, Any] | None = None
     failed_instances: list[str] = field(default_factory=list)
+    updated_at_end: int = 0  # instances updated when it ended (what a finished refresh keeps showing)
     gen: int = 0
 
     @property

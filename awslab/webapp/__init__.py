@@ -16,8 +16,8 @@ import re
 
 from .app import AppState, Database, Identity, Request, Response, WebApp, config_problem, imds_identity, respond, serve
 
-__all__ = ["APP_SOURCE", "USER_DATA_LIMIT", "user_data", "user_data_base64", "AppState", "Database", "Identity", "Request",
-           "Response", "WebApp", "imds_identity", "respond", "serve", "with_app_config", "app_config_of",
+__all__ = ["APP_SOURCE", "USER_DATA_LIMIT", "user_data", "user_data_base64", "AppState", "Database", "Identity",
+           "Request", "Response", "WebApp", "imds_identity", "respond", "serve", "with_app_config", "app_config_of",
            "config_problem"]
 
 #: The app's source file; the user data embeds it verbatim.

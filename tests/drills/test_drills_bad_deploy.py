@@ -46,7 +46,8 @@ def app_stack(cloud_url):
                                                                          ShouldDecrementDesiredCapacity=False)
     for _ in range(60):
         group = _group(lab, st.asg_name)
-        on_2 = [i for i in group["Instances"] if i["LifecycleState"] == "InService" and i["LaunchTemplate"]["Version"] == "2"]
+        on_2 = [i for i in group["Instances"]
+                if i["LifecycleState"] == "InService" and i["LaunchTemplate"]["Version"] == "2"]
         if len(on_2) == 2 and {i["InstanceId"] for i in on_2} <= _healthy(lab, st.tg_arn):
             break
         control(cloud_url, "POST", "clock/advance", {"seconds": 30})

@@ -137,6 +137,7 @@ def test_without_auto_rollback_the_refresh_fails_and_the_group_keeps_its_templat
     w.run_until(lambda: _describe(w)["Status"] in DONE, limit=1200, step=5)
     r = _describe(w)
     assert r["Status"] == "Failed" and "failed its health checks" in r["StatusReason"] and "RollbackDetails" not in r
+    assert r["PercentageComplete"] < 100 and r["InstancesToUpdate"] > 0
     assert w.group()["LaunchTemplate"]["Version"] == "2"
     w.run_until(lambda: _ready_count(w, tg) == 2, limit=900)  # Auto Scaling's own replacements use version 2
     assert _versions(w) == ["2", "2"]
@@ -207,7 +208,8 @@ def test_the_api_validates_like_aws_and_answers_its_error_codes(world):
     assert _code(w.autoscaling.rollback_instance_refresh, AutoScalingGroupName=asg) == "IrreversibleInstanceRefresh"
     listed = w.autoscaling.describe_instance_refreshes(AutoScalingGroupName=asg, MaxRecords=1)
     assert [r["InstanceRefreshId"] for r in listed["InstanceRefreshes"]] == [plain] and listed["NextToken"]
-    assert _code(w.autoscaling.describe_instance_refreshes, AutoScalingGroupName=asg, MaxRecords=101) == "ValidationError"
+    too_many = {"AutoScalingGroupName": asg, "MaxRecords": 101}
+    assert _code(w.autoscaling.describe_instance_refreshes, **too_many) == "ValidationError"
 
 
 def test_auto_rollback_needs_a_numbered_version_on_the_group(world):

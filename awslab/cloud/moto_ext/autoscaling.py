@@ -32,10 +32,12 @@ from moto.core.responses import ActionResult
 
 from . import active, sim_utcnow
 
-__all__ = ["install", "launch_instance", "launched_version", "launched_template", "ALL_GROUP_METRICS", "LAUNCH_OVERRIDE"]
+__all__ = ["install", "launch_instance", "launched_version", "launched_template", "ALL_GROUP_METRICS",
+           "LAUNCH_OVERRIDE"]
 
 #: Attribute on a moto group: ``(FakeLaunchTemplate, version)`` its launches use instead of the group's own launch
-#: template while an instance refresh with a DesiredConfiguration replaces its instances (:mod:`awslab.sim.instance_refresh`).
+#: template while an instance refresh with a DesiredConfiguration replaces its instances
+#: (:mod:`awslab.sim.instance_refresh`).
 LAUNCH_OVERRIDE = "_awslab_launch_override"
 
 #: "If you specify Granularity and don't specify any metrics, all metrics are enabled."
@@ -54,7 +56,7 @@ _HINT = threading.local()  # why desired capacity is changing (set by the backen
 def launch_instance(group, zone: str, subnet_id: str | None) -> InstanceState:
     """RunInstances for one group instance in ``zone``/``subnet_id`` (moto's own arguments otherwise,
     plus the group's region, which moto omits: instances then get the region's DNS names)."""
-    override = getattr(group, LAUNCH_OVERRIDE, None)  # an instance refresh's DesiredConfiguration (sim.instance_refresh)
+    override = getattr(group, LAUNCH_OVERRIDE, None)  # an instance refresh's DesiredConfiguration
     saved = (group.ec2_launch_template, getattr(group, "launch_template_version", None))
     if override is not None:
         group.ec2_launch_template, group.launch_template_version = override

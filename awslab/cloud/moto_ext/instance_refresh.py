@@ -37,7 +37,7 @@ _DELAY = range(0, 172801)
 
 
 class RefreshRefused(AutoscalingClientError):
-    """What the simulator's instance refreshes refuse, with AWS's error code (raised by :mod:`awslab.sim.instance_refresh`)."""
+    """What an instance refresh refuses, with AWS's error code (raised by :mod:`awslab.sim.instance_refresh`)."""
 
     def __init__(self, code: str, message: str):
         super().__init__(code, message)
@@ -125,11 +125,11 @@ def preferences_with_defaults(given: dict) -> dict[str, Any]:
     _int_in(p, "CheckpointDelay", _DELAY)
     _int_in(p, "BakeTime", _DELAY)
     if p.get("MaxHealthyPercentage") not in (None, 100):
-        raise ValidationError("MaxHealthyPercentage above 100 (launch before terminate) is not modelled by the embedded "
-                              "cloud; leave it out (100: terminate, then launch).")
+        raise ValidationError("MaxHealthyPercentage above 100 (launch before terminate) is not modelled by the "
+                              "embedded cloud; leave it out (100: terminate, then launch).")
     if p.get("AlarmSpecification"):
-        raise ValidationError("AlarmSpecification is not modelled by the embedded cloud's instance refresh; leave it out "
-                              "and rely on AutoRollback after failed health checks.")
+        raise ValidationError("AlarmSpecification is not modelled by the embedded cloud's instance refresh; leave it "
+                              "out and rely on AutoRollback after failed health checks.")
     cps = [int(c) for c in p.get("CheckpointPercentages") or []]
     if cps and (any(c not in range(1, 101) for c in cps) or cps != sorted(set(cps))):
         raise ValidationError("CheckpointPercentages must be unique values from 1 to 100 in ascending order.")
@@ -182,6 +182,6 @@ def _check_rollback_possible(group, desired: dict | None) -> None:
                               "specify a desired configuration as part of starting an instance refresh.")
     version = str(getattr(group, "launch_template_version", "") or "")
     if group.ec2_launch_template is None or not version.isdigit():
-        raise ValidationError(f"AutoRollback is not available while the Auto Scaling group uses launch template version "
-                              f"{version or 'none'}: set the group to a specific numbered version first "
+        raise ValidationError(f"AutoRollback is not available while the Auto Scaling group uses launch template "
+                              f"version {version or 'none'}: set the group to a specific numbered version first "
                               "(update-auto-scaling-group --launch-template LaunchTemplateId=...,Version=N).")
