@@ -62,7 +62,8 @@ class DeployStatus(Built):
     group_version: str  # the Version the group names now
     old_version: int
     new_version: int
-    versions: dict[str, int] = field(default_factory=dict)  # launch template version -> InService instances
+    #: InService instances by the launch template version they were launched from: {"v2": 2, "v3": 1}
+    versions: dict[str, int] = field(default_factory=dict)
     unhealthy_new: list[str] = field(default_factory=list)  # new-version instances whose target is unhealthy
     healthy_targets: int = 0
     desired: int = 0
@@ -71,7 +72,7 @@ class DeployStatus(Built):
     @property
     def replacing(self) -> bool:
         """Auto Scaling launched instances from the new version (or the refresh is already past that)."""
-        return self.versions.get(str(self.new_version), 0) > 0 or self.refresh_status in _FAILED + ("Successful",)
+        return self.versions.get(f"v{self.new_version}", 0) > 0 or self.refresh_status in _FAILED + ("Successful",)
 
     @property
     def failed_health_checks(self) -> bool:
@@ -81,7 +82,7 @@ class DeployStatus(Built):
     @property
     def rolled_back(self) -> bool:
         """RollbackSuccessful, and the whole group back on the old version and healthy."""
-        on_old = self.versions.get(str(self.old_version), 0)
+        on_old = self.versions.get(f"v{self.old_version}", 0)
         return (self.refresh_status == "RollbackSuccessful" and on_old >= self.desired
                 and sum(self.versions.values()) == on_old and self.healthy_targets >= self.desired)
 
@@ -118,7 +119,7 @@ class BadDeploy(Built):
                   for d in elb.describe_target_health(TargetGroupArn=arn)["TargetHealthDescriptions"]}
         versions: dict[str, int] = {}
         for version in in_service.values():
-            versions[version] = versions.get(version, 0) + 1
+            versions[f"v{version}"] = versions.get(f"v{version}", 0) + 1
         new = str(self.new_version)
         return DeployStatus(
             r.get("Status", "unknown"), r.get("StatusReason", ""), int(r.get("PercentageComplete", 0)),

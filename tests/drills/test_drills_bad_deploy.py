@@ -93,10 +93,10 @@ def test_a_bad_release_fails_its_health_checks_and_rolls_back_then_reset_restore
     assert refresh["Preferences"]["AutoRollback"] and refresh["Preferences"]["CheckpointPercentages"] == [50, 100]
 
     status = drill.wait_until("replacing", fast_forward=True, step_s=5, timeout_s=60)
-    assert status.versions.get("3", 0) >= 1
+    assert status.versions.get("v3", 0) >= 1
     status = drill.wait_until("failed_health_checks", fast_forward=True, step_s=15, timeout_s=120)
     status = drill.wait_until("rolled_back", fast_forward=True, step_s=15, timeout_s=180)
-    assert status.refresh_status == "RollbackSuccessful" and status.versions == {"2": 2} and status.rollback_reason
+    assert status.refresh_status == "RollbackSuccessful" and status.versions == {"v2": 2} and status.rollback_reason
     story = drill.story()
     in_service = story.first("InService", event="lifecycle_changed")
     failed = story.first("RollbackInProgress", event="instance_refresh_status")
@@ -126,7 +126,7 @@ def test_a_good_release_goes_out_everywhere_and_reset_brings_the_old_one_back(ap
             break
         control(lab.endpoint_url, "POST", "clock/advance", {"seconds": 10})
     new = str(drill.new_version)  # 4 after the first test's 3 was deleted: EC2 never reuses a version number
-    assert status.refresh_status == "Successful" and status.versions == {new: 2}
+    assert status.refresh_status == "Successful" and status.versions == {f"v{new}": 2}
     assert _group(lab, st.asg_name)["LaunchTemplate"]["Version"] == new
     drill.reset(fast_forward=True)
     assert _group(lab, st.asg_name)["LaunchTemplate"]["Version"] == "$Latest" and _versions(lab, lt_id) == [1, 2]
