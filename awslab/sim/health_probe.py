@@ -70,7 +70,7 @@ def default_probe(sim, target: Target) -> ProbeResult:
     if mode == "hang":
         return ProbeResult(False, None, "Target.Timeout", timeout)
     path = getattr(tg, "health_check_path", None) or "/"
-    status, delay = _app_answer(rec, path, mode, fault.delay_s if fault else 0.0, rec.config_error)
+    status, delay = _app_answer(rec, path, mode, fault.delay_s if fault else 0.0, getattr(rec, "config_error", None))
     if status == 0:
         return refused
     latency = OK_LATENCY_S + delay + (_jitter(sim, fault) if mode == "slow" else 0.0)
