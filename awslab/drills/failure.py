@@ -30,7 +30,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, ClassVar
 
 from .. import config
 from ..layers._base import Built
@@ -137,6 +137,8 @@ class FailureStatus(Built):
 class InstanceFailure(Built):
     """A running failure drill: which instance, how it was broken, and how to follow it."""
 
+    #: How far it has got, in order (the Drill contract of :mod:`awslab.drills.registry`).
+    milestones: ClassVar[tuple[str, ...]] = MILESTONES
     instance_id: str
     kind: str
     auto_scaling_group: str
@@ -228,6 +230,11 @@ class InstanceFailure(Built):
                    "resource": self.auto_scaling_group, "event": "activity_started",
                    "details": {"description": a["Description"], "cause": a.get("Cause", "")}} for a in reversed(activities)]
         return tell(events, self._t0, ids, self.auto_scaling_group, set(self.target_group_arns))
+
+    def reset(self) -> None:
+        """Leave the lab as the drill found it: the app fault is cleared (Auto Scaling has usually replaced the
+        instance already, and the group's desired capacity never changed), without waiting for anything."""
+        self.repair()
 
     def repair(self) -> None:
         """Undo an app fault (if the instance still exists: usually Auto Scaling has replaced it by now)."""

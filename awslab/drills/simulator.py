@@ -36,6 +36,10 @@ class Simulator:
     def clock(self) -> dict:
         return self._call("GET", "clock")
 
+    def set_clock(self, **settings: Any) -> dict:
+        """Change the clock: ``speed`` (simulated seconds per wall second), ``paused``, ``mode``."""
+        return self._call("POST", "clock", settings)
+
     def advance(self, seconds: float) -> float:
         """Run the simulator ``seconds`` of simulated time at once (the control loops do everything they would)."""
         return float(self._call("POST", "clock/advance", {"seconds": seconds})["now"])

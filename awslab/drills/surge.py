@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, ClassVar
 
 from ..layers._base import Built
 from ..errors import BackendError, ValidationError
@@ -81,6 +81,8 @@ class SurgeStatus(Built):
 class Surge(Built):
     """A running surge: which group, what load, and how to follow it."""
 
+    #: How far it has got, in order (the Drill contract of :mod:`awslab.drills.registry`).
+    milestones: ClassVar[tuple[str, ...]] = SURGE_MILESTONES
     auto_scaling_group: str
     target_group_arns: list[str]
     load: str
@@ -171,6 +173,16 @@ class Surge(Built):
             self._sim.clear_load()
             self._leave = self._sim.now()
         self._stopped = True
+
+    def reset(self) -> None:
+        """Leave the lab as the surge found it: the users leave at once and the group's desired capacity goes
+        back to what it was (``set-desired-capacity``, not waiting for the policies to scale in)."""
+        if self._sim is not None:
+            self._sim.clear_load()
+            self._leave = self._leave or self._sim.now()
+        self._stopped = True
+        self._lab.client("autoscaling").set_desired_capacity(
+            AutoScalingGroupName=self.auto_scaling_group, DesiredCapacity=self._initial, HonorCooldown=False)
 
     def story(self, since: datetime | None = None) -> Story:
         """Alarms, policies, capacity and launches since the surge began (or ``since``, e.g. ``users_leave``), in

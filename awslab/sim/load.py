@@ -85,6 +85,12 @@ class InstanceLoad:
     p95_latency_s: float
     served_rps: float
     timed_out_rps: float
+    #: The M/M/c queue behind the latencies (for their distribution, :mod:`awslab.sim.cloudwatch.latency`):
+    #: mean service time, probability a request waits, the rate the queue drains (c mu - lambda), added delay.
+    service_s: float = 0.0
+    wait_prob: float = 0.0
+    drain: float = 0.0
+    delay_s: float = 0.0
 
     @property
     def saturated(self) -> bool:
@@ -136,12 +142,15 @@ def instance_load(instance_type: str, rps: float, cpu_burn_percent: float = 0.0,
     service_s = c / capacity
     if usable <= 0:
         return InstanceLoad(rps, 100.0, 1.0, idle_timeout_s, idle_timeout_s, 0.0, rps)
-    mean, p95 = _queue_latency(c, service_s * capacity / usable, served)
+    effective_s = service_s * capacity / usable
+    mean, p95 = _queue_latency(c, effective_s, served)
     delay = slow_delay_ms / 1000.0
     mean, p95 = mean + delay, p95 + delay
     if mean >= idle_timeout_s:  # every answer comes too late: all 504
         return InstanceLoad(rps, cpu, rho, idle_timeout_s, idle_timeout_s, 0.0, rps)
-    return InstanceLoad(rps, cpu, rho, mean, min(p95, idle_timeout_s), served, rps - served)
+    wait_prob = _erlang_c(c, served * effective_s) if served > 0 else 0.0
+    return InstanceLoad(rps, cpu, rho, mean, min(p95, idle_timeout_s), served, rps - served,
+                        effective_s, wait_prob, c / effective_s - served, delay)
 
 
 # -- load shapes (Locust-style strategy factories) ---------------------------

@@ -15,6 +15,9 @@ creates no alarms for a target-tracking policy. Patched here:
   does (moto compared a value with a name, so [TargetGroup, LoadBalancer] found nothing put as
   [LoadBalancer, TargetGroup]).
 - ``moto.cloudwatch.models.utcnow``: a datapoint put without a Timestamp is stamped in simulated time.
+- ``Statistics.get_statistics_for_type`` and ``CloudWatchBackend.get_metric_data``: percentile statistics
+  (``p50``, ``p99.9``) from the raw values and the statistic sets whose values are known (Minimum =
+  Maximum), as AWS computes them; a period without such values has no datapoint (moto answered 500).
 - ``CloudWatchResponse.describe_alarm_history``: the API moto lacks.
 - ``AutoScalingBackend.put_scaling_policy/delete_policy/describe_policies`` and
   ``AutoScalingResponse.put_scaling_policy``: a ``TargetTrackingScaling``
@@ -31,6 +34,7 @@ Every patch falls back to moto's behaviour when no simulator is installed.
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -117,7 +121,11 @@ def install() -> None:
                  delete_policy=AutoScalingBackend.delete_policy,
                  describe_policies=AutoScalingBackend.describe_policies,
                  put_scaling_policy_response=AutoScalingResponse.put_scaling_policy,
-                 dimension_lt=cw_models.Dimension.__lt__)
+                 dimension_lt=cw_models.Dimension.__lt__,
+                 statistics_for_type=cw_models.Statistics.get_statistics_for_type,
+                 get_metric_data=CloudWatchBackend.get_metric_data)
+    cw_models.Statistics.get_statistics_for_type = _statistics_for_type
+    CloudWatchBackend.get_metric_data = _get_metric_data
     cw_models.Dimension.__lt__ = _dimension_lt
     # PutMetricData without a Timestamp: AWS stamps the time it receives the datapoint, here simulated time
     cw_models.utcnow = sim_utcnow
@@ -181,6 +189,54 @@ def _set_alarm_state(self: CloudWatchBackend, alarm_name: str, reason: str, reas
 def _dimension_lt(self: Any, other: Any) -> bool:
     """Order dimensions by (name, value): moto sorts two dimension lists to compare them as sets."""
     return (self.name or "", self.value or "") < (other.name or "", other.value or "")
+
+
+#: A percentile statistic: p0.0 to p100, up to two decimals (GetMetricData's ``Stat``, ``ExtendedStatistic``).
+_PERCENTILE = re.compile(r"^p(\d{1,2}(?:\.\d{1,2})?|100(?:\.0{1,2})?)$")
+
+
+def percentile_of(data: list, percent: float) -> float | None:
+    """The ``percent`` percentile (nearest rank) of a period's datapoints, or None when CloudWatch has none.
+
+    "CloudWatch needs raw data points to calculate percentiles"; of a statistic set it can only when
+    "the Min and Max are equal, and Sum is equal to Min multiplied by SampleCount"
+    (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html#Percentiles).
+    """
+    counted: list[tuple[float, float]] = []
+    for md in data:
+        value = getattr(md, "value", None)
+        if value is not None:
+            counted.append((float(value), 1.0))
+        elif md.min == md.max and abs(md.sum - md.min * md.sample_count) <= 1e-9 * max(1.0, abs(md.sum)):
+            counted.append((float(md.min), float(md.sample_count)))
+        else:
+            return None  # a summarised set hides its values
+    total = sum(n for _v, n in counted)
+    if total <= 0:
+        return None
+    want, seen = percent / 100.0 * total, 0.0
+    for value, n in sorted(counted):
+        seen += n
+        if seen >= want - 1e-9:
+            return value
+    return max(v for v, _n in counted)
+
+
+def _statistics_for_type(self: Any, stat: str) -> Any:
+    match = _PERCENTILE.match(stat or "")
+    if match is None:
+        return _ORIG["statistics_for_type"](self, stat)
+    return percentile_of(self.metric_data, float(match.group(1)))
+
+
+def _get_metric_data(self: CloudWatchBackend, *args: Any, **kwargs: Any) -> list[dict[str, Any]]:
+    """A period with no percentile (no values CloudWatch could rank) has no datapoint, as on AWS."""
+    results = _ORIG["get_metric_data"](self, *args, **kwargs)
+    for r in results:
+        if any(v is None for v in r["values"]):
+            pairs = [(t, v) for t, v in zip(r["timestamps"], r["values"]) if v is not None]
+            r["timestamps"], r["values"] = [t for t, _v in pairs], [v for _t, v in pairs]
+    return results
 
 
 def _get_metric_statistics(self: CloudWatchBackend, namespace: str, metric_name: str, start_time: Any,

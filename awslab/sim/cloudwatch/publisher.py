@@ -309,7 +309,7 @@ class CloudWatchSim:
             self.put(tg, "AWS/ApplicationELB", "RequestCount", g.requests, both, ts, "Count")
             self.put(tg, "AWS/ApplicationELB", "RequestCount", g.requests, [lb], ts, "Count")
             if g.served:
-                self.put(tg, "AWS/ApplicationELB", "TargetResponseTime", g.target_response_time_s, both, ts, "Seconds")
+                self._put_values(tg, "TargetResponseTime", g.latencies, both, ts, "Seconds")
             if g.target_5xx:
                 self.put(tg, "AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", g.target_5xx, both, ts, "Count")
             if g.elb_5xx:
@@ -333,6 +333,16 @@ class CloudWatchSim:
             timestamp: float, unit: str) -> None:
         """Send one raw value for the minute that starts at ``timestamp`` to ``owner``'s account and region."""
         self._send(owner, raw_datum(namespace, name, value, dims, timestamp, unit), timestamp + 60)
+
+    def _put_values(self, owner: Any, name: str, counts: dict[float, float], dims: list[tuple[str, str]],
+                    timestamp: float, unit: str) -> None:
+        """A minute's values with their counts, as ``PutMetricData`` ``Values``/``Counts`` sends them: one
+        statistic set per value (Minimum = Maximum = value, Sum = value x count), from which CloudWatch
+        can still compute percentiles (:mod:`.latency`)."""
+        for value, count in sorted(counts.items()):
+            md = statistic_set_datum("AWS/ApplicationELB", name, value * count, count, value, value, dims,
+                                     timestamp, unit)
+            self._send(owner, md, timestamp + 60)
 
     def _send(self, owner: Any, md: Any, period_end: float) -> None:
         self.delivery.send(self._backend_for(owner).metric_data, md, period_end + self.delivery_delay_s)

@@ -16,11 +16,12 @@ hands the minute's totals to the publisher: per target group a :class:`GroupMinu
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable
 
 from .. import load as loadmodel
+from .latency import latency_buckets, round_latency
 
 __all__ = ["SLICE_S", "InstanceUsage", "GroupMinute", "TrafficMeter", "cpu_of"]
 
@@ -58,6 +59,14 @@ class GroupMinute:
     per_target: float = 0.0        # RequestCountPerTarget: each slice's requests / its routable targets
     targets: int = 0               # most routable targets that took traffic
     tg: Any = None                 # the moto target group, set by the publisher
+    #: TargetResponseTime as a rounded histogram: response time (2 significant digits) -> requests
+    latencies: dict[float, float] = field(default_factory=dict)
+
+    def add_latency(self, seconds: float, count: float) -> None:
+        """``count`` requests answered in ``seconds`` each (for TargetResponseTime's percentiles)."""
+        if count > 0:
+            key = round_latency(seconds)
+            self.latencies[key] = self.latencies.get(key, 0.0) + count
 
     @property
     def target_response_time_s(self) -> float:
@@ -170,6 +179,7 @@ class TrafficMeter:
             g.served += count - e5
             g.latency_sum_s += lat_sum
             answered = count - e5
+            g.add_latency(lat_sum / answered if answered else 0.0, answered)
             g.p95_latency_s = max(g.p95_latency_s, lat_sum / answered if answered else 0.0)
         if answered_by:
             g.targets = max(g.targets, len(answered_by))
@@ -210,6 +220,8 @@ class TrafficMeter:
                 g.elb_5xx += timed_out
                 g.served += count - timed_out
                 g.latency_sum_s += (count - timed_out) * x.latency_s
+                for seconds, part in latency_buckets(x):
+                    g.add_latency(seconds, (count - timed_out) * part)
                 if count > 0:
                     g.p95_latency_s = max(g.p95_latency_s, x.p95_latency_s)
 
