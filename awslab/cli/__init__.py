@@ -5,6 +5,7 @@
 - :mod:`.lab`     awslab build, status, cli-log, teardown and topology
 - :mod:`.course`  awslab progress and awslab lab
 - :mod:`.doctor`  awslab doctor
+- :mod:`.present` awslab present (the dashboard through Voila)
 """
 from .parser import LAYERS, build_parser, main
 

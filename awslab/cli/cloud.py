@@ -201,14 +201,15 @@ def cmd_up(args: argparse.Namespace, extra: list[str]) -> int:
     return _supervise(proc, cleanup)
 
 
-def _supervise(proc: subprocess.Popen, cleanup) -> int:
-    """Wait for JupyterLab; on SIGINT/SIGTERM stop it (SIGTERM, then SIGKILL after a bound), then ``cleanup``."""
+def _supervise(proc: subprocess.Popen, cleanup, stopping_text: str | None = None) -> int:
+    """Wait for JupyterLab (or Voila); on SIGINT/SIGTERM stop it (SIGTERM, then SIGKILL after a bound), then ``cleanup``."""
     stopping = []
 
     def stop(signum, frame):
         if not stopping:
             stopping.append(signum)
-            print("\n" + _("awslab: stopping JupyterLab and the embedded cloud ..."), file=sys.stderr, flush=True)
+            text = stopping_text or _("awslab: stopping JupyterLab and the embedded cloud ...")
+            print("\n" + text, file=sys.stderr, flush=True)
             _signal_group(proc, signal.SIGTERM)
 
     previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}

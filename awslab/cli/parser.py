@@ -9,6 +9,7 @@ from .cloud import cmd_cloud, cmd_up
 from .course import cmd_lab, cmd_progress
 from .doctor import cmd_doctor
 from .lab import cmd_build, cmd_cli_log, cmd_status, cmd_teardown, cmd_topology
+from .present import cmd_present
 from .ssh import cmd_ssh_config
 
 #: The layers in build order (awslab.layers.stack.LAYERS; a test keeps the two equal).
@@ -27,6 +28,7 @@ DESCRIPTION = N_("""The awslab command: build the standard AWS web architecture,
     awslab ssh-config  Host entries for ssh to the instances (ssh -F FILE -A ec2-user@<bastion>)
     awslab progress    which of the course's checks you have passed
     awslab lab         list the labs, or reset one (a fresh copy in your workspace)
+    awslab present     the instructor console full-screen in a browser, for a projector
 
 Every command but up, cloud and doctor takes the same options to say which
 lab and which cloud: --lab, --backend, --endpoint-url, --region, --allow-real-aws.
@@ -142,6 +144,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=["ko", "en"], default=None, help=_("which language's copy (default: your language)"))
     p.add_argument("--progress", action="store_true", help=_("with reset: also forget the lab's passed checks"))
     p.set_defaults(func=cmd_lab)
+
+    p = _sub(sub, "present", N_("the instructor console full-screen in a browser, for a projector (Ctrl-C stops it)"),
+             N_("Serve the lab's dashboard through Voila on http://127.0.0.1:8866/: live charts (CloudWatch through\n"
+             "GetMetricData), the topology, the drill's story, the simulated clock, one button per drill and real traffic\n"
+             "through the ALB, in large type for a projector. It starts the embedded cloud if it is not running.\n"
+             "Ctrl-C stops Voila and its kernel (and the cloud, if this command started it). Options Voila knows are\n"
+             "passed through to it."), [lab_opts])
+    p.add_argument("--port", type=int, default=None, help=_("Voila's port (default 8866)"))
+    p.add_argument("--lang", choices=["ko", "en"], default=None,
+                   help=_("the dashboard's language: ko (한국어) or en (default: AWSLAB_LANG, else your locale)"))
+    p.set_defaults(func=cmd_present, takes_extra=True)
 
     p = _sub(sub, "doctor", N_("check this machine, and print the fix for whatever is missing"),
              N_("Check Python, every package the lab needs (with versions), the cloud's port, JupyterLab, a Graphviz\n"

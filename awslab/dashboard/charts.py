@@ -14,6 +14,7 @@ inside one ``batch_update``: the browser redraws once per frame and nothing flic
 """
 from __future__ import annotations
 
+from copy import deepcopy
 from datetime import datetime, timezone
 from typing import Any
 
@@ -26,13 +27,16 @@ INSTANCE_SLOTS = 8
 THRESHOLD_SLOTS = 4
 BAND_COLOURS = {"ALARM": "rgba(229,57,53,0.22)", "OK": "rgba(67,160,71,0.12)",
                 "INSUFFICIENT_DATA": "rgba(158,158,158,0.15)"}
+#: The instances' CPU lines: blues, greens and purples (red is kept for thresholds, ALARM and 5xx).
+_INSTANCE_COLOURS = ("#64b5f6", "#81c784", "#ba68c8", "#4db6ac", "#9575cd", "#4fc3f7", "#aed581", "#7986cb")
 _CAPACITY = (("desired", "#1e88e5", "dash"), ("in_service", "#43a047", "solid"), ("healthy", "#fb8c00", "dot"))
 
 
 def _names() -> list[tuple[str, int, dict]]:
     """(name, row, trace settings) of every trace, in order."""
     traces = [("cpu_group", 1, dict(name=_("group average"), line=dict(width=4, color="#212121")))]
-    traces += [(f"cpu_{k}", 1, dict(name="", line=dict(width=1.5), showlegend=False)) for k in range(INSTANCE_SLOTS)]
+    traces += [(f"cpu_{k}", 1, dict(name="", line=dict(width=2, color=_INSTANCE_COLOURS[k % len(_INSTANCE_COLOURS)]),
+                                    showlegend=False)) for k in range(INSTANCE_SLOTS)]
     traces += [(f"threshold_{k}", 1, dict(name="", line=dict(dash="dash", width=2, color="#c62828"), showlegend=False))
                for k in range(THRESHOLD_SLOTS)]
     labels = {"desired": _("desired"), "in_service": _("InService"), "healthy": _("healthy")}
@@ -50,19 +54,20 @@ def make_figure(font_size: int = 13, height: int = 760) -> Any:
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
-    titles = (_("CPUUtilization (%) and alarm thresholds"), _("Capacity: desired, InService, healthy"),
+    titles = (_("CPUUtilization (%): instances, group average, alarm thresholds (dashed), alarm states (bands)"), _("Capacity: desired, InService, healthy"),
               _("Requests and 5xx per minute"), _("TargetResponseTime (s)"))
     base = make_subplots(rows=4, cols=1, shared_xaxes=True, vertical_spacing=0.07, subplot_titles=titles)
     for name, row, settings in _names():
         base.add_trace(go.Scatter(x=[], y=[], mode="lines", meta=name, **settings), row=row, col=1)
-    fig = go.FigureWidget(base)
-    fig.update_layout(height=height, margin=dict(l=60, r=20, t=40, b=40), font=dict(size=font_size),
-                      legend=dict(orientation="h", yanchor="top", y=-0.06, x=0, font=dict(size=font_size)),
-                      template="plotly_white", uirevision="awslab")
-    fig.update_annotations(font=dict(size=font_size + 1))
-    fig.update_yaxes(rangemode="tozero")
-    fig.update_yaxes(range=[0, 100], row=1, col=1)
-    return fig
+    base.update_layout(height=height, margin=dict(l=60, r=20, t=40, b=40), font=dict(size=font_size),
+                       legend=dict(orientation="h", yanchor="top", y=-0.06, x=0, font=dict(size=font_size)),
+                       template="plotly_white", uirevision="awslab")
+    base.update_annotations(font=dict(size=font_size + 1))
+    base.update_xaxes(type="date")  # set, not guessed: an axis guessed from no data is numeric, and stays so
+    base.update_yaxes(rangemode="tozero")
+    base.update_yaxes(range=[0, 100], row=1, col=1)
+    # Laid out before it becomes a widget: a FigureWidget inside a container is sent to the browser as it was made
+    return go.FigureWidget(base)
 
 
 def _t(epochs: tuple[float, ...]) -> list[datetime]:
@@ -117,3 +122,15 @@ def update_figure(fig: Any, state: DashboardState) -> None:
                 setattr(trace, key, value)
         fig.layout.shapes = shapes
         fig.update_xaxes(range=[start, end])
+    _keep_whole_figure(fig)
+
+
+def _keep_whole_figure(fig: Any) -> None:
+    """Keep the widget's synced copy of the whole figure current, not only the edits.
+
+    A browser that connects after the figure was made (Voila streams the page; a reloaded JupyterLab tab) draws
+    the figure from this copy, then follows the edits; plotly refreshes it only when a figure is displayed on
+    its own (``_repr_mimebundle_``), never inside a container, so it would draw the empty figure of the start.
+    """
+    fig._widget_layout = deepcopy(fig._layout_obj._props)
+    fig._widget_data = deepcopy(fig._data)

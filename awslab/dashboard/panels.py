@@ -24,21 +24,26 @@ STYLE = """<style>
   text-align: left; border-bottom: 1px solid #e0e0e0; white-space: nowrap; }}
 .awslab-dashboard .awslab-title {{ font-size: {title}px; font-weight: 600; }}
 .awslab-dashboard .awslab-clock {{ font-size: {title}px; font-family: monospace; font-weight: 600; }}
-.awslab-dashboard .awslab-note {{ color: #555; }}
+.awslab-dashboard .awslab-note {{ color: #555; font-size: {note}px; }}
+.awslab-dashboard .widget-html-content {{ font-size: {base}px; line-height: 1.35; }}
+.awslab-dashboard table.awslab-table code {{ font-size: 85%; }}
 .awslab-dashboard .awslab-codes {{ font-family: monospace; }}
+.awslab-dashboard .awslab-reason {{ display: block; font-size: 75%; color: #555; overflow-wrap: anywhere; }}
+.awslab-dashboard .awslab-side {{ overflow: hidden; }}
 .awslab-target-healthy {{ background: #c8e6c9; }}
 .awslab-target-unhealthy {{ background: #ffcdd2; }}
 .awslab-target-initial, .awslab-target-draining {{ background: #fff9c4; }}
 .awslab-milestone {{ display: inline-block; padding: 1px 10px; margin-right: 6px; border-radius: 10px;
   background: #eeeeee; }}
 .awslab-milestone-reached {{ background: #43a047; color: white; }}
-.awslab-dashboard .awslab-timeline td {{ white-space: normal; }}
+.awslab-dashboard table.awslab-timeline td:last-child, .awslab-dashboard table.awslab-targets td:last-child
+  {{ white-space: normal; overflow-wrap: anywhere; }}
 </style>"""
 
 
 def style(projector: bool) -> str:
     base = 20 if projector else 14
-    return STYLE.format(base=base, title=base + 6)
+    return STYLE.format(base=base, title=base + 6, note=base - 2)
 
 
 def targets_html(state: DashboardState) -> str:
@@ -46,15 +51,14 @@ def targets_html(state: DashboardState) -> str:
     if not state.group_name:
         return "<p class='awslab-note'>" + html.escape(_(
             "This lab has no Auto Scaling group yet: build it (lab.build()) and the dashboard fills in.")) + "</p>"
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in (
-        "Availability Zone", _("instance"), "LifecycleState", _("target health")))
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in ("AZ", _("instance"), "LifecycleState", _("target health")))
     rows = "".join(
         f"<tr class='awslab-target awslab-target-{html.escape(r.target_state or 'none')}' "
         f"data-instance='{html.escape(r.instance_id)}' data-az='{html.escape(r.availability_zone)}' "
         f"data-lifecycle='{html.escape(r.lifecycle_state)}' data-target='{html.escape(r.target_state)}'>"
         f"<td>{html.escape(r.availability_zone)}</td><td><code>{html.escape(r.instance_id)}</code></td>"
         f"<td>{html.escape(r.lifecycle_state)}</td>"
-        f"<td>{html.escape(r.target_state or '-')}{' · ' + html.escape(r.reason) if r.reason else ''}</td></tr>"
+        f"<td>{html.escape(r.target_state or '-')}<span class='awslab-reason'>{html.escape(r.reason)}</span></td></tr>"
         for r in state.instances)
     summary = _("{group}: desired {desired}, InService {in_service}, healthy {healthy}").format(
         group=state.group_name, desired=state.desired, in_service=state.in_service, healthy=state.healthy)

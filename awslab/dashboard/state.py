@@ -23,7 +23,7 @@ __all__ = ["ApiAnswers", "DashboardState", "InstanceRow", "AlarmLine", "AlarmBan
 #: How much simulated time the charts show: 30 minutes (about 30 s of wall time at 60x).
 WINDOW_S = 1800.0
 #: The longest story the timeline keeps (the newest lines).
-STORY_LINES = 14
+STORY_LINES = 18
 #: Instance states that count as leaving or gone (AWS's lifecycle states).
 _STAYING = ("InService", "Pending", "Pending:Wait", "Pending:Proceed")
 

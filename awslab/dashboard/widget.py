@@ -51,16 +51,14 @@ class Dashboard:
         self.status = w.HTML()
         self.topology = self._topology() if topology else None
         title = w.HTML(f"<span class='awslab-title'>{html.escape(_('awslab · lab {name}').format(name=lab.name))}</span>")
-        left = w.VBox([self.figure], layout=w.Layout(flex="3 1 560px", min_width="0"))
-        right = w.VBox([self.targets, self.drill_view, self.timeline]
-                       + ([self.topology.widget] if self.topology else []),
-                       layout=w.Layout(flex="2 1 420px", min_width="0", padding="0 0 0 12px"))
-        self.widget = w.VBox([w.HTML(style(projector)), w.HBox([title, self.clock.widget],
-                                                               layout=w.Layout(flex_flow="row wrap",
-                                                                               justify_content="space-between")),
-                              self.drills.widget, self.traffic.widget,
-                              w.HBox([left, right], layout=w.Layout(flex_flow="row wrap", width="100%")),
-                              self.status])
+        charts = w.VBox([self.figure], layout=w.Layout(flex="1 1 560px", min_width="0"))
+        side = w.VBox([self.targets, self.drill_view, self.timeline],
+                      layout=w.Layout(flex="1 1 520px", min_width="0", padding="0 12px 0 0", overflow="hidden"))
+        side.add_class("awslab-side")
+        head = w.HBox([title, self.clock.widget], layout=w.Layout(flex_flow="row wrap", justify_content="space-between"))
+        self.widget = w.VBox([w.HTML(style(projector)), head, self.drills.widget, self.traffic.widget,
+                              w.HBox([side, charts], layout=w.Layout(flex_flow="row wrap", width="100%")),
+                              *([self.topology.widget] if self.topology else []), self.status])
         self.widget.add_class("awslab-dashboard")
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
