@@ -42,8 +42,9 @@ def _names() -> list[tuple[str, int, dict]]:
     labels = {"desired": _("desired"), "in_service": _("InService"), "healthy": _("healthy")}
     traces += [(n, 2, dict(name=labels[n], line=dict(color=c, dash=d, width=3, shape="hv"))) for n, c, d in _CAPACITY]
     traces += [("requests", 3, dict(name="RequestCount", line=dict(color="#1e88e5", width=3))),
-               ("elb5xx", 3, dict(name="ELB 5XX", line=dict(color="#c62828", width=3))),
-               ("target5xx", 3, dict(name="Target 5XX", line=dict(color="#8e24aa", width=3, dash="dot")))]
+               ("elb5xx", 3, dict(name="ELB 5XX", line=dict(color="#c62828", width=3), mode="lines+markers")),
+               ("target5xx", 3, dict(name="Target 5XX", line=dict(color="#8e24aa", width=3, dash="dot"),
+                                     mode="lines+markers"))]
     traces += [("p50", 4, dict(name="p50", line=dict(color="#00897b", width=3))),
                ("p99", 4, dict(name="p99", line=dict(color="#6d4c41", width=3, dash="dash")))]
     return traces
@@ -54,11 +55,12 @@ def make_figure(font_size: int = 13, height: int = 760) -> Any:
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
-    titles = (_("CPUUtilization (%): instances, group average, alarm thresholds (dashed), alarm states (bands)"), _("Capacity: desired, InService, healthy"),
+    titles = (_("CPUUtilization (%), alarm thresholds and states"), _("Capacity: desired, InService, healthy"),
               _("Requests and 5xx per minute"), _("TargetResponseTime (s)"))
     base = make_subplots(rows=4, cols=1, shared_xaxes=True, vertical_spacing=0.07, subplot_titles=titles)
     for name, row, settings in _names():
-        base.add_trace(go.Scatter(x=[], y=[], mode="lines", meta=name, **settings), row=row, col=1)
+        settings = {"mode": "lines", **settings}
+        base.add_trace(go.Scatter(x=[], y=[], meta=name, **settings), row=row, col=1)
     base.update_layout(height=height, margin=dict(l=60, r=20, t=40, b=40), font=dict(size=font_size),
                        legend=dict(orientation="h", yanchor="top", y=-0.06, x=0, font=dict(size=font_size)),
                        template="plotly_white", uirevision="awslab")

@@ -51,9 +51,9 @@ class Dashboard:
         self.status = w.HTML()
         self.topology = self._topology() if topology else None
         title = w.HTML(f"<span class='awslab-title'>{html.escape(_('awslab · lab {name}').format(name=lab.name))}</span>")
-        charts = w.VBox([self.figure], layout=w.Layout(flex="1 1 560px", min_width="0"))
+        charts = w.VBox([self.figure], layout=w.Layout(flex="1 1 620px", min_width="0"))
         side = w.VBox([self.targets, self.drill_view, self.timeline],
-                      layout=w.Layout(flex="1 1 520px", min_width="0", padding="0 12px 0 0", overflow="hidden"))
+                      layout=w.Layout(flex="1 1 680px", min_width="0", padding="0 12px 0 0", overflow="hidden"))
         side.add_class("awslab-side")
         head = w.HBox([title, self.clock.widget], layout=w.Layout(flex_flow="row wrap", justify_content="space-between"))
         self.widget = w.VBox([w.HTML(style(projector)), head, self.drills.widget, self.traffic.widget,
