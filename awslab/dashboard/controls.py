@@ -78,8 +78,17 @@ class ClockPanel:
         self.pause.description = _("resume") if clock.get("paused") else _("pause")
 
 
+#: How the console's buttons run a drill, where it differs from the drill's defaults: the AZ outage as AWS's
+#: Well-Architected lab runs it, the AZ's subnets taken out of the group, so replacements land in the other AZ.
+BUTTON_PARAMS: dict[str, dict[str, Any]] = {"az_outage": {"remove_subnets": True}}
+
+
 class DrillPanel:
-    """One button per drill in :data:`awslab.drills.registry.DRILLS`, plus reset (the running drill's ``reset()``)."""
+    """One button per drill in :data:`awslab.drills.registry.DRILLS`, plus reset (the running drill's ``reset()``).
+
+    After reset the drill stays on show (its story and its last milestones, such as an AZ outage's
+    "rebalanced") until another drill starts.
+    """
 
     def __init__(self, lab: Lab, on_change: Callable[[], None] = lambda: None):
         import ipywidgets as w
@@ -87,6 +96,7 @@ class DrillPanel:
         self.lab, self.on_change = lab, on_change
         self.drill: Any = None
         self.key = ""
+        self.done = False  # the shown drill has been reset
         self.buttons = {}
         for key, spec in DRILLS.items():
             b = _button(spec.display_title(), "danger", tooltip=spec.display_what())
@@ -102,13 +112,25 @@ class DrillPanel:
     def title(self) -> str:
         return DRILLS[self.key].display_title() if self.key in DRILLS else ""
 
+    def adopt_running(self) -> None:
+        """Show an AZ outage left running by an earlier kernel (found by its NACL's tags), so reset can undo it."""
+        try:
+            from ..drills.az_outage import find_az_outage
+        except ImportError:  # a build without the AZ outage drill
+            return
+        found = find_az_outage(self.lab)
+        if found is not None:
+            self.drill, self.key, self.done = found, "az_outage", False
+            self._say(_("{title} is running (started before this dashboard).").format(title=self.title))
+
     def start(self, key: str) -> None:
-        """Start the drill ``key`` (a drill already running is reset first, so drills never pile up)."""
-        if self.drill is not None:
+        """Start the drill ``key`` (a drill still running is reset first, so drills never pile up)."""
+        if self.drill is not None and not self.done:
             self.reset()
         self._say(_("starting {title}...").format(title=DRILLS[key].display_title()))
         try:
-            self.drill, self.key = DRILLS[key].start(self.lab), key
+            self.drill = DRILLS[key].start(self.lab, **BUTTON_PARAMS.get(key, {}))
+            self.key, self.done = key, False
             self._say(_("{title} is running.").format(title=self.title))
         except AwslabError as e:
             self._say(str(e), error=True)
@@ -116,15 +138,15 @@ class DrillPanel:
 
     def reset(self) -> None:
         """The running drill's ``reset()``; the buttons stay usable whatever it raised."""
-        if self.drill is None:
+        if self.drill is None or self.done:
             self._say(_("No drill is running."))
             return
         try:
             self.drill.reset()
+            self.done = True
             self._say(_("{title} reset: the lab is as the drill found it.").format(title=self.title))
         except AwslabError as e:
             self._say(str(e), error=True)
-        self.drill, self.key = None, ""
         self.on_change()
 
     def _say(self, text: str, error: bool = False) -> None:
@@ -206,4 +228,5 @@ class TrafficPanel:
             return
         rates = self.per_second()
         text = "  ".join("{code}: {rate:.0f}/s".format(code=code or _("no answer"), rate=r) for code, r in rates.items())
-        self.codes.value = f"<span class='awslab-codes'>{html.escape(text or _('waiting for answers...'))}</span>"
+        text = text or _("waiting for answers...")
+        self.codes.value = f"<span class='awslab-codes'>{html.escape(text)}</span>"

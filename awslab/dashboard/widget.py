@@ -45,12 +45,14 @@ class Dashboard:
         self.refreshes, self.last_error = 0, ""
         self.clock = ClockPanel(self.sim)
         self.drills = DrillPanel(lab, on_change=self._drill_changed)
+        self.drills.adopt_running()
         self.traffic = TrafficPanel(self._alb_url)
         self.figure = make_figure(font_size=18 if projector else 13, height=900 if projector else 760)
         self.targets, self.drill_view, self.timeline = w.HTML(), w.HTML(), w.HTML()
         self.status = w.HTML()
         self.topology = self._topology() if topology else None
-        title = w.HTML(f"<span class='awslab-title'>{html.escape(_('awslab · lab {name}').format(name=lab.name))}</span>")
+        heading = _("awslab · lab {name}").format(name=lab.name)
+        title = w.HTML(f"<span class='awslab-title'>{html.escape(heading)}</span>")
         charts = w.VBox([self.figure], layout=w.Layout(flex="1 1 620px", min_width="0"))
         side = w.VBox([self.targets, self.drill_view, self.timeline],
                       layout=w.Layout(flex="1 1 680px", min_width="0", padding="0 12px 0 0", overflow="hidden"))
@@ -96,6 +98,8 @@ class Dashboard:
             clock = self.sim.clock() if self.sim is not None else None
             now = float(clock["now"]) if clock else time.time()
             drill, key, title = self.drills.drill, self.drills.key, self.drills.title
+            if self.drills.done:
+                title = _("{title} (reset)").format(title=title)
             answers = collect(self.lab, now, drill, key, title)
             self.state = state = dashboard_state(answers, self.state)
             if clock:

@@ -225,6 +225,8 @@ CLOUDWATCH_METHODS = [
      STORE),
     (cw_models.MetricAggregatedDatum, "__init__", ["self", "namespace", "name", "min_stat", "max_stat", "sample_count",
                                                    "sum_stat", "dimensions", "timestamp", "unit"], STORE),
+    (cw_models.CloudWatchBackend, "get_metric_data", ["self", "queries", "start_time", "end_time"], CW_EXT),
+    (cw_models.Statistics, "get_statistics_for_type", ["self", "stat"], CW_EXT),
     (cw_responses.CloudWatchResponse, "cloudwatch_backend", ["self"], CW_EXT),
     (cw_responses.CloudWatchResponse, "_get_param", ["self", "param_name"], CW_EXT),
     (asg_models.AutoScalingBackend, "put_scaling_policy",  # our wrapper reads target_tracking_config as args[6]
@@ -747,3 +749,14 @@ def test_moto_still_lacks_delete_launch_template_versions_and_keeps_versions_in_
     assert "self.versions[int(num) - 1]" in src and "self.versions[-1]" in src
     assert "len(self.versions) + 1" in inspect.getsource(ec2_launch_templates.LaunchTemplate.create_version)
     assert _params(launch_template_versions._ORIG["describe"])[:1] == ["self"]
+
+def test_moto_still_has_no_percentiles_and_keeps_the_fields_we_rank():
+    """GetMetricData's percentiles (awslab.cloud.moto_ext.cloudwatch.percentile_of): moto computes none itself,
+    and its datapoints keep the fields we read."""
+    src = inspect.getsource(_original(cw_models.Statistics, "get_statistics_for_type"))
+    assert "percentile" not in src.lower() and 'if stat == "SampleCount"' in src
+    assert "self.metric_data" in inspect.getsource(cw_models.Statistics.__init__)
+    agg = inspect.getsource(cw_models.MetricAggregatedDatum.__init__)
+    assert all(f"self.{f} =" in agg for f in ("min", "max", "sum", "sample_count"))
+    assert "self.value = value" in inspect.getsource(cw_models.MetricDatum.__init__)
+    assert '"values": result_vals' in inspect.getsource(_original(cw_models.CloudWatchBackend, "get_metric_data"))

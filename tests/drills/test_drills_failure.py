@@ -101,3 +101,14 @@ def test_with_ec2_health_checks_the_broken_app_is_never_replaced_and_the_drill_s
         drill.repair()
     finally:
         lab.teardown()
+
+
+def test_the_failure_drill_follows_the_drill_contract_and_reset_repairs_the_app(healthy_stack, cloud_url):
+    from awslab.drills.registry import Drill
+
+    lab, _ = healthy_stack
+    drill = fail_instance(lab, kind="unhealthy")
+    assert isinstance(drill, Drill) and drill.milestones == ("unhealthy", "replaced", "recovered")
+    assert drill.instance_id in control(cloud_url, "GET", "faults")
+    drill.reset()
+    assert drill.instance_id not in control(cloud_url, "GET", "faults"), "the app answers again"

@@ -112,3 +112,18 @@ def test_a_surge_at_a_given_moment_starts_then_and_never_in_the_past(built):
         assert e.value.field == "at"
     finally:
         control(lab.endpoint_url, "DELETE", "load")
+
+
+def test_reset_sends_the_users_away_and_the_desired_capacity_back(built, cloud_url):
+    from awslab.drills.registry import Drill
+
+    lab, _stack = built
+    s = surge(lab, users=(100, 1000), ramp_s=60)
+    assert isinstance(s, Drill) and s.milestones == ("alarm", "scaling", "scaled_out", "scaled_in")
+    s.wait_until("scaling", fast_forward=True, step_s=30, timeout_s=120)
+    assert s.status().desired > s.status().initial_desired
+    s.reset()
+    group = lab.client("autoscaling").describe_auto_scaling_groups(
+        AutoScalingGroupNames=[s.auto_scaling_group])["AutoScalingGroups"][0]
+    assert group["DesiredCapacity"] == s.status().initial_desired, "set-desired-capacity back to where it was"
+    assert control(cloud_url, "GET", "load") == {"shape": None}, "the simulated users are gone"
