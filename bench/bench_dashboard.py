@@ -22,7 +22,6 @@ import sys
 import tempfile
 import time
 import urllib.request
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 from _report import machine, write_section  # noqa: E402
 
 from tests.conftest import control, free_port, spawn_cloud, stop_spawned  # noqa: E402
-from tests.topology.stack import build_stack  # noqa: E402
+from tests.dashboard.stack import healthy_stack  # noqa: E402
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -49,15 +48,7 @@ def cpu_percent(pid: int, seconds: float) -> float:
 
 
 def stack(url: str) -> str:
-    from awslab import Lab
-
-    lab = Lab(name="bd" + uuid.uuid4().hex[:6], endpoint_url=url)
-    st = build_stack(lab, desired=2, database=False)
-    for _ in range(40):
-        th = lab.client("elbv2").describe_target_health(TargetGroupArn=st.tg_arn)["TargetHealthDescriptions"]
-        if sum(d["TargetHealth"]["State"] == "healthy" for d in th) >= 2:
-            break
-        control(url, "POST", "clock/advance", {"seconds": 30})
+    lab, st = healthy_stack(url, "bd")
     control(url, "POST", "load", {"shape": "steady", "rps": 40, "target_group_arn": st.tg_arn})
     control(url, "POST", "clock/advance", {"seconds": 900})
     control(url, "POST", "clock", {"mode": "realtime", "speed": 20})
@@ -67,7 +58,7 @@ def stack(url: str) -> str:
 def kernel_cost(lab_name: str, cloud_pid: int, seconds: float) -> dict[str, float]:
     from jupyter_client.manager import start_new_kernel
 
-    km, kc = start_new_kernel(kernel_name="python3", extra_env={"PYTHONPATH": str(ROOT)})
+    km, kc = start_new_kernel(kernel_name="python3", env=dict(os.environ, PYTHONPATH=str(ROOT)))
     try:
         kc.execute_interactive("import awslab", timeout=120)
         idle = {"cloud": cpu_percent(cloud_pid, seconds)}
@@ -78,10 +69,16 @@ def kernel_cost(lab_name: str, cloud_pid: int, seconds: float) -> dict[str, floa
         k0, c0, t0 = cpu_seconds(kernel_pid), cpu_seconds(cloud_pid), time.monotonic()
         time.sleep(seconds)
         elapsed = time.monotonic() - t0
-        busy = {"kernel": 100 * (cpu_seconds(kernel_pid) - k0) / elapsed, "cloud": 100 * (cpu_seconds(cloud_pid) - c0) / elapsed}
+        busy = {"kernel": 100 * (cpu_seconds(kernel_pid) - k0) / elapsed,
+                "cloud": 100 * (cpu_seconds(cloud_pid) - c0) / elapsed}
         reply = {}
+
+        def printed(msg: dict) -> None:
+            if msg["msg_type"] == "stream":
+                reply["text"] = msg["content"]["text"]
+
         kc.execute_interactive("print(board.refreshes, repr(board.last_error)); board.close()", timeout=60,
-                               output_hook=lambda m: reply.update(text=m.get("content", {}).get("text", "")))
+                               output_hook=printed)
         return {"idle_cloud": idle["cloud"], "kernel": busy["kernel"], "cloud": busy["cloud"],
                 "refreshes": float((reply.get("text") or "0").split()[0])}
     finally:
@@ -98,7 +95,9 @@ CLICK_JS = """async (name) => {
     const obs = new MutationObserver(() => {
       const text = root.innerText;
       if (!seen.feedback && /is running|starting/.test(text)) seen.feedback = performance.now() - t0;
-      if (!seen.frame && root.querySelector('.awslab-milestone')) seen.frame = performance.now() - t0;
+      // the new drill's first frame: its milestones, no longer the previous drill's "(reset)" view
+      if (!seen.frame && root.querySelector('.awslab-milestone') && !text.includes('(reset)'))
+        seen.frame = performance.now() - t0;
       if (seen.feedback && seen.frame) { obs.disconnect(); resolve(seen); }
     });
     obs.observe(root, {subtree: true, childList: true, characterData: true});

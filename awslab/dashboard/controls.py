@@ -71,8 +71,12 @@ class ClockPanel:
     def show(self, clock: dict) -> None:
         """Show ``clock`` (the control API's ``GET clock`` answer)."""
         when = datetime.fromtimestamp(float(clock["now"]), timezone.utc).strftime("%H:%M:%S")
-        mode = _("paused") if clock.get("paused") else (
-            _("virtual: moves when stepped") if clock.get("mode") == "virtual" else "{:g}×".format(clock.get("speed", 1)))
+        if clock.get("paused"):
+            mode = _("paused")
+        elif clock.get("mode") == "virtual":
+            mode = _("virtual: moves when stepped")
+        else:
+            mode = "{:g}×".format(clock.get("speed", 1))
         self.time.value = (f"<span class='awslab-clock'>{when} UTC</span> "
                            f"<span class='awslab-note'>({html.escape(mode)})</span>")
         self.pause.description = _("resume") if clock.get("paused") else _("pause")
@@ -227,6 +231,7 @@ class TrafficPanel:
             self.codes.value = ""
             return
         rates = self.per_second()
-        text = "  ".join("{code}: {rate:.0f}/s".format(code=code or _("no answer"), rate=r) for code, r in rates.items())
+        text = "  ".join("{code}: {rate:.0f}/s".format(code=code or _("no answer"), rate=r)
+                         for code, r in rates.items())
         text = text or _("waiting for answers...")
         self.codes.value = f"<span class='awslab-codes'>{html.escape(text)}</span>"

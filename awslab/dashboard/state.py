@@ -151,28 +151,17 @@ def _series(results: dict[str, dict], qid: str) -> MetricSeries:
     return MetricSeries(qid, tuple(t for t, _v in points), tuple(float(v) for _t, v in points))
 
 
-def _summed(results: dict[str, dict], prefix: str, name: str) -> MetricSeries:
-    """Series whose Id starts with ``prefix`` added up by timestamp (several load balancers or target groups)."""
-    total: dict[float, float] = {}
+def _combined(results: dict[str, dict], prefix: str, name: str, combine=lambda a, b: a + b) -> MetricSeries:
+    """The series whose Id starts with ``prefix``, combined per timestamp: added up by default (counts over
+    several load balancers or target groups); ``combine=max`` for latency percentiles, which do not add."""
+    merged: dict[float, float] = {}
     for qid in results:
         if qid.startswith(prefix):
             s = _series(results, qid)
             for t, v in zip(s.times, s.values):
-                total[t] = total.get(t, 0.0) + v
-    times = tuple(sorted(total))
-    return MetricSeries(name, times, tuple(total[t] for t in times))
-
-
-def _worst(results: dict[str, dict], prefix: str, name: str) -> MetricSeries:
-    """The highest value per timestamp of the series whose Id starts with ``prefix`` (latency percentiles do not add)."""
-    most: dict[float, float] = {}
-    for qid in results:
-        if qid.startswith(prefix):
-            s = _series(results, qid)
-            for t, v in zip(s.times, s.values):
-                most[t] = max(most.get(t, v), v)
-    times = tuple(sorted(most))
-    return MetricSeries(name, times, tuple(most[t] for t in times))
+                merged[t] = combine(merged[t], v) if t in merged else v
+    times = tuple(sorted(merged))
+    return MetricSeries(name, times, tuple(merged[t] for t in times))
 
 
 def _instances(group: dict, target_health: dict[str, list[dict]]) -> tuple[InstanceRow, ...]:
@@ -240,6 +229,7 @@ def dashboard_state(answers: ApiAnswers, previous: DashboardState | None = None)
         tuple(AlarmLine(a["AlarmName"], float(a["Threshold"]), a.get("ComparisonOperator", ""), a.get("StateValue", ""))
               for a in sorted(cpu_alarms, key=lambda a: a["AlarmName"]) if a.get("Threshold") is not None),
         _bands(alarms, answers.alarm_history, since, now),
-        _summed(results, "requests_", "requests"), _summed(results, "elb5xx_", "elb5xx"),
-        _summed(results, "target5xx_", "target5xx"), _worst(results, "p50_", "p50"), _worst(results, "p99_", "p99"),
+        _combined(results, "requests_", "requests"), _combined(results, "elb5xx_", "elb5xx"),
+        _combined(results, "target5xx_", "target5xx"), _combined(results, "p50_", "p50", max),
+        _combined(results, "p99_", "p99", max),
         story, answers.drill)

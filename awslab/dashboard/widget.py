@@ -57,7 +57,8 @@ class Dashboard:
         side = w.VBox([self.targets, self.drill_view, self.timeline],
                       layout=w.Layout(flex="1 1 680px", min_width="0", padding="0 12px 0 0", overflow="hidden"))
         side.add_class("awslab-side")
-        head = w.HBox([title, self.clock.widget], layout=w.Layout(flex_flow="row wrap", justify_content="space-between"))
+        head = w.HBox([title, self.clock.widget],
+                      layout=w.Layout(flex_flow="row wrap", justify_content="space-between"))
         self.widget = w.VBox([w.HTML(style(projector)), head, self.drills.widget, self.traffic.widget,
                               w.HBox([side, charts], layout=w.Layout(flex_flow="row wrap", width="100%")),
                               *([self.topology.widget] if self.topology else []), self.status])

@@ -1,4 +1,4 @@
-"""The instructor console in a real browser: JupyterLab and `awslab present` (Voila), one click breaks, one click resets.
+"""The instructor console in a real browser, JupyterLab and `awslab present` (Voila): one click breaks, one resets.
 
 Debian's Chromium through Playwright (executable_path, nothing downloaded). The cloud runs its clock in
 realtime; the test moves the dashboard's speed slider to 60x, so AWS's minutes pass in seconds. What the
@@ -15,13 +15,12 @@ import subprocess
 import sys
 import time
 import urllib.request
-import uuid
 from pathlib import Path
 
 import pytest
 
 from ..conftest import control, free_port, spawn_cloud, stop_spawned
-from ..topology.stack import build_stack
+from ..dashboard.stack import healthy_stack
 from .test_browser_jupyterlab import CHROMIUM, CHROMIUM_ARGS, REPO, TOKEN, browser  # noqa: F401 - the fixture
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
@@ -41,15 +40,7 @@ def stack(tmp_path_factory):
     proc, url = spawn_cloud(home, AWSLAB_SIM_MODE="virtual")
     before = os.environ.get("AWSLAB_HOME")
     os.environ["AWSLAB_HOME"] = home  # the test's own clients read this cloud's token there
-    from awslab import Lab
-
-    lab = Lab(name="b" + uuid.uuid4().hex[:6], endpoint_url=url)
-    st = build_stack(lab, desired=2, database=False)
-    for _ in range(40):
-        th = lab.client("elbv2").describe_target_health(TargetGroupArn=st.tg_arn)["TargetHealthDescriptions"]
-        if sum(d["TargetHealth"]["State"] == "healthy" for d in th) >= 2:
-            break
-        control(url, "POST", "clock/advance", {"seconds": 30})
+    lab, _st = healthy_stack(url, "b")
     control(url, "POST", "clock", {"mode": "realtime", "speed": 5})
     yield {"home": home, "url": url, "lab": lab.name, "port": url.rsplit(":", 1)[1]}
     stop_spawned(proc)

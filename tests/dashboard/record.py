@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import json
 import sys
-import uuid
 from datetime import datetime
 from pathlib import Path
 
-from awslab import Lab
 from awslab.dashboard.collect import collect
 from awslab.drills import fail_instance, simulator
 
-from ..topology.stack import build_stack
+from .stack import healthy_stack
 
 OUT = Path(__file__).with_name("recorded")
 
@@ -30,8 +28,7 @@ def _plain(value):
 
 
 def main(url: str) -> None:
-    lab = Lab(name="dash" + uuid.uuid4().hex[:4], endpoint_url=url)
-    st = build_stack(lab, desired=2, database=False)
+    lab, st = healthy_stack(url, "dash")
     sim = simulator(lab)
     frames = []
 
@@ -42,11 +39,6 @@ def main(url: str) -> None:
                        "alarm_history": answers.alarm_history, "metric_data": answers.metric_data,
                        "story": [[line.offset_s, line.actor, line.resource, line.text] for line in answers.story]})
 
-    for _ in range(40):
-        if sum(d["TargetHealth"]["State"] == "healthy" for d in lab.client("elbv2").describe_target_health(
-                TargetGroupArn=st.tg_arn)["TargetHealthDescriptions"]) >= 2:
-            break
-        sim.advance(30)
     sim.set_load("steady", st.tg_arn, rps=50)
     sim.advance(600)
     frame("steady 50 rps")

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 
 import pytest
 
@@ -13,7 +12,7 @@ from awslab.dashboard.charts import traces
 from awslab.dashboard.controls import ClockPanel
 
 from ..conftest import clock, control
-from ..topology.stack import build_stack
+from .stack import healthy_stack
 
 
 def _healthy(lab: Lab, tg_arn: str) -> int:
@@ -24,18 +23,14 @@ def _healthy(lab: Lab, tg_arn: str) -> int:
 @pytest.fixture(scope="module")
 def stack(cloud_url):
     with clock(cloud_url, mode="virtual"):
-        lab = Lab(name="w" + uuid.uuid4().hex[:7], endpoint_url=cloud_url)
-        st = build_stack(lab, desired=2, database=False)
-        for _ in range(40):
-            if _healthy(lab, st.tg_arn) >= 2:
-                break
-            control(cloud_url, "POST", "clock/advance", {"seconds": 30})
+        lab, st = healthy_stack(cloud_url, "w")
         yield lab, st
         lab.teardown()
 
 
 def _ours() -> list[str]:
-    return [t.name for t in threading.enumerate() if t.name.startswith(("awslab-dashboard", "awslab-live", "awslab-traffic"))]
+    names = ("awslab-dashboard", "awslab-live", "awslab-traffic")
+    return [t.name for t in threading.enumerate() if t.name.startswith(names)]
 
 
 def test_a_refresh_reads_the_group_and_draws_it(stack):
