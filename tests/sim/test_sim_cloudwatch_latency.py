@@ -24,7 +24,7 @@ def test_the_distribution_is_a_distribution_and_its_mean_is_the_models():
         assert all(a <= b for a, b in zip(cdf, cdf[1:])) and cdf[-1] > 0.999
         buckets = latency_buckets(x)
         assert sum(share for _v, share in buckets) == pytest.approx(1.0)
-        assert sum(v * share for v, share in buckets) == pytest.approx(x.latency_s)
+        assert sum(v * share for v, share in buckets) == pytest.approx(x.latency_s, rel=1e-3)
         assert response_time_quantile(0.5, x) < x.latency_s < response_time_quantile(0.99, x)
 
 
@@ -38,3 +38,20 @@ def test_a_busier_server_has_a_longer_tail_and_a_slow_app_shifts_every_answer():
 
 def test_rounding_keeps_two_significant_digits():
     assert [round_latency(v) for v in (0.01234, 0.1789, 1.26, 0.0)] == [0.012, 0.18, 1.3, 0.0]
+
+
+def test_a_seconds_requests_are_a_dozen_values_whose_nearest_rank_percentiles_are_the_models():
+    x = instance_load("t3.micro", 40)
+    buckets = latency_buckets(x)
+    assert len({round_latency(v) for v, _share in buckets}) <= 12
+
+    def nearest_rank(p: float) -> float:
+        seen = 0.0
+        for value, share in sorted(buckets):
+            seen += share
+            if seen >= p - 1e-9:
+                return value
+        raise AssertionError(p)
+
+    for p in (0.5, 0.95, 0.99):
+        assert nearest_rank(p) == pytest.approx(response_time_quantile(p, x), rel=0.02)

@@ -5,12 +5,12 @@ CloudWatch computes a percentile from the values a metric was published with
 the ALB publishes one value per request. The simulator does not make every request, so it publishes
 what the requests of a minute would have been as a rounded histogram (values with counts, as
 ``PutMetricData`` ``Values``/``Counts`` do): each second of each target adds its response-time
-distribution, in :data:`QUANTILE_BUCKETS`, from the load model's M/M/c queue (:mod:`awslab.sim.load`):
+distribution, in the slices of :data:`SLICE_EDGES`, from the load model's M/M/c queue (:mod:`awslab.sim.load`):
 
     R = S + W,  S ~ Exp(mu) the service time,  W = 0 with probability 1 - C, else Exp(c mu - lambda)
 
 (C is Erlang C, the chance a request waits), plus any delay the ``slow`` fault adds. The buckets keep
-the model's mean; rounding each to two significant digits moves ``Average`` by well under 5 %.
+the model's mean; rounding each value to two significant digits moves ``Average`` by at most 5 %.
 """
 from __future__ import annotations
 
@@ -20,12 +20,14 @@ from functools import lru_cache
 
 from ..load import InstanceLoad
 
-__all__ = ["QUANTILE_BUCKETS", "response_time_cdf", "response_time_quantile", "latency_buckets", "round_latency"]
+__all__ = ["SLICE_EDGES", "response_time_cdf", "response_time_quantile", "latency_buckets", "round_latency"]
 
-#: (quantile, share of the requests) standing for each slice of the distribution: every 1 %, and every 0.1 % in the
-#: top 1 %, so p50 and p99 are read from the requests around them.
-QUANTILE_BUCKETS = (tuple(((k + 0.5) / 100, 0.01) for k in range(99))
-                    + tuple((0.99 + (k + 0.5) / 1000, 0.001) for k in range(10)))
+#: The slices of the distribution (quantile edges) that a second's requests are published in, each at the mean
+#: response time of its requests. Narrow around the percentiles people read (p50, p90, p95, p99), so a
+#: nearest-rank percentile lands in a slice whose mean is that percentile; few, so a minute stays a dozen values.
+SLICE_EDGES = (0.0, 0.15, 0.3, 0.45, 0.55, 0.7, 0.85, 0.93, 0.97, 0.985, 0.995, 0.999, 1.0)
+#: Points inside each slice that its mean is taken over.
+SLICE_POINTS = 8
 #: Points of the distribution computed per load (the quantiles are read between them).
 GRID_POINTS = 240
 
@@ -80,14 +82,19 @@ def _quantiles(load: InstanceLoad, qs: tuple[float, ...]) -> list[float]:
 
 
 def round_latency(seconds: float) -> float:
-    """Two significant digits (Locust's rounding, in seconds): a minute's histogram stays a few dozen buckets."""
+    """Two significant digits (Locust's rounding, in seconds): a minute holds about a dozen values per target group."""
     return float(f"{seconds:.2g}") if seconds > 0 else 0.0
 
 
 @lru_cache(maxsize=16384)
 def latency_buckets(load: InstanceLoad) -> tuple[tuple[float, float], ...]:
-    """(response time, share of requests) for one second of ``load``; the shares add to 1 and the mean is exact."""
-    values = _quantiles(load, tuple(q for q, _share in QUANTILE_BUCKETS))
-    mean = sum(v * share for v, (_q, share) in zip(values, QUANTILE_BUCKETS))
-    scale = load.latency_s / mean if mean > 0 else 1.0
-    return tuple((v * scale, share) for v, (_q, share) in zip(values, QUANTILE_BUCKETS))
+    """(response time, share of requests) for one second of ``load``: each slice of :data:`SLICE_EDGES` at the
+    mean of its requests. The top slice carries whatever the rest leave of the model's mean, so the mean is exact."""
+    slices = list(zip(SLICE_EDGES, SLICE_EDGES[1:]))
+    points = tuple(a + (b - a) * (k + 0.5) / SLICE_POINTS for a, b in slices for k in range(SLICE_POINTS))
+    q = _quantiles(load, points)
+    values = [sum(q[i * SLICE_POINTS:(i + 1) * SLICE_POINTS]) / SLICE_POINTS for i in range(len(slices))]
+    shares = [b - a for a, b in slices]
+    rest = sum(v * share for v, share in zip(values[:-1], shares[:-1]))
+    values[-1] = max(values[-1], (load.latency_s - rest) / shares[-1])
+    return tuple(zip(values, shares))
