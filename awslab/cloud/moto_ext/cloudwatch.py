@@ -41,13 +41,13 @@ from typing import Any
 from moto.autoscaling.models import AutoScalingBackend
 from moto.autoscaling.responses import AutoScalingResponse
 from moto.cloudwatch import models as cw_models
-from moto.cloudwatch.models import Alarm, CloudWatchBackend, cloudwatch_backends
+from moto.cloudwatch.models import Alarm, CloudWatchBackend, MetricAggregatedDatum, cloudwatch_backends
 from moto.cloudwatch.responses import CloudWatchResponse
 from moto.core.responses import ActionResult
 
 from . import active, sim_utcnow
 
-__all__ = ["install", "record_state", "record_action", "sim_time", "history_of"]
+__all__ = ["install", "record_state", "record_action", "sim_time", "history_of", "MetricValuesDatum", "percentile_of"]
 
 _ORIG: dict[str, Any] = {}
 #: "CloudWatch preserves alarm history for 30 days"
@@ -191,6 +191,17 @@ def _dimension_lt(self: Any, other: Any) -> bool:
     return (self.name or "", self.value or "") < (other.name or "", other.value or "")
 
 
+class MetricValuesDatum(MetricAggregatedDatum):
+    """``PutMetricData`` ``Values``/``Counts`` kept as one datum, each value with its count (moto would store one
+    datum per count). Its Sum, SampleCount, Minimum and Maximum serve every other statistic as moto computes it."""
+
+    def __init__(self, namespace: str, name: str, values: list[tuple[float, float]], dimensions: list[dict[str, str]],
+                 timestamp: datetime, unit: Any = None):
+        super().__init__(namespace, name, min(v for v, _n in values), max(v for v, _n in values),
+                         sum(n for _v, n in values), sum(v * n for v, n in values), dimensions, timestamp, unit)
+        self.values_counts = tuple(values)
+
+
 #: A percentile statistic: p0.0 to p100, up to two decimals (GetMetricData's ``Stat``, ``ExtendedStatistic``).
 _PERCENTILE = re.compile(r"^p(\d{1,2}(?:\.\d{1,2})?|100(?:\.0{1,2})?)$")
 
@@ -207,6 +218,8 @@ def percentile_of(data: list, percent: float) -> float | None:
         value = getattr(md, "value", None)
         if value is not None:
             counted.append((float(value), 1.0))
+        elif isinstance(md, MetricValuesDatum):
+            counted.extend(md.values_counts)
         elif md.min == md.max and abs(md.sum - md.min * md.sample_count) <= 1e-9 * max(1.0, abs(md.sum)):
             counted.append((float(md.min), float(md.sample_count)))
         else:

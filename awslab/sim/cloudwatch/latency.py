@@ -20,7 +20,7 @@ from functools import lru_cache
 
 from ..load import InstanceLoad
 
-__all__ = ["SLICE_EDGES", "response_time_cdf", "response_time_quantile", "latency_buckets", "round_latency"]
+__all__ = ["SLICE_EDGES", "rounded_buckets", "response_time_cdf", "response_time_quantile", "latency_buckets", "round_latency"]
 
 #: The slices of the distribution (quantile edges) that a second's requests are published in, each at the mean
 #: response time of its requests. Narrow around the percentiles people read (p50, p90, p95, p99), so a
@@ -98,3 +98,9 @@ def latency_buckets(load: InstanceLoad) -> tuple[tuple[float, float], ...]:
     rest = sum(v * share for v, share in zip(values[:-1], shares[:-1]))
     values[-1] = max(values[-1], (load.latency_s - rest) / shares[-1])
     return tuple(zip(values, shares))
+
+
+@lru_cache(maxsize=16384)
+def rounded_buckets(load: InstanceLoad) -> tuple[tuple[float, float], ...]:
+    """:func:`latency_buckets` with each value rounded (:func:`round_latency`), as a minute's histogram keeps them."""
+    return tuple((round_latency(v), share) for v, share in latency_buckets(load))

@@ -25,7 +25,7 @@ from typing import Any, Callable
 from .delivery import MetricDelivery, delivery_delay_from_env
 from .ec2_metrics import BASIC_PERIOD_S, DETAILED_PERIOD_S, CpuDatapoint, CpuSamples
 from .evaluator import AlarmEvaluator, moto_backends
-from .store import Retention, raw_datum, statistic_set_datum
+from .store import Retention, raw_datum, statistic_set_datum, values_datum
 from .traffic import SLICE_S, GroupMinute, TrafficMeter
 
 __all__ = ["CloudWatchSim", "MinuteRecord", "detailed_monitoring", "alarm_period_for_group", "moto_backends"]
@@ -336,12 +336,10 @@ class CloudWatchSim:
 
     def _put_values(self, owner: Any, name: str, counts: dict[float, float], dims: list[tuple[str, str]],
                     timestamp: float, unit: str) -> None:
-        """A minute's values with their counts, as ``PutMetricData`` ``Values``/``Counts`` sends them: one
-        statistic set per value (Minimum = Maximum = value, Sum = value x count), from which CloudWatch
-        can still compute percentiles (:mod:`.latency`)."""
-        for value, count in sorted(counts.items()):
-            md = statistic_set_datum("AWS/ApplicationELB", name, value * count, count, value, value, dims,
-                                     timestamp, unit)
+        """A minute's values with their counts, as ``PutMetricData`` ``Values``/``Counts`` sends them: one datum,
+        from which CloudWatch computes percentiles too (:mod:`.latency`)."""
+        if counts:
+            md = values_datum("AWS/ApplicationELB", name, counts, dims, timestamp, unit)
             self._send(owner, md, timestamp + 60)
 
     def _send(self, owner: Any, md: Any, period_end: float) -> None:

@@ -25,7 +25,7 @@ from typing import Any
 
 from moto.cloudwatch.models import MetricAggregatedDatum, MetricDatum
 
-__all__ = ["RETENTION", "Retention", "epoch_of", "raw_datum", "statistic_set_datum", "datum_parts"]
+__all__ = ["RETENTION", "Retention", "epoch_of", "raw_datum", "statistic_set_datum", "values_datum", "datum_parts"]
 
 DAY_S = 86400
 #: (resolution in seconds, how long data at that resolution is kept).
@@ -57,6 +57,15 @@ def statistic_set_datum(namespace: str, name: str, total: float, count: float, m
     """A statistic set, as PutMetricData ``StatisticValues`` stores it."""
     return MetricAggregatedDatum(namespace, name, float(minimum), float(maximum), float(count), float(total),
                                  [{"Name": n, "Value": v} for n, v in dims], _naive(timestamp), unit)
+
+
+def values_datum(namespace: str, name: str, counts: dict[float, float], dims: list[tuple[str, str]], timestamp: float,
+                 unit: str) -> Any:
+    """Values with their counts, as PutMetricData ``Values``/``Counts`` stores them (percentiles can be read)."""
+    from ...cloud.moto_ext.cloudwatch import MetricValuesDatum
+
+    return MetricValuesDatum(namespace, name, sorted(counts.items()), [{"Name": n, "Value": v} for n, v in dims],
+                             _naive(timestamp), unit)
 
 
 def datum_parts(md: Any) -> tuple[float, float, float, float] | None:

@@ -21,7 +21,7 @@ from functools import lru_cache
 from typing import Any, Callable
 
 from .. import load as loadmodel
-from .latency import latency_buckets, round_latency
+from .latency import round_latency, rounded_buckets
 
 __all__ = ["SLICE_S", "InstanceUsage", "GroupMinute", "TrafficMeter", "cpu_of"]
 
@@ -59,14 +59,30 @@ class GroupMinute:
     per_target: float = 0.0        # RequestCountPerTarget: each slice's requests / its routable targets
     targets: int = 0               # most routable targets that took traffic
     tg: Any = None                 # the moto target group, set by the publisher
-    #: TargetResponseTime as a rounded histogram: response time (2 significant digits) -> requests
-    latencies: dict[float, float] = field(default_factory=dict)
+    #: TargetResponseTime as a rounded histogram: response time (2 significant digits) -> requests; and the
+    #: requests served per distinct second's load, whose distribution joins it when the minute is read
+    measured: dict[float, float] = field(default_factory=dict)
+    by_load: dict[Any, float] = field(default_factory=dict)
 
     def add_latency(self, seconds: float, count: float) -> None:
-        """``count`` requests answered in ``seconds`` each (for TargetResponseTime's percentiles)."""
+        """``count`` requests answered in ``seconds`` each (the data plane measured them)."""
         if count > 0:
             key = round_latency(seconds)
-            self.latencies[key] = self.latencies.get(key, 0.0) + count
+            self.measured[key] = self.measured.get(key, 0.0) + count
+
+    def add_served(self, load: Any, count: float) -> None:
+        """``count`` requests served during a second of ``load`` (a :class:`~awslab.sim.load.InstanceLoad`)."""
+        if count > 0:
+            self.by_load[load] = self.by_load.get(load, 0.0) + count
+
+    @property
+    def latencies(self) -> dict[float, float]:
+        """The minute's TargetResponseTime values (rounded) with their counts."""
+        out = dict(self.measured)
+        for load, count in self.by_load.items():
+            for key, share in rounded_buckets(load):
+                out[key] = out.get(key, 0.0) + count * share
+        return out
 
     @property
     def target_response_time_s(self) -> float:
@@ -220,8 +236,7 @@ class TrafficMeter:
                 g.elb_5xx += timed_out
                 g.served += count - timed_out
                 g.latency_sum_s += (count - timed_out) * x.latency_s
-                for seconds, part in latency_buckets(x):
-                    g.add_latency(seconds, (count - timed_out) * part)
+                g.add_served(x, count - timed_out)
                 if count > 0:
                     g.p95_latency_s = max(g.p95_latency_s, x.p95_latency_s)
 
