@@ -31,9 +31,6 @@ FOCUS = {"instance_failure": "loadbalancing", "az_outage": "network", "surge": "
          "policy_comparison": "scaling", "health_check_tuning": "loadbalancing", "bad_deploy": "autoscaling"}
 #: The topology is the costliest read (every layer's describe calls): it is redrawn every this many refreshes.
 TOPOLOGY_EVERY = 3
-#: In Voila (``projector=True``) the charts are redrawn as a new figure every this many refreshes: Voila's page
-#: does not apply plotly's in-place edits (JupyterLab does), but it draws a newly shown figure as it is now.
-REDRAW_EVERY = 5
 
 
 class Dashboard:
@@ -50,14 +47,13 @@ class Dashboard:
         self.drills = DrillPanel(lab, on_change=self._drill_changed)
         self.drills.adopt_running()
         self.traffic = TrafficPanel(self._alb_url)
-        self.projector = projector
-        self.figure = self._new_figure()
+        self.figure = make_figure(font_size=18 if projector else 13, height=900 if projector else 760)
         self.targets, self.drill_view, self.timeline = w.HTML(), w.HTML(), w.HTML()
         self.status = w.HTML()
         self.topology = self._topology() if topology else None
         heading = _("awslab · lab {name}").format(name=lab.name)
         title = w.HTML(f"<span class='awslab-title'>{html.escape(heading)}</span>")
-        self.charts = charts = w.VBox([self.figure], layout=w.Layout(flex="1 1 620px", min_width="0"))
+        charts = w.VBox([self.figure], layout=w.Layout(flex="1 1 620px", min_width="0"))
         side = w.VBox([self.targets, self.drill_view, self.timeline],
                       layout=w.Layout(flex="1 1 680px", min_width="0", padding="0 12px 0 0", overflow="hidden"))
         side.add_class("awslab-side")
@@ -70,9 +66,6 @@ class Dashboard:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
-
-    def _new_figure(self) -> Any:
-        return make_figure(font_size=18 if self.projector else 13, height=900 if self.projector else 760)
 
     def _topology(self) -> Any:
         from ..topology.discover import discover
@@ -121,13 +114,7 @@ class Dashboard:
 
     def show(self, state: DashboardState) -> None:
         """Put ``state`` on the widgets (charts in place; each HTML panel only when its text changed)."""
-        if self.projector and self.refreshes % REDRAW_EVERY == REDRAW_EVERY - 1:
-            old, self.figure = self.figure, self._new_figure()
-            update_figure(self.figure, state)
-            self.charts.children = (self.figure,)
-            old.close()
-        else:
-            update_figure(self.figure, state)
+        update_figure(self.figure, state)
         for widget, text in ((self.targets, targets_html(state)), (self.drill_view, drill_html(state)),
                              (self.timeline, timeline_html(state))):
             if widget.value != text:

@@ -118,19 +118,3 @@ def test_traffic_goes_through_the_alb_and_its_status_codes_are_counted(stack):
     finally:
         board.close()
     assert not any(name.startswith("awslab-traffic") for name in _ours())
-
-
-def test_on_a_projector_the_charts_are_redrawn_as_a_new_figure_every_few_refreshes(stack):
-    from awslab.dashboard.widget import REDRAW_EVERY
-
-    lab, _ = stack
-    board = Dashboard(lab, projector=True, topology=False)
-    try:
-        first = board.figure
-        for _ in range(REDRAW_EVERY):
-            state = board.refresh()
-        assert board.figure is not first and board.charts.children == (board.figure,)
-        assert first.comm is None, "the figure it replaced is closed"
-        assert list(traces(board.figure)["desired"].y) == list(state.counts.desired)
-    finally:
-        board.close()
