@@ -68,6 +68,7 @@ def make_figure(font_size: int = 13, height: int = 760) -> Any:
     base.update_xaxes(type="date")  # set, not guessed: an axis guessed from no data is numeric, and stays so
     base.update_yaxes(rangemode="tozero")
     base.update_yaxes(range=[0, 100], row=1, col=1)
+    base.update_yaxes(tick0=0, dtick=1, row=2, col=1)  # instances are whole: no 0.5 or 1.5 on the capacity axis
     # Laid out before it becomes a widget: a FigureWidget inside a container is sent to the browser as it was made
     return go.FigureWidget(base)
 
