@@ -92,7 +92,7 @@ def clients(url):
     return boto3.client("ec2", **kw), boto3.client("elbv2", **kw), boto3.client("s3", **kw)
 
 
-def build(url: str, octet: int, n: int = 2, net: str | None = None) -> dict:
+def build(url: str, octet: int, n: int = 2, net: str | None = None, user_data: str = "") -> dict:
     """A public two-AZ stack: ALB (80 from anywhere) -> app instances (80 from the ALB's group).
 
     The VPC is ``<net>.0.0/16`` (``10.<octet>`` unless given); ``octet`` also names the resources.
@@ -116,7 +116,7 @@ def build(url: str, octet: int, n: int = 2, net: str | None = None) -> dict:
     ids = []
     for i in range(n):
         ids += [i["InstanceId"] for i in ec2.run_instances(
-            ImageId="ami-12c6146b", InstanceType="t3.micro", MinCount=1, MaxCount=1,
+            ImageId="ami-12c6146b", InstanceType="t3.micro", MinCount=1, MaxCount=1, UserData=user_data,
             NetworkInterfaces=[{"DeviceIndex": 0, "SubnetId": subnets[i % 2], "Groups": [app_sg], "AssociatePublicIpAddress": True}])["Instances"]]
     tg = elbv2.create_target_group(Name=f"tg-{octet}", Protocol="HTTP", Port=80, VpcId=vpc, HealthCheckPath="/health",
                                    HealthCheckIntervalSeconds=5, HealthCheckTimeoutSeconds=4, HealthyThresholdCount=2,
