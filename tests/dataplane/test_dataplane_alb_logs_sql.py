@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import gzip
-import json
-import random
 import re
 import subprocess
 import sys
@@ -12,7 +10,8 @@ from awslab.dataplane.accesslogs import AccessLogEntry
 from awslab.observability.alb_logs_sql import COLUMNS, INPUT_REGEX, INPUT_REGEX_DDL, alb_logs, load
 
 from ..conftest import control
-from .test_dataplane_service import REGION, _octet, build, clients, cloud, cloud_proc, get, wait_for  # noqa: F401
+from .test_dataplane_service import (_octet, build, clients, cloud, cloud_proc,  # noqa: F401
+                                    enable_access_logs, get, wait_for)
 
 
 def test_the_regex_is_athenas_and_reads_every_field_the_data_plane_writes(tmp_path):
@@ -48,21 +47,10 @@ def test_duckdb_needs_no_network_for_the_table(tmp_path):
 
 def test_which_target_served_the_5xx_during_an_injected_failure(cloud):
     st = build(cloud, _octet(), n=2)
-    _, elbv2, s3 = clients(cloud)
-    ec2 = __import__("boto3").client("ec2", endpoint_url=cloud, region_name=REGION, aws_access_key_id="test",
-                                     aws_secret_access_key="test")
+    ec2, elbv2, s3 = clients(cloud)
     # health checks ask "/", so a broken /health does not take the target out: the ALB keeps sending it requests
     elbv2.modify_target_group(TargetGroupArn=st["tg"], HealthCheckPath="/")
-    bucket = f"alb-logs-{random.randint(0, 10**6)}"
-    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
-    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::600734575887:root"}, "Action": "s3:PutObject",
-        "Resource": f"arn:aws:s3:::{bucket}/web/AWSLogs/123456789012/*"}]}))
-    elbv2.modify_load_balancer_attributes(LoadBalancerArn=st["lb"]["LoadBalancerArn"], Attributes=[
-        {"Key": "access_logs.s3.enabled", "Value": "true"}, {"Key": "access_logs.s3.bucket", "Value": bucket},
-        {"Key": "access_logs.s3.prefix", "Value": "web"}])
-    wait_for(lambda: any(lb["arn"] == st["lb"]["LoadBalancerArn"] and lb["access_logs"]
-                         for lb in control(cloud, "GET", "dataplane")["load_balancers"]), 10)
+    bucket = enable_access_logs(cloud, st)
     broken = st["ids"][0]
     control(cloud, "POST", "faults", {"instance_id": broken, "kind": "unhealthy"})
     seen: dict[int, int] = {}
@@ -71,9 +59,11 @@ def test_which_target_served_the_5xx_during_an_injected_failure(cloud):
         seen[status] = seen.get(status, 0) + 1
     assert seen.get(500) and seen.get(200), seen  # round robin over both targets
     control(cloud, "POST", "clock/advance", {"seconds": 600})  # close the 5-minute windows: the files are written
-    wait_for(lambda: [o for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])
-                      if o["Key"].endswith(".log.gz")], 10)
-    db = alb_logs(bucket, "web/AWSLogs/", s3=s3)
+
+    def all_delivered():  # each node's file is its own PUT: wait until every request is in one of them
+        db = alb_logs(bucket, "web/AWSLogs/", s3=s3)
+        return db if db.sql("SELECT count(*) FROM alb_access_logs").fetchone()[0] == sum(seen.values()) else None
+    db = wait_for(all_delivered, 15, every=0.5)
     counts = dict(db.sql("SELECT elb_status_code, count(*) FROM alb_access_logs "
                          "WHERE request_url LIKE '%/health' GROUP BY 1").fetchall())
     assert counts == seen

@@ -341,8 +341,8 @@ def test_sampled_surge_reaches_cloudwatch_and_overload_gives_504s(cloud):
     assert sum(p["Sum"] for p in points) >= 0.5 * stats.total.num_requests
 
 
-def test_access_logs_land_in_s3_every_5_minutes_without_health_checks(cloud):
-    st = build(cloud, _octet(), n=1)
+def enable_access_logs(cloud: str, st: dict) -> str:
+    """A bucket with ELB's delivery policy, and the stack's ALB logging to it under ``web/``; returns the bucket."""
     _, elbv2, s3 = clients(cloud)
     bucket = f"alb-logs-{random.randint(0, 10**6)}"
     s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
@@ -356,6 +356,13 @@ def test_access_logs_land_in_s3_every_5_minutes_without_health_checks(cloud):
     # the data plane reads attributes about once a second (later on a busy machine): wait until it has
     wait_for(lambda: any(lb["arn"] == st["lb"]["LoadBalancerArn"] and lb["access_logs"]
                          for lb in control(cloud, "GET", "dataplane")["load_balancers"]), 10)
+    return bucket
+
+
+def test_access_logs_land_in_s3_every_5_minutes_without_health_checks(cloud):
+    st = build(cloud, _octet(), n=1)
+    _, _, s3 = clients(cloud)
+    bucket = enable_access_logs(cloud, st)
     for _ in range(5):
         assert get(st["alb_url"] + "/")[0] == 200
     control(cloud, "POST", "clock/advance", {"seconds": 600})  # the requests may straddle a 5-minute boundary
