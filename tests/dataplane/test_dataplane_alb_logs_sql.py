@@ -54,9 +54,14 @@ def test_which_target_served_the_5xx_during_an_injected_failure(cloud):
     broken = st["ids"][0]
     control(cloud, "POST", "faults", {"instance_id": broken, "kind": "unhealthy"})
     seen: dict[int, int] = {}
-    for _ in range(20):
+
+    def request() -> bool:
         status = get(st["alb_url"] + "/health")[0]
         seen[status] = seen.get(status, 0) + 1
+        return status == 500
+    wait_for(request, 10, every=0.05)  # the data plane applies the fault on its next sync
+    for _ in range(20):
+        request()
     assert seen.get(500) and seen.get(200), seen  # round robin over both targets
     control(cloud, "POST", "clock/advance", {"seconds": 600})  # close the 5-minute windows: the files are written
 
