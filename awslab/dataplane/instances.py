@@ -122,6 +122,8 @@ class InstanceHost:
     record: Callable | None = None
     single_address: bool = False
     port_offset: int = 0  # this cloud's port block (addresses.claim_port_block)
+    app_log: Callable[[str, str, float, str], None] | None = None  # (instance, kind, when, line): the app's log
+    clock: Callable[[], float] | None = None  # the time the app's log lines carry (simulated)
     hosted: dict[str, HostedInstance] = field(default_factory=dict)
     _db: Database | None = None
     _ports: dict[tuple[str, int], int] = field(default_factory=dict)
@@ -162,6 +164,10 @@ class InstanceHost:
                 app.guard = lambda peer, p, _iid=instance_id: self.guard(peer, p, _iid)
             if self.who is not None:
                 app.who = lambda peer, _iid=instance_id: self.who(peer, _iid)
+            if self.app_log is not None:
+                app.log = lambda kind, when, line, _iid=instance_id: self.app_log(_iid, kind, when, line)
+            if self.clock is not None:
+                app.clock = self.clock
             try:
                 await app.start(self.loopback(private_ip), self.local_port(private_ip, port))
             except OSError as e:

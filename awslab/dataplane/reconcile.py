@@ -154,6 +154,9 @@ class Reconciler:
         now = self.sim.now
         for writer in list(self.logs.values()):
             writer.flush(now) if final else writer.tick(now)
+        if self.app_logs.has_work():
+            clients = clients or self._clients()
+            self.app_logs.deliver(clients["logs"], clients["ec2"], now, final)
         puts, self._pending_puts = self._pending_puts, []
         if puts:
             clients = clients or self._clients()

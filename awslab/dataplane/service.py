@@ -34,6 +34,7 @@ from typing import Any
 from .. import config
 from ..cloud import changes, control, server
 from .accesslogs import AccessLogWriter
+from .applogs import AgentShipper
 from .addresses import PortBlock, claim_port_block, probe_loopback
 from .alb import LoadBalancer
 from .balancer import Target
@@ -88,6 +89,8 @@ class DataPlane(Reconciler):
         self.host = InstanceHost(loopback=self.loopback, guard=self._guard, who=self._caller, record=self._record,
                                  db_url=f"sqlite:///{db_path}" if db_path else None, privileged_ok=can_bind_privileged(),
                                  single_address=not self.aliases)
+        self.app_logs = AgentShipper(record=self._record)  # the CloudWatch agent of every instance
+        self.host.app_log, self.host.clock = self.app_logs.add, lambda: self.sim.now
         self.load = LoadTracker()
         self.snapshot: CloudSnapshot | None = None
         self.lbs: dict[str, LoadBalancer] = {}
@@ -273,7 +276,7 @@ class DataPlane(Reconciler):
                     if snap is not None:
                         self.applied_gen = max(self.applied_gen, gen)
                     self.settled.served(self.applied_gen, read_at)
-                if self._pending_puts:
+                if self._pending_puts or self.app_logs.has_work():
                     clients = clients or self._clients()
                 self._deliver_logs(clients=clients)
             except Exception:  # keep serving; report once in a while
@@ -294,7 +297,7 @@ class DataPlane(Reconciler):
         kw = dict(endpoint_url=self.endpoint, region_name=config.region(), config=Config(retries={"max_attempts": 2}),
                   **config.EMBEDDED_CREDENTIALS)
         session = boto3.session.Session()  # boto3's default session is not safe to share between threads
-        return {name: session.client(name, **kw) for name in ("ec2", "elbv2", "s3")}
+        return {name: session.client(name, **kw) for name in ("ec2", "elbv2", "s3", "logs")}
 
     def _read_sim(self, snap: CloudSnapshot | None) -> dict:
         """Under the state lock: which apps run (with their fault), routable targets, the load."""

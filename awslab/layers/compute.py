@@ -25,6 +25,7 @@ from .. import config
 from ..errors import ComputeError, ValidationError
 from ..lab import Lab
 from ..webapp import user_data_base64
+from ..webapp.cwagent import AGENT_POLICY_ARN, log_group_for
 from . import spec_types, validate
 from ._base import Built, call, check_image, check_instance_type, cli_tag_list, cli_tags, paginate, tag_spec, tag_value
 from ..i18n import _
@@ -124,7 +125,8 @@ def build_launch_template(lab: Lab, security: Any, key: Any, spec: LaunchTemplat
         secret_arn = getattr(database, "master_user_secret_arn", None)
         if secret_arn:
             profile_arn = ensure_instance_profile(lab, secret_arn, created)
-    data = _template_data(lab, spec, image_id, security, key, user_data_base64(port, db_url, secret_arn), profile_arn)
+    script = user_data_base64(port, db_url, secret_arn, log_group=log_group_for(lab.name))  # with the CloudWatch agent
+    data = _template_data(lab, spec, image_id, security, key, script, profile_arn)
     lt_id, default, latest = ensure_launch_template(lab, name, data, created)
     _record(lab, name, data)
     return LaunchTemplate(lt_id, name, default, image_id, spec.instance_type, port, latest, spec.detailed_monitoring,
@@ -237,6 +239,9 @@ def ensure_instance_profile(lab: Lab, secret_arn: str, created: list[str]) -> st
     policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": secret_arn}]}
     call(iam.put_role_policy, _("allowing the role to read the DB secret"), error=ComputeError, RoleName=role,
          PolicyName="read-db-secret", PolicyDocument=json.dumps(policy))
+    # The CloudWatch agent in the user data sends the app's logs with this role's credentials.
+    call(iam.attach_role_policy, _("allowing the role to send the app's logs (CloudWatch agent)"), error=ComputeError,
+         RoleName=role, PolicyArn=AGENT_POLICY_ARN)
     try:
         found = iam.get_instance_profile(InstanceProfileName=profile)["InstanceProfile"]
         _claim(lab, "instance profile", profile, found,
@@ -253,7 +258,8 @@ def ensure_instance_profile(lab: Lab, secret_arn: str, created: list[str]) -> st
     lab.record("compute/role", f"aws iam create-role --role-name {role} --assume-role-policy-document {q(json.dumps(ASSUME_EC2))} "
                f"--description {q(ROLE_DESCRIPTION)} --tags {' '.join(map(q, cli_tag_list(tags)))}\n"
                f"aws iam put-role-policy --role-name {role} --policy-name read-db-secret --policy-document "
-               f'"{shown}"\n' f"aws iam create-instance-profile --instance-profile-name {profile} "
+               f'"{shown}"\n' f"aws iam attach-role-policy --role-name {role} --policy-arn {AGENT_POLICY_ARN}\n"
+               f"aws iam create-instance-profile --instance-profile-name {profile} "
                f"--tags {' '.join(map(q, cli_tag_list(lab.tags(profile, LAYER))))}\n"
                f"aws iam add-role-to-instance-profile --instance-profile-name {profile} --role-name {role}",
                _("A role the app servers assume (tagged, so teardown finds it): it may read the database's secret and nothing else"))
@@ -300,6 +306,8 @@ def delete_instance_profile(lab: Lab) -> list[str]:
     if tags is not None and any(t["Key"] == config.LAB_TAG and t["Value"] == lab.name for t in tags):
         for policy in iam.list_role_policies(RoleName=role)["PolicyNames"]:
             iam.delete_role_policy(RoleName=role, PolicyName=policy)
+        for attached in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]:
+            iam.detach_role_policy(RoleName=role, PolicyArn=attached["PolicyArn"])
         iam.delete_role(RoleName=role)
         gone.append(role)
     return gone
@@ -316,8 +324,9 @@ def _record_user_data(lab: Lab, port: int, database: Any, db_name: str) -> None:
                    _("Where the app finds its database; the password stays in Secrets Manager"))
     else:
         lab.record("compute/db-url", "unset DB_URL DB_SECRET_ARN", _("No database (the app's /products answers 503)"))
-    db = "os.environ.get('DB_URL'), os.environ.get('DB_SECRET_ARN')" if with_db else "None"
-    lab.record("compute/user-data", f"python3 -c \"import os, awslab.webapp as w; print(w.user_data({port}, {db}), end='')\" "
+    db = "os.environ.get('DB_URL'), os.environ.get('DB_SECRET_ARN')" if with_db else "None, None"
+    group = repr(log_group_for(lab.name))
+    lab.record("compute/user-data", f"python3 -c \"import os, awslab.webapp as w; print(w.user_data({port}, {db}, log_group={group}), end='')\" "
                "> user-data.sh\nUSER_DATA_B64=$(base64 -w0 user-data.sh)",
                _("The user data that installs and starts the web app (awslab.webapp.user_data)"))
 

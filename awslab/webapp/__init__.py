@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import base64
 import gzip
+import re
 import shlex
 from pathlib import Path
 
-import re
-
 from .app import AppState, Database, Identity, Request, Response, WebApp, config_problem, imds_identity, respond, serve
+from .cwagent import LOG_DIR, agent_lines
 
 __all__ = ["APP_SOURCE", "USER_DATA_LIMIT", "user_data", "user_data_base64", "AppState", "Database", "Identity",
            "Request", "Response", "WebApp", "imds_identity", "respond", "serve", "with_app_config", "app_config_of",
@@ -41,7 +41,9 @@ Wants=network-online.target
 
 [Service]
 EnvironmentFile=-{APP_DIR}/app.env
-ExecStart=/usr/bin/python3 {APP_DIR}/app.py --port {{port}} --fault-file {APP_DIR}/fault
+ExecStart=/usr/bin/python3 {APP_DIR}/app.py --port {{port}} --fault-file {APP_DIR}/fault --log-dir {LOG_DIR}
+# systemd creates {LOG_DIR}, writable by the service's user (access.log, error.log).
+LogsDirectory=awslab
 # Least privilege: a throwaway user that may bind a port below 1024 and nothing more.
 DynamicUser=yes
 AmbientCapabilities=CAP_NET_BIND_SERVICE
@@ -80,7 +82,7 @@ def _secret_lines(db_url: str, secret_arn: str) -> list[str]:
 
 
 def user_data(port: int = 80, db_url: str | None = None, db_secret_arn: str | None = None,
-              app_config: str | None = None) -> str:
+              app_config: str | None = None, log_group: str | None = None) -> str:
     """A bash script for Amazon Linux 2023 that installs and starts the web app on ``port``.
 
     It writes the app to /opt/awslab/app.py, the database URL (if any) to a root-only
@@ -90,6 +92,8 @@ def user_data(port: int = 80, db_url: str | None = None, db_secret_arn: str | No
     With ``db_secret_arn`` (RDS's managed master-user secret), ``db_url`` carries no
     password: at boot the script asks Secrets Manager for it with the AWS CLI that
     AL2023 ships, using the instance profile's role, and never echoes it to the log.
+    With ``log_group``, it also installs the CloudWatch agent and configures it to send the app's
+    access and error logs to that group, one stream each per instance (:mod:`.cwagent`).
     If the app would push the script past EC2's 16 KB limit, it is embedded gzip+base64.
     ``app_config`` (JSON text) is the release's settings, see :func:`with_app_config`.
     """
@@ -109,7 +113,7 @@ def user_data(port: int = 80, db_url: str | None = None, db_secret_arn: str | No
     unit = _UNIT_FILE.replace("{port}", str(port))
     lines += [f"cat > /etc/systemd/system/{UNIT}.service <<'{_EOF}'", unit.rstrip("\n"), _EOF]
     lines += _config_lines(app_config) if app_config is not None else []
-    tail = ["systemctl daemon-reload", f"systemctl enable --now {UNIT}"]
+    tail = ["systemctl daemon-reload", f"systemctl enable --now {UNIT}"] + (agent_lines(log_group) if log_group else [])
     verbatim = "\n".join(lines + [f"cat > {APP_DIR}/app.py <<'{_EOF}'", source.rstrip("\n"), _EOF] + tail) + "\n"
     if len(verbatim.encode()) <= USER_DATA_LIMIT:
         return verbatim
@@ -119,9 +123,9 @@ def user_data(port: int = 80, db_url: str | None = None, db_secret_arn: str | No
 
 
 def user_data_base64(port: int = 80, db_url: str | None = None, db_secret_arn: str | None = None,
-                     app_config: str | None = None) -> str:
+                     app_config: str | None = None, log_group: str | None = None) -> str:
     """The user data base64-encoded, as a launch template's ``UserData`` field wants it."""
-    return base64.b64encode(user_data(port, db_url, db_secret_arn, app_config).encode()).decode()
+    return base64.b64encode(user_data(port, db_url, db_secret_arn, app_config, log_group).encode()).decode()
 
 
 _CONFIG_MARK = "# awslab: the release's settings (AWSLAB_APP_CONFIG, JSON)"

@@ -31,6 +31,7 @@ import os
 import signal
 import sqlite3
 import threading
+import time
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
@@ -358,8 +359,41 @@ def encode(resp: Response, head_only: bool = False, keep: bool = True) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (b"" if head_only else resp.body)
 
 
+def access_line(req: Request, resp: Response, when: float) -> str:
+    """One access-log line in Apache's combined format (what httpd and nginx write by default)."""
+    stamp = time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(when))
+    agent = req.headers.get("user-agent", "-").replace('"', "'")
+    return '%s - - [%s] "%s %s %s" %d %d "-" "%s"' % (req.peer or "-", stamp, req.method, req.target, req.version,
+                                                     resp.status, len(resp.body), agent)
+
+
+def error_line(req: Request, resp: Response, when: float) -> str:
+    """One error-log line for an answer of 500 or more: when, the request and why (the body's first line)."""
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(when))
+    why = resp.body.decode("utf-8", "replace").strip().splitlines()[:1] or ["-"]
+    return "%s [error] %s %s -> %d: %s" % (stamp, req.method, req.target, resp.status, why[0][:500])
+
+
+class FileLog:
+    """The app's logs on an instance: ``<dir>/access.log`` and ``<dir>/error.log`` (the CloudWatch agent tails them)."""
+
+    def __init__(self, directory: str):
+        self.directory = directory
+
+    def __call__(self, kind: str, when: float, line: str) -> None:
+        with open(os.path.join(self.directory, kind + ".log"), "a") as f:
+            f.write(line + "\n")
+
+
 class WebApp:
-    """A running server (what :func:`serve` returns). ``close()`` + ``await wait_closed()``, like asyncio.Server."""
+    """A running server (what :func:`serve` returns). ``close()`` + ``await wait_closed()``, like asyncio.Server.
+
+    ``log(kind, when, line)`` receives each access line (``kind`` "access") and, for answers of 500 or
+    more, an error line ("error"); ``clock()`` is the time they carry (the data plane passes simulated time).
+    """
+
+    log: Optional[Callable[[str, float, str], None]] = None
+    clock: Callable[[], float] = staticmethod(time.time)
 
     def __init__(self, identity: Identity, state: AppState, db=None, fault_file: Optional[str] = None, own_db: bool = False):
         self.identity, self.state, self.db, self.fault_file, self._own_db = identity, state, db, fault_file, own_db
@@ -436,6 +470,15 @@ class WebApp:
             return await self._loop.run_in_executor(None, respond, req, self.identity, self.state, self.db)
         return respond(req, self.identity, self.state, self.db)
 
+    def _log(self, req: Request, resp: Response) -> None:
+        when = self.clock()
+        try:
+            self.log("access", when, access_line(req, resp, when))
+            if resp.status >= 500:
+                self.log("error", when, error_line(req, resp, when))
+        except OSError:  # a full disk must not take the app down
+            pass
+
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         self._conns[task] = writer
@@ -459,6 +502,8 @@ class WebApp:
                     break
                 if resp.delay:
                     await asyncio.sleep(resp.delay)
+                if self.log is not None:
+                    self._log(req, resp)
                 keep = keep_alive(req)
                 writer.write(encode(resp, req.method == "HEAD", keep))
                 await writer.drain()
@@ -494,6 +539,8 @@ def _identity(args: argparse.Namespace) -> Identity:
 async def _run(args: argparse.Namespace, identity: Identity) -> bool:
     state = AppState(config_error=config_problem(os.environ.get("AWSLAB_APP_CONFIG")))
     app = await serve(args.host, args.port, identity, state, db_url=args.db_url, fault_file=args.fault_file)
+    if args.log_dir:
+        app.log = FileLog(args.log_dir)
     for sig in (signal.SIGTERM, signal.SIGINT):
         asyncio.get_running_loop().add_signal_handler(sig, app.close)
     print("awslab web app: %s on %s:%d" % (identity, args.host, app.port), flush=True)
@@ -511,6 +558,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.add_argument("--private-ip", default=env("AWSLAB_PRIVATE_IP"))
     p.add_argument("--db-url", default=env("AWSLAB_DB_URL"), help="sqlite:///abs/path or mysql://user:pass@host:3306/db")
     p.add_argument("--fault-file", default=env("AWSLAB_FAULT_FILE"), help='a file holding "ok", "unhealthy", "slow 2" ...')
+    p.add_argument("--log-dir", default=env("AWSLAB_LOG_DIR"), help="write access.log and error.log here")
     p.add_argument("--no-imds", action="store_true", help="don't ask the instance metadata service")
     args = p.parse_args(argv)
     crashed = asyncio.run(_run(args, _identity(args)))

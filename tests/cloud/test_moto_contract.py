@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import json
 import pathlib
 
 import moto
@@ -177,6 +178,23 @@ def test_module_clocks_we_replace_exist():
 
     assert callable(i.utcnow) and callable(a.utcnow) and callable(e.iso_8601_datetime_with_milliseconds)
     assert callable(cw_models.utcnow)  # PutMetricData without a Timestamp (awslab.cloud.moto_ext.cloudwatch)
+    from moto.logs import models as logs_models
+
+    # PutLogEvents' 14 days / 2 hours acceptance window reads this name (awslab.cloud.moto_ext.logs)
+    assert "utcnow() - timedelta(days=14)" in inspect.getsource(logs_models.LogsBackend.put_log_events)
+
+
+def test_the_aws_managed_policies_the_builder_attaches_are_in_motos_data():
+    """awslab.cloud.moto_ext.iam creates these from moto's copy of AWS's managed policies."""
+    from moto.iam import models as iam_models
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+
+    from awslab.cloud.moto_ext.iam import MANAGED_POLICIES_USED
+
+    data = json.loads(aws_managed_policies_data)
+    assert all(name in data for name in MANAGED_POLICIES_USED)
+    assert "logs:PutLogEvents" in data["CloudWatchAgentServerPolicy"]["Document"]["Statement"][0]["Action"]
+    assert "load_iam_aws_managed_policies()" in inspect.getsource(iam_models.IAMBackend._init_aws_policies)
 
 
 def test_moto_still_lacks_what_we_add():

@@ -92,7 +92,7 @@ def clients(url):
     return boto3.client("ec2", **kw), boto3.client("elbv2", **kw), boto3.client("s3", **kw)
 
 
-def build(url: str, octet: int, n: int = 2, net: str | None = None) -> dict:
+def build(url: str, octet: int, n: int = 2, net: str | None = None, user_data: str = "") -> dict:
     """A public two-AZ stack: ALB (80 from anywhere) -> app instances (80 from the ALB's group).
 
     The VPC is ``<net>.0.0/16`` (``10.<octet>`` unless given); ``octet`` also names the resources.
@@ -116,7 +116,7 @@ def build(url: str, octet: int, n: int = 2, net: str | None = None) -> dict:
     ids = []
     for i in range(n):
         ids += [i["InstanceId"] for i in ec2.run_instances(
-            ImageId="ami-12c6146b", InstanceType="t3.micro", MinCount=1, MaxCount=1,
+            ImageId="ami-12c6146b", InstanceType="t3.micro", MinCount=1, MaxCount=1, UserData=user_data,
             NetworkInterfaces=[{"DeviceIndex": 0, "SubnetId": subnets[i % 2], "Groups": [app_sg], "AssociatePublicIpAddress": True}])["Instances"]]
     tg = elbv2.create_target_group(Name=f"tg-{octet}", Protocol="HTTP", Port=80, VpcId=vpc, HealthCheckPath="/health",
                                    HealthCheckIntervalSeconds=5, HealthCheckTimeoutSeconds=4, HealthyThresholdCount=2,
@@ -341,8 +341,8 @@ def test_sampled_surge_reaches_cloudwatch_and_overload_gives_504s(cloud):
     assert sum(p["Sum"] for p in points) >= 0.5 * stats.total.num_requests
 
 
-def test_access_logs_land_in_s3_every_5_minutes_without_health_checks(cloud):
-    st = build(cloud, _octet(), n=1)
+def enable_access_logs(cloud: str, st: dict) -> str:
+    """A bucket with ELB's delivery policy, and the stack's ALB logging to it under ``web/``; returns the bucket."""
     _, elbv2, s3 = clients(cloud)
     bucket = f"alb-logs-{random.randint(0, 10**6)}"
     s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
@@ -356,6 +356,13 @@ def test_access_logs_land_in_s3_every_5_minutes_without_health_checks(cloud):
     # the data plane reads attributes about once a second (later on a busy machine): wait until it has
     wait_for(lambda: any(lb["arn"] == st["lb"]["LoadBalancerArn"] and lb["access_logs"]
                          for lb in control(cloud, "GET", "dataplane")["load_balancers"]), 10)
+    return bucket
+
+
+def test_access_logs_land_in_s3_every_5_minutes_without_health_checks(cloud):
+    st = build(cloud, _octet(), n=1)
+    _, _, s3 = clients(cloud)
+    bucket = enable_access_logs(cloud, st)
     for _ in range(5):
         assert get(st["alb_url"] + "/")[0] == 200
     control(cloud, "POST", "clock/advance", {"seconds": 600})  # the requests may straddle a 5-minute boundary

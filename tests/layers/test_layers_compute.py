@@ -15,6 +15,7 @@ from awslab.layers.keys import create_key_pair
 from awslab.layers.network import build_network
 from awslab.layers.security import build_security
 from awslab.webapp import user_data
+from awslab.webapp.cwagent import AGENT_POLICY_ARN, log_group_for
 
 
 def _lab(cloud_url):
@@ -59,7 +60,7 @@ def test_launch_template_has_what_each_app_server_needs(base):
     assert image["Name"].startswith("al2023-ami-2023.") and image["Architecture"] == "x86_64"
     assert (data["InstanceType"], data["SecurityGroupIds"], data["KeyName"]) == ("t3.micro", [base.security.app_sg_id], base.key.key_name)
     assert data["Monitoring"] == {"Enabled": True} and data["MetadataOptions"]["HttpTokens"] == "required"
-    assert base64.b64decode(data["UserData"]).decode() == user_data(80)
+    assert base64.b64decode(data["UserData"]).decode() == user_data(80, log_group=log_group_for(base.lab.name))
     specs = {s["ResourceType"]: _tags(s["Tags"]) for s in data["TagSpecifications"]}
     for rt in ("instance", "volume"):
         assert specs[rt]["awslab:lab"] == lab.name and specs[rt]["Name"] == f"{lab.name}-app"
@@ -103,13 +104,17 @@ def test_with_a_database_the_user_data_reads_the_password_from_its_secret(base):
     lt = build_launch_template(lab, base.security, base.key, spec, database=db)
     data = _latest(lab, lt.launch_template_id)["LaunchTemplateData"]
     script = base64.b64decode(data["UserData"]).decode()
-    assert script == user_data(80, "mysql://admin@mydb.abc.ap-northeast-2.rds.amazonaws.com:3306/awslab", secret)
+    assert script == user_data(80, "mysql://admin@mydb.abc.ap-northeast-2.rds.amazonaws.com:3306/awslab", secret,
+                               log_group=log_group_for(lab.name))
     iam = lab.client("iam")
     profile = iam.get_instance_profile(InstanceProfileName=f"{lab.name}-app-profile")["InstanceProfile"]
     assert data["IamInstanceProfile"]["Arn"] == profile["Arn"] == lt.instance_profile_arn
     assert [r["RoleName"] for r in profile["Roles"]] == [f"{lab.name}-app-role"]
     policy = iam.get_role_policy(RoleName=f"{lab.name}-app-role", PolicyName="read-db-secret")["PolicyDocument"]
     assert policy["Statement"][0]["Resource"] == secret
+    # the CloudWatch agent the user data configures sends the app's logs with the role's credentials
+    attached = iam.list_attached_role_policies(RoleName=f"{lab.name}-app-role")["AttachedPolicies"]
+    assert [a["PolicyArn"] for a in attached] == [AGENT_POLICY_ARN]
     assert build_launch_template(lab, base.security, base.key, spec, database=db).created == []
     script = lab.cli_log().script()
     assert 'export DB_URL="mysql://admin@$DB_ENDPOINT:3306/awslab"' in script

@@ -14,6 +14,8 @@ moto's *model* methods (one file per service) so that:
   (:mod:`.instance_refresh`);
 - CloudWatch metrics and alarms come from the simulator (:mod:`.cloudwatch`,
   owned by the CloudWatch subsystem);
+- the AWS managed policies the builder attaches exist (:mod:`.iam`);
+- CloudWatch Logs takes events on the simulated clock (:mod:`.logs`);
 - a security-group rule is matched without its description, as AWS does (:mod:`.security_groups`);
 - a launch template version built on a source version inherits its parameters, and an instance
   launched from a template gets its metadata options and monitoring (:mod:`.launch_templates`); versions can be
@@ -75,8 +77,10 @@ def install(sim) -> None:
     from . import instance_refresh
 
     instance_refresh.install()
-    from . import access_logs, cloudfront, route53
+    from . import access_logs, cloudfront, iam, logs, route53
 
+    iam.install()
+    logs.install()
     route53.install()
     cloudfront.install()
     access_logs.install()
