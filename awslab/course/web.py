@@ -45,7 +45,7 @@ class Reply:
             head = _("{url}: no answer ({reason}) after {s:.1f} s").format(url=self.url, reason=self.reason, s=took)
             return f"{head}\n  {self.detail}" if self.detail else head
         wait = f" ({took:.1f} s)" if took >= 1 else ""
-        return f"{self.status} {self.reason} · {first[:200]}{wait}"
+        return f"{self.status} {self.reason} · {_shorten(first)}{wait}"
 
     def __repr__(self) -> str:
         return self.text()
@@ -55,6 +55,14 @@ class Reply:
         colour = "#1a7f37" if ok else "#b42318"
         return (f"<div style='border-left:4px solid {colour};padding:2px 10px'>"
                 f"<code style='white-space:pre-wrap'>{html.escape(self.text())}</code></div>")
+
+
+def _shorten(line: str, most: int = 200) -> str:
+    """``line`` whole if it fits, else cut at the last space or comma before ``most`` characters, with an ellipsis."""
+    if len(line) <= most:
+        return line
+    cut = max(line.rfind(" ", 0, most), line.rfind(",", 0, most))
+    return line[: cut if cut > most // 2 else most].rstrip(" ,") + " …"
 
 
 def _local(url: str, endpoint_url: str | None) -> tuple[str, int, str]:
