@@ -51,7 +51,7 @@ def _reset_group(lab: Lab, group: dict, recorded: dict[str, str], timeout_s: flo
             if e.response["Error"]["Code"] != "IrreversibleInstanceRefresh":
                 raise
             asg.cancel_instance_refresh(AutoScalingGroupName=name)
-    _, ended = poll_until(lambda: _active(lab, name), lambda r: r is None, timeout_s, simulator(lab), fast_forward,
+    _last, ended = poll_until(lambda: _active(lab, name), lambda r: r is None, timeout_s, simulator(lab), fast_forward,
                           15.0)
     if not ended:
         raise DrillError(_("The instance refresh on {group} is still running after {seconds:g} s.").format(
