@@ -10,6 +10,7 @@ cloud's guard requires (:mod:`awslab.cloud.guard`).
 """
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import stat
@@ -100,8 +101,11 @@ class ControlClient:
             headers[identity.TOKEN_HEADER] = token
         data = json.dumps(body).encode() if body is not None else None
         req = urllib.request.Request(url, data=data, method=method.upper(), headers=headers)
-        with urllib.request.urlopen(req, timeout=timeout or self.timeout) as r:
-            raw = r.read()
+        try:
+            with urllib.request.urlopen(req, timeout=timeout or self.timeout) as r:
+                raw = r.read()
+        except http.client.HTTPException as e:  # the cloud stopped mid-answer (IncompleteRead, a bad status line)
+            raise ConnectionAbortedError(f"the answer to {method.upper()} {path} was cut off ({e!r})") from e
         return json.loads(raw) if raw else None
 
     def call(self, method: str, path: str, body: Any = None, query: dict | None = None, fix: str | None = None) -> Any:

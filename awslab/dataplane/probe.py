@@ -97,7 +97,12 @@ class RealProbe:
         subnet = snap.network.subnets.get(getattr(inst, "subnet_id", None) or "")
         if subnet is None or not getattr(inst, "private_ip", None):
             return None
-        groups = tuple(g.id for g in getattr(inst, "security_groups", None) or [])
+        # As describe_instances shows it (netpolicy's _instance_endpoint): the instance's groups, then its network
+        # interfaces' (moto puts a launch without groups in the VPC's default group on its interface only).
+        groups = [g.id for g in getattr(inst, "security_groups", None) or []]
+        for nic in (getattr(inst, "nics", None) or {}).values():
+            groups += [g.id for g in getattr(nic, "group_set", None) or [] if g.id not in groups]
+        groups = tuple(groups)
         return Endpoint(instance_id, inst.private_ip, subnet["SubnetId"], groups, bool(getattr(inst, "public_ip", None)),
                         subnet["VpcId"])
 

@@ -94,3 +94,39 @@ def test_the_cli_prints_a_paragraph_when_the_cloud_stops_mid_build(port):
     assert build.returncode == 2, out
     assert "Traceback" not in out and len(out.strip().splitlines()) <= 6, out
     assert "is not answering" in out and "keeps everything in memory" in out and "awslab cloud start" in out
+
+
+def test_an_answer_cut_off_mid_body_is_a_cloud_not_running_error_not_a_traceback():
+    """A cloud stopped while it answers leaves a short body (http.client.IncompleteRead, not an OSError); the control
+    client reports it as the cloud not running, with the fix, as for a refused connection."""
+    import socket
+    import threading
+
+    from awslab.cloud.client import ControlClient
+    from awslab.errors import CloudNotRunning
+
+    server = socket.create_server(("127.0.0.1", 0))
+    served = threading.Event()
+
+    def answer_half_once():
+        server.settimeout(10)
+        try:
+            conn, _ = server.accept()
+        except OSError:
+            return
+        with conn:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 396\r\n\r\n{\"now\":")
+            served.set()
+
+    t = threading.Thread(target=answer_half_once, daemon=True)
+    t.start()
+    try:
+        with pytest.raises(CloudNotRunning) as e:
+            ControlClient(f"http://127.0.0.1:{server.getsockname()[1]}", token="x", timeout=5).call(
+                "POST", "clock/advance", {"seconds": 1})
+    finally:
+        server.close()
+        t.join(10)
+    assert served.is_set()
+    assert "clock/advance" in str(e.value) and "cut off" in str(e.value)

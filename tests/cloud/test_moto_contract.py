@@ -21,6 +21,7 @@ from moto.core import utils as moto_utils
 from moto.ec2.models import instances as ec2_instances
 from moto.ec2.models import launch_templates as ec2_launch_templates
 from moto.ec2.models import amis as ec2_amis
+from moto.ec2.models import security_groups as sg_models
 from moto.ec2.models import subnets as ec2_subnets
 from moto.ec2.responses import launch_templates as ec2_lt_responses
 from moto.elbv2 import models as elbv2_models
@@ -135,7 +136,11 @@ def test_model_attributes_the_extension_reads_and_writes():
         # moto_ext.elbv2._elbv2_lb_init completes moto's attribute dict with AWS's ALB defaults (moto says cross-zone off).
         (elbv2_models.FakeLoadBalancer, "__init__"): ["self.created_time = iso_8601_datetime_with_milliseconds()",
                                                       "self.attrs = {", '"load_balancing.cross_zone.enabled": "false"',
-                                                      '# "idle_timeout.timeout_seconds": "60"', "self.type ="],
+                                                      '# "idle_timeout.timeout_seconds": "60"', "self.type =",
+                                                      "self.security_groups = security_groups", "self.subnets ="],
+        # moto_ext.security_groups gives a VPC's default group its inbound rule from itself; moto makes the outbound one.
+        (sg_models.SecurityGroupBackend, "create_security_group"): ["is_default=is_default", "return group"],
+        (sg_models.SecurityGroupBackend, "get_default_security_group"): ["if group.is_default"],
         # moto_ext.access_logs reads a bucket's policy and region, and a load balancer's attributes.
         (s3_models.FakeBucket, "__init__"): ["self.policy: bytes | None = None", "self.region_name = region_name"],
         # moto_ext.cloudfront keeps an origin's OAC beside what moto keeps.
@@ -211,12 +216,13 @@ def test_moto_still_lacks_what_we_add():
 
 def _ext_modules():
     from awslab.cloud.moto_ext import (access_logs, autoscaling, cloudfront, cloudwatch, ec2, ec2_launch, elbv2,
-                                       launch_templates, route53)
+                                       launch_templates, route53, security_groups)
 
-    for mod in (ec2, elbv2, autoscaling, cloudwatch, launch_templates, route53, cloudfront, access_logs):
+    for mod in (ec2, elbv2, autoscaling, cloudwatch, launch_templates, route53, cloudfront, access_logs, security_groups):
         mod.install()
     # ec2_launch and launch_templates both wrap run_instances: whichever was installed first holds moto's own
-    return (ec2, ec2_launch, elbv2, autoscaling, cloudwatch, launch_templates, route53, cloudfront, access_logs)
+    return (ec2, ec2_launch, elbv2, autoscaling, cloudwatch, launch_templates, route53, cloudfront, access_logs,
+            security_groups)
 
 
 # -- CloudWatch and scaling policies (moto_ext.cloudwatch, sim.cloudwatch, sim.policies) ---------

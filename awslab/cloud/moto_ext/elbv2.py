@@ -4,7 +4,8 @@ Patched: ``FakeTargetGroup.register/deregister/deregister_terminated_instances``
 (tell the simulator), ``FakeTargetGroup.health_for`` (answer from the
 simulator's state machine) and ``ELBv2Backend.describe_target_health`` (list
 draining targets too, as AWS does) and ``delete_target_group``; ``FakeLoadBalancer.__init__``
-(an Application Load Balancer starts with AWS's attribute defaults, see :data:`ALB_DEFAULT_ATTRIBUTES`).
+(an Application Load Balancer starts with AWS's attribute defaults, see :data:`ALB_DEFAULT_ATTRIBUTES`, and one
+created without security groups is in its VPC's default security group, as AWS puts it: moto leaves it in none).
 """
 from __future__ import annotations
 
@@ -126,3 +127,17 @@ def _elbv2_lb_init(self, *args, **kwargs):
     _ORIG["lb_init"](self, *args, **kwargs)
     if self.type == "application":
         self.attrs.update(ALB_DEFAULT_ATTRIBUTES)
+        if not self.security_groups:
+            self.security_groups = _vpc_default_group(self)
+
+
+def _vpc_default_group(lb) -> list[str]:
+    """The VPC's default security group, for an ALB created without ``SecurityGroups``: "If you don't specify a
+    security group, the load balancer is automatically associated with the default security group for the VPC"
+    (https://docs.aws.amazon.com/elasticloadbalancing/latest/classic/elb-vpc-security-groups.html; an ALB behaves
+    the same, and its DescribeLoadBalancers then lists that group)."""
+    ec2 = getattr(lb.subnets[0], "ec2_backend", None) if lb.subnets else None
+    if ec2 is None:
+        return []
+    group = ec2.get_default_security_group(lb.vpc_id) if lb.vpc_id else None
+    return [group.id] if group is not None else []

@@ -12,6 +12,9 @@ private IP, its public IP, its instance id) onto its endpoint::
         HostKeyAlias i-0abc
         UserKnownHostsFile ~/.awslab/ssh/known_hosts
         StrictHostKeyChecking yes
+        ConnectTimeout 10
+        ServerAliveInterval 5
+        ServerAliveCountMax 3
         IdentityFile ~/.awslab/keys/awslab-key
 
 and a known_hosts file holds every instance's host key (public half), so the
@@ -45,6 +48,13 @@ class SSHConfigFiles:
     instances: tuple[str, ...] = ()
 
 
+#: A lab's ssh never waits without end: it gives up on a connection nobody answers after 10 s (a dropped SYN: the
+#: lesson's "Connection timed out"), and on a session whose far end stops answering after 3 keepalives 5 s apart.
+#: Per host, so an ``Include`` of this file changes nothing for the student's other hosts; the jump host of an
+#: ``ssh -J`` reads them too (ssh passes ``-F`` on to it).
+_GIVE_UP = ("    ConnectTimeout 10", "    ServerAliveInterval 5", "    ServerAliveCountMax 3")
+
+
 def _aliases(ep: dict) -> list[str]:
     names = [ep["private_ip"], ep.get("public_ip"), ep["instance_id"]]
     return [n for n in names if n]
@@ -63,7 +73,8 @@ def render_config(endpoints: list[dict], known_hosts: Path, key_dir: Path | None
                   f"    User {ep.get('user') or 'ec2-user'}",
                   f"    HostKeyAlias {ep['instance_id']}",
                   f"    UserKnownHostsFile {known_hosts}",
-                  "    StrictHostKeyChecking yes"]
+                  "    StrictHostKeyChecking yes",
+                  *_GIVE_UP]
         key = (key_dir / ep["key_name"]) if key_dir is not None and ep.get("key_name") else None
         if key is not None and key.is_file():
             lines += [f"    IdentityFile {key}", "    IdentitiesOnly yes"]
