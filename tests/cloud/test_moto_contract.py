@@ -83,6 +83,11 @@ METHODS = [
     (asg_models.InstanceState, "launch_template", ["self"]),
     (route53_models.Route53Backend, "change_resource_record_sets", ["self", "zoneid", "change_list"]),
     (elbv2_models.ELBv2Backend, "modify_load_balancer_attributes", ["self", "arn", "attrs"]),
+    # moto_ext.elbv2 maps modify_target_group's positional arguments by these names (ELBV2_MODIFY_PARAMS).
+    (elbv2_models.ELBv2Backend, "modify_target_group",
+     ["self", "arn", "health_check_proto", "health_check_port", "health_check_path", "health_check_interval",
+      "health_check_timeout", "healthy_threshold_count", "unhealthy_threshold_count", "http_codes",
+      "health_check_enabled"]),
     (route53_models.Route53Backend, "get_hosted_zone", ["self", "id_"]),  # a property: moto_ext.autoscaling reports the launched version
     (asg_responses.AutoScalingResponse, "describe_scaling_activities", ["self"]),
     (asg_responses.AutoScalingResponse, "create_auto_scaling_group", ["self"]),

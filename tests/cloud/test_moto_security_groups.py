@@ -96,25 +96,3 @@ def test_a_vpcs_default_group_lets_its_own_members_in_and_everything_out(ec2):
     ec2.revoke_security_group_ingress(GroupId=group["GroupId"], IpPermissions=[
         {"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": group["GroupId"]}]}])
     assert ec2.describe_security_groups(GroupIds=[group["GroupId"]])["SecurityGroups"][0]["IpPermissions"] == []
-
-
-def test_an_alb_made_without_groups_is_in_its_vpcs_default_group_and_one_with_groups_keeps_them(ec2):
-    """An ALB created without SecurityGroups is associated with the VPC's default security group
-    (https://docs.aws.amazon.com/elasticloadbalancing/latest/classic/elb-vpc-security-groups.html), so it can reach
-    instances that are in the default group too. moto 5.2.5 left it in no group at all."""
-    from awslab.cloud.moto_ext import elbv2 as elbv2_patch
-
-    elbv2_patch.install()
-    elb = boto3.client("elbv2", region_name=REGION)
-    vpc = ec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
-    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.1.{i}.0/24", AvailabilityZone=f"{REGION}{az}")["Subnet"][
-        "SubnetId"] for i, az in ((1, "a"), (2, "c"))]
-    default = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc]},
-                                                    {"Name": "group-name", "Values": ["default"]}])["SecurityGroups"][0]
-    bare = elb.create_load_balancer(Name="bare", Subnets=subnets)["LoadBalancers"][0]
-    assert bare["SecurityGroups"] == [default["GroupId"]]
-    web = ec2.create_security_group(GroupName="alb", Description="alb", VpcId=vpc)["GroupId"]
-    chosen = elb.create_load_balancer(Name="chosen", Subnets=subnets, SecurityGroups=[web])["LoadBalancers"][0]
-    assert chosen["SecurityGroups"] == [web]
-    described = {lb["LoadBalancerName"]: lb["SecurityGroups"] for lb in elb.describe_load_balancers()["LoadBalancers"]}
-    assert described == {"bare": [default["GroupId"]], "chosen": [web]}

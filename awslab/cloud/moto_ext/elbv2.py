@@ -5,7 +5,9 @@ Patched: ``FakeTargetGroup.register/deregister/deregister_terminated_instances``
 simulator's state machine) and ``ELBv2Backend.describe_target_health`` (list
 draining targets too, as AWS does) and ``delete_target_group``; ``FakeLoadBalancer.__init__``
 (an Application Load Balancer starts with AWS's attribute defaults, see :data:`ALB_DEFAULT_ATTRIBUTES`, and one
-created without security groups is in its VPC's default security group, as AWS puts it: moto leaves it in none).
+created without security groups is in its VPC's default security group, as AWS puts it: moto leaves it in none);
+``ELBv2Backend.modify_target_group`` refuses a health check whose timeout is not below its interval, as
+CreateTargetGroup already does in moto and both do in AWS).
 """
 from __future__ import annotations
 
@@ -48,7 +50,8 @@ def install() -> None:
                  deregister_terminated=FakeTargetGroup.deregister_terminated_instances,
                  health_for=FakeTargetGroup.health_for,
                  describe_target_health=ELBv2Backend.describe_target_health,
-                 delete_target_group=ELBv2Backend.delete_target_group, lb_init=FakeLoadBalancer.__init__)
+                 delete_target_group=ELBv2Backend.delete_target_group, lb_init=FakeLoadBalancer.__init__,
+                 modify_target_group=ELBv2Backend.modify_target_group)
     FakeTargetGroup.register = _elbv2_register
     FakeTargetGroup.deregister = _elbv2_deregister
     FakeTargetGroup.deregister_terminated_instances = _elbv2_deregister_terminated_instances
@@ -56,6 +59,7 @@ def install() -> None:
     ELBv2Backend.describe_target_health = _elbv2_describe_target_health
     ELBv2Backend.delete_target_group = _elbv2_delete_target_group
     FakeLoadBalancer.__init__ = _elbv2_lb_init
+    ELBv2Backend.modify_target_group = _elbv2_modify_target_group
 
 
 def _elbv2_register(self, targets):
@@ -141,3 +145,27 @@ def _vpc_default_group(lb) -> list[str]:
         return []
     group = ec2.get_default_security_group(lb.vpc_id) if lb.vpc_id else None
     return [group.id] if group is not None else []
+
+
+def _elbv2_modify_target_group(self, arn, *args, **kwargs):
+    """AWS answers ``ValidationError`` "Health check interval must be greater than the timeout" when a change leaves
+    an HTTP(S) target group's timeout at or above its interval (the interval is the time between two checks, and one
+    check must end before the next; https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html).
+    moto checks this on CreateTargetGroup only; a modify is checked against the group's values after the change, with
+    moto's CreateTargetGroup wording, and changes nothing when refused."""
+    group = self.target_groups.get(arn)
+    if group is not None and group.protocol in ("HTTP", "HTTPS"):
+        names = list(ELBV2_MODIFY_PARAMS)
+        given = dict(zip(names, args), **kwargs)
+        interval = given.get("health_check_interval") or group.health_check_interval_seconds
+        timeout = given.get("health_check_timeout") or group.health_check_timeout_seconds
+        if interval is not None and timeout is not None and int(timeout) >= int(interval):
+            raise _elbv2_module.ValidationError(
+                f"Health check timeout '{timeout}' must be smaller than the interval '{interval}'")
+    return _ORIG["modify_target_group"](self, arn, *args, **kwargs)
+
+
+#: modify_target_group's parameters after ``arn``, in moto's order (the contract test pins them).
+ELBV2_MODIFY_PARAMS = ("health_check_proto", "health_check_port", "health_check_path", "health_check_interval",
+                       "health_check_timeout", "healthy_threshold_count", "unhealthy_threshold_count", "http_codes",
+                       "health_check_enabled")
