@@ -118,6 +118,7 @@ class DataPlane(Reconciler):
         self.imds = MetadataService(clock=lambda: self.sim.now)  # 169.254.169.254 for every instance (.from_instance)
         home = Path(db_path).parent if db_path else config.home() / "dataplane"
         self.ssh = SSHHost(self, home / "ssh")  # every running instance's SSH server (awslab.dataplane.ssh)
+        self.edge_ips: set[str] = set()  # CloudFront edge addresses served (awslab.dataplane.cdn)
 
     # -- addresses -------------------------------------------------------------------------
     def loopback(self, private_ip: str) -> str:
@@ -129,7 +130,7 @@ class DataPlane(Reconciler):
 
     def _addresses_in_use(self) -> list[str]:
         """VPC addresses served now: every hosted instance's and every ALB node's (the loopback map keeps their blocks)."""
-        ips = [h.identity.private_ip for h in list(self.host.hosted.values())]
+        ips = [h.identity.private_ip for h in list(self.host.hosted.values())] + list(self.edge_ips)
         return ips + [ip for lb in list(self.lbs.values()) for ip in lb.view.nodes.values()]
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -446,6 +447,9 @@ if DATAPLANE is not None:
     from .from_instance import register as _register_requests
 
     _register_requests(DATAPLANE)  # POST /_awslab/dataplane/request: curl on an instance
+    from .cdn.service import attach as _attach_cloudfront
+
+    _attach_cloudfront(DATAPLANE)  # every distribution's edge; GET /_awslab/cloudfront
 
     @control.route("GET", "dataplane/ssh", locked=False)
     def _ssh(body: dict, query: dict) -> dict:

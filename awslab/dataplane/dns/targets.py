@@ -12,8 +12,9 @@ answers where the data plane serves it (or will):
   DB subnet group's subnet in its current Availability Zone
   (:func:`db_instance_address`). The address is read each time the view is built,
   so a Multi-AZ failover that moves the instance to the other AZ changes the answer.
-- **CloudFront, S3 website endpoints**: ``127.0.0.1``, the address the edge is
-  reached at from this machine (nothing serves the distribution yet: issue 14 §3).
+- **a CloudFront distribution**: the loopback address of its edge address
+  (:func:`awslab.dataplane.cdn.distribution.edge_ip`), where the data plane serves it.
+- **S3 website endpoints**: ``127.0.0.1``.
 
 Alias records to these resources answer with the resource's TTL, which Route 53
 fixes at 60 s for ELB and S3 website endpoints ("alias records with a fixed TTL of
@@ -105,15 +106,18 @@ def db_instance_names(rds: Any, ec2: Any, local_address: Callable[[str], str]) -
     return out
 
 
-def distribution_names(cloudfront: Any) -> list[ServiceName]:
+def distribution_names(cloudfront: Any, local_address: Callable[[str], str]) -> list[ServiceName]:
+    """Each distribution's ``dxxxx.cloudfront.net``, answering the loopback address its edge serves on."""
+    from ..cdn.distribution import edge_ip
+
     pages = cloudfront.get_paginator("list_distributions").paginate()
     items = [d for page in pages for d in (page.get("DistributionList") or {}).get("Items") or []]
-    return [ServiceName(_name(d["DomainName"]), "distribution", d["Id"], EDGE_ADDRESS)
+    return [ServiceName(_name(d["DomainName"]), "distribution", d["Id"], local_address(edge_ip(d["Id"])))
             for d in items if d.get("DomainName")]
 
 
 def read_service_names(clients: dict, local_address: Callable[[str], str]) -> dict[dns.name.Name, ServiceName]:
     """Every ALB, DB instance and distribution's DNS name (``clients``: boto3 elbv2, rds, ec2, cloudfront)."""
     names = [*load_balancer_names(clients["elbv2"]), *db_instance_names(clients["rds"], clients["ec2"], local_address),
-             *distribution_names(clients["cloudfront"])]
+             *distribution_names(clients["cloudfront"], local_address)]
     return {s.name: s for s in names}
