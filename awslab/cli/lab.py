@@ -108,6 +108,22 @@ def _print_simulator(url: str) -> None:
             print(_("load balancer {name}: {url} is served at {local} (curl it)").format(
                 name=lb["name"], url=f"http://{lb.get('dns_name')}:{lport}", local=local))
     _print_dns(client)
+    _print_cloudfront(client)
+
+
+def _print_cloudfront(client) -> None:
+    """Each distribution's edge address, from the control API (a cloud without edges prints nothing)."""
+    from ..errors import AwslabError
+
+    try:
+        found = client.call("GET", "cloudfront")
+    except AwslabError:
+        return
+    for d in (found or {}).get("distributions", []) if isinstance(found, dict) else []:
+        text = (_("CloudFront {id}: http://{domain}/ is served at {local} ({hits} hits, {misses} misses)")
+                if d.get("enabled") else _("CloudFront {id}: disabled, serves only 403 at {local}"))
+        print(text.format(id=d["id"], domain=d.get("domain_name"), local=d.get("local"), hits=d.get("hits", 0),
+                          misses=d.get("misses", 0)))
 
 
 def _print_dns(client) -> None:

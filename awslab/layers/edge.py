@@ -208,20 +208,36 @@ def _bucket_tags(s3: Any, bucket: str) -> list[dict[str, str]]:
 
 
 def index_page(alb_dns_name: str) -> str:
-    """The front end: a page the browser runs, which calls the API on the ALB."""
-    api = html.escape(f"http://{alb_dns_name}")
+    """The front end: a page the browser runs; its JavaScript calls ``/api/products`` on the same distribution.
+
+    The call is relative, so it goes to CloudFront, whose ``/api/*`` behaviour forwards it to the ALB: one
+    name for the page and the API, no cross-origin request. The page shows the products and the instance
+    that answered. (No ``${...}`` or backquotes in the script: the CLI log writes it with a shell heredoc.)
+    """
+    alb = html.escape(alb_dns_name)
     return f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>awslab shop</title></head>
 <body>
 <h1>awslab shop</h1>
-<p>This page came from S3 through CloudFront. Your browser now calls the API behind the load balancer:
-<code id="api">{api}</code></p>
-<pre id="out">loading...</pre>
+<p>This page came from S3 through CloudFront. Its JavaScript calls <code>/api/products</code> on the same
+distribution; CloudFront sends <code>/api/*</code> to the load balancer <code id="alb">{alb}</code>.</p>
+<p id="status">loading...</p>
+<p>Answered by instance: <code id="instance">-</code></p>
+<ul id="products"></ul>
 <script>
-const API = document.getElementById("api").textContent;  // the ALB's DNS name (also reachable as /api/* on this CDN)
-Promise.all(["/", "/products"].map(p => fetch(API + p).then(r => r.text())))
-  .then(([hello, products]) => {{ document.getElementById("out").textContent = hello + "\\n" + products; }})
-  .catch(e => {{ document.getElementById("out").textContent = "API unreachable: " + e; }});
+fetch("/api/products", {{headers: {{"Accept": "application/json"}}}})
+  .then(r => r.ok ? r.json() : Promise.reject(new Error("HTTP " + r.status)))
+  .then(data => {{
+    document.getElementById("instance").textContent = data.instance_id;
+    const list = document.getElementById("products");
+    for (const p of data.products) {{
+      const li = document.createElement("li");
+      li.textContent = p.name + ": " + p.price;
+      list.appendChild(li);
+    }}
+    document.getElementById("status").textContent = data.products.length + " products from the API";
+  }})
+  .catch(e => {{ document.getElementById("status").textContent = "API unreachable: " + e.message; }});
 </script>
 </body></html>
 """

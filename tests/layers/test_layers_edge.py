@@ -39,7 +39,7 @@ def test_edge_builds_zone_alias_bucket_and_distribution(lab, alb):
     assert (www["HostedZoneId"], www["DNSName"].rstrip("."), www["EvaluateTargetHealth"]) == (
         CLOUDFRONT_HOSTED_ZONE_ID, edge.distribution_domain_name, False)
     page = s3.get_object(Bucket=edge.bucket_name, Key="index.html")["Body"].read().decode()
-    assert f"http://{alb.dns_name}" in page
+    assert 'fetch("/api/products"' in page and alb.dns_name in page  # the API through CloudFront's /api/*
     config = cf.get_distribution_config(Id=edge.distribution_id)["DistributionConfig"]
     assert config["DefaultRootObject"] == "index.html"
     origins = {o["Id"]: o for o in config["Origins"]["Items"]}
