@@ -66,13 +66,19 @@ def _shorten(line: str, most: int = 200) -> str:
 
 
 def _local(url: str, endpoint_url: str | None) -> tuple[str, int, str]:
-    """(host, port, Host header) to connect to for ``url``: the data plane's address for an ALB's DNS name."""
+    """(host, port, Host header) to connect to for ``url``: the data plane's address for an ALB's or a CloudFront
+    distribution's DNS name (``https://`` is served as HTTP on this machine)."""
     parts = urlsplit(url)
     host, port = parts.hostname or "", parts.port or 80
     if endpoint_url and host.endswith(".elb.amazonaws.com"):
         from ..traffic.target import alb_url
 
         local = urlsplit(alb_url(host, endpoint_url, port))
+        return local.hostname or "127.0.0.1", local.port or 80, host
+    if endpoint_url and host.endswith(".cloudfront.net"):
+        from ..traffic.target import cdn_url
+
+        local = urlsplit(cdn_url(host, endpoint_url))
         return local.hostname or "127.0.0.1", local.port or 80, host
     return host, port, parts.netloc
 

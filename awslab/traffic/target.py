@@ -28,6 +28,22 @@ def _settle(client: ControlClient) -> None:
             raise
 
 
+def cdn_url(domain_name: str, endpoint_url: str | None = None) -> str:
+    """``http://<edge address>:<port>`` where the distribution ``dxxxx.cloudfront.net`` is served on this machine."""
+    client = ControlClient(endpoint_url or config.endpoint_url(), timeout=10)
+    try:
+        info = client.call("GET", "cloudfront")
+    except AwslabError as e:
+        raise AwslabError(_("could not ask the embedded cloud's CloudFront edges at {endpoint_url}: {problem}").format(
+            endpoint_url=client.endpoint_url, problem=e.problem),
+                          _("Start the cloud (`awslab cloud start`); on real AWS use the distribution's domain name.")) from e
+    for d in info.get("distributions", []):
+        if d.get("domain_name", "").lower() == domain_name.lower().rstrip(".") and d.get("local"):
+            return d["local"]
+    raise AwslabError(_("no CloudFront distribution {domain_name} is served (deleted, or not created yet)").format(
+        domain_name=domain_name), _("Check the name with cf.list_distributions(); a new distribution is served within a second."))
+
+
 def alb_url(name_or_dns: str, endpoint_url: str | None = None, listener_port: int = 80) -> str:
     """``http://127.0.0.1:<port>`` serving listener ``listener_port`` of the ALB named (or DNS-named) ``name_or_dns``."""
     client = ControlClient(endpoint_url or config.endpoint_url(), timeout=5)

@@ -64,3 +64,15 @@ def _zone(lab: Any, resources: dict) -> dict:
     ensure_alias_records(lab, zone_id, spec, alb["DNSName"], alb["CanonicalHostedZoneId"],
                          the_distribution(lab)["DomainName"], [])
     return {"hosted_zone_id": zone_id}
+
+
+@step("10.5")
+def _invalidation(lab: Any, resources: dict) -> dict:
+    import time
+
+    from ...checks.edge import the_distribution
+
+    if not _passed(lab, "10.5"):
+        lab.client("cloudfront").create_invalidation(DistributionId=the_distribution(lab)["Id"], InvalidationBatch={
+            "Paths": {"Quantity": 1, "Items": ["/index.html"]}, "CallerReference": f"awslab-{time.time()}"})
+    return {}

@@ -27,9 +27,8 @@ import asyncio
 import base64
 import hashlib
 import os
-import time
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable
+from typing import Callable
 from urllib.parse import unquote
 
 from ..http1 import MAX_HEAD, BadRequest, ClientRequest, parse_request, response_bytes
@@ -156,13 +155,15 @@ class Edge:
             reply = cf_error(403, "This distribution is not configured to allow the HTTP request method that was used "
                                   "for this request. The distribution supports only cachable requests.", cf_id)
             return self._finish(reply, "Error", cf_id)
-        path = creq.path
+        # The cache key is the path the viewer asked for ("/" and "/index.html" are two entries, invalidated
+        # apart); the default root object is what the origin is asked for "/".
+        key = path = creq.path
         if path == "/" and view.default_root_object:
             path = "/" + view.default_root_object
         cacheable = creq.method in ("GET", "HEAD") and not behaviour.ttls.disabled
         now = self.clock()
         if cacheable:
-            hit = self.cache.get(path, now)
+            hit = self.cache.get(key, now)
             if hit is not None:
                 kind = "Hit" if hit.status < 400 else "Error"
                 self.stats.hits += 1
@@ -177,7 +178,7 @@ class Edge:
         if cacheable:
             ttl = (object_ttl(behaviour.ttls, _header(headers, "cache-control")) if status in CACHED_SUCCESS
                    else error_ttl(status, view.error_min_ttls))
-            self.cache.put(path, CachedObject(status, headers, body, now, ttl))
+            self.cache.put(key, CachedObject(status, headers, body, now, ttl))
         return self._finish((status, headers, body), "Miss" if status < 400 else "Error", cf_id)
 
     def _finish(self, reply: tuple, kind: str, cf_id: str) -> tuple[int, list[tuple[str, str]], bytes]:
