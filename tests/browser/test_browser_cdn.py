@@ -2,7 +2,6 @@
 JavaScript calls /api/products, which goes CloudFront -> ALB -> app -> database (Debian's Chromium)."""
 from __future__ import annotations
 
-from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
@@ -13,20 +12,9 @@ from awslab.layers.edge import ensure_index_page
 from ..conftest import control
 from ..dataplane.test_dataplane_cloudfront import client, make_site
 from ..dataplane.test_dataplane_service import _octet, build, start_cloud, stop_cloud
-from .test_browser_jupyterlab import CHROMIUM, CHROMIUM_ARGS  # noqa: F401
+from .test_browser_jupyterlab import browser  # noqa: F401 - the fixture
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (Debian: apt-get install chromium; .ci/run installs it)")
-    playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def test_the_page_from_cloudfront_shows_the_products_the_app_served(tmp_path_factory, browser):

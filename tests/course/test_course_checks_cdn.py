@@ -12,19 +12,9 @@ from awslab.checks import cdn
 from awslab.checks.registry import Unmet
 from awslab.layers.edge import EdgeSpec, distribution_config
 
-REGION = "ap-northeast-2"
+from tests.course.test_course_checks_edge_observability import REGION, _Lab
+
 ALB_DNS = "awslab-alb-1.ap-northeast-2.elb.amazonaws.com"
-
-
-class _Lab:
-    name, region, backend, endpoint_url = "awslab", REGION, "embedded", None
-
-    def client(self, service):
-        return boto3.client(service, region_name=REGION)
-
-    def tags(self, name, layer):
-        return [{"Key": "Name", "Value": name}, {"Key": "awslab:lab", "Value": self.name},
-                {"Key": "awslab:layer", "Value": layer}]
 
 
 @pytest.fixture
