@@ -41,12 +41,14 @@ def invalidation(lab: Any) -> Any:
     found = _invalidations(cf, dist["Id"])
     if not found:
         raise not_yet(_("Distribution {id} has no invalidation yet. Its edge locations keep the copy of {key} they "
-                        "cached until the copy's TTL ends, whatever you upload to S3.").format(id=dist["Id"], key=key), fix)
+                        "cached until the copy's TTL ends, whatever you upload to S3.").format(
+            id=dist["Id"], key=key), fix)
     mine = [i for i in found if any(covers(p, key) for p in i["InvalidationBatch"]["Paths"].get("Items") or [])]
     if not mine:
         paths = sorted({p for i in found for p in i["InvalidationBatch"]["Paths"].get("Items") or []})
         raise not_yet(_("The invalidations of {id} name {paths}; none covers {key}. A path starts with / and may end "
-                        "with * (for example /index.html or /*).").format(id=dist["Id"], paths=", ".join(paths), key=key), fix)
+                        "with * (for example /index.html or /*).").format(
+            id=dist["Id"], paths=", ".join(paths), key=key), fix)
     newest = max(mine, key=lambda i: i["CreateTime"])
     uploaded = s3.head_object(Bucket=bucket, Key=INDEX)["LastModified"]
     if newest["CreateTime"] < uploaded:

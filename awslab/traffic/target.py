@@ -36,12 +36,14 @@ def cdn_url(domain_name: str, endpoint_url: str | None = None) -> str:
     except AwslabError as e:
         raise AwslabError(_("could not ask the embedded cloud's CloudFront edges at {endpoint_url}: {problem}").format(
             endpoint_url=client.endpoint_url, problem=e.problem),
-                          _("Start the cloud (`awslab cloud start`); on real AWS use the distribution's domain name.")) from e
+                          _("Start the cloud (`awslab cloud start`); on real AWS use the distribution's domain name."),
+                          ) from e
     for d in info.get("distributions", []):
         if d.get("domain_name", "").lower() == domain_name.lower().rstrip(".") and d.get("local"):
             return d["local"]
     raise AwslabError(_("no CloudFront distribution {domain_name} is served (deleted, or not created yet)").format(
-        domain_name=domain_name), _("Check the name with cf.list_distributions(); a new distribution is served within a second."))
+        domain_name=domain_name),
+        _("Check the name with cf.list_distributions(); a new distribution is served within a second."))
 
 
 def alb_url(name_or_dns: str, endpoint_url: str | None = None, listener_port: int = 80) -> str:

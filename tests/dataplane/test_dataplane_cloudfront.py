@@ -233,3 +233,13 @@ def test_curl_with_the_dns_answer(cloud, stack):
                           f"http://{site['domain']}:{u.port}/api/products"], capture_output=True, text=True, timeout=30)
     assert out.returncode == 0, out.stderr
     assert "X-Cache: Miss from cloudfront" in out.stdout and '"products"' in out.stdout
+
+
+def test_awslab_status_prints_each_distributions_edge(cloud, stack, capsys):
+    from awslab.cli.lab import _print_cloudfront
+    from awslab.cloud.client import ControlClient
+
+    site = make_site(cloud, stack["lb"]["DNSName"])
+    _print_cloudfront(ControlClient(cloud, timeout=10))
+    out = capsys.readouterr().out
+    assert f"CloudFront {site['id']}: http://{site['domain']}/ is served at {site['local']}" in out

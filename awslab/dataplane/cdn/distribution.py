@@ -60,7 +60,9 @@ class Behaviour:
     origin_request_policy_id: str = ""
 
     def matches(self, path: str) -> bool:
-        pattern = self.path_pattern if self.path_pattern.startswith("/") or self.path_pattern == "*" else "/" + self.path_pattern
+        pattern = self.path_pattern
+        if not pattern.startswith("/") and pattern != "*":
+            pattern = "/" + pattern  # CloudFront reads "api/*" as "/api/*"
         return fnmatch.fnmatchcase(path, pattern)
 
 
@@ -95,16 +97,19 @@ def _origin(o: dict) -> Origin:
 
 def _behaviour(b: dict, pattern: str, policies: dict[str, TTLs]) -> Behaviour:
     methods = tuple((b.get("AllowedMethods") or {}).get("Items") or ("GET", "HEAD"))
-    return Behaviour(pattern, b["TargetOriginId"], methods, ttls_of_behaviour(b, policies), b.get("OriginRequestPolicyId") or "")
+    return Behaviour(pattern, b["TargetOriginId"], methods, ttls_of_behaviour(b, policies),
+                     b.get("OriginRequestPolicyId") or "")
 
 
 def read_distribution(summary: dict, config: dict, policies: dict[str, TTLs] | None = None) -> DistributionView:
     """Build the view from ``list_distributions``' item and ``get_distribution_config``'s DistributionConfig."""
     policies = policies or {}
-    behaviours = [_behaviour(b, b["PathPattern"], policies) for b in (config.get("CacheBehaviors") or {}).get("Items") or []]
+    items = (config.get("CacheBehaviors") or {}).get("Items") or []
+    behaviours = [_behaviour(b, b["PathPattern"], policies) for b in items]
     behaviours.append(_behaviour(config["DefaultCacheBehavior"], "*", policies))
-    errors = {int(e["ErrorCode"]): int(e["ErrorCachingMinTTL"]) for e in (config.get("CustomErrorResponses") or {}).get("Items") or []
-              if "ErrorCachingMinTTL" in e}
+    custom = (config.get("CustomErrorResponses") or {}).get("Items") or []
+    errors = {int(e["ErrorCode"]): int(e["ErrorCachingMinTTL"]) for e in custom if "ErrorCachingMinTTL" in e}
+    origins = {o["Id"]: _origin(o) for o in (config.get("Origins") or {}).get("Items") or []}
     return DistributionView(summary["Id"], summary["ARN"], summary["DomainName"], bool(config.get("Enabled")),
                             config.get("DefaultRootObject") or "", config.get("PriceClass") or "PriceClass_All",
-                            {o["Id"]: _origin(o) for o in (config.get("Origins") or {}).get("Items") or []}, behaviours, errors)
+                            origins, behaviours, errors)

@@ -34,7 +34,7 @@ CLOUDFRONT_SERVICE = "cloudfront.amazonaws.com"
 _KEPT = ("content-type", "etag", "last-modified", "cache-control", "expires", "content-encoding", "content-language",
          "content-disposition")
 _CONDITIONS = {"stringequals": lambda v, want: v == want, "arnequals": lambda v, want: v == want,
-               "stringlike": lambda v, want: fnmatch.fnmatchcase(v, want), "arnlike": lambda v, want: fnmatch.fnmatchcase(v, want)}
+               "stringlike": fnmatch.fnmatchcase, "arnlike": fnmatch.fnmatchcase}
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,8 @@ def s3_error(status: int, code: str, message: str, key: str | None = None) -> Or
     extra = f"<Key>{escape(key)}</Key>" if key is not None else ""
     body = ('<?xml version="1.0" encoding="UTF-8"?>\n'
             f"<Error><Code>{code}</Code><Message>{escape(message)}</Message>{extra}"
-            f"<RequestId>{secrets.token_hex(8).upper()}</RequestId><HostId>{secrets.token_urlsafe(48)}</HostId></Error>")
+            f"<RequestId>{secrets.token_hex(8).upper()}</RequestId>"
+            f"<HostId>{secrets.token_urlsafe(48)}</HostId></Error>")
     return OriginReply(status, [("Content-Type", "application/xml"), ("Server", "AmazonS3")], body.encode())
 
 
@@ -120,7 +121,9 @@ def _policy(s3: Any, bucket: str) -> dict | None:
 
 
 def read_object(s3: Any, bucket: str, key: str, caller: Caller) -> OriginReply:
-    """GetObject as ``caller``: S3's answer, or the AccessDenied / NoSuchKey S3 would give it (blocking: run in a thread)."""
+    """GetObject as ``caller``: S3's answer, or the AccessDenied / NoSuchKey S3 would give it.
+
+    Blocking (boto3): the edge runs it in a thread."""
     policy = _policy(s3, bucket)
     if not allowed(policy, caller, "s3:GetObject", f"arn:aws:s3:::{bucket}/{key}"):
         return s3_error(403, "AccessDenied", "Access Denied")

@@ -31,14 +31,15 @@ __all__ = ["CloudFrontEdges", "EDGE_PORT", "attach"]
 log = logging.getLogger("awslab.dataplane.cdn")
 #: CloudFront's HTTP port.
 EDGE_PORT = 80
-#: The services whose changes the edges follow.
-MIRRORED = ("cloudfront", "*")
 #: How long the control route waits for the edges to serve the latest change.
 SETTLE_S = 5.0
+#: The reader's API calls give up this soon (s): a cloud that is stopping must not hold its thread.
+READ_TIMEOUT_S = 5
 
 
 def generation() -> int:
-    return sum(changes.generation(s) for s in MIRRORED)
+    """CloudFront's changes so far (a reset of the cloud is signalled by :meth:`CloudFrontEdges.reset`)."""
+    return changes.generation("cloudfront")
 
 
 class CloudFrontEdges:
@@ -69,7 +70,7 @@ class CloudFrontEdges:
             return
         self._stop.set()
         self._dirty.set()
-        self._thread.join(10)
+        self._thread.join(READ_TIMEOUT_S)
         self._thread = None
         loop = self.plane.loop
         if loop is not None and loop.is_running():
@@ -82,7 +83,7 @@ class CloudFrontEdges:
         self._dirty.set()
 
     def _on_change(self, service: str, action: str) -> None:
-        if service in MIRRORED:
+        if service == "cloudfront":
             self._dirty.set()
 
     # -- the reader thread -------------------------------------------------------------------------
@@ -112,8 +113,9 @@ class CloudFrontEdges:
             import boto3
             from botocore.config import Config
 
-            kw = dict(endpoint_url=self.plane.endpoint, region_name=config.region(),
-                      config=Config(retries={"max_attempts": 2}), **config.EMBEDDED_CREDENTIALS)
+            kw = dict(endpoint_url=self.plane.endpoint, region_name=config.region(), **config.EMBEDDED_CREDENTIALS,
+                      config=Config(retries={"max_attempts": 2}, connect_timeout=READ_TIMEOUT_S,
+                                    read_timeout=READ_TIMEOUT_S))
             session = boto3.session.Session()
             self._clients = {n: session.client(n, **kw) for n in ("cloudfront", "s3")}
         return self._clients[name]
@@ -157,7 +159,8 @@ class CloudFrontEdges:
             edge.view = view
             if invalidated.get(dist_id):
                 gone = edge.cache.invalidate(invalidated[dist_id])
-                self.plane._record("cloudfront", dist_id, "invalidation_applied", paths=invalidated[dist_id], objects=gone)
+                self.plane._record("cloudfront", dist_id, "invalidation_applied", paths=invalidated[dist_id],
+                                   objects=gone)
 
     async def _start_edge(self, view: DistributionView) -> Edge | None:
         ip = edge_ip(view.id)
@@ -209,7 +212,8 @@ class CloudFrontEdges:
 
     def describe(self) -> dict:
         return {"distributions": [{
-            "id": e.view.id, "domain_name": e.view.domain_name, "enabled": e.view.enabled, "edge_ip": edge_ip(e.view.id),
+            "id": e.view.id, "domain_name": e.view.domain_name, "enabled": e.view.enabled,
+            "edge_ip": edge_ip(e.view.id),
             "local": f"http://{e.address[0]}:{e.address[1]}" if e.address else None,
             "behaviours": [b.path_pattern for b in e.view.behaviours], "cached_objects": len(e.cache.entries),
             "hits": e.stats.hits, "misses": e.stats.misses, "errors": e.stats.errors,
