@@ -96,12 +96,15 @@ def run_task_cell(task_id: str, cell: str, shell, lab=None) -> None:
     if blanks:
         if _verifying():
             raise AssertionError(f"task {task_id}: the solution still has blanks on lines {blanks}")
-        display(_Display(
-            _box("#9a6700", _("Task {task}: fill in the blanks first").format(task=task_id),
-                 _("Replace each ___ with your answer (lines {lines}), then run the cell again.").format(
-                     lines=", ".join(map(str, blanks)))),
-            _("Task {task}: fill in the blanks (___) on lines {lines} first.").format(
-                task=task_id, lines=", ".join(map(str, blanks)))))
+        lines = ", ".join(map(str, blanks))
+        if len(blanks) == 1:
+            how = _("Replace the ___ with your answer (line {lines}), then run the cell again.")
+            plain = _("Task {task}: fill in the blank (___) on line {lines} first.")
+        else:
+            how = _("Replace each ___ with your answer (lines {lines}), then run the cell again.")
+            plain = _("Task {task}: fill in the blanks (___) on lines {lines} first.")
+        display(_Display(_box("#9a6700", _("Task {task}: fill in the blanks first").format(task=task_id),
+                              how.format(lines=lines)), plain.format(task=task_id, lines=lines)))
         return
     if _verifying():
         before = check_task(task_id, lab=lab, record=False)
