@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import html
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..i18n import _
 from .tasks import VERIFY_ENV
@@ -22,13 +22,29 @@ from .tasks import VERIFY_ENV
 __all__ = ["expect", "Measurement"]
 
 
+class _ShownOnce:
+    """Each ``expect`` in a cell shows its line when it runs, not only the cell's last one (a cell that checks three
+    things shows three lines); the value the cell ends with is not shown a second time."""
+
+    _shown: bool
+
+    def _ipython_display_(self) -> None:
+        if self._shown:
+            return
+        self._shown = True
+        from IPython.display import display
+
+        display({"text/plain": self.text(), "text/html": self._repr_html_()}, raw=True)
+
+
 @dataclass
-class Measurement:
+class Measurement(_ShownOnce):
     what: str
     value: float
     low: float
     high: float
     unit: str = ""
+    _shown: bool = field(default=False, repr=False, compare=False)
 
     @property
     def inside(self) -> bool:
@@ -53,13 +69,14 @@ def _num(x: float) -> str:
 
 
 @dataclass
-class Observation:
+class Observation(_ShownOnce):
     """A state the lab said AWS would report, and what AWS reported."""
 
     what: str
     value: object
     expected: object
     reported_by: str = ""  # who reported the value when it is not AWS (ssh-agent, OpenSSH)
+    _shown: bool = field(default=False, repr=False, compare=False)
 
     @property
     def inside(self) -> bool:
@@ -87,9 +104,20 @@ def expect(value, between: tuple[float, float] | None = None, what: str = "", un
         seen = Observation(what, value, equals, reported_by)
         if os.environ.get(VERIFY_ENV) == "1" and not seen.inside:
             raise AssertionError(f"the lab says {what} is {equals!r}, but AWS reports {value!r}")
-        return seen
+        return _show(seen)
     low, high = sorted(float(b) for b in between)
     m = Measurement(what, float(value), low, high, unit)
     if os.environ.get(VERIFY_ENV) == "1" and not m.inside:
         raise AssertionError(f"the lab predicts {what} in [{low}, {high}] {unit}, but measured {value}")
-    return m
+    return _show(m)
+
+
+def _show(result):
+    """Show ``result`` now when a notebook runs this (its cell may go on to check more); elsewhere just return it."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with the course
+        return result
+    if get_ipython() is not None:
+        result._ipython_display_()
+    return result
