@@ -176,6 +176,8 @@ class Lab:
             self.endpoint_url = None
         self._clients: dict[str, Any] = {}
         self._cli: dict[str, CliStep] = {}
+        #: On the aws backend: the expiry tags of the build the student confirmed (see :meth:`confirm_cost`).
+        self._expiry: Any = None
         self._load_cli_log()
 
     # -- clients -----------------------------------------------------------
@@ -199,8 +201,15 @@ class Lab:
 
     # -- tags --------------------------------------------------------------
     def tags(self, name: str, layer: str, **extra: str) -> list[dict[str, str]]:
-        """The tags every resource of this lab carries: Name, awslab:lab and awslab:layer."""
+        """The tags every resource of this lab carries: Name, awslab:lab and awslab:layer.
+
+        On a real account also ``awslab:created-at``, ``awslab:expires-at`` and ``awslab:usd-per-hour``
+        (:mod:`awslab.guardrails.expiry`), which exist only once the student confirmed the cost: every build step
+        tags what it creates through here, so nothing is created on a real account before that.
+        """
         tags = {"Name": name, config.LAB_TAG: self.name, config.LAYER_TAG: layer, **extra}
+        if self.backend == "aws":
+            tags.update(self._confirmed_expiry().tags())
         return [{"Key": k, "Value": v} for k, v in tags.items()]
 
     def tag_spec(self, resource_type: str, name: str, layer: str | None = None) -> list[dict[str, Any]]:
@@ -285,12 +294,36 @@ class Lab:
         self._cli = {}
         self._save_cli_log()
 
+    # -- a real account's guardrails -------------------------------------------
+    def confirm_cost(self, spec: Any = None, until: str | None = None, confirm: bool = False, skip: tuple[str, ...] = ()):
+        """On the aws backend: check the account and region against the allow-lists (STS), estimate what building
+        ``spec`` up to ``until`` costs, and, with ``confirm=True``, allow this Lab to create resources, each tagged
+        to expire (:mod:`awslab.guardrails`). Without ``confirm`` it raises with the estimate, creating nothing.
+        Returns the :class:`~awslab.guardrails.estimate.Estimate` (None on the free backends).
+        """
+        if self.backend != "aws":
+            return None
+        from .guardrails.confirm import confirm_cost
+
+        self._expiry, est = confirm_cost(self, spec, until, confirm, skip)
+        return est
+
+    def _confirmed_expiry(self):
+        from .guardrails.confirm import require_confirmed
+
+        return require_confirmed(self, self._expiry)
+
     # -- the whole stack -------------------------------------------------------
-    def build(self, until: str | None = None, spec: Any = None):
-        """Build every layer in order (or up to and including ``until``). See :mod:`awslab.layers.stack`."""
+    def build(self, until: str | None = None, spec: Any = None, confirm: bool = False):
+        """Build every layer in order (or up to and including ``until``). See :mod:`awslab.layers.stack`.
+
+        On a real account the build first shows its cost estimate and needs ``confirm=True`` (see :meth:`confirm_cost`).
+        """
         from .layers.stack import build_stack
 
         self._acknowledge_restart()  # a build after a restart simply builds everything again
+        if self.backend == "aws":
+            self.confirm_cost(spec, until, confirm)
         return build_stack(self, spec, until=until)
 
     def teardown(self):

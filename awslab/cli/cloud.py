@@ -166,6 +166,9 @@ def cmd_up(args: argparse.Namespace, extra: list[str]) -> int:
     # The venv's bin first, so `aws` and `awslab` work in JupyterLab terminals and `!` commands without activating it.
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     root, open_at = _course_workspace(args)
+    from .guard import print_reminder
+
+    print_reminder()  # labs left running on a real account (only where its allow-lists are configured)
     if (os.environ.get("AWSLAB_BACKEND") or "embedded") != "embedded":
         print(_("awslab: AWSLAB_BACKEND={backend}: no embedded cloud; the labs use {endpoint}").format(
             backend=os.environ["AWSLAB_BACKEND"], endpoint=os.environ.get("AWS_ENDPOINT_URL") or _("real AWS")), flush=True)

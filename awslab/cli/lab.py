@@ -38,7 +38,13 @@ def cmd_build(args: argparse.Namespace) -> int:
     building = (_("awslab: building every layer for {lab}") if not args.until else
                 _("awslab: building up to {layer} for {lab}"))
     print(building.format(layer=args.until, lab=repr(lab)), flush=True)
-    stack = lab.build(until=args.until)
+    from .guard import confirm_build, print_reminder
+
+    if lab.backend == "aws":
+        print_reminder()
+    if not confirm_build(lab, args):
+        return 2
+    stack = lab.build(until=args.until, confirm=True)
     for name, result in stack.layers():
         print(f"  {name:<14} {_one_line(result)}")
     print(_("{n} resources created by this run (0 means everything was already there).").format(n=len(stack.created)))
@@ -74,6 +80,10 @@ def cmd_status(args: argparse.Namespace) -> int:
     restart = lab.cloud_restart()
     if restart is not None:
         print(restart.summary())
+    if lab.backend == "aws":
+        from .guard import print_reminder
+
+        print_reminder()
     from ..layers.inventory import lab_inventory, lab_names
 
     inventory = lab_inventory(lab)

@@ -8,6 +8,7 @@ from ..i18n import N_, _
 from .cloud import cmd_cloud, cmd_up
 from .course import cmd_lab, cmd_progress
 from .doctor import cmd_doctor
+from .guard import cmd_sweep
 from .lab import cmd_build, cmd_cli_log, cmd_status, cmd_teardown, cmd_topology
 from .present import cmd_present
 from .ssh import cmd_ssh_config
@@ -23,6 +24,7 @@ DESCRIPTION = N_("""The awslab command: build the standard AWS web architecture,
     awslab status      what is running and what the lab has built
     awslab cli-log     the AWS CLI commands behind every build step
     awslab teardown    delete everything the lab created
+    awslab sweep       delete every expired lab on a real account (--dry-run lists them)
     awslab doctor      check this machine and say how to fix what is missing
     awslab topology    draw the running architecture to FILE.svg|png (-o FILE)
     awslab ssh-config  Host entries for ssh to the instances (ssh -F FILE -A ec2-user@<bastion>)
@@ -106,7 +108,17 @@ def build_parser() -> argparse.ArgumentParser:
              "that stopped halfway."), [lab_opts])
     p.add_argument("--until", choices=LAYERS, default=None, metavar="LAYER",
                    help=_("stop after this layer ({layers})").format(layers=", ".join(LAYERS)))
+    p.add_argument("--yes", action="store_true",
+                   help=_("on a real account: build at the estimated cost without asking (needed where there is no terminal)"))
     p.set_defaults(func=cmd_build)
+
+    p = _sub(sub, "sweep", N_("delete every expired lab on the real account, in every allowed region"),
+             N_("Every resource a lab creates on a real account carries awslab:expires-at (ISO 8601, UTC; the default\n"
+             "life is 4 hours, expiry_hours in $AWSLAB_HOME/real-aws.toml). sweep asks the Resource Groups Tagging API\n"
+             "of every allowed region for those tags, tears each expired lab down with the ordinary teardown, and\n"
+             "reports what it deleted. --dry-run only lists. Run it from cron, or before you leave (docs/real-aws.md)."))
+    p.add_argument("--dry-run", action="store_true", help=_("list the labs and what would be deleted; delete nothing"))
+    p.set_defaults(func=cmd_sweep)
 
     p = _sub(sub, "status", N_("is the cloud running, and what has the lab built (found by tag)?"),
              N_("Show whether the embedded cloud answers, its region and simulated clock, and every resource tagged\n"
