@@ -311,7 +311,8 @@ class Lab:
     def _confirmed_expiry(self):
         from .guardrails.confirm import require_confirmed
 
-        return require_confirmed(self, self._expiry)
+        self._expiry = require_confirmed(self, self._expiry)
+        return self._expiry
 
     # -- the whole stack -------------------------------------------------------
     def build(self, until: str | None = None, spec: Any = None, confirm: bool = False):

@@ -33,23 +33,26 @@ __all__ = ["Settings", "Identity", "settings", "check_caller", "SETTINGS_FILE", 
 SETTINGS_FILE = "real-aws.toml"
 #: A lab on a real account lives this long unless the settings say otherwise: an afternoon's class.
 DEFAULT_EXPIRY_HOURS = 4.0
-#: An AWS account id: twelve digits (https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-identifiers.html).
+#: An AWS account id: twelve digits
+#: (https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-identifiers.html).
 ACCOUNT_ID = re.compile(r"\d{12}")
 
 NO_LISTS = N_("awslab builds on a real account only in accounts and regions you allowed, and {missing} allows "
-            "nothing yet.")
+              "nothing yet.")
 NO_LISTS_FIX = N_("Write {path} with allowed_accounts = [\"{account}\"] and allowed_regions = [\"{region}\"] (see "
-                "docs/real-aws.md), or set AWSLAB_ALLOWED_ACCOUNTS and AWSLAB_ALLOWED_REGIONS.")
+                  "docs/real-aws.md), or set AWSLAB_ALLOWED_ACCOUNTS and AWSLAB_ALLOWED_REGIONS.")
 WRONG_ACCOUNT = N_("The credentials in use belong to account {account} ({arn}), which is not in the allowed accounts "
-                 "({allowed}).")
+                   "({allowed}).")
 WRONG_ACCOUNT_FIX = N_("Switch to a profile of an allowed account (AWS_PROFILE=...), or, if this account is meant for "
-                     "the lab, add \"{account}\" to allowed_accounts in {path}.")
+                       "the lab, add \"{account}\" to allowed_accounts in {path}.")
 WRONG_REGION = N_("The lab's region {region} is not in the allowed regions ({allowed}).")
-WRONG_REGION_FIX = N_("Use one of them (Lab(region=...), --region or AWSLAB_REGION), or add \"{region}\" to allowed_regions in {path}.")
+WRONG_REGION_FIX = N_("Use one of them (Lab(region=...), --region or AWSLAB_REGION), or add \"{region}\" to "
+                      "allowed_regions in {path}.")
 BAD_FILE = N_("{path} is not valid TOML: {error}.")
 BAD_FILE_FIX = N_("Fix the file; docs/real-aws.md shows its shape (allowed_accounts, allowed_regions, expiry_hours).")
 BAD_VALUE = N_("{source} has {value!r}, which is not {what}.")
-BAD_VALUE_FIX = N_("Write account ids as 12 digits in quotes, regions as codes such as ap-northeast-2, hours as a number above 0.")
+BAD_VALUE_FIX = N_("Write account ids as 12 digits in quotes, regions as codes such as ap-northeast-2, hours as a "
+                   "number above 0.")
 
 
 @dataclass(frozen=True)
@@ -161,6 +164,7 @@ def check_caller(lab: Any) -> Identity:
     who = lab.client("sts").get_caller_identity()
     account, arn = str(who["Account"]), str(who.get("Arn", ""))
     if account not in found.allowed_accounts:
-        raise GuardrailError(_(WRONG_ACCOUNT).format(account=account, arn=arn, allowed=", ".join(found.allowed_accounts)),
+        allowed = ", ".join(found.allowed_accounts)
+        raise GuardrailError(_(WRONG_ACCOUNT).format(account=account, arn=arn, allowed=allowed),
                              _(WRONG_ACCOUNT_FIX).format(account=account, path=_path()))
     return Identity(account, arn, lab.region)

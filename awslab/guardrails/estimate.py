@@ -26,7 +26,8 @@ ROOT_VOLUME_GIB = 8         # Amazon Linux 2023's root volume (gp3)
 #: SSM needs three interface endpoints (ssm, ssmmessages, ec2messages) when there is no NAT gateway
 #: (https://docs.aws.amazon.com/systems-manager/latest/userguide/setup-create-vpc.html); S3's gateway endpoint is free.
 SSM_ENDPOINTS = 3
-ASSUMPTIONS = N_("Assumed: {nat_gb} GB/h through each NAT gateway, {lcu} LCU on the ALB, {cdn_gb} GB/h from CloudFront, "
+ASSUMPTIONS = N_("Assumed: {nat_gb} GB/h through each NAT gateway, {lcu} LCU on the ALB, {cdn_gb} GB/h from "
+                 "CloudFront, "
                  "{gib} GiB gp3 root volume per instance; no free tier.")
 
 NAT_LINE = N_("NAT gateway ({n} x {price}/h)")
@@ -46,7 +47,8 @@ NO_NAT = N_("No NAT gateway: the private tier reaches only VPC endpoints (S3 gat
 NO_NAT_TRADE = N_("the app servers cannot reach the internet: packages must come from the AMI or from S3 through the "
                   "gateway endpoint, and every other AWS service they call needs an endpoint of its own.")
 HEADER = N_("Cost estimate for lab '{lab}' in {region}: about ${per_hour:.2f}/h, ${total:.2f} for {hours:g} h.")
-SOURCE = N_("Prices: AWS On-Demand list prices dated {date} ({sources}). An estimate; the bill is in the Billing console.")
+SOURCE = N_("Prices: AWS On-Demand list prices dated {date} ({sources}). An estimate; the bill is in the Billing "
+            "console.")
 VARIANT = N_("Cheaper: {name}: ${per_hour:.3f}/h (saves ${saving:.3f}/h). Trade-off: {trade_off}")
 
 
@@ -89,9 +91,11 @@ class Estimate:
         return self.per_hour * self.hours
 
     def text(self) -> str:
-        out = [_(HEADER).format(lab=self.lab, region=self.region, per_hour=self.per_hour, total=self.total, hours=self.hours)]
+        out = [_(HEADER).format(lab=self.lab, region=self.region, per_hour=self.per_hour, total=self.total,
+                                hours=self.hours)]
         out += [f"  ${line.per_hour:7.4f}/h  {line.item}" for line in self.lines]
-        out.append(_(ASSUMPTIONS).format(nat_gb=NAT_GB_PER_HOUR, lcu=ALB_LCU, cdn_gb=CLOUDFRONT_GB_PER_HOUR, gib=ROOT_VOLUME_GIB))
+        out.append(_(ASSUMPTIONS).format(nat_gb=NAT_GB_PER_HOUR, lcu=ALB_LCU, cdn_gb=CLOUDFRONT_GB_PER_HOUR,
+                                         gib=ROOT_VOLUME_GIB))
         out.append(_(SOURCE).format(date=self.date, sources=", ".join(self.sources)))
         out += [_(VARIANT).format(name=v.name, per_hour=v.per_hour, saving=v.saving_per_hour, trade_off=v.trade_off)
                 for v in self.variants]

@@ -94,3 +94,16 @@ def test_reminder_says_what_a_running_lab_has_cost_so_far(account, monkeypatch):
 def test_reminder_is_silent_where_no_account_is_allowed(account, monkeypatch):
     monkeypatch.setenv("AWSLAB_ALLOWED_ACCOUNTS", "")
     assert reminder() == []
+
+
+def test_a_fresh_lab_object_tags_with_the_confirmed_builds_expiry(account, monkeypatch):
+    """A drill from a fresh kernel (the AZ outage's deny-all NACL) needs no second confirmation: the lab's
+    resources carry the expiry its build confirmed, and the drill's own resources get the same."""
+    built = _build("awslab", "ap-northeast-2", "4", monkeypatch)
+    fresh = Lab(backend="aws")
+    tags = _tags(fresh.tags("awslab-az-outage-a", "drill"))
+    assert tags[EXPIRES_TAG] == _tags(built.tags("x", "network"))[EXPIRES_TAG]
+    other = Lab(name="never-built", backend="aws")
+    with pytest.raises(Exception) as e:
+        other.tags("x", "network")
+    assert "confirm_cost(confirm=True)" in str(e.value)
