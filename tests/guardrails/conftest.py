@@ -17,6 +17,11 @@ def account(monkeypatch, tmp_path):
         monkeypatch.setenv(name, value)
     for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWSLAB_BACKEND", "AWSLAB_EXPIRY_HOURS", "AWSLAB_REGION"):
         monkeypatch.delenv(name, raising=False)
+    from awslab import sdk
+
+    # moto hooks botocore sessions made while the mock is active: awslab's per-process session cache must not hand
+    # the lab a session another test made before, or its requests would leave for the real AWS.
+    monkeypatch.setattr(sdk, "_SESSIONS", {})
     with mock_aws(config={"iam": {"load_aws_managed_policies": True}}):
         yield tmp_path
 
