@@ -107,3 +107,15 @@ def test_a_fresh_lab_object_tags_with_the_confirmed_builds_expiry(account, monke
     with pytest.raises(Exception) as e:
         other.tags("x", "network")
     assert "confirm_cost(confirm=True)" in str(e.value)
+
+
+def test_cli_status_reminds_and_sweep_dry_run_lists(account, monkeypatch, capsys):
+    from awslab.cli.parser import main
+
+    _build("awslab", "us-east-1", "4", monkeypatch)
+    assert main(["status", "--backend", "aws", "--allow-real-aws", "--region", "us-east-1"]) == 0
+    out = capsys.readouterr().out
+    assert "Lab 'awslab' in us-east-1 is still running on a real account" in out
+    assert main(["sweep", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "runs until" in out and "kept" in out and len(vpcs("us-east-1")) == 1
