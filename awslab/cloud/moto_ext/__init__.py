@@ -16,6 +16,8 @@ moto's *model* methods (one file per service) so that:
   owned by the CloudWatch subsystem);
 - the AWS managed policies the builder attaches exist (:mod:`.iam`);
 - CloudWatch Logs takes events on the simulated clock (:mod:`.logs`);
+- CloudFormation models scaling policies, alarms and secrets, and splits a list parameter's default
+  (:mod:`.cloudformation`);
 - a security-group rule is matched without its description, as AWS does (:mod:`.security_groups`);
 - a launch template version built on a source version inherits its parameters, and an instance
   launched from a template gets its metadata options and monitoring (:mod:`.launch_templates`); versions can be
@@ -74,6 +76,9 @@ def install(sim) -> None:
     elbv2.install()
     autoscaling.install()
     asg_cloudformation.install()
+    from . import cloudformation
+
+    cloudformation.install()
     from . import instance_refresh
 
     instance_refresh.install()
