@@ -334,6 +334,12 @@ class Lab:
         self._acknowledge_restart()  # after a restart there is less to delete, not an error
         return teardown(self)
 
+    def export(self):
+        """What this lab built, as a CloudFormation template (``.write("template.yaml")``). See :mod:`awslab.iac`."""
+        from .iac import export_template
+
+        return export_template(self)
+
     def topology(self, **kw: Any):
         """Draw what this lab is running, coloured by health (inline in JupyterLab); ``focus="network"`` draws that
         layer in full and the rest in grey. See :func:`awslab.topology.topology`."""

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..i18n import N_, _
 
-__all__ = ["cmd_build", "cmd_cli_log", "cmd_status", "cmd_teardown", "cmd_topology", "make_lab"]
+__all__ = ["cmd_build", "cmd_cli_log", "cmd_export", "cmd_status", "cmd_teardown", "cmd_topology", "make_lab"]
 
 NO_RESOURCES = N_("resources: none tagged awslab:lab={lab} are alive in this cloud.")
 OTHER_LABS = N_("Labs with resources here: {labs}. Name one with --lab, e.g. awslab status --lab {first}.")
@@ -165,6 +165,17 @@ def cmd_cli_log(args: argparse.Namespace) -> int:
         print(_("wrote {file} ({n} lines); run it with: bash {file}").format(file=args.output, n=script.count(chr(10))))
     else:
         sys.stdout.write(script)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    exported = make_lab(args).export()
+    if args.output:
+        exported.write(args.output)
+        print(_("wrote {file}: {n} resources; check it with: cfn-lint {file}").format(
+            file=args.output, n=sum(exported.resource_types.values())))
+    else:
+        sys.stdout.write(exported.yaml())
     return 0
 
 

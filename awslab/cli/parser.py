@@ -9,7 +9,7 @@ from .cloud import cmd_cloud, cmd_up
 from .course import cmd_lab, cmd_progress
 from .doctor import cmd_doctor
 from .guard import cmd_sweep
-from .lab import cmd_build, cmd_cli_log, cmd_status, cmd_teardown, cmd_topology
+from .lab import cmd_build, cmd_cli_log, cmd_export, cmd_status, cmd_teardown, cmd_topology
 from .present import cmd_present
 from .ssh import cmd_ssh_config
 
@@ -23,6 +23,7 @@ DESCRIPTION = N_("""The awslab command: build the standard AWS web architecture,
     awslab build       build the lab's architecture, layer by layer
     awslab status      what is running and what the lab has built
     awslab cli-log     the AWS CLI commands behind every build step
+    awslab export      what the lab built, as a CloudFormation template (-o FILE)
     awslab teardown    delete everything the lab created
     awslab sweep       delete every expired lab on a real account (--dry-run lists them)
     awslab doctor      check this machine and say how to fix what is missing
@@ -132,6 +133,14 @@ def build_parser() -> argparse.ArgumentParser:
              "embedded cloud as written, or against real AWS once you remove the AWS_ENDPOINT_URL line."), [lab_opts])
     p.add_argument("-o", "--output", default=None, help=_("write the script to this file instead of printing it"))
     p.set_defaults(func=cmd_cli_log)
+
+    p = _sub(sub, "export", N_("write what the lab built as a CloudFormation template (infrastructure as code)"),
+             N_("Read every resource the lab built (describe calls, so it works on every backend) and write it as one\n"
+             "CloudFormation template: resources refer to each other (!Ref, !GetAtt), never to the IDs this build got,\n"
+             "and names come from the LabName parameter, so the template builds another copy anywhere. Take it to a\n"
+             "real account with aws cloudformation deploy (README); it costs money there by the hour."), [lab_opts])
+    p.add_argument("-o", "--output", default=None, help=_("write the template to this file instead of printing it"))
+    p.set_defaults(func=cmd_export)
 
     p = _sub(sub, "teardown", N_("delete everything the lab created, in dependency order"),
              N_("Delete every resource tagged awslab:lab=NAME, in the reverse of build order (AWS refuses to delete a\n"

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..errors import AwslabError
+from ..i18n import _
 from .autoscaling import export_autoscaling
 from .compute import export_compute
 from .database import export_database
@@ -71,6 +73,10 @@ def export_template(lab: Any) -> ExportedTemplate:
     export_loadbalancing(lab, t)
     export_autoscaling(lab, t)
     export_edge(lab, t)
+    if not t.resources:
+        raise AwslabError(_("Lab {lab!r} has built nothing here, so there is nothing to export.").format(lab=lab.name),
+                          _("Build it first (awslab build --lab {lab}), or name the lab that built it with --lab.").format(
+                              lab=lab.name))
     _outputs(t)
     t.description = DESCRIPTION.format(lab=lab.name, n=len(t.resources))
     return ExportedTemplate(t)

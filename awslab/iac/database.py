@@ -34,7 +34,8 @@ def export_database(lab: Any, t: Template) -> dict | None:
     user = db.get("MasterUsername", "admin")
     t.add("DatabaseSecret", "AWS::SecretsManager::Secret", {
         "Name": t.named(db["DBInstanceIdentifier"] + "-master"), "Description": "The database's master user and password",
-        "SecretString": Sub('{"username":"' + user + '","password":"${DBMasterPassword}"}')})
+        "SecretString": Sub('{"username":"' + user + '","password":"${DBMasterPassword}"}'),
+        "Tags": t.tags(_secret_tags(db))})
     t.add("Database", "AWS::RDS::DBInstance", {
         "DBInstanceIdentifier": t.named(db["DBInstanceIdentifier"]), "Engine": db["Engine"],
         "EngineVersion": db["EngineVersion"], "DBInstanceClass": db["DBInstanceClass"],
@@ -47,6 +48,12 @@ def export_database(lab: Any, t: Template) -> dict | None:
         (db["DBInstanceIdentifier"],), DeletionPolicy="Snapshot", UpdateReplacePolicy="Snapshot",
         Metadata={"cfn-lint": {"config": {"ignore_checks": _lint_exceptions(db["EngineVersion"])}}})
     return {"address": (db.get("Endpoint") or {}).get("Address"), "secret_arn": (db.get("MasterUserSecret") or {}).get("SecretArn")}
+
+
+def _secret_tags(db: dict) -> list[dict]:
+    """The DB's tags with the secret's own Name, so teardown finds the secret by the lab's tag as it finds the DB."""
+    name = db["DBInstanceIdentifier"] + "-master"
+    return [t if t["Key"] != "Name" else {"Key": "Name", "Value": name} for t in db.get("TagList") or []]
 
 
 def _lint_exceptions(version: str) -> list[str]:

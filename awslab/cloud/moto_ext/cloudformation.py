@@ -11,6 +11,7 @@
   failed: moto split it at every dot. AWS splits at the first.
 - Properties moto's models read past (tags of several types, a VPC's DNS settings, ...) are applied after the
   create (:mod:`.cloudformation_properties`).
+- ``!GetAtt Alb.CanonicalHostedZoneID`` and ``Alb.LoadBalancerFullName`` raised NotImplementedError.
 - ``AWS::RDS::DBInstance``'s ``VPCSecurityGroups`` was ignored (moto read ``VpcSecurityGroupIds``).
 - A ``List<...>`` or ``CommaDelimitedList`` parameter left at its ``Default`` stayed one string in moto (only a
   value passed in was split), so ``!Select [0, !Ref AvailabilityZones]`` picked a letter. AWS splits both.
@@ -20,14 +21,14 @@ Still not modelled (a stack skips them, and a reference to one fails it): ``AWS:
 """
 from __future__ import annotations
 
+import importlib.abc
+import importlib.util
+import sys
 from typing import Any
 
 from moto.autoscaling.models import autoscaling_backends
-from moto.cloudformation import parsing
 from moto.cloudwatch.models import cloudwatch_backends
 from moto.core.common_models import CloudFormationModel
-from moto.rds.models import DBInstance
-from moto.secretsmanager.models import secretsmanager_backends
 
 __all__ = ["install", "MODELLED_HERE"]
 
@@ -35,9 +36,44 @@ MODELLED_HERE = ("AWS::AutoScaling::ScalingPolicy", "AWS::CloudWatch::Alarm", "A
 _ORIG: dict[str, Any] = {}
 
 
+PARSING = "moto.cloudformation.parsing"
+
+
 def install() -> None:
+    """Patch moto's CloudFormation when it is first imported: importing it imports every moto service (about 2.5 s
+    of CPU), which a cloud nobody asks for a stack should not pay at start."""
+    if PARSING in sys.modules:
+        _patch()
+    elif not any(isinstance(f, _AfterImport) for f in sys.meta_path):
+        sys.meta_path.insert(0, _AfterImport())
+
+
+class _AfterImport(importlib.abc.MetaPathFinder):
+    """Runs :func:`_patch` right after ``moto.cloudformation.parsing`` is imported (by moto, on the first request)."""
+
+    def find_spec(self, name: str, path: Any, target: Any = None) -> Any:
+        if name != PARSING:
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.loader is None:
+            return spec
+        run = spec.loader.exec_module
+
+        def exec_module(module: Any) -> None:
+            run(module)
+            _patch()
+
+        spec.loader.exec_module = exec_module  # type: ignore[method-assign]
+        return spec
+
+
+def _patch() -> None:
     if _ORIG:
         return
+    from moto.cloudformation import parsing
+    from moto.rds.models import DBInstance
+
     _ORIG["load_parameters"] = parsing.ResourceMap.load_parameters
     parsing.ResourceMap.load_parameters = _load_parameters
     _ORIG["clean_json"] = parsing.clean_json
@@ -46,8 +82,16 @@ def install() -> None:
     parsing.parse_and_create_resource = _parse_and_create_resource
     _ORIG["db_instance"] = DBInstance.create_from_cloudformation_json
     DBInstance.create_from_cloudformation_json = classmethod(_db_instance)
+    from moto.elbv2.models import FakeLoadBalancer
+
+    _ORIG["lb_attribute"] = FakeLoadBalancer.get_cfn_attribute
+    FakeLoadBalancer.get_cfn_attribute = _lb_attribute
     for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
         cached.cache_clear()  # the models below are CloudFormationModel subclasses: list them too
+
+
+def _parsing() -> Any:
+    return sys.modules[PARSING]
 
 
 def _load_parameters(self: Any) -> None:
@@ -71,6 +115,7 @@ def _clean_json(resource_json: Any, resources_map: Any) -> Any:
 def _parse_and_create_resource(logical_id: str, resource_json: dict[str, Any], resources_map: Any, account_id: str,
                                region_name: str) -> Any:
     """moto's create, then the properties its model reads past (:mod:`.cloudformation_properties`)."""
+    parsing = _parsing()
     resource = _ORIG["create"](logical_id, resource_json, resources_map, account_id, region_name)
     if resource is not None:
         from .cloudformation_properties import apply
@@ -78,6 +123,17 @@ def _parse_and_create_resource(logical_id: str, resource_json: dict[str, Any], r
         props = parsing.clean_json(resource_json.get("Properties") or {}, resources_map)
         apply(resource, resource_json["Type"], props, account_id, region_name)
     return resource
+
+
+def _lb_attribute(self: Any, attribute_name: str) -> Any:
+    """``CanonicalHostedZoneID`` (what a Route 53 alias to the ALB names) and ``LoadBalancerFullName``
+    (``app/<name>/<id>``, a CloudWatch dimension): moto raised NotImplementedError, and the alias record got the
+    unresolved ``Fn::GetAtt`` as its hosted zone."""
+    if attribute_name == "CanonicalHostedZoneID":
+        return self.canonical_hosted_zone_id
+    if attribute_name == "LoadBalancerFullName":
+        return self.arn.split(":loadbalancer/", 1)[1]
+    return _ORIG["lb_attribute"](self, attribute_name)
 
 
 def _db_instance(cls: type, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str,
@@ -225,6 +281,8 @@ class StackSecret(CloudFormationModel):
                                         region_name: str, **kwargs: Any) -> "StackSecret":
         p = cloudformation_json.get("Properties", {})
         name = p.get("Name") or resource_name
+        from moto.secretsmanager.models import secretsmanager_backends
+
         made = secretsmanager_backends[account_id][region_name].create_secret(
             name=name, secret_string=p.get("SecretString"), secret_binary=None, description=p.get("Description"),
             tags=p.get("Tags", []), kms_key_id=p.get("KmsKeyId"), client_request_token=None, replica_regions=[],
@@ -234,10 +292,14 @@ class StackSecret(CloudFormationModel):
     @classmethod
     def delete_from_cloudformation_json(cls, resource_name: str, cloudformation_json: Any, account_id: str,
                                         region_name: str) -> None:
+        from moto.secretsmanager.models import secretsmanager_backends
+
         secretsmanager_backends[account_id][region_name].delete_secret(
             secret_id=resource_name, recovery_window_in_days=None, force_delete_without_recovery=True)
 
     def delete(self, account_id: str, region_name: str) -> None:
+        from moto.secretsmanager.models import secretsmanager_backends
+
         secretsmanager_backends[account_id][region_name].delete_secret(
             secret_id=self.arn, recovery_window_in_days=None, force_delete_without_recovery=True)
 
