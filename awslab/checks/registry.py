@@ -178,7 +178,12 @@ def run_check(task_id: str, lab: Any) -> Verdict:
                        _("AWS refused a read the check needs: {code}: {message}").format(
                            code=err.get("Code", "?"), message=err.get("Message", "")),
                        _("Is the lab's backend the one you built on? `awslab status` shows what the lab has."))
-    except (BotoCoreError, AwslabError) as e:
+    except AwslabError as e:
+        if e.code == "NeedsSimulator":  # not the student's mistake, nor a cloud to start: the backend lacks it
+            raise
+        return Verdict(task_id, title, False, _("The check could not read the cloud: {error}").format(error=e),
+                       _("Start the embedded cloud with `awslab cloud start` (or `awslab up`), then run the check again."))
+    except BotoCoreError as e:
         return Verdict(task_id, title, False, _("The check could not read the cloud: {error}").format(error=e),
                        _("Start the embedded cloud with `awslab cloud start` (or `awslab up`), then run the check again."))
     if isinstance(result, str):

@@ -25,7 +25,12 @@ from ..errors import BackendError, CloudNotRunning
 from . import identity
 from ..i18n import N_, _
 
-__all__ = ["ControlClient", "ControlRefused"]
+__all__ = ["ControlClient", "ControlRefused", "NeedsSimulator"]
+
+NEEDS_SIMULATOR = N_("{what} needs awslab's simulator (its control API, /_awslab/{path}), and {url} is not awslab's "
+                     "embedded cloud: LocalStack, moto_server and AWS have no such API (no simulated clock, no faults).")
+NEEDS_SIMULATOR_FIX = N_("Use the embedded cloud (Lab(), or --backend embedded), or a real account for drills that "
+                         "work there.")
 
 REFUSED = N_("The embedded cloud refused {method} /_awslab/{path}: {detail}")
 REFUSED_FIX = N_("Read the cloud's answer above; `awslab status` shows what is running.")
@@ -43,6 +48,18 @@ class ControlRefused(BackendError):
     def __init__(self, problem: str, fix: str, status: int):
         super().__init__(problem, fix)
         self.status = status
+
+
+class NeedsSimulator(BackendError):
+    """A step that only awslab's simulator can do (its clock, its faults, its data plane) was asked of an endpoint
+    that is not awslab's embedded cloud."""
+
+    def __init__(self, problem: str, fix: str = ""):
+        super().__init__(problem, fix or _(NEEDS_SIMULATOR_FIX), "NeedsSimulator")
+
+    def _render_traceback_(self) -> list[str]:
+        """What JupyterLab shows instead of a traceback: the paragraph alone (IPython's documented hook)."""
+        return [str(self)]
 
 
 @dataclass
@@ -109,11 +126,15 @@ class ControlClient:
         return json.loads(raw) if raw else None
 
     def call(self, method: str, path: str, body: Any = None, query: dict | None = None, fix: str | None = None) -> Any:
-        """Action or probe: like :meth:`request`, with errors a student can act on (ControlRefused, CloudNotRunning)."""
+        """Action or probe: like :meth:`request`, with errors a student can act on (ControlRefused, CloudNotRunning,
+        NeedsSimulator when the endpoint is not awslab's cloud at all)."""
         try:
             return self.request(method, path, body, query)
         except urllib.error.HTTPError as e:
             detail = _detail(e)
+            if e.code != 401 and self.health() is None:  # an AWS endpoint, but not ours: no control API there
+                raise NeedsSimulator(_(NEEDS_SIMULATOR).format(what=f"{method} /_awslab/{path}", path=path,
+                                                               url=self.endpoint_url), _(NEEDS_SIMULATOR_FIX)) from e
             if e.code == 401 and not self._token() and self._token_named_by_cloud() is None:
                 raise ControlRefused(_(NO_TOKEN).format(url=self.endpoint_url, path=self._token_path(),
                                                      where=self._cloud_token_file()), _(NO_TOKEN_FIX), 401) from e
