@@ -21,7 +21,7 @@ def test_boto3_with_endpoint_url_serves_every_lab_service(cloud_url):
     calls = {"ec2": "describe_availability_zones", "elbv2": "describe_load_balancers", "autoscaling": "describe_auto_scaling_groups",
              "cloudwatch": "describe_alarms", "logs": "describe_log_groups", "s3": "list_buckets", "rds": "describe_db_instances",
              "route53": "list_hosted_zones", "cloudfront": "list_distributions", "iam": "list_roles", "sts": "get_caller_identity",
-             "resourcegroupstaggingapi": "get_resources"}
+             "resourcegroupstaggingapi": "get_resources", "cloudformation": "list_stacks", "secretsmanager": "list_secrets"}
     for service, op in calls.items():
         client = boto3.client(service, endpoint_url=cloud_url, region_name="ap-northeast-2", aws_access_key_id="test", aws_secret_access_key="test")
         assert getattr(client, op)()["ResponseMetadata"]["HTTPStatusCode"] == 200, service
