@@ -789,3 +789,25 @@ def test_moto_still_has_no_percentiles_and_keeps_the_fields_we_rank():
     assert all(f"self.{f} =" in agg for f in ("min", "max", "sum", "sample_count"))
     assert "self.value = value" in inspect.getsource(cw_models.MetricDatum.__init__)
     assert '"values": result_vals' in inspect.getsource(_original(cw_models.CloudWatchBackend, "get_metric_data"))
+
+
+def test_the_cloudformation_internals_moto_ext_patches_keep_their_shape():
+    """moto_ext/cloudformation.py wraps these; if moto renames one, or starts doing what the patch adds, this says so."""
+    from moto.cloudformation import parsing
+    from moto.ec2.models.subnets import SubnetRouteTableAssociation
+    from moto.elbv2.models import FakeLoadBalancer
+    from moto.rds.models import DBInstance
+
+    assert list(inspect.signature(parsing.parse_and_create_resource).parameters) == [
+        "logical_id", "resource_json", "resources_map", "account_id", "region_name"]
+    assert list(inspect.signature(parsing.clean_json).parameters) == ["resource_json", "resources_map"]
+    assert hasattr(parsing.ResourceMap, "load_parameters")
+    for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
+        assert hasattr(cached, "cache_clear")
+    types = {m.cloudformation_type() for m in parsing.CloudFormationModel.__subclasses__()
+             if m.__module__.startswith("moto.")}
+    assert not types & {"AWS::AutoScaling::ScalingPolicy", "AWS::CloudWatch::Alarm", "AWS::SecretsManager::Secret"}
+    assert "VpcSecurityGroupIds" in inspect.getsource(DBInstance.create_from_cloudformation_json)
+    assert "VPCSecurityGroups" not in inspect.getsource(DBInstance.create_from_cloudformation_json)
+    assert "CanonicalHostedZoneID" in inspect.getsource(FakeLoadBalancer.get_cfn_attribute)
+    assert "create_subnet_association" in inspect.getsource(SubnetRouteTableAssociation.create_from_cloudformation_json)
