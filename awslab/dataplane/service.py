@@ -222,8 +222,9 @@ class DataPlane(Reconciler):
 
     @staticmethod
     def wanted_gen() -> int:
-        """How many changes to what the data plane mirrors (EC2, ELB) the cloud has had (not other services')."""
-        return changes.generation("ec2") + changes.generation("elbv2") + sum(changes.generation(s) for s in rds_plane.SERVICES)
+        """How many changes to what the data plane mirrors (EC2, ELB, RDS, Secrets Manager) the cloud has had."""
+        mirrored = ("ec2", "elbv2", *rds_plane.SERVICES)
+        return sum(changes.generation(s) for s in mirrored)
 
     def lagging(self) -> bool:
         """Has an EC2 or ELB change not reached the traffic yet? (The clock holds simulated time meanwhile.)"""

@@ -797,6 +797,7 @@ def test_moto_rds_still_places_in_region_a_ignores_force_failover_and_keeps_the_
     from moto.rds import responses as rds_responses
 
     assert _params(rds_models.RDSBackend.create_db_instance)[:2] == ["self", "db_kwargs"]
+    assert _params(rds_models.RDSBackend.modify_db_instance)[:3] == ["self", "db_instance_identifier", "db_kwargs"]
     assert _params(rds_models.RDSBackend.reboot_db_instance) == ["self", "db_instance_identifier"]  # no ForceFailover
     moto_src = inspect.getsource(rds_responses)  # moto's file, whatever is patched in now
     reboot = moto_src[moto_src.index("def reboot_db_instance"):][:600].split("\n    def ", 1)[0]

@@ -93,3 +93,14 @@ def test_force_failover_on_a_single_az_instance_and_a_reboot_while_rebooting_are
     assert e.value.response["Error"]["Code"] == "InvalidDBInstanceState"
     sim.advance(61)
     assert describe(rds, "single")["DBInstanceStatus"] == "available"
+
+
+def test_turning_multi_az_on_gives_a_standby_in_the_other_az_and_off_removes_it(world):
+    _, rds = world
+    create(rds, "single")
+    rds.modify_db_instance(DBInstanceIdentifier="single", MultiAZ=True, ApplyImmediately=True)
+    got = describe(rds, "single")
+    assert got["MultiAZ"]
+    assert (got["AvailabilityZone"], got["SecondaryAvailabilityZone"]) == (REGION + "a", REGION + "c")
+    rds.modify_db_instance(DBInstanceIdentifier="single", MultiAZ=False, ApplyImmediately=True)
+    assert "SecondaryAvailabilityZone" not in describe(rds, "single")

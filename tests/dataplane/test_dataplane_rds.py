@@ -50,7 +50,8 @@ def _network(ec2) -> dict:
     ec2.create_route(RouteTableId=rtb, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
     public, private = [], []
     for i, az in enumerate("ac"):
-        sn = ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.61.{i + 1}.0/24", AvailabilityZone=REGION + az)["Subnet"]["SubnetId"]
+        sn = ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.61.{i + 1}.0/24",
+                               AvailabilityZone=REGION + az)["Subnet"]["SubnetId"]
         ec2.associate_route_table(RouteTableId=rtb, SubnetId=sn)
         public.append(sn)
         private.append(ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.61.{21 + i}.0/24",
@@ -82,15 +83,17 @@ def _build(url: str) -> dict:
     endpoint = db["Endpoint"]["Address"]
     script = user_data(80, f"mysql://admin@{endpoint}:{DB_PORT}/awslab", secret)
     ids = [ec2.run_instances(ImageId="ami-12c6146b", InstanceType="t3.micro", MinCount=1, MaxCount=1, UserData=script,
-                             NetworkInterfaces=[{"DeviceIndex": 0, "SubnetId": net["public"][i], "Groups": [net["sg"]["app"]],
-                                                 "AssociatePublicIpAddress": True}])["Instances"][0]["InstanceId"]
+                             NetworkInterfaces=[{"DeviceIndex": 0, "SubnetId": net["public"][i],
+                                                 "Groups": [net["sg"]["app"]], "AssociatePublicIpAddress": True}]
+                             )["Instances"][0]["InstanceId"]
            for i in range(2)]
     tg = elbv2.create_target_group(Name="tg-rds", Protocol="HTTP", Port=80, VpcId=net["vpc"], HealthCheckPath="/health",
                                    HealthCheckIntervalSeconds=5, HealthCheckTimeoutSeconds=4, HealthyThresholdCount=2,
                                    UnhealthyThresholdCount=2)["TargetGroups"][0]["TargetGroupArn"]
     ec2.get_waiter("instance_running").wait(InstanceIds=ids, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
     elbv2.register_targets(TargetGroupArn=tg, Targets=[{"Id": i, "Port": 80} for i in ids])
-    lb = elbv2.create_load_balancer(Name="alb-rds", Subnets=net["public"], SecurityGroups=[net["sg"]["alb"]])["LoadBalancers"][0]
+    lb = elbv2.create_load_balancer(Name="alb-rds", Subnets=net["public"],
+                                    SecurityGroups=[net["sg"]["alb"]])["LoadBalancers"][0]
     elbv2.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80,
                           DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
     wait_for(lambda: all(s == "healthy" for s in health(url, tg).values()), 40)
@@ -163,6 +166,25 @@ def test_the_endpoint_name_resolves_through_the_labs_dns(world):
     assert f"{address}:" in db_endpoint(world)["local"] + ":"
 
 
+def test_garbage_on_the_mysql_port_never_stops_the_db_or_the_cloud(world):
+    ep = db_endpoint(world)
+    host, port = ep["local"].rsplit(":", 1)
+    source = (loopback_of(world, world["ids"][1]), 0)
+    for junk in (b"\xff" * 64, b"\x05\x00\x00\x01garbage", b"GET / HTTP/1.1\r\n\r\n", b"\x00" * 70000):
+        with socket.create_connection((host, int(port)), timeout=3, source_address=source) as s:
+            s.recv(4096)  # the server's greeting
+            try:
+                s.sendall(junk)
+                s.settimeout(2)
+                s.recv(4096)
+            except OSError:
+                pass
+    with connect_from(world, world["ids"][1]) as conn, conn.cursor() as cur:
+        cur.execute("SELECT 1")
+        assert cur.fetchone() == (1,)
+    assert products(world)[0] == 200
+
+
 def test_revoking_app_to_db_makes_products_time_out_while_health_passes(world):
     ec2, sg = world["ec2"], world["net"]["sg"]
     ec2.revoke_security_group_ingress(GroupId=sg["db"], IpPermissions=[db_rule(sg["app"])])
@@ -192,7 +214,8 @@ def test_zz_a_forced_failover_moves_the_endpoint_to_the_standby_after_awss_time(
     before = rds.describe_db_instances(DBInstanceIdentifier="lab-db")["DBInstances"][0]
     old_local = db_endpoint(world)["local"]
     assert before["SecondaryAvailabilityZone"] and before["SecondaryAvailabilityZone"] != before["AvailabilityZone"]
-    assert rds.reboot_db_instance(DBInstanceIdentifier="lab-db", ForceFailover=True)["DBInstance"]["DBInstanceStatus"] == "rebooting"
+    got = rds.reboot_db_instance(DBInstanceIdentifier="lab-db", ForceFailover=True)["DBInstance"]
+    assert got["DBInstanceStatus"] == "rebooting"
     status, body = wait_for(lambda: (got := products(world))[0] == 500 and got, 20, every=0.2)
     assert "Connection refused" in body["error"], body  # nothing listens while the standby is promoted
     after = wait_for(lambda: (d := rds.describe_db_instances(DBInstanceIdentifier="lab-db")["DBInstances"][0])

@@ -82,6 +82,18 @@ def _create_db_instance(self: RDSBackend, db_kwargs: dict[str, Any]) -> DBInstan
     return db
 
 
+def _modify_db_instance(self: RDSBackend, db_instance_identifier: str, db_kwargs: dict[str, Any]) -> DBInstance:
+    """Turning Multi-AZ on gives the instance a standby in another AZ of its subnet group (off: none).
+
+    On AWS the conversion runs while the status is ``modifying`` (RDS makes the standby from a snapshot); like the
+    creation of a DB instance, the embedded cloud does it at once (not simulated yet).
+    """
+    db = _ORIG["modify"](self, db_instance_identifier, db_kwargs)
+    if db.db_cluster_identifier is None and not db.is_replica:
+        _place(db, True)
+    return db
+
+
 def failover_seconds(sim: Any, identifier: str) -> float:
     """How long this failover takes: drawn in AWS's 60-120 s window from the simulator's seeded random numbers."""
     return sim.rng(f"rds.failover.{identifier}").uniform(*FAILOVER_S)
@@ -101,7 +113,8 @@ def _complete(db: DBInstance, failover: bool) -> None:
 def _reboot(self: RDSBackend, identifier: str, force_failover: bool) -> DBInstance:
     db = self.describe_db_instances(identifier)[0]
     if db.status != "available":
-        raise InvalidDBInstanceStateFault(f"DB instance {identifier} is not in the available state (it is {db.status}).")
+        raise InvalidDBInstanceStateFault(
+            f"DB instance {identifier} is not in the available state (it is {db.status}).")
     if force_failover and not (db.multi_az and getattr(db, "secondary_availability_zone", None)):
         raise InvalidParameterCombination(
             f"ForceFailover needs a Multi-AZ DB instance: {identifier} has no standby. Reboot without "
@@ -148,6 +161,8 @@ def install() -> None:
     if _ORIG:
         return
     _ORIG["create"] = RDSBackend.create_db_instance
+    _ORIG["modify"] = RDSBackend.modify_db_instance
+    RDSBackend.modify_db_instance = _modify_db_instance
     _ORIG["reboot"] = RDSResponse.reboot_db_instance
     RDSBackend.create_db_instance = _create_db_instance
     RDSResponse.reboot_db_instance = _reboot_response

@@ -62,7 +62,7 @@ def db_settings(user_data: str | None) -> DbSettings | None:
 
 
 class AppDatabase:
-    """The app's database as seen by one hosted instance: its RDS endpoint when its user data names one, else ``fallback``."""
+    """The database an instance's app uses: its RDS endpoint when its user data names one, else ``fallback``."""
 
     def __init__(self, owner: "AppDatabases", instance_id: str, private_ip: str, fallback: Database | None):
         self.owner, self.instance_id, self.private_ip, self.fallback = owner, instance_id, private_ip, fallback
@@ -148,7 +148,8 @@ class AppDatabases:
 
 def _user_data(ec2: Any, instance_id: str) -> str | None:
     try:
-        value = ec2.describe_instance_attribute(InstanceId=instance_id, Attribute="userData").get("UserData", {}).get("Value")
+        got = ec2.describe_instance_attribute(InstanceId=instance_id, Attribute="userData")
+        value = got.get("UserData", {}).get("Value")
     except Exception:
         return None
     return base64.b64decode(value).decode("utf-8", "replace") if value else None

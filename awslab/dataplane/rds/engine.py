@@ -8,6 +8,9 @@ into SQLite's dialect and runs it on the current database's file. So a MySQL cli
 (PyMySQL, the ``mysql`` CLI) talks to it exactly as to RDS for MySQL, for what the lab needs:
 ``CREATE DATABASE``/``USE``, tables, ``INSERT``/``SELECT``/``UPDATE``/``DELETE``.
 
+A database named in the handshake (``mysql -D db``, PyMySQL's ``database=``) is opened at the first
+query, so an unknown one is refused there (1049) rather than at login as MySQL does.
+
 What it is not: MySQL's full dialect (stored procedures, users and ``GRANT``, replication).
 A statement SQLite cannot run answers MySQL's error 1064 with SQLite's reason.
 
@@ -121,7 +124,8 @@ class SqliteSession(Session):
             conn = self.storage.open(name)
             try:
                 tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-                out[name] = {t: {c[1]: (c[2] or "TEXT") for c in conn.execute(f'PRAGMA table_info("{t}")')} for t in tables}
+                out[name] = {t: {c[1]: (c[2] or "TEXT") for c in conn.execute(f'PRAGMA table_info("{t}")')}
+                             for t in tables}
             finally:
                 conn.close()
         return out
@@ -135,6 +139,8 @@ class SqliteSession(Session):
             else:
                 self.storage.drop(name, bool(expression.args.get("exists")))
             return [], []
+        if self._conn is None and self.database and self.database.lower() not in SYSTEM_SCHEMAS:
+            await self.use(self.database)  # named in the handshake (mysql -D, PyMySQL's database=): opened now
         if self._conn is None:
             raise MysqlError("No database selected", ErrorCode.NO_DB_ERROR)
         try:

@@ -52,7 +52,7 @@ DENIED = "Access denied for user '{user}'@'{host}' (using password: {used})"
 
 
 class _MasterPassword(NativePasswordAuthPlugin):
-    """``mysql_native_password`` whose refusal reads as MySQL's: ``Access denied for user 'u'@'host' (using password: YES)``."""
+    """``mysql_native_password``; a refusal reads as MySQL's (:data:`DENIED`)."""
 
     async def auth(self, auth_info: AuthInfo | None = None):
         if auth_info and auth_info.handshake_plugin_name == self.name and auth_info.handshake_auth_data:

@@ -66,7 +66,8 @@ def read_db_instances(rds: Any, secrets: Any, subnets: dict[str, dict], password
     for d in _all(rds, "describe_db_instances", "DBInstances"):
         az = d.get("AvailabilityZone")
         in_az = sorted(s["SubnetIdentifier"] for s in (d.get("DBSubnetGroup") or {}).get("Subnets", [])
-                       if (s.get("SubnetAvailabilityZone") or {}).get("Name") == az and s["SubnetIdentifier"] in subnets)
+                       if (s.get("SubnetAvailabilityZone") or {}).get("Name") == az
+                       and s["SubnetIdentifier"] in subnets)
         subnet = in_az[0] if in_az else None
         ip = db_instance_address(d["DBInstanceArn"], subnets[subnet]["CidrBlock"]) if subnet else None
         endpoint = d.get("Endpoint") or {}
@@ -74,7 +75,8 @@ def read_db_instances(rds: Any, secrets: Any, subnets: dict[str, dict], password
             d["DBInstanceIdentifier"], d.get("DBInstanceStatus", ""), d.get("Engine", ""), endpoint.get("Address"),
             int(endpoint.get("Port") or d.get("DbInstancePort") or 3306), az, d.get("SecondaryAvailabilityZone"),
             bool(d.get("MultiAZ")), subnet, ip, subnets[subnet]["VpcId"] if subnet else None,
-            tuple(g["VpcSecurityGroupId"] for g in d.get("VpcSecurityGroups", []) if g.get("Status", "active") == "active"),
+            tuple(g["VpcSecurityGroupId"] for g in d.get("VpcSecurityGroups", [])
+                  if g.get("Status", "active") == "active"),
             d.get("MasterUsername", ""), _password(d, secrets, passwords))
     return out
 
@@ -97,4 +99,5 @@ def add_to_network(network: Network, views: dict[str, DBView]) -> None:
     """Each placed DB instance becomes an endpoint of the network policy, with its security groups."""
     for view in views.values():
         if view.private_ip and view.subnet_id:
-            network.add(Endpoint(view.network_name, view.private_ip, view.subnet_id, view.group_ids, False, view.vpc_id))
+            network.add(Endpoint(view.network_name, view.private_ip, view.subnet_id, view.group_ids, False,
+                                 view.vpc_id))
