@@ -243,8 +243,8 @@ class DBHost:
         _CLIENT.set(client)
         try:
             await ep.server._client_connected_cb(reader, writer)
-        except (ConnectionError, asyncio.IncompleteReadError, OSError):
-            pass
+        except Exception as e:  # a client gone mid-handshake (mysql-mimic's ConnectionClosed) or garbage: its own loss
+            log.debug("mysql connection to %s from %s ended: %r", ep.view.identifier, client, e)
         finally:
             ep.conns.discard(writer)
 
