@@ -157,17 +157,8 @@ class DBHost:
 
     async def start(self, view: DBView) -> DBEndpoint:
         host, port = self.dp.loopback(view.private_ip), self.local_port(view)
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind((host, port))
-            sock.listen(128)
-            sock.setblocking(False)
-        except OSError:
-            sock.close()
-            raise
-        ep = DBEndpoint(view, host, port, sock)
-        ep.filtered = host != INTERNET and sourcefilter.attach(sock, ())  # nobody, until the policy is known
+        sock, filtered = sourcefilter.listen(host, port)  # nobody gets in until the policy is known
+        ep = DBEndpoint(view, host, port, sock, filtered=filtered)
         storage = self.storage(view.identifier)
         storage.root.mkdir(parents=True, exist_ok=True)
         ep.server = MysqlServer(session_factory=lambda: SqliteSession(storage), identity_provider=_MasterUser(ep))
