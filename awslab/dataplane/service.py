@@ -256,6 +256,8 @@ class DataPlane(Reconciler):
                 clients = clients or self._clients()
                 gen = self.wanted_gen()  # before the read: the read sees at least these changes
                 fresh = read_cloud(clients["ec2"], clients["elbv2"])
+                if self._stop.is_set():  # the cloud is stopping: no more calls to its APIs
+                    break
                 rds_plane.read(self, fresh, clients)  # the DB instances, their network place, the apps' DB settings
                 self._fresh = fresh
                 self._fresh_gen = gen
