@@ -134,6 +134,7 @@ class DataPlane(Reconciler):
     def _addresses_in_use(self) -> list[str]:
         """VPC addresses served now: every hosted instance's and every ALB node's (the loopback map keeps their blocks)."""
         ips = [h.identity.private_ip for h in list(self.host.hosted.values())] + list(self.edge_ips)
+        ips += [v.private_ip for v in list(self.rds.views.values()) if v.private_ip]  # DB instances' endpoints
         return ips + [ip for lb in list(self.lbs.values()) for ip in lb.view.nodes.values()]
 
     # -- lifecycle -------------------------------------------------------------------------
