@@ -25,7 +25,7 @@ import socket
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable
 
 from ..webapp.app import AppState, Database, Identity, WebApp
 from .addresses import INTERNET
@@ -103,6 +103,7 @@ class HostedInstance:
     state: AppState
     apps: dict[int, GuardedApp] = field(default_factory=dict)
     journal: deque = field(default_factory=lambda: deque(maxlen=JOURNAL_LINES))
+    db: Any = None  # the database its app uses (its own RDS connection, or the shared stand-in)
 
 
 @dataclass
@@ -126,6 +127,8 @@ class InstanceHost:
     clock: Callable[[], float] | None = None  # the time the app's log lines carry (simulated)
     hosted: dict[str, HostedInstance] = field(default_factory=dict)
     _db: Database | None = None
+    #: (instance id, private IP, the shared stand-in) -> the database that instance's app uses (its RDS endpoint).
+    database_for: Callable[[str, str, Database | None], Any] | None = None
     _ports: dict[tuple[str, int], int] = field(default_factory=dict)
     _listen_failed: set[tuple[str, int]] = field(default_factory=set)
     #: Each instance's app journal, kept across app restarts (the oldest instance's is dropped past JOURNALS_KEPT).
@@ -151,12 +154,13 @@ class InstanceHost:
             state = AppState(config_error=config_error)
             h = self.hosted[instance_id] = HostedInstance(Identity(instance_id, az, private_ip), state,
                                                           journal=self._journal(instance_id))
+            h.db = self.database_for(instance_id, private_ip, self._db) if self.database_for else self._db
         h.state.set(mode if mode != "crash" else "ok", delay)
         out = []
         for port in sorted(ports):
             if port in h.apps and h.apps[port].is_serving():
                 continue
-            app = GuardedApp(h.identity, h.state, self._db)
+            app = GuardedApp(h.identity, h.state, h.db)
             app.vpc_port, app.hold_s, app.journal = port, self.hold_s, h.journal
             stamp = time.strftime('%b %d %H:%M:%S')
             h.journal.append(f"{stamp} {private_ip} systemd[1]: Started awslab-webapp.service (port {port}).")
@@ -201,6 +205,8 @@ class InstanceHost:
         self._ports = {k: v for k, v in self._ports.items() if k[0] != h.identity.private_ip}
         for app in h.apps.values():
             await app.aclose()
+        if h.db is not None and h.db is not self._db:
+            h.db.close()
 
     async def stop_all(self) -> None:
         for iid in list(self.hosted):

@@ -45,6 +45,7 @@ from .local import LocalAddresses
 from .loop import new_event_loop
 from .netpolicy import Decision
 from .probe import RealProbe
+from .rds import plane as rds_plane
 from .reconcile import Reconciler
 from .settle import Settled
 from .snapshot import CloudSnapshot, read_cloud
@@ -61,7 +62,7 @@ CLOUD_REFRESH_S = 30.0
 #: Changes in a burst (a build makes one call after another) are read together, this far apart at most.
 CHANGE_COALESCE_S = 0.25
 #: The services whose changes the data plane mirrors (moto's names; "*" is a reset of everything).
-MIRRORED_SERVICES = frozenset({"ec2", "elbv2", "*"})
+MIRRORED_SERVICES = frozenset({"ec2", "elbv2", *rds_plane.SERVICES, "*"})
 #: How long (s) a thread may hold the GIL while another waits for it (Python's default is 0.005). The data
 #: plane's loop shares the GIL with moto's request threads, the simulator's clock and the sync thread; at
 #: 5 ms each hand-over could add 5 ms to a request and a burst of them tens of ms to the p99 (and a real
@@ -119,6 +120,8 @@ class DataPlane(Reconciler):
         home = Path(db_path).parent if db_path else config.home() / "dataplane"
         self.ssh = SSHHost(self, home / "ssh")  # every running instance's SSH server (awslab.dataplane.ssh)
         self.edge_ips: set[str] = set()  # CloudFront edge addresses served (awslab.dataplane.cdn)
+        rds_plane.attach(self, home / "rds")  # every DB instance's MySQL endpoint (awslab.dataplane.rds)
+        self.host.database_for = self.app_dbs.for_instance
 
     # -- addresses -------------------------------------------------------------------------
     def loopback(self, private_ip: str) -> str:
@@ -131,6 +134,7 @@ class DataPlane(Reconciler):
     def _addresses_in_use(self) -> list[str]:
         """VPC addresses served now: every hosted instance's and every ALB node's (the loopback map keeps their blocks)."""
         ips = [h.identity.private_ip for h in list(self.host.hosted.values())] + list(self.edge_ips)
+        ips += [v.private_ip for v in list(self.rds.views.values()) if v.private_ip]  # DB instances' endpoints
         return ips + [ip for lb in list(self.lbs.values()) for ip in lb.view.nodes.values()]
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -213,12 +217,15 @@ class DataPlane(Reconciler):
             await lb.stop()
         self.lbs.clear()
         await self.ssh.stop_all()
+        await self.rds.stop_all()
         await self.host.stop_all()
+        self.app_dbs.close_all()
 
     @staticmethod
     def wanted_gen() -> int:
-        """How many changes to what the data plane mirrors (EC2, ELB) the cloud has had (not other services')."""
-        return changes.generation("ec2") + changes.generation("elbv2")
+        """How many changes to what the data plane mirrors (EC2, ELB, RDS, Secrets Manager) the cloud has had."""
+        mirrored = ("ec2", "elbv2", *rds_plane.SERVICES)
+        return sum(changes.generation(s) for s in mirrored)
 
     def lagging(self) -> bool:
         """Has an EC2 or ELB change not reached the traffic yet? (The clock holds simulated time meanwhile.)"""
@@ -249,7 +256,11 @@ class DataPlane(Reconciler):
                 self._cloud_dirty = False
                 clients = clients or self._clients()
                 gen = self.wanted_gen()  # before the read: the read sees at least these changes
-                self._fresh = read_cloud(clients["ec2"], clients["elbv2"])
+                fresh = read_cloud(clients["ec2"], clients["elbv2"])
+                if self._stop.is_set():  # the cloud is stopping: no more calls to its APIs
+                    break
+                rds_plane.read(self, fresh, clients)  # the DB instances, their network place, the apps' DB settings
+                self._fresh = fresh
                 self._fresh_gen = gen
                 self.reads += 1
                 self._wake.set()
@@ -287,6 +298,10 @@ class DataPlane(Reconciler):
             self._wake.wait(SIM_SYNC_S)
             self._wake.clear()
 
+    async def _apply_snapshot(self, snap: CloudSnapshot) -> None:
+        await super()._apply_snapshot(snap)
+        await self._isolated("rds", "serve_db_instances", rds_plane.apply(self, snap))
+
     def settle(self) -> bool:
         """Wait until the data plane serves every API change made so far (see :mod:`.settle`)."""
         return self.settled.wait(self.wanted_gen, self._wake.set, lambda: bool(self._threads) and not self._stop.is_set())
@@ -298,7 +313,7 @@ class DataPlane(Reconciler):
         kw = dict(endpoint_url=self.endpoint, region_name=config.region(), config=Config(retries={"max_attempts": 2}),
                   **config.EMBEDDED_CREDENTIALS)
         session = boto3.session.Session()  # boto3's default session is not safe to share between threads
-        return {name: session.client(name, **kw) for name in ("ec2", "elbv2", "s3", "logs")}
+        return {name: session.client(name, **kw) for name in ("ec2", "elbv2", "s3", "logs", "rds", "secretsmanager")}
 
     def _read_sim(self, snap: CloudSnapshot | None) -> dict:
         """Under the state lock: which apps run (with their fault), routable targets, the load."""
@@ -418,6 +433,7 @@ class DataPlane(Reconciler):
                                for arn, lb in list(self.lbs.items())],
             "instances": self.host.addresses(),
             "ssh": {e["instance_id"]: f"{e['private_ip']}:22 -> {e['host']}:{e['port']}" for e in self.ssh.describe()},
+            "db_instances": self.rds.describe(),  # each DB instance's MySQL endpoint (awslab.dataplane.rds)
             "loopback_blocks": self.local.describe(),  # VPC /16 -> its 127.x.0.0/16 block (awslab.dataplane.loopback)
             "threads": [t.name for t in self._threads if t.is_alive()],
             "api_reads": self.reads,  # full describe_* reads so far: one per change, not one per second

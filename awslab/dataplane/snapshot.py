@@ -27,6 +27,8 @@ class CloudSnapshot:
     target_groups: dict[str, dict] = field(default_factory=dict)
     #: Key pair name -> its public key (OpenSSH format), what an instance's authorized_keys gets at launch.
     key_pairs: dict[str, str] = field(default_factory=dict)
+    #: DB instance identifier -> :class:`~awslab.dataplane.rds.view.DBView` (filled by ``awslab.dataplane.rds.plane.read``).
+    db_instances: dict[str, Any] = field(default_factory=dict)
 
     def app_ports(self, vpc_id: str | None) -> set[int]:
         """Ports the instances of ``vpc_id`` serve: every target group's traffic and health-check port (80 if none)."""

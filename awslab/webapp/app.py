@@ -165,11 +165,16 @@ class Response:
 
 class Database:
     """The ``products`` table. ``sqlite:///abs/path`` is the local stand-in for RDS;
-    ``mysql://user:pass@host:3306/db`` is RDS for MySQL, through PyMySQL when installed."""
+    ``mysql://user:pass@host:3306/db`` is RDS for MySQL, through PyMySQL when installed.
 
-    def __init__(self, url: str, connect_timeout: float = 5.0):
+    ``opener(host, port, timeout) -> socket`` makes the TCP connection instead of PyMySQL (the lab's
+    data plane opens it from the instance's own address, so the DB's security group sees the instance);
+    on EC2 it is None and PyMySQL connects as usual.
+    """
+
+    def __init__(self, url: str, connect_timeout: float = 5.0, opener: Optional[Callable] = None):
         u = urllib.parse.urlsplit(url)
-        self.kind, self.url, self.timeout = u.scheme.split("+")[0], u, connect_timeout
+        self.kind, self.url, self.timeout, self.opener = u.scheme.split("+")[0], u, connect_timeout, opener
         if self.kind not in ("sqlite", "mysql"):
             raise ValueError("db url must start with sqlite:/// or mysql://")
         self._lock, self._conn, self._seeded = threading.Lock(), None, False
@@ -184,7 +189,13 @@ class Database:
 
         conn = pymysql.connect(host=u.hostname, port=u.port or 3306, user=urllib.parse.unquote(u.username or ""),
                                password=urllib.parse.unquote(u.password or ""), connect_timeout=self.timeout,
-                               read_timeout=self.timeout, autocommit=True)
+                               read_timeout=self.timeout, autocommit=True, defer_connect=self.opener is not None)
+        if self.opener is not None:
+            try:
+                sock = self.opener(u.hostname, u.port or 3306, self.timeout)
+            except OSError as e:  # as PyMySQL words a failed connect: (2003, "Can't connect to MySQL server on ...")
+                raise pymysql.err.OperationalError(2003, "Can't connect to MySQL server on %r (%s)" % (u.hostname, e))
+            conn.connect(sock)
         name = u.path.lstrip("/") or "awslab"
         if not name.replace("_", "").isalnum():
             raise ValueError("database name %r: use letters, digits and _" % name)
@@ -217,6 +228,11 @@ class Database:
             except Exception:
                 self.close()
                 raise
+            if self.kind == "mysql":
+                # A connection per request, no pool: a change to the DB's security group shows on the next request.
+                # (An open connection would survive a revoked rule: security groups track established connections,
+                # https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/security-group-connection-tracking.html.)
+                self.close()
         return [{"id": int(i), "name": n, "price": float(p)} for i, n, p in rows]
 
     def close(self) -> None:

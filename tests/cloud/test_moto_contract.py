@@ -811,3 +811,23 @@ def test_the_cloudformation_internals_moto_ext_patches_keep_their_shape():
     assert "VPCSecurityGroups" not in inspect.getsource(DBInstance.create_from_cloudformation_json)
     assert "CanonicalHostedZoneID" in inspect.getsource(FakeLoadBalancer.get_cfn_attribute)
     assert "create_subnet_association" in inspect.getsource(SubnetRouteTableAssociation.create_from_cloudformation_json)
+
+
+def test_moto_rds_still_places_in_region_a_ignores_force_failover_and_keeps_the_password_privately():
+    """What awslab.cloud.moto_ext.rds relies on (and replaces) in moto's RDS."""
+    from moto.rds import models as rds_models
+    from moto.rds import responses as rds_responses
+
+    assert _params(rds_models.RDSBackend.create_db_instance)[:2] == ["self", "db_kwargs"]
+    assert _params(rds_models.RDSBackend.modify_db_instance)[:3] == ["self", "db_instance_identifier", "db_kwargs"]
+    assert _params(rds_models.RDSBackend.reboot_db_instance) == ["self", "db_instance_identifier"]  # no ForceFailover
+    moto_src = inspect.getsource(rds_responses)  # moto's file, whatever is patched in now
+    reboot = moto_src[moto_src.index("def reboot_db_instance"):][:600].split("\n    def ", 1)[0]
+    assert "ForceFailover" not in reboot, "moto now reads ForceFailover: check whether moto_ext.rds is still needed"
+    src = inspect.getsource(rds_models.DBInstance.__init__)
+    assert 'availability_zone or f"{self.region}a"' in src  # moto's placement, which the patch corrects
+    assert "self.master_user_password = master_user_password" in src
+    assert "_master_user_password" in inspect.getsource(rds_models.DBInstance)  # where master_password() reads it
+    assert "_subnets" in inspect.getsource(rds_models.DBSubnetGroup.__init__)
+    for attr in ("source_identifier", "source_type", "message", "event_categories", "source_arn", "date"):
+        assert f"self.{attr} =" in inspect.getsource(rds_models.Event.__init__), attr

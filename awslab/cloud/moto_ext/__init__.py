@@ -18,6 +18,8 @@ moto's *model* methods (one file per service) so that:
 - CloudWatch Logs takes events on the simulated clock (:mod:`.logs`);
 - CloudFormation models scaling policies, alarms and secrets, and splits a list parameter's default
   (:mod:`.cloudformation`);
+- a DB instance sits in its DB subnet group's AZs, with a standby for Multi-AZ, and a forced failover
+  takes AWS's time on the simulator's clock (:mod:`.rds`);
 - a security-group rule is matched without its description, as AWS does (:mod:`.security_groups`);
 - a launch template version built on a source version inherits its parameters, and an instance
   launched from a template gets its metadata options and monitoring (:mod:`.launch_templates`); versions can be
@@ -82,9 +84,10 @@ def install(sim) -> None:
     from . import instance_refresh
 
     instance_refresh.install()
-    from . import access_logs, cloudfront, iam, logs, route53
+    from . import access_logs, cloudfront, iam, logs, rds, route53
 
     iam.install()
+    rds.install()
     logs.install()
     route53.install()
     cloudfront.install()

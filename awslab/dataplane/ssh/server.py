@@ -151,17 +151,9 @@ class SSHHost:
             return ep
         keys = self.keys.ensure(instance_id, authorized_key)
         host, port = self.dp.loopback(private_ip), self.port_for(private_ip)
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind((host, port))
-            sock.listen(128)
-            sock.setblocking(False)
-        except OSError:
-            sock.close()
-            raise
+        sock, filtered = sourcefilter.listen(host, port)  # nobody gets in until the policy is known
         ep = SSHEndpoint(instance_id, private_ip, host, port, keys, sock)
-        ep.filtered = host != INTERNET and sourcefilter.attach(sock, ())  # nobody, until the policy is known
+        ep.filtered = filtered
         ep.options = await asyncssh.SSHServerConnectionOptions.construct(
             server_host_keys=[keys.host_key], server_factory=functools.partial(InstanceServer, self, ep),
             process_factory=functools.partial(shell.session, self, ep), agent_forwarding=True, allow_pty=True,

@@ -30,7 +30,9 @@ import struct
 import sys
 from typing import Iterable
 
-__all__ = ["attach", "program", "SUPPORTED"]
+from ..addresses import INTERNET
+
+__all__ = ["attach", "listen", "program", "SUPPORTED"]
 
 SO_ATTACH_FILTER = 26  # <asm-generic/socket.h>
 SKF_NET_OFF = -0x100000  # "load relative to the network header" (<linux/filter.h>)
@@ -67,3 +69,19 @@ def attach(sock: socket.socket, allowed: Iterable[str]) -> bool:
     except OSError:
         return False
     return True
+
+
+def listen(host: str, port: int, backlog: int = 128) -> tuple[socket.socket, bool]:
+    """A non-blocking listening socket on ``host:port`` that admits nobody yet (the filter loaded, where it can be),
+    and whether the filter is on: the caller loads the allowed sources with :func:`attach` once the policy is known.
+    On 127.0.0.1 (single-address mode) callers are told apart by source port, so no filter is loaded there."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(backlog)
+        sock.setblocking(False)
+    except OSError:
+        sock.close()
+        raise
+    return sock, host != INTERNET and attach(sock, ())
