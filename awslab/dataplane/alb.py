@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import ssl
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -43,6 +44,7 @@ from .balancer import Picker, Target, TargetGroupView
 from .http1 import MAX_HEAD, BadRequest, ClientRequest, parse_request, response_bytes
 from .netpolicy import Decision, Endpoint, Network, internet
 from .rules import Request, RuleSet
+from .tls import Terminator, TlsInfo
 from .upstream import Pool, UpstreamError
 
 Reply = tuple  # (status, headers, body, reason or None)
@@ -81,6 +83,8 @@ class LoadBalancerView:
     listeners: dict[int, list[dict]] = field(default_factory=dict)
     target_groups: dict[str, TargetGroupView] = field(default_factory=dict)
     attributes: dict[str, str] = field(default_factory=dict)
+    #: ``{port: tls.ListenerTls}`` for each HTTPS listener (its policy, certificates and their keys: never shown).
+    tls: dict[int, object] = field(default_factory=dict, repr=False)
 
     @property
     def lb_id(self) -> str:
@@ -147,6 +151,7 @@ class LoadBalancer:
         self._node_rr = 0
         self._in_flight: dict[tuple, set] = {}  # (tg arn, instance id, port) -> the tasks waiting on that target
         self._cut: set = set()  # tasks whose target's deregistration delay ran out
+        self.terminators: dict[int, Terminator] = {}  # HTTPS listeners: port -> its TLS contexts (awslab.dataplane.tls)
         self.update(view, network)
 
     # -- configuration ---------------------------------------------------------------------
@@ -159,6 +164,7 @@ class LoadBalancer:
             self._xff_mode = view.attributes.get("routing.http.xff_header_processing.mode", "append")
             self._xff_port = view.attributes.get("routing.http.xff_client_port.enabled", "false") == "true"
             self.rulesets = {p: RuleSet(rules, self.rng) for p, rules in view.listeners.items()}
+            self._update_tls(view)
             for arn in view.target_groups:
                 self.pickers.setdefault(arn, Picker(self.rng))
             for arn in [a for a in self.pickers if a not in view.target_groups]:
@@ -172,6 +178,20 @@ class LoadBalancer:
                               self.view.scheme == "internet-facing")
                 if self.network.by_ip.get(ip) != ep:
                     self.network.add(ep)
+
+    def _update_tls(self, view: LoadBalancerView) -> None:
+        """Each HTTPS listener's contexts; one whose default certificate can't be served takes no connections."""
+        terminators = {}
+        for port, listener_tls in view.tls.items():
+            term = self.terminators.get(port) or Terminator()
+            try:
+                term.update(listener_tls)
+            except (ValueError, ssl.SSLError) as e:
+                if self.record is not None:
+                    self.record("dataplane", view.name, "https_listener_not_served", listener_port=port, error=str(e)[:200])
+                continue
+            terminators[port] = term
+        self.terminators = terminators
 
     def attribute(self, key: str, default: str) -> str:
         return self.view.attributes.get(key, default)
@@ -233,7 +253,8 @@ class LoadBalancer:
                     return az, ip
         return nodes[self._node_rr % len(nodes)]
 
-    async def _handle(self, creq: ClientRequest, peer: tuple, az: str, node_ip: str, listener_port: int) -> Reply:
+    async def _handle(self, creq: ClientRequest, peer: tuple, az: str, node_ip: str, listener_port: int,
+                      tls: TlsInfo | None = None) -> Reply:
         t0, created = time.perf_counter(), self.clock()
         if creq.method == "TRACE":
             return _error(405)
@@ -241,11 +262,15 @@ class LoadBalancer:
         xff = headers.get("x-forwarded-for")
         if xff and xff.count(",") >= MAX_XFF:
             return _error(463)
-        req = Request(creq.method, creq.path, creq.query, headers, peer[0], "http", listener_port,
+        scheme = "https" if tls is not None else "http"
+        req = Request(creq.method, creq.path, creq.query, headers, peer[0], scheme, listener_port,
                       _weight(headers.pop(WEIGHT_HEADER, None)))
         entry = AccessLogEntry(elb=self._lb_id, client_port=f"{peer[0]}:{peer[1]}", received_bytes=creq.head_bytes + len(creq.body),
-                               request=f"{creq.method} http://{headers.get('host', node_ip)}{creq.target} {creq.version}",
+                               request=f"{creq.method} {scheme}://{headers.get('host', node_ip)}{creq.target} {creq.version}",
                                user_agent=headers.get("user-agent", "-"), request_creation_time=created)
+        if tls is not None:  # https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-access-logs.html
+            entry.type, entry.ssl_cipher, entry.ssl_protocol = "https", tls.cipher, tls.protocol
+            entry.chosen_cert_arn = tls.certificate_arn
         ruleset = self.rulesets.get(listener_port)
         outcome = ruleset.evaluate(req) if ruleset else None
         entry.matched_rule_priority = outcome.priority if outcome else -1
@@ -393,7 +418,7 @@ class LoadBalancer:
             lines.append(f"X-Forwarded-For: {xff + ', ' if xff else ''}{client}")
         elif mode == "preserve" and xff:
             lines.append(f"X-Forwarded-For: {xff}")
-        lines += ["X-Forwarded-Proto: http", f"X-Forwarded-Port: {listener_port}"]
+        lines += [f"X-Forwarded-Proto: {req.protocol}", f"X-Forwarded-Port: {listener_port}"]
         self._last_trace = trace_header(req.headers.get("x-amzn-trace-id"), self.clock(), self.rng.getrandbits)
         lines += [f"X-Amzn-Trace-Id: {self._last_trace}", f"Content-Length: {len(creq.body)}", "Connection: keep-alive"]
         return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
@@ -412,16 +437,47 @@ class _ClientConnection(asyncio.Protocol):
         self.busy = self.closed = False
         self.transport: asyncio.Transport | None = None
         self._idle: asyncio.TimerHandle | None = None
+        self.tls: TlsInfo | None = None
+        self.raw: asyncio.Transport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport
+        self.transport = self.raw = transport
         self.peer = transport.get_extra_info("peername") or ("127.0.0.1", 0)
         self.az, self.node_ip = self.lb._next_node(self.peer[0], self.listener_port)
-        if not self.lb._connection_made(self):
+        if not self.lb._connection_made(self):  # security groups first: a dropped client never sees a handshake
             transport.abort()
             self.closed = True
             return
+        if self.listener_port in self.lb.view.tls:
+            term = self.lb.terminators.get(self.listener_port)
+            if term is None or term.default is None:
+                self._drop()
+                return
+            transport.pause_reading()  # the ClientHello waits for the TLS layer, not for the HTTP parser
+            asyncio.get_running_loop().create_task(self._start_tls(term.default))
+            return
         self._arm()
+
+    async def _start_tls(self, ctx: ssl.SSLContext) -> None:
+        """Terminate TLS on this connection (the handshake is bounded by the idle timeout), then read HTTP."""
+        try:
+            tls = await asyncio.get_running_loop().start_tls(self.raw, self, ctx, server_side=True,
+                                                               ssl_handshake_timeout=max(self.lb.idle_timeout, 0.1))
+        except (ssl.SSLError, OSError, asyncio.TimeoutError, RuntimeError):
+            self._drop()  # a failed handshake (no common version or cipher, the client gave up): closed, as on AWS
+            return
+        if tls is None or self.closed:
+            self._drop()
+            return
+        self.transport = tls
+        self.tls = Terminator.info(tls.get_extra_info("ssl_object"))
+        self._arm()
+
+    def _drop(self) -> None:
+        self.closed = True
+        if self.raw is not None:
+            self.raw.abort()
+            self.lb._conns.discard(self.raw)
 
     def _arm(self) -> None:
         """Note activity; one timer per connection checks it (cheaper than a new timer per request)."""
@@ -464,7 +520,8 @@ class _ClientConnection(asyncio.Protocol):
 
     async def _serve(self, creq: ClientRequest) -> None:
         try:
-            status, headers, body, reason = await self.lb._handle(creq, self.peer, self.az, self.node_ip, self.listener_port)
+            status, headers, body, reason = await self.lb._handle(creq, self.peer, self.az, self.node_ip, self.listener_port,
+                                                                  self.tls)
         except Exception:  # never leave a client hanging on our bug
             status, headers, body, reason = _error(502)
         if self.closed:
@@ -485,4 +542,4 @@ class _ClientConnection(asyncio.Protocol):
         self.closed = True
         if self._idle is not None:
             self._idle.cancel()
-        self.lb._conns.discard(self.transport)
+        self.lb._conns.discard(self.raw)

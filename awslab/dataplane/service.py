@@ -62,7 +62,7 @@ CLOUD_REFRESH_S = 30.0
 #: Changes in a burst (a build makes one call after another) are read together, this far apart at most.
 CHANGE_COALESCE_S = 0.25
 #: The services whose changes the data plane mirrors (moto's names; "*" is a reset of everything).
-MIRRORED_SERVICES = frozenset({"ec2", "elbv2", *rds_plane.SERVICES, "*"})
+MIRRORED_SERVICES = frozenset({"ec2", "elbv2", "acm", *rds_plane.SERVICES, "*"})
 #: How long (s) a thread may hold the GIL while another waits for it (Python's default is 0.005). The data
 #: plane's loop shares the GIL with moto's request threads, the simulator's clock and the sync thread; at
 #: 5 ms each hand-over could add 5 ms to a request and a burst of them tens of ms to the p99 (and a real
@@ -73,6 +73,13 @@ GIL_SWITCH_INTERVAL_S = 0.001
 DENIAL_LOG_EVERY_S = 5.0
 #: Past this many remembered denied paths, those not denied in the last DENIAL_LOG_EVERY_S are forgotten.
 DENIALS_KEPT = 1000
+
+
+def _certificate_material(arn: str):
+    """An HTTPS listener's certificate, read from this process's ACM (the key never leaves the process)."""
+    from ..cloud.moto_ext.acm import certificate_material
+
+    return certificate_material(arn)
 
 
 class DataPlane(Reconciler):
@@ -256,7 +263,7 @@ class DataPlane(Reconciler):
                 self._cloud_dirty = False
                 clients = clients or self._clients()
                 gen = self.wanted_gen()  # before the read: the read sees at least these changes
-                fresh = read_cloud(clients["ec2"], clients["elbv2"])
+                fresh = read_cloud(clients["ec2"], clients["elbv2"], certificates=_certificate_material)
                 if self._stop.is_set():  # the cloud is stopping: no more calls to its APIs
                     break
                 rds_plane.read(self, fresh, clients)  # the DB instances, their network place, the apps' DB settings
@@ -426,7 +433,8 @@ class DataPlane(Reconciler):
             "port_block": {"index": self.port_block.index, "offset": self.port_block.offset},
             "health_checks": "real HTTP (ELB-HealthChecker/2.0)" if self.sim.clock.mode == "realtime" else "model (virtual time)",
             "load_balancers": [{"name": lb.view.name, "arn": arn, "dns_name": lb.view.dns_name,
-                                "listeners": {str(p): f"http://{h}:{port}" for p, (h, port) in lb.addresses.items()},
+                                "listeners": {str(p): f"{'https' if p in lb.view.tls else 'http'}://{h}:{port}"
+                                              for p, (h, port) in lb.addresses.items()},
                                 "nodes": lb.view.nodes,
                                 "access_logs": lb.view.attributes.get("access_logs.s3.enabled") == "true",
                                 "routable": {tg: sorted(t.instance_id for t in v.routable) for tg, v in list(lb.view.target_groups.items())}}

@@ -6,12 +6,13 @@ so the data plane sees exactly what a student sees with boto3 or the CLI.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from .addresses import alb_node_addresses
 from .alb import LoadBalancerView
 from .balancer import TargetGroupView
 from .netpolicy import Network
+from .tls import DEFAULT_API_POLICY, ListenerTls
 
 __all__ = ["CloudSnapshot", "read_cloud"]
 
@@ -48,8 +49,12 @@ def _all(client: Any, op: str, key: str, **kw) -> list[dict]:
     return getattr(client, op)(**kw).get(key, [])
 
 
-def read_cloud(ec2: Any, elbv2: Any) -> CloudSnapshot:
-    """Describe everything once (two boto3 clients on the same endpoint)."""
+def read_cloud(ec2: Any, elbv2: Any, certificates: Callable[[str], Any] | None = None) -> CloudSnapshot:
+    """Describe everything once (two boto3 clients on the same endpoint).
+
+    ``certificates(arn)`` gives an HTTPS listener's certificate material (in the cloud process,
+    :func:`awslab.cloud.moto_ext.acm.certificate_material`); without it HTTPS listeners are not served.
+    """
     subnets = _all(ec2, "describe_subnets", "Subnets")
     reservations = _all(ec2, "describe_instances", "Reservations")
     instances = {i["InstanceId"]: i for r in reservations for i in r["Instances"]}
@@ -71,11 +76,12 @@ def read_cloud(ec2: Any, elbv2: Any) -> CloudSnapshot:
     for lb in _all(elbv2, "describe_load_balancers", "LoadBalancers"):
         if lb.get("Type", "application") != "application":
             continue
-        snap.load_balancers[lb["LoadBalancerArn"]] = _lb_view(elbv2, lb, by_id, taken, snap.target_groups)
+        snap.load_balancers[lb["LoadBalancerArn"]] = _lb_view(elbv2, lb, by_id, taken, snap.target_groups, certificates)
     return snap
 
 
-def _lb_view(elbv2: Any, lb: dict, subnets: dict[str, dict], taken: set, tgs: dict[str, dict]) -> LoadBalancerView:
+def _lb_view(elbv2: Any, lb: dict, subnets: dict[str, dict], taken: set, tgs: dict[str, dict],
+             certificates: Callable[[str], Any] | None = None) -> LoadBalancerView:
     arn = lb["LoadBalancerArn"]
     lb_subnets = [subnets[z["SubnetId"]] for z in lb.get("AvailabilityZones", []) if z.get("SubnetId") in subnets]
     nodes = alb_node_addresses(arn, lb_subnets, taken)
@@ -84,8 +90,12 @@ def _lb_view(elbv2: Any, lb: dict, subnets: dict[str, dict], taken: set, tgs: di
                             {s["AvailabilityZone"]: s["SubnetId"] for s in lb_subnets}, tuple(lb.get("SecurityGroups", [])),
                             attributes=attrs)
     for listener in _all(elbv2, "describe_listeners", "Listeners", LoadBalancerArn=arn):
-        if listener.get("Protocol") not in ("HTTP", None):
-            continue  # HTTPS needs certificates the lab doesn't issue; only HTTP listeners get a data plane
+        if listener.get("Protocol") == "HTTPS":
+            if certificates is None:
+                continue
+            view.tls[int(listener["Port"])] = _listener_tls(elbv2, listener, certificates)
+        elif listener.get("Protocol") not in ("HTTP", None):
+            continue
         rules = elbv2.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"]
         if not any(r.get("IsDefault") for r in rules):
             rules.append({"Priority": "default", "IsDefault": True, "Conditions": [],
@@ -97,6 +107,15 @@ def _lb_view(elbv2: Any, lb: dict, subnets: dict[str, dict], taken: set, tgs: di
                 view.target_groups[arn_tg] = TargetGroupView(arn_tg, tg["TargetGroupName"], int(tg.get("Port") or 80),
                                                              dict(tg["_attributes"]))
     return view
+
+
+def _listener_tls(elbv2: Any, listener: dict, certificates: Callable[[str], Any]) -> ListenerTls:
+    """An HTTPS listener's policy, default certificate (``Certificates[0]``) and its certificate list (for SNI)."""
+    default = (listener.get("Certificates") or [{}])[0].get("CertificateArn", "")
+    listed = _all(elbv2, "describe_listener_certificates", "Certificates", ListenerArn=listener["ListenerArn"])
+    arns = tuple(dict.fromkeys([default, *(c["CertificateArn"] for c in listed)]))
+    materials = {arn: m for arn in arns if (m := certificates(arn)) is not None}
+    return ListenerTls(listener.get("SslPolicy") or DEFAULT_API_POLICY, default, arns, materials)
 
 
 def _forwarded_groups(rules: list[dict]) -> set[str]:

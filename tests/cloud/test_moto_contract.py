@@ -831,3 +831,44 @@ def test_moto_rds_still_places_in_region_a_ignores_force_failover_and_keeps_the_
     assert "_subnets" in inspect.getsource(rds_models.DBSubnetGroup.__init__)
     for attr in ("source_identifier", "source_type", "message", "event_categories", "source_arn", "date"):
         assert f"self.{attr} =" in inspect.getsource(rds_models.Event.__init__), attr
+
+
+def test_acm_and_listener_certificate_internals_the_extension_patches():
+    """moto_ext.acm and moto_ext.listener_tls: the ACM model's hooks and fields, and what moto still does itself."""
+    from moto.acm import models as acm_models
+    from moto.acm import responses as acm_responses
+    from moto.elbv2 import ssl_policies
+
+    from awslab.cloud.moto_ext import acm, listener_tls
+
+    acm.install()
+    listener_tls.install()
+    gen = acm._ORIG["generate_cert"]
+    assert isinstance(gen, classmethod)
+    assert _params(gen.__func__)[:6] == ["cls", "domain_name", "account_id", "region", "sans", "cert_authority_arn"]
+    assert _params(acm_models.CertBundle.__init__)[:5] == ["self", "account_id", "certificate", "private_key", "chain"]
+    for fn, params in [(acm._ORIG["check"], ["self"]), (acm._ORIG["describe"], ["self"]),
+                       (acm._ORIG["get_response"], ["self"]),
+                       (acm_models.AWSCertificateManagerBackend.get_certificate, ["self", "arn"]),
+                       (listener_tls._ORIG["create"],
+                        ["self", "load_balancer_arn", "protocol", "port", "ssl_policy", "certificate", "actions"]),
+                       (listener_tls._ORIG["modify"],
+                        ["self", "arn", "port", "protocol", "ssl_policy", "certificates", "actions"]),
+                       (listener_tls._ORIG["add"], ["self", "arn", "certificates"])]:
+        assert fn.__module__.startswith("moto."), f"{fn.__qualname__} is not moto's own"
+        assert _params(fn)[:len(params)] == params, f"moto {fn.__qualname__} changed: {_params(fn)}"
+    init = inspect.getsource(acm_models.CertBundle.__init__)
+    for attr in ("self.cert =", "self.key =", "self.chain =", "self.status =", "self.type =", "self.sans",
+                 "self.common_name", "self.created_at", "self.arn ="):
+        assert attr in init, f"CertBundle no longer sets {attr}"
+    assert "AWS_ROOT_CA" in init  # certificate_material strips the Amazon root moto appends to every chain
+    # moto still issues on a timer, not on DNS, and still signs under an unverifiable "Amazon" issuer:
+    assert "ACM_VALIDATION_WAIT" in inspect.getsource(acm._ORIG["check"])
+    assert '"Amazon"' in inspect.getsource(acm._ORIG["generate_cert"].__func__)
+    assert "_d930b28be6c5927595552b219965053e" in inspect.getsource(acm._ORIG["describe"])
+    zone_init = inspect.getsource(route53_models.FakeZone.__init__)
+    assert "self.rrsets" in zone_init and "self.private_zone" in zone_init
+    rrset_init = inspect.getsource(route53_models.RecordSet.__init__)
+    assert "self.records" in rrset_init and "self.type" in rrset_init
+    assert ssl_policies.SSL_POLICIES["ELBSecurityPolicy-TLS13-1-2-2021-06"]["ssl_protocols"] == ["TLSv1.3", "TLSv1.2"]
+

@@ -21,6 +21,8 @@ moto's *model* methods (one file per service) so that:
 - a DB instance sits in its DB subnet group's AZs, with a standby for Multi-AZ, and a forced failover
   takes AWS's time on the simulator's clock (:mod:`.rds`);
 - a security-group rule is matched without its description, as AWS does (:mod:`.security_groups`);
+- ACM certificates are signed by the lab CA and issued once their DNS validation record exists (:mod:`.acm`),
+  and an HTTPS listener takes only an issued certificate and a known security policy (:mod:`.listener_tls`);
 - a launch template version built on a source version inherits its parameters, and an instance
   launched from a template gets its metadata options and monitoring (:mod:`.launch_templates`); versions can be
   deleted (:mod:`.launch_template_versions`).
@@ -84,7 +86,10 @@ def install(sim) -> None:
     from . import instance_refresh
 
     instance_refresh.install()
-    from . import access_logs, cloudfront, iam, logs, rds, route53
+    from . import access_logs, acm, cloudfront, iam, listener_tls, logs, rds, route53
+
+    acm.install()
+    listener_tls.install()
 
     iam.install()
     rds.install()
