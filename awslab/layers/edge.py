@@ -63,6 +63,10 @@ class EdgeSpec:
     index_document: str = "index.html"
     #: PriceClass_100 serves from North America and Europe only: the cheapest.
     price_class: str = "PriceClass_100"
+    #: HTTPS at the ALB for ``record_name`` (:mod:`awslab.layers.https`): ACM certificate, 443 rule, HTTPS listener.
+    https: bool = True
+    #: Also turn the HTTP:80 listener into a 301 to HTTPS (off: the course's traffic and drills speak HTTP to 80).
+    redirect_http_to_https: bool = False
 
 
 @dataclass
@@ -81,6 +85,7 @@ class Edge(Built):
     load_balancer_dns_name: str = ""
     name_servers: list[str] = field(default_factory=list)
     created: list[str] = field(default_factory=list)
+    https: Any = None  # awslab.layers.https.Https, when EdgeSpec.https
 
 
 # -- validation -----------------------------------------------------------
@@ -141,9 +146,15 @@ def build_edge(lab: Lab, load_balancer: Any, spec: EdgeSpec | None = None) -> Ed
     zone_id, name_servers = ensure_hosted_zone(lab, _dns_name("domain_name", spec.domain_name), created)
     alb_zone = _alb_hosted_zone(lab, load_balancer.load_balancer_arn)
     ensure_alias_records(lab, zone_id, spec, load_balancer.dns_name, alb_zone, dist["DomainName"], created)
+    secure = None
+    if spec.https and getattr(load_balancer, "target_group_arn", None):  # the HTTPS listener forwards to the group
+        from .https import build_https
+
+        secure = build_https(lab, load_balancer, zone_id, _dns_name("record_name", spec.record_name), created,
+                             redirect_http=spec.redirect_http_to_https)
     return Edge(zone_id, _dns_name("domain_name", spec.domain_name), _dns_name("record_name", spec.record_name), bucket,
                 f"https://{dist['DomainName']}/", dist["Id"], dist["DomainName"], oac_id,
-                _dns_name("site_record_name", spec.site_record_name), load_balancer.dns_name, name_servers, created)
+                _dns_name("site_record_name", spec.site_record_name), load_balancer.dns_name, name_servers, created, secure)
 
 
 def _record_inputs(lab: Lab, bucket: str | None) -> None:

@@ -145,7 +145,7 @@ class _Teardown(BackgroundDeletions):
             self.wait_for_groups, self.wait_for_instances, self.wait_for_databases, self.wait_for_nat_gateways,
             self.wait_for_load_balancers,
             # 4. what those held, then the network
-            self.cloudfront_delete, self.delete_target_groups, self.iam, self.db_subnet_groups, self.security_groups,
+            self.cloudfront_delete, self.certificates, self.delete_target_groups, self.iam, self.db_subnet_groups, self.security_groups,
             self.elastic_ips, self.wait_for_service_interfaces, self.vpcs)
         for phase in phases:
             try:
@@ -264,6 +264,14 @@ class _Teardown(BackgroundDeletions):
                 cf.delete_origin_access_control(Id=oid, IfMatch=cf.get_origin_access_control(Id=oid)["ETag"])
 
             self.step("cloudfront", "origin-access-control", oac["Id"], delete_oac)
+
+    def certificates(self) -> None:
+        """The lab's ACM certificates, once the load balancers that used them are gone (ACM refuses before)."""
+        acm = self.lab.client("acm")
+        for cert in paginate(acm, "list_certificates", "CertificateSummaryList"):
+            arn = cert["CertificateArn"]
+            if has_lab_tag(acm.list_tags_for_certificate(CertificateArn=arn).get("Tags"), self.lab):
+                self.step("acm", "certificate", arn.rsplit("/", 1)[-1], lambda arn=arn: acm.delete_certificate(CertificateArn=arn))
 
     def iam(self) -> None:
         """The app servers' role and instance profile (they let the app read the database password)."""
