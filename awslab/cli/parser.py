@@ -12,6 +12,7 @@ from .guard import cmd_sweep
 from .lab import cmd_build, cmd_cli_log, cmd_export, cmd_status, cmd_teardown, cmd_topology
 from .present import cmd_present
 from .ssh import cmd_ssh_config
+from .tls import cmd_ca
 
 #: The layers in build order (awslab.layers.stack.LAYERS; a test keeps the two equal).
 LAYERS = ("network", "security", "keys", "bastion", "database", "compute", "loadbalancing", "autoscaling", "scaling", "edge")
@@ -202,6 +203,13 @@ def build_parser() -> argparse.ArgumentParser:
              "It prints the file's path; it never reads or prints a private key."), [lab_opts])
     p.add_argument("-o", "--output", default=None, help=_("the config file to write (default $AWSLAB_HOME/ssh/config)"))
     p.set_defaults(func=cmd_ssh_config)
+
+    p = _sub(sub, "ca", N_("print the path of the lab CA's certificate, to trust for HTTPS (curl --cacert)"),
+             N_("In the embedded cloud ACM signs certificates with the lab's own certificate authority, made once in\n"
+                "$AWSLAB_HOME/ca. Clients trust it as browsers trust Amazon's CAs:\n"
+                "  curl --cacert $(awslab ca) https://api.example.com:<port>/\n"
+                "It prints the certificate's path; the CA's private key never leaves that folder (mode 0400)."))
+    p.set_defaults(func=cmd_ca)
     return parser
 
 

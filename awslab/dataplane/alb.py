@@ -56,6 +56,9 @@ CONNECT_TIMEOUT_S = 10.0
 #: idle_timeout.timeout_seconds default, range 1-4000
 #: (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html#connection-idle-timeout).
 IDLE_TIMEOUT_S = 60.0
+#: A client's TLS handshake must finish within this many wall seconds (a bound on a stalled client, not an AWS
+#: number; it is not scaled with the simulator's speed, since the handshake is the client's own network time).
+TLS_HANDSHAKE_TIMEOUT_S = 10.0
 #: More than 30 addresses in X-Forwarded-For -> 463.
 MAX_XFF = 30
 WEIGHT_HEADER = "x-awslab-weight"  # the traffic generator's sampling weight; never forwarded
@@ -459,10 +462,10 @@ class _ClientConnection(asyncio.Protocol):
         self._arm()
 
     async def _start_tls(self, ctx: ssl.SSLContext) -> None:
-        """Terminate TLS on this connection (the handshake is bounded by the idle timeout), then read HTTP."""
+        """Terminate TLS on this connection (the handshake bounded in wall time), then read HTTP."""
         try:
             tls = await asyncio.get_running_loop().start_tls(self.raw, self, ctx, server_side=True,
-                                                               ssl_handshake_timeout=max(self.lb.idle_timeout, 0.1))
+                                                               ssl_handshake_timeout=TLS_HANDSHAKE_TIMEOUT_S)
         except (ssl.SSLError, OSError, asyncio.TimeoutError, RuntimeError):
             self._drop()  # a failed handshake (no common version or cipher, the client gave up): closed, as on AWS
             return

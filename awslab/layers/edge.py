@@ -65,8 +65,8 @@ class EdgeSpec:
     price_class: str = "PriceClass_100"
     #: HTTPS at the ALB for ``record_name`` (:mod:`awslab.layers.https`): ACM certificate, 443 rule, HTTPS listener.
     https: bool = True
-    #: Also turn the HTTP:80 listener into a 301 to HTTPS (off: the course's traffic and drills speak HTTP to 80).
-    redirect_http_to_https: bool = False
+    #: A rule on the HTTP:80 listener: ``record_name`` answers 301 to HTTPS (other names keep the default action).
+    redirect_http_to_https: bool = True
 
 
 @dataclass

@@ -13,8 +13,8 @@ does them:
    (``ELBSecurityPolicy-TLS13-1-2-2021-06``: TLS 1.2 and 1.3, AWS's recommended policy; through the API the default
    would be ``ELBSecurityPolicy-2016-08``, which still allows TLS 1.0,
    https://docs.aws.amazon.com/elasticloadbalancing/latest/application/describe-ssl-policies.html).
-5. Optionally **redirect HTTP to HTTPS** (301) on the port-80 listener, as production setups do. The builder leaves
-   it off by default: the course's traffic and drills speak HTTP to port 80.
+5. **Redirect HTTP to HTTPS** (301) for the API's name, with a rule on the port-80 listener (the course's traffic and
+   drills keep speaking HTTP to the load balancer's own name).
 
 In the embedded cloud ACM signs with the lab's own CA (:mod:`awslab.cloud.labca`); trust it with
 ``curl --cacert $(awslab ca)``. Every step is idempotent.
@@ -27,19 +27,19 @@ from typing import Any
 from botocore.exceptions import WaiterError
 
 from ..errors import EdgeError
-from ..i18n import _
+from ..i18n import N_, _
 from ..lab import Lab
 from ._base import Built, call, cli_tag_list, paginate, tag_value
 from .. import config
 
 LAYER = "edge"
 __all__ = ["Https", "build_https", "ensure_certificate", "ensure_validation_records", "ensure_https_listener",
-           "ensure_http_redirect", "RECOMMENDED_POLICY"]
+           "ensure_http_redirect", "redirect_rule", "RECOMMENDED_POLICY"]
 
 RECOMMENDED_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 #: How long the build waits for ACM to see the validation record (AWS: usually minutes; the lab: at once).
 VALIDATION_WAIT = {"Delay": 5, "MaxAttempts": 60}
-NOT_VALIDATED = ("ACM did not validate {name} within {seconds} s: it looks up the CNAME {record} in public DNS. On real "
+NOT_VALIDATED = N_("ACM did not validate {name} within {seconds} s: it looks up the CNAME {record} in public DNS. On real "
                  "AWS the hosted zone's name servers must be the domain's (set them at your registrar).")
 
 
@@ -56,14 +56,14 @@ class Https(Built):
 
 
 def build_https(lab: Lab, load_balancer: Any, zone_id: str, name: str, created: list[str], *,
-                ssl_policy: str = RECOMMENDED_POLICY, redirect_http: bool = False) -> Https:
+                ssl_policy: str = RECOMMENDED_POLICY, redirect_http: bool = True) -> Https:
     """Certificate for ``name`` (validated in ``zone_id``), 443 open on the ALB, the HTTPS listener, maybe the redirect."""
     mine: list[str] = []
     arn = ensure_certificate(lab, name, mine)
     ensure_validation_records(lab, zone_id, arn, name)
     listener = ensure_https_listener(lab, load_balancer, arn, ssl_policy, mine)
     if redirect_http:
-        ensure_http_redirect(lab, load_balancer.listener_arn)
+        ensure_http_redirect(lab, load_balancer.listener_arn, name, mine)
     created.extend(mine)
     return Https(arn, listener, name, ssl_policy, redirect_http, mine)
 
@@ -153,11 +153,36 @@ def ensure_https_listener(lab: Lab, load_balancer: Any, cert_arn: str, ssl_polic
     return arn
 
 
-def ensure_http_redirect(lab: Lab, http_listener_arn: str) -> None:
-    """The HTTP:80 listener answers 301 to ``https://#{host}:443/#{path}?#{query}``."""
-    action = {"Type": "redirect", "RedirectConfig": {"Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"}}
-    call(lab.client("elbv2").modify_listener, _("redirecting HTTP to HTTPS"), error=EdgeError, ListenerArn=http_listener_arn,
-         DefaultActions=[action])
-    lab.record("edge/https-redirect", ["aws", "elbv2", "modify-listener", "--listener-arn", "$LISTENER_ARN", "--default-actions",
-               "Type=redirect,RedirectConfig={Protocol=HTTPS,Port=443,StatusCode=HTTP_301}"],
-               _("HTTP listener: 301 to HTTPS"))
+REDIRECT_PRIORITY = 10
+
+
+def redirect_rule(host: str) -> tuple[list[dict], list[dict]]:
+    """``(Conditions, Actions)`` of the rule that sends ``http://<host>/...`` to ``https://<host>:443/...`` with a 301."""
+    return ([{"Field": "host-header", "HostHeaderConfig": {"Values": [host]}}],
+            [{"Type": "redirect", "RedirectConfig": {"Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"}}])
+
+
+def ensure_http_redirect(lab: Lab, http_listener_arn: str, host: str, created: list[str]) -> str:
+    """A rule on the HTTP:80 listener: requests for ``host`` get 301 to HTTPS; other names keep the default action.
+
+    Production setups redirect all of port 80; a rule for the API's name does it for the name users type, while the
+    course's traffic generator and drills keep speaking HTTP to the load balancer's own name.
+    """
+    elbv2 = lab.client("elbv2")
+    conditions, actions = redirect_rule(host)
+    found = [r for r in paginate(elbv2, "describe_rules", "Rules", ListenerArn=http_listener_arn)
+             if not r.get("IsDefault") and any(a.get("Type") == "redirect" for a in r.get("Actions", []))
+             and any(host in (c.get("HostHeaderConfig") or {}).get("Values", []) for c in r.get("Conditions", []))]
+    if found:
+        arn = found[0]["RuleArn"]
+    else:
+        arn = call(elbv2.create_rule, _("redirecting HTTP to HTTPS"), error=EdgeError, ListenerArn=http_listener_arn,
+                   Priority=REDIRECT_PRIORITY, Conditions=conditions, Actions=actions,
+                   Tags=lab.tags(lab.resource_name("https-redirect"), LAYER))["Rules"][0]["RuleArn"]
+        created.append(arn)
+    lab.record("edge/https-redirect", ["aws", "elbv2", "create-rule", "--listener-arn", "$LISTENER_ARN", "--priority",
+               str(REDIRECT_PRIORITY), "--conditions", f"Field=host-header,Values={host}", "--actions",
+               "Type=redirect,RedirectConfig={Protocol=HTTPS,Port=443,StatusCode=HTTP_301}",
+               "--tags", *cli_tag_list(lab.tags(lab.resource_name("https-redirect"), LAYER))],
+               _("HTTP listener: {host} answers 301 to HTTPS").format(host=host))
+    return arn

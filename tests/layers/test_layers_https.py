@@ -25,20 +25,21 @@ def test_edge_builds_an_issued_certificate_and_an_https_listener_idempotently(la
     listeners = {x["Port"]: x for x in elbv2.describe_listeners(LoadBalancerArn=alb.load_balancer_arn)["Listeners"]}
     assert listeners[443]["Protocol"] == "HTTPS" and listeners[443]["SslPolicy"] == RECOMMENDED_POLICY
     assert listeners[443]["Certificates"][0]["CertificateArn"] == edge.https.certificate_arn
-    assert listeners[80]["DefaultActions"][0]["Type"] == "forward"  # no redirect unless asked
+    assert listeners[80]["DefaultActions"][0]["Type"] == "forward"  # other names still reach the app over HTTP
+    rules = [r for r in elbv2.describe_rules(ListenerArn=listeners[80]["ListenerArn"])["Rules"] if not r["IsDefault"]]
+    assert [(r["Conditions"][0]["HostHeaderConfig"]["Values"], r["Actions"][0]["RedirectConfig"]["StatusCode"])
+            for r in rules] == [(["api.example.com"], "HTTP_301")]
     again = build_edge(lab, alb)
     assert again.created == [] and again.https.certificate_arn == edge.https.certificate_arn
     script = lab.cli_log().script()
     assert "aws acm request-certificate" in script and "--protocol HTTPS" in script
 
 
-def test_edge_redirects_http_to_https_when_asked_and_teardown_leaves_no_certificate(lab, alb):
-    arn = build_edge(lab, alb, EdgeSpec(redirect_http_to_https=True)).https.certificate_arn
+def test_edge_without_redirect_leaves_port_80_alone_and_teardown_leaves_no_certificate(lab, alb):
+    arn = build_edge(lab, alb, EdgeSpec(redirect_http_to_https=False)).https.certificate_arn
     http = [x for x in lab.client("elbv2").describe_listeners(LoadBalancerArn=alb.load_balancer_arn)["Listeners"]
             if x["Port"] == 80][0]
-    action = http["DefaultActions"][0]
-    assert action["Type"] == "redirect" and action["RedirectConfig"]["StatusCode"] == "HTTP_301"
-    assert action["RedirectConfig"]["Protocol"] == "HTTPS" and action["RedirectConfig"]["Port"] == "443"
+    assert [r for r in lab.client("elbv2").describe_rules(ListenerArn=http["ListenerArn"])["Rules"] if not r["IsDefault"]] == []
     report = teardown(lab)
     assert report.clean, report
     assert arn not in [c["CertificateArn"] for c in lab.client("acm").list_certificates()["CertificateSummaryList"]]

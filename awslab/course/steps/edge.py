@@ -76,3 +76,21 @@ def _invalidation(lab: Any, resources: dict) -> dict:
         lab.client("cloudfront").create_invalidation(DistributionId=the_distribution(lab)["Id"], InvalidationBatch={
             "Paths": {"Quantity": 1, "Items": ["/index.html"]}, "CallerReference": f"awslab-{time.time()}"})
     return {}
+
+
+@step("10.6")
+def _https(lab: Any, resources: dict) -> dict:
+    from types import SimpleNamespace
+
+    from ...checks.edge import the_alb, the_zone
+    from ...layers.edge import EdgeSpec
+    from ...layers.https import build_https
+
+    spec = EdgeSpec()
+    if not _passed(lab, "10.6"):
+        alb, elbv2 = the_alb(lab), lab.client("elbv2")
+        http = [x for x in elbv2.describe_listeners(LoadBalancerArn=alb["LoadBalancerArn"])["Listeners"] if x["Port"] == 80][0]
+        tg = elbv2.describe_target_groups(Names=[lab.resource_name("tg")])["TargetGroups"][0]["TargetGroupArn"]
+        lb = SimpleNamespace(load_balancer_arn=alb["LoadBalancerArn"], target_group_arn=tg, listener_arn=http["ListenerArn"])
+        build_https(lab, lb, the_zone(lab, spec.domain_name)["Id"].rsplit("/", 1)[-1], spec.record_name, [])
+    return {}
