@@ -44,7 +44,7 @@ from .balancer import Picker, Target, TargetGroupView
 from .http1 import MAX_HEAD, BadRequest, ClientRequest, parse_request, response_bytes
 from .netpolicy import Decision, Endpoint, Network, internet
 from .rules import Request, RuleSet
-from .tls import Terminator, TlsInfo
+from .tls import Terminator, TlsInfo, TlsSession, TlsTransport
 from .upstream import Pool, UpstreamError
 
 Reply = tuple  # (status, headers, body, reason or None)
@@ -442,6 +442,7 @@ class _ClientConnection(asyncio.Protocol):
         self._idle: asyncio.TimerHandle | None = None
         self.tls: TlsInfo | None = None
         self.raw: asyncio.Transport | None = None
+        self.session: TlsSession | None = None  # an HTTPS listener's connection: TLS through memory BIOs
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = self.raw = transport
@@ -456,25 +457,27 @@ class _ClientConnection(asyncio.Protocol):
             if term is None or term.default is None:
                 self._drop()
                 return
-            transport.pause_reading()  # the ClientHello waits for the TLS layer, not for the HTTP parser
-            asyncio.get_running_loop().create_task(self._start_tls(term.default))
+            self.session = TlsSession(term.default, transport)
+            self.transport = TlsTransport(self.session, transport)
+            asyncio.get_running_loop().call_later(TLS_HANDSHAKE_TIMEOUT_S, self._handshake_deadline)
             return
         self._arm()
 
-    async def _start_tls(self, ctx: ssl.SSLContext) -> None:
-        """Terminate TLS on this connection (the handshake bounded in wall time), then read HTTP."""
+    def _handshake_deadline(self) -> None:
+        if not self.closed and self.session is not None and not self.session.established:
+            self._drop()  # a client that never finished its handshake
+
+    def _decrypt(self, data: bytes) -> bytes | None:
+        """TLS in, HTTP out; None when the handshake failed (no common version or cipher, a bad record): closed."""
         try:
-            tls = await asyncio.get_running_loop().start_tls(self.raw, self, ctx, server_side=True,
-                                                               ssl_handshake_timeout=TLS_HANDSHAKE_TIMEOUT_S)
-        except (ssl.SSLError, OSError, asyncio.TimeoutError, RuntimeError):
-            self._drop()  # a failed handshake (no common version or cipher, the client gave up): closed, as on AWS
-            return
-        if tls is None or self.closed:
+            plain = self.session.feed(data)
+        except ssl.SSLError:
             self._drop()
-            return
-        self.transport = tls
-        self.tls = Terminator.info(tls.get_extra_info("ssl_object"))
-        self._arm()
+            return None
+        if self.tls is None and self.session.established:
+            self.tls = Terminator.info(self.session.sslobj)
+            self._arm()
+        return plain
 
     def _drop(self) -> None:
         self.closed = True
@@ -500,6 +503,10 @@ class _ClientConnection(asyncio.Protocol):
         self.transport.close()
 
     def data_received(self, data: bytes) -> None:
+        if self.session is not None:
+            data = self._decrypt(data)
+            if not data:
+                return
         self.buf += data
         if len(self.buf) > MAX_HEAD * 4 and self.busy:
             self.transport.pause_reading()  # a pipelining client waits until we catch up

@@ -172,3 +172,63 @@ class Terminator:
         cipher = sslobj.cipher() or ("-", "-", 0)
         return TlsInfo(cipher[0], sslobj.version() or "-", getattr(sslobj.context, "certificate_arn", "-"),
                        getattr(sslobj, "server_hostname", None))
+
+
+class TlsSession:
+    """Server-side TLS over a plain connection, through memory BIOs.
+
+    Bytes from the client go in with :meth:`feed` (ciphertext in, plaintext out); the answer goes out with
+    :meth:`write`. Unlike ``loop.start_tls``, nothing races the client's first bytes: a ClientHello that arrives
+    with the connection (as fast clients send it) is simply the first thing fed in, on either event loop.
+    """
+
+    def __init__(self, ctx: ssl.SSLContext, transport: Any):
+        self.incoming, self.outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+        self.sslobj = ctx.wrap_bio(self.incoming, self.outgoing, server_side=True)
+        self.transport = transport
+        self.established = False
+
+    def feed(self, data: bytes) -> bytes:
+        """Ciphertext from the client; returns the application bytes it carried. Raises ``ssl.SSLError`` on a failed handshake."""
+        self.incoming.write(data)
+        plain = bytearray()
+        try:
+            if not self.established:
+                try:
+                    self.sslobj.do_handshake()
+                    self.established = True
+                except ssl.SSLWantReadError:
+                    return b""
+            while True:
+                try:
+                    chunk = self.sslobj.read(65536)
+                except (ssl.SSLWantReadError, ssl.SSLZeroReturnError):
+                    break
+                if not chunk:
+                    break
+                plain += chunk
+        finally:
+            self._flush()
+        return bytes(plain)
+
+    def write(self, data: bytes) -> None:
+        self.sslobj.write(data)
+        self._flush()
+
+    def _flush(self) -> None:
+        pending = self.outgoing.read()
+        if pending:
+            self.transport.write(pending)
+
+
+class TlsTransport:
+    """What the HTTP side of a connection writes to: encrypts through a :class:`TlsSession`, the rest is the socket's."""
+
+    def __init__(self, session: TlsSession, raw: Any):
+        self.session, self.raw = session, raw
+
+    def write(self, data: bytes) -> None:
+        self.session.write(data)
+
+    def __getattr__(self, name: str) -> Any:  # close, abort, pause_reading, resume_reading, get_extra_info, ...
+        return getattr(self.raw, name)

@@ -219,3 +219,31 @@ def test_wildcards_cover_one_label_and_policies_come_from_elbs_table():
     assert not names_match("example.com", ("*.example.com",))
     assert policy_versions("ELBSecurityPolicy-TLS13-1-2-2021-06") == ("TLSv1.2", "TLSv1.3")
     assert policy_versions("ELBSecurityPolicy-2016-08") == ("TLSv1", "TLSv1.1", "TLSv1.2")
+
+
+def _blocking_gets(addr, cafile, n):
+    """``n`` blocking clients, each sending its ClientHello the moment it connects, then a GET."""
+    import socket
+
+    ctx = client_context(cafile)
+    lines = []
+    for _ in range(n):
+        with socket.create_connection(addr, timeout=5) as raw, ctx.wrap_socket(raw, server_hostname=NAME) as s:
+            s.sendall(f"GET / HTTP/1.1\r\nHost: {NAME}\r\nConnection: close\r\n\r\n".encode())
+            lines.append(s.recv(64).split(b"\r\n")[0].decode())
+    return lines
+
+
+def test_client_hellos_sent_with_the_connection_are_answered_on_the_clouds_event_loop(home):
+    from awslab.dataplane.loop import run as run_on_cloud_loop  # uvloop when installed, as in the cloud
+
+    async def body():
+        app = await echo_app("127.0.10.5", 8080, "app")
+        alb, addr = await start_https(https_view([Target("i-app", "10.0.10.5", 8080)], [lab_material(home, ARN1, [NAME])]))
+        try:
+            return await asyncio.to_thread(_blocking_gets, addr, labca.ca_certificate_path(home), 20)
+        finally:
+            await alb.stop()
+            await stop_app(app)
+
+    assert run_on_cloud_loop(asyncio.wait_for(body(), 120)) == ["HTTP/1.1 200 OK"] * 20
