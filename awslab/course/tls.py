@@ -56,17 +56,30 @@ def _parse(out: str) -> tuple[int | None, dict[str, str], str]:
     return status, headers, body
 
 
+def _resolve(name: str, lab, tries: int = 3):
+    """The lab's Route 53 answer for ``name``, retried over UDP as dig does (3 tries) when a busy machine drops one."""
+    import dns.exception
+
+    from .dns import dig
+
+    for _attempt in range(tries - 1):
+        try:
+            return dig(name, lab=lab)
+        except dns.exception.Timeout:
+            continue
+    return dig(name, lab=lab)
+
+
 def https_get(name: str, path: str = "/", lab=None, load_balancer: str | None = None, timeout_s: float = 15.0) -> HttpsReply:
     """``curl -i --cacert <lab CA>`` to ``https://<name><path>`` through the lab's DNS and the ALB's HTTPS listener."""
     from ..cloud.labca import ca_certificate_path
     from ..traffic.target import alb_url
     from . import current_lab
-    from .dns import dig
 
     lab = lab or current_lab()
     if shutil.which("curl") is None:
         return HttpsReply("curl", 127, error=_(NO_CURL))
-    answer = dig(name, lab=lab)
+    answer = _resolve(name, lab)
     address = answer.addresses[0] if answer.addresses else "127.0.0.1"
     listener = urlsplit(alb_url(load_balancer or f"{lab.name}-alb", lab.endpoint_url, listener_port=443))
     command = ["curl", "-sS", "-i", "--max-time", str(int(timeout_s)), "--cacert", str(ca_certificate_path()),
