@@ -21,6 +21,7 @@ In the embedded cloud ACM signs with the lab's own CA (:mod:`awslab.cloud.labca`
 """
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -145,10 +146,10 @@ def ensure_https_listener(lab: Lab, load_balancer: Any, cert_arn: str, ssl_polic
         if found[0].get("SslPolicy") != ssl_policy or certs[:1] != [cert_arn]:
             call(elbv2.modify_listener, _("updating the HTTPS listener"), error=EdgeError, ListenerArn=arn, SslPolicy=ssl_policy,
                  Certificates=[{"CertificateArn": cert_arn}])
-    lab.record("edge/https-listener", ["aws", "elbv2", "create-listener", "--load-balancer-arn", "$ALB_ARN", "--protocol", "HTTPS",
-               "--port", "443", "--ssl-policy", ssl_policy, "--certificates", "CertificateArn=$CERT_ARN",
-               "--default-actions", "Type=forward,TargetGroupArn=$TG_ARN",
-               "--tags", *cli_tag_list(lab.tags(lab.resource_name("https"), LAYER))],
+    tags = " ".join(map(shlex.quote, cli_tag_list(lab.tags(lab.resource_name("https"), LAYER))))
+    lab.record("edge/https-listener", f"aws elbv2 create-listener --load-balancer-arn $ALB_ARN --protocol HTTPS --port 443 "
+               f"--ssl-policy {ssl_policy} --certificates CertificateArn=$CERT_ARN "
+               f"--default-actions Type=forward,TargetGroupArn=$TG_ARN --tags {tags}",
                _("HTTPS listener: TLS ends at the ALB, the app servers get HTTP"))
     return arn
 

@@ -176,3 +176,14 @@ def test_an_imported_certificate_and_key_serve_an_https_listener_and_no_answer_c
     answers = str(aws["acm"].get_certificate(CertificateArn=arn)) + str(described) + str(
         aws["elbv2"].describe_listeners(LoadBalancerArn=lb))
     assert "PRIVATE KEY" not in answers
+
+
+def test_of_several_public_zones_of_one_name_any_may_hold_the_record(aws, monkeypatch):
+    """Route 53 allows several public zones of one name (each lab of a shared cloud has its own example.com)."""
+    from moto import settings
+
+    monkeypatch.setattr(settings, "ACM_VALIDATION_WAIT", 10**6)
+    arn = _request(aws["acm"], sans=())
+    _zone(aws["route53"], "shop.example.com")
+    _validate(aws, arn, aws["route53"].create_hosted_zone(Name="shop.example.com", CallerReference="second")["HostedZone"]["Id"])
+    assert _status(aws, arn) == "ISSUED"

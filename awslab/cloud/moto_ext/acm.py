@@ -10,8 +10,9 @@ What moto 5.2.5 does, and what changes here:
   that ``DescribeCertificate`` names under ``DomainValidationOptions[].ResourceRecord`` is found in DNS, for every
   name on the certificate, and keeps checking until then
   (https://docs.aws.amazon.com/acm/latest/userguide/dns-validation.html). Here a certificate becomes ``ISSUED``
-  when, for each of its names, the public Route 53 hosted zone of this cloud that is authoritative for the record's
-  name (the deepest zone whose apex is a suffix of it) holds that CNAME with that value. AWS names no fixed delay
+  when, for each of its names, a public Route 53 hosted zone of this cloud that is authoritative for the record's
+  name (the deepest zone whose apex is a suffix of it; of several zones of that name, any one) holds that CNAME with
+  that value. AWS names no fixed delay
   once the record is there, so the next read sees it. ``IssuedAt``, ``NotBefore`` and ``NotAfter`` appear only
   once it is issued, as on AWS.
 - ``GetCertificate`` of a certificate not yet issued answers ``RequestInProgressException`` as AWS does
@@ -94,9 +95,10 @@ def validated(account_id: str, records: list[tuple[str, str]]) -> bool:
         owners = [z for z in zones if name == _norm(z.name) or name.endswith("." + _norm(z.name))]
         if not owners:
             return False
-        zone = max(owners, key=lambda z: len(z.name))  # the deepest zone answers for the name
+        deepest = max(len(_norm(z.name)) for z in owners)  # the deepest zone answers for the name; Route 53 allows
+        zones = [z for z in owners if len(_norm(z.name)) == deepest]  # several public zones of one name (one per lab here)
         if not any(r.type == "CNAME" and _norm(r.name) == name and any(_norm(v) == _norm(value) for v in r.records)
-                   for r in zone.rrsets):
+                   for z in zones for r in z.rrsets):
             return False
     return True
 
