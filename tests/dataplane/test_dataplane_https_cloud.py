@@ -6,6 +6,7 @@ import json
 import random
 import shutil
 import subprocess
+import time
 import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -82,7 +83,14 @@ def test_https_listener_with_an_acm_certificate_redirect_and_the_443_rule(cloud)
     ca = str(HOME["path"] / "ca" / "lab-ca.pem")
     resolve = f"{name}:{served.port}:{address}"
 
+    # KNOWN FLAKE (reported): in parallel runs the first TLS connection right after the listener appeared was twice
+    # dropped during the handshake (curl 35, SSL_ERROR_SYSCALL); alone it never was. Retried for 10 s until found.
     ok = curl("--cacert", ca, "--resolve", resolve, f"https://{name}:{served.port}/headers")
+    for _ in range(20):
+        if ok.returncode == 0:
+            break
+        time.sleep(0.5)
+        ok = curl("--cacert", ca, "--resolve", resolve, f"https://{name}:{served.port}/headers")
     assert ok.returncode == 0, ok.stderr
     seen = json.loads(ok.stdout)["headers"]
     assert seen["x-forwarded-proto"] == "https" and seen["x-forwarded-port"] == "443" and seen["x-forwarded-for"]
