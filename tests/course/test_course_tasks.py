@@ -44,7 +44,9 @@ def test_a_cell_with_blanks_runs_nothing(shell, tmp_path, monkeypatch):
     monkeypatch.setenv("AWSLAB_HOME", str(tmp_path))
     _STATE.clear()
     run_task_cell("99.1", "_STATE['done'] = ___", shell, lab=_Lab())
-    assert not _STATE and "fill in the blanks" in repr(shell.shown[-1])
+    assert not _STATE and "fill in the blank (___) on line 1 first" in repr(shell.shown[-1])
+    run_task_cell("99.1", "_STATE['done'] = ___\n_STATE['also'] = ___", shell, lab=_Lab())
+    assert not _STATE and "fill in the blanks (___) on lines 1, 2 first" in repr(shell.shown[-1])
 
 
 def test_an_error_is_shown_briefly_and_the_check_still_runs(shell, tmp_path, monkeypatch):
