@@ -3,6 +3,10 @@ builder and the lab checks of labs 01-06 either work there or say, as NeedsSimul
 simulator; never a traceback, and never the control API's HTTP 404 passed on as if it were the student's fault."""
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
+import urllib.request
 import uuid
 
 import pytest
@@ -18,14 +22,29 @@ from tests.conftest import free_port
 
 @pytest.fixture(scope="module")
 def moto_server():
-    """moto's own server (no awslab patches, no control API) on a free loopback port."""
-    from moto.server import ThreadedMotoServer
-
+    """moto's own server (no awslab patches, no control API) on a free loopback port, in a process of its own: an
+    in-process server would share this test process's moto models, which other tests may have patched."""
     port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
+    url = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(url + "/moto-api/", timeout=2).close()
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, "moto_server did not start"
+                time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
 
 
 @pytest.fixture

@@ -807,9 +807,14 @@ def test_the_cloudformation_internals_moto_ext_patches_keep_their_shape():
     types = {m.cloudformation_type() for m in parsing.CloudFormationModel.__subclasses__()
              if m.__module__.startswith("moto.")}
     assert not types & {"AWS::AutoScaling::ScalingPolicy", "AWS::CloudWatch::Alarm", "AWS::SecretsManager::Secret"}
-    assert "VpcSecurityGroupIds" in inspect.getsource(DBInstance.create_from_cloudformation_json)
-    assert "VPCSecurityGroups" not in inspect.getsource(DBInstance.create_from_cloudformation_json)
-    assert "CanonicalHostedZoneID" in inspect.getsource(FakeLoadBalancer.get_cfn_attribute)
+    from awslab.cloud.moto_ext import cloudformation as cfn_patch
+
+    # moto's own functions, even when this worker already ran a test that patched them
+    db_src = inspect.getsource(cfn_patch._ORIG.get("db_instance", DBInstance.create_from_cloudformation_json))
+    lb_src = inspect.getsource(cfn_patch._ORIG.get("lb_attribute", FakeLoadBalancer.get_cfn_attribute))
+    assert "VpcSecurityGroupIds" in db_src
+    assert "VPCSecurityGroups" not in db_src
+    assert "CanonicalHostedZoneID" in lb_src
     assert "create_subnet_association" in inspect.getsource(SubnetRouteTableAssociation.create_from_cloudformation_json)
 
 

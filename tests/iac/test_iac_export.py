@@ -35,11 +35,24 @@ def lint(path: Path) -> list[str]:
     return [str(m) for m in lint_file(path, ManualArgs(regions=["ap-northeast-2"]))]
 
 
-def deploy(lab: Lab, name: str, template: dict) -> dict:
+def certificate_of(lab: Lab) -> str:
+    """The lab's own ACM certificate (the edge layer's HTTPS step): what a student passes as CertificateArn."""
+    acm = lab.client("acm")
+    for cert in acm.list_certificates()["CertificateSummaryList"]:
+        tags = acm.list_tags_for_certificate(CertificateArn=cert["CertificateArn"])["Tags"]
+        if {t["Key"]: t.get("Value") for t in tags}.get("awslab:lab") == lab.name:
+            return cert["CertificateArn"]
+    raise AssertionError(f"lab {lab.name} has no certificate")
+
+
+def deploy(lab: Lab, name: str, template: dict, certificate_arn: str | None = None) -> dict:
     cf = lab.client("cloudformation")
+    params = [{"ParameterKey": "LabName", "ParameterValue": name},
+              {"ParameterKey": "DBMasterPassword", "ParameterValue": "not-the-real-one-" + name}]
+    if "CertificateArn" in template.get("Parameters", {}):  # an HTTPS listener presents a certificate you own
+        params.append({"ParameterKey": "CertificateArn", "ParameterValue": certificate_arn})
     cf.create_stack(StackName=name, TemplateBody=json.dumps(template), Capabilities=["CAPABILITY_NAMED_IAM"],
-                    Parameters=[{"ParameterKey": "LabName", "ParameterValue": name},
-                                {"ParameterKey": "DBMasterPassword", "ParameterValue": "not-the-real-one-" + name}])
+                    Parameters=params)
     for _ in range(600):  # bounded: moto creates a stack in one request; a busy machine may take a while
         stack = cf.describe_stacks(StackName=name)["Stacks"][0]
         if not stack["StackStatus"].endswith("IN_PROGRESS"):
@@ -61,7 +74,7 @@ def test_the_exported_template_lints_and_deploys_as_the_same_lab(lab, tmp_path, 
     deployable, left_out = moto_subset(template, MOTO_LACKS)
     assert set(left_out) == LEFT_OUT, left_out
     copy = Lab(name="c" + uuid.uuid4().hex[:8], backend="embedded", endpoint_url=cloud_url)
-    stack = deploy(copy, copy.name, deployable)
+    stack = deploy(copy, copy.name, deployable, certificate_of(lab))
     try:
         assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
         want, got = summary(lab), summary(copy)

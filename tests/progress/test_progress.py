@@ -45,6 +45,7 @@ class _Stream(io.StringIO):
 def test_the_terminal_bar_is_drawn_only_on_a_terminal_and_only_when_the_cli_asks(monkeypatch):
     monkeypatch.delenv("AWSLAB_PROGRESS", raising=False)
     monkeypatch.setattr(p.sys, "stderr", _Stream(tty=True))
+    monkeypatch.setattr(p, "_terminal_enabled", False)  # as a script starts (a CLI run earlier in this process set it)
     assert p.choose_display() is None  # a plain script (or a test): nothing unless asked
     monkeypatch.setattr(p, "_terminal_enabled", True)
     assert p.choose_display() is TerminalDisplay  # the CLI, on a terminal
