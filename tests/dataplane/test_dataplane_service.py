@@ -158,7 +158,14 @@ def get(url: str, timeout: float = 5.0) -> tuple[int, str]:
 
 def test_alb_round_robins_over_instances_in_two_azs(cloud):
     st = build(cloud, _octet())
-    answers = [get(st["alb_url"] + "/")[1] for _ in range(8)]
+
+    def eight_answers():
+        # A target can pass its first checks a moment before its web app listens (the check's answer is the
+        # simulator's while the data plane starts the app), and that moment's request gets the ALB's 502.
+        got = [get(st["alb_url"] + "/") for _ in range(8)]
+        return [body for status, body in got] if all(status == 200 for status, _ in got) else None
+
+    answers = wait_for(eight_answers, 20, every=0.5)
     assert {a.split()[2] for a in answers} == set(st["ids"]), answers
     assert {a.split()[4] for a in answers} == {"ap-northeast-2a", "ap-northeast-2c"}, answers
     assert json.loads(get(st["alb_url"] + "/products")[1])["products"]
