@@ -55,8 +55,24 @@ def full_stack(cloud_url):
     from awslab import Lab
     from awslab.layers.stack import build_stack
 
+    from awslab.layers.waits import Wait, pace_of, wait_for
+
     lab = Lab(name="t" + uuid.uuid4().hex[:8], backend="embedded", endpoint_url=cloud_url)
-    build_stack(lab)
+    stack = build_stack(lab)
+    # The group's instances join the target group when they are running, some simulated seconds after the build
+    # returns; the focus tests draw the arrows to them, so wait until every one is a healthy target.
+    asg, elb = lab.client("autoscaling"), lab.client("elbv2")
+    tg_arn = stack.loadbalancing.target_group_arn
+
+    def every_instance_is_a_healthy_target() -> bool:
+        group = asg.describe_auto_scaling_groups(AutoScalingGroupNames=[stack.autoscaling.name])["AutoScalingGroups"][0]
+        members = {i["InstanceId"] for i in group["Instances"]}
+        found = elb.describe_target_health(TargetGroupArn=tg_arn)["TargetHealthDescriptions"]
+        healthy = {d["Target"]["Id"] for d in found if d["TargetHealth"]["State"] == "healthy"}
+        return len(members) >= group["DesiredCapacity"] > 0 and members <= healthy
+
+    wait_for(Wait("the group's instances to be healthy targets", every_instance_is_a_healthy_target, "", 5.0, 300.0),
+             pace_of(lab))
     return lab
 
 
