@@ -5,17 +5,12 @@ import uuid
 
 from awslab import Lab
 
-from ..conftest import control
-from ..topology.stack import Stack, build_stack
+from ..topology.stack import Stack, build_stack, wait_healthy
 
 
 def healthy_stack(cloud_url: str, prefix: str = "d") -> tuple[Lab, Stack]:
     """Build the stack (2 x t3.micro behind an ALB, no database) and move the clock until both targets are healthy."""
     lab = Lab(name=prefix + uuid.uuid4().hex[:7 - len(prefix) + 1], endpoint_url=cloud_url)
     st = build_stack(lab, desired=2, database=False)
-    for _ in range(40):  # boot, then one passing health check; bounded
-        th = lab.client("elbv2").describe_target_health(TargetGroupArn=st.tg_arn)["TargetHealthDescriptions"]
-        if sum(d["TargetHealth"]["State"] == "healthy" for d in th) >= 2:
-            return lab, st
-        control(cloud_url, "POST", "clock/advance", {"seconds": 30})
-    raise AssertionError("the stack never became healthy")
+    wait_healthy(lab, cloud_url, st.tg_arn, 2)  # boot, then one passing health check; bounded
+    return lab, st

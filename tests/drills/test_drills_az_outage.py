@@ -13,7 +13,7 @@ from awslab.drills.registry import DRILLS
 from awslab.sim.asg_health import ASG_HEALTH_SWEEP_S
 
 from ..conftest import clock, control
-from ..topology.stack import build_stack
+from ..topology.stack import build_stack, wait_healthy
 
 
 def _healthy(lab: Lab, tg_arn: str) -> set[str]:
@@ -33,11 +33,7 @@ def stack(cloud_url):
     with clock(cloud_url, mode="virtual"):
         lab = Lab(name="z" + uuid.uuid4().hex[:8], endpoint_url=cloud_url)
         st = build_stack(lab, desired=2, database=False)
-        for _ in range(40):  # boot, then one passing check each: bounded
-            if len(_healthy(lab, st.tg_arn)) >= 2:
-                break
-            control(cloud_url, "POST", "clock/advance", {"seconds": 30})
-        assert len(_healthy(lab, st.tg_arn)) >= 2, "the stack never became healthy"
+        wait_healthy(lab, cloud_url, st.tg_arn, 2)  # boot, then one passing check each: bounded
         yield lab, st
         outage = find_az_outage(lab)
         if outage is not None:

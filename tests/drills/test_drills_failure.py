@@ -9,7 +9,7 @@ from awslab import BackendError, Lab, ValidationError
 from awslab.drills import DrillError, fail_instance
 
 from ..conftest import control, free_port
-from ..topology.stack import build_stack
+from ..topology.stack import build_stack, wait_healthy
 
 
 def _healthy(lab: Lab, tg_arn: str) -> set[str]:
@@ -20,11 +20,7 @@ def _healthy(lab: Lab, tg_arn: str) -> set[str]:
 def _stack(cloud_url: str, desired: int = 2):
     lab = Lab(name="d" + uuid.uuid4().hex[:8], endpoint_url=cloud_url)
     st = build_stack(lab, desired=desired, database=False)
-    for _ in range(40):  # boot, then HealthyThresholdCount passing checks (5 x 30 s by default): bounded
-        if len(_healthy(lab, st.tg_arn)) >= desired:
-            break
-        control(cloud_url, "POST", "clock/advance", {"seconds": 30})
-    assert len(_healthy(lab, st.tg_arn)) >= desired, "the stack never became healthy"
+    wait_healthy(lab, cloud_url, st.tg_arn, desired)  # boot, then one passing check each: bounded
     return lab, st
 
 

@@ -80,3 +80,32 @@ def build_stack(lab, desired: int = 2, database: bool = True) -> Stack:
                                MasterUserPassword="secret123!", AllocatedStorage=20, DBSubnetGroupName=lab.resource_name("db"),
                                VpcSecurityGroupIds=[db_sg], MultiAZ=True, AvailabilityZone=net.availability_zones[0])
     return st
+
+
+def healthy_targets(lab, tg_arn: str) -> set[str]:
+    """The targets ``describe-target-health`` calls healthy."""
+    found = lab.client("elbv2").describe_target_health(TargetGroupArn=tg_arn)["TargetHealthDescriptions"]
+    return {d["Target"]["Id"] for d in found if d["TargetHealth"]["State"] == "healthy"}
+
+
+def wait_healthy(lab, cloud_url: str, tg_arn: str, count: int = 2, steps: int = 60, wall_s: float = 90.0) -> set[str]:
+    """Move the cloud's clock 30 s at a time until ``count`` targets are healthy (boot, then one passing check).
+
+    Bounded in steps and in wall time. Between two steps the wall clock moves a little too: an instance's web app
+    starts in a process of its own, and on a busy machine a burst of clock steps can outrun it (its checks then
+    fail, and the group replaces it, again and again). Raises AssertionError naming what it saw.
+    """
+    import time
+
+    from ..conftest import control
+
+    deadline = time.monotonic() + wall_s
+    for _ in range(steps):
+        healthy = healthy_targets(lab, tg_arn)
+        if len(healthy) >= count or time.monotonic() > deadline:
+            break
+        control(cloud_url, "POST", "clock/advance", {"seconds": 30})
+        time.sleep(0.1)
+    healthy = healthy_targets(lab, tg_arn)
+    assert len(healthy) >= count, f"the stack never became healthy: {len(healthy)} of {count} targets healthy"
+    return healthy
