@@ -30,6 +30,7 @@ DESCRIPTION = N_("""The awslab command: build the standard AWS web architecture,
     awslab doctor      check this machine and say how to fix what is missing
     awslab topology    draw the running architecture to FILE.svg|png (-o FILE)
     awslab ssh-config  Host entries for ssh to the instances (ssh -F FILE -A ec2-user@<bastion>)
+    awslab ca          the lab CA's certificate, to trust for HTTPS (curl --cacert "$(awslab ca)")
     awslab progress    which of the course's checks you have passed
     awslab lab         list the labs, or reset one (a fresh copy in your workspace)
     awslab present     the instructor console full-screen in a browser, for a projector

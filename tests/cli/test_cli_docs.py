@@ -31,3 +31,14 @@ def test_readme_lists_every_subcommand():
     sub = next(a for a in build_parser()._actions if a.dest == "command")
     readme = (REPO / "README.md").read_text()
     assert sub.choices and all(f"awslab {name} " in readme for name in sub.choices), sorted(sub.choices)
+
+
+def test_awslab_help_lists_every_subcommand_in_its_overview():
+    """``awslab --help`` opens with one line per command: a command missing there is one a student never finds."""
+    import argparse
+
+    from awslab.cli.parser import DESCRIPTION, build_parser
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    overview = {m.group(1) for m in re.finditer(r"^    awslab ([a-z-]+) ", DESCRIPTION, re.M)}
+    assert set(sub.choices) == overview, f"in the parser, not the overview: {set(sub.choices) - overview}"
