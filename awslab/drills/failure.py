@@ -42,7 +42,7 @@ from ..sim.asg_health import ASG_HEALTH_SWEEP_S
 from . import run_command
 from .polling import poll_until
 from .simulator import Simulator, simulator
-from .story import Story, StoryLine, short_name, tell
+from .story import Story, short_name, tell
 
 __all__ = ["fail_instance", "InstanceFailure", "FailureStatus", "DrillError", "FAILURE_KINDS", "MILESTONES",
            "replacement_window", "detection_window", "HEALTH_CHECK_PERIOD_S"]
@@ -55,12 +55,9 @@ APP_FAULTS = FAILURE_KINDS[:4]
 _STAYING = ("InService", "Pending", "Pending:Wait", "Pending:Proceed")
 #: How far a drill has got, in order.
 MILESTONES = ("unhealthy", "replaced", "recovered")
-#: The AWS CLI (or the shell on the instance) that breaks a real server the same way.
+#: The AWS CLI that breaks a real server the same way (an app fault: :func:`awslab.drills.run_command.cli_command`,
+#: the SSM Run Command the drill itself sends where there is no simulator).
 ON_AWS = {
-    "crash": N_("on the instance: sudo systemctl stop awslab-web   (the app process is gone)"),
-    "unhealthy": N_("on the instance: make GET /health answer 500"),
-    "hang": N_("on the instance: kill -STOP the app's process (it accepts but never answers)"),
-    "slow": N_("on the instance: add latency (tc qdisc add dev eth0 root netem delay 6s)"),
     "stop": "aws ec2 stop-instances --instance-ids {id}",
     "terminate": "aws ec2 terminate-instances --instance-ids {id}",
 }
@@ -328,11 +325,10 @@ def fail_instance(lab: Lab, kind: str = "crash", instance_id: str | None = None,
         raise DrillError(_("Lab {lab} has no Auto Scaling group.").format(lab=lab.name),
                          _("Build it first: lab.build() (or lab.build(until='autoscaling'))."))
     group, victim = _pick(lab, groups, instance_id)
-    command_id, how = None, _(ON_AWS[kind]).format(id=victim)
+    command_id, word = None, run_command.fault_word(kind, params.get("delay_ms"))
+    how = run_command.cli_command(victim, word) if kind in APP_FAULTS else ON_AWS[kind].format(id=victim)
     if kind in APP_FAULTS and sim is None:  # no simulator: SSM Run Command writes the app's fault file
         run_command.require_managed(lab, victim)
-        word = run_command.fault_word(kind, params.get("delay_ms"))
-        how = run_command.cli_command(victim, word)
     t0 = sim.now() if sim else time.time()
     if kind in APP_FAULTS and sim is not None:
         sim.inject(victim, kind, **params)

@@ -74,25 +74,27 @@ class FisExport:
 
     def commands(self) -> str:
         """The AWS CLI that creates the role and the templates, and starts an experiment."""
-        q = shlex.quote
-        lines = ["#!/usr/bin/env bash", "# " + _("awslab '{lab}': the drills as AWS FIS experiment templates. Running "
-                 "one breaks real resources on purpose; the lab's resources are billed while it runs.").format(lab=self.lab),
+        role = self.role_name
+        lines = ["#!/usr/bin/env bash",
+                 "# " + _("awslab '{lab}': the drills as AWS FIS experiment templates. Running one breaks real "
+                          "resources on purpose; the lab's resources are billed while it runs.").format(lab=self.lab),
                  "set -euo pipefail", f"export AWS_DEFAULT_REGION={self.region}",
                  "# " + _("The role FIS acts with (trust: fis.amazonaws.com) and FIS's managed policies"),
-                 f"aws iam create-role --role-name {self.role_name} --assume-role-policy-document file://fis-role-trust.json"]
-        lines += [f"aws iam attach-role-policy --role-name {self.role_name} --policy-arn {arn}" for arn in self.policy_arns]
+                 f"aws iam create-role --role-name {role} --assume-role-policy-document file://fis-role-trust.json"]
+        lines += [f"aws iam attach-role-policy --role-name {role} --policy-arn {arn}" for arn in self.policy_arns]
         if self.stop_alarm_arn is None:
-            lines.append("# " + _("No alarm of the lab watches what users see, so the templates have no stop condition. "
-                                  "Add one (aws cloudwatch put-metric-alarm on the ALB's HTTPCode_ELB_5XX_Count) and set "
-                                  "stopConditions to its ARN before running them on a service people use."))
+            lines.append("# " + _(
+                "No alarm of the lab watches what users see, so the templates have no stop condition. Add one (aws "
+                "cloudwatch put-metric-alarm on the ALB's HTTPCode_ELB_5XX_Count) and set stopConditions to its ARN "
+                "before running them on a service people use."))
         lines.append("# " + _("The templates (one per drill fault); start one with: aws fis start-experiment "
                               "--experiment-template-id <id>"))
-        lines += [f"aws fis create-experiment-template --cli-input-json file://{q('fis-' + t.name + '.json')}"
+        lines += [f"aws fis create-experiment-template --cli-input-json file://{shlex.quote('fis-' + t.name + '.json')}"
                   for t in self.templates]
         return "\n".join(lines) + "\n"
 
     def write(self, directory: str | Path) -> list[Path]:
-        """Write ``fis-<name>.json`` per template, ``fis-role-trust.json`` and ``fis-commands.sh``; returns the paths."""
+        """Write ``fis-<name>.json`` per template, ``fis-role-trust.json`` and ``fis-commands.sh``; returns them."""
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
         files = {f"fis-{t.name}.json": t.json() for t in self.templates}
@@ -140,45 +142,71 @@ def _instances(group: str) -> dict[str, Any]:
 def fis_templates(lab: Lab, app_fault: str = "unhealthy") -> FisExport:
     """The lab's drills as FIS templates (describe calls and STS GetCallerIdentity only; nothing is created)."""
     if app_fault not in APP_FAULTS:
-        raise ValidationError("app_fault", app_fault, _("the app can fail by {kinds}").format(kinds=", ".join(APP_FAULTS)),
-                              _("Use app_fault='unhealthy' (/health answers 500), 'crash', 'hang' or 'slow'."))
+        raise ValidationError("app_fault", app_fault, _("the app can fail by {kinds}").format(
+            kinds=", ".join(APP_FAULTS)),
+            _("Use app_fault='unhealthy' (/health answers 500), 'crash', 'hang' or 'slow'."))
     groups = _lab_groups(lab)
     if not groups:
         raise DrillError(_("Lab {lab} has no Auto Scaling group to aim the experiments at.").format(lab=lab.name),
                          _("Build it first: lab.build() (or lab.build(until='autoscaling'))."))
-    group = groups[0]
-    name = group["AutoScalingGroupName"]
     account = lab.client("sts").get_caller_identity()["Account"]
     role = lab.resource_name("fis-role")
-    role_arn, stop = f"arn:aws:iam::{account}:role/{role}", _guard_alarm(lab)
-    out = FisExport(lab.name, lab.region, role, _trust(account, lab.region), [], stop)
-    for kind in ("stop", "terminate"):
-        out.templates.append(FisTemplate(f"instance-{kind}", _template(
-            lab, f"instance-{kind}", f"awslab {lab.name}: {kind} one instance of {name}; Auto Scaling replaces it",
-            role_arn, stop, {f"{kind.capitalize()}OneInstance": {"actionId": f"aws:ec2:{kind}-instances",
-                                                                 "targets": {"Instances": "AppServer"}}},
-            _instances(name)), "ec2"))
-    subnets = (group.get("VPCZoneIdentifier") or "").split(",")
-    found = lab.client("ec2").describe_subnets(SubnetIds=[s.strip() for s in subnets if s.strip()])["Subnets"]
-    for az in sorted({s["AvailabilityZone"] for s in found}):
-        arns = [f"arn:aws:ec2:{lab.region}:{account}:subnet/{sid}" for sid in az_subnets(lab, found[0]["VpcId"], az)]
-        out.templates.append(FisTemplate(f"az-outage-{az}", _template(
-            lab, f"az-outage-{az}", f"awslab {lab.name}: {az} cut off (deny-all network ACL on its subnets) for "
-            f"{AZ_OUTAGE_DURATION}", role_arn, stop,
-            {"DisruptAz": {"actionId": "aws:network:disrupt-connectivity", "targets": {"Subnets": "AzSubnets"},
-                           "parameters": {"duration": AZ_OUTAGE_DURATION, "scope": "all"}}},
-            {"AzSubnets": {"resourceType": "aws:ec2:subnet", "resourceArns": arns, "selectionMode": "ALL"}}), "network"))
-    word = fault_word(app_fault)
-    document = f"arn:aws:ssm:{lab.region}::document/{DOCUMENT}"
-    out.templates.append(FisTemplate(f"app-{app_fault}", _template(
-        lab, f"app-{app_fault}", f"awslab {lab.name}: the web app of one instance of {name} breaks ({word}) through "
-        f"SSM Run Command", role_arn, stop,
-        {"BreakTheApp": {"actionId": "aws:ssm:send-command", "targets": {"Instances": "AppServer"},
-                         "parameters": {"documentArn": document, "duration": SSM_DURATION,
-                                        "documentParameters": json.dumps({"commands": fault_commands(word)})}}},
-        _instances(name)), "ssm"))
+    out = FisExport(lab.name, lab.region, role, _trust(account, lab.region), [], _guard_alarm(lab))
+    aim = _Aim(lab, groups[0]["AutoScalingGroupName"], f"arn:aws:iam::{account}:role/{role}", out.stop_alarm_arn)
+    out.templates = _instance_templates(aim) + _az_templates(aim, groups[0], account) + [_app_template(aim, app_fault)]
     out.policy_arns = [FIS_POLICIES[k] for k in sorted({t.policy for t in out.templates})]
     return out
+
+
+@dataclass(frozen=True)
+class _Aim:
+    """What every template of a lab shares: the lab, its group, the role FIS acts with, the stop condition."""
+
+    lab: Lab
+    group: str
+    role_arn: str
+    stop: str | None
+
+    def template(self, name: str, policy: str, description: str, actions: dict, targets: dict) -> FisTemplate:
+        request = _template(self.lab, name, description, self.role_arn, self.stop, actions, targets)
+        return FisTemplate(name, request, policy)
+
+
+def _instance_templates(aim: _Aim) -> list[FisTemplate]:
+    """Stop, and terminate, one running instance of the group: Auto Scaling replaces it."""
+    return [aim.template(f"instance-{kind}", "ec2",
+                         f"awslab {aim.lab.name}: {kind} one instance of {aim.group}; Auto Scaling replaces it",
+                         {f"{kind.capitalize()}OneInstance": {"actionId": f"aws:ec2:{kind}-instances",
+                                                              "targets": {"Instances": "AppServer"}}},
+                         _instances(aim.group)) for kind in ("stop", "terminate")]
+
+
+def _az_templates(aim: _Aim, group: dict, account: str) -> list[FisTemplate]:
+    """One AZ outage per AZ of the group: every subnet of the VPC in that AZ (the embedded drill's subnets)."""
+    lab, ids = aim.lab, [s.strip() for s in (group.get("VPCZoneIdentifier") or "").split(",") if s.strip()]
+    found = lab.client("ec2").describe_subnets(SubnetIds=ids)["Subnets"] if ids else []
+    out = []
+    for az in sorted({s["AvailabilityZone"] for s in found}):
+        arns = [f"arn:aws:ec2:{lab.region}:{account}:subnet/{sid}" for sid in az_subnets(lab, found[0]["VpcId"], az)]
+        out.append(aim.template(
+            f"az-outage-{az}", "network",
+            f"awslab {lab.name}: {az} cut off (deny-all network ACL on its subnets) for {AZ_OUTAGE_DURATION}",
+            {"DisruptAz": {"actionId": "aws:network:disrupt-connectivity", "targets": {"Subnets": "AzSubnets"},
+                           "parameters": {"duration": AZ_OUTAGE_DURATION, "scope": "all"}}},
+            {"AzSubnets": {"resourceType": "aws:ec2:subnet", "resourceArns": arns, "selectionMode": "ALL"}}))
+    return out
+
+
+def _app_template(aim: _Aim, app_fault: str) -> FisTemplate:
+    """The failure drill's Run Command (the same script) on one running instance of the group."""
+    word = fault_word(app_fault)
+    parameters = {"documentArn": f"arn:aws:ssm:{aim.lab.region}::document/{DOCUMENT}", "duration": SSM_DURATION,
+                  "documentParameters": json.dumps({"commands": fault_commands(word)})}
+    return aim.template(
+        f"app-{app_fault}", "ssm",
+        f"awslab {aim.lab.name}: the web app of one instance of {aim.group} breaks ({word}) through SSM Run Command",
+        {"BreakTheApp": {"actionId": "aws:ssm:send-command", "targets": {"Instances": "AppServer"},
+                         "parameters": parameters}}, _instances(aim.group))
 
 
 def export_fis(lab: Lab, directory: str | Path, app_fault: str = "unhealthy") -> list[Path]:

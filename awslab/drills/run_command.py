@@ -175,8 +175,10 @@ def command_line(status: CommandStatus, sent_at: float) -> StoryLine | None:
         ended = datetime.fromisoformat(status.ended_at.replace("Z", "+00:00")).timestamp()
     except ValueError:
         ended = sent_at
-    text = _("Run Command {status}: the fault file was written").format(status=status.status) if not status.failed else \
-        _("Run Command {status} ({details}): the fault file was not written").format(
+    if status.failed:
+        text = _("Run Command {status} ({details}): the fault file was not written").format(
             status=status.status, details=status.status_details)
+    else:
+        text = _("Run Command {status}: the fault file was written").format(status=status.status)
     return StoryLine(max(ended, sent_at) - sent_at, status.ended_at or "", "Systems Manager", status.instance_id, text,
                      (status.stderr or status.stdout).strip()[:500], "command_finished")
