@@ -159,6 +159,7 @@ class InstanceFailure(Built):
     #: The Run Command that wrote "ok" again (:meth:`repair`), if one was sent.
     repair_command_id: str | None = None
     _params: dict = field(default_factory=dict, repr=False)
+    _command: run_command.CommandStatus | None = field(default=None, repr=False)
 
     @property
     def broken_at(self) -> datetime:
@@ -183,10 +184,13 @@ class InstanceFailure(Built):
             self.command().status if self.command_id else "")
 
     def command(self) -> run_command.CommandStatus | None:
-        """Without the simulator: the Run Command that broke the app (``GetCommandInvocation``), else None."""
+        """Without the simulator: the Run Command that broke the app (``GetCommandInvocation``, asked again only
+        until the command has finished), else None."""
         if not self.command_id:
             return None
-        return run_command.command_status(self._lab, self.command_id, self.instance_id)
+        if self._command is None or not self._command.finished:
+            self._command = run_command.command_status(self._lab, self.command_id, self.instance_id)
+        return self._command
 
     def wait_until(self, milestone: str = "recovered", timeout_s: float = 120.0, fast_forward: bool | None = None,
                    step_s: float = 15.0, raise_on_timeout: bool = True) -> FailureStatus:
