@@ -340,6 +340,13 @@ class Lab:
 
         return export_template(self)
 
+    def export_fis(self, directory: str | Path, app_fault: str = "unhealthy") -> list[Path]:
+        """The drills' faults as AWS FIS experiment templates, with their role, written into ``directory`` (for a
+        real account; nothing is created). See :mod:`awslab.drills.fis`."""
+        from .drills.fis import export_fis
+
+        return export_fis(self, directory, app_fault)
+
     def topology(self, **kw: Any):
         """Draw what this lab is running, coloured by health (inline in JupyterLab); ``focus="network"`` draws that
         layer in full and the rest in grey. See :func:`awslab.topology.topology`."""

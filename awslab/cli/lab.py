@@ -169,6 +169,11 @@ def cmd_cli_log(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    if getattr(args, "fis", None):
+        written = make_lab(args).export_fis(args.fis)
+        print(_("wrote {n} files into {dir}: the drills as AWS FIS experiment templates; read {dir}/fis-commands.sh "
+                "before you run any (they break real resources on purpose).").format(n=len(written), dir=args.fis))
+        return 0
     exported = make_lab(args).export()
     if args.output:
         exported.write(args.output)

@@ -142,6 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
              "and names come from the LabName parameter, so the template builds another copy anywhere. Take it to a\n"
              "real account with aws cloudformation deploy (README); it costs money there by the hour."), [lab_opts])
     p.add_argument("-o", "--output", default=None, help=_("write the template to this file instead of printing it"))
+    p.add_argument("--fis", metavar="DIR", default=None,
+                   help=_("write the drills as AWS FIS experiment templates (and their IAM role) into DIR instead"))
     p.set_defaults(func=cmd_export)
 
     p = _sub(sub, "teardown", N_("delete everything the lab created, in dependency order"),

@@ -21,9 +21,10 @@ The seed's failure scenario, step by step, as AWS runs it:
 
 Everything here is *observed* through the standard APIs (``describe-target-health``,
 ``describe-auto-scaling-groups``, ``describe-instances``), so the same drill reads the
-same on LocalStack or AWS. Breaking an *app* needs the embedded cloud's simulator
-(AWS has no API for "make the app answer 500"); ``stop`` and ``terminate`` are plain
-EC2 calls and work on every backend.
+same on LocalStack or AWS. On the embedded cloud the simulator breaks the *app*; elsewhere
+(a real account) SSM Run Command writes the app's fault file on the instance
+(:mod:`awslab.drills.run_command`), which needs the instance to be a managed node. ``stop``
+and ``terminate`` are plain EC2 calls and work on every backend.
 """
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ from ..errors import AwslabError, BackendError, ValidationError
 from ..i18n import N_, _
 from ..lab import Lab
 from ..sim.asg_health import ASG_HEALTH_SWEEP_S
+from . import run_command
 from .polling import poll_until
 from .simulator import Simulator, simulator
 from .story import Story, short_name, tell
@@ -53,12 +55,9 @@ APP_FAULTS = FAILURE_KINDS[:4]
 _STAYING = ("InService", "Pending", "Pending:Wait", "Pending:Proceed")
 #: How far a drill has got, in order.
 MILESTONES = ("unhealthy", "replaced", "recovered")
-#: The AWS CLI (or the shell on the instance) that breaks a real server the same way.
+#: The AWS CLI that breaks a real server the same way (an app fault: :func:`awslab.drills.run_command.cli_command`,
+#: the SSM Run Command the drill itself sends where there is no simulator).
 ON_AWS = {
-    "crash": N_("on the instance: sudo systemctl stop awslab-web   (the app process is gone)"),
-    "unhealthy": N_("on the instance: make GET /health answer 500"),
-    "hang": N_("on the instance: kill -STOP the app's process (it accepts but never answers)"),
-    "slow": N_("on the instance: add latency (tc qdisc add dev eth0 root netem delay 6s)"),
     "stop": "aws ec2 stop-instances --instance-ids {id}",
     "terminate": "aws ec2 terminate-instances --instance-ids {id}",
 }
@@ -113,6 +112,8 @@ class FailureStatus(Built):
     in_service: int
     healthy_targets: int
     replacements: list[str] = field(default_factory=list)
+    #: Without the simulator: the Run Command that broke the app, as GetCommandInvocation reports it ("" otherwise).
+    command_status: str = ""
 
     @property
     def unhealthy(self) -> bool:
@@ -153,6 +154,12 @@ class InstanceFailure(Built):
     #: Instances already leaving the group when the drill began (an earlier drill's victims, still draining):
     #: their last steps are not this drill's story.
     _leaving: frozenset = field(default=frozenset(), repr=False)
+    #: Without the simulator: the SSM Run Command that wrote the fault file (None: the simulator broke it, or EC2).
+    command_id: str | None = None
+    #: The Run Command that wrote "ok" again (:meth:`repair`), if one was sent.
+    repair_command_id: str | None = None
+    _params: dict = field(default_factory=dict, repr=False)
+    _command: run_command.CommandStatus | None = field(default=None, repr=False)
 
     @property
     def broken_at(self) -> datetime:
@@ -173,7 +180,17 @@ class InstanceFailure(Built):
         return FailureStatus(
             self.instance_id, mine[0]["State"] if mine else "deregistered", mine[0].get("Reason", "") if mine else "",
             members[self.instance_id]["LifecycleState"] if self.instance_id in members else "left the group",
-            desired, len(in_service), len(healthy), sorted(set(members) - self._members_before))
+            desired, len(in_service), len(healthy), sorted(set(members) - self._members_before),
+            self.command().status if self.command_id else "")
+
+    def command(self) -> run_command.CommandStatus | None:
+        """Without the simulator: the Run Command that broke the app (``GetCommandInvocation``, asked again only
+        until the command has finished), else None."""
+        if not self.command_id:
+            return None
+        if self._command is None or not self._command.finished:
+            self._command = run_command.command_status(self._lab, self.command_id, self.instance_id)
+        return self._command
 
     def wait_until(self, milestone: str = "recovered", timeout_s: float = 120.0, fast_forward: bool | None = None,
                    step_s: float = 15.0, raise_on_timeout: bool = True) -> FailureStatus:
@@ -187,8 +204,18 @@ class InstanceFailure(Built):
             raise ValidationError("milestone", milestone, _("a drill reaches {milestones}, in that order").format(
                 milestones=", ".join(MILESTONES)),
                 _("Use wait_until('unhealthy'), wait_until('replaced') or wait_until('recovered')."))
-        status, _done = poll_until(self.status, lambda st: st.reached(milestone), timeout_s, self._sim, fast_forward, step_s,
+        failed = run_command.FAILED
+        status, _done = poll_until(self.status, lambda st: st.reached(milestone) or st.command_status in failed,
+                                   timeout_s, self._sim, fast_forward, step_s,
                                    what=self._awaited(milestone), expect_s=self._expected(milestone), since=self._t0)
+        if status.command_status in failed and not status.reached(milestone):
+            found = self.command()
+            raise DrillError(_("Run Command did not break the app on {victim}: the command {command} ended {status} "
+                               "({details}).").format(victim=self.instance_id, command=self.command_id,
+                                                      status=found.status, details=found.status_details),
+                             _("Read its output: aws ssm get-command-invocation --command-id {command} --instance-id "
+                               "{victim}. The app's fault file is {file}.").format(
+                                 command=self.command_id, victim=self.instance_id, file=run_command.FAULT_FILE))
         if not status.reached(milestone) and raise_on_timeout:
             raise DrillError(_("The drill did not reach {milestone} within {seconds:g} s: {victim} is {target} in the target "
                                "group and {lifecycle} in the group.").format(
@@ -229,7 +256,13 @@ class InstanceFailure(Built):
         events = [{"time": a["StartTime"].timestamp(), "iso": a["StartTime"].isoformat(), "component": "autoscaling",
                    "resource": self.auto_scaling_group, "event": "activity_started",
                    "details": {"description": a["Description"], "cause": a.get("Cause", "")}} for a in reversed(activities)]
-        return tell(events, self._t0, ids, self.auto_scaling_group, set(self.target_group_arns))
+        if not self.command_id:
+            return tell(events, self._t0, ids, self.auto_scaling_group, set(self.target_group_arns))
+        word = run_command.fault_word(self.kind, self._params.get("delay_ms"))
+        events = run_command.command_events(self.instance_id, self.command_id, word, self._t0) + events
+        told = tell(events, self._t0, ids, self.auto_scaling_group, set(self.target_group_arns))
+        ended = run_command.command_line(self.command(), self._t0)
+        return Story(sorted(told.lines + ([ended] if ended else []), key=lambda line: line.offset_s))
 
     def reset(self) -> None:
         """Leave the lab as the drill found it: the app fault is cleared (Auto Scaling has usually replaced the
@@ -243,6 +276,12 @@ class InstanceFailure(Built):
                 self._sim.clear(self.instance_id)
             except BackendError:
                 pass  # the instance is gone
+        elif self.command_id:
+            try:  # Run Command writes "ok" (and starts a crashed app again) if the instance is still a managed node
+                run_command.require_managed(self._lab, self.instance_id)
+            except run_command.NotManaged:
+                return  # terminated by Auto Scaling (the usual end), or its agent is gone: nothing to repair
+            self.repair_command_id = run_command.send_fault(self._lab, self.instance_id, "ok")
 
 
 def _lab_groups(lab: Lab) -> list[dict]:
@@ -285,19 +324,20 @@ def fail_instance(lab: Lab, kind: str = "crash", instance_id: str | None = None,
                               _("Use kind='crash' (the app is gone), 'unhealthy' (/health answers 500), 'hang', 'slow', "
                                 "'stop' or 'terminate'."))
     sim = simulator(lab)
-    if kind in APP_FAULTS and sim is None:
-        raise BackendError(_("kind='{kind}' breaks the web app, which needs the embedded cloud's simulator; {backend} has "
-                             "no API for that.").format(kind=kind, backend=lab.backend),
-                           _("Use kind='stop' or kind='terminate' (plain EC2 calls), or run the drill on the embedded "
-                             "backend."))
     groups = _lab_groups(lab)
     if not groups:
         raise DrillError(_("Lab {lab} has no Auto Scaling group.").format(lab=lab.name),
                          _("Build it first: lab.build() (or lab.build(until='autoscaling'))."))
     group, victim = _pick(lab, groups, instance_id)
+    command_id, word = None, run_command.fault_word(kind, params.get("delay_ms"))
+    how = run_command.cli_command(victim, word) if kind in APP_FAULTS else ON_AWS[kind].format(id=victim)
+    if kind in APP_FAULTS and sim is None:  # no simulator: SSM Run Command writes the app's fault file
+        run_command.require_managed(lab, victim)
     t0 = sim.now() if sim else time.time()
-    if kind in APP_FAULTS:
+    if kind in APP_FAULTS and sim is not None:
         sim.inject(victim, kind, **params)
+    elif kind in APP_FAULTS:
+        command_id = run_command.send_fault(lab, victim, word)
     elif kind == "stop":
         lab.client("ec2").stop_instances(InstanceIds=[victim])
     else:
@@ -305,6 +345,7 @@ def fail_instance(lab: Lab, kind: str = "crash", instance_id: str | None = None,
     from ..sim.timeline import iso8601
 
     return InstanceFailure(victim, kind, group["AutoScalingGroupName"], list(group.get("TargetGroupARNs", [])),
-                           group.get("HealthCheckType", "EC2"), iso8601(t0), _(ON_AWS[kind]).format(id=victim),
+                           group.get("HealthCheckType", "EC2"), iso8601(t0), how,
                            lab, sim, t0, frozenset(i["InstanceId"] for i in group["Instances"]),
-                           frozenset(i["InstanceId"] for i in group["Instances"] if i["LifecycleState"] not in _STAYING))
+                           frozenset(i["InstanceId"] for i in group["Instances"] if i["LifecycleState"] not in _STAYING),
+                           command_id, _params=dict(params))

@@ -123,7 +123,7 @@ def build_launch_template(lab: Lab, security: Any, key: Any, spec: LaunchTemplat
     if database is not None:
         db_url = _db_url(database, spec.db_name)
         secret_arn = getattr(database, "master_user_secret_arn", None)
-        if secret_arn:
+        if secret_arn:  # the role comes with the database, on every backend (docs/decisions.md says why)
             profile_arn = ensure_instance_profile(lab, secret_arn, created)
     script = user_data_base64(port, db_url, secret_arn, log_group=log_group_for(lab.name))  # with the CloudWatch agent
     data = _template_data(lab, spec, image_id, security, key, script, profile_arn)
@@ -219,12 +219,16 @@ def ensure_launch_template(lab: Lab, name: str, data: dict[str, Any], created: l
 
 
 ROLE_DESCRIPTION = "awslab app servers: read the DB secret"
+#: The AWS managed policy that makes an instance a Systems Manager managed node (its SSM agent registers and runs
+#: Run Command): https://docs.aws.amazon.com/systems-manager/latest/userguide/setup-instance-permissions.html
+SSM_POLICY_ARN = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
 ASSUME_EC2 = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
                                                       "Action": "sts:AssumeRole"}]}
 
 
 def ensure_instance_profile(lab: Lab, secret_arn: str, created: list[str]) -> str:
-    """An instance profile whose role may read only the database's secret (least privilege). Returns its ARN."""
+    """An instance profile whose role may read only the database's secret (least privilege), send the app's logs
+    (CloudWatch agent) and make the instance a Systems Manager managed node (SSM agent). Returns its ARN."""
     iam = lab.client("iam")
     role, profile = lab.resource_name("app-role"), lab.resource_name("app-profile")
     tags = lab.tags(role, LAYER)
@@ -242,6 +246,9 @@ def ensure_instance_profile(lab: Lab, secret_arn: str, created: list[str]) -> st
     # The CloudWatch agent in the user data sends the app's logs with this role's credentials.
     call(iam.attach_role_policy, _("allowing the role to send the app's logs (CloudWatch agent)"), error=ComputeError,
          RoleName=role, PolicyArn=AGENT_POLICY_ARN)
+    # The SSM agent (on Amazon Linux 2023 already) registers the instance as a managed node with it (Run Command).
+    call(iam.attach_role_policy, _("allowing the role to be a Systems Manager managed node (SSM agent)"),
+         error=ComputeError, RoleName=role, PolicyArn=SSM_POLICY_ARN)
     try:
         found = iam.get_instance_profile(InstanceProfileName=profile)["InstanceProfile"]
         _claim(lab, "instance profile", profile, found,
@@ -253,17 +260,24 @@ def ensure_instance_profile(lab: Lab, secret_arn: str, created: list[str]) -> st
     if role not in [r["RoleName"] for r in found.get("Roles", [])]:
         call(iam.add_role_to_instance_profile, _("putting the role in the instance profile"), error=ComputeError,
              InstanceProfileName=profile, RoleName=role)
-    shown = json.dumps(dict(policy, Statement=[dict(policy["Statement"][0], Resource="$DB_SECRET_ARN")])).replace('"', '\\"')
+    _record_role(lab, role, profile, tags, policy)
+    return found["Arn"]
+
+
+def _record_role(lab: Lab, role: str, profile: str, tags: list[dict], policy: dict) -> None:
+    """The CLI log's commands for the role, its policies and its instance profile."""
     q = shlex.quote
+    shown = json.dumps(dict(policy, Statement=[dict(policy["Statement"][0], Resource="$DB_SECRET_ARN")])).replace('"', '\\"')
+    put = f"aws iam put-role-policy --role-name {role} --policy-name read-db-secret --policy-document " f'"{shown}"\n'
     lab.record("compute/role", f"aws iam create-role --role-name {role} --assume-role-policy-document {q(json.dumps(ASSUME_EC2))} "
                f"--description {q(ROLE_DESCRIPTION)} --tags {' '.join(map(q, cli_tag_list(tags)))}\n"
-               f"aws iam put-role-policy --role-name {role} --policy-name read-db-secret --policy-document "
-               f'"{shown}"\n' f"aws iam attach-role-policy --role-name {role} --policy-arn {AGENT_POLICY_ARN}\n"
+               f"{put}aws iam attach-role-policy --role-name {role} --policy-arn {AGENT_POLICY_ARN}\n"
+               f"aws iam attach-role-policy --role-name {role} --policy-arn {SSM_POLICY_ARN}\n"
                f"aws iam create-instance-profile --instance-profile-name {profile} "
                f"--tags {' '.join(map(q, cli_tag_list(lab.tags(profile, LAYER))))}\n"
                f"aws iam add-role-to-instance-profile --instance-profile-name {profile} --role-name {role}",
-               _("A role the app servers assume (tagged, so teardown finds it): it may read the database's secret and nothing else"))
-    return found["Arn"]
+               _("A role the app servers assume (tagged, so teardown finds it): it may read the database's secret and "
+                 "nothing else, send the app's logs, and make the instance an SSM managed node (Run Command)"))
 
 
 def _claim(lab: Lab, what: str, name: str, found: dict, tag: Any) -> None:

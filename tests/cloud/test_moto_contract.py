@@ -204,6 +204,7 @@ def test_the_aws_managed_policies_the_builder_attaches_are_in_motos_data():
     data = json.loads(aws_managed_policies_data)
     assert all(name in data for name in MANAGED_POLICIES_USED)
     assert "logs:PutLogEvents" in data["CloudWatchAgentServerPolicy"]["Document"]["Statement"][0]["Action"]
+    assert "ssm:UpdateInstanceInformation" in data["AmazonSSMManagedInstanceCore"]["Document"]["Statement"][0]["Action"]
     assert "load_iam_aws_managed_policies()" in inspect.getsource(iam_models.IAMBackend._init_aws_policies)
 
 

@@ -5,10 +5,10 @@ import uuid
 
 import pytest
 
-from awslab import BackendError, Lab, ValidationError
+from awslab import Lab, ValidationError
 from awslab.drills import DrillError, fail_instance
 
-from ..conftest import control, free_port
+from ..conftest import control
 from ..topology.stack import build_stack, wait_healthy
 
 
@@ -76,13 +76,6 @@ def test_a_lab_without_an_auto_scaling_group_is_told_to_build_first(lab):
     with pytest.raises(DrillError) as e:
         fail_instance(lab)
     assert "lab.build()" in str(e.value)
-
-
-def test_app_faults_need_the_embedded_simulator():
-    elsewhere = Lab(name="nosim", backend="endpoint", endpoint_url=f"http://127.0.0.1:{free_port()}")
-    with pytest.raises(BackendError) as e:
-        fail_instance(elsewhere, kind="unhealthy")
-    assert "kind='stop'" in str(e.value)
 
 
 def test_with_ec2_health_checks_the_broken_app_is_never_replaced_and_the_drill_says_why(cloud_url):

@@ -9,8 +9,8 @@ from types import SimpleNamespace
 import pytest
 
 from awslab import ValidationError
-from awslab.layers.compute import (LaunchTemplateSpec, build_launch_template, delete_instance_profile, describe_compute,
-                                  find_al2023_ami)
+from awslab.layers.compute import (SSM_POLICY_ARN, LaunchTemplateSpec, build_launch_template, delete_instance_profile,
+                                  describe_compute, find_al2023_ami)
 from awslab.layers.keys import create_key_pair
 from awslab.layers.network import build_network
 from awslab.layers.security import build_security
@@ -114,7 +114,9 @@ def test_with_a_database_the_user_data_reads_the_password_from_its_secret(base):
     assert policy["Statement"][0]["Resource"] == secret
     # the CloudWatch agent the user data configures sends the app's logs with the role's credentials
     attached = iam.list_attached_role_policies(RoleName=f"{lab.name}-app-role")["AttachedPolicies"]
-    assert [a["PolicyArn"] for a in attached] == [AGENT_POLICY_ARN]
+    # and the SSM agent makes each instance a managed node with it (Run Command: the failure drill on AWS)
+    assert sorted(a["PolicyArn"] for a in attached) == sorted([AGENT_POLICY_ARN, SSM_POLICY_ARN])
+    assert f"aws iam attach-role-policy --role-name {lab.name}-app-role --policy-arn {SSM_POLICY_ARN}" in lab.cli_log().script()
     assert build_launch_template(lab, base.security, base.key, spec, database=db).created == []
     script = lab.cli_log().script()
     assert 'export DB_URL="mysql://admin@$DB_ENDPOINT:3306/awslab"' in script

@@ -4,7 +4,9 @@ Patched: ``IAMBackend._init_aws_policies``. moto holds AWS's managed policies bu
 ``MOTO_IAM_LOAD_MANAGED_POLICIES=true``, creates none of them (all 1,500+ of them cost each new account
 backend about 2 s and 5 MB here). awslab creates the few its builder attaches, from moto's own copy of
 AWS's documents: ``CloudWatchAgentServerPolicy`` for the CloudWatch agent on the app servers
-(https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/create-iam-roles-for-cloudwatch-agent.html).
+(https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/create-iam-roles-for-cloudwatch-agent.html) and
+``AmazonSSMManagedInstanceCore`` for their SSM agent (Run Command, the failure drill on AWS:
+https://docs.aws.amazon.com/systems-manager/latest/userguide/setup-instance-permissions.html).
 With moto's setting on, moto's behaviour is unchanged.
 """
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 __all__ = ["install", "MANAGED_POLICIES_USED"]
 
 #: The AWS managed policies awslab attaches (names, as in ``arn:aws:iam::aws:policy/<name>``).
-MANAGED_POLICIES_USED = ("CloudWatchAgentServerPolicy",)
+MANAGED_POLICIES_USED = ("CloudWatchAgentServerPolicy", "AmazonSSMManagedInstanceCore")
 _ORIG: dict[str, Any] = {}
 
 
