@@ -86,8 +86,13 @@ class LoadSurge(Surge):
 
     def wait(self, timeout_s: float | None = None) -> RequestStats:
         """Block until the requests end (their duration, or :meth:`stop`); Ctrl-C stops them. Returns the stats."""
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
         try:
-            self._run.wait(timeout_s)
+            while self.running and (deadline is None or time.monotonic() < deadline):
+                # Sleep, not join: Ctrl-C during Thread.join() can mark a thread stopped that still runs (CPython's
+                # bpo-45274 handling), and then running would lie.
+                time.sleep(0.1)
+            self._run.wait(0)  # raises the run's error, if it had one
         except KeyboardInterrupt:
             self.stop()
             raise

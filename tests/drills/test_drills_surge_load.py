@@ -5,6 +5,7 @@ also records every name it is asked for: the surge may ask for none but the lab'
 """
 from __future__ import annotations
 
+import _thread
 import socket
 import threading
 import time
@@ -185,14 +186,32 @@ def test_stop_ends_a_surge_whose_alb_does_not_answer(lab, alb):
     assert server.requests == sent and run.status().stopped and run.status().failures == run.status().requests
 
 
-def test_story_reads_the_albs_minutes_the_alarms_and_the_activities(lab, alb):
+def test_ctrl_c_in_wait_stops_the_surge(lab, alb):
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("Ctrl-C (SIGINT) is delivered to the main thread, and this test does not run there")
+    run = surge(lab, users=(50, 50), duration_s=600, confirm=True)
+    timer = threading.Timer(1.0, _thread.interrupt_main)  # what Ctrl-C does in a terminal or a notebook
+    timer.start()
+    t = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        run.wait()
+    took = time.monotonic() - t
+    assert not run.running and run.status().stopped and 1.0 <= took <= 1.0 + END_BOUND_S + 1.0
+    sent = alb[0].requests
+    time.sleep(0.5)
+    assert alb[0].requests == sent > 0
+
+
+def _story(lab, alb, history):
+    """A one-second surge, then its story: the ALB's minute as the ALB would publish it, an alarm that went to ALARM,
+    and one launch. ``history`` answers DescribeAlarmHistory (moto 5.2.5 has none; awslab's patched moto, which
+    another test in this process may have loaded, answers from the simulator's record only)."""
     run = surge(lab, users=(5, 5), duration_s=1, confirm=True)
     run.wait(timeout_s=1 + END_BOUND_S + 5)
     lb_arn, t0 = run.plan.load_balancer_arn, datetime.fromtimestamp(run._t0, timezone.utc)
     minute = t0.replace(second=0, microsecond=0)
     dims = [{"Name": "LoadBalancer", "Value": lb_arn.split(":loadbalancer/", 1)[1]}]
     cw = boto3.client("cloudwatch", region_name=lab.region)
-    # What the ALB publishes (AWS does it; moto stores what it is given).
     cw.put_metric_data(Namespace="AWS/ApplicationELB", MetricData=[
         {"MetricName": "RequestCount", "Dimensions": dims, "Timestamp": minute, "Value": 1200, "Unit": "Count"},
         {"MetricName": "HTTPCode_ELB_5XX_Count", "Dimensions": dims, "Timestamp": minute, "Value": 3, "Unit": "Count"},
@@ -203,6 +222,7 @@ def test_story_reads_the_albs_minutes_the_alarms_and_the_activities(lab, alb):
     cw.put_metric_alarm(AlarmName=alarms[0], Namespace="AWS/EC2", MetricName="CPUUtilization", Statistic="Average",
                         Period=60, EvaluationPeriods=3, Threshold=50, ComparisonOperator="GreaterThanThreshold")
     cw.set_alarm_state(AlarmName=alarms[0], StateValue="ALARM", StateReason="Threshold Crossed: 3 datapoints")
+    lab.client("cloudwatch").describe_alarm_history = lambda **kw: history(t0, **kw)
     asg = lab.client("autoscaling")
     with Stubber(asg) as stub:
         stub.add_response("describe_policies", {"ScalingPolicies": [{"Alarms": [
@@ -212,11 +232,34 @@ def test_story_reads_the_albs_minutes_the_alarms_and_the_activities(lab, alb):
             "StartTime": t0 + timedelta(seconds=200), "StatusCode": "Successful",
             "Description": "Launching a new EC2 instance: i-0123456789abcdef0"}]})
         story = run.story()
+    del lab.client("cloudwatch").describe_alarm_history
     minute_line = story.first(event="metric_minute")
     assert minute_line and "RequestCount 1200" in minute_line.text and "HTTPCode_ELB_5XX_Count 3" in minute_line.text
     assert "0.250 s" in minute_line.text
-    alarm_line = story.first(event="alarm_state_changed")
-    assert alarm_line and "ALARM" in alarm_line.text and "Threshold Crossed" in alarm_line.detail
     launch = story.first(contains="Launching a new EC2 instance")
     assert launch and launch.offset_s == pytest.approx(200, abs=1)
     assert [line.offset_s for line in story] == sorted(line.offset_s for line in story)
+    return story
+
+
+def test_story_reads_the_albs_minutes_the_alarm_history_and_the_activities(lab, alb):
+    asked = []
+
+    def history(t0, **kw):  # AWS's answer to DescribeAlarmHistory
+        asked.append(kw)
+        return {"AlarmHistoryItems": [{"AlarmName": kw["AlarmName"], "Timestamp": t0 + timedelta(seconds=150),
+                                       "HistoryItemType": "StateUpdate",
+                                       "HistorySummary": "Alarm updated from OK to ALARM"}]}
+
+    story = _story(lab, alb, history)
+    line = story.first(event="alarm_state_changed")
+    assert line and line.text == "Alarm updated from OK to ALARM" and line.offset_s == pytest.approx(150, abs=1)
+    assert asked and all(kw["HistoryItemType"] == "StateUpdate" for kw in asked)
+
+
+def test_story_without_alarm_history_tells_the_alarms_state(lab, alb):
+    def history(t0, **kw):
+        raise NotImplementedError("The describe_alarm_history action has not been implemented")  # moto 5.2.5
+
+    line = _story(lab, alb, history).first(event="alarm_state_changed")
+    assert line and "ALARM" in line.text and "Threshold Crossed" in line.detail
