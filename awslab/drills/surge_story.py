@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from datetime import datetime, timezone
 
+from botocore.exceptions import ClientError
+
 from ..i18n import N_, _
 from ..lab import Lab
 from .az_outage import _activities_story
@@ -66,8 +68,9 @@ def _metric_lines(lab: Lab, load_balancer_arn: str, t0: float, t1: float) -> lis
 
 
 def _alarm_lines(lab: Lab, alarm_names: list[str], t0: float) -> list[StoryLine]:
-    """Each alarm's state changes since ``t0`` (DescribeAlarmHistory); moto 5.2.5 has no DescribeAlarmHistory (it
-    raises NotImplementedError in-process), so there the alarms' current states since ``t0`` stand in."""
+    """Each alarm's state changes since ``t0`` (DescribeAlarmHistory). moto 5.2.5 has no DescribeAlarmHistory (it
+    raises NotImplementedError in-process; a moto_server answers HTTP 500), so where the call cannot be answered the
+    alarms' current states since ``t0`` (DescribeAlarms) stand in."""
     cw, since = lab.client("cloudwatch"), datetime.fromtimestamp(t0, timezone.utc)
     lines = []
     try:
@@ -79,6 +82,9 @@ def _alarm_lines(lab: Lab, alarm_names: list[str], t0: float) -> list[StoryLine]
         return lines
     except NotImplementedError:
         pass
+    except ClientError as e:
+        if e.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) < 500:
+            raise
     for i in range(0, len(alarm_names), 100):
         for a in cw.describe_alarms(AlarmNames=alarm_names[i:i + 100])["MetricAlarms"]:
             when = a.get("StateUpdatedTimestamp")

@@ -15,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import aiohttp.abc
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
 from awslab.drills import surge, surge_load
@@ -257,9 +258,22 @@ def test_story_reads_the_albs_minutes_the_alarm_history_and_the_activities(lab, 
     assert asked and all(kw["HistoryItemType"] == "StateUpdate" for kw in asked)
 
 
-def test_story_without_alarm_history_tells_the_alarms_state(lab, alb):
+@pytest.mark.parametrize("missing", [
+    NotImplementedError("The describe_alarm_history action has not been implemented"),  # moto 5.2.5 in-process
+    ClientError({"Error": {"Code": "500", "Message": "Internal Server Error"},  # a plain moto_server
+                 "ResponseMetadata": {"HTTPStatusCode": 500}}, "DescribeAlarmHistory")])
+def test_story_without_alarm_history_tells_the_alarms_state(lab, alb, missing):
     def history(t0, **kw):
-        raise NotImplementedError("The describe_alarm_history action has not been implemented")  # moto 5.2.5
+        raise missing
 
     line = _story(lab, alb, history).first(event="alarm_state_changed")
     assert line and "ALARM" in line.text and "Threshold Crossed" in line.detail
+
+
+def test_story_passes_on_a_refusal_of_alarm_history(lab, alb):
+    def history(t0, **kw):
+        raise ClientError({"Error": {"Code": "AccessDenied", "Message": "not allowed"},
+                           "ResponseMetadata": {"HTTPStatusCode": 403}}, "DescribeAlarmHistory")
+
+    with pytest.raises(ClientError, match="AccessDenied"):
+        _story(lab, alb, history)
