@@ -140,7 +140,8 @@ def load_surge(lab: Lab, group: dict, users: tuple[float, float], ramp_s: float,
     load = "{a:g} -> {b:g} requests/s over {ramp:g} s, for {d:g} s".format(
         a=plan.rate_from, b=plan.rate_to, ramp=ramp_s, d=duration_s)
     drill = LoadSurge(group["AutoScalingGroupName"], list(group.get("TargetGroupARNs", [])), load, iso8601(t0), lab,
-                      None, t0, group["DesiredCapacity"], group["DesiredCapacity"], _users=(int(users[0]), int(users[1])),
+                      None, t0, group["DesiredCapacity"], group["DesiredCapacity"],
+                      _users=(int(users[0]), int(users[1])),
                       _arrive=t0 + at_s, plan=plan, _run=run)
     run.start()
     return drill

@@ -63,7 +63,8 @@ def _metric_lines(lab: Lab, load_balancer_arn: str, t0: float, t1: float) -> lis
         latency = values.get("latency")
         text = _(MINUTE).format(requests=values.get("requests", 0.0), elb5xx=values.get("elb5xx", 0.0),
                                 latency="-" if latency is None else "{:.3f} s".format(latency))
-        lines.append(StoryLine(when.timestamp() - t0, when.isoformat(), "CloudWatch", name, text, event="metric_minute"))
+        lines.append(StoryLine(when.timestamp() - t0, when.isoformat(), "CloudWatch", name, text,
+                               event="metric_minute"))
     return lines
 
 
@@ -89,7 +90,8 @@ def _alarm_lines(lab: Lab, alarm_names: list[str], t0: float) -> list[StoryLine]
         for a in cw.describe_alarms(AlarmNames=alarm_names[i:i + 100])["MetricAlarms"]:
             when = a.get("StateUpdatedTimestamp")
             if when is not None and when.timestamp() >= t0:
-                lines.append(StoryLine(when.timestamp() - t0, when.isoformat(), "CloudWatch", short_name(a["AlarmName"]),
+                lines.append(StoryLine(when.timestamp() - t0, when.isoformat(), "CloudWatch",
+                                       short_name(a["AlarmName"]),
                                        _("alarm {moved}").format(moved=a["StateValue"]), a.get("StateReason", ""),
                                        "alarm_state_changed"))
     return lines

@@ -90,7 +90,8 @@ class _Run:
 async def open_model(url: str, shape: LoadShape, *, duration_s: float, speed: float = 1.0, max_real_rps: float = 200.0,
                      max_requests: int = 100_000, endpoints: Sequence[Endpoint] = (Endpoint(),), max_in_flight: int = 256,
                      timeout_s: float = 10.0, seed: int = 0, stats: RequestStats | None = None,
-                     stop: asyncio.Event | None = None, resolver: aiohttp.abc.AbstractResolver | None = None) -> RequestStats:
+                     stop: asyncio.Event | None = None,
+                     resolver: aiohttp.abc.AbstractResolver | None = None) -> RequestStats:
     """Send requests at ``shape(t)`` virtual req/s for ``duration_s`` simulated seconds; returns the statistics.
 
     ``resolver``: how host names become addresses (aiohttp's; default the system's DNS).

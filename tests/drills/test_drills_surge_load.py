@@ -127,7 +127,8 @@ def test_refused_without_confirmation_shows_plan_and_cost_and_sends_nothing(lab,
     assert _group(lab)["DesiredCapacity"] == desired
 
 
-@pytest.mark.parametrize("kw, name", [({"users": (100, 5000)}, "users"), ({"duration_s": MAX_DURATION_S + 1}, "duration_s"),
+@pytest.mark.parametrize("kw, name", [({"users": (100, 5000)}, "users"),
+                                      ({"duration_s": MAX_DURATION_S + 1}, "duration_s"),
                                       ({"duration_s": 0}, "duration_s"), ({"alb": "example.com"}, "alb")])
 def test_out_of_bounds_or_foreign_host_is_refused_before_anything_is_sent(lab, alb, kw, name):
     server, resolver = alb
@@ -216,7 +217,8 @@ def _story(lab, alb, history):
     cw.put_metric_data(Namespace="AWS/ApplicationELB", MetricData=[
         {"MetricName": "RequestCount", "Dimensions": dims, "Timestamp": minute, "Value": 1200, "Unit": "Count"},
         {"MetricName": "HTTPCode_ELB_5XX_Count", "Dimensions": dims, "Timestamp": minute, "Value": 3, "Unit": "Count"},
-        {"MetricName": "TargetResponseTime", "Dimensions": dims, "Timestamp": minute, "Value": 0.25, "Unit": "Seconds"}])
+        {"MetricName": "TargetResponseTime", "Dimensions": dims, "Timestamp": minute, "Value": 0.25,
+         "Unit": "Seconds"}])
     # moto 5.2.5's DescribePolicies lists no Alarms for a policy (AWS lists them) and its DescribeScalingActivities
     # always answers an empty list: AWS's answers to those two calls are stubbed, the alarm itself is moto's.
     alarms = ["awslab-surge-high"]
