@@ -225,29 +225,43 @@ def _at(sim: Simulator, apply: Any, when: float) -> float:
         sim.resume()
 
 
+def _real_surge(lab: Lab, group: dict, users: tuple[int, int], ramp_s: float, at_s: float, timed: bool,
+                duration_s: float, confirm: bool, alb: str | None) -> Surge:
+    """The surge as real requests to the lab's ALB (no simulator: no simulated clock to time the users by)."""
+    if timed:
+        raise BackendError(_("on_the_minute and at need the embedded cloud's clock; {backend} has none.").format(
+            backend=lab.backend), _("Leave them out; at_s=... delays the users by that many seconds from now."))
+    from .surge_load import load_surge
+
+    return load_surge(lab, group, users, ramp_s, at_s, duration_s, confirm, alb)
+
+
 def surge(lab: Lab, users: tuple[int, int] = (100, 1000), ramp_s: float = 60.0, at_s: float = 0.0,
-          on_the_minute: bool = False, at: datetime | None = None) -> Surge:
+          on_the_minute: bool = False, at: datetime | None = None, duration_s: float = 900.0, confirm: bool = False,
+          alb: str | None = None) -> Surge:
     """Start the seed's surge on the lab's Auto Scaling group: ``users[0]`` users, rising to ``users[1]``.
 
     The users arrive ``at_s`` simulated seconds from now, over ``ramp_s`` seconds (think time 5 s each).
     ``on_the_minute``: they arrive at the first whole minute at least ``at_s`` from now, so the first
     CloudWatch period of the surge is a whole minute of it (see :attr:`Surge.users_arrive`).
     ``at``: they arrive at that moment of the cloud's time (a known event, such as a sale at 20:00).
+
+    Without the simulator (LocalStack, a real account) the users are real requests from this machine to the lab's
+    own ALB, one every 5 s per user, for ``duration_s`` seconds (``alb``: which of the lab's ALBs, by name or DNS
+    name): refused, showing the plan, its caps and its cost, unless ``confirm=True`` (see
+    :mod:`awslab.drills.surge_load`).
     """
     if len(users) != 2 or min(users) < 0:
         raise ValidationError("users", users, _("two user counts, before and after the surge, neither negative"),
                               _("Use users=(100, 1000), the seed's surge."))
     sim = simulator(lab)
-    if sim is None:
-        raise BackendError(_("A simulated surge needs the embedded cloud's load model; {backend} has none.").format(
-            backend=lab.backend),
-                           _("Send real traffic through the ALB instead: awslab.traffic.LoadRun(closed_model, alb_url, "
-                           "seed_surge_users(), duration_s=900).start()."))
     groups = _lab_groups(lab)
     if not groups:
         raise DrillError(_("Lab {name!r} has no Auto Scaling group.").format(
             name=lab.name), _("Build it first: lab.build()."))
     g = groups[0]
+    if sim is None:
+        return _real_surge(lab, g, users, ramp_s, at_s, on_the_minute or at is not None, duration_s, confirm, alb)
     tgs = list(g.get("TargetGroupARNs", []))
     t0 = sim.now()
     tg = tgs[0] if len(tgs) == 1 else None  # the load model holds one shape: for the group's one TG, or for every TG

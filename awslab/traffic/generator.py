@@ -90,12 +90,17 @@ class _Run:
 async def open_model(url: str, shape: LoadShape, *, duration_s: float, speed: float = 1.0, max_real_rps: float = 200.0,
                      max_requests: int = 100_000, endpoints: Sequence[Endpoint] = (Endpoint(),), max_in_flight: int = 256,
                      timeout_s: float = 10.0, seed: int = 0, stats: RequestStats | None = None,
-                     stop: asyncio.Event | None = None) -> RequestStats:
-    """Send requests at ``shape(t)`` virtual req/s for ``duration_s`` simulated seconds; returns the statistics."""
+                     stop: asyncio.Event | None = None,
+                     resolver: aiohttp.abc.AbstractResolver | None = None) -> RequestStats:
+    """Send requests at ``shape(t)`` virtual req/s for ``duration_s`` simulated seconds; returns the statistics.
+
+    ``resolver``: how host names become addresses (aiohttp's; default the system's DNS).
+    """
     run = _Run(url.rstrip("/"), endpoints, speed, timeout_s, max_requests, stats or RequestStats(), random.Random(seed), stop=stop)
     in_flight: set[asyncio.Task] = set()
     credit, last = 0.0, time.monotonic()
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=max_in_flight)) as run.session:
+    connector = aiohttp.TCPConnector(limit=max_in_flight, resolver=resolver)
+    async with aiohttp.ClientSession(connector=connector) as run.session:
         while run.sim_t() < duration_s and not run.done:
             await asyncio.sleep(_TICK_S)
             now = time.monotonic()

@@ -5,11 +5,11 @@ import uuid
 
 import pytest
 
-from awslab import BackendError, Lab, ValidationError
+from awslab import Lab, ValidationError
 from awslab.drills import DrillError, surge
 from awslab.drills.story import short_name
 
-from ..conftest import control, free_port
+from ..conftest import control
 
 
 @pytest.fixture(scope="module")
@@ -65,10 +65,7 @@ def test_surge_input_and_preconditions_are_checked(built, lab):
     with pytest.raises(DrillError) as e:
         surge(lab)  # a lab with nothing built
     assert "lab.build()" in str(e.value)
-    elsewhere = Lab(name="nosim", backend="endpoint", endpoint_url=f"http://127.0.0.1:{free_port()}")
-    with pytest.raises(BackendError) as e:
-        surge(elsewhere)
-    assert "LoadRun" in str(e.value)
+    # Without a simulator the surge is real requests to the lab's ALB, confirmed first: test_drills_surge_load.py.
 
 
 def test_a_surge_on_the_minute_fires_the_first_alarm_when_its_last_datapoint_has_arrived(built):
@@ -93,7 +90,9 @@ def test_a_surge_on_the_minute_fires_the_first_alarm_when_its_last_datapoint_has
         s.stop(on_the_minute=True)
         assert s.users_leave.second == 0 and s.users_leave >= s.users_arrive
     finally:
-        control(lab.endpoint_url, "DELETE", "load")
+        # Leave the group as the surge found it: a policy may have scaled it out, up to MaxSize on a busy machine,
+        # and the next test's surge must have room to scale.
+        s.reset()
 
 
 def test_a_surge_at_a_given_moment_starts_then_and_never_in_the_past(built):
