@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import config
+from ..errors import AwslabError
+from ..i18n import N_, _
 
 __all__ = ["AccessKey", "class_mode", "credentials_path", "ensure", "read", "embedded_credentials"]
 
@@ -34,6 +36,10 @@ __all__ = ["AccessKey", "class_mode", "credentials_path", "ensure", "read", "emb
 CLASS_VARIABLE = "AWSLAB_CLASS"
 #: The profile the credentials file holds the key under (``default``: boto3 and the CLI read it with no flag).
 PROFILE = "default"
+
+BROKEN = N_("{path} holds no complete access key (a [default] section with aws_access_key_id and "
+            "aws_secret_access_key), so your embedded cloud cannot tell your requests from a neighbour's.")
+BROKEN_FIX = N_("Delete {path}; awslab makes a new key there when the cloud starts (awslab cloud stop, then start).")
 
 
 @dataclass(frozen=True)
@@ -78,7 +84,8 @@ def read(home: Path | None = None) -> AccessKey | None:
 
 
 def ensure(home: Path | None = None) -> AccessKey:
-    """The key of ``home``, made (owner-only from its first byte) if it has none yet. Idempotent."""
+    """The key of ``home``, made (owner-only from its first byte) if it has none yet. Idempotent, and safe when
+    the cloud and a notebook make it at the same moment: the first file written wins, and both read it."""
     existing = read(home)
     if existing is not None:
         return existing
@@ -86,14 +93,22 @@ def ensure(home: Path | None = None) -> AccessKey:
     path = credentials_path(home)
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.chmod(path.parent, 0o700)
-    spare = path.with_name(f".{path.name}.{os.getpid()}")
-    fd = os.open(spare, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    spare = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")  # one per writer, thread or process
+    fd = os.open(spare, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
     with os.fdopen(fd, "w") as f:
         os.fchmod(f.fileno(), 0o600)
         f.write(f"[{PROFILE}]\naws_access_key_id = {key.access_key_id}\n"
                 f"aws_secret_access_key = {key.secret_access_key}\n")
-    os.replace(spare, path)
-    return read(home) or key
+    try:  # link, not rename: if another process made the key meanwhile, theirs stays and is the one returned
+        os.link(spare, path)
+    except FileExistsError:
+        pass
+    finally:
+        os.unlink(spare)
+    existing = read(home)
+    if existing is None:
+        raise AwslabError(_(BROKEN).format(path=path), _(BROKEN_FIX).format(path=path))
+    return existing
 
 
 def embedded_credentials() -> dict[str, str]:
