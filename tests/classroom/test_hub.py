@@ -85,9 +85,11 @@ def _free_base() -> int:
     raise AssertionError("no free port range for the students' clouds")
 
 
-@pytest.fixture(scope="module")
-def hub(tmp_path_factory):
-    root = tmp_path_factory.mktemp("class")
+def start_hub(root: Path) -> dict:
+    """Start deploy/jupyterhub's Hub in ``root`` (dummy login, simple spawner, in-memory proxy); wait until it answers.
+
+    Returns ``{"api", "token", "root", "proc", "log"}``; :func:`stop_hub` stops it. bench/bench_class.py uses both.
+    """
     token, hub_port, api_port = secrets.token_hex(16), free_port(), free_port()
     env = dict(os.environ, AWSLAB_CLASS_ROOT=str(root), AWSLAB_CLASS_PORT_BASE=str(_free_base()),
                AWSLAB_HUB_AUTH="dummy", AWSLAB_HUB_API_TOKEN=token, AWSLAB_HUB_PORT=str(hub_port),
@@ -97,19 +99,45 @@ def hub(tmp_path_factory):
     proc = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", str(CONFIG), f"--JupyterHub.hub_port={api_port}",
                              "--JupyterHub.proxy_class=tests.classroom.memory_proxy.MemoryProxy"],
                             cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    hub = {"api": f"http://127.0.0.1:{api_port}/hub/api", "token": token, "root": root, "proc": proc}
+    hub = {"api": f"http://127.0.0.1:{api_port}/hub/api", "token": token, "root": root, "proc": proc, "log": log}
     try:
         _wait(lambda: _api(hub, "GET", "/")[0] == 200 or proc.poll() is not None, "the Hub to answer")
         assert proc.poll() is None, (root / "hub.log").read_text()[-3000:]
+    except BaseException:
+        stop_hub(hub)
+        raise
+    return hub
+
+
+def stop_hub(hub: dict) -> None:
+    """Stop the Hub (it stops every student's server, and so their clouds); kill its group if it hangs."""
+    proc = hub["proc"]
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    hub["log"].close()
+
+
+def spawn(hub: dict, names: tuple[str, ...]) -> None:
+    """Create the students and start their servers at once, as a class logging in; wait until all are ready."""
+    assert _api(hub, "POST", "/users", {"usernames": list(names)})[0] == 201
+    for name in names:
+        assert _api(hub, "POST", f"/users/{name}/server")[0] in (201, 202)
+    for name in names:
+        _wait(lambda: (_api(hub, "GET", f"/users/{name}")[1].get("servers", {}).get("", {}).get("ready")),
+              f"{name}'s server")
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory):
+    hub = start_hub(tmp_path_factory.mktemp("class"))
+    try:
         yield hub
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(10)
-        log.close()
+        stop_hub(hub)
 
 
 def _awslab_home(hub: dict, name: str) -> Path:
@@ -127,12 +155,7 @@ def _ec2(port: int, key: access_keys.AccessKey):
 
 
 def test_two_students_each_get_a_cloud_that_answers_its_owner_only_and_leave_no_process(hub):
-    assert _api(hub, "POST", "/users", {"usernames": list(STUDENTS)})[0] == 201
-    for name in STUDENTS:  # both spawn at once, as a class logging in
-        assert _api(hub, "POST", f"/users/{name}/server")[0] in (201, 202)
-    for name in STUDENTS:
-        _wait(lambda: (_api(hub, "GET", f"/users/{name}")[1].get("servers", {}).get("", {}).get("ready")),
-              f"{name}'s server")
+    spawn(hub, STUDENTS)
     ports = {name: _cloud_port(hub, name) for name in STUDENTS}
     keys = {name: access_keys.read(_awslab_home(hub, name)) for name in STUDENTS}
     assert None not in ports.values() and len(set(ports.values())) == 2, ports
