@@ -72,7 +72,8 @@ def run(students: int, idle_s: float) -> dict:
             server_pids = {n: _api(hub, "GET", f"/users/{n}")[1]["servers"][""]["state"]["pid"] for n in names}
             trees = {n: _tree(pid) for n, pid in server_pids.items()}
             for n in names:  # the cloud runs in a session of its own: find it by its pid file
-                trees[n] = sorted(set(trees[n]) | {int(p.read_text()) for p in _awslab_home(hub, n).glob("cloud-*.pid")})
+                clouds = {int(p.read_text()) for p in _awslab_home(hub, n).glob("cloud-*.pid")}
+                trees[n] = sorted(set(trees[n]) | clouds)
             time.sleep(5)
             before = {n: _sample(t) for n, t in trees.items()}
             time.sleep(idle_s)

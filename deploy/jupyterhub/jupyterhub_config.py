@@ -90,4 +90,5 @@ c.Spawner.post_stop_hook = post_stop_hook
 if os.environ.get("AWSLAB_HUB_API_TOKEN"):
     c.JupyterHub.services = [{"name": "awslab-instructor", "api_token": os.environ["AWSLAB_HUB_API_TOKEN"]}]
     c.JupyterHub.load_roles = [{"name": "awslab-instructor", "services": ["awslab-instructor"],
-                                "scopes": ["admin:users", "admin:servers", "admin:server_state", "list:users", "read:users"]}]
+                                "scopes": ["admin:users", "admin:servers", "admin:server_state", "list:users",
+                                           "read:users"]}]
