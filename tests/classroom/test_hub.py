@@ -17,6 +17,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import boto3
@@ -124,8 +125,9 @@ def stop_hub(hub: dict) -> None:
 def spawn(hub: dict, names: tuple[str, ...]) -> None:
     """Create the students and start their servers at once, as a class logging in; wait until all are ready."""
     assert _api(hub, "POST", "/users", {"usernames": list(names)})[0] == 201
-    for name in names:
-        assert _api(hub, "POST", f"/users/{name}/server")[0] in (201, 202)
+    with ThreadPoolExecutor(len(names)) as pool:  # each POST waits up to 10 s for its server: send them together
+        answers = list(pool.map(lambda name: _api(hub, "POST", f"/users/{name}/server")[0], names))
+    assert all(status in (201, 202) for status in answers), answers
     for name in names:
         _wait(lambda: (_api(hub, "GET", f"/users/{name}")[1].get("servers", {}).get("", {}).get("ready")),
               f"{name}'s server")
