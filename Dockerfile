@@ -19,7 +19,9 @@ WORKDIR /home/lab/awslab
 # Dependencies first, so editing a notebook does not reinstall everything.
 COPY --chown=lab:lab pyproject.toml README.md ./
 COPY --chown=lab:lab awslab ./awslab
-RUN pip install .
+# EXTRAS='[class]' adds JupyterHub's single-user server, for a class's image (deploy/z2jh/values.yaml).
+ARG EXTRAS=""
+RUN pip install ".${EXTRAS}"
 COPY --chown=lab:lab labs ./labs
 
 USER lab

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from botocore.config import Config
 
 from . import config, sdk
+from .cloud import access_keys
 from .cloud.outage import BootWatch, CloudRestart, restart_since_built, watch
 from .errors import BackendError, ValidationError
 from .layers.validate import lab_name
@@ -192,7 +193,7 @@ class Lab:
                                           "config": Config(retries={"max_attempts": 3, "mode": "standard"})}
                 if self.endpoint_url:
                     kwargs["endpoint_url"] = self.endpoint_url
-                    kwargs.update(config.EMBEDDED_CREDENTIALS)
+                    kwargs.update(access_keys.embedded_credentials())
                 client = sdk.session(None if self.endpoint_url else self.profile).client(service, **kwargs)
                 if self._boot is not None:  # the embedded cloud stopping or restarting reads as a paragraph
                     watch(client, self._boot)

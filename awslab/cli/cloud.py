@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from .. import config
+from ..cloud import access_keys
 from ..i18n import N_, _
 
 #: How long `awslab up` waits for JupyterLab to stop before it kills it.
@@ -187,7 +188,7 @@ def cmd_up(args: argparse.Namespace, extra: list[str]) -> int:
     threading.Thread(target=sdk.warm_model_cache, name="awslab-warm-models", daemon=True).start()
     if not args.no_export_endpoint:  # plain boto3 / aws CLI in notebooks and terminals then talk to the embedded cloud
         env.update(AWS_ENDPOINT_URL=cloud.endpoint_url, AWS_DEFAULT_REGION=config.region(),
-                   AWS_ACCESS_KEY_ID=env.get("AWS_ACCESS_KEY_ID", "test"), AWS_SECRET_ACCESS_KEY=env.get("AWS_SECRET_ACCESS_KEY", "test"))
+                   **{k.upper(): env.get(k.upper(), v) for k, v in access_keys.embedded_credentials().items()})
     try:
         cmd = _jupyter_command(args, extra, root, open_at)
         # Its own session: a Ctrl-C in the terminal reaches only us, and we stop JupyterLab (and its kernels) cleanly.

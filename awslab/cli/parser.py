@@ -6,6 +6,7 @@ import sys
 
 from ..i18n import N_, _
 from .cloud import cmd_cloud, cmd_up
+from .classroom import cmd_class
 from .course import cmd_lab, cmd_progress
 from .doctor import cmd_doctor
 from .guard import cmd_sweep
@@ -34,6 +35,7 @@ DESCRIPTION = N_("""The awslab command: build the standard AWS web architecture,
     awslab progress    which of the course's checks you have passed
     awslab lab         list the labs, or reset one (a fresh copy in your workspace)
     awslab present     the instructor console full-screen in a browser, for a projector
+    awslab class       the instructor's view of a class: progress DIR... shows who passed which checks
 
 Every command but up, cloud and doctor takes the same options to say which
 lab and which cloud: --lab, --backend, --endpoint-url, --region, --allow-real-aws.
@@ -159,6 +161,16 @@ def build_parser() -> argparse.ArgumentParser:
              N_("Every task a lab checks (and every question it asks) that you have passed, lab by lab. The record is local:\n"
              "$AWSLAB_HOME/progress.json, ids and times only."))
     p.set_defaults(func=cmd_progress)
+
+    p = _sub(sub, "class", N_("the instructor's view of a class: who has passed which checks"),
+             N_("  awslab class progress DIR...          each student's passed checks, lab by lab\n"
+                "  awslab class progress --roster FILE   the same for a roster: one 'name path' per line\n"
+                "DIR is a student's AWSLAB_HOME or their home folder (holding .awslab). Only each student's\n"
+                "progress.json is read (task ids and times): never their keys, credentials or notebooks."))
+    p.add_argument("action", choices=["progress"])
+    p.add_argument("folders", nargs="*", metavar="DIR", help=_("a student's AWSLAB_HOME or home folder"))
+    p.add_argument("--roster", default=None, help=_("a file with one 'name path' per line"))
+    p.set_defaults(func=cmd_class)
 
     p = _sub(sub, "lab", N_("the course's labs: list them, or give yourself a fresh copy of one"),
              N_("  awslab lab list               the labs in order, with your progress and the time each takes\n"

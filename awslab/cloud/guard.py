@@ -21,6 +21,8 @@ every such request before it reaches moto or the control API:
 
 The AWS APIs themselves need no token: ``aws --endpoint-url``, awslocal and
 boto3 with ``AWS_ENDPOINT_URL`` cannot send one, and they must keep working.
+In class mode they need the owner's signature instead (:mod:`awslab.cloud.access_keys`),
+and moto's own ``/moto-api/`` routes need the token.
 """
 from __future__ import annotations
 
@@ -33,11 +35,12 @@ from typing import Callable, Iterable
 from xml.sax.saxutils import escape
 
 from .. import config
-from . import identity
+from . import access_keys, identity
 
 __all__ = ["Refusal", "wrap"]
 
 CONTROL_PREFIX = "/_awslab/"
+MOTO_API = "/moto-api/"
 OPEN_ROUTES = {("GET", "/_awslab/health")}
 #: What a browser's Sec-Fetch-Site says for a request it did not make on a page's behalf
 #: (typed in the address bar: "none") or made from the cloud's own pages ("same-origin").
@@ -109,10 +112,12 @@ def _is_loopback(host: str) -> bool:
 class Guard:
     """The WSGI wrapper. ``allowed`` and ``cors`` come from ``AWSLAB_ALLOWED_HOSTS`` and ``AWSLAB_CORS_ORIGINS``."""
 
-    def __init__(self, app: Callable, allowed: Iterable[str] = (), cors: Iterable[str] = ()):
+    def __init__(self, app: Callable, allowed: Iterable[str] = (), cors: Iterable[str] = (), class_mode: bool = False):
         self.app = app
         self.allowed = set(allowed)
         self.cors = set(cors)
+        #: In class mode moto's own routes (``/moto-api/``: its reset, its state manager) need the token too.
+        self.class_mode = class_mode
 
     def host_allowed(self, value: str, cloud_port: int) -> bool:
         host, port = _split_host(value)
@@ -135,7 +140,7 @@ class Guard:
         site = environ.get("HTTP_SEC_FETCH_SITE")
         if site is not None and site.lower() not in FETCH_SITES_OK:
             return Refusal(403, "AccessDenied", SITE_REFUSED.format(site=site[:40]))
-        if _is_control(environ):
+        if _is_control(environ) or (self.class_mode and environ.get("PATH_INFO", "").startswith(MOTO_API)):
             return _control_refusal(environ, cloud_port)
         return None
 
@@ -185,7 +190,7 @@ def wrap(app: Callable) -> Callable:
     if _issue not in server._STARTUP_HOOKS:
         server.on_startup(_issue)
         server.on_shutdown(_withdraw)
-    return Guard(app, config.allowed_hosts(), config.cors_origins())
+    return Guard(app, config.allowed_hosts(), config.cors_origins(), access_keys.class_mode())
 
 
 def _issue() -> None:

@@ -18,7 +18,7 @@ import threading
 from typing import Callable
 
 from .. import config
-from . import control, guard
+from . import access_keys, control, guard
 
 log = logging.getLogger("awslab.cloud")
 
@@ -58,7 +58,7 @@ def make_app() -> Callable:
     moto_app = DomainDispatcherApplication(create_backend_app)
     _load_extensions()
     # Reads each body before the state lock, checks it as AWS would, then lets moto answer under the lock.
-    aws = AwsFront(moto_app, control.STATE_LOCK)
+    aws = AwsFront(moto_app, control.STATE_LOCK, owner_key=access_keys.ensure() if access_keys.class_mode() else None)
 
     def app(environ: dict, start_response: Callable):
         path = environ.get("PATH_INFO", "")

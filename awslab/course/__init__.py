@@ -59,8 +59,11 @@ def _export_endpoint(lab) -> None:
 
     os.environ.setdefault("AWS_ENDPOINT_URL", lab.endpoint_url)
     os.environ.setdefault("AWS_DEFAULT_REGION", lab.region)
-    for key, value in (("AWS_ACCESS_KEY_ID", config.EMBEDDED_CREDENTIALS["aws_access_key_id"]),
-                       ("AWS_SECRET_ACCESS_KEY", config.EMBEDDED_CREDENTIALS["aws_secret_access_key"])):
+    from ..cloud import access_keys
+
+    credentials = access_keys.embedded_credentials()
+    for key, value in (("AWS_ACCESS_KEY_ID", credentials["aws_access_key_id"]),
+                       ("AWS_SECRET_ACCESS_KEY", credentials["aws_secret_access_key"])):
         os.environ.setdefault(key, value)
 
 

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import config
-from ..cloud import changes, control, server
+from ..cloud import access_keys, changes, control, server
 from .accesslogs import AccessLogWriter
 from .applogs import AgentShipper
 from .addresses import PortBlock, claim_port_block, probe_loopback
@@ -318,7 +318,7 @@ class DataPlane(Reconciler):
         from botocore.config import Config
 
         kw = dict(endpoint_url=self.endpoint, region_name=config.region(), config=Config(retries={"max_attempts": 2}),
-                  **config.EMBEDDED_CREDENTIALS)
+                  **access_keys.embedded_credentials())
         session = boto3.session.Session()  # boto3's default session is not safe to share between threads
         return {name: session.client(name, **kw) for name in ("ec2", "elbv2", "s3", "logs", "rds", "secretsmanager")}
 

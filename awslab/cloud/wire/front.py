@@ -23,7 +23,7 @@ from typing import Any, Callable
 from xml.etree.ElementTree import ParseError
 from xml.parsers.expat import ExpatError
 
-from . import checks, errors
+from . import checks, errors, signature
 from .body import BodyTimeout, read_body
 from .request import AwsRequest, identify
 
@@ -35,10 +35,13 @@ log = logging.getLogger("awslab.cloud")
 class AwsFront:
     """WSGI app: ``moto_app`` behind a body reader, AWS's input checks and ``lock``."""
 
-    def __init__(self, moto_app: Any, lock: threading.RLock, body_timeout_s: float | None = None):
+    def __init__(self, moto_app: Any, lock: threading.RLock, body_timeout_s: float | None = None,
+                 owner_key: Any = None):
         self.moto_app = moto_app
         self.lock = lock
         self.body_timeout_s = body_timeout_s
+        #: In class mode, the owner's access key: every request must be signed with it (:mod:`.signature`).
+        self.owner_key = owner_key
 
     def __call__(self, environ: dict, start_response: Callable) -> list[bytes]:
         try:
@@ -49,13 +52,20 @@ class AwsFront:
             log.info("request body stalled (%s); answered RequestTimeout", e)
             return _answer(start_response, identify(self.moto_app, environ, e.received), errors.request_timeout())
         req = identify(self.moto_app, environ, body)
-        problem = _checked(req)
+        problem = self._unsigned(req, environ, body) or _checked(req)
         if problem is None:
             status, headers, parts, problem = self._moto(req, environ)
         if problem is not None:
             return _answer(start_response, req, problem)
         start_response(status, headers)
         return parts
+
+    def _unsigned(self, req: AwsRequest | None, environ: dict, body: bytes) -> errors.AwsError | None:
+        """In class mode, AWS's refusal of a request its owner's key did not sign (None otherwise)."""
+        if self.owner_key is None:
+            return None
+        service = req.service_name if req is not None else ""
+        return signature.verify(environ, body, req.protocol if req is not None else "", service, self.owner_key)
 
     def _moto(self, req: AwsRequest | None, environ: dict) -> tuple[str, list, list[bytes], errors.AwsError | None]:
         """moto's answer (status, headers, body parts), or the error to answer instead of it."""

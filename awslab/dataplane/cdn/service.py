@@ -20,7 +20,7 @@ import time
 from typing import Any
 
 from ... import config
-from ...cloud import changes, control, server
+from ...cloud import access_keys, changes, control, server
 from ..instances import PRIVILEGED_OFFSET
 from .distribution import DistributionView, edge_ip, read_distribution
 from .edge import Edge
@@ -113,7 +113,7 @@ class CloudFrontEdges:
             import boto3
             from botocore.config import Config
 
-            kw = dict(endpoint_url=self.plane.endpoint, region_name=config.region(), **config.EMBEDDED_CREDENTIALS,
+            kw = dict(endpoint_url=self.plane.endpoint, region_name=config.region(), **access_keys.embedded_credentials(),
                       config=Config(retries={"max_attempts": 2}, connect_timeout=READ_TIMEOUT_S,
                                     read_timeout=READ_TIMEOUT_S))
             session = boto3.session.Session()

@@ -15,7 +15,7 @@ import os
 from typing import Any, Callable
 
 from ... import config
-from ...cloud import changes, control, server
+from ...cloud import access_keys, changes, control, server
 from ..addresses import to_loopback
 from .resolve import DnsView
 from .server import DnsServer
@@ -49,7 +49,7 @@ def _clients(endpoint: str) -> dict:
     from botocore.config import Config
 
     kw = dict(endpoint_url=endpoint, region_name=config.region(), config=Config(retries={"max_attempts": 2}),
-              **config.EMBEDDED_CREDENTIALS)
+              **access_keys.embedded_credentials())
     session = boto3.session.Session()  # not the default session: this runs in the server's reader thread
     return {name: session.client(name, **kw) for name in ("route53", "elbv2", "rds", "ec2", "cloudfront")}
 

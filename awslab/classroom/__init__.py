@@ -1,0 +1,5 @@
+"""A class on one machine: each student's server with its own embedded cloud, and the instructor's view.
+
+- ``student``  the launcher JupyterHub's spawner runs: the student's key, their cloud, then their server.
+- ``progress`` the instructor's view: who passed which checks, read from each student's progress file only.
+"""

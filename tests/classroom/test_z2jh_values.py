@@ -1,0 +1,48 @@
+"""deploy/z2jh/values.yaml: structurally sound for Zero to JupyterHub, and the same student setup as the local Hub.
+
+It has never been deployed (no Kubernetes here): this test is all that checks it.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+VALUES = yaml.safe_load((REPO / "deploy" / "z2jh" / "values.yaml").read_text())
+#: The keys of the chart's values schema (jupyterhub chart 4.x, values.schema.yaml) this file may use.
+KNOWN = {"hub": {"config"}, "cull": {"enabled", "timeout"},
+         "singleuser": {"image", "uid", "cmd", "defaultUrl", "extraEnv", "storage", "memory", "cpu", "networkPolicy",
+                        "startTimeout"}}
+QUANTITY = re.compile(r"\d+(\.\d+)?[KMGT]i?")
+
+
+def test_only_the_charts_own_keys():
+    assert set(VALUES) <= set(KNOWN)
+    for section, keys in VALUES.items():
+        assert set(keys) <= KNOWN[section], set(keys) - KNOWN[section]
+    assert set(VALUES["singleuser"]["image"]) == {"name", "tag"}
+    assert set(VALUES["singleuser"]["storage"]) <= {"type", "capacity", "homeMountPath"}
+
+
+def test_each_pod_runs_the_same_launcher_as_the_local_hub_in_class_mode_on_loopback():
+    config = (REPO / "deploy" / "jupyterhub" / "jupyterhub_config.py").read_text()
+    single = VALUES["singleuser"]
+    assert single["cmd"][1:] == ["-m", "awslab.classroom.student", "--", "jupyterhub-singleuser"]
+    assert '"-m", "awslab.classroom.student", "--", "jupyterhub-singleuser"' in config
+    env = single["extraEnv"]
+    assert env["AWSLAB_CLASS"] == "1" and env["AWSLAB_HOST"] == "127.0.0.1"
+    assert env["AWSLAB_HOME"].startswith(single["storage"]["homeMountPath"] + "/"), "keys and progress persist"
+    assert single["networkPolicy"]["enabled"] is True
+    assert all(isinstance(v, str) for v in env.values()), "Kubernetes takes environment values as strings"
+
+
+def test_resources_are_quantities_with_the_guarantee_above_the_measured_idle_student():
+    memory, cpu = VALUES["singleuser"]["memory"], VALUES["singleuser"]["cpu"]
+    assert QUANTITY.fullmatch(memory["guarantee"]) and QUANTITY.fullmatch(memory["limit"])
+    mib = {"M": 10**6 / 2**20, "G": 10**9 / 2**20, "Mi": 1, "Gi": 1024}
+    size = {k: float(re.match(r"[\d.]+", v).group()) * mib[re.search(r"[KMGT]i?$", v).group()]
+            for k, v in memory.items()}
+    assert 540 <= size["guarantee"] < size["limit"], "bench/bench_class.py measured ~540 MiB per idle student"
+    assert 0 < cpu["guarantee"] <= cpu["limit"]
