@@ -38,7 +38,7 @@ def spawn_cloud(home: str, **env: str) -> tuple[subprocess.Popen, str]:
         proc = subprocess.Popen([sys.executable, "-m", "awslab", "cloud", "--port", str(port)], env=full_env,
                                 stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # a cloud starts in 2-5 s; a machine at load 15 took over 30
     while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(f"{url}/_awslab/health", timeout=0.5)
