@@ -22,6 +22,13 @@ def account(monkeypatch, tmp_path):
     # moto hooks botocore sessions made while the mock is active: awslab's per-process session cache must not hand
     # the lab a session another test made before, or its requests would leave for the real AWS.
     monkeypatch.setattr(sdk, "_SESSIONS", {})
+    # A real account has no simulator. If an earlier test in this worker routed awslab's moto patches to one (an
+    # in-process cloud), they would hand this mock's instances to that stale simulator, and they would stay pending.
+    import sys
+
+    patched = sys.modules.get("awslab.cloud.moto_ext")
+    if patched is not None:
+        monkeypatch.setattr(patched, "SIM", None)
     with mock_aws(config={"iam": {"load_aws_managed_policies": True}}):
         yield tmp_path
 
