@@ -10,13 +10,16 @@ from awslab.cli import main
 from awslab.drills.simulator import simulator
 from awslab.topology import SCOPES, discover, topology
 
-from .stack import build_stack
+from .stack import build_stack, wait_healthy
 
 
 @pytest.fixture(scope="module")
 def built(cloud_url):
     lab = Lab(name="t" + uuid.uuid4().hex[:8], backend="embedded", endpoint_url=cloud_url)
-    return lab, build_stack(lab, desired=2)
+    st = build_stack(lab, desired=2)
+    # The traffic path runs through the group's instances once they are targets: wait for both (bounded).
+    wait_healthy(lab, cloud_url, st.tg_arn, 2)
+    return lab, st
 
 
 def test_discover_network_tiers_judged_by_routes(built):
