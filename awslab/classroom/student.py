@@ -36,6 +36,8 @@ def main(argv: list[str]) -> int:
     """Run the student's cloud and ``argv`` (the server's command line); return the server's exit code."""
     command = argv[argv.index("--") + 1:] if "--" in argv else argv
     command = command or ["jupyterhub-singleuser"]
+    if command[0] == "jupyterhub-singleuser":  # the same program, with this launcher's own Python: no script's
+        command = [sys.executable, "-m", "jupyterhub.singleuser", *command[1:]]  # #! line to follow
     os.environ["AWSLAB_CLASS"] = "1"
     os.environ.update(student_environment(access_keys.ensure()))
     port = config.port()

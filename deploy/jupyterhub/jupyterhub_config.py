@@ -7,10 +7,16 @@ Run: ``jupyterhub -f deploy/jupyterhub/jupyterhub_config.py`` (see README.md her
 - ``AWSLAB_CLASS_PORT_BASE``: student number k (the Hub's user id) gets cloud port base + k (default 26000: below
   Linux's ephemeral ports, 32768-60999, where the spawner picks each server's random port, and between the data
   plane's app port blocks, 80-15080 or 10080-25080, and its ALB listeners, 30000-31999).
-- ``AWSLAB_HUB_SPAWNER``: ``simple`` (every student as the Hub's own Unix user, separate homes: a demo or a
-  class in one container) or ``local`` (real Unix users, the Hub as root: files and processes per user).
+- ``AWSLAB_HUB_SPAWNER``: ``isolated`` (the Hub as root: each student in a network namespace and a user id of
+  their own, see awslab/classroom/spawner.py: the class setting), ``simple`` (every student as the Hub's own Unix
+  user, separate homes: a demo, or a class in one container) or ``local`` (real Unix users, the Hub as root: files
+  and processes per user, one shared loopback).
+- ``AWSLAB_CLASS_NETWORK`` (default 10.213.0.0/16) and ``AWSLAB_CLASS_TAG`` (default ``awl``): with ``isolated``,
+  the range of the Hub's API address and each student's /30, and the prefix of the class's namespaces.
 - ``AWSLAB_HUB_AUTH``: ``dummy`` (any name, the shared password in ``AWSLAB_HUB_PASSWORD``: a demo only) or
   ``pam`` (the machine's accounts, the default).
+- ``AWSLAB_CLASS_PYTHON``: the Python the students' servers run (default: the Hub's own); students' user ids
+  must be able to run it, so not one under a private home such as /root.
 - ``AWSLAB_HUB_PORT`` (default 8000), ``AWSLAB_HUB_API_TOKEN``: a token for the instructor's service
   ``awslab-instructor``, which may list, start and stop students' servers through the REST API.
 
@@ -43,8 +49,21 @@ if os.environ.get("AWSLAB_HUB_AUTH", "pam") == "dummy":
 else:
     c.JupyterHub.authenticator_class = "pam"
 
-c.Spawner.cmd = [sys.executable, "-m", "awslab.classroom.student", "--", "jupyterhub-singleuser"]
-if os.environ.get("AWSLAB_HUB_SPAWNER", "simple") == "simple":
+PYTHON = os.environ.get("AWSLAB_CLASS_PYTHON", sys.executable)
+c.Spawner.cmd = [PYTHON, "-m", "awslab.classroom.student", "--", "jupyterhub-singleuser"]
+SPAWNER = os.environ.get("AWSLAB_HUB_SPAWNER", "simple")
+if SPAWNER == "isolated":
+    from awslab.classroom.isolation import DEFAULT_NETWORK, DEFAULT_TAG, ClassNetwork
+
+    network = ClassNetwork(os.environ.get("AWSLAB_CLASS_NETWORK", DEFAULT_NETWORK),
+                           os.environ.get("AWSLAB_CLASS_TAG", DEFAULT_TAG))
+    network.ensure_hub_address()  # students reach the Hub's API here, through their one route out
+    c.JupyterHub.hub_ip = network.hub_address
+    c.JupyterHub.spawner_class = "awslab.classroom.spawner.IsolatedSpawner"
+    c.IsolatedSpawner.class_root = str(ROOT)
+    c.IsolatedSpawner.network = network.network
+    c.IsolatedSpawner.tag = network.tag
+elif SPAWNER == "simple":
     c.JupyterHub.spawner_class = "simple"
     c.SimpleLocalProcessSpawner.home_dir_template = str(ROOT / "home" / "{username}")
     if os.geteuid() == 0:  # a class in one container runs as root there; Jupyter refuses root unless told
@@ -58,6 +77,8 @@ c.Spawner.http_timeout = 120
 
 
 def _home(spawner) -> Path:
+    if SPAWNER == "isolated":
+        return Path(spawner.home_dir)
     if hasattr(spawner, "home_dir_template"):
         return Path(spawner.home_dir_template.format(username=spawner.user.name))
     import pwd
@@ -72,13 +93,18 @@ def _student_env(spawner) -> dict:
 
 
 def pre_spawn_hook(spawner):
-    home = _home(spawner)
-    home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if SPAWNER != "isolated":  # the isolated spawner makes the home itself, owned by the student
+        _home(spawner).mkdir(mode=0o700, parents=True, exist_ok=True)
     spawner.environment.update(_student_env(spawner))
 
 
 def post_stop_hook(spawner):
-    """A backstop: if the server died without stopping its cloud (killed), stop the cloud now."""
+    """A backstop: if the server died without stopping its cloud (killed), stop the cloud now.
+
+    The isolated spawner needs none: it ends every process left in the student's namespace itself.
+    """
+    if SPAWNER == "isolated":
+        return
     env = dict(os.environ, **_student_env(spawner))
     subprocess.run([sys.executable, "-m", "awslab", "cloud", "stop"], env=env, timeout=60,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)

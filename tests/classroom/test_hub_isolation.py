@@ -1,0 +1,217 @@
+"""A class on one machine with the isolated spawner: one student cannot reach another's cloud, server or files.
+
+The Hub runs deploy/jupyterhub/jupyterhub_config.py with ``AWSLAB_HUB_SPAWNER=isolated`` (as root): each student's
+server, and so their embedded cloud, runs in a network namespace of their own as a user id of their own
+(awslab/classroom/spawner.py). From inside alice's namespace, as alice's user id (where her notebooks and
+terminals run), this test tries what a curious or hostile student would: connect to bob's cloud port, to bob's
+server, read bob's key, credentials, cloud token and progress. Each must fail, while bob's cloud answers bob.
+Stopping the servers must end every process in their namespaces and remove the namespaces.
+"""
+from __future__ import annotations
+
+import json
+import os
+import random
+import secrets
+import shutil
+import stat
+import subprocess
+import sys
+import sysconfig
+import tempfile
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from awslab.classroom import isolation
+from tests.classroom.test_hub import REPO, _alive, _api, _awslab_home, _cloud_port, _wait, spawn, start_hub, stop_hub
+
+pytest.importorskip("jupyterhub")
+
+STUDENTS = ("alice", "bob")
+
+
+def _unreachable_for_others(path: Path) -> Path | None:
+    """The first folder on ``path`` another user may not pass through (the students' python must be reachable)."""
+    for folder in [path, *path.parents]:
+        if folder.is_dir() and not folder.stat().st_mode & stat.S_IXOTH:
+            return folder
+    return None
+
+
+def _student_python() -> tuple[str, str] | str:
+    """(the Python students run, the PYTHONPATH it needs), or why there is none here.
+
+    Students run as user ids of their own, so their Python must be one they may run: the tests' own when it is
+    installed where others may pass, else the system's Python of the same version with the tests' site-packages
+    on its path (a development machine with pyenv under /root, which is 0700, has that).
+    """
+    site = Path(sysconfig.get_paths()["purelib"])
+    paths = os.pathsep.join([str(REPO), str(site)])
+    own = Path(sys.executable).resolve()
+    if _unreachable_for_others(own.parent) is None:
+        return sys.executable, str(REPO)
+    system = Path(f"/usr/bin/python{sys.version_info.major}.{sys.version_info.minor}")
+    if not system.exists():
+        return f"{_unreachable_for_others(own.parent)} is closed to other users, so a student cannot run {own}"
+    for path in (site, REPO):
+        if _unreachable_for_others(path):
+            return f"{_unreachable_for_others(path)} is closed to other users, so a student cannot import from {path}"
+    return str(system), paths
+
+
+def _skip_reason() -> str | None:
+    reason = isolation.available()
+    if reason:
+        return reason
+    if shutil.which("setpriv") is None:
+        return "setpriv (util-linux) is missing"
+    python = _student_python()
+    return python if isinstance(python, str) else None
+
+
+pytestmark = pytest.mark.skipif(_skip_reason() is not None, reason=str(_skip_reason()))
+
+PROBE = r"""
+import json, os, socket, sys, urllib.request
+args = json.loads(sys.argv[1])
+out = {"uid": os.getuid()}
+def connect(host, port):
+    try:
+        socket.create_connection((host, port), timeout=3).close()
+        return "connected"
+    except OSError as e:
+        return type(e).__name__
+out["own_cloud"] = urllib.request.urlopen(f"http://127.0.0.1:{args['own_port']}/_awslab/health", timeout=10).status
+out["other_cloud_port"] = connect("127.0.0.1", args["other_port"])
+out["other_server"] = connect(args["other_address"], args["other_server_port"])
+out["other_app"] = connect("127.0.11.4", 80)
+for name, path in args["files"].items():
+    try:
+        with open(path, "rb") as f:
+            f.read(1)
+        out[name] = "read"
+    except OSError as e:
+        out[name] = type(e).__name__
+try:
+    os.listdir(args["other_home"])
+    out["other_home"] = "listed"
+except OSError as e:
+    out["other_home"] = type(e).__name__
+print(json.dumps(out))
+"""
+
+APP = r"""
+import socket, time
+s = socket.socket()
+s.bind(("127.0.11.4", 80))
+s.listen()
+print("listening", flush=True)
+time.sleep(60)
+"""
+
+
+@pytest.fixture(scope="module")
+def hub():
+    tag = "t" + secrets.token_hex(2)[:3]
+    network = f"10.213.{random.randrange(0, 256)}.0/24"
+    root = Path(tempfile.mkdtemp(prefix="awslab-class-iso-"))
+    os.chmod(root, 0o711)  # students pass through to their own homes; they may not list it
+    try:
+        python, pythonpath = _student_python()
+        hub = start_hub(root, AWSLAB_HUB_SPAWNER="isolated", AWSLAB_CLASS_NETWORK=network, AWSLAB_CLASS_TAG=tag,
+                        AWSLAB_CLASS_PYTHON=python, PYTHONPATH=pythonpath)
+        hub["python"] = python
+        hub["network"] = isolation.ClassNetwork(network, tag)
+        try:
+            yield hub
+        finally:
+            stop_hub(hub)
+    finally:
+        isolation.ClassNetwork(network, tag).remove()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _namespace_of(pid: int) -> str:
+    return subprocess.run(["ip", "netns", "identify", str(pid)], capture_output=True, text=True, timeout=10).stdout.strip()
+
+
+def _uid_of(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("Uid:"):
+            return int(line.split()[1])
+    raise AssertionError(f"no Uid line for {pid}")
+
+
+def _run_as(namespace: str, uid: int, home: Path, args: dict) -> dict:
+    """Run the probe where the student's notebooks run: in their namespace, as their user id."""
+    command = isolation.exec_prefix(namespace, uid, uid) + [_student_python()[0], "-c", PROBE, json.dumps(args)]
+    env = {"HOME": str(home), "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    answer = subprocess.run(command, capture_output=True, text=True, timeout=60, env=env, cwd="/")
+    assert answer.returncode == 0, answer.stderr[-2000:]
+    return json.loads(answer.stdout)
+
+
+def test_students_cannot_reach_each_others_cloud_server_or_files_and_stopping_ends_everything(hub):
+    spawn(hub, STUDENTS)
+    homes = {name: hub["root"] / "home" / name for name in STUDENTS}
+    ports = {name: _cloud_port(hub, name) for name in STUDENTS}
+    servers = {name: _api(hub, "GET", f"/users/{name}")[1]["servers"][""]["state"]["pid"] for name in STUDENTS}
+    clouds = {name: int((_awslab_home(hub, name) / f"cloud-{ports[name]}.pid").read_text()) for name in STUDENTS}
+    namespaces = {name: _namespace_of(servers[name]) for name in STUDENTS}
+    uids = {name: homes[name].stat().st_uid for name in STUDENTS}
+
+    # Each student's server and cloud run in their own namespace, as their own user id (never root).
+    assert len(set(namespaces.values())) == 2 and all(ns.startswith(f"{hub['network'].tag}-s")
+                                                      for ns in namespaces.values()), namespaces
+    assert len(set(uids.values())) == 2 and 0 not in uids.values(), uids
+    for name in STUDENTS:
+        assert _namespace_of(clouds[name]) == namespaces[name]
+        assert _uid_of(servers[name]) == _uid_of(clouds[name]) == uids[name]
+        assert stat.S_IMODE(homes[name].stat().st_mode) == 0o700
+    # bob has progress to protect (the course writes it 0644, for the instructor's view: his home guards it).
+    progress = _awslab_home(hub, "bob") / "progress.json"
+    progress.write_text(json.dumps({"tasks": {}}))
+    os.chown(progress, uids["bob"], uids["bob"])
+
+    bob_server = hub["network"].student(int(namespaces["bob"].rsplit("-s", 1)[1]))
+    environ = dict(item.split(b"=", 1) for item in Path(f"/proc/{servers['bob']}/environ").read_bytes().split(b"\0")
+                   if b"=" in item)
+    server_port = urlsplit(environ[b"JUPYTERHUB_SERVICE_URL"].decode()).port
+    files = {"other_key": _awslab_home(hub, "bob") / "aws" / "credentials",
+             "other_token": _awslab_home(hub, "bob") / f"cloud-{ports['bob']}.token",
+             "other_progress": progress}
+    # bob's app, as the data plane serves an instance's: on its VPC address mapped onto his loopback, port 80.
+    app = subprocess.Popen(isolation.exec_prefix(namespaces["bob"], uids["bob"], uids["bob"])
+                           + [_student_python()[0], "-c", APP], stdout=subprocess.PIPE, text=True, cwd="/")
+    try:
+        assert app.stdout.readline().strip() == "listening", "a student's app may listen on port 80 (as on AWS)"
+        seen = _run_as(namespaces["alice"], uids["alice"], homes["alice"],
+                       {"own_port": ports["alice"], "other_port": ports["bob"],
+                        "other_address": bob_server.student_address, "other_server_port": server_port,
+                        "files": {k: str(v) for k, v in files.items()}, "other_home": str(homes["bob"])})
+    finally:
+        app.kill()
+        app.wait(10)
+    assert seen["uid"] == uids["alice"]
+    assert seen["own_cloud"] == 200, "alice reaches her own cloud on her loopback"
+    assert seen["other_cloud_port"] == "ConnectionRefusedError", "bob's cloud port is not on alice's loopback"
+    assert seen["other_app"] == "ConnectionRefusedError", "bob's app on 127.0.11.4:80 is not on alice's loopback"
+    assert seen["other_server"] == "OSError", "no route from alice's namespace to bob's server (unreachable)"
+    assert seen["other_key"] == seen["other_token"] == seen["other_progress"] == "PermissionError", seen
+    assert seen["other_home"] == "PermissionError"
+
+    mirror = _run_as(namespaces["bob"], uids["bob"], homes["bob"],
+                     {"own_port": ports["bob"], "other_port": ports["alice"], "other_address": "10.213.0.0",
+                      "other_server_port": 1, "files": {"own_key": str(files["other_key"])},
+                      "other_home": str(homes["alice"])})
+    assert mirror["own_cloud"] == 200 and mirror["own_key"] == "read", "bob reaches his cloud and reads his key"
+
+    for name in STUDENTS:
+        assert _api(hub, "DELETE", f"/users/{name}/server")[0] in (202, 204)
+    for name in STUDENTS:
+        _wait(lambda: "" not in _api(hub, "GET", f"/users/{name}")[1].get("servers", {"": 1}), f"{name}'s stop")
+        _wait(lambda: not _alive(servers[name]) and not _alive(clouds[name]), f"{name}'s processes to end")
+        _wait(lambda: namespaces[name] not in subprocess.run(["ip", "netns", "list"], capture_output=True,
+                                                             text=True, timeout=10).stdout, f"{name}'s namespace")
