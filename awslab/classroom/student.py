@@ -7,6 +7,8 @@ student, with the environment the Hub gave them (``AWSLAB_HOME`` under their hom
 
 1. make their access key if they have none (:mod:`awslab.cloud.access_keys`) and put
    it in the environment every notebook, terminal and ``aws`` command inherits;
+   copy the course's notebooks into their workspace (``$AWSLAB_HOME/workspace``, as
+   ``awslab up`` does: their copies, never overwritten) and open the server there;
 2. start their embedded cloud (``awslab cloud start`` semantics: bound to loopback,
    its token in their AWSLAB_HOME, its data plane on a port block of its own);
 3. run the server, passing on the signals the spawner sends it to stop;
@@ -21,6 +23,7 @@ import sys
 
 from .. import config
 from ..cloud import access_keys, start_cloud, stop_cloud
+from ..course.workspace import Workspace
 
 __all__ = ["student_environment", "main"]
 
@@ -32,12 +35,24 @@ def student_environment(key: access_keys.AccessKey) -> dict[str, str]:
             "AWS_ACCESS_KEY_ID": key.access_key_id, "AWS_SECRET_ACCESS_KEY": key.secret_access_key}
 
 
+def _workspace_arguments(command: list[str]) -> list[str]:
+    """Open the server on the student's copy of the course, unless the Hub names a folder itself."""
+    if any(arg.startswith(("--ServerApp.root_dir", "--notebook-dir")) for arg in command):
+        return []
+    workspace = Workspace()
+    if workspace.source is None:  # an install without the course's notebooks: the server opens the home
+        return []
+    workspace.prepare()
+    return [f"--ServerApp.root_dir={workspace.root}"]
+
+
 def main(argv: list[str]) -> int:
     """Run the student's cloud and ``argv`` (the server's command line); return the server's exit code."""
     command = argv[argv.index("--") + 1:] if "--" in argv else argv
     command = command or ["jupyterhub-singleuser"]
     if command[0] == "jupyterhub-singleuser":  # the same program, with this launcher's own Python: no script's
         command = [sys.executable, "-m", "jupyterhub.singleuser", *command[1:]]  # #! line to follow
+        command += _workspace_arguments(command)
     os.environ["AWSLAB_CLASS"] = "1"
     os.environ.update(student_environment(access_keys.ensure()))
     port = config.port()

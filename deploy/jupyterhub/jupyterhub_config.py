@@ -17,6 +17,8 @@ Run: ``jupyterhub -f deploy/jupyterhub/jupyterhub_config.py`` (see README.md her
   ``pam`` (the machine's accounts, the default).
 - ``AWSLAB_CLASS_PYTHON``: the Python the students' servers run (default: the Hub's own); students' user ids
   must be able to run it, so not one under a private home such as /root.
+- ``AWSLAB_CLASS_LANG``: the course's language, ``ko`` or ``en`` (default: the Hub machine's, as ``awslab up``'s): each student's server opens their
+  copy of the course (``$AWSLAB_HOME/workspace``, made when they first log in) at ``labs/<lang>``.
 - ``AWSLAB_HUB_PORT`` (default 8000), ``AWSLAB_HUB_API_TOKEN``: a token for the instructor's service
   ``awslab-instructor``, which may list, start and stop students' servers through the REST API.
 
@@ -71,7 +73,16 @@ elif SPAWNER == "simple":
 else:
     c.JupyterHub.spawner_class = "localprocess"
 
-c.Spawner.default_url = "/lab"
+from awslab.i18n import LANGUAGES, language  # noqa: E402 - after the settings above, as the config reads down
+
+LANG = os.environ.get("AWSLAB_CLASS_LANG") or language()
+if LANG not in LANGUAGES:
+    raise SystemExit(f"AWSLAB_CLASS_LANG={LANG}: the course is in {' and '.join(LANGUAGES)}; set one of them")
+# The local spawners' own list, and where the students' Python finds Jupyter's extensions and kernels when the
+# Hub's admin points it elsewhere (JUPYTER_PATH, JUPYTER_CONFIG_PATH).
+c.Spawner.env_keep = ["PATH", "PYTHONPATH", "VIRTUAL_ENV", "CONDA_ROOT", "CONDA_DEFAULT_ENV", "LANG", "LC_ALL",
+                      "LD_LIBRARY_PATH", "JUPYTERHUB_SINGLEUSER_APP", "JUPYTER_PATH", "JUPYTER_CONFIG_PATH"]
+c.Spawner.default_url = f"/lab/tree/labs/{LANG}"  # each student's copy of the course, in the class's language
 c.Spawner.start_timeout = 120  # the server and the student's cloud start together
 c.Spawner.http_timeout = 120
 
@@ -89,7 +100,8 @@ def _home(spawner) -> Path:
 def _student_env(spawner) -> dict:
     """Each student's AWSLAB_HOME and cloud port: their own, derived from who they are, the same every start."""
     awslab_home = _home(spawner) / ".awslab"
-    return {"AWSLAB_HOME": str(awslab_home), "AWSLAB_PORT": str(PORT_BASE + spawner.user.id), "AWSLAB_CLASS": "1"}
+    return {"AWSLAB_HOME": str(awslab_home), "AWSLAB_PORT": str(PORT_BASE + spawner.user.id), "AWSLAB_CLASS": "1",
+            "AWSLAB_LANG": LANG}
 
 
 def pre_spawn_hook(spawner):

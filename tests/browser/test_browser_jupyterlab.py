@@ -76,13 +76,18 @@ def jupyterlab(tmp_path_factory):
         proc.kill()
 
 
-def run_all(browser, url: str, notebook: str, timeout_s: float) -> dict:
-    """Open ``notebook`` in JupyterLab, Run All, wait until every cell ran; return what the page shows."""
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+def run_all(browser, url: str, notebook: str, timeout_s: float, token: str | None = TOKEN, page=None) -> dict:
+    """Open ``notebook`` in JupyterLab, Run All, wait until every cell ran; return what the page shows.
+
+    ``page``: a page already logged in (through the Hub, say; ``token`` None), kept open; by default a new one.
+    """
+    own = page is None
+    page = page or browser.new_page(viewport={"width": 1400, "height": 1000})
+    query = f"?reset&token={token}" if token else "?reset"
     try:
         # a workspace of its own, reset: JupyterLab would otherwise restore the previous run's notebook as the active
         # tab, and Run All would run that one
-        page.goto(f"{url}/lab/workspaces/{Path(notebook).stem}/tree/{notebook}?reset&token={TOKEN}")
+        page.goto(f"{url}/lab/workspaces/{Path(notebook).stem}/tree/{notebook}{query}")
         page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=90_000)
         page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle'], .jp-KernelStatus", timeout=90_000)
         time.sleep(2)
@@ -109,7 +114,8 @@ def run_all(browser, url: str, notebook: str, timeout_s: float) -> dict:
                       .filter(t => /^\\s*[✓✗] \\d\\d\\.\\d/.test(t)).length,
         })""")
     finally:
-        page.close()
+        if own:
+            page.close()
 
 
 def test_the_quickstart_runs_with_run_all_and_draws_the_topology(browser, jupyterlab):

@@ -86,10 +86,13 @@ def _free_base() -> int:
     raise AssertionError("no free port range for the students' clouds")
 
 
-def start_hub(root: Path, **settings: str) -> dict:
+def start_hub(root: Path, proxy: str | None = None, **settings: str) -> dict:
     """Start deploy/jupyterhub's Hub in ``root`` (dummy login, simple spawner, in-memory proxy); wait until it answers.
 
-    ``settings``: more of the config's environment (``AWSLAB_HUB_SPAWNER="isolated"``, say). Returns ``{"api", "token", "root", "proc", "log"}``; :func:`stop_hub` stops it. bench/bench_class.py uses both.
+    ``proxy``: the path of configurable-http-proxy to run as the Hub's proxy (the browser's way in, at ``hub["url"]``);
+    by default an in-memory stand-in that only records routes. ``settings``: more of the config's environment
+    (``AWSLAB_HUB_SPAWNER="isolated"``, say). Returns ``{"api", "url", "token", "root", "proc", "log"}``;
+    :func:`stop_hub` stops it. bench/bench_class.py uses both.
     """
     token, hub_port, api_port = secrets.token_hex(16), free_port(), free_port()
     env = dict(os.environ, AWSLAB_CLASS_ROOT=str(root), AWSLAB_CLASS_PORT_BASE=str(_free_base()),
@@ -98,15 +101,19 @@ def start_hub(root: Path, **settings: str) -> dict:
                PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
     env.update(settings)
     log = open(root / "hub.log", "wb")
+    proxy_options = ([f"--ConfigurableHTTPProxy.command={proxy}",
+                      f"--ConfigurableHTTPProxy.api_url=http://127.0.0.1:{free_port()}"] if proxy
+                     else ["--JupyterHub.proxy_class=tests.classroom.memory_proxy.MemoryProxy"])
     proc = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", str(CONFIG), f"--JupyterHub.hub_port={api_port}",
-                             "--JupyterHub.proxy_class=tests.classroom.memory_proxy.MemoryProxy"],
+                             *proxy_options],
                             cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     api_host = "127.0.0.1"
     if settings.get("AWSLAB_HUB_SPAWNER") == "isolated":  # the Hub's API listens on the class network's address
         from awslab.classroom.isolation import ClassNetwork
 
         api_host = ClassNetwork(settings["AWSLAB_CLASS_NETWORK"], settings["AWSLAB_CLASS_TAG"]).hub_address
-    hub = {"api": f"http://{api_host}:{api_port}/hub/api", "token": token, "root": root, "proc": proc, "log": log}
+    hub = {"api": f"http://{api_host}:{api_port}/hub/api", "url": f"http://127.0.0.1:{hub_port}", "token": token,
+           "root": root, "proc": proc, "log": log}
     try:
         _wait(lambda: _api(hub, "GET", "/")[0] == 200 or proc.poll() is not None, "the Hub to answer")
         assert proc.poll() is None, (root / "hub.log").read_text()[-3000:]
@@ -171,6 +178,10 @@ def test_two_students_each_get_a_cloud_that_answers_its_owner_only_and_leave_no_
     pids = {name: int((_awslab_home(hub, name) / f"cloud-{ports[name]}.pid").read_text()) for name in STUDENTS}
     server_pids = {name: _api(hub, "GET", f"/users/{name}")[1]["servers"][""]["state"]["pid"] for name in STUDENTS}
 
+    for name in STUDENTS:  # each server opens on the student's own copy of the course, in both languages
+        for lang in ("en", "ko"):
+            copies = sorted(p.name for p in (_awslab_home(hub, name) / "workspace" / "labs" / lang).glob("*.ipynb"))
+            assert copies == sorted(p.name for p in (REPO / "labs" / lang).glob("*.ipynb")), (name, lang)
     assert _ec2(ports["alice"], keys["alice"]).describe_vpcs()["Vpcs"], "the owner is answered"
     with pytest.raises(ClientError) as refused:
         _ec2(ports["alice"], keys["bob"]).describe_vpcs()

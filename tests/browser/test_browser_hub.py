@@ -1,0 +1,93 @@
+"""A student in a class, in a real browser: log in to the Hub, land in their copy of the course, Run All on a lab.
+
+The Hub runs deploy/jupyterhub/jupyterhub_config.py as a class would: the isolated spawner (the student's server
+and cloud in a network namespace of their own, as a user id of their own) behind the real configurable-http-proxy
+(npm; .ci/run installs it into .ci/node). Chromium goes through the proxy's public port only, as a student's
+browser does: the Hub's login form, the spawn, JupyterLab at /user/<name>/, the quickstart with Run All, whose
+every cell must run with no error output, its ALB answering from both AZs and its topology drawn.
+"""
+from __future__ import annotations
+
+import os
+import random
+import secrets
+import shutil
+import sysconfig
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from awslab.classroom import isolation
+from tests.browser.test_browser_jupyterlab import browser, run_all  # noqa: F401 - the fixture, shared
+from tests.classroom.test_hub import REPO, _api, _wait, start_hub, stop_hub
+from tests.classroom.test_hub_isolation import _skip_reason, _student_python
+
+pytest.importorskip("jupyterhub")
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+
+
+def _proxy() -> str | None:
+    """configurable-http-proxy: $AWSLAB_CHP, on PATH, or where .ci/run installs it."""
+    for candidate in (os.environ.get("AWSLAB_CHP"), shutil.which("configurable-http-proxy"),
+                      str(REPO / ".ci" / "node" / "node_modules" / ".bin" / "configurable-http-proxy")):
+        if candidate and Path(candidate).exists():
+            return candidate
+    return None
+
+
+@pytest.fixture(scope="module")
+def class_hub():
+    if _proxy() is None:
+        pytest.skip("configurable-http-proxy is missing (npm install configurable-http-proxy@4; .ci/run installs it)")
+    if _skip_reason():
+        pytest.skip(_skip_reason())
+    python, pythonpath = _student_python()
+    tag, network = "b" + secrets.token_hex(2)[:3], f"10.215.{random.randrange(256)}.0/24"
+    root = Path(tempfile.mkdtemp(prefix="awslab-class-browser-"))
+    os.chmod(root, 0o711)
+    prefix = Path(sysconfig.get_paths()["data"])  # where this environment keeps Jupyter's extensions and config
+    try:
+        hub = start_hub(root, proxy=_proxy(), AWSLAB_HUB_SPAWNER="isolated", AWSLAB_CLASS_NETWORK=network,
+                        AWSLAB_CLASS_TAG=tag, AWSLAB_CLASS_PYTHON=python, PYTHONPATH=pythonpath, AWSLAB_CLASS_LANG="en",
+                        JUPYTER_PATH=str(prefix / "share" / "jupyter"),
+                        JUPYTER_CONFIG_PATH=str(prefix / "etc" / "jupyter"))
+        try:
+            yield hub
+        finally:
+            stop_hub(hub)
+    finally:
+        isolation.ClassNetwork(network, tag).remove()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_a_student_logs_in_lands_in_the_course_and_runs_the_quickstart(browser, class_hub):  # noqa: F811
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"{class_hub['url']}/hub/login")
+        page.fill("input[name=username]", "mina")
+        page.fill("input[name=password]", "any password: the demo's dummy login")
+        started = time.monotonic()
+        page.click("input[type=submit], button[type=submit]")
+        page.wait_for_url("**/user/mina/lab/tree/labs/en**", timeout=180_000)
+        page.wait_for_selector(".jp-DirListing-item", timeout=120_000)
+        landed_s = time.monotonic() - started
+        names = page.evaluate("() => [...document.querySelectorAll('.jp-DirListing-itemName')].map(e => e.textContent)")
+        assert len([n for n in names if n.endswith(".ipynb")]) == len(list((REPO / "labs" / "en").glob("*.ipynb")))
+        assert any(n.startswith("00-quickstart") for n in names), names
+
+        seen = run_all(browser, f"{class_hub['url']}/user/mina", "labs/en/00-quickstart.ipynb", 480, token=None,
+                       page=page)
+        assert seen["waiting"] == 0 and seen["ran"] == seen["cells"], seen
+        assert seen["errors"] == [], seen["errors"]
+        assert seen["svgs"] >= 1, "the live topology is drawn inline"
+        answers = page.evaluate("() => [...document.querySelectorAll('.jp-OutputArea-output')]"
+                                ".map(e => e.textContent).filter(t => t.includes('200 OK · Hello from'))")
+        assert {a.split(" in ")[1].split()[0] for a in answers} == {"ap-northeast-2a", "ap-northeast-2b"}, answers
+    finally:
+        page.close()
+    print(f"logged in and landed in the course in {landed_s:.1f} s")
+    assert _api(class_hub, "DELETE", "/users/mina/server")[0] in (202, 204)
+    _wait(lambda: "" not in _api(class_hub, "GET", "/users/mina")[1].get("servers", {"": 1}), "mina's stop")
