@@ -16,7 +16,8 @@ import os
 from pathlib import Path
 
 c = get_config()  # noqa: F821 - JupyterHub provides it
-load_subconfig(str(Path(__file__).resolve().parents[2] / "deploy" / "jupyterhub" / "jupyterhub_config.py"))  # noqa: F821
+SHIPPED = Path(__file__).resolve().parents[2] / "deploy" / "jupyterhub" / "jupyterhub_config.py"
+load_subconfig(str(SHIPPED))  # noqa: F821 - JupyterHub's config loader provides it
 
 RUNNER = "awslab-test-runner"
 c.JupyterHub.services.append({"name": RUNNER, "api_token": os.environ["AWSLAB_HUB_TEST_RUNNER_TOKEN"]})
