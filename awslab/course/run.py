@@ -24,7 +24,7 @@ from .catalog import lab_info
 from .lessons import notebook
 from .tasks import VERIFY_ENV
 
-__all__ = ["LabRun", "run_lab"]
+__all__ = ["LabRun", "run_lab", "prepare", "error_outputs", "apply_env"]
 
 
 @dataclass
@@ -75,6 +75,37 @@ def _start_cloud(home: str, port: int, speed: float | None) -> subprocess.Popen:
     raise RuntimeError("the cloud did not answer within 60 s")
 
 
+def prepare(lab_id: str, lang: str = "en", variant: str = "solution"):
+    """The notebook of lab ``lab_id`` to execute, and the environment its kernel must run with.
+
+    Returns ``(notebook, env)``: ``env`` maps a variable to its value, or to ``None`` for one that must be
+    unset (``AWSLAB_LAB``, so the lab uses its own name). ``solution`` runs in verify mode
+    (:data:`~awslab.course.tasks.VERIFY_ENV` = 1). Where the kernel's cloud is (``AWSLAB_HOME``,
+    ``AWSLAB_PORT``) is the caller's business: :func:`run_lab` starts a fresh one; a run through JupyterHub
+    (tests/classroom/hub_kernel.py) uses the student's own.
+    """
+    info = lab_info(lab_id)
+    env = {"AWSLAB_LANG": lang, VERIFY_ENV: "1" if variant == "solution" else "0", "AWSLAB_LAB": None}
+    return notebook(info, lang, variant), env
+
+
+def apply_env(env: dict[str, str | None]) -> dict[str, str | None]:
+    """Set (or unset, for ``None``) each variable of ``env`` in this process; return what they were before."""
+    saved = {k: os.environ.get(k) for k in env}
+    for k, v in env.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+    return saved
+
+
+def error_outputs(nb) -> list[str]:
+    """``ename: evalue`` of every error output in an executed notebook (a lab that ran well has none)."""
+    return [f"{o.get('ename')}: {o.get('evalue')}" for c in nb.cells if c.cell_type == "code"
+            for o in c.get("outputs", []) if o.get("output_type") == "error"]
+
+
 def run_lab(lab_id: str, lang: str = "en", variant: str = "solution", timeout_s: float = 600,
             speed: float | None = None, home: str | None = None) -> LabRun:
     """Execute lab ``lab_id`` in ``lang``: ``solution`` (verify mode) or ``student`` (as committed)."""
@@ -82,14 +113,11 @@ def run_lab(lab_id: str, lang: str = "en", variant: str = "solution", timeout_s:
     from nbclient.exceptions import CellExecutionError
 
     info = lab_info(lab_id)
-    nb = notebook(info, lang, variant)
+    nb, env = prepare(lab_id, lang, variant)
     home = home or tempfile.mkdtemp(prefix=f"awslab-lab{info.id}-{lang}-")
     port = _free_port()
     cloud = _start_cloud(home, port, speed)
-    saved = {k: os.environ.get(k) for k in ("AWSLAB_HOME", "AWSLAB_PORT", "AWSLAB_LANG", VERIFY_ENV, "AWSLAB_LAB")}
-    os.environ.update(AWSLAB_HOME=home, AWSLAB_PORT=str(port), AWSLAB_LANG=lang,
-                      **{VERIFY_ENV: "1" if variant == "solution" else "0"})
-    os.environ.pop("AWSLAB_LAB", None)
+    saved = apply_env({"AWSLAB_HOME": home, "AWSLAB_PORT": str(port), **env})
     t0 = time.monotonic()
     result = LabRun(info.id, lang, variant, False, 0.0, notebook=nb)
     workdir = Path(__file__).resolve().parents[2] / "labs" / lang
@@ -102,19 +130,14 @@ def run_lab(lab_id: str, lang: str = "en", variant: str = "solution", timeout_s:
     except Exception as e:  # a kernel that died, a timeout: the run failed, say how
         result.error = f"{type(e).__name__}: {e}"[-4000:]
     finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+        apply_env(saved)
         cloud.terminate()
         try:
             cloud.wait(10)
         except subprocess.TimeoutExpired:
             cloud.kill()
     result.seconds = time.monotonic() - t0
-    result.errors = [f"{o.get('ename')}: {o.get('evalue')}" for c in nb.cells if c.cell_type == "code"
-                     for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    result.errors = error_outputs(nb)
     if result.errors:
         result.ok = False
     return result

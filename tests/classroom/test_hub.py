@@ -32,6 +32,7 @@ pytest.importorskip("jupyterhub")
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = REPO / "deploy" / "jupyterhub" / "jupyterhub_config.py"
+RUNNER_CONFIG = Path(__file__).resolve().parent / "hub_test_config.py"  # CONFIG plus a service that can run labs
 STUDENTS = ("alice", "bob")
 DEADLINE_S = 90
 
@@ -86,16 +87,19 @@ def _free_base() -> int:
     raise AssertionError("no free port range for the students' clouds")
 
 
-def start_hub(root: Path, proxy: str | None = None, **settings: str) -> dict:
+def start_hub(root: Path, proxy: str | None = None, runner: bool = False, **settings: str) -> dict:
     """Start deploy/jupyterhub's Hub in ``root`` (dummy login, simple spawner, in-memory proxy); wait until it answers.
 
     ``proxy``: the path of configurable-http-proxy to run as the Hub's proxy (the browser's way in, at ``hub["url"]``);
     by default an in-memory stand-in that only records routes. ``settings``: more of the config's environment
-    (``AWSLAB_HUB_SPAWNER="isolated"``, say). Returns ``{"api", "url", "token", "root", "proc", "log"}``;
-    :func:`stop_hub` stops it. bench/bench_class.py uses both.
+    (``AWSLAB_HUB_SPAWNER="isolated"``, say). With ``runner``, the Hub runs tests/classroom/hub_test_config.py (the
+    shipped config plus the test-only service ``awslab-test-runner``) and ``hub["runner"]`` is that service's token,
+    else None. Returns ``{"api", "url", "token", "root", "proc", "log", "runner"}``; :func:`stop_hub` stops it
+    (bench/bench_class.py uses both).
     """
     token, hub_port, api_port = secrets.token_hex(16), free_port(), free_port()
-    env = dict(os.environ, AWSLAB_CLASS_ROOT=str(root), AWSLAB_CLASS_PORT_BASE=str(_free_base()),
+    extra = {"AWSLAB_HUB_TEST_RUNNER_TOKEN": secrets.token_hex(16)} if runner else {}
+    env = dict(os.environ, **extra, AWSLAB_CLASS_ROOT=str(root), AWSLAB_CLASS_PORT_BASE=str(_free_base()),
                AWSLAB_HUB_AUTH="dummy", AWSLAB_HUB_API_TOKEN=token, AWSLAB_HUB_PORT=str(hub_port),
                PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
                PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
@@ -104,7 +108,8 @@ def start_hub(root: Path, proxy: str | None = None, **settings: str) -> dict:
     proxy_options = ([f"--ConfigurableHTTPProxy.command={proxy}",
                       f"--ConfigurableHTTPProxy.api_url=http://127.0.0.1:{free_port()}"] if proxy
                      else ["--JupyterHub.proxy_class=tests.classroom.memory_proxy.MemoryProxy"])
-    proc = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", str(CONFIG), f"--JupyterHub.hub_port={api_port}",
+    config = RUNNER_CONFIG if runner else CONFIG
+    proc = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", str(config), f"--JupyterHub.hub_port={api_port}",
                              *proxy_options],
                             cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     api_host = "127.0.0.1"
@@ -113,7 +118,7 @@ def start_hub(root: Path, proxy: str | None = None, **settings: str) -> dict:
 
         api_host = ClassNetwork(settings["AWSLAB_CLASS_NETWORK"], settings["AWSLAB_CLASS_TAG"]).hub_address
     hub = {"api": f"http://{api_host}:{api_port}/hub/api", "url": f"http://127.0.0.1:{hub_port}", "token": token,
-           "root": root, "proc": proc, "log": log}
+           "root": root, "proc": proc, "log": log, "runner": extra.get("AWSLAB_HUB_TEST_RUNNER_TOKEN")}
     try:
         _wait(lambda: _api(hub, "GET", "/")[0] == 200 or proc.poll() is not None, "the Hub to answer")
         assert proc.poll() is None, (root / "hub.log").read_text()[-3000:]
