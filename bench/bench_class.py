@@ -22,6 +22,7 @@ date).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import asyncio
 import os
 import sys
@@ -33,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _report import machine, write_section  # noqa: E402
 
+from tests.classroom.isolated_class import isolated_class, skip_reason  # noqa: E402
 from tests.classroom.test_hub import _alive, _api, _awslab_home, spawn, start_hub, stop_hub  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -105,33 +107,31 @@ def _stop_servers(hub: dict, names: tuple[str, ...], pids: list[int]) -> list[in
     return [p for p in pids if _alive(p)]
 
 
-def run(students: int, idle_s: float) -> dict:
+def run(students: int, idle_s: float, spawner: str = "isolated") -> dict:
     """Idle mode: ``students`` log in at once and sit idle for ``idle_s``; RSS and CPU per student."""
     names = tuple(f"student{k}" for k in range(1, students + 1))
-    with tempfile.TemporaryDirectory(prefix="awslab-class-bench-") as root:
-        hub = start_hub(Path(root))
-        try:
-            t0 = time.monotonic()
-            spawn(hub, names)
-            spawn_s = time.monotonic() - t0
-            trees = {n: _student_pids(hub, n, pid) for n, pid in _server_pids(hub, names).items()}
-            time.sleep(5)
-            before = {n: _sample(t) for n, t in trees.items()}
-            time.sleep(idle_s)
-            after = {n: _sample(t) for n, t in trees.items()}
-            hub_rss, _ = _sample([hub["proc"].pid])
-            left = _stop_servers(hub, names, [p for t in trees.values() for p in t])
-        finally:
-            stop_hub(hub)
-    return {"students": students, "idle_s": idle_s, "spawn_s": spawn_s, "hub_rss": hub_rss, "left": left,
+    with _class_hub(spawner, "idle") as hub:
+        t0 = time.monotonic()
+        spawn(hub, names)
+        spawn_s = time.monotonic() - t0
+        trees = {n: _student_pids(hub, n, pid) for n, pid in _server_pids(hub, names).items()}
+        time.sleep(5)
+        before = {n: _sample(t) for n, t in trees.items()}
+        time.sleep(idle_s)
+        after = {n: _sample(t) for n, t in trees.items()}
+        hub_rss, _ = _sample([hub["proc"].pid])
+        left = _stop_servers(hub, names, [p for t in trees.values() for p in t])
+    return {"spawner": spawner, "students": students, "idle_s": idle_s, "spawn_s": spawn_s, "hub_rss": hub_rss, "left": left,
             "rss": [after[n][0] for n in names], "cpu": [(after[n][1] - before[n][1]) / idle_s for n in names]}
 
 
 def report(r: dict) -> str:
     rss, cpu = r["rss"], r["cpu"]
     return (f"Machine: {machine()}.\n\n"
-            f"{r['students']} students logged in at once through the Hub's REST API (deploy/jupyterhub, simple "
-            f"spawner, dummy login, in-memory proxy): all servers ready after {r['spawn_s']:.0f} s.\n\n"
+            f"`python bench/bench_class.py --students {r['students']} --idle {r['idle_s']:.0f} --spawner "
+            f"{r['spawner']}`: {r['students']} students logged in at once through the Hub's REST API "
+            f"(deploy/jupyterhub, {SPAWNERS[r['spawner']]}, dummy login, in-memory proxy): all servers ready after "
+            f"{r['spawn_s']:.0f} s.\n\n"
             "| per idle student (launcher + jupyterhub-singleuser + class-mode cloud) | mean | max |\n|---|---|---|\n"
             f"| resident memory (MiB) | {sum(rss) / len(rss):.0f} | {max(rss):.0f} |\n"
             f"| CPU (share of one core, over {r['idle_s']:.0f} s idle) | {sum(cpu) / len(cpu):.3f} | "
@@ -195,31 +195,46 @@ async def _drills(hub: dict, names: tuple[str, ...], lab: str, deadline_s: float
     return results
 
 
-def run_drill(students: int, lab: str, deadline_s: float) -> dict:
+@contextlib.contextmanager
+def _class_hub(spawner: str, prefix: str, runner: bool = False):
+    """A Hub with the ``isolated`` spawner (a namespace and user id per student: the class setting) or ``simple``."""
+    if spawner == "isolated":
+        with isolated_class(prefix) as (root, settings, _network):
+            hub = start_hub(root, runner=runner, **settings)
+            try:
+                yield hub
+            finally:
+                stop_hub(hub)
+        return
+    with tempfile.TemporaryDirectory(prefix=f"awslab-class-{prefix}-") as root:
+        hub = start_hub(Path(root), runner=runner)
+        try:
+            yield hub
+        finally:
+            stop_hub(hub)
+
+
+def run_drill(students: int, lab: str, deadline_s: float, spawner: str = "isolated") -> dict:
     """A fresh Hub, ``students`` logging in at once, each running ``lab`` at once; then everything stopped."""
     names = tuple(f"student{k}" for k in range(1, students + 1))
     result = {"students": students, "spawn_s": None, "results": {}, "error": "", "left": [], "hub_rss": 0.0}
-    with tempfile.TemporaryDirectory(prefix="awslab-class-drill-") as root:
-        hub = start_hub(Path(root), runner=True)
+    with _class_hub(spawner, "drill", runner=True) as hub:
+        t0 = time.monotonic()
         try:
-            t0 = time.monotonic()
-            try:
-                spawn(hub, names)
-            except AssertionError as e:  # the class could not even log in at once within the bound
-                result["error"] = f"spawn: {e}"
-                return result
-            result["spawn_s"] = time.monotonic() - t0
-            result["results"] = asyncio.run(_drills(hub, names, lab, deadline_s))
-            result["hub_rss"] = _sample([hub["proc"].pid])[0]
-            result["load"] = os.getloadavg()[0]
-            pids = [p for n, pid in _server_pids(hub, names).items() for p in _student_pids(hub, n, pid)]
-            result["left"] = _stop_servers(hub, names, pids)
-        finally:
-            stop_hub(hub)
+            spawn(hub, names)
+        except AssertionError as e:  # the class could not even log in at once within the bound
+            result["error"] = f"spawn: {e}"
+            return result
+        result["spawn_s"] = time.monotonic() - t0
+        result["results"] = asyncio.run(_drills(hub, names, lab, deadline_s))
+        result["hub_rss"] = _sample([hub["proc"].pid])[0]
+        result["load"] = os.getloadavg()[0]
+        pids = [p for n, pid in _server_pids(hub, names).items() for p in _student_pids(hub, n, pid)]
+        result["left"] = _stop_servers(hub, names, pids)
     return result
 
 
-def sweep(counts: list[int], lab: str, deadline_s: float) -> dict:
+def sweep(counts: list[int], lab: str, deadline_s: float, spawner: str = "isolated") -> dict:
     """Run :func:`run_drill` for each N (1 first: the time alone); stop at the first N that fails the 2x criterion.
 
     N passes when every student's drill passed and took at most twice the time alone. For N > 1 a run's
@@ -227,7 +242,7 @@ def sweep(counts: list[int], lab: str, deadline_s: float) -> dict:
     """
     runs, alone, largest, counts = [], None, 0, sorted(set(counts) | {1})
     for n in counts:
-        r = run_drill(n, lab, deadline_s if alone is None else min(deadline_s, 4 * alone + 60))
+        r = run_drill(n, lab, deadline_s if alone is None else min(deadline_s, 4 * alone + 60), spawner)
         times = [x["seconds"] for x in r["results"].values()]
         r["passed_drills"] = sum(x["ok"] for x in r["results"].values())
         if alone is None and r["passed_drills"] == 1:
@@ -239,7 +254,11 @@ def sweep(counts: list[int], lab: str, deadline_s: float) -> dict:
         if not r["within"]:
             break
         largest = n
-    return {"lab": lab, "counts": counts, "alone": alone, "largest": largest, "runs": runs}
+    return {"lab": lab, "counts": counts, "alone": alone, "largest": largest, "runs": runs, "spawner": spawner}
+
+
+SPAWNERS = {"isolated": "the isolated spawner: a network namespace and a user id per student",
+            "simple": "the simple spawner: every student as the Hub's user, one loopback"}
 
 
 def _mean(values: list[float]) -> float:
@@ -271,8 +290,8 @@ def report_drill(sw: dict) -> str:
     peak = max((x["rss"] for r in sw["runs"] for x in r["results"].values()), default=0)
     return (f"Machine: {machine()}; {mem_gib:.1f} GiB of memory.\n\n"
             f"`python bench/bench_class.py --mode drill --drill-lab {sw['lab']} --students-list "
-            f"{','.join(map(str, sw['counts']))}`: for each N, a fresh Hub (deploy/jupyterhub, "
-            "simple spawner, dummy login, in-memory proxy), N students logged in at once, and each runs lab "
+            f"{','.join(map(str, sw['counts']))} --spawner {sw['spawner']}`: for each N, a fresh Hub (deploy/jupyterhub, "
+            f"{SPAWNERS[sw['spawner']]}, dummy login, in-memory proxy), N students logged in at once, and each runs lab "
             f"{sw['lab']}'s solution (verify mode) headless in their own server and class-mode cloud at the same "
             "time, through the Hub's REST API and a kernel's websocket (tests/classroom/hub_kernel.py). "
             + (f"Time alone (N = 1): {sw['alone']:.1f} s.\n\n" if sw["alone"] else "The drill failed alone.\n\n")
@@ -293,14 +312,19 @@ def main() -> None:
     parser.add_argument("--drill-lab", default="12", help="drill mode: the lab every student runs")
     parser.add_argument("--students-list", default="1,2,4,6,8", help="drill mode: the class sizes, e.g. 1,2,4")
     parser.add_argument("--deadline", type=float, default=900.0, help="drill mode: seconds a run may take at most")
+    parser.add_argument("--spawner", choices=["isolated", "simple"], default=None,
+                        help="isolated (the class setting; needs root) or simple (default: isolated "
+                             "where it can run here)")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
+    spawner = args.spawner or ("simple" if skip_reason() else "isolated")
+    limit = 16 if spawner == "simple" else 200  # the simple spawner shares one loopback: 16 data-plane port blocks
     if args.mode == "idle":
-        text = report(run(max(1, min(args.students, 16)), max(5.0, args.idle)))
+        text = report(run(max(1, min(args.students, limit)), max(5.0, args.idle), spawner))
         section = ("class", "A class on one machine: memory and CPU per idle student (issue 16)")
     else:
-        counts = [max(1, min(int(n), 16)) for n in args.students_list.split(",")]  # 16 data-plane port blocks
-        text = report_drill(sweep(counts, args.drill_lab, max(60.0, args.deadline)))
+        counts = [max(1, min(int(n), limit)) for n in args.students_list.split(",")]
+        text = report_drill(sweep(counts, args.drill_lab, max(60.0, args.deadline), spawner))
         section = ("class-drill", "A class on one machine: students running a drill at once (issue 16)")
     print(text)
     if not args.no_write:

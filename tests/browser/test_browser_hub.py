@@ -9,20 +9,15 @@ every cell must run with no error output, its ALB answering from both AZs and it
 from __future__ import annotations
 
 import os
-import random
-import secrets
 import shutil
-import sysconfig
-import tempfile
 import time
 from pathlib import Path
 
 import pytest
 
-from awslab.classroom import isolation
 from tests.browser.test_browser_jupyterlab import browser, run_all  # noqa: F401 - the fixture, shared
 from tests.classroom.test_hub import REPO, _api, _wait, start_hub, stop_hub
-from tests.classroom.test_hub_isolation import _skip_reason, _student_python
+from tests.classroom.isolated_class import isolated_class, skip_reason
 
 pytest.importorskip("jupyterhub")
 
@@ -42,25 +37,14 @@ def _proxy() -> str | None:
 def class_hub():
     if _proxy() is None:
         pytest.skip("configurable-http-proxy is missing (npm install configurable-http-proxy@4; .ci/run installs it)")
-    if _skip_reason():
-        pytest.skip(_skip_reason())
-    python, pythonpath = _student_python()
-    tag, network = "b" + secrets.token_hex(2)[:3], f"10.215.{random.randrange(256)}.0/24"
-    root = Path(tempfile.mkdtemp(prefix="awslab-class-browser-"))
-    os.chmod(root, 0o711)
-    prefix = Path(sysconfig.get_paths()["data"])  # where this environment keeps Jupyter's extensions and config
-    try:
-        hub = start_hub(root, proxy=_proxy(), AWSLAB_HUB_SPAWNER="isolated", AWSLAB_CLASS_NETWORK=network,
-                        AWSLAB_CLASS_TAG=tag, AWSLAB_CLASS_PYTHON=python, PYTHONPATH=pythonpath, AWSLAB_CLASS_LANG="en",
-                        JUPYTER_PATH=str(prefix / "share" / "jupyter"),
-                        JUPYTER_CONFIG_PATH=str(prefix / "etc" / "jupyter"))
+    if skip_reason():
+        pytest.skip(skip_reason())
+    with isolated_class("browser") as (root, settings, _network):
+        hub = start_hub(root, proxy=_proxy(), AWSLAB_CLASS_LANG="en", **settings)
         try:
             yield hub
         finally:
             stop_hub(hub)
-    finally:
-        isolation.ClassNetwork(network, tag).remove()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def test_a_student_logs_in_lands_in_the_course_and_runs_the_quickstart(browser, class_hub):  # noqa: F811

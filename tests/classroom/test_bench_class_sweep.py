@@ -28,7 +28,7 @@ def _fake_runs(times: dict[int, list[float]], failed: set[tuple[int, int]] = fro
     """A run_drill whose N students take ``times[N]`` seconds; (N, k) in ``failed``: student k's drill fails."""
     ran = []
 
-    def run_drill(students, lab, deadline_s):
+    def run_drill(students, lab, deadline_s, spawner="isolated"):
         ran.append((students, deadline_s))
         results = {f"student{k}": {"ok": (students, k) not in failed, "seconds": t, "cpu": 0.2, "rss": 800.0,
                                    "error": "a check failed" if (students, k) in failed else ""}
@@ -47,7 +47,7 @@ def test_the_sweep_starts_alone_and_stops_at_the_first_class_slower_than_twice_a
     assert sweep["alone"] == 60.0 and sweep["largest"] == 2 and sweep["counts"] == [1, 2, 4, 6]
     text = bench.report_drill(sweep)
     assert "Largest N with every drill within 2x its time alone: 2" in text and "N=4 failed" in text
-    assert "--students-list 1,2,4,6`" in text
+    assert "--students-list 1,2,4,6 --spawner isolated`" in text
     assert "| 4 | 4/4 | 105.2 / 121.0 | 2.02x |" in text
 
 

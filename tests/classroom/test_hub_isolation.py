@@ -11,67 +11,23 @@ from __future__ import annotations
 
 import json
 import os
-import random
-import secrets
-import shutil
 import stat
 import subprocess
-import sys
-import sysconfig
-import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
 from awslab.classroom import isolation
-from tests.classroom.test_hub import REPO, _alive, _api, _awslab_home, _cloud_port, _wait, spawn, start_hub, stop_hub
+from tests.classroom.isolated_class import isolated_class, skip_reason, student_python
+from tests.classroom.test_hub import _alive, _api, _awslab_home, _cloud_port, _wait, spawn, start_hub, stop_hub
 
 pytest.importorskip("jupyterhub")
 
 STUDENTS = ("alice", "bob")
 
 
-def _unreachable_for_others(path: Path) -> Path | None:
-    """The first folder on ``path`` another user may not pass through (the students' python must be reachable)."""
-    for folder in [path, *path.parents]:
-        if folder.is_dir() and not folder.stat().st_mode & stat.S_IXOTH:
-            return folder
-    return None
-
-
-def _student_python() -> tuple[str, str] | str:
-    """(the Python students run, the PYTHONPATH it needs), or why there is none here.
-
-    Students run as user ids of their own, so their Python must be one they may run: the tests' own when it is
-    installed where others may pass, else the system's Python of the same version with the tests' site-packages
-    on its path (a development machine with pyenv under /root, which is 0700, has that).
-    """
-    site = Path(sysconfig.get_paths()["purelib"])
-    paths = os.pathsep.join([str(REPO), str(site)])
-    own = Path(sys.executable).resolve()
-    if _unreachable_for_others(own.parent) is None:
-        return sys.executable, str(REPO)
-    system = Path(f"/usr/bin/python{sys.version_info.major}.{sys.version_info.minor}")
-    if not system.exists():
-        return f"{_unreachable_for_others(own.parent)} is closed to other users, so a student cannot run {own}"
-    for path in (site, REPO):
-        if _unreachable_for_others(path):
-            return f"{_unreachable_for_others(path)} is closed to other users, so a student cannot import from {path}"
-    return str(system), paths
-
-
-def _skip_reason() -> str | None:
-    reason = isolation.available()
-    if reason:
-        return reason
-    if shutil.which("setpriv") is None:
-        return "setpriv (util-linux) is missing"
-    python = _student_python()
-    return python if isinstance(python, str) else None
-
-
-pytestmark = pytest.mark.skipif(_skip_reason() is not None, reason=str(_skip_reason()))
+pytestmark = pytest.mark.skipif(skip_reason() is not None, reason=str(skip_reason()))
 
 PROBE = r"""
 import json, os, socket, sys, urllib.request
@@ -114,23 +70,13 @@ time.sleep(60)
 
 @pytest.fixture(scope="module")
 def hub():
-    tag = "t" + secrets.token_hex(2)[:3]
-    network = f"10.213.{random.randrange(0, 256)}.0/24"
-    root = Path(tempfile.mkdtemp(prefix="awslab-class-iso-"))
-    os.chmod(root, 0o711)  # students pass through to their own homes; they may not list it
-    try:
-        python, pythonpath = _student_python()
-        hub = start_hub(root, AWSLAB_HUB_SPAWNER="isolated", AWSLAB_CLASS_NETWORK=network, AWSLAB_CLASS_TAG=tag,
-                        AWSLAB_CLASS_PYTHON=python, PYTHONPATH=pythonpath)
-        hub["python"] = python
-        hub["network"] = isolation.ClassNetwork(network, tag)
+    with isolated_class("iso") as (root, settings, network):
+        hub = start_hub(root, **settings)
+        hub["network"] = network
         try:
             yield hub
         finally:
             stop_hub(hub)
-    finally:
-        isolation.ClassNetwork(network, tag).remove()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def _namespace_of(pid: int) -> str:
@@ -146,7 +92,7 @@ def _uid_of(pid: int) -> int:
 
 def _run_as(namespace: str, uid: int, home: Path, args: dict) -> dict:
     """Run the probe where the student's notebooks run: in their namespace, as their user id."""
-    command = isolation.exec_prefix(namespace, uid, uid) + [_student_python()[0], "-c", PROBE, json.dumps(args)]
+    command = isolation.exec_prefix(namespace, uid, uid) + [student_python()[0], "-c", PROBE, json.dumps(args)]
     env = {"HOME": str(home), "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
     answer = subprocess.run(command, capture_output=True, text=True, timeout=60, env=env, cwd="/")
     assert answer.returncode == 0, answer.stderr[-2000:]
@@ -184,7 +130,7 @@ def test_students_cannot_reach_each_others_cloud_server_or_files_and_stopping_en
              "other_progress": progress}
     # bob's app, as the data plane serves an instance's: on its VPC address mapped onto his loopback, port 80.
     app = subprocess.Popen(isolation.exec_prefix(namespaces["bob"], uids["bob"], uids["bob"])
-                           + [_student_python()[0], "-c", APP], stdout=subprocess.PIPE, text=True, cwd="/")
+                           + [student_python()[0], "-c", APP], stdout=subprocess.PIPE, text=True, cwd="/")
     try:
         assert app.stdout.readline().strip() == "listening", "a student's app may listen on port 80 (as on AWS)"
         seen = _run_as(namespaces["alice"], uids["alice"], homes["alice"],
