@@ -14,7 +14,8 @@ Run: ``jupyterhub -f deploy/jupyterhub/jupyterhub_config.py`` (see README.md her
 - ``AWSLAB_CLASS_NETWORK`` (default 10.213.0.0/16) and ``AWSLAB_CLASS_TAG`` (default ``awl``): with ``isolated``,
   the range of the Hub's API address and each student's /30, and the prefix of the class's namespaces.
 - ``AWSLAB_HUB_AUTH``: ``dummy`` (any name, the shared password in ``AWSLAB_HUB_PASSWORD``: a demo only) or
-  ``pam`` (the machine's accounts, the default).
+  ``pam`` (the machine's accounts, the default: members of the Unix group ``AWSLAB_CLASS_GROUP``, default
+  ``awslab-students``, may log in). ``AWSLAB_HUB_ADMINS``: the instructors' names, comma-separated.
 - ``AWSLAB_CLASS_PYTHON``: the Python the students' servers run (default: the Hub's own); students' user ids
   must be able to run it, so not one under a private home such as /root.
 - ``AWSLAB_CLASS_LANG``: the course's language, ``ko`` or ``en`` (default: the Hub machine's, as ``awslab up``'s): each student's server opens their
@@ -48,8 +49,11 @@ if os.environ.get("AWSLAB_HUB_AUTH", "pam") == "dummy":
     if os.environ.get("AWSLAB_HUB_PASSWORD"):
         c.DummyAuthenticator.password = os.environ["AWSLAB_HUB_PASSWORD"]
     c.Authenticator.allow_all = True
-else:
+else:  # the machine's accounts; only members of the class's Unix group may log in
     c.JupyterHub.authenticator_class = "pam"
+    c.LocalAuthenticator.allowed_groups = {os.environ.get("AWSLAB_CLASS_GROUP", "awslab-students")}
+if os.environ.get("AWSLAB_HUB_ADMINS"):  # the instructors: they may see and start every student's server
+    c.Authenticator.admin_users = {name.strip() for name in os.environ["AWSLAB_HUB_ADMINS"].split(",") if name.strip()}
 
 PYTHON = os.environ.get("AWSLAB_CLASS_PYTHON", sys.executable)
 c.Spawner.cmd = [PYTHON, "-m", "awslab.classroom.student", "--", "jupyterhub-singleuser"]
