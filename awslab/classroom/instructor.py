@@ -33,8 +33,16 @@ def on_hub() -> bool:
 
 
 def server_root() -> Path:
-    """The folder the user's Jupyter server shows: the Hub's ``Spawner.notebook_dir`` if set, else their home."""
-    return Path(os.environ.get("JUPYTERHUB_ROOT_DIR") or Path.home()).expanduser()
+    """The folder the user's Jupyter server shows, where Voila finds notebooks by their path.
+
+    The Hub's ``Spawner.notebook_dir`` if set (``JUPYTERHUB_ROOT_DIR``); else the user's copy of the course
+    (``$AWSLAB_HOME/workspace``) if there is one, which the class's launcher opens the server on; else their home.
+    """
+    from ..course.workspace import workspace_root
+
+    if os.environ.get("JUPYTERHUB_ROOT_DIR"):
+        return Path(os.environ["JUPYTERHUB_ROOT_DIR"]).expanduser()
+    return workspace_root() if workspace_root().is_dir() else Path.home()
 
 
 def place_notebooks(root: Path | None = None) -> dict[str, Path]:
