@@ -17,6 +17,8 @@ from awslab.classroom.view import class_progress_view, students_of
 from awslab.course.store import ProgressStore
 from awslab.i18n import set_language
 
+from .test_class_progress import AUDIT_HOOK
+
 
 class Cells(HTMLParser):
     """``rows[student] = [(class, text), ...]`` for every ``tr.student`` of the table."""
@@ -128,13 +130,7 @@ def test_students_of_takes_folders_globs_and_a_roster(tmp_path):
     assert found == [("", homes["carol"]), ("", homes["alice"]), ("Bob-K", homes["bob"])]
 
 
-WATCHED = """
-import json, sys
-seen = []
-def hook(event, args):
-    if event == "open" and isinstance(args[0], (str, bytes)) or event in ("os.listdir", "os.scandir"):
-        seen.append([event, str(args[0])])
-sys.addaudithook(hook)
+WATCHED = AUDIT_HOOK + """
 from awslab.classroom.view import class_progress_view
 view = class_progress_view(sys.argv[1], every=0)
 view.button.click()

@@ -10,15 +10,13 @@ drill buttons), rendered by a kernel of that server against that user's cloud. I
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from ..browser.test_browser_dashboard import _serve, _stop
 from ..browser.test_browser_jupyterlab import REPO, browser  # noqa: F401 - the fixture
 from ..conftest import free_port, spawn_cloud, stop_spawned
 
@@ -34,38 +32,22 @@ def server(tmp_path_factory):
     awslab_home = home / ".awslab"
     awslab_home.mkdir()
     cloud, cloud_url = spawn_cloud(str(awslab_home))
-    proc = None
     port = free_port()
     env = dict(os.environ, HOME=str(home), AWSLAB_HOME=str(awslab_home), AWSLAB_PORT=cloud_url.rsplit(":", 1)[1],
                AWSLAB_LANG="en", JUPYTER_RUNTIME_DIR=str(home / "rt"), JUPYTER_CONFIG_DIR=str(home / "cfg"),
                JUPYTER_DATA_DIR=str(home / "data"), PYTHONPATH=str(REPO))  # this checkout's awslab, in the kernel too
     log = home / "server.log"
+    base = f"http://127.0.0.1:{port}"
     try:
-        with open(log, "wb") as out:
-            proc = subprocess.Popen([sys.executable, "-m", "jupyter", "server", f"--port={port}", "--no-browser",
-                                     "--ServerApp.ip=127.0.0.1", f"--ServerApp.base_url={PREFIX}",
-                                     f"--ServerApp.root_dir={home}", f"--IdentityProvider.token={TOKEN}",
-                                     *(["--allow-root"] if os.geteuid() == 0 else [])],
-                                    env=env, cwd=home, stdout=out, stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL, start_new_session=True)
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}{PREFIX}api/status?token={TOKEN}", timeout=2)
-                break
-            except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
-                time.sleep(0.5)
-        yield {"url": url, "home": home, "env": env, "log": log}
+        proc = _serve([sys.executable, "-m", "jupyter", "server", f"--port={port}", "--no-browser",
+                       "--ServerApp.ip=127.0.0.1", f"--ServerApp.base_url={PREFIX}", f"--ServerApp.root_dir={home}",
+                       f"--IdentityProvider.token={TOKEN}", *(["--allow-root"] if os.geteuid() == 0 else [])],
+                      env, f"{base}{PREFIX}api/status?token={TOKEN}", log)
+        try:
+            yield {"url": base, "home": home, "env": env, "log": log}
+        finally:
+            _stop(proc)
     finally:
-        if proc is not None and proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGINT)
-            try:
-                proc.wait(60)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(10)
         stop_spawned(cloud)
 
 
