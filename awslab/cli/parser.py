@@ -187,7 +187,8 @@ def build_parser() -> argparse.ArgumentParser:
              "GetMetricData), the topology, the drill's story, the simulated clock, one button per drill and real traffic\n"
              "through the ALB, in large type for a projector. It starts the embedded cloud if it is not running.\n"
              "Ctrl-C stops Voila and its kernel (and the cloud, if this command started it). Options Voila knows are\n"
-             "passed through to it."), [lab_opts])
+             "passed through to it. On JupyterHub it starts nothing: it puts the console in your server and prints its\n"
+             "address through the Hub (/user/NAME/voila/render/...), with the class-progress notebook beside it."), [lab_opts])
     p.add_argument("--port", type=int, default=None, help=_("Voila's port (default 8866)"))
     p.add_argument("--lang", choices=["ko", "en"], default=None,
                    help=_("the dashboard's language: ko (한국어) or en (default: AWSLAB_LANG, else your locale)"))

@@ -6,6 +6,10 @@ reach the notebook's kernel through the environment (``AWSLAB_PRESENT_LAB``, ``A
 ``AWSLAB_PRESENT_ENDPOINT``, ``AWSLAB_PORT``, ``AWSLAB_HOME``: the kernel reads the cloud's control-API
 token from there, as every awslab client does). Ctrl-C stops Voila and its kernel, and the embedded
 cloud too if this command started it.
+
+On JupyterHub (a terminal of the instructor's own server) 127.0.0.1:8866 is out of the browser's reach: the
+command puts the console notebook in the server's root and prints its address through the Hub, where the
+server's own Voila extension renders it (:mod:`awslab.classroom.instructor`).
 """
 from __future__ import annotations
 
@@ -16,13 +20,13 @@ import sys
 from pathlib import Path
 
 from .. import config
+from ..classroom.instructor import CONSOLE as NOTEBOOK, console_path, on_hub, place_notebooks
 from ..i18n import _
 from .cloud import _supervise
 from .lab import make_lab
 
 __all__ = ["cmd_present", "NOTEBOOK", "voila_command", "present_env"]
 
-NOTEBOOK = Path(__file__).resolve().parents[1] / "dashboard" / "present.ipynb"
 DEFAULT_PORT = 8866  # Voila's own default
 
 
@@ -55,6 +59,8 @@ def cmd_present(args: argparse.Namespace, extra: list[str]) -> int:
     from ..i18n import language, set_language
 
     lang = set_language(args.lang) if args.lang else language()
+    if on_hub():
+        return present_on_hub(args.lab, args.lang)
     lab = make_lab(args)
     port = args.port or DEFAULT_PORT
     print(_("awslab present: the dashboard of lab {lab} at http://127.0.0.1:{port}/ (full screen: F11). "
@@ -66,3 +72,15 @@ def cmd_present(args: argparse.Namespace, extra: list[str]) -> int:
             stop_cloud(int(present_env(lab)["AWSLAB_PORT"]))
 
     return _supervise(proc, cleanup, _("awslab: stopping Voila (and the embedded cloud if present started it) ..."))
+
+
+def present_on_hub(lab: str, lang: str | None) -> int:
+    """On JupyterHub: the console and class-progress notebooks in the server's root, and the console's address."""
+    placed = place_notebooks()
+    print(_("awslab present on JupyterHub: your server shows the console itself (Voila on 127.0.0.1 is out of your "
+            "browser's reach here). Open, in your browser:"))
+    print(f"    {console_path(lab, lang)}")
+    print(_("Full screen: F11. It runs while the page is open; closing the tab stops its kernel (a running drill "
+            "keeps running in your cloud: reset it first). The class's progress: open {progress} in JupyterLab.")
+          .format(progress=placed["progress"].relative_to(placed["progress"].parents[1])))
+    return 0

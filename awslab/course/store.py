@@ -55,7 +55,7 @@ class ProgressStore:
 
     def passed(self) -> dict[str, str]:
         """``{item id: when it was first passed}``."""
-        return {k: v["passed_at"] for k, v in self.load()["items"].items() if isinstance(v, dict) and v.get("passed_at")}
+        return passed_items(self.load())
 
     def reset(self, lab_id: str | None = None) -> int:
         """Forget the progress of one lab (or all); returns how many items were forgotten."""
@@ -75,6 +75,17 @@ class ProgressStore:
         os.replace(tmp, self.path)
 
 
+def passed_items(data: dict) -> dict[str, str]:
+    """``{item id: when it was first passed}`` from a loaded progress file."""
+    return {k: v["passed_at"] for k, v in data["items"].items() if isinstance(v, dict) and v.get("passed_at")}
+
+
+def last_check(data: dict) -> str:
+    """When the student last ran any check (passed or not), as stored (UTC, ISO 8601); "" if never."""
+    times = [v.get("last_attempt") for v in data["items"].values() if isinstance(v, dict)]
+    return max((t for t in times if isinstance(t, str)), default="")
+
+
 @dataclass
 class LabProgress:
     lab_id: str
@@ -92,6 +103,7 @@ class Progress:
     """The whole course: per lab, which tasks and questions passed and which are still open."""
 
     labs: list[LabProgress]
+    last_check: str = ""  # when any check last ran (UTC, ISO 8601), "" if none has
 
     @property
     def passed_count(self) -> int:
@@ -134,13 +146,14 @@ def course_progress(store: ProgressStore | None = None) -> Progress:
     from ..checks.registry import questions, tasks
     from .catalog import LABS
 
-    passed = (store or ProgressStore()).passed()
+    data = (store or ProgressStore()).load()  # one read of the file
+    passed = passed_items(data)
     labs = []
     for info in LABS:
         ids = [t.id for t in tasks(info.id)] + [q.id for q in questions(info.id)]
         if ids:
             labs.append(LabProgress(info.id, info.display_title(), [i for i in ids if i in passed],
                                     [i for i in ids if i not in passed]))
-    return Progress(labs)
+    return Progress(labs, last_check(data))
 
 

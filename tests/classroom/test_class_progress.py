@@ -9,14 +9,17 @@ from pathlib import Path
 
 from awslab.course.store import ProgressStore
 
-#: Runs the CLI with an audit hook that records every file opened and every folder listed.
-WATCHED = """
+#: An audit hook that records, in ``seen``, every file opened and every folder listed.
+AUDIT_HOOK = """
 import json, sys
 seen = []
 def hook(event, args):
     if event == "open" and isinstance(args[0], (str, bytes)) or event in ("os.listdir", "os.scandir"):
         seen.append([event, str(args[0])])
 sys.addaudithook(hook)
+"""
+#: Runs the CLI under that hook.
+WATCHED = AUDIT_HOOK + """
 from awslab.cli import main
 code = main(sys.argv[1:])
 print("\\nSEEN " + json.dumps(seen))

@@ -46,3 +46,47 @@ def test_resources_are_quantities_with_the_guarantee_above_the_measured_idle_stu
             for k, v in memory.items()}
     assert 540 <= size["guarantee"] < size["limit"], "bench/bench_class.py measured ~540 MiB per idle student"
     assert 0 < cpu["guarantee"] <= cpu["limit"]
+
+
+LOCALSTACK = yaml.safe_load((REPO / "deploy" / "z2jh" / "localstack.yaml").read_text())
+
+
+def _merge(base: dict, overlay: dict) -> dict:
+    """Helm's merge of two -f files: maps merge key by key, a null deletes the key, anything else replaces."""
+    merged = dict(base)
+    for key, value in overlay.items():
+        if value is None:
+            merged.pop(key, None)
+        elif isinstance(value, dict) and isinstance(base.get(key), dict):
+            merged[key] = _merge(base[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def test_localstack_per_student_is_a_sidecar_with_its_token_from_a_secret():
+    assert set(LOCALSTACK) == {"singleuser"} and set(LOCALSTACK["singleuser"]) == {"cmd", "extraEnv", "extraContainers"}
+    (sidecar,) = LOCALSTACK["singleuser"]["extraContainers"]
+    compose = yaml.safe_load((REPO / "docker-compose.yml").read_text())["services"]["localstack"]
+    assert sidecar["name"] == "localstack" and sidecar["image"] == compose["image"], "the same pinned release"
+    env = {item["name"]: item for item in sidecar["env"]}
+    assert env["LOCALSTACK_AUTH_TOKEN"]["valueFrom"]["secretKeyRef"] == {"name": "localstack-auth", "key": "token"}
+    assert "value" not in env["LOCALSTACK_AUTH_TOKEN"], "the token is never written in the values"
+    assert env["SERVICES"]["value"] == compose["environment"]["SERVICES"]
+    assert {"elbv2", "autoscaling"} <= set(env["SERVICES"]["value"].split(","))
+    assert env["GATEWAY_LISTEN"]["value"].startswith("127.0.0.1:"), "LocalStack listens on the pod's loopback only"
+    for side in ("requests", "limits"):
+        assert QUANTITY.fullmatch(sidecar["resources"][side]["memory"])
+
+
+def test_with_localstack_the_labs_talk_to_the_sidecar_and_no_embedded_cloud_starts():
+    merged = _merge(VALUES, LOCALSTACK)["singleuser"]
+    env = merged["extraEnv"]
+    (sidecar,) = merged["extraContainers"]
+    listen = next(item["value"] for item in sidecar["env"] if item["name"] == "GATEWAY_LISTEN")
+    assert env["AWSLAB_BACKEND"] == "endpoint" and env["AWS_ENDPOINT_URL"] == f"http://{listen}"
+    assert "awslab.classroom.student" not in " ".join(merged["cmd"]), "the launcher would start an embedded cloud"
+    assert "AWSLAB_CLASS" not in env, "class mode guards only the embedded cloud"
+    assert env["AWSLAB_HOME"].startswith(merged["storage"]["homeMountPath"] + "/"), "progress.json still persists"
+    assert all(isinstance(v, str) for v in env.values())
+    assert merged["networkPolicy"]["enabled"] is True

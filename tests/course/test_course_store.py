@@ -44,3 +44,15 @@ def test_course_progress_lists_every_lab_with_checks(tmp_path):
     assert "01.1" in lab01.passed and "01.2" in lab01.open
     assert prog.passed_count == 1 and prog.total > 1
     assert "1 of" in str(prog) and "01" in prog._repr_html_()
+
+
+def test_the_last_check_is_the_latest_attempt_passed_or_not(tmp_path):
+    path = tmp_path / "p.json"
+    assert course_progress(ProgressStore(path)).last_check == "", "no file: no check yet"
+    store = ProgressStore(path)
+    store.record("01.1", True)
+    data = json.loads(path.read_text())
+    data["items"]["01.1"]["last_attempt"] = "2025-03-01T09:00:00Z"
+    data["items"]["02.1"] = {"last_attempt": "2025-03-01T09:30:00Z", "last_passed": False, "attempts": 1}
+    path.write_text(json.dumps(data))
+    assert course_progress(ProgressStore(path)).last_check == "2025-03-01T09:30:00Z", "a failed check counts too"
