@@ -134,14 +134,18 @@ class StudentNetwork:
             _ip("netns", "delete", self.namespace, check=False)
         _ip("link", "delete", self.host_interface, check=False)
 
-    def exec_prefix(self, uid: int, gid: int) -> list[str]:
-        """The command prefix that runs a program in this namespace as ``uid``:``gid``, with no other groups."""
-        return exec_prefix(self.namespace, uid, gid)
+    def exec_prefix(self, uid: int, gid: int, groups: tuple[int, ...] = ()) -> list[str]:
+        """The command prefix that runs a program in this namespace as ``uid``:``gid`` with only ``groups``."""
+        return exec_prefix(self.namespace, uid, gid, groups)
 
 
-def exec_prefix(namespace: str, uid: int, gid: int) -> list[str]:
-    """``ip netns exec`` into ``namespace``, then ``setpriv`` down to ``uid``:``gid`` (each execs the next: one pid)."""
-    return ["ip", "netns", "exec", namespace, "setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups", "--"]
+def exec_prefix(namespace: str, uid: int, gid: int, groups: tuple[int, ...] = ()) -> list[str]:
+    """``ip netns exec`` into ``namespace``, then ``setpriv`` down to ``uid``:``gid`` and exactly ``groups``.
+
+    Each execs the next, so the program keeps the first one's pid (the one the spawner signals).
+    """
+    membership = f"--groups={','.join(map(str, groups))}" if groups else "--clear-groups"
+    return ["ip", "netns", "exec", namespace, "setpriv", f"--reuid={uid}", f"--regid={gid}", membership, "--"]
 
 
 def _signal(pid: int, number: int) -> None:

@@ -17,9 +17,15 @@ embedded cloud and apps would be reachable by their neighbours
   their own, where the block locks live);
 - **a user id** per student: their Unix account when the machine has one (PAM
   logins), else a user id of its own, ``uid_base`` + their Hub user id, with no
-  account (as containers run arbitrary user ids); their home (``<class_root>/home/<name>``
-  for those) is theirs, mode 0700, so a neighbour cannot read their keys,
-  credentials, cloud token or progress (the instructor, as root, can).
+  account (as containers run arbitrary user ids). Everything they make is theirs
+  alone (their processes run with umask 077), so a neighbour cannot read their keys,
+  credentials, cloud token, notebooks or progress;
+- **the instructors' group** (``instructors_group``; the Hub's admin users are put in
+  it) may pass through each student's home and AWSLAB_HOME (mode 0710 and 2710,
+  group the instructors': pass, not list) and read exactly one file there,
+  ``progress.json`` (which the course writes 0644, and which takes the folder's
+  group): the class-progress view works from the instructor's own server, and the
+  operating system keeps it from reading anything else.
 
 When a server stops, every process left in the student's namespace (their
 cloud, kernels, terminals) is ended, then the namespace is removed.
@@ -29,6 +35,7 @@ to the student's user id inside the namespace.
 from __future__ import annotations
 
 import asyncio
+import grp
 import os
 import pwd
 from dataclasses import dataclass
@@ -61,6 +68,10 @@ class IsolatedSpawner(LocalProcessSpawner):
     tag = Unicode(DEFAULT_TAG, config=True, help="Prefix of the class's namespaces and interfaces (1-4 letters).")
     uid_base = Integer(40000, config=True,
                        help="Students without a Unix account run as uid_base + their Hub user id.")
+    instructors_group = Unicode("awslab-instructors", config=True,
+                                help="The Unix group that may read each student's progress.json and nothing else of "
+                                     "theirs; the Hub's admin users run in it. Without such a group on the machine, "
+                                     "group id uid_base - 1 (no entry) stands for it.")
 
     _server_cmd: list[str] | None = None
 
@@ -89,6 +100,25 @@ class IsolatedSpawner(LocalProcessSpawner):
             raise RuntimeError(f"{self.user.name} is root here: a student's server never runs as root")
         return account
 
+    def instructors_gid(self) -> int:
+        try:
+            return grp.getgrnam(self.instructors_group).gr_gid
+        except KeyError:
+            return self.uid_base - 1
+
+    def groups(self, account: StudentAccount) -> tuple[int, ...]:
+        """The groups the student's processes keep: a real account's own; an instructor (a Hub admin) also the
+        instructors' group; a student without an account none."""
+        groups = set()
+        try:
+            groups.update(os.getgrouplist(self.user.name, account.gid))
+        except KeyError:  # no account: no groups but their own
+            pass
+        if self.user.admin:
+            groups.add(self.instructors_gid())
+        groups.discard(0)
+        return tuple(sorted(groups))
+
     @property
     def home_dir(self) -> str:
         return str(self.account().home)
@@ -98,6 +128,7 @@ class IsolatedSpawner(LocalProcessSpawner):
 
         def preexec():  # runs as root before `ip netns exec`; setpriv drops to the student after it
             os.chdir(home)
+            os.umask(0o077)  # what the student makes is theirs alone (progress.json is written 0644 on purpose)
         return preexec
 
     def user_env(self, env):
@@ -107,21 +138,28 @@ class IsolatedSpawner(LocalProcessSpawner):
         return env
 
     def _prepare_home(self, account: StudentAccount) -> None:
-        """The student's home and temp folder: theirs, 0700 (made once; a real account's home is left as it is)."""
-        root = Path(self.class_root)
+        """The class root (others pass), ``home/`` (instructors list it), the student's home and AWSLAB_HOME.
+
+        A home made here is the student's, 0710, group the instructors'; a real account's home is left as it is.
+        Their AWSLAB_HOME is 2710 (setgid: progress.json, written inside, takes the instructors' group).
+        """
+        root, instructors = Path(self.class_root), self.instructors_gid()
         root.mkdir(mode=0o711, parents=True, exist_ok=True)
         if not root.stat().st_mode & 0o001:
             raise RuntimeError(f"students cannot reach their homes under {root}: its mode is "
                                f"{root.stat().st_mode & 0o777:o}; make it 0711 (chmod 711 {root}): others may "
                                f"pass through it to their own home, not list or read it")
-        (root / "home").mkdir(mode=0o711, exist_ok=True)
-        for folder in (account.home, account.home / ".tmp"):
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            if folder.stat().st_uid != account.uid:
-                os.chown(folder, account.uid, account.gid)
-        os.chmod(account.home / ".tmp", 0o700)
-        if str(account.home).startswith(str(Path(self.class_root) / "home")):
-            os.chmod(account.home, 0o700)
+        homes = root / "home"
+        homes.mkdir(exist_ok=True)
+        os.chown(homes, 0, instructors)
+        os.chmod(homes, 0o751)
+        made_here = account.home.parent == homes
+        folders = ([(account.home, 0o710)] if made_here else []) + [(account.home / ".awslab", 0o2710),
+                                                                   (account.home / ".tmp", 0o700)]
+        for folder, mode in folders:
+            folder.mkdir(parents=True, exist_ok=True)
+            os.chown(folder, account.uid, instructors if mode != 0o700 else account.gid)
+            os.chmod(folder, mode)
 
     async def start(self):
         reason = available()
@@ -133,7 +171,7 @@ class IsolatedSpawner(LocalProcessSpawner):
         await asyncio.to_thread(network.create)
         if self._server_cmd is None:
             self._server_cmd = list(self.cmd)
-        self.cmd = network.exec_prefix(account.uid, account.gid) + self._server_cmd
+        self.cmd = network.exec_prefix(account.uid, account.gid, self.groups(account)) + self._server_cmd
         self.ip = network.student_address
         return await super().start()
 

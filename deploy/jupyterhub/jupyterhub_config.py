@@ -112,8 +112,7 @@ def pre_spawn_hook(spawner):
     if SPAWNER != "isolated":  # the isolated spawner makes the home itself, owned by the student
         _home(spawner).mkdir(mode=0o700, parents=True, exist_ok=True)
     spawner.environment.update(_student_env(spawner))
-    if hasattr(spawner, "home_dir_template"):  # the instructor's class-progress notebook finds the homes here
-        spawner.environment["AWSLAB_CLASS_ROOT"] = str(ROOT)
+    spawner.environment["AWSLAB_CLASS_ROOT"] = str(ROOT)  # the instructor's class-progress view finds homes here
 
 
 def post_stop_hook(spawner):
