@@ -10,7 +10,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     # The cloud listens on all of the container's addresses so the port can be published. It still answers
     # only requests addressed to 127.0.0.1/localhost:4566 (AWSLAB_ALLOWED_HOSTS adds names).
     AWSLAB_HOST=0.0.0.0 \
-    AWSLAB_HOME=/home/lab/.awslab
+    AWSLAB_HOME=/home/lab/.awslab \
+    # `pip install .` puts awslab in site-packages; the course's notebooks and pictures stay here, where
+    # `awslab up` (and a class's launcher) copy them into the student's workspace from.
+    AWSLAB_COURSE_ROOT=/home/lab/awslab
 
 # JupyterLab refuses to run as root, and a lab has no reason to.
 RUN useradd --create-home --uid 1000 lab
@@ -23,6 +26,7 @@ COPY --chown=lab:lab awslab ./awslab
 ARG EXTRAS=""
 RUN pip install ".${EXTRAS}"
 COPY --chown=lab:lab labs ./labs
+COPY --chown=lab:lab diagrams ./diagrams
 
 USER lab
 EXPOSE 8888 4566

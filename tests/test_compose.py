@@ -72,3 +72,8 @@ def test_dockerfile_builds_from_python_311_slim_and_runs_awslab_up():
     args, extra = build_parser().parse_known_args(cmd[1:])
     assert (args.no_browser, args.ip, args.port, extra) == (True, "0.0.0.0", 8888, [])
     assert "USER lab" in text  # JupyterLab refuses root
+    # `pip install .` leaves no checkout beside the package: the course must be named, and be there
+    workdir = re.search(r"^WORKDIR (\S+)$", text, re.M).group(1)
+    assert re.search(rf"AWSLAB_COURSE_ROOT={re.escape(workdir)}\b", text)
+    copied = {dst for dst in re.findall(r"^COPY (?:--chown=\S+ )?\S+ \./(\S+)$", text, re.M)}
+    assert {"labs", "diagrams"} <= copied, copied

@@ -11,6 +11,7 @@ fresh copy of lab 05 back, keeping the student's old one beside it.
 """
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -29,7 +30,15 @@ def workspace_root() -> Path:
 
 
 def course_root() -> Path | None:
-    """The checkout's folder that holds ``labs/`` and ``diagrams/`` (beside the package), or None."""
+    """The folder that holds the course's ``labs/`` and ``diagrams/``, or None.
+
+    ``AWSLAB_COURSE_ROOT`` when set (an install that is not a checkout, such as the Docker image, whose
+    ``pip install .`` puts the package in site-packages and the course elsewhere); else the checkout beside
+    the package (``pip install -e .``).
+    """
+    named = os.environ.get("AWSLAB_COURSE_ROOT")
+    if named:
+        return Path(named) if (Path(named) / "labs").is_dir() else None
     here = Path(__file__).resolve().parents[2]
     return here if (here / "labs").is_dir() else None
 
