@@ -88,6 +88,7 @@ def test_the_instructor_opens_the_projector_console_through_the_hub(browser, cla
     kernel of that server: the command's own path is tests/classroom/test_hub_console.py); the address it prints,
     opened through the Hub's proxy, is the console of the teacher's lab, rendered by their server's Voila."""
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     import aiohttp
 
@@ -108,7 +109,8 @@ def test_the_instructor_opens_the_projector_console_through_the_hub(browser, cla
             assert ran.status == "ok", ran.error
             return "".join(o.get("text", "") for o in ran.outputs).strip()
 
-        path = asyncio.run(place())
+        with ThreadPoolExecutor(1) as pool:  # Playwright's sync API holds this thread's event loop
+            path = pool.submit(lambda: asyncio.run(place())).result(timeout=120)
         assert path == "/user/teacher/voila/render/awslab-instructor/console.ipynb?lab=drill", path
         page.goto(f"{class_hub['url']}{path}")
         page.get_by_text("awslab · lab drill").wait_for(timeout=180_000)
