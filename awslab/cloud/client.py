@@ -142,6 +142,11 @@ class ControlClient:
                 method=method, path=path, detail=detail), fix or _(REFUSED_FIX), e.code) from e
         except OSError as e:
             reason = getattr(e, "reason", None) or e
+            if isinstance(reason, (ConnectionResetError, ConnectionAbortedError, BrokenPipeError)):
+                from .outage import not_answering  # it was answering, and went away mid-call: the outage paragraph
+
+                closed = str(reason) if isinstance(reason, ConnectionAbortedError) else "ConnectionClosed"
+                raise not_answering(self.endpoint_url, closed) from e
             raise CloudNotRunning(_(UNREACHABLE).format(url=self.endpoint_url, method=method, path=path, reason=reason),
                                   _(UNREACHABLE_FIX)) from e
 

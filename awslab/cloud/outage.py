@@ -26,7 +26,7 @@ from ..errors import CloudNotAnswering, CloudRestarted
 from .identity import BOOT_HEADER
 from ..i18n import N_, _
 
-__all__ = ["BootWatch", "CloudRestart", "restart_since_built", "watch"]
+__all__ = ["BootWatch", "CloudRestart", "not_answering", "restart_since_built", "watch"]
 
 NOT_ANSWERING = (N_("The embedded cloud at {url} is not answering ({reason}): it stopped, or it is restarting. It keeps "
                  "everything in memory, so once it restarts, every resource the lab built is gone."))
@@ -95,10 +95,16 @@ def _no_answer(boot: BootWatch, exception: BaseException | None) -> None:
     from botocore.exceptions import ConnectionError, HTTPClientError
 
     if isinstance(exception, (ConnectionError, HTTPClientError)):
-        port = int(boot.endpoint_url.rsplit(":", 1)[1].split("/")[0])
         reason = type(exception).__name__.replace("Error", "").replace("Endpoint", "")
-        raise CloudNotAnswering(_(NOT_ANSWERING).format(url=boot.endpoint_url, reason=_reason(reason)),
-                                _(NOT_ANSWERING_FIX).format(log=config.home() / f"cloud-{port}.log")) from exception
+        raise not_answering(boot.endpoint_url, reason) from exception
+
+
+def not_answering(endpoint_url: str, reason: str) -> CloudNotAnswering:
+    """The paragraph for a cloud that went away in the middle of something (``reason``: botocore's error name, or
+    ``ConnectionClosed`` when it cut a connection), whichever client noticed first: boto3 or the control API."""
+    port = int(endpoint_url.rsplit(":", 1)[1].split("/")[0])
+    return CloudNotAnswering(_(NOT_ANSWERING).format(url=endpoint_url, reason=_reason(reason)),
+                             _(NOT_ANSWERING_FIX).format(log=config.home() / f"cloud-{port}.log"))
 
 
 def _reason(name: str) -> str:

@@ -114,9 +114,9 @@ def serve(host: str = config.DEFAULT_HOST, port: int | None = None, ready: threa
     def stop(signum, frame):  # serve_forever must be stopped from another thread
         threading.Thread(target=server.shutdown, daemon=True).start()
 
+    previous = {}
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
+        previous = {number: signal.signal(number, stop) for number in (signal.SIGTERM, signal.SIGINT)}
     print(f"awslab embedded cloud: AWS APIs on http://{host}:{port} (region {config.region()}); control API at {control.PREFIX}", flush=True)
     if ready is not None:
         ready.set()
@@ -129,3 +129,5 @@ def serve(host: str = config.DEFAULT_HOST, port: int | None = None, ready: threa
             except Exception:  # shutting down: report, don't mask the others
                 log.exception("shutdown hook failed")
         server.server_close()
+        for number, handler in previous.items():  # a process that goes on (a test, a notebook) gets its own back
+            signal.signal(number, handler)

@@ -130,3 +130,37 @@ def test_an_answer_cut_off_mid_body_is_a_cloud_not_running_error_not_a_traceback
         t.join(10)
     assert served.is_set()
     assert "clock/advance" in str(e.value) and "cut off" in str(e.value)
+
+
+def test_a_connection_reset_mid_call_is_the_outage_paragraph():
+    """The control API noticed first (a wait polls the clock while boto3 sleeps): the cloud reset the connection.
+    The student gets the same paragraph as when boto3 notices: it is not answering, and it forgot everything."""
+    import socket
+    import struct
+    import threading
+
+    from awslab.cloud.client import ControlClient
+    from awslab.errors import CloudNotAnswering
+
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def reset_once():
+        server.settimeout(10)
+        try:
+            conn, _ = server.accept()
+        except OSError:
+            return
+        conn.recv(65536)
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close with a RST
+        conn.close()
+
+    t = threading.Thread(target=reset_once, daemon=True)
+    t.start()
+    try:
+        with pytest.raises(CloudNotAnswering) as e:
+            ControlClient(f"http://127.0.0.1:{server.getsockname()[1]}", token="x", timeout=5).call("GET", "clock")
+    finally:
+        server.close()
+        t.join(10)
+    text = str(e.value)
+    assert "is not answering" in text and "keeps everything in memory" in text and "awslab cloud start" in text, text

@@ -82,12 +82,15 @@ async def curl(shell: "Shell", args: list) -> int:
     if url is None:
         shell.error("curl: no URL specified!")
         return 2
-    try:
-        reply = await _in_thread(from_instance.request_from_instance, shell.dp, shell.endpoint.instance_id, url,
-                                 "GET", {}, timeout)
+    try:  # bounded here too: a request queued behind busy worker threads must not hang the session
+        reply = await asyncio.wait_for(_in_thread(from_instance.request_from_instance, shell.dp,
+                                                  shell.endpoint.instance_id, url, "GET", {}, timeout), timeout + 5)
     except from_instance.RequestRefused as e:
         shell.error(f"curl: (7) {e}")
         return 7
+    except asyncio.TimeoutError:
+        shell.error(f"curl: (28) Operation timed out after {int(timeout * 1000)} milliseconds with 0 bytes received")
+        return 28
     host = url.split("://")[-1].split("/")[0]
     if reply.error == "timeout":
         shell.error(f"curl: (28) Failed to connect to {host} after {int(reply.seconds * 1000)} ms: Timeout was reached")
