@@ -68,27 +68,32 @@ class ClassProgressView:
         self._until, self._end = 0.0, ""
         self.last_html = ""
 
-    def refresh(self) -> str:
-        """Read every student's progress.json once and show it; returns the table's HTML."""
+    def refresh(self, timer_ending: bool = False) -> str:
+        """Read every student's progress.json once and show it; returns the table's HTML.
+
+        ``timer_ending``: the timer's last read, whose status line already says it has stopped (``running`` turns
+        False only after this line is shown, so whoever waits for it sees the final line).
+        """
         now = datetime.now(timezone.utc)
         self.last_html = progress_table(class_progress(students_of(self.folders, self.roster)), now)
         self.table.value = self.last_html
-        timer = _(TIMER_ON).format(seconds=f"{self.every:g}", end=self._end) if self.running else _(TIMER_OFF)
+        timing = self.running and not timer_ending
+        timer = _(TIMER_ON).format(seconds=f"{self.every:g}", end=self._end) if timing else _(TIMER_OFF)
         updated = _(UPDATED).format(time=now.strftime("%H:%M:%S"))
         self.status.value = f"<span style='font-size:12px;color:#57606a'>{html.escape(f'{updated} {timer}')}</span>"
         return self.last_html
 
-    def _refresh_or_say(self) -> None:
+    def _refresh_or_say(self, timer_ending: bool = False) -> None:
         try:
-            self.refresh()
+            self.refresh(timer_ending)
         except Exception as e:  # noqa: BLE001 - a roster gone bad mid-class: say so, keep the timer
             self.status.value = f"<span style='font-size:12px;color:#b42318'>{html.escape(str(e))}</span>"
 
     def _loop(self) -> None:
         while not self._stop.wait(self.every) and time.monotonic() < self._until:
             self._refresh_or_say()
+        self._refresh_or_say(timer_ending=True)  # the status line says the timer has stopped, then it stops
         self._thread = None
-        self._refresh_or_say()  # the status line now says the timer has stopped
 
     def start(self) -> "ClassProgressView":
         """Read now, then every ``every`` seconds for ``for_minutes`` minutes (if ``every`` > 0)."""
